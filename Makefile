@@ -1,0 +1,73 @@
+# Two commands on a fresh Debian/Ubuntu machine:  make run   |   make test
+# Each step runs only when what it makes is missing or out of date.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+PORT  ?= 5000
+export FLASK_APP := app
+
+# Debian packages: the database (unless DATABASE_URL points elsewhere) and, for tests, the
+# browser and a CJK font so screenshots show the Chinese UI.
+DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
+BROWSER_PACKAGES := chromium fonts-wqy-zenhei
+
+.PHONY: run test setup demo system-db system-browser db-stop clean-db
+
+run: setup demo
+	@echo ""
+	@echo "  Gridmap is serving the demo city on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup system-browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: system-db $(VENV)/.installed node_modules/.installed
+
+demo: setup
+	$(FLASK) setup-demo
+
+system-db:
+	@if [ -n "$$DATABASE_URL" ]; then exit 0; fi; \
+	if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing PostgreSQL + PostGIS from the OS packages…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DB_PACKAGES); \
+	  else \
+	    echo "PostGIS is not installed and this is not root. Install the Debian packages"; \
+	    echo "  sudo apt-get install $(DB_PACKAGES)"; \
+	    echo "or point Gridmap at an existing PostGIS with DATABASE_URL=postgresql+psycopg://user:pw@host/db"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+system-browser:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing$$missing for the browser tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "The browser tests need Debian's$$missing: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+db-stop:
+	$(FLASK) db-server stop
+
+# Removes the embedded cluster and all its data.
+clean-db: db-stop
+	rm -rf var/pgdata var/pgport var/pgpassword var/pgrun var/postgres.log

@@ -1,0 +1,20 @@
+"""GET /healthz: is the database there, which PostGIS, how many rows per table."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import db
+from ..services.status import database_status
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        status = database_status(db.session())
+    except (SQLAlchemyError, OSError) as error:
+        return jsonify(status="error", database="unreachable",
+                       message=f"The database does not answer: {type(error).__name__}"), 503
+    return jsonify(status="ok", database="ok", **status)

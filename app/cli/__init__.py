@@ -1,0 +1,13 @@
+"""flask commands. Each long one shows progress and can be run again safely."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from . import data, database
+    app.cli.add_command(database.db_server)
+    app.cli.add_command(database.db_group)
+    app.cli.add_command(data.import_group)
+    app.cli.add_command(data.generate_group)
+    app.cli.add_command(data.setup_demo)

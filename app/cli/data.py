@@ -1,0 +1,100 @@
+"""flask import … / flask generate … / flask setup-demo: filling the database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from .. import db
+from ..config import ROOT
+from ..models import Area, Building
+from ..services import categories, division, osm_import
+from .progress import Progress
+
+DEMO_EXTRACT = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
+HELSINKI = division.CityNames(
+    code="HEL", city=("赫尔辛基", "Helsinki"), district=("赫尔辛基南区", "Southern Helsinki"),
+    street=("赫尔辛基中心街道", "Helsinki Centre Street"))
+
+
+@click.group("import", help="Import data: OpenStreetMap extracts, category tables.")
+def import_group():
+    pass
+
+
+@import_group.command("osm")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_osm(path: Path):
+    """Buildings, roads and cameras from an .osm.pbf file (re-running updates, never duplicates)."""
+    progress = Progress(f"importing {path.name}")
+    result = osm_import.import_osm(db.session(), path, current_app.config["GRIDMAP"].households,
+                                   progress)
+    progress.done()
+    click.echo(f"{result['buildings']:,} buildings ({result['households']:,} households), "
+               f"{result['roads']:,} roads, {result['cameras']:,} cameras")
+    for why, count in result["skipped"].items():
+        click.echo(f"  skipped {count:,}: {why}")
+
+
+@import_group.command("categories")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                default=categories.DEFAULT_FILE)
+@with_appcontext
+def import_categories(path: Path):
+    """Incident categories with their time limits (CSV)."""
+    try:
+        count = categories.import_categories(db.session(), path)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{count} categories")
+
+
+@click.group("generate", help="Generate divisions and synthetic cities.")
+def generate_group():
+    pass
+
+
+@generate_group.command("areas")
+@click.option("--seed", default=1, show_default=True, help="for the generated worker names")
+@with_appcontext
+def generate_areas(seed: int):
+    """Derive street → communities → grids for the imported buildings."""
+    settings = current_app.config["GRIDMAP"]
+    progress = Progress("dividing")
+    try:
+        report = division.generate_areas(db.session(), HELSINKI, settings.grid_rules, seed, progress)
+    except (division.AlreadyDivided, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    progress.done()
+    _print_report(report, settings.grid_rules)
+
+
+def _print_report(report: division.DivisionReport, rules) -> None:
+    click.echo(f"{report.streets} streets, {report.communities} communities, {report.grids} grids, "
+               f"{report.workers} full-time grid workers, {report.households:,} households")
+    if report.out_of_range:
+        click.echo(f"{len(report.out_of_range)} grids fall outside {rules.min_households}–"
+                   f"{rules.max_households} households (the closest achievable):")
+        for code, households in report.out_of_range:
+            click.echo(f"  {code}: {households}")
+    else:
+        click.echo(f"every grid holds {rules.min_households}–{rules.max_households} households")
+
+
+@click.command("setup-demo")
+@with_appcontext
+def setup_demo():
+    """Migrate, then load what is missing of the demo city (the Helsinki extract). Idempotent."""
+    db.upgrade(db.url())
+    session = db.session()
+    categories.import_categories(session)
+    if not session.scalar(select(func.count()).select_from(Building)):
+        click.echo("Importing the demo city (central Helsinki, © OpenStreetMap contributors)…")
+        click.get_current_context().invoke(import_osm, path=DEMO_EXTRACT)
+    if not session.scalar(select(func.count()).select_from(Area)):
+        click.get_current_context().invoke(generate_areas, seed=1)
+    click.echo("The demo city is ready.")

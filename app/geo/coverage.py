@@ -1,0 +1,92 @@
+"""Checks of a division against the field's rules: grids tile their parent with no gap and no
+overlap (纵横覆盖、不交叉重叠), and no building is split by a grid line (格不漏户)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import shapely
+from pyproj import Geod
+from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
+
+from .crs import MetricFrame
+
+# Below this, a difference in area is floating-point noise, not a gap (m²).
+AREA_TOLERANCE_M2 = 0.5
+
+
+@dataclass(frozen=True)
+class CutBuilding:
+    building: int                    # index into the buildings given
+    shares: dict[int, float]         # part index -> share of the footprint inside it (0..1)
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    gap_m2: float                    # parent area that no part covers
+    overlap_m2: float                # area covered by two or more parts
+    outside_m2: float                # area of the parts that lies outside the parent, summed
+    invalid_edges: BaseGeometry      # edges where parts fail to match (GEOS coverage check)
+    cut_buildings: list[CutBuilding]
+
+    @property
+    def ok(self) -> bool:
+        return (self.gap_m2 <= AREA_TOLERANCE_M2 and self.overlap_m2 <= AREA_TOLERANCE_M2
+                and self.outside_m2 <= AREA_TOLERANCE_M2 and self.invalid_edges.is_empty
+                and not self.cut_buildings)
+
+
+def check_division(parent: BaseGeometry, parts: Sequence[BaseGeometry],
+                   buildings: Sequence[BaseGeometry], frame: MetricFrame) -> CoverageReport:
+    """Geometries in WGS84, compared exactly as stored; what is left over is measured in m²."""
+    parts = np.asarray(parts, dtype=object)
+    union = shapely.union_all(parts)
+    overlaps = _pairwise_overlaps(parts)
+    return CoverageReport(
+        gap_m2=_area_m2(shapely.difference(parent, union), frame),
+        overlap_m2=_area_m2(overlaps, frame),
+        # per part: what any one grid has outside its parent (a union would add its own slivers)
+        outside_m2=sum(_area_m2(shapely.difference(p, parent), frame) for p in parts),
+        invalid_edges=shapely.union_all(shapely.coverage_invalid_edges(parts)),
+        cut_buildings=cut_buildings(parts, buildings, frame),
+    )
+
+
+def cut_buildings(parts: Sequence[BaseGeometry], buildings: Sequence[BaseGeometry],
+                  frame: MetricFrame, tolerance_m2: float = AREA_TOLERANCE_M2) -> list[CutBuilding]:
+    """Buildings that more than one part holds a real piece of, with the share in each."""
+    buildings = np.asarray(buildings, dtype=object)
+    parts = np.asarray(parts, dtype=object)
+    if not len(buildings) or not len(parts):
+        return []
+    b_idx, p_idx = STRtree(parts).query(buildings, predicate="intersects")
+    pieces = shapely.area(frame.to_metric(shapely.intersection(buildings[b_idx], parts[p_idx])))
+    found: dict[int, dict[int, float]] = {}
+    for b, p, area in zip(b_idx, p_idx, pieces):
+        if area > tolerance_m2:
+            found.setdefault(int(b), {})[int(p)] = float(area)
+    result = []
+    for b, areas in found.items():
+        if len(areas) > 1:
+            total = sum(areas.values())
+            result.append(CutBuilding(b, {p: a / total for p, a in areas.items()}))
+    return result
+
+
+def _pairwise_overlaps(parts: np.ndarray) -> BaseGeometry:
+    left, right = STRtree(parts).query(parts, predicate="intersects")
+    keep = left < right
+    return shapely.union_all(shapely.intersection(parts[left[keep]], parts[right[keep]]))
+
+
+def _area_m2(geom: BaseGeometry, frame: MetricFrame) -> float:
+    """Geodesic area, as PostGIS's geography measures it. Leftovers of an overlay are slivers
+    along long straight edges; projected to UTM those edges bend and the sliver's area is
+    inflated, so they are measured on the ellipsoid instead."""
+    return sum(abs(_GEOD.geometry_area_perimeter(part)[0]) for part in shapely.get_parts(geom)
+               if not part.is_empty)
+
+
+_GEOD = Geod(ellps="WGS84")

@@ -1,0 +1,305 @@
+"""Dividing an area into parts with balanced households, without cutting a building.
+
+The method is recursive bisection. A region that must become n parts is cut by a straight line
+across its long axis into two regions of ⌊n/2⌋ and ⌈n/2⌉ parts, at the position that
+best balances households, preferring positions that cross few buildings and run along a road.
+Buildings are never cut: every building goes wholly to the side its centre lies on, and the
+cut line bends around it. One side is computed and the other is its exact complement,
+so the parts tile the region with no gap and no overlap.
+
+Geometries come and go in WGS84 (stored coordinates are kept exactly, so a building lies
+exactly inside its part); distances and projections are measured in a metric frame.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import shapely
+from shapely import STRtree
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from .crs import MetricFrame
+
+# Overlay precision in degrees (~0.1 mm): keeps GEOS robust without moving the 1e-7° OSM grid.
+GRID_SIZE = 1e-9
+# How far a cut may drift from the ideal household split, in quotas (one quota = one part's
+# share): beyond this the balance matters more than a tidy line.
+MAX_DRIFT = 0.45
+CROSSING_PENALTY = 0.25     # per building the straight cut line would pass through
+ROAD_BONUS = 0.6            # for a cut that runs along a road for most of the region's width
+ROAD_SNAP_M = 12.0          # a road this close to the cut line counts as "along"
+
+
+@dataclass(frozen=True)
+class Part:
+    geom: BaseGeometry          # Polygon or MultiPolygon, WGS84
+    units: tuple[int, ...]      # indexes into the units given to divide()
+    households: int
+
+
+def part_count(households: int, low: int, high: int) -> int:
+    """How many parts put every part inside [low, high] households, aiming at the middle;
+    when no count can (too few households), the closest achievable."""
+    if households <= high:
+        return 1
+    fewest, most = math.ceil(households / high), max(1, households // low)
+    if fewest > most:
+        return fewest
+    ideal = round(households / ((low + high) / 2))
+    return min(max(ideal, fewest), most)
+
+
+def share_out(total: int, weights: Sequence[float]) -> list[int]:
+    """Split an integer total in proportion to weights (largest remainder), each share ≥ 1."""
+    k = len(weights)
+    if total < k:
+        raise ValueError(f"cannot give {k} areas at least one part each out of {total}")
+    weight_sum = float(sum(weights)) or float(k)
+    raw = [(w if sum(weights) else 1.0) / weight_sum * (total - k) for w in weights]
+    shares = [1 + math.floor(r) for r in raw]
+    by_remainder = sorted(range(k), key=lambda i: raw[i] - math.floor(raw[i]), reverse=True)
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def atomic_units(footprints: Sequence[BaseGeometry]) -> list[list[int]]:
+    """Groups of footprints whose interiors overlap (a tower on a podium, a mapping error):
+    each group must stay in one part, or the overlap would be cut."""
+    footprints = np.asarray(footprints, dtype=object)
+    parent = list(range(len(footprints)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if len(footprints):
+        left, right = STRtree(footprints).query(footprints, predicate="intersects")
+        keep = left < right
+        left, right = left[keep], right[keep]
+        interiors_meet = shapely.relate_pattern(footprints[left], footprints[right], "T********")
+        for a, b in zip(left[interiors_meet], right[interiors_meet]):
+            parent[find(a)] = find(b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(footprints)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def divide(region: BaseGeometry, units: Sequence[BaseGeometry], households: Sequence[int],
+           n: int, frame: MetricFrame, guides: Sequence[BaseGeometry] = ()) -> list[Part]:
+    """Cut `region` into `n` parts. `units` must lie inside the region and not overlap each
+    other (see atomic_units); `guides` are roads the cuts should follow."""
+    if n < 1:
+        raise ValueError("a region is divided into at least one part")
+    # Everything on one precision grid, so that shared edges have identical vertices.
+    region = shapely.set_precision(region, GRID_SIZE)
+    units = shapely.set_precision(np.asarray(units, dtype=object), GRID_SIZE)
+    weights = np.asarray(households, dtype=float)
+    metric = frame.to_metric(units) if len(units) else units
+    if weights.sum() <= 0 and len(units):
+        weights = shapely.area(metric)  # nobody lives here: balance built-up area instead
+    coords, owner = shapely.get_coordinates(metric, return_index=True) if len(units) else (
+        np.empty((0, 2)), np.empty(0, dtype=int))
+    centres = shapely.get_coordinates(shapely.point_on_surface(metric)) if len(units) else coords
+    context = _Context(frame, units, weights, np.asarray(households), coords, owner, centres,
+                       _guide_segments(frame, guides))
+    parts: list[Part] = []
+    context.bisect(region, np.arange(len(units)), n, parts)
+    geoms = match_vertices([p.geom for p in parts])
+    return [Part(g, p.units, p.households) for g, p in zip(geoms, parts)]
+
+
+def match_vertices(parts: Sequence[BaseGeometry]) -> list[BaseGeometry]:
+    """Give each part the vertices its neighbours have along their shared edges.
+
+    A later cut ends on an earlier boundary and adds a vertex there to one side only; the
+    shapes still tile, but a coverage (GEOS, and any topology editor) wants edges that match
+    vertex for vertex."""
+    parts = np.asarray(parts, dtype=object)
+    if len(parts) < 2:
+        return list(parts)
+    vertices = [shapely.multipoints(shapely.get_coordinates(p)) for p in parts]
+    left, right = STRtree(parts).query(parts, predicate="intersects")
+    neighbours: dict[int, list[int]] = {}
+    for a, b in zip(left, right):
+        if a != b:
+            neighbours.setdefault(int(a), []).append(int(b))
+    matched = []
+    for i, part in enumerate(parts):
+        others = neighbours.get(i)
+        if others:
+            reference = shapely.union_all([vertices[j] for j in others])
+            part = shapely.snap(part, reference, GRID_SIZE * 2)
+        matched.append(part)
+    return matched
+
+
+@dataclass
+class _Context:
+    frame: MetricFrame
+    units: np.ndarray
+    weights: np.ndarray
+    households: np.ndarray
+    coords: np.ndarray     # every vertex of every unit, metric
+    owner: np.ndarray      # which unit each vertex belongs to
+    centres: np.ndarray    # a point on each unit's surface, metric
+    guides: np.ndarray     # road segments as rows x0, y0, x1, y1, metric
+
+    def bisect(self, region, members: np.ndarray, n: int, out: list[Part]) -> None:
+        if n == 1:
+            out.append(Part(region, tuple(int(i) for i in members),
+                            int(self.households[members].sum()) if len(members) else 0))
+            return
+        low_n = n // 2
+        region_m = self.frame.to_metric(region)
+        axis = _long_axis(region_m)
+        lo, hi = self._extents(axis)
+        cut = self._choose_cut(region_m, members, axis, lo, hi, low_n / n, n)
+        low_side, high_side, low_members, high_members = self._split(region, members, axis, lo, hi, cut)
+        self.bisect(low_side, low_members, low_n, out)
+        self.bisect(high_side, high_members, n - low_n, out)
+
+    def _extents(self, axis) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit's interval along the axis."""
+        t_vertex = self.coords @ axis
+        lo = np.full(len(self.units), np.inf)
+        hi = np.full(len(self.units), -np.inf)
+        np.minimum.at(lo, self.owner, t_vertex)
+        np.maximum.at(hi, self.owner, t_vertex)
+        return lo, hi
+
+    def _choose_cut(self, region_m, members, axis, lo, hi, fraction, n) -> float:
+        t_unit = self.centres[members] @ axis
+        region_t = shapely.get_coordinates(region_m) @ axis
+        if len(members) < 2:
+            # Nothing to balance: halve the region's extent.
+            return float(region_t.min() + (region_t.max() - region_t.min()) * fraction)
+        order = np.argsort(t_unit)
+        t_sorted = t_unit[order]
+        cumulative = np.cumsum(self.weights[members][order])
+        total = cumulative[-1]
+        candidates = (t_sorted[:-1] + t_sorted[1:]) / 2
+        drift = np.abs(cumulative[:-1] - total * fraction) / (total / n)
+
+        lo_sorted, hi_sorted = np.sort(lo[members]), np.sort(hi[members])
+        crossings = (np.searchsorted(lo_sorted, candidates, side="left")
+                     - np.searchsorted(hi_sorted, candidates, side="right"))
+
+        width = float(np.ptp(shapely.get_coordinates(region_m) @ np.array([-axis[1], axis[0]])))
+        road_share = self._road_share(region_m, axis, candidates, width)
+        score = drift + CROSSING_PENALTY * crossings - ROAD_BONUS * road_share
+        score = np.where(drift <= MAX_DRIFT, score, np.inf)
+        best = int(np.argmin(score)) if np.isfinite(score).any() else int(np.argmin(drift))
+        return float(candidates[best])
+
+    def _road_share(self, region_m, axis, candidates, width) -> np.ndarray:
+        """For each candidate cut, the share of the region's width along which a road runs
+        parallel to the cut and within ROAD_SNAP_M of it."""
+        if not len(self.guides) or width <= 0:
+            return np.zeros(len(candidates))
+        minx, miny, maxx, maxy = region_m.bounds
+        seg = self.guides
+        inside = ((np.minimum(seg[:, 0], seg[:, 2]) <= maxx) & (np.maximum(seg[:, 0], seg[:, 2]) >= minx)
+                  & (np.minimum(seg[:, 1], seg[:, 3]) <= maxy) & (np.maximum(seg[:, 1], seg[:, 3]) >= miny))
+        seg = seg[inside]
+        vec = seg[:, 2:] - seg[:, :2]
+        length = np.hypot(vec[:, 0], vec[:, 1])
+        ok = length > 0
+        seg, vec, length = seg[ok], vec[ok], length[ok]
+        along_cut = np.abs(vec @ axis) / length < 0.2      # nearly perpendicular to the axis
+        t_mid = ((seg[:, :2] + seg[:, 2:]) / 2) @ axis
+        t_mid, length = t_mid[along_cut], length[along_cut]
+        if not len(t_mid):
+            return np.zeros(len(candidates))
+        near = np.abs(candidates[:, None] - t_mid[None, :]) <= ROAD_SNAP_M
+        return np.minimum(1.0, (near * length[None, :]).sum(axis=1) / width)
+
+    def _split(self, region, members, axis, lo, hi, cut):
+        t_unit = self.centres[members] @ axis
+        low_members, high_members = members[t_unit < cut], members[t_unit >= cut]
+        # Buildings that reach across the line (with a metre's margin for the slight bend of
+        # a metric straight line drawn in degrees) decide where the line goes around them.
+        pulled_in = low_members[hi[low_members] > cut - 1.0]
+        pushed_out = high_members[lo[high_members] < cut + 1.0]
+
+        half_plane = self.frame.to_wgs84(_half_plane(region, self.frame, axis, cut))
+        low_side = shapely.intersection(region, half_plane, grid_size=GRID_SIZE)
+        if len(pulled_in):
+            low_side = shapely.union(low_side, shapely.union_all(self.units[pulled_in], grid_size=GRID_SIZE),
+                                     grid_size=GRID_SIZE)
+        if len(pushed_out):
+            low_side = shapely.difference(low_side, shapely.union_all(self.units[pushed_out], grid_size=GRID_SIZE),
+                                          grid_size=GRID_SIZE)
+        low_side = shapely.intersection(low_side, region, grid_size=GRID_SIZE)
+        low_side = _polygonal(low_side)
+        high_side = _polygonal(shapely.difference(region, low_side, grid_size=GRID_SIZE))
+        low_side, high_side = _move_orphans(low_side, high_side, self.units[low_members])
+        high_side, low_side = _move_orphans(high_side, low_side, self.units[high_members])
+        return low_side, high_side, low_members, high_members
+
+
+def _long_axis(region_m) -> np.ndarray:
+    rect = shapely.get_coordinates(shapely.minimum_rotated_rectangle(region_m))
+    edges = np.diff(rect[:3], axis=0)
+    longest = edges[np.argmax(np.hypot(edges[:, 0], edges[:, 1]))]
+    norm = np.hypot(*longest)
+    return longest / norm if norm else np.array([1.0, 0.0])
+
+
+def _half_plane(region, frame, axis, cut) -> Polygon:
+    """The metric half-plane {p : p·axis < cut}, big enough to hold the region."""
+    region_m = frame.to_metric(region)
+    minx, miny, maxx, maxy = region_m.bounds
+    reach = 2 * math.hypot(maxx - minx, maxy - miny) + 10
+    centre = np.array(region_m.centroid.coords[0])
+    normal = np.array([-axis[1], axis[0]])
+    on_line = centre + axis * (cut - centre @ axis)
+    corners = [on_line + normal * reach, on_line - normal * reach,
+               on_line - normal * reach - axis * reach, on_line + normal * reach - axis * reach]
+    return shapely.segmentize(Polygon(corners), reach / 16)
+
+
+def _polygonal(geom) -> BaseGeometry:
+    """Keep the areal part of an overlay result (touching lines and points are dropped)."""
+    if isinstance(geom, (Polygon, MultiPolygon)):
+        return geom
+    polygons = [g for g in shapely.get_parts(geom) if isinstance(g, (Polygon, MultiPolygon))]
+    return shapely.union_all(polygons, grid_size=GRID_SIZE) if polygons else Polygon()
+
+
+def _move_orphans(side, other, own_units):
+    """A piece of a side that holds none of its buildings but borders the other side (a
+    sliver left when the line went around a building) belongs to the other side."""
+    if not isinstance(side, MultiPolygon):
+        return side, other
+    anchors = shapely.point_on_surface(own_units) if len(own_units) else np.empty(0)
+    pieces = list(side.geoms)
+    keep, give = [], []
+    for piece in pieces:
+        holds_a_building = len(anchors) and shapely.intersects(piece, anchors).any()
+        if not holds_a_building and shapely.length(shapely.intersection(piece.boundary, other.boundary)) > 0:
+            give.append(piece)
+        else:
+            keep.append(piece)
+    if not give or not keep:
+        return side, other
+    return (_polygonal(shapely.union_all(keep, grid_size=GRID_SIZE)),
+            _polygonal(shapely.union_all([other, *give], grid_size=GRID_SIZE)))
+
+
+def _guide_segments(frame: MetricFrame, guides: Sequence[BaseGeometry]) -> np.ndarray:
+    if not len(guides):
+        return np.empty((0, 4))
+    rows = []
+    for line in shapely.get_parts(frame.to_metric(np.asarray(guides, dtype=object))):
+        xy = shapely.get_coordinates(line)
+        if len(xy) >= 2:
+            rows.append(np.hstack([xy[:-1], xy[1:]]))
+    return np.vstack(rows) if rows else np.empty((0, 4))

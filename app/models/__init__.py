@@ -1,0 +1,17 @@
+"""Every model, imported so that Base.metadata knows all tables."""
+from .base import SRID, Base
+from .areas import AREA_LEVELS, Area
+from .grids import GRID_KINDS, Grid
+from .buildings import Building, Road, RoadSegment
+from .workers import WORKER_ROLES, Position, Worker, WorkerAssignment
+from .incidents import Category, Incident, IncidentEvent
+from .cameras import Camera, CameraCoverage
+from .plans import GridPlan, GridPlanFeature
+from .users import USER_ROLES, AppUser
+
+__all__ = [
+    "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "Road",
+    "RoadSegment", "WORKER_ROLES", "Position", "Worker", "WorkerAssignment", "Category",
+    "Incident", "IncidentEvent", "Camera", "CameraCoverage", "GridPlan", "GridPlanFeature",
+    "USER_ROLES", "AppUser",
+]

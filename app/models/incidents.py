@@ -1,0 +1,85 @@
+"""Incidents (事件) and their append-only history, and the categories that set time limits."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer,
+                        SmallInteger, String, Text, func)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, geometry
+
+LEVELS = ("grid", "community", "street")
+SEVERITIES = ("low", "normal", "high", "critical")
+CHANNELS = ("worker", "citizen", "camera", "hotline", "open311", "system")
+STATUSES = ("reported", "assigned", "accepted", "in_progress", "resolved", "closed",
+            "rejected", "reopened", "escalated")
+
+
+class Category(Base):
+    __tablename__ = "category"
+    __table_args__ = (CheckConstraint(f"default_level IN {LEVELS}", name="default_level"),)
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    respond_within_min: Mapped[int] = mapped_column(Integer)
+    resolve_within_min: Mapped[int] = mapped_column(Integer)
+    default_level: Mapped[str] = mapped_column(String(16), default="grid", server_default="grid")
+    complex: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    duplicate_radius_m: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
+    weight: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES}", name="status"),
+        CheckConstraint(f"severity IN {SEVERITIES}", name="severity"),
+        CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
+        CheckConstraint(f"level IN {LEVELS}", name="level"),
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), index=True)
+    severity: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    status: Mapped[str] = mapped_column(String(16), default="reported", server_default="reported")
+    channel: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(300))
+    reporter_contact: Mapped[str | None] = mapped_column(String(200))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16), default="grid", server_default="grid")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    due_respond_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_resolve_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    geom = mapped_column(geometry("POINT"), nullable=False)
+
+
+class IncidentEvent(Base):
+    """One step of the closed loop. Append-only: a trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "incident_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSONB)

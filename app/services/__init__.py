@@ -1,0 +1,1 @@
+"""Workflows: plain Python over a session. No Flask here."""

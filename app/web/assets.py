@@ -1,0 +1,36 @@
+"""Front-end packages from npm (node_modules/), bundled with our own CSS by Flask-Assets.
+
+Nothing is loaded from a CDN: command centres run on closed networks.
+"""
+from __future__ import annotations
+
+import shutil
+
+from flask import Flask
+from flask_assets import Bundle, Environment
+
+from ..config import ROOT
+
+NODE_MODULES = ROOT / "node_modules"
+GENERATED = ROOT / "static" / "gen"
+
+VENDOR_JS = ["leaflet/dist/leaflet.js"]
+VENDOR_CSS = ["leaflet/dist/leaflet.css"]
+# Leaflet's CSS points at images/… beside itself; the bundle lives in static/gen/.
+VENDOR_IMAGES = [NODE_MODULES / "leaflet" / "dist" / "images"]
+
+
+def init_assets(app: Flask) -> None:
+    missing = [p for p in VENDOR_JS + VENDOR_CSS if not (NODE_MODULES / p).exists()]
+    if missing:
+        raise RuntimeError(f"Front-end packages are missing ({', '.join(missing)}): run `npm ci` "
+                           "(or `make run`, which does).")
+    env = Environment(app)
+    env.directory = str(ROOT / "static")
+    env.url = app.static_url_path
+    env.register("vendor_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS],
+                                     output="gen/vendor.%(version)s.js"))
+    env.register("app_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/map.css",
+                                   output="gen/app.%(version)s.css"))
+    for images in VENDOR_IMAGES:
+        shutil.copytree(images, GENERATED / "images", dirs_exist_ok=True)

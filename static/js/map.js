@@ -1,0 +1,31 @@
+// Builds the city map: base layers from our own data (no internet tile server), a layer
+// switcher and a legend.
+import { t } from './i18n.js';
+import { featureLayer } from './layers/features.js';
+import { legendControl } from './layers/legend.js';
+
+// Bottom to top; grids and buildings start visible.
+const COLLECTIONS = ['roads', 'buildings', 'grids', 'communities', 'streets', 'cameras'];
+const VISIBLE = new Set(['roads', 'buildings', 'grids', 'communities', 'cameras']);
+
+export async function buildMap(element) {
+  const map = L.map(element, { preferCanvas: true, zoomControl: true });
+  map.setView([0, 0], 2);
+  const layers = await Promise.all(COLLECTIONS.map(async (c) => [c, await featureLayer(c)]));
+  const overlays = {};
+  let bounds = null;
+  for (const [collection, layer] of layers) {
+    overlays[t(collection)] = layer;
+    if (VISIBLE.has(collection)) layer.addTo(map);
+    if (layer.featureCount && ['grids', 'buildings'].includes(collection)) {
+      bounds = bounds ? bounds.extend(layer.getBounds()) : layer.getBounds();
+    }
+  }
+  if (bounds) map.fitBounds(bounds);
+  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  legendControl(COLLECTIONS).addTo(map);
+  L.control.scale({ imperial: false }).addTo(map);
+  element.dataset.ready = 'true';
+  element.dataset.counts = JSON.stringify(Object.fromEntries(layers.map(([c, l]) => [c, l.featureCount])));
+  return map;
+}

@@ -1,0 +1,99 @@
+"""Fixtures that build a real PostGIS database for the suite.
+
+The suite never touches the demo database: it creates its own (gridmap_test_<pid>) on the
+embedded cluster, or uses TEST_DATABASE_URL when set, and loads the shipped Helsinki extract
+through the same commands a user runs.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from app import create_app, db
+from app.config import ROOT, load_settings
+from app.pgserver import Cluster
+
+HELSINKI = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Cluster:
+    cluster = Cluster(load_settings().var_dir)
+    cluster.start()
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def make_database(cluster):
+    """Creates empty PostGIS databases for a test; drops them at the end of the session."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL is set: tests needing extra databases are skipped")
+    created = []
+
+    def make(suffix: str) -> str:
+        name = f"gridmap_test_{os.getpid()}_{suffix}"
+        cluster.drop_database(name)
+        created.append(name)
+        return cluster.ensure_database(name)
+
+    yield make
+    for name in created:
+        cluster.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def database_url(cluster) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    name = f"gridmap_test_{os.getpid()}"
+    if not url:
+        cluster.drop_database(name)
+        url = cluster.ensure_database(name)
+    db.upgrade(url)
+    yield url
+    if not os.environ.get("TEST_DATABASE_URL"):
+        cluster.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({"DATABASE_URL": database_url})
+    app.config.update(TESTING=True)
+    runner = app.test_cli_runner()
+    for args in (["import", "categories"], ["import", "osm", str(HELSINKI)], ["generate", "areas"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def session(app):
+    with app.app_context():
+        yield db.session()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on a real port, for the browser and for HTTP clients."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def scalar(session, sql: str, **params):
+    return session.execute(text(sql), params).scalar_one()
