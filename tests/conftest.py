@@ -69,6 +69,27 @@ def app(database_url):
     return app
 
 
+@pytest.fixture(scope="session")
+def zhenxing_app(make_database):
+    """A synthetic city of two Zhenxing-sized streets side by side (shared edges matter)."""
+    url = make_database("zhenxing")
+    db.upgrade(url)
+    app = create_app({"DATABASE_URL": url})
+    app.config.update(TESTING=True)
+    result = app.test_cli_runner().invoke(
+        args=["generate", "city", "--preset", "zhenxing", "--scale", "2", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture(params=["helsinki", "zhenxing"])
+def city_session(request):
+    """A session on the real city and on the synthetic one, for rules both must obey."""
+    app = request.getfixturevalue("app" if request.param == "helsinki" else "zhenxing_app")
+    with app.app_context():
+        yield db.session()
+
+
 @pytest.fixture()
 def client(app):
     return app.test_client()

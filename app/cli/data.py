@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from .. import db
 from ..config import ROOT
+from ..geo.synthetic import PRESETS
 from ..models import Area, Building
-from ..services import categories, division, osm_import
+from ..services import categories, division, osm_import, synthetic_city
 from .progress import Progress
 
 DEMO_EXTRACT = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
@@ -67,6 +68,25 @@ def generate_areas(seed: int):
     progress = Progress("dividing")
     try:
         report = division.generate_areas(db.session(), HELSINKI, settings.grid_rules, seed, progress)
+    except (division.AlreadyDivided, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    progress.done()
+    _print_report(report, settings.grid_rules)
+
+
+@generate_group.command("city")
+@click.option("--preset", type=click.Choice(sorted(PRESETS)), default="zhenxing", show_default=True)
+@click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="how many streets of the preset's size")
+@click.option("--seed", default=1, show_default=True)
+@with_appcontext
+def generate_city(preset: str, scale: int, seed: int):
+    """A synthetic city of SCALE streets, each with the preset's published figures."""
+    settings = current_app.config["GRIDMAP"]
+    progress = Progress(f"generating {preset} × {scale}")
+    try:
+        report = synthetic_city.generate_city(db.session(), preset, scale, settings.grid_rules,
+                                              seed, progress)
     except (division.AlreadyDivided, ValueError) as error:
         raise click.ClickException(str(error)) from None
     progress.done()

@@ -15,6 +15,7 @@ from .crs import MetricFrame
 
 # Below this, a difference in area is floating-point noise, not a gap (m²).
 AREA_TOLERANCE_M2 = 0.5
+SEGMENT_DEG = 1e-4              # ~10 m: over this, a geodesic and a straight edge agree
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,12 @@ def _pairwise_overlaps(parts: np.ndarray) -> BaseGeometry:
 def _area_m2(geom: BaseGeometry, frame: MetricFrame) -> float:
     """Geodesic area, as PostGIS's geography measures it. Leftovers of an overlay are slivers
     along long straight edges; projected to UTM those edges bend and the sliver's area is
-    inflated, so they are measured on the ellipsoid instead."""
-    return sum(abs(_GEOD.geometry_area_perimeter(part)[0]) for part in shapely.get_parts(geom)
-               if not part.is_empty)
+    inflated, so they are measured on the ellipsoid instead — after cutting edges into short
+    pieces, since a stored edge is straight in degrees and a long geodesic bows away from it
+    (an 800 m east–west edge by about a centimetre, which over its length is square metres)."""
+    polygons = [p for p in shapely.get_parts(shapely.get_parts(geom)) if p.geom_type == "Polygon" and not p.is_empty]
+    return sum(abs(_GEOD.geometry_area_perimeter(shapely.segmentize(p, SEGMENT_DEG))[0])
+               for p in polygons)
 
 
 _GEOD = Geod(ellps="WGS84")

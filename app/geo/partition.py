@@ -32,6 +32,7 @@ MAX_DRIFT = 0.45
 CROSSING_PENALTY = 0.25     # per building the straight cut line would pass through
 ROAD_BONUS = 0.6            # for a cut that runs along a road for most of the region's width
 ROAD_SNAP_M = 12.0          # a road this close to the cut line counts as "along"
+LOOKAHEAD = 24              # how many of the best cuts are checked for a balanced next cut
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,12 @@ def atomic_units(footprints: Sequence[BaseGeometry]) -> list[list[int]]:
 
 
 def divide(region: BaseGeometry, units: Sequence[BaseGeometry], households: Sequence[int],
-           n: int, frame: MetricFrame, guides: Sequence[BaseGeometry] = ()) -> list[Part]:
+           n: int, frame: MetricFrame, guides: Sequence[BaseGeometry] = (),
+           bounds: tuple[int, int] | None = None) -> list[Part]:
     """Cut `region` into `n` parts. `units` must lie inside the region and not overlap each
-    other (see atomic_units); `guides` are roads the cuts should follow."""
+    other (see atomic_units); `guides` are roads the cuts should follow. With `bounds`
+    (households per part, low–high), a cut must leave each side able to average inside them:
+    balance within the range comes before a tidy line."""
     if n < 1:
         raise ValueError("a region is divided into at least one part")
     # Everything on one precision grid, so that shared edges have identical vertices.
@@ -109,7 +113,8 @@ def divide(region: BaseGeometry, units: Sequence[BaseGeometry], households: Sequ
         np.empty((0, 2)), np.empty(0, dtype=int))
     centres = shapely.get_coordinates(shapely.point_on_surface(metric)) if len(units) else coords
     context = _Context(frame, units, weights, np.asarray(households), coords, owner, centres,
-                       _guide_segments(frame, guides))
+                       _guide_segments(frame, guides),
+                       bounds if bounds and np.asarray(households).sum() > 0 else None)
     parts: list[Part] = []
     context.bisect(region, np.arange(len(units)), n, parts)
     geoms = match_vertices([p.geom for p in parts])
@@ -151,6 +156,7 @@ class _Context:
     owner: np.ndarray      # which unit each vertex belongs to
     centres: np.ndarray    # a point on each unit's surface, metric
     guides: np.ndarray     # road segments as rows x0, y0, x1, y1, metric
+    bounds: tuple[int, int] | None = None
 
     def bisect(self, region, members: np.ndarray, n: int, out: list[Part]) -> None:
         if n == 1:
@@ -161,7 +167,15 @@ class _Context:
         region_m = self.frame.to_metric(region)
         axis = _long_axis(region_m)
         lo, hi = self._extents(axis)
-        cut = self._choose_cut(region_m, members, axis, lo, hi, low_n / n, n)
+        cut, miss = self._choose_cut(region_m, members, axis, lo, hi, low_n / n, n)
+        if miss > 0:
+            # Big buildings can line up so that no cut across the long axis balances; one
+            # across the short axis may.
+            across = np.array([-axis[1], axis[0]])
+            lo_a, hi_a = self._extents(across)
+            cut_a, miss_a = self._choose_cut(region_m, members, across, lo_a, hi_a, low_n / n, n)
+            if miss_a < miss:
+                axis, lo, hi, cut = across, lo_a, hi_a, cut_a
         low_side, high_side, low_members, high_members = self._split(region, members, axis, lo, hi, cut)
         self.bisect(low_side, low_members, low_n, out)
         self.bisect(high_side, high_members, n - low_n, out)
@@ -175,12 +189,14 @@ class _Context:
         np.maximum.at(hi, self.owner, t_vertex)
         return lo, hi
 
-    def _choose_cut(self, region_m, members, axis, lo, hi, fraction, n) -> float:
+    def _choose_cut(self, region_m, members, axis, lo, hi, fraction, n) -> tuple[float, float]:
+        """The best cut position along the axis, and by how many households the average part
+        on the worse side misses the bounds (0 when it keeps within them, or without bounds)."""
         t_unit = self.centres[members] @ axis
         region_t = shapely.get_coordinates(region_m) @ axis
         if len(members) < 2:
             # Nothing to balance: halve the region's extent.
-            return float(region_t.min() + (region_t.max() - region_t.min()) * fraction)
+            return float(region_t.min() + (region_t.max() - region_t.min()) * fraction), 0.0
         order = np.argsort(t_unit)
         t_sorted = t_unit[order]
         cumulative = np.cumsum(self.weights[members][order])
@@ -195,9 +211,48 @@ class _Context:
         width = float(np.ptp(shapely.get_coordinates(region_m) @ np.array([-axis[1], axis[0]])))
         road_share = self._road_share(region_m, axis, candidates, width)
         score = drift + CROSSING_PENALTY * crossings - ROAD_BONUS * road_share
-        score = np.where(drift <= MAX_DRIFT, score, np.inf)
-        best = int(np.argmin(score)) if np.isfinite(score).any() else int(np.argmin(drift))
-        return float(candidates[best])
+        allowed = drift <= MAX_DRIFT
+        miss = np.zeros(len(candidates))
+        if self.bounds:
+            low_n = round(fraction * n)
+            miss = np.maximum(_miss(cumulative[:-1], low_n, self.bounds),
+                              _miss(total - cumulative[:-1], n - low_n, self.bounds))
+            if (allowed & (miss == 0)).any():
+                allowed &= miss == 0
+            else:
+                allowed = miss == miss.min()
+        score = np.where(allowed, score, np.inf)
+        if not np.isfinite(score).any():
+            best = int(np.argmin(drift))
+        elif self.bounds and miss.min() == 0:
+            best = self._first_splittable(np.argsort(score, kind="stable")[:LOOKAHEAD],
+                                          members[order], axis, fraction, n, score)
+        else:
+            best = int(np.argmin(score))
+        return float(candidates[best]), float(miss[best])
+
+    def _first_splittable(self, ranked, sorted_members, axis, fraction, n, score) -> int:
+        """Of the best-scored cuts, the first whose two-part sides can each be cut again inside
+        the bounds (a greedy cut can leave a side whose buildings line up so that no straight
+        line balances it)."""
+        low_n = round(fraction * n)
+        for k in ranked:
+            if not np.isfinite(score[k]):
+                break
+            sides = ((sorted_members[:k + 1], low_n), (sorted_members[k + 1:], n - low_n))
+            if all(parts != 2 or self._two_way_splittable(side, axis) for side, parts in sides):
+                return int(k)
+        return int(ranked[0])
+
+    def _two_way_splittable(self, members, axis) -> bool:
+        low, high = self.bounds
+        for direction in (axis, np.array([-axis[1], axis[0]])):
+            order = np.argsort(self.centres[members] @ direction)
+            prefix = np.cumsum(self.households[members][order])[:-1]
+            rest = prefix[-1] + self.households[members][order][-1] - prefix if len(prefix) else prefix
+            if ((prefix >= low) & (prefix <= high) & (rest >= low) & (rest <= high)).any():
+                return True
+        return False
 
     def _road_share(self, region_m, axis, candidates, width) -> np.ndarray:
         """For each candidate cut, the share of the region's width along which a road runs
@@ -243,6 +298,12 @@ class _Context:
         low_side, high_side = _move_orphans(low_side, high_side, self.units[low_members])
         high_side, low_side = _move_orphans(high_side, low_side, self.units[high_members])
         return low_side, high_side, low_members, high_members
+
+
+def _miss(households: np.ndarray, parts: int, bounds: tuple[int, int]) -> np.ndarray:
+    """How far the average of `parts` parts sharing `households` falls outside the bounds."""
+    average = households / parts
+    return np.maximum(0.0, np.maximum(bounds[0] - average, average - bounds[1]))
 
 
 def _long_axis(region_m) -> np.ndarray:

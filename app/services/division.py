@@ -70,9 +70,9 @@ def generate_areas(session: Session, city: CityNames, rules: GridRules, seed: in
     outline = shapely.convex_hull(shapely.union_all(frame.to_metric(footprints)))
     boundary = shapely.set_precision(frame.to_wgs84(outline.buffer(CITY_MARGIN_M)), GRID_SIZE)
 
-    city_area = _add_area(session, city.code, "city", city.city, None, boundary)
-    district = _add_area(session, f"{city.code}-01", "district", city.district, city_area, boundary)
-    street = _add_area(session, f"{city.code}-01-01", "street", city.street, district, boundary)
+    city_area = add_area(session, city.code, "city", city.city, None, boundary)
+    district = add_area(session, f"{city.code}-01", "district", city.district, city_area, boundary)
+    street = add_area(session, f"{city.code}-01-01", "street", city.street, district, boundary)
     report = divide_street(session, street, rules, frame, random.Random(seed), progress=progress)
     report.streets = 1
     finish_division(session)
@@ -106,11 +106,11 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
     grid_counts = share_out(grids, [p.households for p in community_parts])
     for index, (part, count) in enumerate(zip(community_parts, grid_counts)):
         name = names.community_name(index)
-        community = _add_area(session, f"{street.code}-{index + 1:02d}", "community", name, street,
+        community = add_area(session, f"{street.code}-{index + 1:02d}", "community", name, street,
                               part.geom)
         members = np.array(part.units, dtype=int)
         grid_parts = divide(part.geom, units[members], unit_households[members], count, frame,
-                            minor_roads)
+                            minor_roads, (rules.min_households, rules.max_households))
         for number, grid_part in enumerate(grid_parts, start=1):
             code = f"{community.code}-{number:02d}"
             grid = Grid(code=code, kind="comprehensive", community_id=community.id,
@@ -135,7 +135,8 @@ def finish_division(session: Session) -> None:
     session.execute(text("""
         UPDATE building b SET grid_id = g.id
         FROM grid g
-        WHERE g.valid_to IS NULL AND ST_Contains(g.geom, ST_PointOnSurface(b.geom))"""))
+        WHERE g.valid_to IS NULL AND g.geom && b.geom
+          AND ST_Contains(g.geom, ST_PointOnSurface(b.geom))"""))
     session.execute(text("""
         UPDATE grid g SET households = s.households, population = s.population
         FROM (SELECT grid_id, sum(households) AS households, sum(population) AS population
@@ -154,7 +155,7 @@ def finish_division(session: Session) -> None:
             WHERE s.parent_id = a.id AND a.level = :level"""), {"level": level, "child": child})
 
 
-def _add_area(session: Session, code: str, level: str, name: tuple[str, str], parent: Area | None,
+def add_area(session: Session, code: str, level: str, name: tuple[str, str], parent: Area | None,
               geom) -> Area:
     area = Area(code=code, level=level, name_zh=name[0], name_en=name[1],
                 parent_id=parent.id if parent else None, geom=from_shape(_multi(geom), srid=4326))
@@ -176,7 +177,8 @@ def _add_full_time_worker(session: Session, grid: Grid, rng: random.Random) -> W
 def _buildings_in(session: Session, street_id: int):
     return session.execute(text("""
         SELECT ST_AsBinary(b.geom) AS wkb, b.households FROM building b JOIN area s ON s.id = :street
-        WHERE ST_Contains(s.geom, ST_PointOnSurface(b.geom)) ORDER BY b.id"""),
+        WHERE s.geom && b.geom AND ST_Contains(s.geom, ST_PointOnSurface(b.geom))
+        ORDER BY b.id"""),
         {"street": street_id}).all()
 
 
