@@ -17,16 +17,43 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese names stay readable in API answers
 
     db.init_app(app, url or (lambda: db.database_url(settings)))
+    _refuse_unsafe_production(app, settings)
 
     from .web.assets import init_assets
     init_assets(app)
 
-    from .api import health, ogcapi
-    from .web import pages
-    app.register_blueprint(health.bp)
-    app.register_blueprint(ogcapi.bp)
-    app.register_blueprint(pages.bp)
+    from . import auth
+    auth.init_app(app)
+
+    from .api import audit, health, ogcapi, tokens, users
+    from .web import login, pages
+    for blueprint in (health.bp, ogcapi.bp, tokens.bp, users.bp, audit.bp, login.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    auth.finish(app)   # refuses to start if any endpoint lacks an access policy
 
     from .cli import register
     register(app)
     return app
+
+
+def _refuse_unsafe_production(app: Flask, settings) -> None:
+    if not settings.production:
+        return
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .config import DEV_SECRET
+    from .services import accounts
+    problems = []
+    if settings.secret_key == DEV_SECRET or len(settings.secret_key) < 32:
+        problems.append("set SECRET_KEY to a random string of at least 32 characters")
+    try:
+        with app.app_context():
+            weak = accounts.accounts_with_demo_password(db.session(), {"demo", settings.demo_password})
+    except (SQLAlchemyError, OSError):
+        weak = []       # no database yet: nothing to check
+    if weak:
+        problems.append(f"these active accounts still have a demo password: {', '.join(weak)}")
+    if not settings.secure_cookies:
+        problems.append("cookies must be Secure (unset GRIDMAP_SECURE_COOKIES)")
+    if problems:
+        raise RuntimeError("GRIDMAP_ENV=production refuses to start: " + "; ".join(problems) + ".")

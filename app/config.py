@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-secret-change-me"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -45,6 +46,38 @@ class GridRules:
     max_households: int = 1000
 
 
+# What each role may do (issue 3's table). A deployment may replace it with a JSON file
+# {role: [permission, …]} named by GRIDMAP_ROLES_FILE. Scope limits every permission to the
+# user's area; "own" permissions are further limited to the user's own records.
+EVERY_ROLE = ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer")
+DEFAULT_ROLES: dict[str, frozenset[str]] = {role: frozenset(perms) for role, perms in {
+    "admin": ["layers:read", "cameras:read", "personal:read", "incidents:read", "plans:read",
+              "tracks:read", "users:manage", "categories:write", "settings:write", "audit:read",
+              "account:own"],
+    "operator": ["layers:read", "cameras:read", "cameras:write", "personal:read",
+                 "incidents:read", "incidents:report", "incidents:dispatch", "tracks:read",
+                 "account:own"],
+    "planner": ["layers:read", "plans:read", "plans:write", "account:own"],
+    "reviewer": ["layers:read", "plans:read", "plans:review", "account:own"],
+    "filer": ["layers:read", "plans:read", "plans:file", "account:own"],
+    "worker": ["layers:read", "incidents:read:own", "incidents:report", "incidents:handle:own",
+               "positions:write:own", "tracks:read:own", "account:own"],
+    "viewer": ["layers:read", "account:own"],
+}.items()}
+
+
+def _roles() -> dict[str, frozenset[str]]:
+    path = _env("GRIDMAP_ROLES_FILE")
+    if not path:
+        return DEFAULT_ROLES
+    import json
+    table = json.loads(Path(path).read_text())
+    unknown = set(table) - set(EVERY_ROLE)
+    if unknown:
+        raise ValueError(f"{path}: unknown roles {sorted(unknown)}; roles are {EVERY_ROLE}")
+    return {role: frozenset(table.get(role, ())) for role in EVERY_ROLE}
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -54,6 +87,16 @@ class Settings:
     port: int
     households: HouseholdRule
     grid_rules: GridRules
+    roles: dict = field(default_factory=lambda: DEFAULT_ROLES)
+    secure_cookies: bool = True
+    login_rate: str = "20/minute"          # per client address, on login and token requests
+    public_rate: str = "30/minute"         # per client address, on anonymous reports
+    max_request_bytes: int = 16 * 1024 * 1024
+    demo_password: str = "demo"
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
 
     @property
     def embedded(self) -> bool:
@@ -73,12 +116,18 @@ def load_settings(overrides: dict | None = None) -> Settings:
     )
     values = dict(
         env=_env("GRIDMAP_ENV", "development"),
-        secret_key=_env("SECRET_KEY", "dev-secret-change-me"),
+        secret_key=_env("SECRET_KEY", DEV_SECRET),
         database_url=_env("DATABASE_URL"),
         var_dir=Path(_env("GRIDMAP_VAR_DIR", str(ROOT / "var"))),
         port=int(_env("PORT", "5000")),
         households=households,
         grid_rules=rules,
+        roles=_roles(),
+        secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),
+        login_rate=_env("GRIDMAP_LOGIN_RATE", "20/minute"),
+        public_rate=_env("GRIDMAP_PUBLIC_RATE", "30/minute"),
+        max_request_bytes=int(_env("GRIDMAP_MAX_REQUEST_BYTES", str(16 * 1024 * 1024))),
+        demo_password=_env("GRIDMAP_DEMO_PASSWORD", "demo"),
     )
     values.update(overrides)
     return Settings(**values)

@@ -9,11 +9,12 @@ import threading
 from typing import Callable
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ROOT, Settings
 from .pgserver import DEMO_DATABASE, Cluster
+from .services import audit
 
 MIGRATIONS = ROOT / "migrations"
 
@@ -61,6 +62,9 @@ class _Database:
                 if self._engine is None:
                     self._engine = make_engine(url)
                     self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+                    # every transaction tells the audit triggers who is writing
+                    event.listen(self._sessions, "after_begin",
+                                 lambda _session, _transaction, connection: audit.bind(connection))
         return self._engine
 
     def new_session(self) -> Session:

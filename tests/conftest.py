@@ -58,9 +58,14 @@ def database_url(cluster) -> str:
         cluster.drop_database(name)
 
 
+# Tests sign in from one address many times a minute; the limit itself is tested on its own app.
+TEST_SETTINGS = {"login_rate": "10000/minute", "public_rate": "10000/minute"}
+PASSWORD = "correct horse battery"
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app({"DATABASE_URL": database_url})
+    app = create_app({"DATABASE_URL": database_url, **TEST_SETTINGS})
     app.config.update(TESTING=True)
     runner = app.test_cli_runner()
     for args in (["import", "categories"], ["import", "osm", str(HELSINKI)], ["generate", "areas"]):
@@ -74,7 +79,7 @@ def zhenxing_app(make_database):
     """A synthetic city of two Zhenxing-sized streets side by side (shared edges matter)."""
     url = make_database("zhenxing")
     db.upgrade(url)
-    app = create_app({"DATABASE_URL": url})
+    app = create_app({"DATABASE_URL": url, **TEST_SETTINGS})
     app.config.update(TESTING=True)
     result = app.test_cli_runner().invoke(
         args=["generate", "city", "--preset", "zhenxing", "--scale", "2", "--seed", "7"])
@@ -88,6 +93,39 @@ def city_session(request):
     app = request.getfixturevalue("app" if request.param == "helsinki" else "zhenxing_app")
     with app.app_context():
         yield db.session()
+
+
+@pytest.fixture(scope="session")
+def users(app):
+    """One account per role, named t_<role>, scoped to the whole city (the worker: to the
+    grid of the city's first full-time worker), each with a bearer token."""
+    from sqlalchemy import select
+
+    from app.models import USER_ROLES, Area, Grid, Worker, WorkerAssignment
+    from app.services import accounts
+    made = {}
+    with app.app_context():
+        session = db.session()
+        city = session.scalar(select(Area).where(Area.parent_id.is_(None)))
+        worker = session.scalar(
+            select(Worker).join(WorkerAssignment, WorkerAssignment.worker_id == Worker.id)
+            .join(Grid, Grid.id == WorkerAssignment.grid_id).where(Worker.role == "full_time")
+            .order_by(Grid.code).limit(1))
+        for role in USER_ROLES:
+            user = accounts.create_user(
+                session, f"t_{role}", PASSWORD, role,
+                scope_area_code=None if role in ("admin", "worker") else city.code,
+                worker_code=worker.code if role == "worker" else None)
+            _, token = accounts.create_token(session, user, "tests")
+            made[role] = {"username": user.username, "id": user.id, "token": token}
+        session.commit()
+    return made
+
+
+@pytest.fixture()
+def auth(users):
+    """auth('viewer') → headers that sign a request in as that role."""
+    return lambda role: {"Authorization": f"Bearer {users[role]['token']}"}
 
 
 @pytest.fixture()

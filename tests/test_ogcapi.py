@@ -2,8 +2,8 @@
 import pytest
 
 
-def test_grid_items_are_geojson_with_bilingual_names(client):
-    response = client.get("/ogcapi/collections/grids/items?limit=5")
+def test_grid_items_are_geojson_with_bilingual_names(client, auth):
+    response = client.get("/ogcapi/collections/grids/items?limit=5", headers=auth("viewer"))
     assert response.status_code == 200
     assert response.mimetype == "application/geo+json"
     body = response.get_json()
@@ -13,10 +13,10 @@ def test_grid_items_are_geojson_with_bilingual_names(client):
     assert {"code", "name_zh", "name_en", "households", "community"} <= feature["properties"].keys()
 
 
-def test_bbox_limits_the_features_to_those_it_touches(client):
-    everything = client.get("/ogcapi/collections/buildings/items?limit=10000").get_json()
+def test_bbox_limits_the_features_to_those_it_touches(client, auth):
+    everything = client.get("/ogcapi/collections/buildings/items?limit=10000", headers=auth("viewer")).get_json()
     corner = client.get("/ogcapi/collections/buildings/items?limit=10000"
-                        "&bbox=24.93,60.16,24.94,60.165").get_json()
+                        "&bbox=24.93,60.16,24.94,60.165", headers=auth("viewer")).get_json()
     assert 0 < corner["numberReturned"] < everything["numberReturned"]
 
 
@@ -28,14 +28,14 @@ def test_bbox_limits_the_features_to_those_it_touches(client):
     ("limit=10001", "between 1 and 10000"),
     ("limit=ten", "whole number"),
 ])
-def test_bad_parameters_get_a_400_that_says_what_is_wrong(client, query, message):
-    response = client.get(f"/ogcapi/collections/grids/items?{query}")
+def test_bad_parameters_get_a_400_that_says_what_is_wrong(client, auth, query, message):
+    response = client.get(f"/ogcapi/collections/grids/items?{query}", headers=auth("viewer"))
     assert response.status_code == 400
     body = response.get_json()
     assert body["code"] == "InvalidParameterValue" and message in body["description"]
 
 
-def test_an_unknown_collection_is_a_404_that_lists_the_real_ones(client):
-    response = client.get("/ogcapi/collections/parks/items")
+def test_an_unknown_collection_is_a_404_that_lists_the_real_ones(client, auth):
+    response = client.get("/ogcapi/collections/parks/items", headers=auth("viewer"))
     assert response.status_code == 404
     assert "grids" in response.get_json()["description"]

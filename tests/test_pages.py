@@ -2,6 +2,7 @@
 import pytest
 
 from app.config import ROOT
+from tests.conftest import PASSWORD
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -17,9 +18,17 @@ def browser():
         browser.close()
 
 
+def sign_in(page, live_server, username, password=PASSWORD):
+    page.goto(live_server + "/")
+    page.wait_for_selector("form input[name=username]")   # sent to the login page first
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
-def test_the_map_shows_the_city_with_layers_and_a_legend_and_no_console_error(browser, live_server, locale):
+def test_the_map_shows_the_city_with_layers_and_a_legend_and_no_console_error(browser, live_server, users, locale):
     page = browser.new_page(viewport={"width": 1400, "height": 900}, locale=locale)
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -27,7 +36,7 @@ def test_the_map_shows_the_city_with_layers_and_a_legend_and_no_console_error(br
     external = []
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server) else None)
 
-    page.goto(live_server + "/")
+    sign_in(page, live_server, users["operator"]["username"])
     page.wait_for_selector("#map[data-ready='true']", timeout=20_000)
     counts = page.evaluate("JSON.parse(document.getElementById('map').dataset.counts)")
     assert counts["grids"] >= 10 and counts["buildings"] > 400
@@ -42,4 +51,31 @@ def test_the_map_shows_the_city_with_layers_and_a_legend_and_no_console_error(br
     page.screenshot(path=str(ARTIFACTS / f"map-{locale}.png"))
     assert errors == []
     assert external == []   # nothing from the internet: command centres are offline
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_viewer_signs_in_sees_public_layers_only_and_signs_out(browser, live_server, users):
+    page = browser.new_page(locale="en-GB")
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, live_server, users["viewer"]["username"])
+    page.wait_for_selector("#map[data-ready='true']", timeout=20_000)
+    counts = page.evaluate("JSON.parse(document.getElementById('map').dataset.counts)")
+    assert "cameras" not in counts and counts["grids"] >= 10
+    assert "t_viewer" in page.inner_text("header")
+    page.click("form.account button")
+    page.wait_for_selector("form input[name=username]")
+    page.goto(live_server + "/")
+    assert "/login" in page.url            # the session is gone
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_wrong_password_is_told_on_the_form(browser, live_server, users):
+    page = browser.new_page(locale="zh-CN")
+    sign_in(page, live_server, users["planner"]["username"], "wrong password")
+    page.wait_for_selector(".error")
+    assert "Wrong username or password" in page.inner_text(".error")
     page.close()

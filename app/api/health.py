@@ -5,12 +5,14 @@ from flask import Blueprint, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
+from ..auth import public
 from ..services.status import database_status
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     try:
         status = database_status(db.session())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from .. import db
+from ..auth import current_scope, require, requires
 from ..services import features
 from .params import InvalidParameter, parse_bbox, parse_int
 
@@ -14,11 +15,13 @@ MAX_LIMIT = 10_000
 
 
 @bp.get("/collections/<collection_id>/items")
+@requires("layers:read", basic=True)
 def items(collection_id: str):
+    require(features.collection(collection_id).permission)
     bbox = parse_bbox(request.args.get("bbox"))
     limit = parse_int(request.args.get("limit"), "limit", 100, 1, MAX_LIMIT)
     offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10**9)
-    body = features.items_geojson(db.session(), collection_id, bbox, limit, offset)
+    body = features.items_geojson(db.session(), collection_id, bbox, limit, offset, current_scope())
     return Response(body, mimetype="application/geo+json")
 
 

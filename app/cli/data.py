@@ -12,7 +12,7 @@ from .. import db
 from ..config import ROOT
 from ..geo.synthetic import PRESETS
 from ..models import Area, Building
-from ..services import categories, division, osm_import, synthetic_city
+from ..services import audit, categories, demo_accounts, division, osm_import, synthetic_city
 from .progress import Progress
 
 DEMO_EXTRACT = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
@@ -32,8 +32,12 @@ def import_group():
 def import_osm(path: Path):
     """Buildings, roads and cameras from an .osm.pbf file (re-running updates, never duplicates)."""
     progress = Progress(f"importing {path.name}")
-    result = osm_import.import_osm(db.session(), path, current_app.config["GRIDMAP"].households,
-                                   progress)
+    session = db.session()
+    with audit.bulk_load(session, "IMPORT", {"source": path.name}) as summary:
+        result = osm_import.import_osm(session, path, current_app.config["GRIDMAP"].households,
+                                       progress)
+        summary.update(buildings=result["buildings"], roads=result["roads"], cameras=result["cameras"])
+    session.commit()
     progress.done()
     click.echo(f"{result['buildings']:,} buildings ({result['households']:,} households), "
                f"{result['roads']:,} roads, {result['cameras']:,} cameras")
@@ -66,10 +70,14 @@ def generate_areas(seed: int):
     """Derive street → communities → grids for the imported buildings."""
     settings = current_app.config["GRIDMAP"]
     progress = Progress("dividing")
+    session = db.session()
     try:
-        report = division.generate_areas(db.session(), HELSINKI, settings.grid_rules, seed, progress)
+        with audit.bulk_load(session, "GENERATE", {"division": HELSINKI.code, "seed": seed}) as summary:
+            report = division.generate_areas(session, HELSINKI, settings.grid_rules, seed, progress)
+            summary.update(grids=report.grids, communities=report.communities)
     except (division.AlreadyDivided, ValueError) as error:
         raise click.ClickException(str(error)) from None
+    session.commit()
     progress.done()
     _print_report(report, settings.grid_rules)
 
@@ -84,11 +92,15 @@ def generate_city(preset: str, scale: int, seed: int):
     """A synthetic city of SCALE streets, each with the preset's published figures."""
     settings = current_app.config["GRIDMAP"]
     progress = Progress(f"generating {preset} × {scale}")
+    session = db.session()
     try:
-        report = synthetic_city.generate_city(db.session(), preset, scale, settings.grid_rules,
-                                              seed, progress)
+        with audit.bulk_load(session, "GENERATE", {"preset": preset, "scale": scale, "seed": seed}) as summary:
+            report = synthetic_city.generate_city(session, preset, scale, settings.grid_rules,
+                                                  seed, progress)
+            summary.update(grids=report.grids, streets=report.streets)
     except (division.AlreadyDivided, ValueError) as error:
         raise click.ClickException(str(error)) from None
+    session.commit()
     progress.done()
     _print_report(report, settings.grid_rules)
 
@@ -117,4 +129,14 @@ def setup_demo():
         click.get_current_context().invoke(import_osm, path=DEMO_EXTRACT)
     if not session.scalar(select(func.count()).select_from(Area)):
         click.get_current_context().invoke(generate_areas, seed=1)
+    settings = current_app.config["GRIDMAP"]
     click.echo("The demo city is ready.")
+    if settings.production:
+        click.echo("Production mode: no demo accounts are created (flask users create).")
+        return
+    shown = demo_accounts.ensure_demo_accounts(session, settings.demo_password)
+    session.commit()
+    password = "demo" if settings.demo_password == "demo" else "$GRIDMAP_DEMO_PASSWORD"
+    click.echo(f"Demo accounts (password: {password}):")
+    for username, sees in shown:
+        click.echo(f"  {username:<9} sees {sees}")

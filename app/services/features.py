@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .scope import Scope
+
 # Seven decimals of a degree: about a centimetre, the precision of the source data.
 COORDINATE_DECIMALS = 7
 
@@ -24,6 +26,8 @@ class Collection:
     geometry_type: str
     properties: dict[str, str] = field(default_factory=dict)  # output name -> SQL on alias t
     where: str = "TRUE"                                        # fixed filter on alias t
+    boundary: bool = False      # a division layer: a worker also sees the neighbours' outlines
+    permission: str = "layers:read"
 
 
 _AREA_PROPS = {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
@@ -31,17 +35,17 @@ _AREA_PROPS = {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
 
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
     Collection("districts", "区", "Districts", "area", "MultiPolygon", _AREA_PROPS,
-               "t.level = 'district'"),
+               "t.level = 'district'", boundary=True),
     Collection("streets", "街道", "Streets", "area", "MultiPolygon", _AREA_PROPS,
-               "t.level = 'street'"),
+               "t.level = 'street'", boundary=True),
     Collection("communities", "社区", "Communities", "area", "MultiPolygon",
                {**_AREA_PROPS, "street": "(SELECT p.code FROM area p WHERE p.id = t.parent_id)"},
-               "t.level = 'community'"),
+               "t.level = 'community'", boundary=True),
     Collection("grids", "网格", "Grids", "grid", "MultiPolygon",
                {**_AREA_PROPS, "kind": "t.kind",
                 "community": "(SELECT c.code FROM area c WHERE c.id = t.community_id)",
                 "valid_from": "t.valid_from"},
-               "t.valid_to IS NULL"),
+               "t.valid_to IS NULL", boundary=True),
     Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                {"name": "t.name", "address": "t.address", "kind": "t.kind", "levels": "t.levels",
                 "households": "t.households", "population": "t.population",
@@ -51,7 +55,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
     Collection("cameras", "视频监控", "Cameras", "camera", "Point",
                {"name": "t.name", "kind": "t.kind", "bearing": "t.bearing", "fov": "t.fov",
                 "range_m": "t.range_m", "height_m": "t.height_m", "status": "t.status",
-                "estimated": "t.estimated"}),
+                "estimated": "t.estimated"}, permission="cameras:read"),
 ]}
 
 
@@ -67,9 +71,11 @@ def collection(collection_id: str) -> Collection:
 
 
 def items_geojson(session: Session, collection_id: str, bbox: tuple[float, float, float, float] | None,
-                  limit: int, offset: int = 0) -> str:
-    """A GeoJSON FeatureCollection as text, in id order, optionally within a WGS84 bbox."""
+                  limit: int, offset: int = 0, scope: Scope | None = None) -> str:
+    """A GeoJSON FeatureCollection as text, in id order, optionally within a WGS84 bbox,
+    holding only what lies in the scope."""
     c = collection(collection_id)
+    in_scope, params = (scope or Scope()).condition(session, "t", c.boundary)
     properties = ", ".join(f"'{name}', {sql}" for name, sql in c.properties.items())
     bbox_filter = "t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)" if bbox else "TRUE"
     sql = f"""
@@ -84,11 +90,11 @@ def items_geojson(session: Session, collection_id: str, bbox: tuple[float, float
                      'geometry', ST_AsGeoJSON(t.geom, {COORDINATE_DECIMALS})::json,
                      'properties', json_build_object({properties})) AS feature
             FROM {c.table} t
-            WHERE {c.where} AND {bbox_filter}
+            WHERE {c.where} AND {bbox_filter} AND {in_scope}
             ORDER BY t.id
             LIMIT :limit OFFSET :offset
         ) f"""
-    params = {"limit": limit, "offset": offset}
+    params.update(limit=limit, offset=offset)
     if bbox:
         params.update(zip(("minx", "miny", "maxx", "maxy"), bbox))
     return session.execute(text(sql), params).scalar_one()

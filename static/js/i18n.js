@@ -6,7 +6,9 @@ const catalogues = {
     cameras: '视频监控', legend: '图例', households: '户数', population: '人口',
     address: '地址', grid: '所属网格', community: '所属社区', code: '编码', kind: '类型',
     levels: '层数', loading: '加载中…', load_failed: '图层加载失败',
-    comprehensive: '综合网格', special: '专属网格',
+    comprehensive: '综合网格', special: '专属网格', logout: '退出登录',
+    role_admin: '管理员', role_operator: '指挥中心值班员', role_planner: '规划员',
+    role_reviewer: '审核员', role_filer: '备案员', role_worker: '网格员', role_viewer: '访客',
   },
   en: {
     title: 'Gridmap', switch_language: '中文',
@@ -15,7 +17,9 @@ const catalogues = {
     population: 'Residents', address: 'Address', grid: 'Grid', community: 'Community',
     code: 'Code', kind: 'Kind', levels: 'Levels', loading: 'Loading…',
     load_failed: 'Layer failed to load', comprehensive: 'Comprehensive grid',
-    special: 'Special grid',
+    special: 'Special grid', logout: 'Log out',
+    role_admin: 'Administrator', role_operator: 'Operator', role_planner: 'Planner',
+    role_reviewer: 'Reviewer', role_filer: 'Filer', role_worker: 'Grid worker', role_viewer: 'Viewer',
   },
 };
 

@@ -11,7 +11,10 @@ const VISIBLE = new Set(['roads', 'buildings', 'grids', 'communities', 'cameras'
 export async function buildMap(element) {
   const map = L.map(element, { preferCanvas: true, zoomControl: true });
   map.setView([0, 0], 2);
-  const layers = await Promise.all(COLLECTIONS.map(async (c) => [c, await featureLayer(c)]));
+  // The server says which layers this user's role may read; the others are not requested.
+  const readable = new Set((element.dataset.collections || '').split(','));
+  const shown = COLLECTIONS.filter((c) => readable.has(c));
+  const layers = await Promise.all(shown.map(async (c) => [c, await featureLayer(c)]));
   const overlays = {};
   let bounds = null;
   for (const [collection, layer] of layers) {
@@ -23,7 +26,7 @@ export async function buildMap(element) {
   }
   if (bounds) map.fitBounds(bounds);
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
-  legendControl(COLLECTIONS).addTo(map);
+  legendControl(shown).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   element.dataset.ready = 'true';
   element.dataset.counts = JSON.stringify(Object.fromEntries(layers.map(([c, l]) => [c, l.featureCount])));

@@ -1,12 +1,15 @@
 // The legend lists every layer that is on the map, drawn with the layer's own style.
+// Built with DOM calls, not HTML strings: the CSP forbids inline style attributes.
 import { t } from '../i18n.js';
 import { layerStyles } from './styles.js';
 
 function swatch(style) {
-  const fill = style.fill === false ? 'transparent' : (style.fillColor || style.color);
-  const dash = style.dashArray ? 'dashed' : 'solid';
-  const round = style.radius ? 'border-radius:50%;' : '';
-  return `<span class="swatch" style="${round}background:${fill};border:2px ${dash} ${style.color}"></span>`;
+  const span = document.createElement('span');
+  span.className = 'swatch';
+  span.style.background = style.fill === false ? 'transparent' : (style.fillColor || style.color);
+  span.style.border = `2px ${style.dashArray ? 'dashed' : 'solid'} ${style.color}`;
+  if (style.radius) span.style.borderRadius = '50%';
+  return span;
 }
 
 export function legendControl(collections) {
@@ -14,9 +17,16 @@ export function legendControl(collections) {
   control.onAdd = () => {
     const div = L.DomUtil.create('div', 'legend');
     div.id = 'legend';
-    div.innerHTML = `<h2>${t('legend')}</h2>` + collections
-      .map((c) => `<div class="legend-row" data-layer="${c}">${swatch(layerStyles[c])}${t(c)}</div>`)
-      .join('');
+    const heading = document.createElement('h2');
+    heading.textContent = t('legend');
+    div.append(heading);
+    for (const c of collections) {
+      const row = document.createElement('div');
+      row.className = 'legend-row';
+      row.dataset.layer = c;
+      row.append(swatch(layerStyles[c]), t(c));
+      div.append(row);
+    }
     return div;
   };
   return control;

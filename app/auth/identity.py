@@ -1,0 +1,248 @@
+"""Who is asking: a bearer token, HTTP Basic (only where the policy allows it), or the session
+cookie (with a CSRF token on every write) — then the endpoint's policy is enforced."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+import uuid
+
+from flask import Flask, current_app, g, jsonify, redirect, request, url_for
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import HTTPException
+
+from .. import db
+from ..models import AppUser
+from ..services import accounts, audit
+from ..services.scope import Scope, scope_of
+from .policy import Policy, check_every_endpoint, permits, policy_of, public
+
+SESSION_COOKIE = "gridmap_session"
+LOGIN_CSRF_COOKIE = "gridmap_login_csrf"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+BASIC_CACHE_SECONDS = 60     # GIS clients send Basic with every tile; argon2 is slow on purpose
+
+
+class AccessDenied(HTTPException):
+    def __init__(self, code: int, error: str, description: str, challenge: str | None = None):
+        super().__init__(description)
+        self.code, self.error, self.challenge = code, error, challenge
+
+
+def current_user() -> AppUser | None:
+    return g.get("user")
+
+
+def current_scope() -> Scope:
+    return g.get("scope") or Scope()
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["GRIDMAP"]
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes)
+    app.extensions["gridmap.limits"] = (MovingWindowRateLimiter(MemoryStorage()), {})
+    app.extensions["gridmap.basic_cache"] = ({}, threading.Lock())
+    public(app.view_functions["static"])
+    app.before_request(_identify_and_enforce)
+    app.after_request(_security_headers)
+    app.teardown_request(_forget_actor)
+    app.register_error_handler(AccessDenied, _denied)
+    app.register_error_handler(413, _too_large)
+    app.register_error_handler(403, _forbidden)
+
+
+def finish(app: Flask) -> None:
+    check_every_endpoint(app)
+
+
+# -- the request pipeline ------------------------------------------------------------------
+
+def _identify_and_enforce():
+    g.request_id = _request_id()
+    g.actor_token = audit.act_as(audit.Actor("anonymous", g.request_id))
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if view is None:
+        return None     # 404/405 follow; nothing to protect
+    policy = policy_of(view)
+    if policy is None:  # check_every_endpoint makes this unreachable; fail closed anyway
+        raise AccessDenied(403, "Forbidden", "This endpoint declares no access policy.")
+    _rate_limit(policy)
+    user = _identify(policy)
+    g.user = user
+    g.scope = scope_of(user)
+    if user is not None:
+        audit.restore(g.actor_token)
+        g.actor_token = audit.act_as(audit.Actor(f"user:{user.username}", g.request_id))
+    if policy.public:
+        return None
+    if user is None:
+        if policy.page:
+            return redirect(url_for("login.form", next=request.full_path.rstrip("?")))
+        raise AccessDenied(401, "Unauthorized", "Sign in first: send a bearer token"
+                           + (" or HTTP Basic credentials" if policy.basic else "") + ".",
+                           _challenge(policy))
+    if policy.permission and permits(user.role, policy.permission) is None:
+        raise AccessDenied(403, "Forbidden", f"The role {user.role!r} may not do this "
+                           f"({policy.permission}).")
+    return None
+
+
+def _identify(policy: Policy) -> AppUser | None:
+    session = db.session()
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer":
+        found = accounts.resolve_token(session, credentials.strip())
+        if found is None:
+            raise AccessDenied(401, "Unauthorized", "This token is unknown, expired or revoked.",
+                               _challenge(policy))
+        session.commit()
+        return found[0]
+    if scheme.lower() == "basic":
+        if not policy.basic:
+            raise AccessDenied(401, "Unauthorized", "HTTP Basic credentials are accepted only by "
+                               "the OGC API and the tiles; use a bearer token.", "Bearer")
+        return _basic_user(credentials.strip(), policy)
+    if header:
+        raise AccessDenied(401, "Unauthorized", "Unsupported Authorization scheme; send "
+                           "'Bearer <token>'.", _challenge(policy))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    found = accounts.resolve_session(session, cookie)
+    session.commit()
+    if found is None:
+        return None     # unknown, tampered or expired: treated as signed out
+    user, row = found
+    g.csrf_token = row.csrf_token
+    if request.method not in SAFE_METHODS and not policy.public:
+        sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+        if not hmac.compare_digest(sent.encode(), row.csrf_token.encode()):
+            raise AccessDenied(403, "CSRFTokenMissing", "This form or request lacks its CSRF "
+                               "token: reload the page and try again.")
+    return user
+
+
+def _basic_user(credentials: str, policy: Policy) -> AppUser:
+    try:
+        username, _, password = base64.b64decode(credentials).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise AccessDenied(401, "Unauthorized", "Malformed Basic credentials.",
+                           _challenge(policy)) from None
+    cache, lock = current_app.extensions["gridmap.basic_cache"]
+    key = (username, hashlib.sha256(password.encode()).hexdigest())
+    session = db.session()
+    with lock:
+        hit = cache.get(key)
+    if hit and hit[1] > time.monotonic():
+        user = session.get(AppUser, hit[0])
+        if user is not None and user.active:
+            return user
+    try:
+        user = accounts.authenticate(session, username, password)
+    except accounts.AccountError as error:
+        session.commit()        # the failure counts towards the lock-out
+        raise AccessDenied(401, "Unauthorized", str(error), _challenge(policy)) from None
+    session.commit()
+    with lock:
+        cache[key] = (user.id, time.monotonic() + BASIC_CACHE_SECONDS)
+    return user
+
+
+def _rate_limit(policy: Policy) -> None:
+    if not policy.rate:
+        return
+    limiter, parsed = current_app.extensions["gridmap.limits"]
+    setting = getattr(current_app.config["GRIDMAP"], f"{policy.rate}_rate")
+    if setting not in parsed:
+        parsed[setting] = parse(setting)
+    if request.method in SAFE_METHODS and policy.rate == "login":
+        return          # showing the login form is free; trying passwords is not
+    if not limiter.hit(parsed[setting], policy.rate, request.remote_addr or "-"):
+        raise AccessDenied(429, "TooManyRequests", f"Too many requests from your address "
+                           f"(limit {setting}); wait a minute and try again.")
+
+
+def _challenge(policy: Policy) -> str:
+    return 'Bearer, Basic realm="Gridmap"' if policy.basic else "Bearer"
+
+
+def _request_id() -> str:
+    sent = request.headers.get("X-Request-ID", "")
+    if 8 <= len(sent) <= 64 and all(c.isalnum() or c in "-_." for c in sent):
+        return sent
+    return uuid.uuid4().hex
+
+
+def _forget_actor(_exc) -> None:
+    token = g.pop("actor_token", None)
+    if token is not None:
+        audit.restore(token)
+
+
+# -- answers -------------------------------------------------------------------------------
+
+def _denied(error: AccessDenied):
+    response = jsonify(code=error.error, description=error.description)
+    response.status_code = error.code
+    if error.challenge and error.code == 401:
+        response.headers["WWW-Authenticate"] = error.challenge
+    return response
+
+
+def _forbidden(error):
+    return jsonify(code="Forbidden", description=error.description), 403
+
+
+def _too_large(_error):
+    limit = current_app.config["GRIDMAP"].max_request_bytes
+    return jsonify(code="PayloadTooLarge",
+                   description=f"The request is larger than {limit // (1024 * 1024)} MB."), 413
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"))
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self)")
+    if "request_id" in g:
+        response.headers["X-Request-ID"] = g.request_id
+    return response
+
+
+# -- cookies -------------------------------------------------------------------------------
+
+def set_session_cookie(response, token: str) -> None:
+    settings = current_app.config["GRIDMAP"]
+    response.set_cookie(SESSION_COOKIE, token, max_age=int(accounts.SESSION_MAX.total_seconds()),
+                        httponly=True, secure=settings.secure_cookies, samesite="Lax", path="/")
+
+
+def clear_session_cookie(response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def login_csrf_token() -> str:
+    """Double-submit token for the login form, before any session exists."""
+    return request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def set_login_csrf_cookie(response, token: str) -> None:
+    settings = current_app.config["GRIDMAP"]
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, secure=settings.secure_cookies,
+                        samesite="Strict", path="/login")
+
+
+def login_csrf_valid() -> bool:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    sent = request.form.get("csrf_token", "")
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), sent.encode())

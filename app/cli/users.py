@@ -1,0 +1,103 @@
+"""flask users create|set-role|set-scope|disable|list."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .. import db
+from ..models import USER_ROLES, AppUser, Area
+from ..services import accounts
+
+
+@click.group("users", help="Accounts: create them, change role or scope, disable them.")
+def users_group():
+    pass
+
+
+def _fail(error: Exception):
+    raise click.ClickException(str(error))
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(USER_ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--scope-area", help="area code (city, district, street or community)")
+@click.option("--scope-grids", help="comma-separated grid codes")
+@click.option("--worker", help="the worker code a worker account belongs to")
+@with_appcontext
+def create(username, role, password, scope_area, scope_grids, worker):
+    """Create an account."""
+    session = db.session()
+    if role not in ("admin", "worker") and not scope_area and not scope_grids:
+        _fail(click.UsageError(f"A {role} sees only their scope: give --scope-area or --scope-grids."))
+    try:
+        user = accounts.create_user(session, username, password, role, scope_area_code=scope_area,
+                                    scope_grid_codes=_codes(scope_grids), worker_code=worker)
+    except accounts.AccountError as error:
+        _fail(error)
+    session.commit()
+    click.echo(f"created {user.username} ({user.role})")
+
+
+@users_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(USER_ROLES))
+@with_appcontext
+def set_role(username, role):
+    session = db.session()
+    try:
+        user = accounts.find_user(session, username)
+    except accounts.AccountError as error:
+        _fail(error)
+    user.role = role
+    session.commit()
+    click.echo(f"{username} is now {role}")
+
+
+@users_group.command("set-scope")
+@click.argument("username")
+@click.option("--area", help="area code")
+@click.option("--grids", help="comma-separated grid codes")
+@with_appcontext
+def set_scope(username, area, grids):
+    session = db.session()
+    try:
+        user = accounts.find_user(session, username)
+        accounts.set_scope(session, user, area, _codes(grids))
+    except accounts.AccountError as error:
+        _fail(error)
+    session.commit()
+    click.echo(f"{username} sees {area or ''}{' ' if area and grids else ''}{grids or ''}".rstrip())
+
+
+@users_group.command("disable")
+@click.argument("username")
+@with_appcontext
+def disable(username):
+    """Disable an account and end its sessions (its tokens stop working too)."""
+    session = db.session()
+    try:
+        user = accounts.find_user(session, username)
+    except accounts.AccountError as error:
+        _fail(error)
+    user.active = False
+    accounts.close_all_sessions(session, user)
+    session.commit()
+    click.echo(f"{username} is disabled")
+
+
+@users_group.command("list")
+@with_appcontext
+def list_users():
+    session = db.session()
+    rows = session.execute(select(AppUser, Area.code).outerjoin(Area, Area.id == AppUser.scope_area_id)
+                           .order_by(AppUser.username)).all()
+    for user, area in rows:
+        scope = area or ",".join(user.scope_grid_codes or []) or ("everything" if user.role == "admin" else "—")
+        click.echo(f"{user.username:<16} {user.role:<9} {'active' if user.active else 'disabled':<8} {scope}")
+
+
+def _codes(value: str | None) -> list[str] | None:
+    return [c.strip() for c in value.split(",") if c.strip()] if value else None
