@@ -77,5 +77,5 @@ def test_a_wrong_password_is_told_on_the_form(browser, live_server, users):
     page = browser.new_page(locale="zh-CN")
     sign_in(page, live_server, users["planner"]["username"], "wrong password")
     page.wait_for_selector(".error")
-    assert "Wrong username or password" in page.inner_text(".error")
+    assert "用户名或密码错误" in page.inner_text(".error")
     page.close()

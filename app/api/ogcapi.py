@@ -25,6 +25,17 @@ def items(collection_id: str):
     return Response(body, mimetype="application/geo+json")
 
 
+@bp.get("/collections/<collection_id>/items/<int:feature_id>")
+@requires("layers:read", basic=True)
+def item(collection_id: str, feature_id: int):
+    require(features.collection(collection_id).permission)
+    body = features.item_geojson(db.session(), collection_id, feature_id, current_scope())
+    if body is None:
+        return jsonify(code="NotFound", description=f"There is no feature {feature_id} in "
+                       f"{collection_id!r} that you may see."), 404
+    return Response(body, mimetype="application/geo+json")
+
+
 # OGC exception format: {"code": ..., "description": ...}
 @bp.errorhandler(InvalidParameter)
 def _invalid(error: InvalidParameter):

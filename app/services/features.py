@@ -76,7 +76,6 @@ def items_geojson(session: Session, collection_id: str, bbox: tuple[float, float
     holding only what lies in the scope."""
     c = collection(collection_id)
     in_scope, params = (scope or Scope()).condition(session, "t", c.boundary)
-    properties = ", ".join(f"'{name}', {sql}" for name, sql in c.properties.items())
     bbox_filter = "t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)" if bbox else "TRUE"
     sql = f"""
         SELECT json_build_object(
@@ -84,11 +83,7 @@ def items_geojson(session: Session, collection_id: str, bbox: tuple[float, float
                  'numberReturned', count(*),
                  'features', coalesce(json_agg(f.feature ORDER BY f.id), '[]'::json))::text
         FROM (
-            SELECT t.id,
-                   json_build_object(
-                     'type', 'Feature', 'id', t.id,
-                     'geometry', ST_AsGeoJSON(t.geom, {COORDINATE_DECIMALS})::json,
-                     'properties', json_build_object({properties})) AS feature
+            SELECT t.id, {_feature(c)} AS feature
             FROM {c.table} t
             WHERE {c.where} AND {bbox_filter} AND {in_scope}
             ORDER BY t.id
@@ -98,3 +93,24 @@ def items_geojson(session: Session, collection_id: str, bbox: tuple[float, float
     if bbox:
         params.update(zip(("minx", "miny", "maxx", "maxy"), bbox))
     return session.execute(text(sql), params).scalar_one()
+
+
+def item_geojson(session: Session, collection_id: str, feature_id: int,
+                 scope: Scope | None = None) -> str | None:
+    """One feature as GeoJSON text; None when it does not exist or lies outside the scope
+    (the two are not told apart, so a scope never reveals what exists beyond it)."""
+    c = collection(collection_id)
+    in_scope, params = (scope or Scope()).condition(session, "t", c.boundary)
+    sql = f"""
+        SELECT {_feature(c)}::text
+        FROM {c.table} t
+        WHERE t.id = :feature_id AND {c.where} AND {in_scope}"""
+    return session.execute(text(sql), {**params, "feature_id": feature_id}).scalar_one_or_none()
+
+
+def _feature(c: Collection) -> str:
+    """The SQL that writes one row of alias t as a GeoJSON Feature."""
+    properties = ", ".join(f"'{name}', {sql}" for name, sql in c.properties.items())
+    return (f"json_build_object('type', 'Feature', 'id', t.id, "
+            f"'geometry', ST_AsGeoJSON(t.geom, {COORDINATE_DECIMALS})::json, "
+            f"'properties', json_build_object({properties}))")

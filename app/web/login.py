@@ -1,6 +1,7 @@
 """The login page and logout. The only page anonymous visitors may see."""
 from __future__ import annotations
 
+from datetime import timezone
 from urllib.parse import urlparse
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
@@ -16,11 +17,14 @@ bp = Blueprint("login", __name__, template_folder="templates")
 TEXT = {
     "zh": {"title": "登录 · 网格地图", "heading": "网格地图 登录", "username": "用户名",
            "password": "密码", "submit": "登录", "other": "English", "other_lang": "en",
-           "csrf": "表单已过期,请重试。", "missing": "请输入用户名和密码。"},
+           "csrf": "表单已过期,请重试。", "missing": "请输入用户名和密码。",
+           "wrong": "用户名或密码错误。", "locked": "登录失败次数过多,账户锁定至 {} UTC。"},
     "en": {"title": "Sign in · Gridmap", "heading": "Sign in to Gridmap", "username": "Username",
            "password": "Password", "submit": "Sign in", "other": "中文", "other_lang": "zh",
            "csrf": "The form expired; please try again.",
-           "missing": "Enter your username and password."},
+           "missing": "Enter your username and password.",
+           "wrong": "Wrong username or password.",
+           "locked": "Too many failed logins: this account is locked until {} UTC."},
 }
 
 
@@ -68,9 +72,12 @@ def submit():
     session = db.session()
     try:
         user = accounts.authenticate(session, username, password)
-    except accounts.AccountError as error:
+    except accounts.LockedOut as error:
         session.commit()
-        return _form(str(error), 401, username)
+        return _form(t["locked"].format(f"{error.until.astimezone(timezone.utc):%H:%M:%S}"), 401, username)
+    except accounts.AccountError:
+        session.commit()
+        return _form(t["wrong"], 401, username)
     opened = accounts.open_session(session, user, request.remote_addr)
     session.commit()
     response = redirect(_safe_next(request.form.get("next")))

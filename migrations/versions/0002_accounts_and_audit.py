@@ -84,8 +84,8 @@ def upgrade() -> None:
             IF coalesce(current_setting('gridmap.audit', true), '') = 'off' THEN
                 RETURN NULL;
             END IF;
-            IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - TG_ARGV; END IF;
-            IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - TG_ARGV; END IF;
+            IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - coalesce(TG_ARGV, '{}'); END IF;
+            IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - coalesce(TG_ARGV, '{}'); END IF;
             IF TG_OP = 'UPDATE' AND old_row = new_row THEN
                 RETURN NULL;
             END IF;

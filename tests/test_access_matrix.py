@@ -1,0 +1,109 @@
+"""Every endpoint × every role: the roles its policy names get past it, the others get 401
+(anonymous) or 403 (signed in). An endpoint added later without a policy stops the app from
+starting; one added without an example here fails this test until it gets one."""
+import itertools
+
+import pytest
+from sqlalchemy import text
+from flask import Blueprint, Flask
+
+from app import auth
+from app.auth import policy_of
+from app.config import DEFAULT_ROLES
+from app.models import USER_ROLES
+
+# endpoint -> (method, path, JSON body); {viewer} and {grid} are filled in with real ids.
+EXAMPLES = {
+    "health.healthz": ("GET", "/healthz", None),
+    "static": ("GET", "/static/favicon.svg", None),
+    "login.form": ("GET", "/login", None),
+    "login.submit": ("POST", "/login", None),
+    "login.logout": ("POST", "/logout", None),
+    "pages.city_map": ("GET", "/", None),
+    "ogcapi.items": ("GET", "/ogcapi/collections/grids/items?limit=1", None),
+    "ogcapi.item": ("GET", "/ogcapi/collections/grids/items/{grid}", None),
+    "tokens.create": ("POST", "/api/v1/tokens", {"name": "matrix"}),
+    "tokens.index": ("GET", "/api/v1/tokens", None),
+    "tokens.revoke": ("DELETE", "/api/v1/tokens/999999", None),
+    "users.index": ("GET", "/api/v1/users", None),
+    "users.create": ("POST", "/api/v1/users", {"username": "matrix_{n}", "password": "long enough pw",
+                                                "role": "viewer", "scope_area": "HEL"}),
+    "users.change": ("PATCH", "/api/v1/users/{viewer}", {"active": True}),
+    "audit.entries": ("GET", "/api/v1/audit?limit=1", None),
+}
+
+
+def endpoints(app):
+    for rule in app.url_map.iter_rules():
+        yield rule.endpoint
+
+
+def test_every_endpoint_has_an_example_here(app):
+    missing = sorted(set(endpoints(app)) - set(EXAMPLES))
+    assert not missing, f"add an example request for {missing} to EXAMPLES"
+
+
+def allowed(policy, role):
+    if policy.public:
+        return True
+    if role is None:
+        return False
+    if policy.permission is None:
+        return True
+    granted = DEFAULT_ROLES[role]
+    return policy.permission in granted or f"{policy.permission}:own" in granted
+
+
+_counter = itertools.count()
+
+
+@pytest.mark.parametrize("role", [None, *USER_ROLES], ids=lambda r: r or "anonymous")
+@pytest.mark.parametrize("endpoint", sorted(EXAMPLES))
+def test_each_role_gets_exactly_what_the_policy_grants(app, client, users, auth, session, endpoint, role):
+    method, path, body = EXAMPLES[endpoint]
+    grid = session.execute(text(
+        "SELECT id FROM grid ORDER BY code LIMIT 1")).scalar_one()
+    path = path.format(grid=grid, viewer=users["viewer"]["id"])
+    if body:
+        body = {k: v.format(n=next(_counter)) if isinstance(v, str) else v for k, v in body.items()}
+    headers = auth(role) if role else {}
+    response = client.open(path, method=method, json=body, headers=headers)
+    policy = policy_of(app.view_functions[endpoint])
+    if allowed(policy, role):
+        assert response.status_code not in (401, 403), (response.status_code, response.data[:300])
+    elif role is None:
+        if policy.page:
+            assert response.status_code == 302 and "/login" in response.headers["Location"]
+        else:
+            assert response.status_code == 401
+            assert "Bearer" in response.headers["WWW-Authenticate"]
+            assert response.get_json()["description"]
+    else:
+        assert response.status_code == 403, (response.status_code, response.data[:300])
+        assert role in response.get_json()["description"]
+
+
+def test_an_endpoint_without_a_policy_stops_the_app_from_starting():
+    app = Flask(__name__)
+    bp = Blueprint("careless", __name__)
+
+    @bp.get("/careless")
+    def careless():
+        return "oops"
+
+    @bp.get("/careful")
+    @auth.requires("layers:read")
+    def careful():
+        return "ok"
+
+    app.register_blueprint(bp)
+    auth.policy.public(app.view_functions["static"]) if "static" in app.view_functions else None
+    with pytest.raises(RuntimeError, match="careless.careless"):
+        auth.check_every_endpoint(app)
+
+
+def test_cameras_are_for_the_roles_that_watch_them(client, auth):
+    # the layers endpoint is open to every role, but the cameras collection is not
+    for role in USER_ROLES:
+        status = client.get("/ogcapi/collections/cameras/items?limit=1", headers=auth(role)).status_code
+        assert status == (200 if "cameras:read" in DEFAULT_ROLES[role] else 403), role

@@ -1,0 +1,55 @@
+"""flask users …: the commands an administrator runs on the server, and the demo accounts
+`make run` creates and prints."""
+from sqlalchemy import text
+
+from tests.conftest import scalar
+
+
+def test_create_set_role_set_scope_and_disable(runner, session, client):
+    created = runner.invoke(args=["users", "create", "cli_user", "--role", "planner",
+                                  "--scope-area", "HEL-01-01", "--password", "long enough pw"])
+    assert created.exit_code == 0, created.output
+    assert runner.invoke(args=["users", "set-role", "cli_user", "reviewer"]).exit_code == 0
+    grid = scalar(session, "SELECT code FROM grid ORDER BY code LIMIT 1")
+    assert runner.invoke(args=["users", "set-scope", "cli_user", "--grids", grid]).exit_code == 0
+    row = session.execute(text("SELECT role, scope_area_id, scope_grid_codes FROM app_user "
+                               "WHERE username = 'cli_user'")).one()
+    assert row.role == "reviewer" and row.scope_area_id is None and row.scope_grid_codes == [grid]
+    token = client.post("/api/v1/tokens", json={"username": "cli_user", "password": "long enough pw"})
+    assert token.status_code == 201
+    assert runner.invoke(args=["users", "disable", "cli_user"]).exit_code == 0
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    assert client.get("/api/v1/tokens", headers=headers).status_code == 401
+    assert "cli_user" in runner.invoke(args=["users", "list"]).output
+
+
+def test_mistakes_get_a_clear_message_and_change_nothing(runner, session):
+    before = scalar(session, "SELECT count(*) FROM app_user")
+    for args, message in [
+        (["users", "create", "x1", "--role", "planner", "--password", "long enough pw"], "scope"),
+        (["users", "create", "x2", "--role", "viewer", "--scope-area", "NOWHERE", "--password", "long enough pw"], "no area"),
+        (["users", "create", "x3", "--role", "viewer", "--scope-area", "HEL", "--password", "short"], "8 characters"),
+        (["users", "create", "x4", "--role", "worker", "--password", "long enough pw"], "--worker"),
+        (["users", "set-role", "nobody", "viewer"], "no user"),
+    ]:
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and message in result.output, (args, result.output)
+    assert scalar(session, "SELECT count(*) FROM app_user") == before
+
+
+def test_setup_demo_creates_one_account_per_role_and_prints_them(runner, session, client):
+    result = runner.invoke(args=["setup-demo"])
+    assert result.exit_code == 0, result.output
+    for role in ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer"):
+        assert f"  {role}" in result.output
+    assert "password: demo" in result.output
+    assert client.post("/api/v1/tokens", json={"username": "operator", "password": "demo"}).status_code == 201
+    # the demo worker is the full-time worker of one grid
+    assert scalar(session, """
+        SELECT count(*) FROM app_user u JOIN worker w ON w.id = u.worker_id
+        JOIN worker_assignment a ON a.worker_id = w.id AND a.grid_id IS NOT NULL
+        WHERE u.username = 'worker' AND w.role = 'full_time'""") == 1
+    # a second run changes nothing
+    again = runner.invoke(args=["setup-demo"])
+    assert again.exit_code == 0
+    assert scalar(session, "SELECT count(*) FROM app_user WHERE username = 'admin'") == 1
