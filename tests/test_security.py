@@ -176,3 +176,10 @@ def test_production_refuses_to_start_while_a_demo_account_keeps_its_password(dat
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     with pytest.raises(RuntimeError, match="demo password: viewer"):
         create_app({"DATABASE_URL": database_url})
+
+
+def test_a_signed_in_browser_cannot_be_made_to_mint_a_token_without_the_csrf_token(app, users):
+    client = app.test_client()
+    sign_in(client, users["operator"]["username"])
+    refused = client.post("/api/v1/tokens", json={"name": "stolen"})
+    assert refused.status_code == 403 and refused.get_json()["code"] == "CSRFTokenMissing"

@@ -120,7 +120,7 @@ def _identify(policy: Policy) -> AppUser | None:
         return None     # unknown, tampered or expired: treated as signed out
     user, row = found
     g.csrf_token = row.csrf_token
-    if request.method not in SAFE_METHODS and not policy.public:
+    if request.method not in SAFE_METHODS and policy.csrf:
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
         if not hmac.compare_digest(sent.encode(), row.csrf_token.encode()):
             raise AccessDenied(403, "CSRFTokenMissing", "This form or request lacks its CSRF "

@@ -17,6 +17,7 @@ class Policy:
     basic: bool = False             # HTTP Basic accepted (desktop GIS clients); never on pages
     page: bool = False              # an HTML page: anonymous visitors are sent to the login page
     rate: str | None = None         # "login" or "public": the settings' rate limit applies
+    csrf: bool = True               # False only where the view checks its own token (login)
 
 
 def requires(permission: str | None = None, *, basic: bool = False, page: bool = False,
@@ -28,10 +29,10 @@ def requires(permission: str | None = None, *, basic: bool = False, page: bool =
     return mark
 
 
-def public(view=None, *, rate: str | None = None, page: bool = False):
-    """Anyone, signed in or not."""
+def public(view=None, *, rate: str | None = None, page: bool = False, csrf: bool = True):
+    """Anyone, signed in or not. A signed-in browser's writes still need the CSRF token."""
     def mark(v):
-        setattr(v, POLICY_ATTRIBUTE, Policy(public=True, rate=rate, page=page))
+        setattr(v, POLICY_ATTRIBUTE, Policy(public=True, rate=rate, page=page, csrf=csrf))
         return v
     return mark(view) if view is not None else mark
 

@@ -47,10 +47,7 @@ def create(username, role, password, scope_area, scope_grids, worker):
 @with_appcontext
 def set_role(username, role):
     session = db.session()
-    try:
-        user = accounts.find_user(session, username)
-    except accounts.AccountError as error:
-        _fail(error)
+    user = _user(session, username)
     user.role = role
     session.commit()
     click.echo(f"{username} is now {role}")
@@ -63,8 +60,8 @@ def set_role(username, role):
 @with_appcontext
 def set_scope(username, area, grids):
     session = db.session()
+    user = _user(session, username)
     try:
-        user = accounts.find_user(session, username)
         accounts.set_scope(session, user, area, _codes(grids))
     except accounts.AccountError as error:
         _fail(error)
@@ -78,10 +75,7 @@ def set_scope(username, area, grids):
 def disable(username):
     """Disable an account and end its sessions (its tokens stop working too)."""
     session = db.session()
-    try:
-        user = accounts.find_user(session, username)
-    except accounts.AccountError as error:
-        _fail(error)
+    user = _user(session, username)
     user.active = False
     accounts.close_all_sessions(session, user)
     session.commit()
@@ -97,6 +91,13 @@ def list_users():
     for user, area in rows:
         scope = area or ",".join(user.scope_grid_codes or []) or ("everything" if user.role == "admin" else "—")
         click.echo(f"{user.username:<16} {user.role:<9} {'active' if user.active else 'disabled':<8} {scope}")
+
+
+def _user(session, username: str) -> AppUser:
+    try:
+        return accounts.find_user(session, username)
+    except accounts.AccountError as error:
+        _fail(error)
 
 
 def _codes(value: str | None) -> list[str] | None:

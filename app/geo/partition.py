@@ -246,10 +246,11 @@ class _Context:
 
     def _two_way_splittable(self, members, axis) -> bool:
         low, high = self.bounds
+        total = self.households[members].sum()
         for direction in (axis, np.array([-axis[1], axis[0]])):
             order = np.argsort(self.centres[members] @ direction)
             prefix = np.cumsum(self.households[members][order])[:-1]
-            rest = prefix[-1] + self.households[members][order][-1] - prefix if len(prefix) else prefix
+            rest = total - prefix
             if ((prefix >= low) & (prefix <= high) & (rest >= low) & (rest <= high)).any():
                 return True
         return False
