@@ -8,11 +8,11 @@ PORT  ?= 5000
 export FLASK_APP := app
 
 # Debian packages: the database (unless DATABASE_URL points elsewhere) and, for tests, the
-# browser and a CJK font so screenshots show the Chinese UI.
+# browser, a CJK font so screenshots show the Chinese UI, and GDAL (a real OGC API client).
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
-BROWSER_PACKAGES := chromium fonts-wqy-zenhei
+TEST_PACKAGES := chromium fonts-wqy-zenhei gdal-bin
 
-.PHONY: run test setup demo system-db system-browser db-stop clean-db
+.PHONY: run test setup demo system-db system-test-tools db-stop clean-db
 
 run: setup demo
 	@echo ""
@@ -20,7 +20,7 @@ run: setup demo
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: setup system-browser
+test: setup system-test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system-db $(VENV)/.installed node_modules/.installed
@@ -42,16 +42,17 @@ system-db:
 	  fi; \
 	fi
 
-system-browser:
+system-test-tools:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	[ -x /usr/bin/ogrinfo ] || missing="$$missing gdal-bin"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing$$missing for the browser tests…"; \
+	    echo "Installing$$missing for the tests…"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "The browser tests need Debian's$$missing: sudo apt-get install$$missing"; exit 1; \
+	    echo "The tests need Debian's$$missing: sudo apt-get install$$missing"; exit 1; \
 	  fi; \
 	fi
 

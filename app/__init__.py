@@ -25,9 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth
     auth.init_app(app)
 
-    from .api import audit, health, ogcapi, tokens, users
+    from .api import audit, health, ogcapi, tiles, tokens, users
     from .web import login, pages
-    for blueprint in (health.bp, ogcapi.bp, tokens.bp, users.bp, audit.bp, login.bp, pages.bp):
+    for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp, login.bp,
+                      pages.bp):
         app.register_blueprint(blueprint)
     auth.finish(app)   # refuses to start if any endpoint lacks an access policy
 

@@ -10,6 +10,7 @@ import os
 import threading
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -58,6 +59,15 @@ def database_url(cluster) -> str:
         cluster.drop_database(name)
 
 
+class BufferedClient(FlaskClient):
+    """Reads every answer to its end, as a WSGI server does: a streamed body holds its
+    database session until then."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 # Tests sign in from one address many times a minute; the limit itself is tested on its own app.
 TEST_SETTINGS = {"login_rate": "10000/minute", "public_rate": "10000/minute"}
 PASSWORD = "correct horse battery"
@@ -67,6 +77,7 @@ PASSWORD = "correct horse battery"
 def app(database_url):
     app = create_app({"DATABASE_URL": database_url, **TEST_SETTINGS})
     app.config.update(TESTING=True)
+    app.test_client_class = BufferedClient
     runner = app.test_cli_runner()
     for args in (["import", "categories"], ["import", "osm", str(HELSINKI)], ["generate", "areas"]):
         result = runner.invoke(args=args)
@@ -81,6 +92,7 @@ def zhenxing_app(make_database):
     db.upgrade(url)
     app = create_app({"DATABASE_URL": url, **TEST_SETTINGS})
     app.config.update(TESTING=True)
+    app.test_client_class = BufferedClient
     result = app.test_cli_runner().invoke(
         args=["generate", "city", "--preset", "zhenxing", "--scale", "2", "--seed", "7"])
     assert result.exit_code == 0, result.output

@@ -3,8 +3,8 @@ from another site, a forged session cookie, a revoked token, Basic credentials o
 page, an oversized request — and the headers that keep the pages from being framed or
 injected."""
 import base64
+import uuid
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -30,7 +30,7 @@ def guessable(app):
     """A fresh account to guess at, so lock-outs do not leak into other tests."""
     with app.app_context():
         session = db.session()
-        name = f"guess_{datetime.now().timestamp():.0f}_{id(object())}"
+        name = f"guess_{uuid.uuid4().hex[:12]}"
         accounts.create_user(session, name, PASSWORD, "viewer", scope_area_code="HEL")
         session.commit()
     return name

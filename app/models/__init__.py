@@ -7,11 +7,12 @@ from .workers import WORKER_ROLES, Position, Worker, WorkerAssignment
 from .incidents import Category, Incident, IncidentEvent
 from .cameras import Camera, CameraCoverage
 from .plans import GridPlan, GridPlanFeature
+from .layers import LayerVersion
 from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "Road",
     "RoadSegment", "WORKER_ROLES", "Position", "Worker", "WorkerAssignment", "Category",
     "Incident", "IncidentEvent", "Camera", "CameraCoverage", "GridPlan", "GridPlanFeature",
-    "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
+    "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
 ]

@@ -1,12 +1,15 @@
-"""The layers as GeoJSON, produced by PostGIS.
+"""The layers, declared once, written by PostGIS as GeoJSON and as vector tiles.
 
-Each collection is declared once (table, fixed filter, properties); the SQL for any of them is
-composed here from those declarations, with user input only ever passed as bound parameters.
-PostGIS writes the GeoJSON text; Python never decodes and re-encodes it.
+Each collection is declared once (table, key, fixed filter, properties, property filters, time
+columns); the SQL for any request is composed here from those declarations, with user input
+only ever passed as bound parameters. PostGIS writes the GeoJSON text; Python never decodes
+and re-encodes it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterator
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -15,6 +18,7 @@ from .scope import Scope
 
 # Seven decimals of a degree: about a centimetre, the precision of the source data.
 COORDINATE_DECIMALS = 7
+FETCH_ROWS = 1000           # rows per round trip when streaming features
 
 
 @dataclass(frozen=True)
@@ -28,39 +32,85 @@ class Collection:
     where: str = "TRUE"                                        # fixed filter on alias t
     boundary: bool = False      # a division layer: a worker also sees the neighbours' outlines
     permission: str = "layers:read"
+    # query parameter -> SQL compared (as text) with its value: ?status=open
+    filters: dict[str, str] = field(default_factory=dict)
+    # `datetime` selects rows whose [start, end) period meets it; end None: an instant column
+    temporal: tuple[str, str | None] | None = None
+    # with `datetime`, this replaces `where` (grids: the history instead of the current ones)
+    where_in_time: str | None = None
+    reads: tuple[str, ...] = ()  # other tables the properties come from (for ETags)
+    minzoom: int = 0             # vector tiles below this zoom are empty (too dense to draw)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.table, *self.reads)
 
 
 _AREA_PROPS = {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
                "households": "t.households", "population": "t.population"}
+_GRID_OF = "(SELECT g.code FROM grid g WHERE g.id = t.grid_id)"
+_AREA_OF = "(SELECT a.code FROM area a WHERE a.id = t.{})"
 
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
+    Collection("cities", "市", "Cities", "area", "MultiPolygon", _AREA_PROPS,
+               "t.level = 'city'", boundary=True),
     Collection("districts", "区", "Districts", "area", "MultiPolygon", _AREA_PROPS,
                "t.level = 'district'", boundary=True),
-    Collection("streets", "街道", "Streets", "area", "MultiPolygon", _AREA_PROPS,
-               "t.level = 'street'", boundary=True),
+    Collection("streets", "街道", "Streets", "area", "MultiPolygon",
+               {**_AREA_PROPS, "district": _AREA_OF.format("parent_id")},
+               "t.level = 'street'", boundary=True, filters={"district": _AREA_OF.format("parent_id")}),
     Collection("communities", "社区", "Communities", "area", "MultiPolygon",
-               {**_AREA_PROPS, "street": "(SELECT p.code FROM area p WHERE p.id = t.parent_id)"},
-               "t.level = 'community'", boundary=True),
+               {**_AREA_PROPS, "street": _AREA_OF.format("parent_id")},
+               "t.level = 'community'", boundary=True, filters={"street": _AREA_OF.format("parent_id")}),
     Collection("grids", "网格", "Grids", "grid", "MultiPolygon",
-               {**_AREA_PROPS, "kind": "t.kind",
-                "community": "(SELECT c.code FROM area c WHERE c.id = t.community_id)",
-                "valid_from": "t.valid_from"},
-               "t.valid_to IS NULL", boundary=True),
+               {**_AREA_PROPS, "kind": "t.kind", "community": _AREA_OF.format("community_id"),
+                "valid_from": "t.valid_from", "valid_to": "t.valid_to"},
+               "t.valid_to IS NULL", boundary=True,
+               filters={"community": _AREA_OF.format("community_id"), "kind": "t.kind",
+                        "code": "t.code"},
+               temporal=("t.valid_from", "t.valid_to"), where_in_time="TRUE", reads=("area",)),
     Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                {"name": "t.name", "address": "t.address", "kind": "t.kind", "levels": "t.levels",
-                "households": "t.households", "population": "t.population",
-                "grid": "(SELECT g.code FROM grid g WHERE g.id = t.grid_id)"}),
+                "households": "t.households", "population": "t.population", "grid": _GRID_OF},
+               filters={"grid": _GRID_OF, "kind": "t.kind"}, reads=("grid",), minzoom=13),
     Collection("roads", "道路", "Roads", "road", "LineString",
-               {"name": "t.name", "class": "t.class"}),
+               {"name": "t.name", "class": "t.class"}, filters={"class": "t.class"}, minzoom=11),
+    Collection("road-segments", "街长路段", "Street-chief road segments", "road_segment",
+               "MultiLineString",
+               {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
+                "length_m": "t.length_m", "street": _AREA_OF.format("street_id")},
+               filters={"street": _AREA_OF.format("street_id")}, reads=("area",)),
     Collection("cameras", "视频监控", "Cameras", "camera", "Point",
                {"name": "t.name", "kind": "t.kind", "bearing": "t.bearing", "fov": "t.fov",
                 "range_m": "t.range_m", "height_m": "t.height_m", "status": "t.status",
-                "estimated": "t.estimated"}, permission="cameras:read"),
+                "owner": "t.owner", "estimated": "array_to_string(t.estimated, ',')"},
+               permission="cameras:read", filters={"status": "t.status", "kind": "t.kind"},
+               minzoom=12),
+    Collection("camera-coverage", "监控覆盖", "Camera coverage", "camera_coverage", "MultiPolygon",
+               {"camera": "t.camera_id", "method": "t.method", "computed_at": "t.computed_at"},
+               permission="cameras:read", reads=("camera",), minzoom=12),
+    Collection("incidents", "事件", "Incidents", "incident", "Point",
+               {"code": "t.code", "category": "t.category_code", "severity": "t.severity",
+                "status": "t.status", "level": "t.level", "channel": "t.channel",
+                "grid": _GRID_OF, "community": _AREA_OF.format("community_id"),
+                "street": _AREA_OF.format("street_id"), "reported_at": "t.reported_at",
+                "due_resolve_at": "t.due_resolve_at", "closed_at": "t.closed_at"},
+               permission="incidents:read",
+               filters={"status": "t.status", "category": "t.category_code", "grid": _GRID_OF,
+                        "community": _AREA_OF.format("community_id"), "level": "t.level",
+                        "severity": "t.severity"},
+               temporal=("t.reported_at", None), reads=("grid", "area")),
 ]}
 
 
 class UnknownCollection(LookupError):
     pass
+
+
+class InvalidQuery(ValueError):
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
 
 
 def collection(collection_id: str) -> Collection:
@@ -70,47 +120,102 @@ def collection(collection_id: str) -> Collection:
         raise UnknownCollection(collection_id) from None
 
 
+@dataclass(frozen=True)
+class ItemsQuery:
+    bbox: tuple[float, float, float, float] | None = None
+    limit: int = 100
+    offset: int = 0
+    period: tuple[datetime | None, datetime | None] | None = None   # None: now / not asked
+    instant: bool = False
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+def _conditions(session: Session, c: Collection, q: ItemsQuery, scope: Scope) -> tuple[str, dict]:
+    in_scope, params = scope.condition(session, "t", c.boundary)
+    parts = [c.where if q.period is None or c.where_in_time is None else c.where_in_time, in_scope]
+    if q.bbox:
+        parts.append("t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
+        params.update(zip(("minx", "miny", "maxx", "maxy"), q.bbox))
+    for n, (name, value) in enumerate(sorted(q.filters.items())):
+        if name not in c.filters:
+            raise InvalidQuery(name, f"{c.id} cannot be filtered by {name!r}; "
+                               f"filters: {', '.join(c.filters) or 'none'}")
+        parts.append(f"({c.filters[name]})::text = :filter_{n}")
+        params[f"filter_{n}"] = value
+    if q.period is not None:
+        if c.temporal is None:
+            raise InvalidQuery("datetime", f"{c.id} has no time: datetime does not apply")
+        start, end = q.period
+        begins, ends = c.temporal
+        if ends is None:          # an instant column inside the period
+            if start is not None:
+                parts.append(f"{begins} >= :t_start")
+            if end is not None:
+                parts.append(f"{begins} {'<=' if q.instant else '<'} :t_end")
+        else:                     # a validity period meeting the asked one
+            if end is not None:
+                parts.append(f"{begins} <= :t_end")
+            if start is not None:
+                parts.append(f"({ends} IS NULL OR {ends} > :t_start)")
+        params.update(t_start=start, t_end=end)
+    return " AND ".join(f"({p})" for p in parts), params
+
+
+def number_matched(session: Session, c: Collection, q: ItemsQuery, scope: Scope) -> int:
+    where, params = _conditions(session, c, q, scope)
+    return session.execute(text(f"SELECT count(*) FROM {c.table} t WHERE {where}"), params).scalar_one()
+
+
+def stream_features(session: Session, c: Collection, q: ItemsQuery, scope: Scope) -> Iterator[str]:
+    """Each feature's GeoJSON text, in key order, fetched FETCH_ROWS at a time."""
+    where, params = _conditions(session, c, q, scope)
+    sql = (f"SELECT {_feature(c)}::text FROM {c.table} t WHERE {where} "
+           f"ORDER BY {_key(c)} LIMIT :limit OFFSET :offset")
+    result = session.execute(text(sql), {**params, "limit": q.limit, "offset": q.offset},
+                             execution_options={"stream_results": True, "yield_per": FETCH_ROWS})
+    for (feature,) in result:
+        yield feature
+
+
 def items_geojson(session: Session, collection_id: str, bbox: tuple[float, float, float, float] | None,
                   limit: int, offset: int = 0, scope: Scope | None = None) -> str:
-    """A GeoJSON FeatureCollection as text, in id order, optionally within a WGS84 bbox,
-    holding only what lies in the scope."""
+    """A whole FeatureCollection as text (for callers that want one string)."""
     c = collection(collection_id)
-    in_scope, params = (scope or Scope()).condition(session, "t", c.boundary)
-    bbox_filter = "t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)" if bbox else "TRUE"
-    sql = f"""
-        SELECT json_build_object(
-                 'type', 'FeatureCollection',
-                 'numberReturned', count(*),
-                 'features', coalesce(json_agg(f.feature ORDER BY f.id), '[]'::json))::text
-        FROM (
-            SELECT t.id, {_feature(c)} AS feature
-            FROM {c.table} t
-            WHERE {c.where} AND {bbox_filter} AND {in_scope}
-            ORDER BY t.id
-            LIMIT :limit OFFSET :offset
-        ) f"""
-    params.update(limit=limit, offset=offset)
-    if bbox:
-        params.update(zip(("minx", "miny", "maxx", "maxy"), bbox))
-    return session.execute(text(sql), params).scalar_one()
+    features = list(stream_features(session, c, ItemsQuery(bbox, limit, offset), scope or Scope()))
+    return ('{"type":"FeatureCollection","numberReturned":%d,"features":[%s]}'
+            % (len(features), ",".join(features)))
 
 
-def item_geojson(session: Session, collection_id: str, feature_id: int,
+def item_geojson(session: Session, collection_id: str, feature_id: str,
                  scope: Scope | None = None) -> str | None:
     """One feature as GeoJSON text; None when it does not exist or lies outside the scope
     (the two are not told apart, so a scope never reveals what exists beyond it)."""
     c = collection(collection_id)
+    try:
+        key = int(feature_id)
+    except ValueError:
+        return None
     in_scope, params = (scope or Scope()).condition(session, "t", c.boundary)
-    sql = f"""
-        SELECT {_feature(c)}::text
-        FROM {c.table} t
-        WHERE t.id = :feature_id AND {c.where} AND {in_scope}"""
-    return session.execute(text(sql), {**params, "feature_id": feature_id}).scalar_one_or_none()
+    # by id, a grid's history is reachable too: a closed grid keeps its id
+    where = c.where_in_time if c.where_in_time is not None else c.where
+    sql = f"SELECT {_feature(c)}::text FROM {c.table} t WHERE {_key(c)} = :key AND {where} AND {in_scope}"
+    return session.execute(text(sql), {**params, "key": key}).scalar_one_or_none()
+
+
+def extent(session: Session, c: Collection) -> list[float] | None:
+    """The collection's bounding box (from the index's estimate when the table is analysed)."""
+    row = session.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                               f"(SELECT ST_Extent(t.geom) AS e FROM {c.table} t WHERE {c.where}) s")).one()
+    return None if row[0] is None else [round(v, 7) for v in row]
+
+
+def _key(c: Collection) -> str:
+    return "t.camera_id" if c.table == "camera_coverage" else "t.id"
 
 
 def _feature(c: Collection) -> str:
     """The SQL that writes one row of alias t as a GeoJSON Feature."""
     properties = ", ".join(f"'{name}', {sql}" for name, sql in c.properties.items())
-    return (f"json_build_object('type', 'Feature', 'id', t.id, "
+    return (f"json_build_object('type', 'Feature', 'id', {_key(c)}, "
             f"'geometry', ST_AsGeoJSON(t.geom, {COORDINATE_DECIMALS})::json, "
             f"'properties', json_build_object({properties}))")

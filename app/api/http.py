@@ -1,0 +1,77 @@
+"""HTTP plumbing shared by the layer endpoints: conditional requests and compressed,
+streamed bodies."""
+from __future__ import annotations
+
+import zlib
+from typing import Iterable, Iterator
+
+from flask import Response, request, stream_with_context
+
+GZIP_LEVEL = 5          # past this, CPU grows faster than the bytes shrink on GeoJSON
+
+
+def not_modified(etag: str) -> Response | None:
+    """A 304 when the client already holds this version."""
+    sent = request.headers.get("If-None-Match", "")
+    if etag and any(tag.strip() in (etag, "*") for tag in sent.split(",")):
+        response = Response(status=304)
+        response.headers["ETag"] = etag
+        return response
+    return None
+
+
+def wants_gzip() -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
+def stream(chunks: Iterable[bytes | str], mimetype: str, etag: str | None = None,
+           cache: str = "private, no-cache") -> Response:
+    """Streams the chunks, gzip-compressed on the fly when the client accepts it."""
+    blocks = _blocks(c.encode() if isinstance(c, str) else c for c in chunks)
+    gzip = wants_gzip()
+    body = _gzipped(blocks) if gzip else blocks
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    if gzip:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding, Authorization, Cookie"
+    response.headers["Cache-Control"] = cache
+    if etag:
+        response.headers["ETag"] = etag
+    return response
+
+
+def whole(data: bytes, mimetype: str, etag: str | None = None) -> Response:
+    """A small body (a tile): compressed in one go."""
+    if wants_gzip() and data:
+        data = zlib.compress(data, GZIP_LEVEL, wbits=31)
+        response = Response(data, mimetype=mimetype)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(data, mimetype=mimetype)
+    response.headers["Vary"] = "Accept-Encoding, Authorization, Cookie"
+    response.headers["Cache-Control"] = "private, no-cache"
+    if etag:
+        response.headers["ETag"] = etag
+    return response
+
+
+def _blocks(chunks: Iterator[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
+    """Small chunks (one per feature) joined into blocks: one write or compress call each."""
+    pending, held = [], 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
+def _gzipped(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+    for block in blocks:
+        out = compressor.compress(block)
+        if out:
+            yield out
+    yield compressor.flush()
