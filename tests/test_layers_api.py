@@ -136,3 +136,17 @@ def test_tilejson_describes_the_tiles(client, auth):
     body = get(client, auth, "/tiles/grids.json").get_json()
     assert body["tilejson"] == "3.0.0" and body["tiles"][0].endswith("/tiles/grids/{z}/{x}/{y}.mvt")
     assert body["vector_layers"][0]["id"] == "grids" and "households" in body["vector_layers"][0]["fields"]
+
+
+def test_streamed_answers_give_their_database_connection_back(app, live_server, users):
+    # A streamed body outlives its view: its session must still be closed when it ends,
+    # or a busy server runs out of connections.
+    import urllib.request
+    from app import db
+    headers = {"Authorization": f"Bearer {users['operator']['token']}"}
+    for _ in range(15):
+        with urllib.request.urlopen(urllib.request.Request(
+                f"{live_server}/ogcapi/collections/grids/items?limit=5", headers=headers)) as r:
+            r.read()
+    with app.app_context():
+        assert db.engine().pool.checkedout() == 0

@@ -123,9 +123,11 @@ def items(collection_id: str):
             f'"links":{json.dumps(links)}}}')
 
     def body():
+        # The request's teardown has closed the view's session by the time the body streams;
+        # this one belongs to the streaming context and is closed when the stream ends.
         yield head
         first = True
-        for feature in features.stream_features(session, c, query, scope):
+        for feature in features.stream_features(db.session(), c, query, scope):
             yield feature if first else "," + feature
             first = False
         yield tail
