@@ -183,3 +183,17 @@ def test_a_signed_in_browser_cannot_be_made_to_mint_a_token_without_the_csrf_tok
     sign_in(client, users["operator"]["username"])
     refused = client.post("/api/v1/tokens", json={"name": "stolen"})
     assert refused.status_code == 403 and refused.get_json()["code"] == "CSRFTokenMissing"
+
+
+def test_a_disabled_account_is_refused_at_once_even_with_a_token_in_use(client, auth, app):
+    from app.services import accounts as acc
+    with app.app_context():
+        s = db.session()
+        user = acc.create_user(s, f"leaver_{uuid.uuid4().hex[:8]}", PASSWORD, "viewer", scope_area_code="HEL")
+        _, token = acc.create_token(s, user, "phone")
+        s.commit()
+        user_id = user.id
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tokens", headers=headers).status_code == 200     # now cached
+    assert client.patch(f"/api/v1/users/{user_id}", headers=auth("admin"), json={"active": False}).status_code == 200
+    assert client.get("/api/v1/tokens", headers=headers).status_code == 401

@@ -127,8 +127,8 @@ def items(collection_id: str):
         # this one belongs to the streaming context and is closed when the stream ends.
         yield head
         first = True
-        for feature in features.stream_features(db.session(), c, query, scope):
-            yield feature if first else "," + feature
+        for chunk in features.stream_features(db.session(), c, query, scope):
+            yield chunk if first else "," + chunk
             first = False
         yield tail
     return http.stream(body(), GEOJSON, etag)

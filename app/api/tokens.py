@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 
 from .. import db
 from ..auth import current_user, permits, public, requires
+from ..auth.identity import forget_token
 from ..services import accounts
 
 bp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens")
@@ -73,4 +74,5 @@ def revoke(token_id: int):
     except LookupError as error:
         return jsonify(code="NotFound", description=str(error)), 404
     session.commit()
+    forget_token(row.token_hash)
     return jsonify(_as_json(row))

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from .. import db
 from ..auth import requires
+from ..auth.identity import forget_user
 from ..models import AppUser, Area
 from ..services import accounts
 
@@ -50,6 +51,7 @@ def create():
         session.rollback()
         return _bad(str(error), 422)
     session.commit()
+    forget_user(user.id)
     return jsonify(_as_json(session, user)), 201
 
 
@@ -82,4 +84,5 @@ def change(user_id: int):
         session.rollback()
         return _bad(str(error), 422)
     session.commit()
+    forget_user(user.id)
     return jsonify(_as_json(session, user))

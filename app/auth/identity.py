@@ -17,7 +17,6 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 
 from .. import db
-from ..models import AppUser
 from ..services import accounts, audit
 from ..services.scope import Scope, scope_of
 from .policy import Policy, check_every_endpoint, permits, policy_of, public
@@ -26,6 +25,10 @@ SESSION_COOKIE = "gridmap_session"
 LOGIN_CSRF_COOKIE = "gridmap_login_csrf"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 BASIC_CACHE_SECONDS = 60     # GIS clients send Basic with every tile; argon2 is slow on purpose
+# A token's account is looked up at most this often per process: a phone or a GIS client
+# sends many requests a second. Revoking a token or disabling an account therefore takes
+# effect everywhere within this time (at once in the process that did it).
+TOKEN_CACHE_SECONDS = 5.0
 
 
 class AccessDenied(HTTPException):
@@ -34,7 +37,7 @@ class AccessDenied(HTTPException):
         self.code, self.error, self.challenge = code, error, challenge
 
 
-def current_user() -> AppUser | None:
+def current_user() -> accounts.Principal | None:
     return g.get("user")
 
 
@@ -47,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes)
     app.extensions["gridmap.limits"] = (MovingWindowRateLimiter(MemoryStorage()), {})
     app.extensions["gridmap.basic_cache"] = ({}, threading.Lock())
+    app.extensions["gridmap.token_cache"] = ({}, threading.Lock())
     public(app.view_functions["static"])
     app.before_request(_identify_and_enforce)
     app.after_request(_security_headers)
@@ -64,7 +68,8 @@ def finish(app: Flask) -> None:
 
 def _identify_and_enforce():
     g.request_id = _request_id()
-    g.actor_token = audit.act_as(audit.Actor("anonymous", g.request_id))
+    reads_only = request.method in SAFE_METHODS
+    g.actor_token = audit.act_as(audit.Actor("anonymous", g.request_id, tell_database=not reads_only))
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if view is None:
         return None     # 404/405 follow; nothing to protect
@@ -77,7 +82,8 @@ def _identify_and_enforce():
     g.scope = scope_of(user)
     if user is not None:
         audit.restore(g.actor_token)
-        g.actor_token = audit.act_as(audit.Actor(f"user:{user.username}", g.request_id))
+        g.actor_token = audit.act_as(audit.Actor(f"user:{user.username}", g.request_id,
+                                                 tell_database=not reads_only))
     if policy.public:
         return None
     if user is None:
@@ -92,17 +98,12 @@ def _identify_and_enforce():
     return None
 
 
-def _identify(policy: Policy) -> AppUser | None:
-    session = db.session()
+def _identify(policy: Policy) -> accounts.Principal | None:
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer":
-        found = accounts.resolve_token(session, credentials.strip())
-        if found is None:
-            raise AccessDenied(401, "Unauthorized", "This token is unknown, expired or revoked.",
-                               _challenge(policy))
-        session.commit()
-        return found[0]
+        return _token_user(credentials.strip(), policy)
+    session = db.session()
     if scheme.lower() == "basic":
         if not policy.basic:
             raise AccessDenied(401, "Unauthorized", "HTTP Basic credentials are accepted only by "
@@ -128,7 +129,41 @@ def _identify(policy: Policy) -> AppUser | None:
     return user
 
 
-def _basic_user(credentials: str, policy: Policy) -> AppUser:
+def _token_user(secret: str, policy: Policy) -> accounts.Principal:
+    cache, lock = current_app.extensions["gridmap.token_cache"]
+    digest = accounts.token_digest(secret)
+    with lock:
+        hit = cache.get(digest)
+    if hit and hit[1] > time.monotonic():
+        return hit[0]
+    session = db.session()
+    user = accounts.resolve_token(session, secret)
+    session.commit()        # last_used_at, and a clean transaction for the user's own work
+    if user is None:
+        raise AccessDenied(401, "Unauthorized", "This token is unknown, expired or revoked.",
+                           _challenge(policy))
+    with lock:
+        cache[digest] = (user, time.monotonic() + TOKEN_CACHE_SECONDS)
+    return user
+
+
+def forget_token(token_hash: str) -> None:
+    """A revoked token stops working in this process at once."""
+    cache, lock = current_app.extensions["gridmap.token_cache"]
+    with lock:
+        cache.pop(token_hash, None)
+
+
+def forget_user(user_id: int) -> None:
+    """A changed or disabled account is looked up afresh in this process at once."""
+    for name in ("gridmap.token_cache", "gridmap.basic_cache"):
+        cache, lock = current_app.extensions[name]
+        with lock:
+            for key in [k for k, (principal, _) in cache.items() if principal.id == user_id]:
+                del cache[key]
+
+
+def _basic_user(credentials: str, policy: Policy) -> accounts.Principal:
     try:
         username, _, password = base64.b64decode(credentials).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
@@ -140,18 +175,17 @@ def _basic_user(credentials: str, policy: Policy) -> AppUser:
     with lock:
         hit = cache.get(key)
     if hit and hit[1] > time.monotonic():
-        user = session.get(AppUser, hit[0])
-        if user is not None and user.active:
-            return user
+        return hit[0]
     try:
         user = accounts.authenticate(session, username, password)
     except accounts.AccountError as error:
         session.commit()        # the failure counts towards the lock-out
         raise AccessDenied(401, "Unauthorized", str(error), _challenge(policy)) from None
     session.commit()
+    principal = accounts.Principal.of(user)
     with lock:
-        cache[key] = (user.id, time.monotonic() + BASIC_CACHE_SECONDS)
-    return user
+        cache[key] = (principal, time.monotonic() + BASIC_CACHE_SECONDS)
+    return principal
 
 
 def _rate_limit(policy: Policy) -> None:

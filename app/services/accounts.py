@@ -28,6 +28,22 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts for: a snapshot of the account, safe to keep between requests."""
+    id: int
+    username: str
+    role: str
+    scope_area_id: int | None
+    scope_grid_codes: tuple[str, ...]
+    worker_id: int | None
+
+    @classmethod
+    def of(cls, user: AppUser) -> "Principal":
+        return cls(user.id, user.username, user.role, user.scope_area_id,
+                   tuple(user.scope_grid_codes or ()), user.worker_id)
+
+
 class AccountError(ValueError):
     """A refusal with a message a person understands."""
 
@@ -151,15 +167,15 @@ class NewSession:
 
 def open_session(session: Session, user: AppUser, ip: str | None) -> NewSession:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=_digest(token), user_id=user.id, csrf_token=csrf,
+    session.add(UserSession(token_hash=token_digest(token), user_id=user.id, csrf_token=csrf,
                             expires_at=now() + SESSION_MAX, ip=ip))
     audit.record(session, "LOGIN", "app_user", str(user.id), None, {"ip": ip})
     return NewSession(token, csrf)
 
 
-def resolve_session(session: Session, token: str) -> tuple[AppUser, UserSession] | None:
+def resolve_session(session: Session, token: str) -> tuple[Principal, UserSession] | None:
     """The live session behind a cookie value; None when unknown, expired or idle too long."""
-    row = session.get(UserSession, _digest(token))
+    row = session.get(UserSession, token_digest(token))
     if row is None:
         return None
     moment = now()
@@ -171,11 +187,11 @@ def resolve_session(session: Session, token: str) -> tuple[AppUser, UserSession]
         return None
     if moment - row.last_seen_at > timedelta(minutes=1):   # one write a minute, not per request
         row.last_seen_at = moment
-    return user, row
+    return Principal.of(user), row
 
 
 def close_session(session: Session, token: str) -> None:
-    row = session.get(UserSession, _digest(token))
+    row = session.get(UserSession, token_digest(token))
     if row is not None:
         audit.record(session, "LOGOUT", "app_user", str(row.user_id), None, None)
         session.delete(row)
@@ -187,33 +203,37 @@ def close_all_sessions(session: Session, user: AppUser) -> None:
 
 # -- API tokens --------------------------------------------------------------------------------
 
-def create_token(session: Session, user: AppUser, name: str,
+def create_token(session: Session, user: AppUser | Principal, name: str,
                  valid_for: timedelta | None = None) -> tuple[ApiToken, str]:
     """The stored row and the token itself, which is shown once and never again."""
     name = (name or "").strip() or "token"
     if len(name) > 100:
         raise AccountError("A token name has at most 100 characters.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name, token_hash=_digest(secret), prefix=secret[:10],
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret), prefix=secret[:10],
                    expires_at=now() + valid_for if valid_for else None)
     session.add(row)
     session.flush()
     return row, secret
 
 
-def resolve_token(session: Session, secret: str) -> tuple[AppUser, ApiToken] | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
-    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now()):
+def resolve_token(session: Session, secret: str) -> Principal | None:
+    """The account behind a bearer token: one indexed join. None when the token is unknown,
+    expired or revoked, or its account is disabled."""
+    found = session.execute(
+        select(AppUser, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == AppUser.id)
+        .where(ApiToken.token_hash == token_digest(secret), ApiToken.revoked_at.is_(None),
+               AppUser.active.is_(True))
+        .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now()))).first()
+    if found is None:
         return None
-    user = session.get(AppUser, row.user_id)
-    if user is None or not user.active:
-        return None
-    if row.last_used_at is None or now() - row.last_used_at > timedelta(minutes=1):
-        session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now()))
-    return user, row
+    user, token_id, last_used = found
+    if last_used is None or now() - last_used > timedelta(minutes=1):
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now()))
+    return Principal.of(user)
 
 
-def tokens_of(session: Session, user: AppUser | None) -> list[ApiToken]:
+def tokens_of(session: Session, user: Principal | None) -> list[ApiToken]:
     """A user's tokens, or everyone's (None: for admins)."""
     query = select(ApiToken).order_by(ApiToken.id)
     if user is not None:
@@ -221,7 +241,7 @@ def tokens_of(session: Session, user: AppUser | None) -> list[ApiToken]:
     return list(session.scalars(query))
 
 
-def revoke_token(session: Session, token_id: int, by: AppUser, may_revoke_any: bool) -> ApiToken:
+def revoke_token(session: Session, token_id: int, by: Principal, may_revoke_any: bool) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None or (row.user_id != by.id and not may_revoke_any):
         raise LookupError(f"There is no token {token_id}.")
@@ -230,6 +250,6 @@ def revoke_token(session: Session, token_id: int, by: AppUser, may_revoke_any: b
     return row
 
 
-def _digest(secret: str) -> str:
+def token_digest(secret: str) -> str:
     # Tokens are long random strings, so a fast hash is enough (unlike passwords).
     return hashlib.sha256(secret.encode()).hexdigest()

@@ -27,6 +27,10 @@ class Actor:
     name: str                       # "user:alice", "cli:root", "anonymous"
     request_id: str | None = None
     per_row: bool = True            # False during bulk loads
+    # Reads (GET) skip telling the database who they are: one round trip less on the hot
+    # path. A write they make anyway (the sign-in bookkeeping) is still logged, under the
+    # database user's name.
+    tell_database: bool = True
 
 
 # Outside a request (flask commands, scripts) the actor is the operating-system user.
@@ -63,6 +67,8 @@ def bulk_load(session: Session, action: str, summary: dict):
 def bind(connection) -> None:
     """Run at the start of every transaction (db.py): the triggers read these settings."""
     actor = current()
+    if not actor.tell_database:
+        return
     connection.execute(text(
         "SELECT set_config('gridmap.actor', :actor, true), "
         "set_config('gridmap.request_id', :request_id, true), "

@@ -18,7 +18,7 @@ from .scope import Scope
 
 # Seven decimals of a degree: about a centimetre, the precision of the source data.
 COORDINATE_DECIMALS = 7
-FETCH_ROWS = 1000           # rows per round trip when streaming features
+FETCH_ROWS = 1000           # features per chunk when streaming
 
 
 @dataclass(frozen=True)
@@ -167,23 +167,19 @@ def number_matched(session: Session, c: Collection, q: ItemsQuery, scope: Scope)
 
 
 def stream_features(session: Session, c: Collection, q: ItemsQuery, scope: Scope) -> Iterator[str]:
-    """Each feature's GeoJSON text, in key order, fetched FETCH_ROWS at a time."""
+    """The features' GeoJSON text in key order, as comma-joined chunks of FETCH_ROWS features:
+    PostGIS joins them, so Python handles one string per chunk, not one row per feature."""
     where, params = _conditions(session, c, q, scope)
-    sql = (f"SELECT {_feature(c)}::text FROM {c.table} t WHERE {where} "
-           f"ORDER BY {_key(c)} LIMIT :limit OFFSET :offset")
-    result = session.execute(text(sql), {**params, "limit": q.limit, "offset": q.offset},
-                             execution_options={"stream_results": True, "yield_per": FETCH_ROWS})
-    for (feature,) in result:
-        yield feature
-
-
-def items_geojson(session: Session, collection_id: str, bbox: tuple[float, float, float, float] | None,
-                  limit: int, offset: int = 0, scope: Scope | None = None) -> str:
-    """A whole FeatureCollection as text (for callers that want one string)."""
-    c = collection(collection_id)
-    features = list(stream_features(session, c, ItemsQuery(bbox, limit, offset), scope or Scope()))
-    return ('{"type":"FeatureCollection","numberReturned":%d,"features":[%s]}'
-            % (len(features), ",".join(features)))
+    sql = f"""
+        SELECT string_agg(feature, ',' ORDER BY n) FROM (
+            SELECT row_number() OVER (ORDER BY {_key(c)}) - 1 AS n, {_feature(c)}::text AS feature
+            FROM {c.table} t WHERE {where}
+            ORDER BY {_key(c)} LIMIT :limit OFFSET :offset) page
+        GROUP BY n / {FETCH_ROWS} ORDER BY n / {FETCH_ROWS}"""
+    # An ordinary cursor: a page is at most MAX_LIMIT features, ten chunks. A server-side
+    # cursor made PostgreSQL plan for the first rows and cost a third more time.
+    for (chunk,) in session.execute(text(sql), {**params, "limit": q.limit, "offset": q.offset}):
+        yield chunk
 
 
 def item_geojson(session: Session, collection_id: str, feature_id: str,

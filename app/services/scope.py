@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ..models import AppUser
 
 
 @dataclass
@@ -65,7 +64,8 @@ class Scope:
             {**params, "lon": lon, "lat": lat}).scalar_one())
 
 
-def scope_of(user: AppUser | None) -> Scope:
+def scope_of(user) -> Scope:
+    """`user`: an AppUser or an accounts.Principal (anything with role and scope fields)."""
     if user is None:
         return Scope()          # anonymous: nothing beyond the public endpoints
     if user.role == "admin":

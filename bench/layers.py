@@ -1,0 +1,439 @@
+"""Layers API benchmark: Gridmap against TiPG and pygeoapi on the same PostGIS tables.
+
+    make bench            (or: .venv/bin/python bench/layers.py --seconds 8 --concurrency 8)
+
+Set-up, each step only when missing: a virtualenv bench/.venv with TiPG, pygeoapi, gunicorn
+and uvicorn; a database gridmap_bench_scale10 on the embedded cluster holding the synthetic
+city at --scale 10 (640 grids, 6,660 buildings) plus 20,000 incidents.
+
+Each server runs with the same number of worker processes on this machine; one Python client
+with a fixed number of keep-alive connections sends the same query for a fixed time, with
+Accept-Encoding: gzip. Reported: requests/s and p50/p99 latency per server and query, the
+ratios Gridmap/TiPG and Gridmap/pygeoapi (throughput), and Gridmap's p50 at one connection
+against the bare SQL query's own p50 (the floor). Machines are shared and noisy: read the
+ratios, not the absolute figures.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from app import create_app, db  # noqa: E402
+from app.config import load_settings  # noqa: E402
+from app.pgserver import Cluster  # noqa: E402
+
+BENCH = ROOT / "bench"
+WORK = BENCH / ".work"
+VENV = BENCH / ".venv"
+DATABASE = "gridmap_bench_scale10"
+PEERS = ["tipg", "pygeoapi", "geoalchemy2", "pygeofilter", "gunicorn", "uvicorn[standard]", "psycopg2-binary"]
+INCIDENTS = 20_000
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- set-up ---------------------------------------------------------------------------------
+
+def ensure_peers() -> None:
+    if not (ROOT / ".venv/bin/gunicorn").exists():      # Gridmap's own WSGI server here
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "gunicorn"], check=True)
+    if (VENV / ".installed").exists():
+        return
+    log("installing TiPG and pygeoapi into bench/.venv …")
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(VENV / "bin/pip"), "install", "-q", *PEERS], check=True)
+    (VENV / ".installed").touch()
+
+
+def ensure_city(cluster: Cluster) -> str:
+    url = cluster.ensure_database(DATABASE)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        ready = conn.execute(text("SELECT to_regclass('incident') IS NOT NULL")).scalar_one() and \
+            conn.execute(text("SELECT count(*) FROM incident")).scalar_one() >= INCIDENTS
+    if not ready:
+        log("building the synthetic city at --scale 10 (about a minute) …")
+        db.upgrade(url)
+        app = create_app({"DATABASE_URL": url})
+        runner = app.test_cli_runner()
+        for args in (["import", "categories"],
+                     ["generate", "city", "--preset", "zhenxing", "--scale", "10", "--seed", "1"]):
+            result = runner.invoke(args=args)
+            if result.exit_code != 0 and "already has a division" not in result.output:
+                raise SystemExit(result.output)
+        with engine.begin() as conn:
+            add_incidents(conn)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return url
+
+
+def add_incidents(conn) -> None:
+    """Incidents at random points of random grids (the incident workflow is another issue;
+    the layer only needs rows)."""
+    conn.execute(text("""
+        INSERT INTO incident (code, category_code, severity, status, channel, description,
+                              grid_id, community_id, street_id, level, reported_at, geom)
+        SELECT 'B' || lpad(n::text, 6, '0'), c.code,
+               (ARRAY['low','normal','high','critical'])[1 + n % 4],
+               (ARRAY['reported','assigned','accepted','in_progress','resolved','closed'])[1 + (n * 7) % 6],
+               'worker', 'benchmark incident', g.id, g.community_id, cm.parent_id, 'grid',
+               now() - (n % 720) * interval '1 hour',
+               ST_GeometryN(ST_GeneratePoints(g.geom, 1, n), 1)
+        FROM generate_series(1, :n) n
+        JOIN LATERAL (SELECT id, geom, community_id FROM grid
+                      ORDER BY id OFFSET (n * 37) % (SELECT count(*) FROM grid) LIMIT 1) g ON true
+        JOIN area cm ON cm.id = g.community_id
+        JOIN LATERAL (SELECT code FROM category ORDER BY code
+                      OFFSET n % (SELECT count(*) FROM category) LIMIT 1) c ON true
+        ON CONFLICT (code) DO NOTHING"""), {"n": INCIDENTS})
+
+
+def admin_token(url: str) -> str:
+    from app.services import accounts
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        session = db.session()
+        from app.models import AppUser
+        from sqlalchemy import select
+        user = session.scalar(select(AppUser).where(AppUser.username == "bench"))
+        if user is None:
+            user = accounts.create_user(session, "bench", "bench-password", "admin")
+        _, token = accounts.create_token(session, user, "bench")
+        session.commit()
+    return token
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pygeoapi_config(url: str, port: int) -> Path:
+    u = urlparse(url.replace("postgresql+psycopg", "postgresql"))
+    data = {"host": u.hostname, "port": u.port, "dbname": u.path.lstrip("/"), "user": u.username,
+            "password": u.password, "search_path": ["public"]}
+
+    def provider(kind, table, name="PostgreSQL", **extra):
+        return {"type": kind, "name": name, "data": data, "id_field": "id", "table": table,
+                "geom_field": "geom", **extra}
+    resources = {}
+    for cid, table, tiles in (("buildings", "building", True), ("grids", "grid", False),
+                              ("incidents", "incident", False)):
+        providers = [provider("feature", table)]
+        if tiles:
+            providers.append(provider("tile", table, "MVT-postgresql", options={"zoom": {"min": 0, "max": 22}},
+                                      format={"name": "pbf", "mimetype": "application/vnd.mapbox-vector-tile"}))
+        resources[cid] = {"type": "collection", "title": cid, "description": cid, "keywords": [cid],
+                          "extents": {"spatial": {"bbox": [-180, -90, 180, 90],
+                                                  "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+                          "providers": providers}
+    config = {
+        "server": {"bind": {"host": "127.0.0.1", "port": port}, "url": f"http://127.0.0.1:{port}",
+                   "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "gzip": True,
+                   "languages": ["en-US"], "pretty_print": False, "limits": {"default_items": 100, "max_items": 10000},
+                   "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "OSM"}},
+        "logging": {"level": "ERROR"},
+        "metadata": {"identification": {"title": "bench", "description": "bench", "keywords": ["bench"],
+                                        "keywords_type": "theme", "terms_of_service": "none",
+                                        "url": "http://example.org"},
+                     "license": {"name": "CC-BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+                     "provider": {"name": "bench", "url": "http://example.org"},
+                     "contact": {"name": "bench"}},
+        "resources": resources,
+    }
+    WORK.mkdir(exist_ok=True)
+    path = WORK / "pygeoapi.yml"
+    path.write_text(json.dumps(config))      # JSON is YAML
+    openapi = WORK / "pygeoapi-openapi.yml"
+    env = {**os.environ, "PYGEOAPI_CONFIG": str(path), "PYGEOAPI_OPENAPI": str(openapi)}
+    out = subprocess.run([str(VENV / "bin/pygeoapi"), "openapi", "generate", str(path)],
+                         env=env, capture_output=True, text=True, check=True)
+    openapi.write_text(out.stdout)
+    return path
+
+
+@contextmanager
+def serve(name: str, command: list[str], env: dict, port: int, probe: str):
+    log(f"starting {name} on :{port}")
+    WORK.mkdir(exist_ok=True)
+    logfile = open(WORK / f"{name}.log", "w")
+    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=logfile, stderr=subprocess.STDOUT,
+                               cwd=str(WORK), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _, _ = request(port, probe, {})
+                if status < 500:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{name} did not start; see {WORK / (name + '.log')}")
+            time.sleep(0.5)
+        yield
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+        logfile.close()
+
+
+# -- the client ---------------------------------------------------------------------------
+
+def request(port: int, path: str, headers: dict, conn=None):
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    if own:
+        conn.close()
+    return response.status, body, response.getheader("Content-Encoding")
+
+
+def load(port: int, path: str, headers: dict, seconds: float, concurrency: int) -> dict:
+    latencies: list[float] = []
+    errors = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            try:
+                status, _, _ = request(port, path, headers, conn)
+            except (OSError, http.client.HTTPException) as error:
+                errors.append(repr(error))
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            if status != 200:
+                errors.append(status)
+            mine.append(time.perf_counter() - start)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed, "p50": percentile(latencies, 50),
+            "p99": percentile(latencies, 99), "n": len(latencies), "errors": len(errors),
+            "first_error": errors[0] if errors else None}
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
+
+
+def count_features(body: bytes, encoding: str | None) -> int | None:
+    import gzip
+    data = gzip.decompress(body) if encoding == "gzip" else body
+    try:
+        return len(json.loads(data)["features"])
+    except (ValueError, KeyError):
+        return None
+
+
+# -- the queries --------------------------------------------------------------------------
+
+def plan(url: str) -> dict:
+    """A bbox around the city's middle that holds about 1,000 buildings, and the tiles there."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        cx, cy = conn.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)) c "
+                                   "FROM building) s")).one()
+        half = 0.001
+        while True:
+            n = conn.execute(text("SELECT count(*) FROM building WHERE geom && "
+                                  "ST_MakeEnvelope(:a, :b, :c, :d, 4326)"),
+                             {"a": cx - half * 1.35, "b": cy - half, "c": cx + half * 1.35, "d": cy + half}).scalar_one()
+            if n >= 1000 or half > 1:
+                break
+            half *= 1.1
+    engine.dispose()
+    bbox = (round(cx - half * 1.35, 6), round(cy - half, 6), round(cx + half * 1.35, 6), round(cy + half, 6))
+    import math
+
+    def tile(z):
+        n = 2 ** z
+        x = int((cx + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(cy))) / math.pi) / 2 * n)
+        return z, x, y
+    return {"bbox": ",".join(map(str, bbox)), "buildings_in_bbox": n, "z15": tile(15), "z17": tile(17)}
+
+
+def queries(p: dict) -> dict[str, dict[str, str]]:
+    z15, z17 = p["z15"], p["z17"]
+    return {
+        "buildings in a bbox (limit 1000)": {
+            "gridmap": f"/ogcapi/collections/buildings/items?bbox={p['bbox']}&limit=1000",
+            "tipg": f"/collections/public.building/items?bbox={p['bbox']}&limit=1000",
+            "pygeoapi": f"/collections/buildings/items?bbox={p['bbox']}&limit=1000&f=json"},
+        "all grids": {
+            "gridmap": "/ogcapi/collections/grids/items?limit=1000",
+            "tipg": "/collections/public.grid/items?limit=1000",
+            "pygeoapi": "/collections/grids/items?limit=1000&f=json"},
+        "incidents, status=reported, one page": {
+            "gridmap": "/ogcapi/collections/incidents/items?status=reported&limit=100",
+            "tipg": "/collections/public.incident/items?status=reported&limit=100",
+            "pygeoapi": "/collections/incidents/items?status=reported&limit=100&f=json"},
+        f"buildings tile z15 {z15[1]}/{z15[2]}": {
+            "gridmap": f"/tiles/buildings/{z15[0]}/{z15[1]}/{z15[2]}.mvt",
+            "tipg": f"/collections/public.building/tiles/WebMercatorQuad/{z15[0]}/{z15[1]}/{z15[2]}",
+            "pygeoapi": f"/collections/buildings/tiles/WebMercatorQuad/{z15[0]}/{z15[2]}/{z15[1]}?f=mvt"},
+        f"buildings tile z17 {z17[1]}/{z17[2]}": {
+            "gridmap": f"/tiles/buildings/{z17[0]}/{z17[1]}/{z17[2]}.mvt",
+            "tipg": f"/collections/public.building/tiles/WebMercatorQuad/{z17[0]}/{z17[1]}/{z17[2]}",
+            "pygeoapi": f"/collections/buildings/tiles/WebMercatorQuad/{z17[0]}/{z17[2]}/{z17[1]}?f=mvt"},
+    }
+
+
+def bare_sql_p50(url: str, gridmap_path: str, token: str, repeat: int = 200) -> float:
+    """The floor: the SQL Gridmap runs for this request, timed alone on one connection."""
+    app = create_app({"DATABASE_URL": url})
+    statements = []
+    from sqlalchemy import event
+    with app.app_context():
+        engine = db.engine()
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            statements.append((statement, parameters))
+        event.listen(engine, "before_cursor_execute", capture)
+        with app.test_client() as client:
+            client.get(gridmap_path, headers={"Authorization": f"Bearer {token}"}, buffered=True)
+        event.remove(engine, "before_cursor_execute", capture)
+    # the layer's own statements: not the token lookup or the audit/actor bookkeeping
+    layer = [(s, p) for s, p in statements
+             if ("FROM building" in s or "FROM grid" in s or "FROM incident" in s or "ST_AsMVT" in s)
+             and "layer_version" not in s and "api_token" not in s]
+    import psycopg
+    raw = url.replace("postgresql+psycopg", "postgresql")
+    timings = []
+    with psycopg.connect(raw) as conn:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            for statement, parameters in layer:
+                with conn.cursor() as cur:
+                    cur.execute(statement, parameters)
+                    cur.fetchall()
+            timings.append(time.perf_counter() - start)
+    timings.sort()
+    return percentile(timings, 50)
+
+
+# -- main ---------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per query, per server")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="server processes, the same for each")
+    parser.add_argument("--only", help="comma-separated servers to run (gridmap,tipg,pygeoapi)")
+    args = parser.parse_args()
+
+    ensure_peers()
+    cluster = Cluster(load_settings().var_dir)
+    cluster.start()
+    url = ensure_city(cluster)
+    token = admin_token(url)
+    p = plan(url)
+    log(f"bbox {p['bbox']} holds {p['buildings_in_bbox']} buildings")
+    qs = queries(p)
+    libpq = url.replace("postgresql+psycopg", "postgresql")
+    ports = {name: free_port() for name in ("gridmap", "tipg", "pygeoapi")}
+    servers = {
+        "gridmap": ([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", "4",
+                     "-b", f"127.0.0.1:{ports['gridmap']}", "app:create_app()"],
+                    {"DATABASE_URL": url, "PYTHONPATH": str(ROOT)}, "/healthz", {"Authorization": f"Bearer {token}"}),
+        "tipg": ([str(VENV / "bin/uvicorn"), "tipg.main:app", "--workers", str(args.workers), "--host", "127.0.0.1",
+                  "--port", str(ports["tipg"]), "--log-level", "warning"],
+                 {"DATABASE_URL": libpq, "TIPG_DB_SCHEMAS": '["public"]', "TIPG_MAX_FEATURES_PER_QUERY": "10000"},
+                 "/collections", {}),
+        "pygeoapi": ([str(VENV / "bin/gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", "4",
+                      "-b", f"127.0.0.1:{ports['pygeoapi']}", "pygeoapi.flask_app:APP"],
+                     {"PYGEOAPI_CONFIG": str(pygeoapi_config(url, ports["pygeoapi"])),
+                      "PYGEOAPI_OPENAPI": str(WORK / "pygeoapi-openapi.yml")}, "/collections", {}),
+    }
+    chosen = args.only.split(",") if args.only else list(servers)
+    results: dict[str, dict[str, dict]] = {q: {} for q in qs}
+    for name in chosen:
+        command, env, probe, auth = servers[name]
+        with serve(name, command, env, ports[name], probe):
+            for q, paths in qs.items():
+                headers = {**auth, "Accept-Encoding": "gzip"}
+                status, body, encoding = request(ports[name], paths[name], headers)
+                features = count_features(body, encoding) if status == 200 else None
+                load(ports[name], paths[name], headers, 1.0, args.concurrency)       # warm up
+                loaded = load(ports[name], paths[name], headers, args.seconds, args.concurrency)
+                single = load(ports[name], paths[name], headers, args.seconds / 2, 1)
+                results[q][name] = {**loaded, "p50_single": single["p50"], "status": status,
+                                    "features": features, "bytes": len(body)}
+                log(f"{name:9} {q:45} {loaded['rps']:8.1f} req/s  p50 {loaded['p50']:7.1f} ms  "
+                    f"p99 {loaded['p99']:7.1f} ms  ({status}, {features if features is not None else len(body)} "
+                    f"{'features' if features is not None else 'bytes'}, {loaded['errors']} errors)")
+    floors = {q: bare_sql_p50(url, paths["gridmap"], token) for q, paths in qs.items()} if "gridmap" in chosen else {}
+    print(report(results, floors, args, p))
+    (WORK / "layers-results.json").write_text(json.dumps({"results": results, "floors_ms": floors, "plan": p},
+                                                         indent=1, default=str))
+
+
+def report(results, floors, args, p) -> str:
+    lines = [f"Layers benchmark: synthetic city --scale 10, {args.workers} worker processes per server, "
+             f"{args.concurrency} connections, {args.seconds:g} s per query, gzip.", "",
+             "| query | server | req/s | p50 ms | p99 ms | answer |", "|---|---|---:|---:|---:|---|"]
+    for q, by_server in results.items():
+        for name, r in by_server.items():
+            answer = (f"{r['features']} features" if r["features"] is not None else f"{r['bytes']:,} B") \
+                + ("" if r["status"] == 200 else f" (HTTP {r['status']})") \
+                + (f", {r['errors']} errors" if r["errors"] else "")
+            lines.append(f"| {q} | {name} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {answer} |")
+    lines += ["", "| query | Gridmap/TiPG (req/s) | Gridmap/pygeoapi (req/s) | Gridmap p50 alone ÷ bare SQL p50 |",
+              "|---|---:|---:|---:|"]
+    for q, by_server in results.items():
+        g = by_server.get("gridmap")
+
+        def ratio(peer):
+            other = by_server.get(peer)
+            if not g or not other or other["status"] != 200 or not other["rps"]:
+                return "n/a"
+            return f"{g['rps'] / other['rps']:.2f}×"
+        floor = f"{g['p50_single'] / floors[q]:.2f}× ({g['p50_single']:.1f} / {floors[q]:.1f} ms)" \
+            if g and q in floors else "n/a"
+        lines.append(f"| {q} | {ratio('tipg')} | {ratio('pygeoapi')} | {floor} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
