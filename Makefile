@@ -12,7 +12,7 @@ export FLASK_APP := app
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 TEST_PACKAGES := chromium fonts-wqy-zenhei gdal-bin
 
-.PHONY: run test setup demo system-db system-test-tools db-stop clean-db
+.PHONY: run test bench setup demo system-db system-test-tools db-stop clean-db
 
 run: setup demo
 	@echo ""
@@ -22,6 +22,10 @@ run: setup demo
 
 test: setup system-test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Gridmap's layers against TiPG and pygeoapi (installed into bench/.venv) on the scale-10 city.
+bench: setup
+	$(PY) bench/layers.py $(BENCH_ARGS)
 
 setup: system-db $(VENV)/.installed node_modules/.installed
 
