@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import db
-from ..auth import current_scope, current_user, permits, require, requires
-from ..services import features, versions
+from ..auth import current_user, permits, require, requires
+from ..services import features
 from ..services.features import InvalidQuery, ItemsQuery
 from . import http
+from .layer_request import layer_request
 from .openapi import openapi_document
 from .params import InvalidParameter, parse_bbox, parse_int
 
@@ -106,14 +107,11 @@ def collection_(collection_id: str):
 @bp.get("/collections/<collection_id>/items")
 @requires("layers:read", basic=True)
 def items(collection_id: str):
-    c = features.collection(collection_id)
-    require(c.permission)
+    r = layer_request(collection_id)
+    c, session, scope, etag = r.collection, r.session, r.scope, r.etag
     query = _items_query(c)
-    session, scope = db.session(), current_scope()
-    etag = versions.etag(session, c.tables, scope, request.full_path)
-    cached = http.not_modified(etag)
-    if cached:
-        return cached
+    if r.not_modified:
+        return r.not_modified
     matched = features.number_matched(session, c, query, scope)
     returned = max(0, min(query.limit, matched - query.offset))
     links = _page_links(c, query, matched)
@@ -137,14 +135,11 @@ def items(collection_id: str):
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 @requires("layers:read", basic=True)
 def item(collection_id: str, feature_id: str):
-    c = features.collection(collection_id)
-    require(c.permission)
-    session, scope = db.session(), current_scope()
-    etag = versions.etag(session, c.tables, scope, request.full_path)
-    cached = http.not_modified(etag)
-    if cached:
-        return cached
-    body = features.item_geojson(session, collection_id, feature_id, scope)
+    r = layer_request(collection_id)
+    if r.not_modified:
+        return r.not_modified
+    c, etag = r.collection, r.etag
+    body = features.item_geojson(r.session, collection_id, feature_id, r.scope)
     if body is None:
         return jsonify(code="NotFound", description=f"There is no feature {feature_id} in "
                        f"{collection_id!r} that you may see."), 404

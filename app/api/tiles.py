@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 
 from .. import db
-from ..auth import current_scope, require, requires
-from ..services import features, tiles, versions
+from ..auth import require, requires
+from ..services import features, tiles
 from . import http
+from .layer_request import layer_request
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 MVT = "application/vnd.mapbox-vector-tile"
@@ -25,15 +26,11 @@ def tilejson(collection_id: str):
 @bp.get("/<collection_id>/<int:z>/<int:x>/<int:y>.mvt")
 @requires("layers:read", basic=True)
 def tile(collection_id: str, z: int, x: int, y: int):
-    c = features.collection(collection_id)
-    require(c.permission)
     tiles.check_tile(z, x, y)
-    session, scope = db.session(), current_scope()
-    etag = versions.etag(session, c.tables, scope, request.path)
-    cached = http.not_modified(etag)
-    if cached:
-        return cached
-    return http.whole(tiles.tile(session, c, z, x, y, scope), MVT, etag)
+    r = layer_request(collection_id, request.path)
+    if r.not_modified:
+        return r.not_modified
+    return http.whole(tiles.tile(r.session, r.collection, z, x, y, r.scope), MVT, r.etag)
 
 
 @bp.errorhandler(tiles.InvalidTile)

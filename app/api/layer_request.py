@@ -1,0 +1,31 @@
+"""The start every layer answer shares: the collection, checked against the role; the
+session and scope; the ETag, and a 304 when the client already holds this version."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, request
+from sqlalchemy.orm import Session
+
+from .. import db
+from ..auth import current_scope, require
+from ..services import features, versions
+from ..services.scope import Scope
+from . import http
+
+
+@dataclass(frozen=True)
+class LayerRequest:
+    collection: features.Collection
+    session: Session
+    scope: Scope
+    etag: str
+    not_modified: Response | None
+
+
+def layer_request(collection_id: str, request_key: str | None = None) -> LayerRequest:
+    c = features.collection(collection_id)
+    require(c.permission)
+    session, scope = db.session(), current_scope()
+    etag = versions.etag(session, c.tables, scope, request_key or request.full_path)
+    return LayerRequest(c, session, scope, etag, http.not_modified(etag))
