@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp, login.bp,
                       pages.bp):
         app.register_blueprint(blueprint)
-    auth.finish(app)   # refuses to start if any endpoint lacks an access policy
+    auth.check_every_endpoint(app)   # refuses to start if any endpoint lacks a policy
 
     from .cli import register
     register(app)

@@ -5,7 +5,7 @@ A view declares its policy with @requires(…) or @public; an endpoint without o
 from starting, so nothing can ship unprotected.
 """
 from .policy import Policy, check_every_endpoint, permits, policy_of, public, require, requires
-from .identity import current_scope, current_user, finish, init_app
+from .identity import current_scope, current_user, init_app
 
 __all__ = ["Policy", "check_every_endpoint", "permits", "policy_of", "public", "require",
-           "requires", "current_scope", "current_user", "finish", "init_app"]
+           "requires", "current_scope", "current_user", "init_app"]

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from .. import db
 from ..services import accounts, audit
 from ..services.scope import Scope, scope_of
-from .policy import Policy, check_every_endpoint, permits, policy_of, public
+from .policy import Policy, permits, policy_of, public
 
 SESSION_COOKIE = "gridmap_session"
 LOGIN_CSRF_COOKIE = "gridmap_login_csrf"
@@ -58,10 +58,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(AccessDenied, _denied)
     app.register_error_handler(413, _too_large)
     app.register_error_handler(403, _forbidden)
-
-
-def finish(app: Flask) -> None:
-    check_every_endpoint(app)
 
 
 # -- the request pipeline ------------------------------------------------------------------

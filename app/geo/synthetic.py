@@ -161,6 +161,14 @@ def build_city(preset: Preset, scale: int = 1, seed: int = 1) -> SyntheticCity:
     return SyntheticCity(preset, frame, streets, roads, cameras)
 
 
+def street_name(preset: Preset, index: int) -> tuple[str, str]:
+    """The index-th street (1-based): the preset's name, then numbered ones (振兴2街道)."""
+    if index == 1:
+        return preset.street
+    zh, en = preset.street
+    return f"{zh[:-2]}{index}{zh[-2:]}", en.replace(" Street", f" {index} Street")
+
+
 def share_exactly(total: int, weights) -> list[int]:
     """Split an integer total in proportion to weights (largest remainder); zero weight gets 0."""
     weights = np.asarray(weights, dtype=float)
@@ -226,7 +234,7 @@ def _street_buildings(preset: Preset, rng: random.Random, street: int, x0: float
                   for _, kind, levels, p, _ in drafts]
     households = share_exactly(preset.households, floor_area)
     population = share_exactly(preset.residents, households)
-    street_zh = f"{preset.street[0][:-2]}{street}街道" if street > 1 else preset.street[0]
+    street_zh = street_name(preset, street)[0]
     result = []
     for (label, kind, levels, poly, name), hh, pop in zip(drafts, households, population):
         result.append(SyntheticBuilding(

@@ -40,6 +40,7 @@ class Collection:
     where_in_time: str | None = None
     reads: tuple[str, ...] = ()  # other tables the properties come from (for ETags)
     minzoom: int = 0             # vector tiles below this zoom are empty (too dense to draw)
+    key: str = "t.id"            # the feature id: the table's primary key
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -88,7 +89,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                minzoom=12),
     Collection("camera-coverage", "监控覆盖", "Camera coverage", "camera_coverage", "MultiPolygon",
                {"camera": "t.camera_id", "method": "t.method", "computed_at": "t.computed_at"},
-               permission="cameras:read", reads=("camera",), minzoom=12),
+               permission="cameras:read", reads=("camera",), minzoom=12, key="t.camera_id"),
     Collection("incidents", "事件", "Incidents", "incident", "Point",
                {"code": "t.code", "category": "t.category_code", "severity": "t.severity",
                 "status": "t.status", "level": "t.level", "channel": "t.channel",
@@ -172,9 +173,9 @@ def stream_features(session: Session, c: Collection, q: ItemsQuery, scope: Scope
     where, params = _conditions(session, c, q, scope)
     sql = f"""
         SELECT string_agg(feature, ',' ORDER BY n) FROM (
-            SELECT row_number() OVER (ORDER BY {_key(c)}) - 1 AS n, {_feature(c)}::text AS feature
+            SELECT row_number() OVER (ORDER BY {c.key}) - 1 AS n, {_feature(c)}::text AS feature
             FROM {c.table} t WHERE {where}
-            ORDER BY {_key(c)} LIMIT :limit OFFSET :offset) page
+            ORDER BY {c.key} LIMIT :limit OFFSET :offset) page
         GROUP BY n / {FETCH_ROWS} ORDER BY n / {FETCH_ROWS}"""
     # An ordinary cursor: a page is at most MAX_LIMIT features, ten chunks. A server-side
     # cursor made PostgreSQL plan for the first rows and cost a third more time.
@@ -194,7 +195,7 @@ def item_geojson(session: Session, collection_id: str, feature_id: str,
     in_scope, params = (scope or Scope()).condition(session, "t", c.boundary)
     # by id, a grid's history is reachable too: a closed grid keeps its id
     where = c.where_in_time if c.where_in_time is not None else c.where
-    sql = f"SELECT {_feature(c)}::text FROM {c.table} t WHERE {_key(c)} = :key AND {where} AND {in_scope}"
+    sql = f"SELECT {_feature(c)}::text FROM {c.table} t WHERE {c.key} = :key AND {where} AND {in_scope}"
     return session.execute(text(sql), {**params, "key": key}).scalar_one_or_none()
 
 
@@ -205,13 +206,9 @@ def extent(session: Session, c: Collection) -> list[float] | None:
     return None if row[0] is None else [round(v, 7) for v in row]
 
 
-def _key(c: Collection) -> str:
-    return "t.camera_id" if c.table == "camera_coverage" else "t.id"
-
-
 def _feature(c: Collection) -> str:
     """The SQL that writes one row of alias t as a GeoJSON Feature."""
     properties = ", ".join(f"'{name}', {sql}" for name, sql in c.properties.items())
-    return (f"json_build_object('type', 'Feature', 'id', {_key(c)}, "
+    return (f"json_build_object('type', 'Feature', 'id', {c.key}, "
             f"'geometry', ST_AsGeoJSON(t.geom, {COORDINATE_DECIMALS})::json, "
             f"'properties', json_build_object({properties}))")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..config import GridRules
 from ..geo.partition import GRID_SIZE
-from ..geo.synthetic import PRESETS, SyntheticCity, build_city
+from ..geo.synthetic import PRESETS, SyntheticCity, build_city, street_name
 from ..models import Area, Building, Camera, Road, RoadSegment, Worker, WorkerAssignment
 from . import names
 from .division import AlreadyDivided, DivisionReport, add_area, divide_street, finish_division
@@ -39,8 +39,8 @@ def generate_city(session: Session, preset: str, scale: int, rules: GridRules, s
     rng = random.Random(seed)
     report = DivisionReport()
     for street in city.streets:
-        street_name = _street_name(p.street, street.index)
-        area = add_area(session, f"{district.code}-{street.index:02d}", "street", street_name,
+        name = street_name(p, street.index)
+        area = add_area(session, f"{district.code}-{street.index:02d}", "street", name,
                          district, shapely.set_precision(street.boundary, GRID_SIZE))
         report.add(divide_street(session, area, rules, city.frame, rng, communities=p.communities,
                                  grids=p.grids, progress=progress))
@@ -50,13 +50,6 @@ def generate_city(session: Session, preset: str, scale: int, rules: GridRules, s
     finish_division(session)
     session.commit()
     return report
-
-
-def _street_name(name: tuple[str, str], index: int) -> tuple[str, str]:
-    if index == 1:
-        return name
-    zh, en = name
-    return f"{zh[:-2]}{index}{zh[-2:]}", en.replace(" Street", f" {index} Street")
 
 
 def _load_ground_truth(session: Session, city: SyntheticCity, progress: Progress) -> None:

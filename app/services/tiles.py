@@ -37,12 +37,11 @@ def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope) 
         tolerance = WORLD_M / 2 ** z / EXTENT / 2
         geom = f"ST_SimplifyPreserveTopology({geom}, {tolerance!r})"
     properties = "".join(f", {sql} AS \"{name}\"" for name, sql in c.properties.items())
-    key = "t.camera_id" if c.table == "camera_coverage" else "t.id"
     sql = f"""
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS b3857,
                                ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT!r}), 4326) AS b4326)
         SELECT ST_AsMVT(mvt.*, :layer, {EXTENT}, 'geom', 'id') FROM (
-            SELECT {key} AS id{properties},
+            SELECT {c.key} AS id{properties},
                    ST_AsMVTGeom({geom}, bounds.b3857, {EXTENT}, {BUFFER}, true) AS geom
             FROM {c.table} t, bounds
             WHERE t.geom && bounds.b4326 AND ({c.where}) AND ({in_scope})
