@@ -25,16 +25,29 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth
     auth.init_app(app)
 
-    from .api import audit, health, ogcapi, tiles, tokens, users
+    from .api import audit, health, incidents, ogcapi, stream, tiles, tokens, users
     from .web import login, pages
-    for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp, login.bp,
-                      pages.bp):
+    for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp,
+                      incidents.bp, stream.bp, login.bp, pages.bp):
         app.register_blueprint(blueprint)
     auth.check_every_endpoint(app)   # refuses to start if any endpoint lacks a policy
+
+    _start_clock_on_first_request(app, settings)
 
     from .cli import register
     register(app)
     return app
+
+
+def _start_clock_on_first_request(app: Flask, settings) -> None:
+    """The escalation clock runs in serving processes only (not in `flask import …`), so
+    it starts with the first request rather than with the app."""
+    if settings.incidents.tick_seconds <= 0:
+        return
+    from .services.ticker import Ticker
+    ticker = Ticker(lambda: app.extensions["gridmap.db"].new_session(), settings.incidents.tick_seconds)
+    app.extensions["gridmap.ticker"] = ticker
+    app.before_request(ticker.start)
 
 
 def _refuse_unsafe_production(app: Flask, settings) -> None:

@@ -46,6 +46,17 @@ class GridRules:
     max_households: int = 1000
 
 
+@dataclass(frozen=True)
+class IncidentRules:
+    """The closed loop's settings; time limits themselves are per category (categories.csv)."""
+
+    duplicate_window_hours: int = 24        # a same-category report nearby within this is linked
+    photo_max_bytes: int = 8 * 1024 * 1024
+    tick_seconds: int = 30                  # the in-app clock; 0 turns it off (cron runs the tick)
+    stream_heartbeat_seconds: int = 15
+    idempotency_keep_days: int = 7
+
+
 # What each role may do (issue 3's table). A deployment may replace it with a JSON file
 # {role: [permission, …]} named by GRIDMAP_ROLES_FILE. Scope limits every permission to the
 # user's area; "own" permissions are further limited to the user's own records.
@@ -88,6 +99,7 @@ class Settings:
     households: HouseholdRule
     grid_rules: GridRules
     roles: dict = field(default_factory=lambda: DEFAULT_ROLES)
+    incidents: IncidentRules = field(default_factory=IncidentRules)
     secure_cookies: bool = True
     login_rate: str = "20/minute"          # per client address, on login and token requests
     public_rate: str = "30/minute"         # per client address, on anonymous reports
@@ -114,6 +126,12 @@ def load_settings(overrides: dict | None = None) -> Settings:
         default_levels=float(_env("GRIDMAP_DEFAULT_LEVELS", "5")),
         persons_per_household=float(_env("GRIDMAP_PERSONS_PER_HOUSEHOLD", "2.4")),
     )
+    incidents = IncidentRules(
+        duplicate_window_hours=int(_env("GRIDMAP_DUPLICATE_WINDOW_HOURS", "24")),
+        photo_max_bytes=int(_env("GRIDMAP_PHOTO_MAX_BYTES", str(8 * 1024 * 1024))),
+        tick_seconds=int(_env("GRIDMAP_TICK_SECONDS", "30")),
+        stream_heartbeat_seconds=int(_env("GRIDMAP_STREAM_HEARTBEAT_SECONDS", "15")),
+    )
     values = dict(
         env=_env("GRIDMAP_ENV", "development"),
         secret_key=_env("SECRET_KEY", DEV_SECRET),
@@ -123,6 +141,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         households=households,
         grid_rules=rules,
         roles=_roles(),
+        incidents=incidents,
         secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),
         login_rate=_env("GRIDMAP_LOGIN_RATE", "20/minute"),
         public_rate=_env("GRIDMAP_PUBLIC_RATE", "30/minute"),

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from app import create_app, db
-from app.config import ROOT, load_settings
+from app.config import ROOT, IncidentRules, load_settings
 from app.pgserver import Cluster
 
 HELSINKI = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
@@ -69,7 +69,9 @@ class BufferedClient(FlaskClient):
 
 
 # Tests sign in from one address many times a minute; the limit itself is tested on its own app.
-TEST_SETTINGS = {"login_rate": "10000/minute", "public_rate": "10000/minute"}
+# The escalation clock is driven by the tests themselves (a controllable `now`), never by a thread.
+TEST_SETTINGS = {"login_rate": "10000/minute", "public_rate": "10000/minute",
+                 "incidents": IncidentRules(tick_seconds=0)}
 PASSWORD = "correct horse battery"
 
 

@@ -37,6 +37,15 @@ EXAMPLES = {
                                                 "role": "viewer", "scope_area": "HEL"}),
     "users.change": ("PATCH", "/api/v1/users/{viewer}", {"active": True}),
     "audit.entries": ("GET", "/api/v1/audit?limit=1", None),
+    "incidents.categories": ("GET", "/api/v1/categories", None),
+    "incidents.report": ("POST", "/api/v1/incidents", {"category": "matrix"}),
+    "incidents.index": ("GET", "/api/v1/incidents?limit=1", None),
+    "incidents.show": ("GET", "/api/v1/incidents/999999", None),
+    "incidents.act": ("POST", "/api/v1/incidents/999999/events", {"action": "comment", "note": "x"}),
+    "incidents.upload_photo": ("POST", "/api/v1/photos", None),
+    "incidents.photo": ("GET", "/api/v1/photos/999999", None),
+    # a bad Last-Event-ID answers at once instead of opening a stream that never ends
+    "stream.events": ("GET", "/api/v1/stream?last_event_id=x", None),
 }
 
 

@@ -5,10 +5,11 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import data, database, users
+    from . import data, database, incidents, users
     app.cli.add_command(database.db_server)
     app.cli.add_command(database.db_group)
     app.cli.add_command(data.import_group)
     app.cli.add_command(data.generate_group)
     app.cli.add_command(data.setup_demo)
     app.cli.add_command(users.users_group)
+    app.cli.add_command(incidents.incidents_group)

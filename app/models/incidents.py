@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer,
-                        SmallInteger, String, Text, func)
+from sqlalchemy import (BigInteger, Index, text, Boolean, CheckConstraint, DateTime, ForeignKey, Integer,
+                        LargeBinary, SmallInteger, String, Text, func)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,6 +15,8 @@ SEVERITIES = ("low", "normal", "high", "critical")
 CHANNELS = ("worker", "citizen", "camera", "hotline", "open311", "system")
 STATUSES = ("reported", "assigned", "accepted", "in_progress", "resolved", "closed",
             "rejected", "reopened", "escalated")
+# Statuses in which the clock runs: someone still has to act.
+OPEN_STATUSES = ("reported", "assigned", "accepted", "in_progress", "reopened", "escalated")
 
 
 class Category(Base):
@@ -40,6 +42,8 @@ class Incident(Base):
         CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
         CheckConstraint(f"level IN {LEVELS}", name="level"),
         CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
+        Index("ix_incident_open_deadlines", "due_respond_at", "due_resolve_at",
+              postgresql_where=text(f"status IN {OPEN_STATUSES} AND overdue_since IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -56,7 +60,10 @@ class Incident(Base):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"), index=True)
     level: Mapped[str] = mapped_column(String(16), default="grid", server_default="grid")
+    # A possible duplicate found at report time (shown to the operator); merged_into once an
+    # operator has merged it, both histories kept.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     due_respond_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_resolve_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -64,7 +71,18 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reported_by: Mapped[str] = mapped_column(String(100), default="anonymous",
+                                             server_default="anonymous")
+    # "outside_grids": the point is in no current grid, so a street queue holds it.
+    flag: Mapped[str | None] = mapped_column(String(32))
+    # Anonymous public reports wait for an operator before anyone is dispatched.
+    triage: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when a time limit passes in the current level's window; cleared by escalation.
+    overdue_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ever_overdue: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    escalations: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     geom = mapped_column(geometry("POINT"), nullable=False)
 
@@ -76,10 +94,46 @@ class IncidentEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class IncidentPhoto(Base):
+    """A photo uploaded on its own (phones send it before the report or the feedback that
+    names it), then attached to an incident and, for feedback, to the event."""
+
+    __tablename__ = "incident_photo"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_event.id"))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)   # never loaded for a list
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class IdempotentRequest(Base):
+    """The first answer to a request sent with an Idempotency-Key, replayed to its retries.
+    The row is claimed inside the request's own transaction, so a concurrent retry waits
+    on the key and then reads the committed answer."""
+
+    __tablename__ = "idempotent_request"
+
+    actor: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    body: Mapped[dict | None] = mapped_column(JSONB)
+    headers: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 index=True)

@@ -1,0 +1,242 @@
+"""The incident loop over HTTP: report, list, read, act (one step of the loop), photos."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from .. import db
+from ..auth import current_user, permits, requires
+from ..auth.identity import current_scope
+from ..models import Category, IncidentPhoto
+from ..services import incident_views, incidents, photos
+from .idempotent import transactional
+from .params import InvalidParameter, parse_int
+
+bp = Blueprint("incidents", __name__, url_prefix="/api/v1")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def participant() -> incidents.Participant:
+    user = current_user()
+    return incidents.Participant(
+        name=f"user:{user.username}",
+        dispatcher=permits(user.role, "incidents:dispatch") == "all",
+        worker_id=user.worker_id, scope=current_scope())
+
+
+def etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+@bp.errorhandler(incidents.IncidentError)
+def _incident_error(error: incidents.IncidentError):
+    body = {"code": type(error).__name__, "description": str(error)}
+    if isinstance(error, incidents.Invalid):
+        body["errors"] = error.errors
+    response = jsonify(body)
+    response.status_code = error.status
+    if isinstance(error, incidents.Stale):
+        response.headers["ETag"] = etag(error.incident.version)
+        body["current_version"] = error.incident.version
+        response.set_data(jsonify(body).get_data())
+    return response
+
+
+@bp.errorhandler(incident_views.BadFilter)
+@bp.errorhandler(InvalidParameter)
+def _bad_parameter(error):
+    return jsonify(code="InvalidParameterValue", description=str(error), parameter=error.name), 400
+
+
+# -- categories ----------------------------------------------------------------------------
+
+@bp.get("/categories")
+@requires("layers:read")
+def categories():
+    rows = db.session().query(Category).order_by(Category.weight.desc(), Category.code).all()
+    return jsonify(categories=[dict(
+        code=c.code, name={"zh": c.name_zh, "en": c.name_en}, respond_within_min=c.respond_within_min,
+        resolve_within_min=c.resolve_within_min, default_level=c.default_level, complex=c.complex,
+        duplicate_radius_m=c.duplicate_radius_m) for c in rows])
+
+
+# -- reporting -----------------------------------------------------------------------------
+
+def read_point(body: dict) -> tuple[float | None, float | None]:
+    """{"point": {"type": "Point", "coordinates": [lon, lat]}}, {"point": [lon, lat]} or
+    {"lon": …, "lat": …}; anything else gives None and the service says what is wrong."""
+    point = body.get("point")
+    if isinstance(point, dict):
+        point = point.get("coordinates") if point.get("type") == "Point" else None
+    if isinstance(point, (list, tuple)) and len(point) == 2:
+        return _number(point[0]), _number(point[1])
+    return _number(body.get("lon")), _number(body.get("lat"))
+
+
+def _number(value):
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def report_from(body: dict, default_channel: str) -> incidents.Report:
+    lon, lat = read_point(body)
+    photo_ids = body.get("photos") or []
+    if not isinstance(photo_ids, list) or not all(isinstance(i, int) for i in photo_ids):
+        raise incidents.Invalid({"photos": "photos is a list of photo ids from POST /api/v1/photos."})
+    return incidents.Report(
+        category=body.get("category"), lon=lon, lat=lat, description=body.get("description"),
+        severity=body.get("severity", "normal"), channel=body.get("channel", default_channel),
+        address=_text(body.get("address"), 300), reporter_contact=_text(body.get("contact"), 200),
+        photo_ids=tuple(photo_ids))
+
+
+def _text(value, limit: int) -> str | None:
+    return str(value)[:limit] if value not in (None, "") else None
+
+
+@bp.post("/incidents")
+@requires("incidents:report")
+@transactional
+def report():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(code="InvalidBody", description="Send JSON: category, point, description, "
+                       "severity, channel."), 400
+    user = current_user()
+    draft = report_from(body, "worker" if user.role == "worker" else "hotline")
+    settings = current_app.config["GRIDMAP"]
+    session = db.session()
+    incident = incidents.report(session, draft, participant(), settings.incidents, now())
+    return _answer(incident.id, 201)
+
+
+def _answer(incident_id: int, status: int = 200):
+    body = incident_views.describe(db.session(), incident_id, now())
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = etag(body["properties"]["version"])
+    response.headers["Location"] = url_for("incidents.show", incident_id=incident_id)
+    return response
+
+
+# -- reading -------------------------------------------------------------------------------
+
+LIST_ARGS = ("limit", "offset", "format", "order")
+
+
+@bp.get("/incidents")
+@requires("incidents:read")
+def index():
+    user = current_user()
+    filters = {k: v for k, v in request.args.items() if k not in LIST_ARGS and v != ""}
+    export = request.args.get("format") == "csv"
+    limit = parse_int(request.args.get("limit"), "limit", 100, 1, 50_000 if export else 1000)
+    offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10_000_000)
+    order = request.args.get("order", "reported")
+    if order not in ("reported", "deadline"):
+        raise InvalidParameter("order", "order is reported (newest first) or deadline (nearest first).")
+    listing = incident_views.search(
+        db.session(), filters, current_scope(), now(), worker_id=user.worker_id,
+        own_only=permits(user.role, "incidents:read") == "own", limit=limit, offset=offset, order=order)
+    if export:
+        response = Response(incident_views.as_csv(listing.items), mimetype="text/csv")
+        response.headers["Content-Disposition"] = "attachment; filename=incidents.csv"
+        return response
+    return jsonify(type="FeatureCollection", numberMatched=listing.total,
+                   numberReturned=len(listing.items), features=listing.items)
+
+
+@bp.get("/incidents/<int:incident_id>")
+@requires("incidents:read")
+def show(incident_id: int):
+    session = db.session()
+    incident = incidents.load(session, incident_id)
+    if not incidents.visible_to(session, incident, participant()):
+        raise incidents.NotFound(f"There is no incident {incident_id} in your area.")
+    body = incident_views.describe(session, incident_id, now())
+    body["properties"]["history"] = [dict(
+        id=e.id, at=e.at.isoformat(), actor=e.actor, action=e.action, from_status=e.from_status,
+        to_status=e.to_status, note=e.note, data=e.data) for e in incidents.history(session, incident_id)]
+    body["properties"]["possible_duplicates"] = [
+        {"id": i.id, "code": i.code, "status": i.status}
+        for i in incidents.duplicates_of(session, incident_id)]
+    response = jsonify(body)
+    response.headers["ETag"] = etag(incident.version)
+    return response
+
+
+# -- acting --------------------------------------------------------------------------------
+
+def _expected_version() -> int | None:
+    sent = request.headers.get("If-Match")
+    if sent is None or sent.strip() == "*":
+        return None
+    value = sent.strip().removeprefix("W/").strip('"').removeprefix("v")
+    if not value.isdigit():
+        raise InvalidParameter("If-Match", f"If-Match is the incident's ETag, e.g. \"v3\"; got {sent!r}.")
+    return int(value)
+
+
+@bp.post("/incidents/<int:incident_id>/events")
+@requires("incidents:read")
+@transactional
+def act(incident_id: int):
+    """One step of the loop: {"action": "accept" | "start" | "resolve" | …, "note": …}."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("action"), str):
+        return jsonify(code="InvalidBody", description="Send JSON with an action: "
+                       + ", ".join(incidents.RULES) + "."), 400
+    photo_ids = body.get("photos") or []
+    if not isinstance(photo_ids, list) or not all(isinstance(i, int) for i in photo_ids):
+        raise incidents.Invalid({"photos": "photos is a list of photo ids from POST /api/v1/photos."})
+    worker_id = body.get("worker_id")
+    into = body.get("into")
+    incidents.act(db.session(), incident_id, body["action"], participant(), now(),
+                  note=body.get("note"), expected_version=_expected_version(),
+                  worker_id=worker_id if isinstance(worker_id, int) else None,
+                  grid_code=body.get("grid"), level=body.get("level"),
+                  into_id=into if isinstance(into, int) else None,
+                  satisfaction=body.get("satisfaction"), photo_ids=tuple(photo_ids))
+    return _answer(incident_id)
+
+
+# -- photos --------------------------------------------------------------------------------
+
+@bp.post("/photos")
+@requires("incidents:read")
+@transactional
+def upload_photo():
+    """The photo's bytes as the body (image/jpeg, image/png, image/webp), or a multipart form
+    with one file named "photo"."""
+    user = current_user()
+    data = request.files["photo"].read() if "photo" in request.files else request.get_data()
+    settings = current_app.config["GRIDMAP"]
+    try:
+        photo = photos.store(db.session(), data, f"user:{user.username}", settings.incidents.photo_max_bytes)
+    except photos.PhotoRefused as error:
+        status = 413 if isinstance(error, photos.PhotoTooLarge) else 422
+        return jsonify(code="PhotoRefused", description=str(error), errors={"photo": str(error)}), status
+    return jsonify(id=photo.id, content_type=photo.content_type, width=photo.width,
+                   height=photo.height, size_bytes=photo.size_bytes,
+                   url=url_for("incidents.photo", photo_id=photo.id)), 201
+
+
+@bp.get("/photos/<int:photo_id>")
+@requires("incidents:read")
+def photo(photo_id: int):
+    session = db.session()
+    row = session.get(IncidentPhoto, photo_id)
+    user = current_user()
+    if row is None:
+        raise incidents.NotFound(f"There is no photo {photo_id}.")
+    if row.incident_id is None:
+        if row.uploaded_by != f"user:{user.username}":
+            raise incidents.NotFound(f"There is no photo {photo_id}.")
+    elif not incidents.visible_to(session, incidents.load(session, row.incident_id), participant()):
+        raise incidents.NotFound(f"There is no photo {photo_id}.")
+    response = Response(row.data, mimetype=row.content_type)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

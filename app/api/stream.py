@@ -1,0 +1,63 @@
+"""GET /api/v1/stream: Server-Sent Events of incident steps and worker positions, filtered by
+the user's scope, resumable with Last-Event-ID."""
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from sqlalchemy.engine import make_url
+
+from .. import db
+from ..auth import current_user, permits, requires
+from ..auth.identity import current_scope
+from ..services import stream
+
+bp = Blueprint("stream", __name__, url_prefix="/api/v1")
+_hub_lock = threading.Lock()
+
+
+def hub(app: Flask) -> stream.Hub:
+    """The process's one listener, started on the first subscriber (after a fork, so each
+    gunicorn worker has its own)."""
+    if "gridmap.stream" not in app.extensions:
+        with _hub_lock:
+            if "gridmap.stream" not in app.extensions:
+                url = make_url(db.url()).set(drivername="postgresql")
+                app.extensions["gridmap.stream"] = stream.Hub(url.render_as_string(hide_password=False))
+    return app.extensions["gridmap.stream"]
+
+
+@bp.get("/stream")
+@requires("incidents:read")
+def events():
+    user = current_user()
+    scope = current_scope()
+    session = db.session()
+    sent = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    if sent is not None and not sent.strip().isdigit():
+        return jsonify(code="InvalidParameterValue",
+                       description=f"Last-Event-ID is the id of the last event received; got {sent!r}."), 400
+    reach = permits(user.role, "incidents:read")
+    worker_id = user.worker_id
+    audience = stream.Audience.of(session, scope, reach, permits(user.role, "tracks:read"), worker_id)
+    the_hub = hub(current_app._get_current_object())
+    subscription = the_hub.subscribe(audience)      # before reading the log: no gap between
+    if sent is not None:
+        start = int(sent)
+        backlog = stream.replay(session, start, scope, worker_id)
+    else:
+        start, backlog = stream.latest_event_id(session), []
+    truncated = len(backlog) >= stream.REPLAY_LIMIT
+    session.rollback()      # the stream holds no database connection while it is open
+    heartbeat = current_app.config["GRIDMAP"].incidents.stream_heartbeat_seconds
+
+    def body():
+        try:
+            yield from stream.frames(subscription, backlog, heartbeat, (start, truncated))
+        finally:
+            the_hub.unsubscribe(subscription)
+
+    response = Response(body(), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"     # a reverse proxy must not hold events back
+    return response

@@ -1,0 +1,61 @@
+"""Locating responsibility (定责): which grid, community and street a point falls in, and who
+answers for it. PostGIS answers with one indexed point-in-polygon query."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+LEVEL_ORDER = ("grid", "community", "street")
+
+
+@dataclass(frozen=True)
+class Place:
+    in_city: bool
+    grid_id: int | None = None
+    grid_code: str | None = None
+    community_id: int | None = None
+    street_id: int | None = None
+    worker_id: int | None = None      # the grid's current full-time worker
+
+
+# The current full-time worker of a grid: the longest-serving if a data error gave it two.
+_GRID_WORKER = """
+    SELECT a.worker_id FROM worker_assignment a JOIN worker w ON w.id = a.worker_id
+    WHERE a.grid_id = {grid} AND a.valid_to IS NULL AND w.role = 'full_time' AND w.active
+    ORDER BY a.valid_from, a.id LIMIT 1"""
+
+
+def locate(session: Session, lon: float, lat: float) -> Place:
+    row = session.execute(text(f"""
+        WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom)
+        SELECT EXISTS (SELECT 1 FROM area a, p WHERE a.parent_id IS NULL
+                       AND a.geom && p.geom AND ST_Intersects(a.geom, p.geom)) AS in_city,
+               g.id, g.code, g.community_id, c.parent_id,
+               ({_GRID_WORKER.format(grid="g.id")}) AS worker_id,
+               (SELECT s.id FROM area s, p WHERE s.level = 'street'
+                AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) AS street_id,
+               (SELECT s.id FROM area s, p WHERE s.level = 'community'
+                AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) AS community_id
+        FROM p
+        LEFT JOIN grid g ON g.valid_to IS NULL AND g.geom && p.geom AND ST_Intersects(g.geom, p.geom)
+        LEFT JOIN area c ON c.id = g.community_id
+        ORDER BY g.id LIMIT 1"""), {"lon": lon, "lat": lat}).one()
+    in_city, grid_id, grid_code, grid_community, grid_street, worker_id, street_id, community_id = row
+    if grid_id is None:
+        return Place(in_city, community_id=community_id, street_id=street_id)
+    return Place(in_city, grid_id, grid_code, grid_community, grid_street, worker_id)
+
+
+def grid_place(session: Session, grid_code: str) -> Place | None:
+    row = session.execute(text(f"""
+        SELECT g.id, g.code, g.community_id, c.parent_id, ({_GRID_WORKER.format(grid="g.id")})
+        FROM grid g JOIN area c ON c.id = g.community_id
+        WHERE g.code = :code AND g.valid_to IS NULL"""), {"code": grid_code}).one_or_none()
+    return Place(True, *row) if row else None
+
+
+def level_above(level: str) -> str | None:
+    index = LEVEL_ORDER.index(level)
+    return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None

@@ -1,0 +1,234 @@
+"""The live stream's engine: one LISTEN connection per process, fanned out to every open
+Server-Sent Events client, each with its own filter (scope and permissions).
+
+PostgreSQL triggers NOTIFY on `gridmap_stream` (migration 0004) with a JSON payload. The hub
+thread reads them and puts each into every subscriber's queue whose filter accepts it. A
+subscriber that falls too far behind is cut off and told to resync: its client reconnects
+with Last-Event-ID and replays from the event log, so nothing is lost, only re-read.
+If the LISTEN connection drops, the hub reconnects and replays from the log itself what it
+may have missed, so subscribers see no gap either.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import psycopg
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .scope import Scope
+
+CHANNEL = "gridmap_stream"
+QUEUE_LIMIT = 5000
+REPLAY_LIMIT = 5000
+
+log = logging.getLogger(__name__)
+
+
+# -- who sees what -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Audience:
+    """What one client may see: incidents in scope (or assigned to its worker), and worker
+    positions if it may read tracks ('all', or 'own' for just its worker)."""
+
+    incidents: str | None                 # 'all', 'own' or None
+    positions: str | None
+    worker_id: int | None = None
+    area: object | None = None            # a prepared Shapely geometry; None with everything
+    everything: bool = False
+
+    @classmethod
+    def of(cls, session: Session, scope: Scope, incidents: str | None, positions: str | None,
+           worker_id: int | None) -> "Audience":
+        area = None
+        if not scope.everything:
+            ewkb = scope.geometry(session)
+            area = shapely.from_wkb(ewkb) if ewkb else shapely.GeometryCollection()
+            shapely.prepare(area)
+        return cls(incidents, positions, worker_id, area, scope.everything)
+
+    def _inside(self, lon, lat) -> bool:
+        return self.everything or (lon is not None and bool(shapely.intersects_xy(self.area, lon, lat)))
+
+    def accepts(self, event: dict) -> bool:
+        kind = event.get("type")
+        if kind == "incident":
+            incident = event["incident"]
+            if self.worker_id is not None and incident.get("assignee_id") == self.worker_id:
+                return self.incidents is not None
+            if self.incidents == "own" and self.worker_id is None:
+                return False
+            return self.incidents is not None and self._inside(incident["lon"], incident["lat"])
+        if kind == "position":
+            if self.positions == "own":
+                return event.get("worker_id") == self.worker_id
+            return self.positions == "all" and self._inside(event.get("lon"), event.get("lat"))
+        return True          # the hub's own notices (resync) go to everyone
+
+
+# -- the hub -------------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Subscription:
+    audience: Audience
+    events: queue.Queue = field(default_factory=lambda: queue.Queue(QUEUE_LIMIT))
+    overflowed: bool = False
+
+    def offer(self, event: dict, raw: str) -> None:
+        if self.overflowed or not self.audience.accepts(event):
+            return
+        try:
+            self.events.put_nowait((event, raw))
+        except queue.Full:
+            self.overflowed = True     # the stream ends with a resync; the client replays
+
+
+class Hub:
+    def __init__(self, conninfo: str, reconnect_seconds: float = 1.0):
+        self._conninfo = conninfo
+        self._reconnect = reconnect_seconds
+        self._subscribers: set[Subscription] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._last_event_id: int | None = None
+        self._stopping = False
+        self.delivered = 0
+
+    def subscribe(self, audience: Audience) -> Subscription:
+        self._start()
+        subscription = Subscription(audience)
+        with self._lock:
+            self._subscribers.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            self._subscribers.discard(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="gridmap-stream-hub",
+                                                    daemon=True)
+                    self._thread.start()
+        # A subscriber must not miss what is committed after it subscribed: wait until the
+        # hub is listening (once per process).
+        self._ready.wait(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopping:
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._catch_up(conn)
+                    self._ready.set()
+                    while not self._stopping:
+                        for notice in conn.notifies(timeout=1.0):
+                            self._publish(notice.payload)
+            except psycopg.Error as error:
+                log.warning("stream hub lost its database connection (%s); reconnecting", error)
+                time.sleep(self._reconnect)
+
+    def _catch_up(self, conn) -> None:
+        """After a reconnect: what was logged while the hub was not listening."""
+        if self._last_event_id is None:
+            self._last_event_id = conn.execute(
+                "SELECT coalesce(max(id), 0) FROM incident_event").fetchone()[0]
+            return
+        rows = conn.execute("SELECT gridmap_stream_event(e)::text FROM incident_event e "
+                            "WHERE e.id > %s ORDER BY e.id", (self._last_event_id,)).fetchall()
+        for (payload,) in rows:
+            self._publish(payload)
+
+    def _publish(self, payload: str) -> None:
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            log.warning("stream hub ignored a malformed notification: %.200s", payload)
+            return
+        if event.get("type") == "incident":
+            if self._last_event_id is not None and event["id"] <= self._last_event_id:
+                return      # already published (a catch-up overlapping a live notice)
+            self._last_event_id = event["id"]
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscription in subscribers:
+            subscription.offer(event, payload)
+        self.delivered += 1
+
+
+# -- replay --------------------------------------------------------------------------------
+
+def latest_event_id(session: Session) -> int:
+    return session.execute(text("SELECT coalesce(max(id), 0) FROM incident_event")).scalar_one()
+
+
+def replay(session: Session, after: int, scope: Scope, worker_id: int | None,
+           limit: int = REPLAY_LIMIT) -> list[tuple[dict, str]]:
+    """Incident events after `after` that the user may see, oldest first; at most `limit`
+    (the caller tells the client to resync when the limit is hit)."""
+    condition, params = scope.condition(session, "t")
+    rows = session.execute(text(f"""
+        SELECT gridmap_stream_event(e)::text FROM incident_event e
+        JOIN incident t ON t.id = e.incident_id
+        WHERE e.id > :after AND (({condition}) OR t.assignee_id = :worker)
+        ORDER BY e.id LIMIT :limit"""),
+        {**params, "after": after, "worker": worker_id, "limit": limit}).scalars().all()
+    return [(json.loads(raw), raw) for raw in rows]
+
+
+# -- the wire format -----------------------------------------------------------------------
+
+def sse(event: dict | None, raw: str, kind: str | None = None) -> str:
+    """One Server-Sent Event. Incident events carry their id, so a reconnecting browser
+    sends it back as Last-Event-ID; positions carry none and leave that id unchanged."""
+    lines = []
+    if event is not None and event.get("type") == "incident":
+        lines.append(f"id: {event['id']}")
+    lines.append(f"event: {kind or (event or {}).get('type', 'message')}")
+    lines.append(f"data: {raw}")
+    return "\n".join(lines) + "\n\n"
+
+
+def frames(subscription: Subscription, backlog: list[tuple[dict, str]], heartbeat: float,
+           hello: tuple[int, bool], clock: Callable[[], float] = time.monotonic):
+    """The body of one stream: a hello (with the id to resume from), the replayed backlog,
+    then live events with heartbeats between them. Ends with a resync on overflow."""
+    start_id, truncated = hello
+    replayed_up_to = backlog[-1][0]["id"] if backlog else start_id
+    yield f"retry: 2000\nid: {start_id}\nevent: hello\n" \
+          f"data: {json.dumps({'last_event_id': start_id, 'replayed': len(backlog)})}\n\n"
+    for event, raw in backlog:
+        yield sse(event, raw)
+    if truncated:
+        yield sse(None, json.dumps({"reason": "too many missed events; reload"}), "resync")
+        return
+    while True:
+        try:
+            event, raw = subscription.events.get(timeout=heartbeat)
+        except queue.Empty:
+            if subscription.overflowed:
+                break
+            yield ": heartbeat\n\n"
+            continue
+        if event.get("type") == "incident" and event["id"] <= replayed_up_to:
+            continue        # came live while it was being replayed
+        yield sse(event, raw)
+    yield sse(None, json.dumps({"reason": "the client fell behind; reconnect to catch up"}), "resync")

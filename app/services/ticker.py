@@ -1,0 +1,55 @@
+"""The in-app clock: runs the escalation tick every few seconds in a background thread of a
+serving process. Several processes may each run one; the tick's advisory lock lets one act.
+`flask incidents tick` does the same once, for cron."""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from . import audit, escalation
+
+log = logging.getLogger(__name__)
+
+
+class Ticker:
+    def __init__(self, new_session: Callable[[], Session], every_seconds: float):
+        self._new_session = new_session
+        self._every = every_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None and self._every > 0:
+            self._thread = threading.Thread(target=self._run, name="gridmap-ticker", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        token = audit.act_as(audit.Actor("system:clock"))
+        try:
+            while not self._stop.wait(self._every):
+                try:
+                    run_once(self._new_session)
+                except SQLAlchemyError as error:      # the database restarting: try next round
+                    log.warning("escalation tick failed: %s", error)
+        finally:
+            audit.restore(token)
+
+
+def run_once(new_session: Callable[[], Session], now: datetime | None = None) -> escalation.TickResult:
+    session = new_session()
+    try:
+        result = escalation.tick(session, now or datetime.now(timezone.utc))
+        session.commit()
+        if result.overdue:
+            log.info("clock: %d overdue, %d escalated", len(result.overdue), len(result.escalated))
+        return result
+    finally:
+        session.close()
