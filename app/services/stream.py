@@ -135,7 +135,8 @@ class Hub:
     def _run(self) -> None:
         while not self._stopping:
             try:
-                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                with psycopg.connect(self._conninfo, autocommit=True,
+                                     application_name="gridmap-stream-hub") as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._catch_up(conn)
                     self._ready.set()
