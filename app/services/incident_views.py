@@ -36,7 +36,7 @@ _SELECT = """
     LEFT JOIN incident m ON m.id = t.merged_into_id"""
 
 FILTERS = ("status", "category", "grid", "community", "street", "level", "severity", "channel",
-           "assignee", "overdue", "triage", "open", "since", "until", "q")
+           "assignee", "overdue", "triage", "open", "since", "until", "q", "code", "bbox")
 
 
 class BadFilter(ValueError):
@@ -127,10 +127,27 @@ def _where(filters: dict[str, str], worker_id: int | None) -> tuple[list[str], d
             except ValueError:
                 raise BadFilter(name, f"{name} is an ISO 8601 time, e.g. 2026-11-23T08:00:00Z.") from None
             where.append("t.reported_at >= :since" if name == "since" else "t.reported_at < :until")
+        elif name == "code":
+            where.append("t.code = ANY(:code)")
+            params["code"] = value.split(",")
+        elif name == "bbox":
+            box = value if isinstance(value, tuple) else _bbox(value)
+            where.append("t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
+            params.update(zip(("minx", "miny", "maxx", "maxy"), box))
         elif name == "q":
             where.append("(t.description ILIKE :q OR t.code ILIKE :q OR t.address ILIKE :q)")
             params["q"] = f"%{value}%"
     return where, params
+
+
+def _bbox(value: str) -> tuple[float, float, float, float]:
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in value.split(","))
+    except ValueError:
+        raise BadFilter("bbox", "bbox is four numbers: minLon,minLat,maxLon,maxLat.") from None
+    if minx > maxx or miny > maxy:
+        raise BadFilter("bbox", "bbox minimum must not exceed its maximum.")
+    return minx, miny, maxx, maxy
 
 
 def _iso(value):
