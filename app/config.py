@@ -57,6 +57,21 @@ class IncidentRules:
     idempotency_keep_days: int = 7
 
 
+@dataclass(frozen=True)
+class AssessmentRules:
+    """How star ratings come from the figures (services/assessment.py explains each)."""
+
+    weight_on_time: float = 0.5
+    weight_speed: float = 0.2
+    weight_satisfaction: float = 0.3
+    star_thresholds: tuple[float, float, float, float] = (0.9, 0.8, 0.7, 0.6)   # 5, 4, 3, 2 stars
+    min_incidents: int = 3
+
+
+def _floats(name: str, default: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in _env(name, default).split(","))
+
+
 # What each role may do (issue 3's table). A deployment may replace it with a JSON file
 # {role: [permission, …]} named by GRIDMAP_ROLES_FILE. Scope limits every permission to the
 # user's area; "own" permissions are further limited to the user's own records.
@@ -100,6 +115,7 @@ class Settings:
     grid_rules: GridRules
     roles: dict = field(default_factory=lambda: DEFAULT_ROLES)
     incidents: IncidentRules = field(default_factory=IncidentRules)
+    assessment: AssessmentRules = field(default_factory=AssessmentRules)
     secure_cookies: bool = True
     login_rate: str = "20/minute"          # per client address, on login and token requests
     public_rate: str = "30/minute"         # per client address, on anonymous reports
@@ -132,6 +148,12 @@ def load_settings(overrides: dict | None = None) -> Settings:
         tick_seconds=int(_env("GRIDMAP_TICK_SECONDS", "30")),
         stream_heartbeat_seconds=int(_env("GRIDMAP_STREAM_HEARTBEAT_SECONDS", "15")),
     )
+    on_time, speed, satisfaction = _floats("GRIDMAP_STAR_WEIGHTS", "0.5,0.2,0.3")
+    thresholds = _floats("GRIDMAP_STAR_THRESHOLDS", "0.9,0.8,0.7,0.6")
+    if len(thresholds) != 4 or list(thresholds) != sorted(thresholds, reverse=True):
+        raise ValueError("GRIDMAP_STAR_THRESHOLDS is four falling scores for 5, 4, 3 and 2 stars")
+    assessment = AssessmentRules(on_time, speed, satisfaction, thresholds,
+                                 int(_env("GRIDMAP_STAR_MIN_INCIDENTS", "3")))
     values = dict(
         env=_env("GRIDMAP_ENV", "development"),
         secret_key=_env("SECRET_KEY", DEV_SECRET),
@@ -142,6 +164,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         grid_rules=rules,
         roles=_roles(),
         incidents=incidents,
+        assessment=assessment,
         secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),
         login_rate=_env("GRIDMAP_LOGIN_RATE", "20/minute"),
         public_rate=_env("GRIDMAP_PUBLIC_RATE", "30/minute"),

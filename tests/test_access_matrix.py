@@ -46,6 +46,7 @@ EXAMPLES = {
     "incidents.photo": ("GET", "/api/v1/photos/999999", None),
     # a bad Last-Event-ID answers at once instead of opening a stream that never ends
     "stream.events": ("GET", "/api/v1/stream?last_event_id=x", None),
+    "assessment.ranking": ("GET", "/api/v1/assessment?unit=street", None),
     "open311.services": ("GET", "/open311/v2/services.json", None),
     "open311.requests_": ("GET", "/open311/v2/requests.json", None),
     "open311.request_": ("GET", "/open311/v2/requests/none.json", None),

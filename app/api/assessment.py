@@ -1,0 +1,53 @@
+"""GET /api/v1/assessment: the ranking table (考核) for a unit and a period, JSON or CSV."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .. import db
+from ..auth import requires
+from ..auth.identity import current_scope
+from ..services import assessment
+
+bp = Blueprint("assessment", __name__, url_prefix="/api/v1")
+
+
+def _time(name: str, default: datetime) -> datetime:
+    value = request.args.get(name)
+    if not value:
+        return default
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@bp.get("/assessment")
+@requires("incidents:read")
+def ranking():
+    """?unit=grid|worker|community|street&from=ISO&to=ISO&format=csv (default: this month)."""
+    unit = request.args.get("unit", "grid")
+    if unit not in assessment.UNITS:
+        return jsonify(code="InvalidParameterValue", parameter="unit",
+                       description=f"unit is one of {', '.join(assessment.UNITS)}."), 400
+    now = datetime.now(timezone.utc)
+    try:
+        start = _time("from", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+        end = _time("to", now)
+    except ValueError:
+        return jsonify(code="InvalidParameterValue", parameter="from/to",
+                       description="from and to are ISO 8601 times, e.g. 2026-11-01T00:00:00+08:00."), 400
+    if end <= start:
+        return jsonify(code="InvalidParameterValue", parameter="from/to",
+                       description="The period is empty: to must come after from."), 400
+    rules = current_app.config["GRIDMAP"].assessment
+    rows = assessment.assess(db.session(), unit, start, end, current_scope(), rules)
+    if request.args.get("format") == "csv":
+        response = Response(assessment.as_csv(rows), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f"attachment; filename=assessment-{unit}.csv"
+        return response
+    return jsonify(unit=unit, start=start.isoformat(), end=end.isoformat(),
+                   rules={"weights": {"on_time": rules.weight_on_time, "speed": rules.weight_speed,
+                                      "satisfaction": rules.weight_satisfaction},
+                          "star_thresholds": list(rules.star_thresholds),
+                          "min_incidents": rules.min_incidents},
+                   ranking=[r.as_dict() for r in rows])
