@@ -101,7 +101,8 @@ def test_positions_go_to_monthly_partitions(session):
         INSERT INTO position (worker_id, fixed_at, geom)
         VALUES (:w, '2026-03-15T10:00Z', ST_SetSRID(ST_Point(24.94, 60.17), 4326))"""), {"w": worker})
     stored_in = session.execute(text(
-        "SELECT tableoid::regclass::text FROM position WHERE worker_id = :w"), {"w": worker}).scalar_one()
+        "SELECT tableoid::regclass::text FROM position WHERE worker_id = :w "
+        "AND fixed_at = '2026-03-15T10:00Z'"), {"w": worker}).scalar_one()
     assert stored_in == "position_2026_03"
     session.rollback()
 

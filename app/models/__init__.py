@@ -4,7 +4,7 @@ from .areas import AREA_LEVELS, Area
 from .grids import GRID_KINDS, Grid
 from .buildings import Building, Road, RoadSegment
 from .workers import WORKER_ROLES, Position, Worker, WorkerAssignment
-from .incidents import CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto
+from .incidents import CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition
 from .cameras import Camera, CameraCoverage
 from .plans import GridPlan, GridPlanFeature
 from .layers import LayerVersion
@@ -13,6 +13,6 @@ from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "Road",
     "RoadSegment", "CHANNELS", "OPEN_STATUSES", "SEVERITIES", "STATUSES", "WORKER_ROLES", "Position", "Worker", "WorkerAssignment", "Category",
-    "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "Camera", "CameraCoverage", "GridPlan", "GridPlanFeature",
+    "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "StreamPosition", "Camera", "CameraCoverage", "GridPlan", "GridPlanFeature",
     "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
 ]

@@ -103,6 +103,16 @@ class IncidentEvent(Base):
     data: Mapped[dict | None] = mapped_column(JSONB)
 
 
+class StreamPosition(Base):
+    """An event's place in the live stream, given when its transaction commits (migration
+    0006), so positions rise in commit order: the stream's Last-Event-ID."""
+
+    __tablename__ = "stream_position"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("incident_event.id"), unique=True)
+
+
 class IncidentPhoto(Base):
     """A photo uploaded on its own (phones send it before the report or the feedback that
     names it), then attached to an incident and, for feedback, to the event."""

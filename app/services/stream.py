@@ -16,7 +16,6 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 
 import psycopg
 import shapely
@@ -82,11 +81,11 @@ class Subscription:
     events: queue.Queue = field(default_factory=lambda: queue.Queue(QUEUE_LIMIT))
     overflowed: bool = False
 
-    def offer(self, event: dict, raw: str) -> None:
+    def offer(self, event: dict, frame: str) -> None:
         if self.overflowed or not self.audience.accepts(event):
             return
         try:
-            self.events.put_nowait((event, raw))
+            self.events.put_nowait((event, frame))
         except queue.Full:
             self.overflowed = True     # the stream ends with a resync; the client replays
 
@@ -151,10 +150,11 @@ class Hub:
         """After a reconnect: what was logged while the hub was not listening."""
         if self._last_event_id is None:
             self._last_event_id = conn.execute(
-                "SELECT coalesce(max(id), 0) FROM incident_event").fetchone()[0]
+                "SELECT coalesce(max(seq), 0) FROM stream_position").fetchone()[0]
             return
-        rows = conn.execute("SELECT gridmap_stream_event(e)::text FROM incident_event e "
-                            "WHERE e.id > %s ORDER BY e.id", (self._last_event_id,)).fetchall()
+        rows = conn.execute("SELECT gridmap_stream_event(e, p.seq)::text FROM stream_position p "
+                            "JOIN incident_event e ON e.id = p.event_id WHERE p.seq > %s ORDER BY p.seq",
+                            (self._last_event_id,)).fetchall()
         for (payload,) in rows:
             self._publish(payload)
 
@@ -165,34 +165,38 @@ class Hub:
             log.warning("stream hub ignored a malformed notification: %.200s", payload)
             return
         if event.get("type") == "incident":
+            # positions rise in commit order, as notices arrive: anything not above the last
+            # one was published already (a catch-up overlapping a live notice)
             if self._last_event_id is not None and event["id"] <= self._last_event_id:
-                return      # already published (a catch-up overlapping a live notice)
+                return
             self._last_event_id = event["id"]
+        frame = sse(event, payload)      # encoded once, whoever receives it
         with self._lock:
             subscribers = list(self._subscribers)
         for subscription in subscribers:
-            subscription.offer(event, payload)
+            subscription.offer(event, frame)
         self.delivered += 1
 
 
 # -- replay --------------------------------------------------------------------------------
 
 def latest_event_id(session: Session) -> int:
-    return session.execute(text("SELECT coalesce(max(id), 0) FROM incident_event")).scalar_one()
+    return session.execute(text("SELECT coalesce(max(seq), 0) FROM stream_position")).scalar_one()
 
 
 def replay(session: Session, after: int, scope: Scope, worker_id: int | None,
            limit: int = REPLAY_LIMIT) -> list[tuple[dict, str]]:
-    """Incident events after `after` that the user may see, oldest first; at most `limit`
-    (the caller tells the client to resync when the limit is hit)."""
+    """Incident events after `after` that the user may see, oldest first, as (event, frame);
+    at most `limit` (the caller tells the client to resync when the limit is hit)."""
     condition, params = scope.condition(session, "t")
     rows = session.execute(text(f"""
-        SELECT gridmap_stream_event(e)::text FROM incident_event e
-        JOIN incident t ON t.id = e.incident_id
-        WHERE e.id > :after AND (({condition}) OR t.assignee_id = :worker)
-        ORDER BY e.id LIMIT :limit"""),
+        SELECT gridmap_stream_event(e, p.seq)::text FROM stream_position p
+        JOIN incident_event e ON e.id = p.event_id JOIN incident t ON t.id = e.incident_id
+        WHERE p.seq > :after AND (({condition}) OR t.assignee_id = :worker)
+        ORDER BY p.seq LIMIT :limit"""),
         {**params, "after": after, "worker": worker_id, "limit": limit}).scalars().all()
-    return [(json.loads(raw), raw) for raw in rows]
+    events = [json.loads(raw) for raw in rows]
+    return [(event, sse(event, raw)) for event, raw in zip(events, rows)]
 
 
 # -- the wire format -----------------------------------------------------------------------
@@ -209,27 +213,35 @@ def sse(event: dict | None, raw: str, kind: str | None = None) -> str:
 
 
 def frames(subscription: Subscription, backlog: list[tuple[dict, str]], heartbeat: float,
-           hello: tuple[int, bool], clock: Callable[[], float] = time.monotonic):
+           hello: tuple[int, bool], batch: int = 200):
     """The body of one stream: a hello (with the id to resume from), the replayed backlog,
-    then live events with heartbeats between them. Ends with a resync on overflow."""
+    then live events with heartbeats between them. Ends with a resync on overflow.
+    Under load, events waiting in the queue go out together: one write, one wake-up."""
     start_id, truncated = hello
     replayed_up_to = backlog[-1][0]["id"] if backlog else start_id
     yield f"retry: 2000\nid: {start_id}\nevent: hello\n" \
           f"data: {json.dumps({'last_event_id': start_id, 'replayed': len(backlog)})}\n\n"
-    for event, raw in backlog:
-        yield sse(event, raw)
+    for _, frame in backlog:
+        yield frame
     if truncated:
         yield sse(None, json.dumps({"reason": "too many missed events; reload"}), "resync")
         return
     while True:
         try:
-            event, raw = subscription.events.get(timeout=heartbeat)
+            waiting = [subscription.events.get(timeout=heartbeat)]
         except queue.Empty:
             if subscription.overflowed:
                 break
             yield ": heartbeat\n\n"
             continue
-        if event.get("type") == "incident" and event["id"] <= replayed_up_to:
-            continue        # came live while it was being replayed
-        yield sse(event, raw)
+        while len(waiting) < batch:
+            try:
+                waiting.append(subscription.events.get_nowait())
+            except queue.Empty:
+                break
+        # events that came live while the backlog was being read are already sent
+        chunk = "".join(frame for event, frame in waiting
+                        if event.get("type") != "incident" or event["id"] > replayed_up_to)
+        if chunk:
+            yield chunk
     yield sse(None, json.dumps({"reason": "the client fell behind; reconnect to catch up"}), "resync")
