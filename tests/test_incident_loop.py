@@ -274,8 +274,9 @@ def test_a_second_report_nearby_is_linked_as_a_possible_duplicate_and_merging_ke
 def test_the_clock_marks_overdue_and_escalates_one_level_at_a_time(session, worker_grid):
     _, lon, lat, worker_id = worker_grid
     start = _now()
-    incident = incidents.report(session, incidents.Report("safety_hazard", lon, lat, "loose railing"),
-                                Participant("user:test", dispatcher=True), _rules(), start)
+    filed = incidents.report(session, incidents.Report("safety_hazard", lon, lat, "loose railing"),
+                             Participant("user:test", dispatcher=True), _rules(), start)
+    incident = incidents.load(session, filed.id)
     assert incident.assignee_id == worker_id
     assert incident.code not in escalation.tick(session, start + timedelta(minutes=59)).overdue
     result = escalation.tick(session, start + timedelta(minutes=61))      # respond within 60 min

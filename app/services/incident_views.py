@@ -60,8 +60,11 @@ def _visibility(session: Session, scope: Scope, worker_id: int | None, own_only:
     return f"({condition})", params
 
 
+_ONE = text(_SELECT + " WHERE t.id = :id")
+
+
 def describe(session: Session, incident_id: int, now: datetime) -> dict | None:
-    row = session.execute(text(_SELECT + " WHERE t.id = :id"), {"id": incident_id}).mappings().first()
+    row = session.execute(_ONE, {"id": incident_id}).mappings().first()
     return _shape(row, now) if row else None
 
 

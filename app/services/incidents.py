@@ -9,10 +9,11 @@ assignee — a grid worker acts on their own tasks only.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from ..config import IncidentRules
@@ -115,12 +116,41 @@ class Report:
 
 # -- reporting -----------------------------------------------------------------------------
 
-def check_report(session: Session, report: Report) -> tuple[Category, responsibility.Place]:
+@dataclass(frozen=True)
+class CategoryRule:
+    """What filing needs of a category; categories change rarely, so each process keeps
+    them for a minute instead of asking on every report."""
+    code: str
+    respond_within_min: int
+    resolve_within_min: int
+    default_level: str
+    duplicate_radius_m: int
+
+
+_categories: tuple[float, dict[str, CategoryRule]] = (0.0, {})
+CATEGORY_CACHE_SECONDS = 60
+
+
+def category_rules(session: Session) -> dict[str, CategoryRule]:
+    global _categories
+    loaded_at, rules = _categories
+    if time.monotonic() - loaded_at > CATEGORY_CACHE_SECONDS or not rules:
+        rules = {c.code: CategoryRule(c.code, c.respond_within_min, c.resolve_within_min,
+                                      c.default_level, c.duplicate_radius_m)
+                 for c in session.scalars(select(Category))}
+        _categories = (time.monotonic(), rules)
+    return rules
+
+
+def check_report(session: Session, report: Report, rules: IncidentRules, now: datetime
+                 ) -> tuple[CategoryRule, responsibility.Place, tuple[int, str] | None]:
+    """Validates every field, and locates the point (with any possible duplicate) in the
+    same round trip."""
     errors: dict[str, str] = {}
-    category = session.get(Category, report.category) if isinstance(report.category, str) else None
+    categories = category_rules(session)
+    category = categories.get(report.category) if isinstance(report.category, str) else None
     if category is None:
-        known = ", ".join(session.scalars(select(Category.code).order_by(Category.code)))
-        errors["category"] = f"Unknown category {report.category!r}; known: {known}."
+        errors["category"] = f"Unknown category {report.category!r}; known: {', '.join(sorted(categories))}."
     if not isinstance(report.description, str) or not report.description.strip():
         errors["description"] = "Describe what is wrong (the description is missing)."
     elif len(report.description) > 4000:
@@ -129,69 +159,124 @@ def check_report(session: Session, report: Report) -> tuple[Category, responsibi
         errors["severity"] = f"Severity is one of {', '.join(SEVERITIES)}."
     if report.channel not in CHANNELS:
         errors["channel"] = f"Channel is one of {', '.join(CHANNELS)}."
-    place = None
+    place, duplicate = None, None
     if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (report.lon, report.lat)) \
             or not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
         errors["point"] = "The point needs a longitude and a latitude in degrees (WGS84)."
-    else:
+    elif category is None:
         place = responsibility.locate(session, report.lon, report.lat)
-        if not place.in_city:
-            errors["point"] = (f"The point {report.lon:.6f}, {report.lat:.6f} is outside the "
-                               "city this service covers.")
+    else:
+        row = session.execute(_PLACE_AND_DUPLICATE, _duplicate_params(
+            category, report.lon, report.lat, now, rules)).one()
+        place, duplicate = responsibility.place_of(row), (row.dup_id, row.dup_code) if row.dup_id else None
+    if place is not None and not place.in_city:
+        errors["point"] = (f"The point {report.lon:.6f}, {report.lat:.6f} is outside the "
+                           "city this service covers.")
     if errors:
         raise Invalid(errors)
-    return category, place
+    return category, place, duplicate
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What filing a report decided: where it is, who has it."""
+    id: int
+    code: str
+    level: str
+    status: str
+    grid_id: int | None
+    community_id: int | None
+    street_id: int | None
+    assignee_id: int | None
+    flag: str | None
+    triage: bool
+    possible_duplicate_of: str | None
+
+
+_FILE = text("""
+    WITH n AS (SELECT nextval('incident_id_seq') AS id)
+    INSERT INTO incident (id, code, category_code, severity, status, channel, description, address,
+                          reporter_contact, reported_by, triage, grid_id, community_id, street_id,
+                          level, flag, assignee_id, assigned_at, duplicate_of_id, reported_at,
+                          due_respond_at, due_resolve_at, version, geom)
+    SELECT n.id, 'E' || to_char(CAST(:now AS timestamptz) AT TIME ZONE 'UTC', 'YYYYMMDD') || '-'
+                 || lpad(n.id::text, 6, '0'),
+           :category, :severity, :status, :channel, :description, :address, :contact, :by, :triage,
+           :grid_id, :community_id, :street_id, :level, :flag, :assignee_id, :assigned_at,
+           :duplicate_of_id, :now, :due_respond_at, :due_resolve_at, :version,
+           ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
+    FROM n RETURNING id, code""")
 
 
 def report(session: Session, draft: Report, by: Participant, rules: IncidentRules,
-           now: datetime) -> Incident:
-    """File a report, locate its grid, and dispatch it to the grid's worker. Flushes; the
-    caller commits."""
-    category, place = check_report(session, draft)
-    incident_id = session.execute(text("SELECT nextval('incident_id_seq')")).scalar_one()
-    incident = Incident(
-        id=incident_id, code=f"E{now:%Y%m%d}-{incident_id:06d}", category_code=category.code,
-        severity=draft.severity, status="reported", channel=draft.channel,
-        description=draft.description.strip(), address=draft.address,
-        reporter_contact=draft.reporter_contact, reported_by=by.name, triage=draft.triage,
-        grid_id=place.grid_id, community_id=place.community_id, street_id=place.street_id,
-        level=category.default_level if place.grid_id else "street",
-        flag=None if place.grid_id else "outside_grids", reported_at=now,
-        geom=f"SRID=4326;POINT({draft.lon} {draft.lat})")
-    _start_clock(incident, category, now)
-    duplicate = possible_duplicate(session, category, draft.lon, draft.lat, now, rules)
-    if duplicate is not None:
-        incident.duplicate_of_id = duplicate.id
-    session.add(incident)
-    session.flush()
-    event = _event(session, incident, "report", by, None, "reported", now, data={
-        "grid": place.grid_code, "possible_duplicate_of": duplicate.code if duplicate else None})
+           now: datetime) -> Filed:
+    """File a report, locate its grid, and dispatch it to the grid's worker — decided first,
+    then written in two statements (the incident, its events): the hot path of intake.
+    The caller commits."""
+    category, place, duplicate = check_report(session, draft, rules, now)
+    level = category.default_level if place.grid_id else "street"
+    status, assignee, dispatch_note, dispatch_data = "reported", None, None, None
+    if not draft.triage:
+        status = "assigned"
+        if level == "grid" and place.worker_id is not None:
+            assignee, dispatch_note = place.worker_id, "located by position"
+        elif level == "grid":
+            level, dispatch_note = "community", "the grid has no full-time worker"
+        else:
+            dispatch_note = "located by position"
+        dispatch_data = {k: v for k, v in {"worker_id": assignee, "level": level,
+                                           "assignee_id": assignee}.items() if v is not None}
+    incident_id, code = session.execute(_FILE, {
+        "now": now, "category": category.code, "severity": draft.severity, "status": status,
+        "channel": draft.channel, "description": draft.description.strip(), "address": draft.address,
+        "contact": draft.reporter_contact, "by": by.name, "triage": draft.triage,
+        "grid_id": place.grid_id, "community_id": place.community_id, "street_id": place.street_id,
+        "level": level, "flag": None if place.grid_id else "outside_grids", "assignee_id": assignee,
+        "assigned_at": now if status == "assigned" else None,
+        "duplicate_of_id": duplicate[0] if duplicate else None,
+        "due_respond_at": now + timedelta(minutes=category.respond_within_min),
+        "due_resolve_at": now + timedelta(minutes=category.resolve_within_min),
+        "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat}).one()
+    events = [dict(incident_id=incident_id, at=now, actor=by.name, action="report", from_status=None,
+                   to_status="reported", note=None,
+                   data={k: v for k, v in {"grid": place.grid_code,
+                                           "possible_duplicate_of": duplicate and duplicate[1]}.items()
+                         if v is not None} or None)]
+    if dispatch_data is not None:
+        events.append(dict(incident_id=incident_id, at=now, actor="system", action="assign",
+                           from_status="reported", to_status="assigned", note=dispatch_note,
+                           data=dispatch_data))
+    report_event = session.execute(insert(IncidentEvent).values(events).returning(IncidentEvent.id)
+                                   ).scalars().first()
     try:
-        photos.attach(session, list(draft.photo_ids), incident.id, by.name, event.id)
+        photos.attach(session, list(draft.photo_ids), incident_id, by.name, report_event)
     except photos.PhotoRefused as error:
         raise Invalid({"photos": str(error)}) from None
-    if not draft.triage:
-        _dispatch_by_level(session, incident, place.worker_id, Participant.system(), now,
-                           "located by position")
-    return incident
+    return Filed(incident_id, code, level, status, place.grid_id, place.community_id, place.street_id,
+                 assignee, None if place.grid_id else "outside_grids", draft.triage,
+                 duplicate[1] if duplicate else None)
 
 
-def possible_duplicate(session: Session, category: Category, lon: float, lat: float,
-                       now: datetime, rules: IncidentRules) -> Incident | None:
-    """The nearest open report of the same category within the category's radius and the
-    window; the bbox prefilter (in degrees, widened by latitude) keeps the GiST index in use."""
-    radius = category.duplicate_radius_m
-    dy = radius / 111_320
-    dx = dy / max(math.cos(math.radians(lat)), 0.01)
-    return session.scalars(select(Incident).from_statement(text(f"""
-        SELECT i.* FROM incident i
-        WHERE i.category_code = :category AND i.status IN {OPEN_STATUSES + ('resolved',)}
-          AND i.merged_into_id IS NULL AND i.reported_at > :since
-          AND i.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :dx, :dy)
-          AND ST_DWithin(i.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
-        ORDER BY i.geom::geography <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, i.id
-        LIMIT 1""")).params(category=category.code, since=now - timedelta(hours=rules.duplicate_window_hours),
-                            lon=lon, lat=lat, dx=dx, dy=dy, radius=radius)).first()
+DUPLICATE_SQL = f"""
+    SELECT i.id, i.code FROM incident i
+    WHERE i.category_code = :category AND i.status IN {OPEN_STATUSES + ('resolved',)}
+      AND i.merged_into_id IS NULL AND i.reported_at > :since
+      AND i.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :dx, :dy)
+      AND ST_DWithin(i.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
+    ORDER BY i.geom::geography <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, i.id
+    LIMIT 1"""
+_PLACE_AND_DUPLICATE = text(f"""
+    WITH located AS ({responsibility.LOCATE_SQL}), duplicate AS ({DUPLICATE_SQL})
+    SELECT located.*, duplicate.id AS dup_id, duplicate.code AS dup_code
+    FROM located LEFT JOIN duplicate ON true""")
+
+
+def _duplicate_params(category, lon: float, lat: float, now: datetime, rules: IncidentRules) -> dict:
+    """The bbox prefilter is in degrees, widened by latitude, so the GiST index stays in use."""
+    dy = category.duplicate_radius_m / 111_320
+    return dict(category=category.code, since=now - timedelta(hours=rules.duplicate_window_hours),
+                lon=lon, lat=lat, dx=dy / max(math.cos(math.radians(lat)), 0.01), dy=dy,
+                radius=category.duplicate_radius_m)
 
 
 # -- steps of the loop ---------------------------------------------------------------------
@@ -389,23 +474,6 @@ def escalate(session: Session, incident: Incident, by: Participant, now: datetim
     _start_clock(incident, session.get(Category, incident.category_code), now)
     return record_step(session, incident, "escalate", by, "escalated", now, note,
                  {"from_level": previous, "to_level": above})
-
-
-def _dispatch_by_level(session: Session, incident: Incident, worker_id: int | None,
-                       by: Participant, now: datetime, note: str) -> None:
-    """Grid-level incidents go to the grid's worker; higher ones wait in their level's queue."""
-    if incident.level == "grid" and worker_id is not None:
-        incident.assignee_id, incident.assigned_at = worker_id, now
-        record_step(session, incident, "assign", by, "assigned", now, note,
-              {"worker_id": worker_id, "level": "grid", "assignee_id": worker_id})
-    elif incident.level == "grid":
-        incident.level = "community"     # a grid with no worker: its community answers
-        record_step(session, incident, "assign", by, "assigned", now, "the grid has no full-time worker",
-              {"level": "community", "assignee_id": None})
-    else:
-        incident.assigned_at = now
-        record_step(session, incident, "assign", by, "assigned", now, note,
-              {"level": incident.level, "assignee_id": None})
 
 
 def _grid_worker(session: Session, grid_id: int | None) -> int | None:

@@ -27,22 +27,30 @@ _GRID_WORKER = """
     ORDER BY a.valid_from, a.id LIMIT 1"""
 
 
+LOCATE_SQL = f"""
+    WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom)
+    SELECT EXISTS (SELECT 1 FROM area a, p WHERE a.parent_id IS NULL
+                   AND a.geom && p.geom AND ST_Intersects(a.geom, p.geom)) AS in_city,
+           g.id, g.code, g.community_id, c.parent_id,
+           ({_GRID_WORKER.format(grid="g.id")}) AS worker_id,
+           (SELECT s.id FROM area s, p WHERE s.level = 'street'
+            AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) AS street_id,
+           (SELECT s.id FROM area s, p WHERE s.level = 'community'
+            AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) AS community_id
+    FROM p
+    LEFT JOIN grid g ON g.valid_to IS NULL AND g.geom && p.geom AND ST_Intersects(g.geom, p.geom)
+    LEFT JOIN area c ON c.id = g.community_id
+    ORDER BY g.id LIMIT 1"""
+_LOCATE = text(LOCATE_SQL)
+
+
 def locate(session: Session, lon: float, lat: float) -> Place:
-    row = session.execute(text(f"""
-        WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom)
-        SELECT EXISTS (SELECT 1 FROM area a, p WHERE a.parent_id IS NULL
-                       AND a.geom && p.geom AND ST_Intersects(a.geom, p.geom)) AS in_city,
-               g.id, g.code, g.community_id, c.parent_id,
-               ({_GRID_WORKER.format(grid="g.id")}) AS worker_id,
-               (SELECT s.id FROM area s, p WHERE s.level = 'street'
-                AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) AS street_id,
-               (SELECT s.id FROM area s, p WHERE s.level = 'community'
-                AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) AS community_id
-        FROM p
-        LEFT JOIN grid g ON g.valid_to IS NULL AND g.geom && p.geom AND ST_Intersects(g.geom, p.geom)
-        LEFT JOIN area c ON c.id = g.community_id
-        ORDER BY g.id LIMIT 1"""), {"lon": lon, "lat": lat}).one()
-    in_city, grid_id, grid_code, grid_community, grid_street, worker_id, street_id, community_id = row
+    return place_of(session.execute(_LOCATE, {"lon": lon, "lat": lat}).one())
+
+
+def place_of(row) -> Place:
+    """A Place from the first eight columns of a LOCATE_SQL row."""
+    in_city, grid_id, grid_code, grid_community, grid_street, worker_id, street_id, community_id = row[:8]
     if grid_id is None:
         return Place(in_city, community_id=community_id, street_id=street_id)
     return Place(in_city, grid_id, grid_code, grid_community, grid_street, worker_id)
