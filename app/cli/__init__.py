@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import data, database, incidents, users
+    from . import data, database, incidents, serve, users
     app.cli.add_command(database.db_server)
     app.cli.add_command(database.db_group)
     app.cli.add_command(data.import_group)
@@ -13,3 +13,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(data.setup_demo)
     app.cli.add_command(users.users_group)
     app.cli.add_command(incidents.incidents_group)
+    app.cli.add_command(incidents.simulate)
+    app.cli.add_command(serve.serve)

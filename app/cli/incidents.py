@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import text
 
 from .. import db
 from ..services import idempotency
@@ -44,3 +45,58 @@ def forget_keys():
     removed = idempotency.forget_older_than(session, datetime.now(timezone.utc), keep)
     session.commit()
     click.echo(f"{removed} stored answers removed.")
+
+
+@click.command("simulate")
+@click.option("--rate", default=60.0, show_default=True, help="new reports per hour")
+@click.option("--history-hours", default=24.0, show_default=True,
+              help="first play this many past hours, so the map opens on a lived-in day (0: none)")
+@click.option("--step", "step_seconds", default=5.0, show_default=True, help="seconds between live steps")
+@click.option("--steps", default=0, show_default=True, help="live steps to run (0: until stopped)")
+@click.option("--seed", default=1, show_default=True)
+@with_appcontext
+def simulate(rate: float, history_hours: float, step_seconds: float, steps: int, seed: int):
+    """Demo life: report incidents around buildings and move them through the loop."""
+    import time
+
+    from ..services import audit
+    from ..services.simulation import Pace, Simulator, Tally
+    from .progress import Progress
+    token = audit.act_as(audit.Actor("system:simulation"))
+    session = db.session()
+    try:
+        simulator = Simulator(session, seed, Pace(reports_per_hour=rate),
+                              current_app.config["GRIDMAP"].incidents)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        # Only the part of the history window the database has not lived yet: a restart
+        # continues the day instead of playing it twice.
+        latest = session.execute(text("SELECT max(reported_at) FROM incident")).scalar()
+        now = datetime.now(timezone.utc)
+        if latest is not None:
+            history_hours = min(history_hours, max(0.0, (now - latest).total_seconds() / 3600))
+        if history_hours >= 0.2:
+            progress = Progress(f"Playing the last {history_hours:.1f} h")
+            last = [0]
+
+            def show(done, total):
+                progress("steps", done - last[0])
+                last[0] = done
+            tally = simulator.backfill(now, history_hours, progress=show)
+            progress.done()
+            click.echo(f"History: {tally.summary()}.")
+        count = 0
+        while steps == 0 or count < steps:
+            started = time.monotonic()
+            tally = simulator.step(datetime.now(timezone.utc), step_seconds / 60, Tally())
+            session.commit()
+            count += 1
+            if tally.reported or tally.steps or tally.overdue:
+                click.echo(f"{datetime.now():%H:%M:%S} {tally.summary()}")
+            time.sleep(max(0.0, step_seconds - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        session.rollback()
+        click.echo("Simulation stopped.")
+    finally:
+        audit.restore(token)
