@@ -12,13 +12,14 @@ export FLASK_APP := app
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 TEST_PACKAGES := chromium fonts-wqy-zenhei gdal-bin
 
-.PHONY: run test bench setup demo system-db system-test-tools db-stop clean-db
+.PHONY: run test bench bench-incidents setup demo system-db system-test-tools db-stop clean-db
 
 run: setup demo
 	@echo ""
 	@echo "  Gridmap is serving the demo city on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	@echo "  with simulated incidents; make run RUN_ARGS=--no-simulate serves it quiet."
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(FLASK) serve --port $(PORT) $(RUN_ARGS)
 
 test: setup system-test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -26,6 +27,10 @@ test: setup system-test-tools
 # Gridmap's layers against TiPG and pygeoapi (installed into bench/.venv) on the scale-10 city.
 bench: setup
 	$(PY) bench/layers.py $(BENCH_ARGS)
+
+# The incident loop: live-event latency with 100 open streams, report intake, many streams.
+bench-incidents: setup
+	$(PY) bench/incidents.py $(BENCH_ARGS)
 
 setup: system-db $(VENV)/.installed node_modules/.installed
 

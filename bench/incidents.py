@@ -1,0 +1,286 @@
+"""Incident loop benchmark: report → live event latency with open SSE clients, sustained
+report intake, and whether hundreds of open streams slow other requests.
+
+    make bench-incidents     (or: .venv/bin/python bench/incidents.py)
+
+On the scale-10 synthetic city (the same database as bench/layers.py), Gridmap runs as
+`flask serve` runs it: gunicorn, gthread worker, 2 processes × 256 threads.
+
+1. latency: --streams (100) SSE clients stay open; --reports (1,000) reports are sent one
+   after another at --pace per second; for every report and every client, the time from
+   sending the POST to that client reading the report's event. p50/p99 over all pairs.
+2. intake: --posters (16) connections post reports as fast as they are answered for
+   --seconds; reports/s, with the streams still open and every event checked to arrive.
+3. other requests: p50 of GET /api/v1/categories with no stream open and with --many
+   (300) streams open; the ratio shows whether streams block the rest.
+Goals (issue 5): p99 < 500 ms, ≥ 200 reports/s on a 2-core machine.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from layers import ROOT, WORK, ensure_city, free_port, log, serve  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from app import db  # noqa: E402
+from app.config import load_settings  # noqa: E402
+from app.pgserver import Cluster  # noqa: E402
+
+
+class Listener(threading.Thread):
+    """One SSE client: records (arrival time, data line) of every incident event, parsing
+    nothing while the benchmark runs so the client costs little CPU."""
+
+    def __init__(self, port: int, token: str):
+        super().__init__(daemon=True)
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=120)
+        self.sock.sendall((f"GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n").encode())
+        self.file = self.sock.makefile("rb")
+        status = self.file.readline()
+        if b" 200 " not in status:
+            raise SystemExit(f"stream refused: {status!r}")
+        self.arrivals: list[tuple[float, bytes]] = []
+        self.resyncs = 0
+        self.ready = threading.Event()
+
+    def run(self):
+        try:
+            for line in self.file:
+                if line.startswith(b"event: hello"):
+                    self.ready.set()
+                elif line.startswith(b"event: resync"):
+                    self.resyncs += 1
+                elif line.startswith(b"data:") and b'"incident"' in line[:40]:
+                    self.arrivals.append((time.perf_counter(), line))
+        except (OSError, ValueError):
+            return
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def operator_token(url: str) -> str:
+    """An operator whose scope is the whole city: reports, dispatches, and hears every event."""
+    from app import create_app
+    from app.models import AppUser, Area
+    from app.services import accounts
+    from sqlalchemy import select
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        session = db.session()
+        user = session.scalar(select(AppUser).where(AppUser.username == "bench_operator"))
+        if user is None:
+            city = session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
+            user = accounts.create_user(session, "bench_operator", "bench-password", "operator",
+                                        scope_area_code=city.code)
+        _, token = accounts.create_token(session, user, "bench")
+        session.commit()
+    return token
+
+
+def reports_pool(url: str, n: int, seed: int = 5) -> list[dict]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        points = conn.execute(text("SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+                                   "FROM building ORDER BY id")).all()
+        categories = conn.execute(text("SELECT code FROM category ORDER BY code")).scalars().all()
+    engine.dispose()
+    rng = random.Random(seed)
+    return [{"category": rng.choice(categories), "point": list(rng.choice(points)),
+             "description": f"bench report {i}"} for i in range(n)]
+
+
+def post(conn: http.client.HTTPConnection, token: str, body: dict) -> tuple[int, dict]:
+    conn.request("POST", "/api/v1/incidents", body=json.dumps(body),
+                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    data = response.read()
+    return response.status, json.loads(data)
+
+
+def open_streams(port: int, token: str, count: int) -> list[Listener]:
+    listeners = [Listener(port, token) for _ in range(count)]
+    for listener in listeners:
+        listener.start()
+    for listener in listeners:
+        if not listener.ready.wait(30):
+            raise SystemExit("a stream did not say hello within 30 s")
+    return listeners
+
+
+def latency_phase(port: int, token: str, listeners: list[Listener], pool: list[dict], pace: float) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    sent: dict[str, float] = {}
+    interval = 1 / pace
+    for body in pool:
+        started = time.perf_counter()
+        status, answer = post(conn, token, body)
+        if status != 201:
+            raise SystemExit(f"report refused: {status} {answer}")
+        sent[answer["properties"]["code"]] = started
+        time.sleep(max(0.0, interval - (time.perf_counter() - started)))
+    time.sleep(2)     # the last events in flight
+    delays, missing = [], 0
+    for listener in listeners:
+        seen = {}
+        for arrived, line in listener.arrivals:
+            event = json.loads(line[6:])
+            if event["action"] == "report":
+                seen[event["incident"]["code"]] = arrived
+        for code, started in sent.items():
+            if code in seen:
+                delays.append((seen[code] - started) * 1000)
+            else:
+                missing += 1
+        listener.arrivals.clear()
+    return {"pairs": len(delays), "missing": missing, "p50_ms": percentile(delays, 50),
+            "p99_ms": percentile(delays, 99), "max_ms": max(delays)}
+
+
+def intake_phase(port: int, token: str, listeners: list[Listener], pool: list[dict], posters: int,
+                 seconds: float) -> dict:
+    made: list[str] = []
+    errors: list[str] = []
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def poster(offset: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        i = offset
+        while time.perf_counter() < stop:
+            status, answer = post(conn, token, pool[i % len(pool)])
+            i += posters
+            with lock:
+                (made.append(answer["properties"]["code"]) if status == 201
+                 else errors.append(f"{status} {answer}"))
+
+    threads = [threading.Thread(target=poster, args=(k,)) for k in range(posters)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    # wait until the streams are quiet: each has read everything the server will send
+    settled = time.perf_counter()
+    while time.perf_counter() - settled < 30:
+        before = sum(len(l.arrivals) for l in listeners)
+        time.sleep(1)
+        if sum(len(l.arrivals) for l in listeners) == before:
+            break
+    drained_s = time.perf_counter() - started - elapsed
+    expected = set(made)
+    delivered = []
+    for listener in listeners:
+        codes = {json.loads(line[6:])["incident"]["code"] for _, line in listener.arrivals}
+        delivered.append(len(expected & codes))
+        listener.arrivals.clear()
+    return {"reports": len(made), "errors": len(errors), "first_error": errors[0] if errors else None,
+            "seconds": elapsed, "per_second": len(made) / elapsed,
+            "every_client_got_every_report": min(delivered) == len(expected),
+            "fewest_delivered": min(delivered), "drained_after_s": drained_s, "resyncs": sum(l.resyncs for l in listeners)}
+
+
+def get_p50(port: int, token: str, repeat: int = 300) -> float:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        conn.request("GET", "/api/v1/categories", headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        response.read()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--streams", type=int, default=100)
+    parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--pace", type=float, default=25.0, help="reports per second in the latency phase")
+    parser.add_argument("--posters", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--many", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=256)
+    args = parser.parse_args()
+
+    cluster = Cluster(load_settings().var_dir)
+    cluster.start()
+    url = ensure_city(cluster)
+    db.upgrade(url)
+    token = operator_token(url)
+    pool = reports_pool(url, max(args.reports, 5000))
+    port = free_port()
+    env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app",
+           "GRIDMAP_PUBLIC_RATE": "1000000/minute"}
+    command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(args.workers),
+               "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+               "--graceful-timeout", "3",
+               "app:create_app()"]
+    results = {}
+    with serve("gridmap-incidents", command, env, port, "/healthz"):
+        results["get_p50_no_streams_ms"] = get_p50(port, token)
+        log(f"opening {args.streams} streams …")
+        listeners = open_streams(port, token, args.streams)
+        try:
+            log(f"latency: {args.reports} reports at {args.pace:g}/s …")
+            results["latency"] = latency_phase(port, token, listeners, pool[:args.reports], args.pace)
+            log(f"intake: {args.posters} posters for {args.seconds:g} s …")
+            results["intake"] = intake_phase(port, token, listeners, pool, args.posters, args.seconds)
+            log(f"opening {args.many - args.streams} more streams …")
+            listeners += open_streams(port, token, args.many - args.streams)
+            results["get_p50_many_streams_ms"] = get_p50(port, token)
+        finally:
+            for listener in listeners:
+                listener.close()
+    results["args"] = vars(args)
+    WORK.mkdir(exist_ok=True)
+    (WORK / "incidents.json").write_text(json.dumps(results, indent=2))
+    print(report(results, args))
+
+
+def report(r: dict, args) -> str:
+    lat, intake = r["latency"], r["intake"]
+    return "\n".join([
+        "",
+        f"Incident loop on the scale-10 city; gunicorn gthread {args.workers}×{args.threads}; "
+        f"{os.cpu_count()} CPUs",
+        f"  report → event, {args.streams} open streams, {args.reports} reports at {args.pace:g}/s:",
+        f"    p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, max {lat['max_ms']:.0f} ms "
+        f"over {lat['pairs']:,} report×client pairs ({lat['missing']} missing)      goal p99 < 500 ms",
+        f"  sustained intake, {args.posters} posters, {args.streams} streams open: "
+        f"{intake['per_second']:.0f} reports/s ({intake['reports']:,} in {intake['seconds']:.1f} s, "
+        f"{intake['errors']} errors; every client got every report: "
+        f"{intake['every_client_got_every_report']})      goal ≥ 200/s",
+        f"  GET /api/v1/categories p50: {r['get_p50_no_streams_ms']:.1f} ms with no stream open, "
+        f"{r['get_p50_many_streams_ms']:.1f} ms with {args.many} open "
+        f"(ratio {r['get_p50_many_streams_ms'] / r['get_p50_no_streams_ms']:.2f})",
+    ])
+
+
+if __name__ == "__main__":
+    main()
