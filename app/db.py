@@ -29,7 +29,10 @@ def database_url(settings: Settings, database: str = DEMO_DATABASE) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Connections beyond pool_size are closed when returned, and a new PostgreSQL backend
+    # costs milliseconds (PostGIS loads, every plan is made afresh): the pool keeps what a
+    # busy process uses, and two processes stay under max_connections (100).
+    return create_engine(url, pool_pre_ping=True, pool_size=24, max_overflow=12)
 
 
 def init_app(app: Flask, url: str | Callable[[], str]) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import socket
@@ -41,33 +42,52 @@ from app.pgserver import Cluster  # noqa: E402
 
 
 class Listener(threading.Thread):
-    """One SSE client: records (arrival time, data line) of every incident event, parsing
-    nothing while the benchmark runs so the client costs little CPU."""
+    """One SSE client. While the benchmark runs it only stamps each chunk it receives with
+    the time, so 100 clients cost the machine little CPU; the chunks are parsed afterwards
+    (an event's arrival is the time of the chunk that completed it)."""
 
     def __init__(self, port: int, token: str):
         super().__init__(daemon=True)
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=120)
         self.sock.sendall((f"GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                            f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n").encode())
-        self.file = self.sock.makefile("rb")
-        status = self.file.readline()
-        if b" 200 " not in status:
-            raise SystemExit(f"stream refused: {status!r}")
-        self.arrivals: list[tuple[float, bytes]] = []
-        self.resyncs = 0
+        self.chunks: list[tuple[float, bytes]] = []
         self.ready = threading.Event()
 
     def run(self):
+        head = b""
         try:
-            for line in self.file:
-                if line.startswith(b"event: hello"):
+            while not self.ready.is_set():
+                data = self.sock.recv(65536)
+                if not data:
+                    return
+                head += data
+                if b" 200 " not in head.split(b"\r\n", 1)[0]:
+                    raise SystemExit(f"stream refused: {head[:200]!r}")
+                if b"event: hello" in head:
                     self.ready.set()
-                elif line.startswith(b"event: resync"):
-                    self.resyncs += 1
-                elif line.startswith(b"data:") and b'"incident"' in line[:40]:
-                    self.arrivals.append((time.perf_counter(), line))
+            while True:
+                data = self.sock.recv(262144)
+                if not data:
+                    return
+                self.chunks.append((time.perf_counter(), data))
         except (OSError, ValueError):
             return
+
+    def take(self) -> tuple[list[tuple[float, bytes]], int]:
+        """(arrival, data line) of every incident event received so far, and the number of
+        resyncs; forgets them."""
+        chunks, self.chunks = self.chunks, []
+        arrivals, resyncs, rest = [], 0, b""
+        for arrived, data in chunks:
+            lines = (rest + data).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                if line.startswith(b"data:") and b'"incident"' in line[:40]:
+                    arrivals.append((arrived, line))
+                elif line.startswith(b"event: resync"):
+                    resyncs += 1
+        return arrivals, resyncs
 
     def close(self):
         try:
@@ -121,17 +141,68 @@ def post(conn: http.client.HTTPConnection, token: str, body: dict) -> tuple[int,
     return response.status, json.loads(data)
 
 
-def open_streams(port: int, token: str, count: int) -> list[Listener]:
-    listeners = [Listener(port, token) for _ in range(count)]
-    for listener in listeners:
-        listener.start()
-    for listener in listeners:
-        if not listener.ready.wait(30):
-            raise SystemExit("a stream did not say hello within 30 s")
-    return listeners
+class Streams:
+    """The SSE clients, in a process of their own: a hundred reading threads would otherwise
+    take the interpreter lock from the posters and slow the client, not the server. Arrival
+    times are perf_counter (CLOCK_MONOTONIC), the same clock in both processes."""
+
+    def __init__(self, port: int, token: str):
+        self.pipe, child = multiprocessing.get_context("fork").Pipe()
+        self.process = multiprocessing.get_context("fork").Process(
+            target=Streams._serve, args=(child, port, token), daemon=True)
+        self.process.start()
+        self.count = 0
+
+    def _ask(self, *command):
+        self.pipe.send(command)
+        answer = self.pipe.recv()
+        if isinstance(answer, str):
+            raise SystemExit(answer)
+        return answer
+
+    def open(self, count: int) -> None:
+        self._ask("open", count)
+        self.count += count
+
+    def take(self) -> list[tuple[list[tuple[float, bytes]], int]]:
+        return self._ask("take")
+
+    def received(self) -> int:
+        return self._ask("received")
+
+    def close(self) -> None:
+        self._ask("close")
+        self.process.join(10)
+
+    @staticmethod
+    def _serve(pipe, port: int, token: str) -> None:
+        listeners: list[Listener] = []
+        while True:
+            command = pipe.recv()
+            try:
+                if command[0] == "open":
+                    fresh = [Listener(port, token) for _ in range(command[1])]
+                    for listener in fresh:
+                        listener.start()
+                    for listener in fresh:
+                        if not listener.ready.wait(30):
+                            raise SystemExit("a stream did not say hello within 30 s")
+                    listeners += fresh
+                    pipe.send(True)
+                elif command[0] == "take":
+                    pipe.send([listener.take() for listener in listeners])
+                elif command[0] == "received":
+                    pipe.send(sum(len(listener.chunks) for listener in listeners))
+                elif command[0] == "close":
+                    for listener in listeners:
+                        listener.close()
+                    pipe.send(True)
+                    return
+            except (SystemExit, OSError) as error:
+                pipe.send(f"stream clients failed: {error}")
 
 
-def latency_phase(port: int, token: str, listeners: list[Listener], pool: list[dict], pace: float) -> dict:
+def latency_phase(port: int, token: str, streams: Streams, pool: list[dict], pace: float) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     sent: dict[str, float] = {}
     interval = 1 / pace
@@ -144,9 +215,9 @@ def latency_phase(port: int, token: str, listeners: list[Listener], pool: list[d
         time.sleep(max(0.0, interval - (time.perf_counter() - started)))
     time.sleep(2)     # the last events in flight
     delays, missing = [], 0
-    for listener in listeners:
+    for arrivals, _ in streams.take():
         seen = {}
-        for arrived, line in listener.arrivals:
+        for arrived, line in arrivals:
             event = json.loads(line[6:])
             if event["action"] == "report":
                 seen[event["incident"]["code"]] = arrived
@@ -155,12 +226,30 @@ def latency_phase(port: int, token: str, listeners: list[Listener], pool: list[d
                 delays.append((seen[code] - started) * 1000)
             else:
                 missing += 1
-        listener.arrivals.clear()
     return {"pairs": len(delays), "missing": missing, "p50_ms": percentile(delays, 50),
             "p99_ms": percentile(delays, 99), "max_ms": max(delays)}
 
 
-def intake_phase(port: int, token: str, listeners: list[Listener], pool: list[dict], posters: int,
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the server's processes, PostgreSQL's, and the whole machine
+    (busy, from /proc/stat): where the machine's two cores went during a phase."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"gunicorn": 0.0, "postgres": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            cmdline = (stat.parent / "cmdline").read_bytes()
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = "gunicorn" if b"gunicorn" in cmdline else "postgres" if b"postgres" in cmdline else None
+        if name:
+            used[name] += (int(fields[11]) + int(fields[12])) / tick
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    used["machine_busy"] = (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) / tick
+    return used
+
+
+def intake_phase(port: int, token: str, streams: Streams, pool: list[dict], posters: int,
                  seconds: float) -> dict:
     made: list[str] = []
     errors: list[str] = []
@@ -178,30 +267,34 @@ def intake_phase(port: int, token: str, listeners: list[Listener], pool: list[di
                  else errors.append(f"{status} {answer}"))
 
     threads = [threading.Thread(target=poster, args=(k,)) for k in range(posters)]
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    cpu = {k: v - cpu_before[k] for k, v in cpu_seconds().items()}
     # wait until the streams are quiet: each has read everything the server will send
     settled = time.perf_counter()
     while time.perf_counter() - settled < 30:
-        before = sum(len(l.arrivals) for l in listeners)
+        before = streams.received()
         time.sleep(1)
-        if sum(len(l.arrivals) for l in listeners) == before:
+        if streams.received() == before:
             break
     drained_s = time.perf_counter() - started - elapsed
     expected = set(made)
-    delivered = []
-    for listener in listeners:
-        codes = {json.loads(line[6:])["incident"]["code"] for _, line in listener.arrivals}
+    delivered, resyncs = [], 0
+    for arrivals, resynced in streams.take():
+        resyncs += resynced
+        codes = {json.loads(line[6:])["incident"]["code"] for _, line in arrivals}
         delivered.append(len(expected & codes))
-        listener.arrivals.clear()
     return {"reports": len(made), "errors": len(errors), "first_error": errors[0] if errors else None,
             "seconds": elapsed, "per_second": len(made) / elapsed,
             "every_client_got_every_report": min(delivered) == len(expected),
-            "fewest_delivered": min(delivered), "drained_after_s": drained_s, "resyncs": sum(l.resyncs for l in listeners)}
+            "fewest_delivered": min(delivered), "drained_after_s": drained_s, "resyncs": resyncs,
+            "cpu_ms_per_report": {k: round(v * 1000 / max(len(made), 1), 2) for k, v in cpu.items()},
+            "cores_busy": round(cpu["machine_busy"] / elapsed, 2)}
 
 
 def get_p50(port: int, token: str, repeat: int = 300) -> float:
@@ -245,18 +338,18 @@ def main() -> None:
     with serve("gridmap-incidents", command, env, port, "/healthz"):
         results["get_p50_no_streams_ms"] = get_p50(port, token)
         log(f"opening {args.streams} streams …")
-        listeners = open_streams(port, token, args.streams)
+        streams = Streams(port, token)
+        streams.open(args.streams)
         try:
             log(f"latency: {args.reports} reports at {args.pace:g}/s …")
-            results["latency"] = latency_phase(port, token, listeners, pool[:args.reports], args.pace)
+            results["latency"] = latency_phase(port, token, streams, pool[:args.reports], args.pace)
             log(f"intake: {args.posters} posters for {args.seconds:g} s …")
-            results["intake"] = intake_phase(port, token, listeners, pool, args.posters, args.seconds)
+            results["intake"] = intake_phase(port, token, streams, pool, args.posters, args.seconds)
             log(f"opening {args.many - args.streams} more streams …")
-            listeners += open_streams(port, token, args.many - args.streams)
+            streams.open(args.many - args.streams)
             results["get_p50_many_streams_ms"] = get_p50(port, token)
         finally:
-            for listener in listeners:
-                listener.close()
+            streams.close()
     results["args"] = vars(args)
     WORK.mkdir(exist_ok=True)
     (WORK / "incidents.json").write_text(json.dumps(results, indent=2))
@@ -276,6 +369,10 @@ def report(r: dict, args) -> str:
         f"{intake['per_second']:.0f} reports/s ({intake['reports']:,} in {intake['seconds']:.1f} s, "
         f"{intake['errors']} errors; every client got every report: "
         f"{intake['every_client_got_every_report']})      goal ≥ 200/s",
+        f"    CPU per report: gunicorn {intake['cpu_ms_per_report']['gunicorn']:.1f} ms, PostgreSQL "
+        f"{intake['cpu_ms_per_report']['postgres']:.1f} ms, whole machine "
+        f"{intake['cpu_ms_per_report']['machine_busy']:.1f} ms; {intake['cores_busy']:.2f} of "
+        f"{os.cpu_count()} cores busy",
         f"  GET /api/v1/categories p50: {r['get_p50_no_streams_ms']:.1f} ms with no stream open, "
         f"{r['get_p50_many_streams_ms']:.1f} ms with {args.many} open "
         f"(ratio {r['get_p50_many_streams_ms'] / r['get_p50_no_streams_ms']:.2f})",

@@ -220,3 +220,44 @@ def test_the_stream_survives_the_database_dropping_its_listener(live_server, cli
     made = report(client, users["operator"]["token"], places[0]["point"], category="elderly_care")
     events = watching.incidents(2, timeout=8)
     assert [e["data"]["incident"]["code"] for e in events] == [made["properties"]["code"]] * 2
+
+
+def _incident_notice(stream_id: int, lon: float) -> str:
+    return json.dumps({"type": "incident", "id": stream_id, "action": "report",
+                       "incident": {"id": stream_id, "code": f"E{stream_id}", "lon": lon, "lat": 30.0}})
+
+
+def test_a_client_that_falls_behind_the_hubs_log_is_told_to_resync():
+    from app.services import stream
+    hub = stream.Hub("")             # fed by hand: no database listener in this test
+    everyone = stream.Audience("all", "all", everything=True, key=("all",))
+    subscription = stream.Subscription(everyone, cursor=0)
+    body = stream.frames(hub, subscription, [], heartbeat=0.01, hello=(0, False), coalesce=0)
+    assert b"event: hello" in next(body)
+    hub._publish(_incident_notice(1, 120.0))
+    assert b'"code": "E1"' in next(body)
+    for stream_id in range(2, stream.LOG_LIMIT + 3):      # more than the log holds, unread
+        hub._publish(_incident_notice(stream_id, 120.0))
+    assert b"event: resync" in next(body)
+
+
+def test_clients_sharing_an_audience_share_one_verdict_and_others_get_their_own():
+    import shapely
+    from app.services import stream
+    hub = stream.Hub("")
+    west = shapely.box(119.0, 29.0, 120.5, 31.0)
+    shapely.prepare(west)
+    westerners = stream.Audience("all", None, area=west, key=("west",))
+    everyone = stream.Audience("all", None, everything=True, key=("all",))
+    bodies = {name: stream.frames(hub, stream.Subscription(audience, cursor=0), [], 0.01, (0, False),
+                                  coalesce=0)
+              for name, audience in (("west", westerners), ("west too", westerners), ("all", everyone))}
+    for body in bodies.values():
+        next(body)                                         # hello
+    hub._publish(_incident_notice(1, 121.0))                # east of the box
+    hub._publish(_incident_notice(2, 120.0))                # inside it
+    received = {name: next(body) for name, body in bodies.items()}
+    assert b'"E2"' in received["west"] and b'"E1"' not in received["west"]
+    assert received["west too"] == received["west"]
+    assert b'"E1"' in received["all"] and b'"E2"' in received["all"]
+    assert hub._log[0].verdicts == {("west",): False, ("all",): True}

@@ -53,7 +53,7 @@ def events():
 
     def body():
         try:
-            yield from stream.frames(subscription, backlog, heartbeat, (start, truncated))
+            yield from stream.frames(the_hub, subscription, backlog, heartbeat, (start, truncated))
         finally:
             the_hub.unsubscribe(subscription)
 

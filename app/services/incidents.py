@@ -8,12 +8,13 @@ assignee — a grid worker acts on their own tasks only.
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..config import IncidentRules
@@ -193,26 +194,41 @@ class Filed:
     possible_duplicate_of: str | None
 
 
+# The incident and its first events in one statement: one round trip on the hot path of
+# intake. The report event is numbered before the dispatch event (ORDER BY step).
 _FILE = text("""
-    WITH n AS (SELECT nextval('incident_id_seq') AS id)
-    INSERT INTO incident (id, code, category_code, severity, status, channel, description, address,
-                          reporter_contact, reported_by, triage, grid_id, community_id, street_id,
-                          level, flag, assignee_id, assigned_at, duplicate_of_id, reported_at,
-                          due_respond_at, due_resolve_at, version, geom)
-    SELECT n.id, 'E' || to_char(CAST(:now AS timestamptz) AT TIME ZONE 'UTC', 'YYYYMMDD') || '-'
-                 || lpad(n.id::text, 6, '0'),
-           :category, :severity, :status, :channel, :description, :address, :contact, :by, :triage,
-           :grid_id, :community_id, :street_id, :level, :flag, :assignee_id, :assigned_at,
-           :duplicate_of_id, :now, :due_respond_at, :due_resolve_at, :version,
-           ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
-    FROM n RETURNING id, code""")
+    WITH n AS (SELECT nextval('incident_id_seq') AS id),
+    filed AS (
+        INSERT INTO incident (id, code, category_code, severity, status, channel, description,
+                              address, reporter_contact, reported_by, triage, grid_id, community_id,
+                              street_id, level, flag, assignee_id, assigned_at, duplicate_of_id,
+                              reported_at, due_respond_at, due_resolve_at, version, geom)
+        SELECT n.id, 'E' || to_char(CAST(:now AS timestamptz) AT TIME ZONE 'UTC', 'YYYYMMDD') || '-'
+                     || lpad(n.id::text, 6, '0'),
+               :category, :severity, :status, :channel, :description, :address, :contact, :by,
+               :triage, :grid_id, :community_id, :street_id, :level, :flag, :assignee_id,
+               :assigned_at, :duplicate_of_id, :now, :due_respond_at, :due_resolve_at, :version,
+               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
+        FROM n RETURNING id, code),
+    events AS (
+        INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status, note, data)
+        SELECT filed.id, :now, step.actor, step.action, step.from_status, step.to_status,
+               step.note, step.data
+        FROM filed, (VALUES
+            (1, CAST(:by AS varchar), 'report', NULL, 'reported', NULL, CAST(:report_data AS jsonb)),
+            (2, 'system', 'assign', 'reported', 'assigned', CAST(:dispatch_note AS text),
+             CAST(:dispatch_data AS jsonb))
+        ) AS step (n, actor, action, from_status, to_status, note, data)
+        WHERE step.n = 1 OR CAST(:dispatched AS boolean)
+        ORDER BY step.n
+        RETURNING id)
+    SELECT filed.id, filed.code, (SELECT min(id) FROM events) AS report_event FROM filed""")
 
 
 def report(session: Session, draft: Report, by: Participant, rules: IncidentRules,
            now: datetime) -> Filed:
     """File a report, locate its grid, and dispatch it to the grid's worker — decided first,
-    then written in two statements (the incident, its events): the hot path of intake.
-    The caller commits."""
+    then written in one statement: the hot path of intake. The caller commits."""
     category, place, duplicate = check_report(session, draft, rules, now)
     level = category.default_level if place.grid_id else "street"
     status, assignee, dispatch_note, dispatch_data = "reported", None, None, None
@@ -226,7 +242,10 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
             dispatch_note = "located by position"
         dispatch_data = {k: v for k, v in {"worker_id": assignee, "level": level,
                                            "assignee_id": assignee}.items() if v is not None}
-    incident_id, code = session.execute(_FILE, {
+    report_data = {k: v for k, v in {"grid": place.grid_code,
+                                     "possible_duplicate_of": duplicate and duplicate[1]}.items()
+                   if v is not None} or None
+    incident_id, code, report_event = session.execute(_FILE, {
         "now": now, "category": category.code, "severity": draft.severity, "status": status,
         "channel": draft.channel, "description": draft.description.strip(), "address": draft.address,
         "contact": draft.reporter_contact, "by": by.name, "triage": draft.triage,
@@ -236,18 +255,9 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
         "duplicate_of_id": duplicate[0] if duplicate else None,
         "due_respond_at": now + timedelta(minutes=category.respond_within_min),
         "due_resolve_at": now + timedelta(minutes=category.resolve_within_min),
-        "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat}).one()
-    events = [dict(incident_id=incident_id, at=now, actor=by.name, action="report", from_status=None,
-                   to_status="reported", note=None,
-                   data={k: v for k, v in {"grid": place.grid_code,
-                                           "possible_duplicate_of": duplicate and duplicate[1]}.items()
-                         if v is not None} or None)]
-    if dispatch_data is not None:
-        events.append(dict(incident_id=incident_id, at=now, actor="system", action="assign",
-                           from_status="reported", to_status="assigned", note=dispatch_note,
-                           data=dispatch_data))
-    report_event = session.execute(insert(IncidentEvent).values(events).returning(IncidentEvent.id)
-                                   ).scalars().first()
+        "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat,
+        "report_data": _json(report_data), "dispatched": dispatch_data is not None,
+        "dispatch_note": dispatch_note, "dispatch_data": _json(dispatch_data)}).one()
     try:
         photos.attach(session, list(draft.photo_ids), incident_id, by.name, report_event)
     except photos.PhotoRefused as error:
@@ -255,6 +265,10 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
     return Filed(incident_id, code, level, status, place.grid_id, place.community_id, place.street_id,
                  assignee, None if place.grid_id else "outside_grids", draft.triage,
                  duplicate[1] if duplicate else None)
+
+
+def _json(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 DUPLICATE_SQL = f"""

@@ -1,18 +1,22 @@
 """The live stream's engine: one LISTEN connection per process, fanned out to every open
 Server-Sent Events client, each with its own filter (scope and permissions).
 
-PostgreSQL triggers NOTIFY on `gridmap_stream` (migration 0004) with a JSON payload. The hub
-thread reads them and puts each into every subscriber's queue whose filter accepts it. A
-subscriber that falls too far behind is cut off and told to resync: its client reconnects
-with Last-Event-ID and replays from the event log, so nothing is lost, only re-read.
+PostgreSQL triggers NOTIFY on `gridmap_stream` (migrations 0004, 0006) with a JSON payload.
+The hub thread reads them into one shared log of recent events, each encoded once; every
+subscriber keeps a cursor into that log and, when it wakes, takes what its filter accepts
+(the verdict is asked once per event and audience, however many clients share it). So an
+event costs the hub one append whatever the number of clients. A subscriber that falls
+further behind than the log reaches is told to resync: its client reconnects with
+Last-Event-ID and replays from the event log, so nothing is lost, only re-read.
 If the LISTEN connection drops, the hub reconnects and replays from the log itself what it
 may have missed, so subscribers see no gap either.
 """
 from __future__ import annotations
 
+import collections
+import itertools
 import json
 import logging
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,8 +29,9 @@ from sqlalchemy.orm import Session
 from .scope import Scope
 
 CHANNEL = "gridmap_stream"
-QUEUE_LIMIT = 5000
+LOG_LIMIT = 5000              # recent events a hub keeps; a subscriber further behind resyncs
 REPLAY_LIMIT = 5000
+COALESCE_SECONDS = 0.05       # a busy stream writes at most 20 times a second
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +48,19 @@ class Audience:
     worker_id: int | None = None
     area: object | None = None            # a prepared Shapely geometry; None with everything
     everything: bool = False
+    key: tuple = ()                       # equal keys see the same events
+
 
     @classmethod
     def of(cls, session: Session, scope: Scope, incidents: str | None, positions: str | None,
            worker_id: int | None) -> "Audience":
-        area = None
+        area, ewkb = None, None
         if not scope.everything:
             ewkb = scope.geometry(session)
             area = shapely.from_wkb(ewkb) if ewkb else shapely.GeometryCollection()
             shapely.prepare(area)
-        return cls(incidents, positions, worker_id, area, scope.everything)
+        return cls(incidents, positions, worker_id, area, scope.everything,
+                   key=(incidents, positions, worker_id, scope.everything, ewkb))
 
     def _inside(self, lon, lat) -> bool:
         return self.everything or (lon is not None and bool(shapely.intersects_xy(self.area, lon, lat)))
@@ -75,19 +83,24 @@ class Audience:
 
 # -- the hub -------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Published:
+    n: int                        # the hub's own count (not the stream position)
+    event: dict
+    frame: bytes                  # the SSE frame, encoded once for every client
+    verdicts: dict = field(default_factory=dict)     # audience key → accepted
+
+    def accepted_by(self, audience: Audience) -> bool:
+        verdict = self.verdicts.get(audience.key)
+        if verdict is None:       # two threads may both ask: the same answer, no harm
+            verdict = self.verdicts[audience.key] = audience.accepts(self.event)
+        return verdict
+
+
 @dataclass(eq=False)
 class Subscription:
     audience: Audience
-    events: queue.Queue = field(default_factory=lambda: queue.Queue(QUEUE_LIMIT))
-    overflowed: bool = False
-
-    def offer(self, event: dict, frame: str) -> None:
-        if self.overflowed or not self.audience.accepts(event):
-            return
-        try:
-            self.events.put_nowait((event, frame))
-        except queue.Full:
-            self.overflowed = True     # the stream ends with a resync; the client replays
+    cursor: int                   # the last Published.n this subscriber has taken
 
 
 class Hub:
@@ -96,6 +109,9 @@ class Hub:
         self._reconnect = reconnect_seconds
         self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
+        self._log: collections.deque[Published] = collections.deque(maxlen=LOG_LIMIT)
+        self._published = 0
+        self._arrived = threading.Condition()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._last_event_id: int | None = None
@@ -104,10 +120,26 @@ class Hub:
 
     def subscribe(self, audience: Audience) -> Subscription:
         self._start()
-        subscription = Subscription(audience)
+        with self._arrived:
+            subscription = Subscription(audience, self._published)
         with self._lock:
             self._subscribers.add(subscription)
         return subscription
+
+    def take(self, subscription: Subscription, timeout: float) -> list[Published] | None:
+        """What was published since the subscriber last took, waiting up to `timeout` for
+        something; None when it fell behind what the log still holds."""
+        with self._arrived:
+            if self._published == subscription.cursor and timeout > 0:
+                self._arrived.wait(timeout)
+            if self._published == subscription.cursor:
+                return []
+            oldest = self._log[0].n
+            if subscription.cursor + 1 < oldest:
+                return None
+            fresh = list(itertools.islice(self._log, subscription.cursor + 1 - oldest, None))
+            subscription.cursor = self._published
+            return fresh
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
@@ -170,11 +202,11 @@ class Hub:
             if self._last_event_id is not None and event["id"] <= self._last_event_id:
                 return
             self._last_event_id = event["id"]
-        frame = sse(event, payload)      # encoded once, whoever receives it
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for subscription in subscribers:
-            subscription.offer(event, frame)
+        frame = sse(event, payload).encode()
+        with self._arrived:
+            self._published += 1
+            self._log.append(Published(self._published, event, frame))
+            self._arrived.notify_all()
         self.delivered += 1
 
 
@@ -212,36 +244,43 @@ def sse(event: dict | None, raw: str, kind: str | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def frames(subscription: Subscription, backlog: list[tuple[dict, str]], heartbeat: float,
-           hello: tuple[int, bool], batch: int = 200):
+def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]],
+           heartbeat: float, hello: tuple[int, bool], coalesce: float = COALESCE_SECONDS):
     """The body of one stream: a hello (with the id to resume from), the replayed backlog,
-    then live events with heartbeats between them. Ends with a resync on overflow.
-    Under load, events waiting in the queue go out together: one write, one wake-up."""
+    then live events with heartbeats between them. Ends with a resync when it falls behind.
+    Under load, events go out together: one write, one wake-up. A stream that wrote less
+    than `coalesce` seconds ago waits out the rest of it first, so a busy stream wakes at
+    most 1/coalesce times a second; a quiet one sends each event at once."""
     start_id, truncated = hello
     replayed_up_to = backlog[-1][0]["id"] if backlog else start_id
-    yield f"retry: 2000\nid: {start_id}\nevent: hello\n" \
-          f"data: {json.dumps({'last_event_id': start_id, 'replayed': len(backlog)})}\n\n"
+    yield (f"retry: 2000\nid: {start_id}\nevent: hello\n"
+           f"data: {json.dumps({'last_event_id': start_id, 'replayed': len(backlog)})}\n\n").encode()
     for _, frame in backlog:
-        yield frame
+        yield frame.encode()
     if truncated:
-        yield sse(None, json.dumps({"reason": "too many missed events; reload"}), "resync")
+        yield sse(None, json.dumps({"reason": "too many missed events; reload"}), "resync").encode()
         return
+    audience, last_write = subscription.audience, 0.0
     while True:
-        try:
-            waiting = [subscription.events.get(timeout=heartbeat)]
-        except queue.Empty:
-            if subscription.overflowed:
-                break
-            yield ": heartbeat\n\n"
+        fresh = hub.take(subscription, heartbeat)
+        if fresh is None:
+            break
+        if not fresh:
+            yield b": heartbeat\n\n"
             continue
-        while len(waiting) < batch:
-            try:
-                waiting.append(subscription.events.get_nowait())
-            except queue.Empty:
+        since_write = time.monotonic() - last_write
+        if since_write < coalesce:
+            time.sleep(coalesce - since_write)
+            more = hub.take(subscription, 0)
+            if more is None:
                 break
+            fresh += more
         # events that came live while the backlog was being read are already sent
-        chunk = "".join(frame for event, frame in waiting
-                        if event.get("type") != "incident" or event["id"] > replayed_up_to)
+        chunk = b"".join(p.frame for p in fresh
+                         if p.accepted_by(audience) and (p.event.get("type") != "incident"
+                                                         or p.event["id"] > replayed_up_to))
         if chunk:
+            last_write = time.monotonic()
             yield chunk
-    yield sse(None, json.dumps({"reason": "the client fell behind; reconnect to catch up"}), "resync")
+    yield sse(None, json.dumps({"reason": "the client fell behind; reconnect to catch up"}),
+              "resync").encode()

@@ -1,5 +1,5 @@
-"""What the layers' ETags are made of: a counter per table that a statement-level trigger
-bumps on every write (migration 0003). Reading it costs one indexed lookup, so a client
+"""What the layers' ETags are made of: a counter per table that a trigger bumps when a write
+commits (migrations 0003, 0005, 0007; summed over its shards). Reading it costs one indexed lookup, so a client
 that already holds the current answer gets 304 without the layer query being run."""
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ FORMAT = "1"     # bump when the shape of the answers changes
 def etag(session: Session, tables: tuple[str, ...], scope: Scope, request_key: str) -> str:
     if not scope.everything:      # the scope itself is made of areas, grids and assignments
         tables = (*tables, "area", "grid", "worker_assignment")
-    rows = session.execute(text("SELECT layer, version FROM layer_version WHERE layer = ANY(:t)"),
+    rows = session.execute(text("SELECT layer, sum(version) FROM layer_version "
+                                "WHERE layer = ANY(:t) GROUP BY layer"),
                            {"t": list(tables)}).all()
     versions = ",".join(f"{layer}:{version}" for layer, version in sorted(rows))
     who = (f"{scope.everything}|{scope.area_id}|{','.join(scope.grid_codes)}|{scope.worker_id}")
