@@ -121,6 +121,8 @@ class Settings:
     public_rate: str = "30/minute"         # per client address, on anonymous reports
     max_request_bytes: int = 16 * 1024 * 1024
     demo_password: str = "demo"
+    timezone: str = "Asia/Shanghai"        # where "today" begins on the wall
+    basemap_url: str | None = None         # an XYZ raster basemap, for networks that have one
 
     @property
     def production(self) -> bool:
@@ -170,6 +172,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
         public_rate=_env("GRIDMAP_PUBLIC_RATE", "30/minute"),
         max_request_bytes=int(_env("GRIDMAP_MAX_REQUEST_BYTES", str(16 * 1024 * 1024))),
         demo_password=_env("GRIDMAP_DEMO_PASSWORD", "demo"),
+        timezone=_env("GRIDMAP_TIMEZONE", "Asia/Shanghai"),
+        basemap_url=_env("GRIDMAP_BASEMAP_URL") or None,
     )
     values.update(overrides)
     return Settings(**values)

@@ -20,6 +20,8 @@ EXAMPLES = {
     "login.submit": ("POST", "/login", None),
     "login.logout": ("POST", "/logout", None),
     "pages.city_map": ("GET", "/", None),
+    "pages.wall": ("GET", "/wall", None),
+    "wall.summary": ("GET", "/api/v1/wall", None),
     "ogcapi.landing": ("GET", "/ogcapi", None),
     "ogcapi.conformance": ("GET", "/ogcapi/conformance", None),
     "ogcapi.api": ("GET", "/ogcapi/api", None),

@@ -9,6 +9,7 @@ import secrets
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, jsonify, redirect, request, url_for
 from limits import parse
@@ -235,9 +236,19 @@ def _too_large(_error):
                    description=f"The request is larger than {limit // (1024 * 1024)} MB."), 413
 
 
+def _basemap_origin() -> str:
+    """The configured basemap's tile server may serve images, and nothing else."""
+    url = current_app.config["GRIDMAP"].basemap_url
+    if not url:
+        return ""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f" {parts.scheme}://{parts.netloc}"
+
+
 def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: blob:{_basemap_origin()}; "
         "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
         "form-action 'self'; frame-ancestors 'none'"))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -16,12 +16,16 @@ GENERATED = ROOT / "static" / "gen"
 
 VENDOR_JS = ["leaflet/dist/leaflet.js"]
 VENDOR_CSS = ["leaflet/dist/leaflet.css"]
+# The wall's plugins: incident clusters, and vector tiles for the layers too big for GeoJSON.
+WALL_JS = ["leaflet.markercluster/dist/leaflet.markercluster.js",
+           "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
+WALL_CSS = ["leaflet.markercluster/dist/MarkerCluster.css"]
 # Leaflet's CSS points at images/… beside itself; the bundle lives in static/gen/.
 VENDOR_IMAGES = [NODE_MODULES / "leaflet" / "dist" / "images"]
 
 
 def init_assets(app: Flask) -> None:
-    missing = [p for p in VENDOR_JS + VENDOR_CSS if not (NODE_MODULES / p).exists()]
+    missing = [p for p in VENDOR_JS + VENDOR_CSS + WALL_JS + WALL_CSS if not (NODE_MODULES / p).exists()]
     if missing:
         raise RuntimeError(f"Front-end packages are missing ({', '.join(missing)}): run `npm ci` "
                            "(or `make run`, which does).")
@@ -32,5 +36,9 @@ def init_assets(app: Flask) -> None:
                                      output="gen/vendor.%(version)s.js"))
     env.register("app_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/map.css",
                                    output="gen/app.%(version)s.css"))
+    env.register("wall_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + WALL_JS],
+                                   output="gen/wall.%(version)s.js"))
+    env.register("wall_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS + WALL_CSS],
+                                    "css/wall.css", output="gen/wall.%(version)s.css"))
     for images in VENDOR_IMAGES:
         shutil.copytree(images, GENERATED / "images", dirs_exist_ok=True)

@@ -1,7 +1,7 @@
-"""Pages. The demo map for now; the wall, worker and planner pages join it."""
+"""Pages: the city map, the command-center wall and the grid worker's phone view."""
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, current_app, g, render_template, request
 
 from ..auth import current_user, permits, requires
 from ..services.features import COLLECTIONS
@@ -9,10 +9,26 @@ from ..services.features import COLLECTIONS
 bp = Blueprint("pages", __name__, template_folder="templates")
 
 
+def _readable(user) -> list[str]:
+    """The layers this user's role may read: the page requests no other."""
+    return [c.id for c in COLLECTIONS.values() if permits(user.role, c.permission)]
+
+
 @bp.get("/")
 @requires("layers:read", page=True)
 def city_map():
     user = current_user()
-    readable = [c.id for c in COLLECTIONS.values() if permits(user.role, c.permission)]
-    return render_template("map.html", user=user, collections=readable,
+    return render_template("map.html", user=user, collections=_readable(user),
                            csrf_token=g.get("csrf_token", ""))
+
+
+@bp.get("/wall")
+@requires("incidents:read", page=True)
+def wall():
+    """The command-center wall: full screen, dark, live. ?kiosk=1 hides every control."""
+    user = current_user()
+    settings = current_app.config["GRIDMAP"]
+    return render_template(
+        "wall.html", user=user, collections=_readable(user), csrf_token=g.get("csrf_token", ""),
+        kiosk=request.args.get("kiosk") == "1", basemap_url=settings.basemap_url or "",
+        dispatcher=permits(user.role, "incidents:dispatch") == "all")

@@ -9,6 +9,24 @@ const catalogues = {
     comprehensive: '综合网格', special: '专属网格', logout: '退出登录',
     role_admin: '管理员', role_operator: '指挥中心值班员', role_planner: '规划员',
     role_reviewer: '审核员', role_filer: '备案员', role_worker: '网格员', role_viewer: '访客',
+    wall_title: '指挥大屏', connecting: '连接中…', live: '实时', lost: '连接中断，重连中…',
+    today: '今日', reported_today: '今日上报', open_now: '处置中', overdue_now: '超时', closed_today: '今日办结',
+    area: '区域', reported_short: '报', open_short: '办', overdue_short: '超', closed_short: '结',
+    live_events: '实时事件', overdue_list: '超时事件', grid_ranking: '网格排名（本月）',
+    incidents: '事件', workers: '网格员位置', worker_live: '在线', worker_stale: '位置过期',
+    load: '网格（按待办事件）', coverage: '视频覆盖范围', load_0: '无待办', load_1: '1–2 件', load_3: '3–5 件', load_6: '6 件以上', has_overdue: '有超时',
+    status_reported: '已上报', status_assigned: '已派遣', status_accepted: '已受理', status_in_progress: '处置中',
+    status_resolved: '已办结待核查', status_closed: '已结案', status_rejected: '已退回', status_reopened: '已重办',
+    status_escalated: '已上报上级',
+    action_report: '上报', action_assign: '派遣', action_accept: '受理', action_start: '开始处置',
+    action_resolve: '办结', action_verify: '核查结案', action_reopen: '重办', action_reject: '退回',
+    action_escalate: '上报上级', action_merge: '合并', action_comment: '备注', action_rate: '评价', action_overdue: '超时',
+    category: '类别', status: '状态', assignee: '处置人', level: '层级', severity: '紧急程度',
+    reported_at: '上报时间', respond_by: '响应时限', resolve_by: '办结时限', left: '剩余', late_by: '已超时',
+    history: '处置过程', duplicates: '疑似重复', nearest_workers: '附近网格员（直线）', no_positions: '暂无网格员位置',
+    act: '操作', note: '说明', worker_id: '网格员编号', grid_code: '网格编码', submit: '提交', done: '已提交',
+    level_grid: '网格', level_community: '社区', level_street: '街道', close: '关闭',
+    stars: '星级', on_time: '按时率', none: '无', base_layers: '底图',
   },
   en: {
     title: 'Gridmap', switch_language: '中文',
@@ -20,6 +38,24 @@ const catalogues = {
     special: 'Special grid', logout: 'Log out',
     role_admin: 'Administrator', role_operator: 'Operator', role_planner: 'Planner',
     role_reviewer: 'Reviewer', role_filer: 'Filer', role_worker: 'Grid worker', role_viewer: 'Viewer',
+    wall_title: 'Command center', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost, reconnecting…',
+    today: 'Today', reported_today: 'Reported today', open_now: 'Open', overdue_now: 'Overdue', closed_today: 'Closed today',
+    area: 'Area', reported_short: 'Rep.', open_short: 'Open', overdue_short: 'Late', closed_short: 'Closed',
+    live_events: 'Live events', overdue_list: 'Overdue', grid_ranking: 'Grid ranking (this month)',
+    incidents: 'Incidents', workers: 'Grid workers', worker_live: 'Live', worker_stale: 'Position stale',
+    load: 'Grids by open incidents', coverage: 'Camera coverage', load_0: 'Nothing open', load_1: '1–2 open', load_3: '3–5 open', load_6: '6 or more', has_overdue: 'Has overdue',
+    status_reported: 'Reported', status_assigned: 'Assigned', status_accepted: 'Accepted', status_in_progress: 'In progress',
+    status_resolved: 'Resolved, to verify', status_closed: 'Closed', status_rejected: 'Rejected', status_reopened: 'Reopened',
+    status_escalated: 'Escalated',
+    action_report: 'Reported', action_assign: 'Assigned', action_accept: 'Accepted', action_start: 'Started',
+    action_resolve: 'Resolved', action_verify: 'Verified and closed', action_reopen: 'Reopened', action_reject: 'Rejected',
+    action_escalate: 'Escalated', action_merge: 'Merged', action_comment: 'Comment', action_rate: 'Rated', action_overdue: 'Overdue',
+    category: 'Category', status: 'Status', assignee: 'Assignee', level: 'Level', severity: 'Severity',
+    reported_at: 'Reported', respond_by: 'Respond by', resolve_by: 'Resolve by', left: 'left', late_by: 'late by',
+    history: 'History', duplicates: 'Possible duplicates', nearest_workers: 'Nearest workers (straight line)', no_positions: 'No worker positions yet',
+    act: 'Action', note: 'Note', worker_id: 'Worker id', grid_code: 'Grid code', submit: 'Submit', done: 'Done',
+    level_grid: 'Grid', level_community: 'Community', level_street: 'Street', close: 'Close',
+    stars: 'Stars', on_time: 'On time', none: 'none', base_layers: 'Base layers',
   },
 };
 
@@ -35,10 +71,25 @@ export function localName(props) {
   return (lang === 'zh' ? props.name_zh : props.name_en) || props.name_zh || props.name_en || props.name || props.code || '';
 }
 
-export function translatePage() {
+export function translatePage(titleKey = 'title') {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  document.title = t('title');
+  document.title = t(titleKey);
+}
+
+// A pair of names from the API ({zh, en}) in the reader's language.
+export function pick(names) {
+  if (!names) return '';
+  return (lang === 'zh' ? names.zh : names.en) || names.zh || names.en || names.code || '';
+}
+
+// "1:05:09" for a number of seconds; a day or more as "2d 3:04:05".
+export function duration(seconds) {
+  const s = Math.abs(Math.round(seconds));
+  const days = Math.floor(s / 86400);
+  const hms = [Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60]
+    .map((v, i) => (i === 0 ? String(v) : String(v).padStart(2, '0'))).join(':');
+  return days ? `${days}${lang === 'zh' ? '天' : 'd'} ${hms}` : hms;
 }
 
 export function switchLanguage() {

@@ -1,0 +1,122 @@
+// The incident card: what happened, who has it, how much time is left, its history, nearby
+// workers; operators dispatch, reassign, escalate or close from here. A stale card (someone
+// else acted first) gets the server's 412 message and reloads.
+import { getJson, postJson } from './http.js';
+import { t, pick, duration } from '../i18n.js';
+
+const ACTIONS = ['assign', 'escalate', 'verify', 'reopen', 'reject', 'comment'];
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function clock(remaining, due) {
+  if (remaining === null || remaining === undefined) return due ? new Date(due).toLocaleString() : '–';
+  return remaining < 0 ? `${t('late_by')} ${duration(-remaining)}` : `${duration(remaining)} ${t('left')}`;
+}
+
+export function detailPanel({ element, dispatcher, workers, onChanged }) {
+  let current = null;
+
+  async function show(id) {
+    const feature = await getJson(`/api/v1/incidents/${id}`);
+    current = feature;
+    const p = feature.properties;
+    element.replaceChildren();
+    const close = el('button', '×', 'close');
+    close.type = 'button';
+    close.setAttribute('aria-label', t('close'));
+    close.addEventListener('click', hide);
+    element.append(close, el('h2', `${p.code} · ${pick(p.category_name)}`));
+    element.append(el('p', p.description));
+    const facts = el('dl');
+    const add = (key, value, className) => facts.append(el('dt', t(key)), el('dd', value, className));
+    add('status', t(`status_${p.status}`));
+    add('level', t(`level_${p.level}`));
+    add('grid', p.grid || '–');
+    add('community', pick(p.community) || '–');
+    add('assignee', p.assignee ? `${pick(p.assignee)} (${p.assignee.code})` : '–');
+    add('reported_at', new Date(p.reported_at).toLocaleString());
+    add('respond_by', clock(p.respond_remaining_s, p.due_respond_at), p.respond_remaining_s < 0 ? 'late' : '');
+    add('resolve_by', clock(p.resolve_remaining_s, p.due_resolve_at), p.resolve_remaining_s < 0 ? 'late' : '');
+    element.append(facts);
+    if (p.possible_duplicates.length) {
+      element.append(el('h3', t('duplicates')), el('p', p.possible_duplicates.map((d) => d.code).join(', ')));
+    }
+    element.append(el('h3', t('nearest_workers')));
+    const [lon, lat] = feature.geometry.coordinates;
+    const near = workers.nearest(lon, lat);
+    if (!near.length) element.append(el('p', t('no_positions')));
+    else {
+      const list = el('ol');
+      for (const n of near) list.append(el('li', `${n.fix.worker} · ${n.metres} m`));
+      element.append(list);
+    }
+    element.append(el('h3', t('history')));
+    const history = el('ol');
+    for (const e of p.history) {
+      history.append(el('li', `${new Date(e.at).toLocaleString()} · ${t(`action_${e.action}`)} · ${e.actor}${e.note ? ` — ${e.note}` : ''}`));
+    }
+    element.append(history);
+    if (dispatcher) element.append(actionForm(feature));
+    element.hidden = false;
+  }
+
+  function actionForm(feature) {
+    const form = el('form');
+    form.noValidate = true;
+    const action = el('select');
+    action.name = 'action';
+    for (const a of ACTIONS) {
+      const option = el('option', t(`action_${a}`));
+      option.value = a;
+      action.append(option);
+    }
+    const worker = Object.assign(el('input'), { name: 'worker_id', placeholder: t('worker_id'), inputMode: 'numeric' });
+    const grid = Object.assign(el('input'), { name: 'grid', placeholder: t('grid_code') });
+    const level = el('select');
+    level.name = 'level';
+    for (const l of ['', 'grid', 'community', 'street']) {
+      const option = el('option', l ? t(`level_${l}`) : `${t('level')}…`);
+      option.value = l;
+      level.append(option);
+    }
+    const note = Object.assign(el('input'), { name: 'note', placeholder: t('note'), className: 'wide' });
+    const submit = Object.assign(el('button', t('submit')), { type: 'submit', className: 'wide' });
+    const message = el('p', '', 'error');
+    form.append(action, level, worker, grid, note, submit, message);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      message.className = 'error';
+      message.textContent = '';
+      const body = { action: action.value, note: note.value || undefined };
+      if (action.value === 'assign') {
+        if (worker.value) body.worker_id = Number(worker.value);
+        if (grid.value) body.grid = grid.value;
+        if (level.value) body.level = level.value;
+      }
+      try {
+        await postJson(`/api/v1/incidents/${feature.id}/events`, body, { 'If-Match': `"v${feature.properties.version}"` });
+        message.className = 'ok';
+        message.textContent = t('done');
+        onChanged();
+        await show(feature.id);
+      } catch (error) {
+        const fields = error.body?.errors ? Object.values(error.body.errors).join(' ') : '';
+        message.textContent = fields || error.message;
+        if (error.status === 412) setTimeout(() => show(feature.id), 1500);
+      }
+    });
+    return form;
+  }
+
+  function hide() {
+    element.hidden = true;
+    current = null;
+  }
+
+  return { show, hide, currentId: () => current?.id };
+}

@@ -1,0 +1,29 @@
+// JSON over fetch with the session cookie; writes carry the CSRF token. A failed answer becomes
+// an Error whose message is the server's own description.
+const csrf = () => document.querySelector('meta[name=csrf-token]')?.content || '';
+
+export class HttpError extends Error {
+  constructor(status, body) {
+    super(body?.description || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new HttpError(response.status, body);
+  return body;
+}
+
+export async function postJson(url, data, headers = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf(), ...headers },
+    body: JSON.stringify(data),
+  });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new HttpError(response.status, body);
+  return body;
+}

@@ -1,0 +1,47 @@
+// The base of the wall: our own data, no internet. Buildings, roads and camera coverage come as
+// vector tiles (too big as GeoJSON for a whole city); grids, communities and streets as GeoJSON
+// (a few hundred features, and grids are shaded by load and clickable).
+import { tiles as tileStyles, outlines, gridStyle, cameraStyle } from './styles.js';
+import { localName, t } from '../i18n.js';
+
+export function tileLayer(collection, minZoom) {
+  return L.vectorGrid.protobuf(`/tiles/${collection}/{z}/{x}/{y}.mvt`, {
+    vectorTileLayerStyles: { [collection]: tileStyles[collection] },
+    interactive: false,      // VectorGrid 1.3's click handling predates Leaflet 1.9
+    rendererFactory: L.canvas.tile,
+    minZoom,
+    maxNativeZoom: 18,
+  });
+}
+
+export async function geojson(collection) {
+  const response = await fetch(`/ogcapi/collections/${collection}/items?limit=10000`);
+  if (!response.ok) throw new Error(`${collection}: HTTP ${response.status}`);
+  return response.json();
+}
+
+export function outlineLayer(data, collection) {
+  return L.geoJSON(data, { style: () => outlines[collection], interactive: false });
+}
+
+export function gridLayer(data) {
+  const layer = L.geoJSON(data, { style: () => gridStyle(null) });
+  layer.eachLayer((sub) => sub.bindTooltip(() => {
+    const p = sub.feature.properties;
+    const load = sub.load || { open: 0, overdue: 0 };
+    return `${escapeHtml(p.code)} ${escapeHtml(localName(p))}<br>${t('open_now')} ${load.open} · ${t('overdue_now')} ${load.overdue}`;
+  }, { sticky: true }));
+  layer.shade = (loads) => layer.eachLayer((sub) => {
+    sub.load = loads[sub.feature.properties.code];
+    sub.setStyle(gridStyle(sub.load));
+  });
+  return layer;
+}
+
+export function cameraLayer(data) {
+  return L.geoJSON(data, { pointToLayer: (_f, latlng) => L.circleMarker(latlng, cameraStyle), interactive: false });
+}
+
+export function escapeHtml(text) {
+  return String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}

@@ -1,0 +1,126 @@
+// The command-center wall: the map, the side panel and the live stream, wired together.
+import { translatePage, switchLanguage, t } from '../i18n.js';
+import { getJson } from './http.js';
+import { tileLayer, geojson, outlineLayer, gridLayer, cameraLayer } from './layers.js';
+import { incidentLayer, fromFeature } from './incidents.js';
+import { workerLayer } from './workers.js';
+import { renderSummary, addToTicker, tickClocks } from './panel.js';
+import { wallLegend } from './legend.js';
+import { detailPanel } from './detail.js';
+import { connect } from './live.js';
+
+const PAGE = 1000;
+const SUMMARY_EVERY_MS = 30_000;
+
+const element = document.getElementById('map');
+const readable = new Set((element.dataset.collections || '').split(','));
+const kiosk = element.dataset.kiosk === 'true';
+translatePage('wall_title');
+document.getElementById('lang')?.addEventListener('click', () => { switchLanguage(); window.location.reload(); });
+
+const map = L.map(element, { preferCanvas: true, zoomControl: !kiosk, attributionControl: false, maxZoom: 20 });
+map.setView([0, 0], 2);
+if (element.dataset.basemap) L.tileLayer(element.dataset.basemap, { maxZoom: 19 }).addTo(map);
+
+const workers = workerLayer();
+const detail = detailPanel({ element: document.getElementById('detail'),
+                             dispatcher: element.dataset.dispatcher === 'true', workers,
+                             onChanged: () => refreshSummary() });
+const select = (id) => detail.show(id).catch((e) => console.warn('incident', id, e.message));
+const incidents = incidentLayer(select);
+let grids = null;
+
+// Everything the page loads is retried until it comes: a wall left alone through a server
+// restart recovers by itself.
+async function patiently(load) {
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 30_000)) {
+    try { return await load(); } catch (error) {
+      if (error.status === 401) { window.location.reload(); throw error; }   // signed out: the login page
+      setConnection('lost');
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+function setConnection(state) {
+  const badge = document.getElementById('connection');
+  badge.dataset.state = state;
+  badge.textContent = t(state === 'live' ? 'live' : state === 'lost' ? 'lost' : 'connecting');
+}
+
+async function loadIncidents() {
+  const all = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await getJson(`/api/v1/incidents?open=true&limit=${PAGE}&offset=${offset}`);
+    all.push(...page.features.map(fromFeature));
+    if (page.features.length < PAGE) break;
+  }
+  incidents.load(all);
+}
+
+let summaryTimer = null;
+async function refreshSummary() {
+  clearTimeout(summaryTimer);
+  const summary = await patiently(() => getJson('/api/v1/wall'));
+  renderSummary(summary, select);
+  grids?.shade(summary.grid_load);
+  element.dataset.summaryAt = summary.now;
+  summaryTimer = setTimeout(refreshSummary, SUMMARY_EVERY_MS);
+}
+
+// Events come in bursts: the counts follow a moment later, once per burst.
+let pending = null;
+function refreshSoon() {
+  if (pending) return;
+  pending = setTimeout(() => { pending = null; refreshSummary(); }, 1500);
+}
+
+function onEvent(event) {
+  if (event.type === 'position') { workers.move(event); return; }
+  if (event.type !== 'incident') return;
+  incidents.upsert(event.incident, event.action === 'report');
+  addToTicker(event, select);
+  if (detail.currentId() === event.incident.id) select(event.incident.id);
+  refreshSoon();
+}
+
+async function start() {
+  const base = [];
+  for (const [collection, minZoom] of [['roads', 11], ['buildings', 13], ['camera-coverage', 12]]) {
+    if (readable.has(collection)) base.push([collection, tileLayer(collection, minZoom)]);
+  }
+  const [gridData, communityData, streetData, cameraData] = await patiently(() => Promise.all([
+    geojson('grids'),
+    readable.has('communities') ? geojson('communities') : null,
+    readable.has('streets') ? geojson('streets') : null,
+    readable.has('cameras') ? geojson('cameras') : null,
+  ]));
+  grids = gridLayer(gridData);
+  const overlays = {};
+  for (const [collection, layer] of base) { overlays[t(collection === 'camera-coverage' ? 'coverage' : collection)] = layer; layer.addTo(map); }
+  overlays[t('grids')] = grids.addTo(map);
+  if (communityData) overlays[t('communities')] = outlineLayer(communityData, 'communities').addTo(map);
+  if (streetData) overlays[t('streets')] = outlineLayer(streetData, 'streets').addTo(map);
+  if (cameraData) overlays[t('cameras')] = cameraLayer(cameraData);
+  overlays[t('workers')] = workers.layer.addTo(map);
+  overlays[t('incidents')] = incidents.layer.addTo(map);
+  if (gridData.features.length) map.fitBounds(grids.getBounds());
+  if (!kiosk) L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
+  wallLegend(readable).addTo(map);
+  L.control.scale({ imperial: false }).addTo(map);
+
+  await refreshSummary();
+  await patiently(loadIncidents);
+  connect({
+    onEvent,
+    onState: setConnection,
+    onResync: () => patiently(loadIncidents).then(refreshSummary),
+    onReconnected: refreshSummary,
+  });
+  setInterval(() => { tickClocks(); workers.markStale(); }, 1000);
+  element.dataset.ready = 'true';
+}
+
+// for the browser tests and for anyone debugging a wall: what is on it
+window.gridmapWall = { map, incidents, workers };
+start();
