@@ -21,6 +21,7 @@ EXAMPLES = {
     "login.logout": ("POST", "/logout", None),
     "pages.city_map": ("GET", "/", None),
     "pages.wall": ("GET", "/wall", None),
+    "pages.worker": ("GET", "/worker", None),
     "wall.summary": ("GET", "/api/v1/wall", None),
     "ogcapi.landing": ("GET", "/ogcapi", None),
     "ogcapi.conformance": ("GET", "/ogcapi/conformance", None),

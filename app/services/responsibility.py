@@ -67,3 +67,13 @@ def grid_place(session: Session, grid_code: str) -> Place | None:
 def level_above(level: str) -> str | None:
     index = LEVEL_ORDER.index(level)
     return LEVEL_ORDER[index + 1] if index + 1 < len(LEVEL_ORDER) else None
+
+
+def grids_held(session: Session, worker_id: int | None) -> list[str]:
+    """The codes of the grids a worker currently holds."""
+    if worker_id is None:
+        return []
+    return list(session.execute(text("""
+        SELECT g.code FROM worker_assignment a JOIN grid g ON g.id = a.grid_id
+        WHERE a.worker_id = :worker AND a.valid_to IS NULL AND g.valid_to IS NULL
+        ORDER BY g.code"""), {"worker": worker_id}).scalars())

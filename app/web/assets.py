@@ -36,6 +36,8 @@ def init_assets(app: Flask) -> None:
                                      output="gen/vendor.%(version)s.js"))
     env.register("app_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/map.css",
                                    output="gen/app.%(version)s.css"))
+    env.register("worker_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/worker.css",
+                                      output="gen/worker.%(version)s.css"))
     env.register("wall_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + WALL_JS],
                                    output="gen/wall.%(version)s.js"))
     env.register("wall_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS + WALL_CSS],

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request
 
+from .. import db
 from ..auth import current_user, permits, requires
 from ..services.features import COLLECTIONS
+from ..services.responsibility import grids_held
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -32,3 +34,14 @@ def wall():
         "wall.html", user=user, collections=_readable(user), csrf_token=g.get("csrf_token", ""),
         kiosk=request.args.get("kiosk") == "1", basemap_url=settings.basemap_url or "",
         dispatcher=permits(user.role, "incidents:dispatch") == "all")
+
+
+@bp.get("/worker")
+@requires("incidents:handle", page=True)
+def worker():
+    """A grid worker's phone: their grid, their tasks, reporting, and an outbox that keeps
+    what was done without network until it is delivered."""
+    user = current_user()
+    return render_template("worker.html", user=user, collections=_readable(user),
+                           csrf_token=g.get("csrf_token", ""),
+                           grids=grids_held(db.session(), user.worker_id))

@@ -27,6 +27,15 @@ const catalogues = {
     act: '操作', note: '说明', worker_id: '网格员编号', grid_code: '网格编码', submit: '提交', done: '已提交',
     level_grid: '网格', level_community: '社区', level_street: '街道', close: '关闭',
     stars: '星级', on_time: '按时率', none: '无', base_layers: '底图',
+    where_unknown: '位置未知', inside_grid: '在本网格内', outside_grid: '不在本网格内', locating: '定位中…',
+    my_tasks: '我的任务', report_incident: '上报事件', search_address: '查地址', no_tasks: '暂无任务',
+    description: '描述', severity_low: '低', severity_normal: '一般', severity_high: '高', severity_critical: '紧急',
+    report_point: '位置', tap_or_locate: '点地图或使用我的位置', use_my_location: '使用我的位置', send_report: '上报',
+    search_placeholder: '输入地址或楼栋', queued: '待发送', sent: '已发送', failed: '未成功',
+    action_request_help: '请求支援', photo: '照片', need_point: '请先选择位置', need_description: '请填写描述',
+    accept: '受理', start: '开始处置', resolve: '办结', request_help: '请求支援', due_in: '剩余', overdue_by: '已超时',
+    offline: '离线', my_grid: '我的网格', other_grids: '相邻网格', me: '我的位置', report_mark: '上报位置', waiting_to_send: '条待发送', no_geolocation: '无法获取位置',
+
   },
   en: {
     title: 'Gridmap', switch_language: '中文',
@@ -56,6 +65,15 @@ const catalogues = {
     act: 'Action', note: 'Note', worker_id: 'Worker id', grid_code: 'Grid code', submit: 'Submit', done: 'Done',
     level_grid: 'Grid', level_community: 'Community', level_street: 'Street', close: 'Close',
     stars: 'Stars', on_time: 'On time', none: 'none', base_layers: 'Base layers',
+    where_unknown: 'Location unknown', inside_grid: 'Inside my grid', outside_grid: 'Outside my grid', locating: 'Locating…',
+    my_tasks: 'My tasks', report_incident: 'Report', search_address: 'Find address', no_tasks: 'No tasks',
+    description: 'Description', severity_low: 'Low', severity_normal: 'Normal', severity_high: 'High', severity_critical: 'Critical',
+    report_point: 'Place', tap_or_locate: 'tap the map or use my location', use_my_location: 'Use my location', send_report: 'Send report',
+    search_placeholder: 'Address or building', queued: 'Waiting to send', sent: 'Sent', failed: 'Not accepted',
+    action_request_help: 'Request help', photo: 'Photo', need_point: 'Choose a place first', need_description: 'Describe the problem',
+    accept: 'Accept', start: 'Start', resolve: 'Resolve', request_help: 'Request help', due_in: 'due in', overdue_by: 'overdue by',
+    offline: 'Offline', my_grid: 'My grid', other_grids: 'Neighbouring grids', me: 'Me', report_mark: 'Report here', waiting_to_send: 'waiting to send', no_geolocation: 'Location unavailable',
+
   },
 };
 
@@ -74,6 +92,7 @@ export function localName(props) {
 export function translatePage(titleKey = 'title') {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   document.title = t(titleKey);
 }
 

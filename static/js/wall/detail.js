@@ -1,7 +1,7 @@
 // The incident card: what happened, who has it, how much time is left, its history, nearby
 // workers; operators dispatch, reassign, escalate or close from here. A stale card (someone
 // else acted first) gets the server's 412 message and reloads.
-import { getJson, postJson } from './http.js';
+import { getJson, postJson } from '../http.js';
 import { t, pick, duration } from '../i18n.js';
 
 const ACTIONS = ['assign', 'escalate', 'verify', 'reopen', 'reject', 'comment'];

@@ -1,6 +1,6 @@
 // The command-center wall: the map, the side panel and the live stream, wired together.
 import { translatePage, switchLanguage, t } from '../i18n.js';
-import { getJson } from './http.js';
+import { getJson } from '../http.js';
 import { tileLayer, geojson, outlineLayer, gridLayer, cameraLayer } from './layers.js';
 import { incidentLayer, fromFeature } from './incidents.js';
 import { workerLayer } from './workers.js';
