@@ -332,7 +332,7 @@ def main() -> None:
            "GRIDMAP_PUBLIC_RATE": "1000000/minute"}
     command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(args.workers),
                "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-               "--graceful-timeout", "3",
+               "--graceful-timeout", "3", "--config", "python:app.gunicorn_conf",
                "app:create_app()"]
     results = {}
     with serve("gridmap-incidents", command, env, port, "/healthz"):

@@ -261,3 +261,21 @@ def test_clients_sharing_an_audience_share_one_verdict_and_others_get_their_own(
     assert received["west too"] == received["west"]
     assert b'"E1"' in received["all"] and b'"E2"' in received["all"]
     assert hub._log[0].verdicts == {("west",): False, ("all",): True}
+
+
+def test_ending_the_streams_closes_them_quietly_for_the_client_to_resume():
+    from app.services import stream
+    hub = stream.Hub("")
+    everyone = stream.Audience("all", "all", everything=True, key=("all",))
+    body = stream.frames(hub, hub_subscription(hub, everyone), [], heartbeat=5, hello=(0, False), coalesce=0)
+    assert b"event: hello" in next(body)
+    threading.Timer(0.2, hub.end_streams).start()
+    assert list(body) == []               # no resync: the client resumes from its last id
+    assert not hub.ended(hub_subscription(hub, everyone))    # new streams are not affected
+
+
+def hub_subscription(hub, audience):
+    """A subscription without starting the hub's database listener."""
+    from app.services import stream
+    with hub._arrived:
+        return stream.Subscription(audience, hub._published, hub._generation)

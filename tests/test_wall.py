@@ -138,3 +138,20 @@ def test_the_wall_summary_counts_a_new_report_in_its_grid_street_and_community(c
     assert set(after) >= {"now", "day_start", "overdue", "ranking"}
     # a viewer may not read incidents, so not the wall either
     assert client.get("/api/v1/wall", headers=auth("viewer")).status_code == 403
+
+
+@pytest.mark.browser
+def test_after_its_stream_drops_the_wall_catches_up_with_what_it_missed(
+        app, browser, live_server, users, client, a_grid_point):
+    page, errors = open_wall(browser, live_server, users, "en-GB", "?kiosk=1")
+    # the server ends every stream, as a restarting worker does; while the wall is away, a
+    # report comes in
+    app.extensions["gridmap.stream"].end_streams()
+    page.wait_for_selector("#connection[data-state='lost']", timeout=5_000)
+    missed = post_report(client, users["operator"]["token"], a_grid_point, "wall test: missed while away")
+    # EventSource comes back by itself with Last-Event-ID and the server replays the report
+    page.wait_for_selector(f"#ticker li[data-code='{missed}']", timeout=10_000)
+    assert page.evaluate(f"window.gridmapWall.incidents.has('{missed}')")
+    page.wait_for_selector("#connection[data-state='live']", timeout=5_000)
+    assert errors == []
+    page.close()

@@ -33,7 +33,7 @@ def serve(host: str, port: int | None, workers: int, threads: int, simulate: boo
     server = subprocess.Popen([
         sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(workers),
         "--threads", str(threads), "--bind", f"{host}:{port}", "--graceful-timeout", "5",
-        "--access-logfile", "-", "app:create_app()"])
+        "--access-logfile", "-", "--config", "python:app.gunicorn_conf", "app:create_app()"])
     children.append(server)
 
     def stop(_signum, _frame):

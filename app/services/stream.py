@@ -101,6 +101,7 @@ class Published:
 class Subscription:
     audience: Audience
     cursor: int                   # the last Published.n this subscriber has taken
+    generation: int = 0           # streams of an older generation end (Hub.end_streams)
 
 
 class Hub:
@@ -111,6 +112,7 @@ class Hub:
         self._lock = threading.Lock()
         self._log: collections.deque[Published] = collections.deque(maxlen=LOG_LIMIT)
         self._published = 0
+        self._generation = 0
         self._arrived = threading.Condition()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -121,16 +123,27 @@ class Hub:
     def subscribe(self, audience: Audience) -> Subscription:
         self._start()
         with self._arrived:
-            subscription = Subscription(audience, self._published)
+            subscription = Subscription(audience, self._published, self._generation)
         with self._lock:
             self._subscribers.add(subscription)
         return subscription
+
+    def end_streams(self) -> None:
+        """Ends every open stream, quietly: browsers reconnect (to whichever process serves
+        them next) and replay what they missed by Last-Event-ID. A worker that is shutting
+        down calls it, so it need not wait out its graceful timeout on endless streams."""
+        with self._arrived:
+            self._generation += 1
+            self._arrived.notify_all()
+
+    def ended(self, subscription: Subscription) -> bool:
+        return subscription.generation != self._generation
 
     def take(self, subscription: Subscription, timeout: float) -> list[Published] | None:
         """What was published since the subscriber last took, waiting up to `timeout` for
         something; None when it fell behind what the log still holds."""
         with self._arrived:
-            if self._published == subscription.cursor and timeout > 0:
+            if self._published == subscription.cursor and timeout > 0 and not self.ended(subscription):
                 self._arrived.wait(timeout)
             if self._published == subscription.cursor:
                 return []
@@ -263,6 +276,8 @@ def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]]
     audience, last_write = subscription.audience, 0.0
     while True:
         fresh = hub.take(subscription, heartbeat)
+        if hub.ended(subscription):
+            return
         if fresh is None:
             break
         if not fresh:
