@@ -12,7 +12,7 @@ export FLASK_APP := app
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 TEST_PACKAGES := chromium fonts-wqy-zenhei gdal-bin
 
-.PHONY: run test bench bench-incidents setup demo system-db system-test-tools db-stop clean-db
+.PHONY: run test bench bench-incidents bench-wall setup demo system-db system-test-tools db-stop clean-db
 
 run: setup demo
 	@echo ""
@@ -31,6 +31,9 @@ bench: setup
 # The incident loop: live-event latency with 100 open streams, report intake, many streams.
 bench-incidents: setup
 	$(PY) bench/incidents.py $(BENCH_ARGS)
+
+bench-wall: setup
+	$(PY) bench/wall.py $(BENCH_ARGS)
 
 setup: system-db $(VENV)/.installed node_modules/.installed
 

@@ -28,6 +28,7 @@ export async function buildMap(element) {
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
   legendControl(shown).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
+  window.gridmapMap = map;     // for the browser benchmark and for debugging
   element.dataset.ready = 'true';
   element.dataset.counts = JSON.stringify(Object.fromEntries(layers.map(([c, l]) => [c, l.featureCount])));
   return map;
