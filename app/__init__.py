@@ -32,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                       incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, login.bp, pages.bp):
         app.register_blueprint(blueprint)
     auth.check_every_endpoint(app)   # refuses to start if any endpoint lacks a policy
+    from .api.http import compress_json
+    app.after_request(compress_json)
 
     _start_clock_on_first_request(app, settings)
 

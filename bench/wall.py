@@ -110,6 +110,11 @@ def open_page(browser, base: str, path: str, pan_seconds: float) -> dict:
     ready_s = time.perf_counter() - started
     page.wait_for_load_state("networkidle")
     quiet_s = time.perf_counter() - started
+    # where the time went: the requests that finished last before the page was ready
+    timeline = page.evaluate("""() => performance.getEntriesByType('resource')
+        .map((e) => ({ url: e.name.replace(location.origin, ''), start_ms: Math.round(e.startTime),
+                       end_ms: Math.round(e.responseEnd), bytes: e.encodedBodySize }))
+        .sort((a, b) => b.end_ms - a.end_ms).slice(0, 12)""")
     counts = page.evaluate("""() => ({
         incidents: window.gridmapWall ? window.gridmapWall.incidents.count() : null,
         canvases: document.querySelectorAll('canvas').length })""")
@@ -128,7 +133,8 @@ def open_page(browser, base: str, path: str, pan_seconds: float) -> dict:
         requestAnimationFrame(step);
     })""", pan_seconds)
     context.close()
-    return {"ready_s": ready_s, "quiet_s": quiet_s, **wire, **counts, **pan, "errors": errors}
+    return {"ready_s": ready_s, "quiet_s": quiet_s, **wire, **counts, **pan, "errors": errors,
+            "last_requests": timeline}
 
 
 def main() -> None:

@@ -4,8 +4,10 @@
 import { tiles as tileStyles, outlines, gridStyle, cameraStyle } from './styles.js';
 import { localName, t } from '../i18n.js';
 
-export function tileLayer(collection, minZoom) {
+// `bounds`: the city's extent; no tile outside it is asked for (they would all be empty)
+export function tileLayer(collection, minZoom, bounds) {
   return L.vectorGrid.protobuf(`/tiles/${collection}/{z}/{x}/{y}.mvt`, {
+    bounds,
     vectorTileLayerStyles: { [collection]: tileStyles[collection] },
     interactive: false,      // VectorGrid 1.3's click handling predates Leaflet 1.9
     rendererFactory: L.canvas.tile,

@@ -84,33 +84,44 @@ function onEvent(event) {
   refreshSoon();
 }
 
+// A tiled layer is only worth its tile requests when its collection holds something.
+async function hasFeatures(collection) {
+  const page = await getJson(`/ogcapi/collections/${collection}/items?limit=1`);
+  return page.features.length > 0;
+}
+
 async function start() {
-  const base = [];
-  for (const [collection, minZoom] of [['roads', 11], ['buildings', 13], ['camera-coverage', 12]]) {
-    if (readable.has(collection)) base.push([collection, tileLayer(collection, minZoom)]);
-  }
-  const [gridData, communityData, streetData, cameraData] = await patiently(() => Promise.all([
+  // Everything the panel and the vector layers need is asked for at once; the base tiles
+  // come after, so the browser's six connections are not queued behind a hundred tiles.
+  const summaryReady = refreshSummary();
+  const incidentsReady = patiently(loadIncidents);
+  const [gridData, communityData, streetData, cameraData, coverage] = await patiently(() => Promise.all([
     geojson('grids'),
     readable.has('communities') ? geojson('communities') : null,
     readable.has('streets') ? geojson('streets') : null,
     readable.has('cameras') ? geojson('cameras') : null,
+    readable.has('camera-coverage') ? hasFeatures('camera-coverage') : false,
   ]));
   grids = gridLayer(gridData);
   const overlays = {};
-  for (const [collection, layer] of base) { overlays[t(collection === 'camera-coverage' ? 'coverage' : collection)] = layer; layer.addTo(map); }
   overlays[t('grids')] = grids.addTo(map);
   if (communityData) overlays[t('communities')] = outlineLayer(communityData, 'communities').addTo(map);
   if (streetData) overlays[t('streets')] = outlineLayer(streetData, 'streets').addTo(map);
   if (cameraData) overlays[t('cameras')] = cameraLayer(cameraData);
   overlays[t('workers')] = workers.layer.addTo(map);
   overlays[t('incidents')] = incidents.layer.addTo(map);
-  if (gridData.features.length) map.fitBounds(grids.getBounds());
+  const extent = gridData.features.length ? grids.getBounds().pad(0.02) : undefined;
+  if (extent) map.fitBounds(grids.getBounds());
+  await Promise.all([summaryReady, incidentsReady]);
+  for (const [collection, minZoom, shown] of [['roads', 11, true], ['buildings', 13, true], ['camera-coverage', 12, coverage]]) {
+    if (!readable.has(collection) || !shown) continue;
+    const layer = tileLayer(collection, minZoom, extent).addTo(map);
+    layer.bringToBack();
+    overlays[t(collection === 'camera-coverage' ? 'coverage' : collection)] = layer;
+  }
   if (!kiosk) L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
   wallLegend(readable).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
-
-  await refreshSummary();
-  await patiently(loadIncidents);
   connect({
     onEvent,
     onState: setConnection,
