@@ -10,7 +10,8 @@ On the scale-10 synthetic city (the same database as bench/layers.py), Gridmap r
    after another at --pace per second; for every report and every client, the time from
    sending the POST to that client reading the report's event. p50/p99 over all pairs.
 2. intake: --posters (16) connections post reports as fast as they are answered for
-   --seconds; reports/s, with the streams still open and every event checked to arrive.
+   --seconds, after --warmup seconds of the same that are not counted; reports/s, with the
+   streams still open and every event checked to arrive, and the CPU each report cost.
 3. other requests: p50 of GET /api/v1/categories with no stream open and with --many
    (300) streams open; the ratio shows whether streams block the rest.
 Goals (issue 5): p99 < 500 ms, ≥ 200 reports/s on a 2-core machine.
@@ -316,6 +317,9 @@ def main() -> None:
     parser.add_argument("--pace", type=float, default=25.0, help="reports per second in the latency phase")
     parser.add_argument("--posters", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0,
+                        help="seconds of intake first, not counted: every connection in the "
+                             "pools open and its statements planned, as in a server that has run a while")
     parser.add_argument("--many", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=256)
@@ -343,6 +347,8 @@ def main() -> None:
         try:
             log(f"latency: {args.reports} reports at {args.pace:g}/s …")
             results["latency"] = latency_phase(port, token, streams, pool[:args.reports], args.pace)
+            log(f"warm-up: {args.posters} posters for {args.warmup:g} s …")
+            intake_phase(port, token, streams, pool, args.posters, args.warmup)
             log(f"intake: {args.posters} posters for {args.seconds:g} s …")
             results["intake"] = intake_phase(port, token, streams, pool, args.posters, args.seconds)
             log(f"opening {args.many - args.streams} more streams …")

@@ -13,27 +13,28 @@ from sqlalchemy.orm import Session
 from ..models import OPEN_STATUSES, STATUSES
 from .scope import Scope
 
-_SELECT = """
-    SELECT t.id, t.code, t.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
+# Names come from scalar subqueries, not eight joins: with the joins, planning the query took
+# 5 ms (the join order search) against 0.2 ms to run it, on every report's answer.
+_NAMES = "json_build_object('code', x.code, 'zh', x.name_zh, 'en', x.name_en)"
+_SELECT = f"""
+    SELECT t.id, t.code, t.category_code,
+           (SELECT json_build_object('zh', c.name_zh, 'en', c.name_en) FROM category c
+             WHERE c.code = t.category_code) AS category_name,
            t.severity, t.status, t.channel, t.description, t.address, t.level, t.flag, t.triage,
            round(ST_X(t.geom)::numeric, 7) AS lon, round(ST_Y(t.geom)::numeric, 7) AS lat,
-           g.code AS grid, cm.code AS community, cm.name_zh AS community_zh,
-           cm.name_en AS community_en, st.code AS street, st.name_zh AS street_zh,
-           st.name_en AS street_en, t.assignee_id, w.code AS assignee_code,
-           w.name_zh AS assignee_zh, w.name_en AS assignee_en, t.reported_by,
-           t.reported_at, t.assigned_at, t.due_respond_at, t.due_resolve_at, t.responded_at,
-           t.resolved_at, t.closed_at, t.overdue_since, t.ever_overdue, t.escalations,
-           t.satisfaction, t.duplicate_of_id, d.code AS duplicate_of, t.merged_into_id,
-           m.code AS merged_into, t.version,
+           (SELECT g.code FROM grid g WHERE g.id = t.grid_id) AS grid,
+           (SELECT {_NAMES} FROM area x WHERE x.id = t.community_id) AS community,
+           (SELECT {_NAMES} FROM area x WHERE x.id = t.street_id) AS street,
+           (SELECT json_build_object('id', x.id, 'code', x.code, 'zh', x.name_zh, 'en', x.name_en)
+              FROM worker x WHERE x.id = t.assignee_id) AS assignee,
+           t.reported_by, t.reported_at, t.assigned_at, t.due_respond_at, t.due_resolve_at,
+           t.responded_at, t.resolved_at, t.closed_at, t.overdue_since, t.ever_overdue,
+           t.escalations, t.satisfaction, t.duplicate_of_id,
+           (SELECT d.code FROM incident d WHERE d.id = t.duplicate_of_id) AS duplicate_of,
+           t.merged_into_id, (SELECT m.code FROM incident m WHERE m.id = t.merged_into_id) AS merged_into,
+           t.version,
            (SELECT array_agg(p.id ORDER BY p.id) FROM incident_photo p WHERE p.incident_id = t.id) AS photos
-    FROM incident t
-    JOIN category c ON c.code = t.category_code
-    LEFT JOIN grid g ON g.id = t.grid_id
-    LEFT JOIN area cm ON cm.id = t.community_id
-    LEFT JOIN area st ON st.id = t.street_id
-    LEFT JOIN worker w ON w.id = t.assignee_id
-    LEFT JOIN incident d ON d.id = t.duplicate_of_id
-    LEFT JOIN incident m ON m.id = t.merged_into_id"""
+    FROM incident t"""
 
 FILTERS = ("status", "category", "grid", "community", "street", "level", "severity", "channel",
            "assignee", "overdue", "triage", "open", "since", "until", "q", "code", "bbox")
@@ -167,17 +168,11 @@ def _shape(row, now: datetime) -> dict:
         "type": "Feature", "id": row["id"],
         "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]},
         "properties": {
-            "code": row["code"], "category": row["category_code"],
-            "category_name": {"zh": row["category_zh"], "en": row["category_en"]},
+            "code": row["code"], "category": row["category_code"], "category_name": row["category_name"],
             "severity": row["severity"], "status": row["status"], "channel": row["channel"],
             "description": row["description"], "address": row["address"], "level": row["level"],
             "flag": row["flag"], "triage": row["triage"], "grid": row["grid"],
-            "community": row["community"] and {"code": row["community"], "zh": row["community_zh"],
-                                               "en": row["community_en"]},
-            "street": row["street"] and {"code": row["street"], "zh": row["street_zh"],
-                                         "en": row["street_en"]},
-            "assignee": row["assignee_id"] and {"id": row["assignee_id"], "code": row["assignee_code"],
-                                                "zh": row["assignee_zh"], "en": row["assignee_en"]},
+            "community": row["community"], "street": row["street"], "assignee": row["assignee"],
             "reported_by": row["reported_by"],
             "reported_at": _iso(row["reported_at"]), "assigned_at": _iso(row["assigned_at"]),
             "due_respond_at": _iso(row["due_respond_at"]), "due_resolve_at": _iso(row["due_resolve_at"]),

@@ -27,16 +27,21 @@ _GRID_WORKER = """
     ORDER BY a.valid_from, a.id LIMIT 1"""
 
 
+# A point in a grid is in the city, and in the grid's community and street: the area
+# polygons are only tested for a point that falls in no grid (CASE evaluates lazily).
 LOCATE_SQL = f"""
     WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom)
-    SELECT EXISTS (SELECT 1 FROM area a, p WHERE a.parent_id IS NULL
-                   AND a.geom && p.geom AND ST_Intersects(a.geom, p.geom)) AS in_city,
+    SELECT CASE WHEN g.id IS NOT NULL THEN true
+                ELSE EXISTS (SELECT 1 FROM area a WHERE a.parent_id IS NULL
+                             AND a.geom && p.geom AND ST_Intersects(a.geom, p.geom)) END AS in_city,
            g.id, g.code, g.community_id, c.parent_id,
            ({_GRID_WORKER.format(grid="g.id")}) AS worker_id,
-           (SELECT s.id FROM area s, p WHERE s.level = 'street'
-            AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) AS street_id,
-           (SELECT s.id FROM area s, p WHERE s.level = 'community'
-            AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) AS community_id
+           CASE WHEN g.id IS NULL THEN
+               (SELECT s.id FROM area s WHERE s.level = 'street'
+                AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) END AS street_id,
+           CASE WHEN g.id IS NULL THEN
+               (SELECT s.id FROM area s WHERE s.level = 'community'
+                AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) END AS community_id
     FROM p
     LEFT JOIN grid g ON g.valid_to IS NULL AND g.geom && p.geom AND ST_Intersects(g.geom, p.geom)
     LEFT JOIN area c ON c.id = g.community_id

@@ -150,7 +150,9 @@ class Hub:
             oldest = self._log[0].n
             if subscription.cursor + 1 < oldest:
                 return None
-            fresh = list(itertools.islice(self._log, subscription.cursor + 1 - oldest, None))
+            # the newest entries, read from the log's end: O(new), not O(log length)
+            fresh = list(itertools.islice(reversed(self._log), self._published - subscription.cursor))
+            fresh.reverse()
             subscription.cursor = self._published
             return fresh
 
