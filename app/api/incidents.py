@@ -109,12 +109,12 @@ def report():
     draft = report_from(body, "worker" if user.role == "worker" else "hotline")
     settings = current_app.config["GRIDMAP"]
     session = db.session()
-    incident = incidents.report(session, draft, participant(), settings.incidents, now())
-    return _answer(incident.id, 201)
+    filed = incidents.report(session, draft, participant(), settings.incidents, now())
+    return _answer(filed.id, 201, filed.answer)
 
 
-def _answer(incident_id: int, status: int = 200):
-    body = incident_views.describe(db.session(), incident_id, now())
+def _answer(incident_id: int, status: int = 200, body: dict | None = None):
+    body = body or incident_views.describe(db.session(), incident_id, now())
     response = jsonify(body)
     response.status_code = status
     response.headers["ETag"] = etag(body["properties"]["version"])

@@ -16,8 +16,10 @@ from .scope import Scope
 # Names come from scalar subqueries, not eight joins: with the joins, planning the query took
 # 5 ms (the join order search) against 0.2 ms to run it, on every report's answer.
 _NAMES = "json_build_object('code', x.code, 'zh', x.name_zh, 'en', x.name_en)"
-_SELECT = f"""
-    SELECT t.id, t.code, t.category_code,
+# What an incident's answer holds, for any row source aliased `t` with incident's columns
+# (the incident table, or the row a report has just inserted: incidents._FILE).
+COLUMNS = f"""
+           t.id, t.code, t.category_code,
            (SELECT json_build_object('zh', c.name_zh, 'en', c.name_en) FROM category c
              WHERE c.code = t.category_code) AS category_name,
            t.severity, t.status, t.channel, t.description, t.address, t.level, t.flag, t.triage,
@@ -33,8 +35,8 @@ _SELECT = f"""
            (SELECT d.code FROM incident d WHERE d.id = t.duplicate_of_id) AS duplicate_of,
            t.merged_into_id, (SELECT m.code FROM incident m WHERE m.id = t.merged_into_id) AS merged_into,
            t.version,
-           (SELECT array_agg(p.id ORDER BY p.id) FROM incident_photo p WHERE p.incident_id = t.id) AS photos
-    FROM incident t"""
+           (SELECT array_agg(p.id ORDER BY p.id) FROM incident_photo p WHERE p.incident_id = t.id) AS photos"""
+_SELECT = f"SELECT {COLUMNS} FROM incident t"
 
 FILTERS = ("status", "category", "grid", "community", "street", "level", "severity", "channel",
            "assignee", "overdue", "triage", "open", "since", "until", "q", "code", "bbox")
@@ -66,7 +68,7 @@ _ONE = text(_SELECT + " WHERE t.id = :id")
 
 def describe(session: Session, incident_id: int, now: datetime) -> dict | None:
     row = session.execute(_ONE, {"id": incident_id}).mappings().first()
-    return _shape(row, now) if row else None
+    return shape(row, now) if row else None
 
 
 def search(session: Session, filters: dict[str, str], scope: Scope, now: datetime, *,
@@ -84,7 +86,7 @@ def search(session: Session, filters: dict[str, str], scope: Scope, now: datetim
     rows = session.execute(text(f"{_SELECT} WHERE {clauses} ORDER BY {order_sql} "
                                 "LIMIT :limit OFFSET :offset"),
                            {**params, "limit": limit, "offset": offset}).mappings().all()
-    return Listing(total, [_shape(r, now) for r in rows])
+    return Listing(total, [shape(r, now) for r in rows])
 
 
 def _where(filters: dict[str, str], worker_id: int | None) -> tuple[list[str], dict]:
@@ -162,7 +164,8 @@ def _remaining(due, now, running: bool) -> int | None:
     return int((due - now).total_seconds()) if running and due is not None else None
 
 
-def _shape(row, now: datetime) -> dict:
+def shape(row, now: datetime) -> dict:
+    """An incident as a GeoJSON Feature, from a row of COLUMNS."""
     running = row["status"] in OPEN_STATUSES
     return {
         "type": "Feature", "id": row["id"],

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..config import IncidentRules
 from ..models import CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
-from . import photos, responsibility
+from . import incident_views, photos, responsibility
 from .scope import Scope
 
 DISPATCHER, HANDLER, REPORTER = "dispatcher", "handler", "reporter"
@@ -192,11 +192,12 @@ class Filed:
     flag: str | None
     triage: bool
     possible_duplicate_of: str | None
+    answer: dict = field(default_factory=dict, repr=False)   # as incident_views.describe gives it
 
 
 # The incident and its first events in one statement: one round trip on the hot path of
 # intake. The report event is numbered before the dispatch event (ORDER BY step).
-_FILE = text("""
+_FILE = text(f"""
     WITH n AS (SELECT nextval('incident_id_seq') AS id),
     filed AS (
         INSERT INTO incident (id, code, category_code, severity, status, channel, description,
@@ -209,7 +210,7 @@ _FILE = text("""
                :triage, :grid_id, :community_id, :street_id, :level, :flag, :assignee_id,
                :assigned_at, :duplicate_of_id, :now, :due_respond_at, :due_resolve_at, :version,
                ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
-        FROM n RETURNING id, code),
+        FROM n RETURNING *),
     events AS (
         INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status, note, data)
         SELECT filed.id, :now, step.actor, step.action, step.from_status, step.to_status,
@@ -222,7 +223,7 @@ _FILE = text("""
         WHERE step.n = 1 OR CAST(:dispatched AS boolean)
         ORDER BY step.n
         RETURNING id)
-    SELECT filed.id, filed.code, (SELECT min(id) FROM events) AS report_event FROM filed""")
+    SELECT {incident_views.COLUMNS}, (SELECT min(id) FROM events) AS report_event FROM filed t""")
 
 
 def report(session: Session, draft: Report, by: Participant, rules: IncidentRules,
@@ -245,7 +246,7 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
     report_data = {k: v for k, v in {"grid": place.grid_code,
                                      "possible_duplicate_of": duplicate and duplicate[1]}.items()
                    if v is not None} or None
-    incident_id, code, report_event = session.execute(_FILE, {
+    row = session.execute(_FILE, {
         "now": now, "category": category.code, "severity": draft.severity, "status": status,
         "channel": draft.channel, "description": draft.description.strip(), "address": draft.address,
         "contact": draft.reporter_contact, "by": by.name, "triage": draft.triage,
@@ -257,14 +258,17 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
         "due_resolve_at": now + timedelta(minutes=category.resolve_within_min),
         "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat,
         "report_data": _json(report_data), "dispatched": dispatch_data is not None,
-        "dispatch_note": dispatch_note, "dispatch_data": _json(dispatch_data)}).one()
-    try:
-        photos.attach(session, list(draft.photo_ids), incident_id, by.name, report_event)
-    except photos.PhotoRefused as error:
-        raise Invalid({"photos": str(error)}) from None
-    return Filed(incident_id, code, level, status, place.grid_id, place.community_id, place.street_id,
-                 assignee, None if place.grid_id else "outside_grids", draft.triage,
-                 duplicate[1] if duplicate else None)
+        "dispatch_note": dispatch_note, "dispatch_data": _json(dispatch_data)}).mappings().one()
+    answer = incident_views.shape(row, now)
+    if draft.photo_ids:
+        try:
+            photos.attach(session, list(draft.photo_ids), row["id"], by.name, row["report_event"])
+        except photos.PhotoRefused as error:
+            raise Invalid({"photos": str(error)}) from None
+        answer = incident_views.describe(session, row["id"], now)
+    return Filed(row["id"], row["code"], level, status, place.grid_id, place.community_id,
+                 place.street_id, assignee, None if place.grid_id else "outside_grids", draft.triage,
+                 duplicate[1] if duplicate else None, answer)
 
 
 def _json(value: dict | None) -> str | None:
