@@ -58,6 +58,25 @@ class IncidentRules:
 
 
 @dataclass(frozen=True)
+class PositionRules:
+    """What a phone's fix must be to count, and how fixes become tracks (services/positions.py,
+    services/tracks.py)."""
+
+    max_accuracy_m: float = 100.0       # worse: refused — it cannot tell one street from the next
+    max_speed_mps: float = 30.0         # faster than this from the last good fix: kept, flagged
+    future_tolerance_s: float = 120.0   # a phone's clock may run a little fast
+    max_age_days: int = 35              # older fixes are refused (the month may be gone)
+    max_batch: int = 5000
+    retention_months: int = 6           # whole months of fixes dropped after this; tracks stay
+    gap_minutes: float = 5.0            # a track splits where fixes pause this long
+    stop_minutes: float = 5.0           # staying within stop_radius_m this long is a stop
+    stop_radius_m: float = 25.0
+    stale_minutes: float = 10.0         # a worker with no newer fix shows as stale
+    out_of_grid_minutes: float = 15.0   # outside their grid this long on duty: an alert
+    duty_hours: tuple[int, int] = (8, 18)
+
+
+@dataclass(frozen=True)
 class AssessmentRules:
     """How star ratings come from the figures (services/assessment.py explains each)."""
 
@@ -78,7 +97,7 @@ def _floats(name: str, default: str) -> tuple[float, ...]:
 EVERY_ROLE = ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer")
 DEFAULT_ROLES: dict[str, frozenset[str]] = {role: frozenset(perms) for role, perms in {
     "admin": ["layers:read", "cameras:read", "personal:read", "incidents:read", "plans:read",
-              "tracks:read", "users:manage", "categories:write", "settings:write", "audit:read",
+              "tracks:read", "positions:write", "users:manage", "categories:write", "settings:write", "audit:read",
               "account:own"],
     "operator": ["layers:read", "cameras:read", "cameras:write", "personal:read",
                  "incidents:read", "incidents:report", "incidents:dispatch", "tracks:read",
@@ -116,6 +135,7 @@ class Settings:
     roles: dict = field(default_factory=lambda: DEFAULT_ROLES)
     incidents: IncidentRules = field(default_factory=IncidentRules)
     assessment: AssessmentRules = field(default_factory=AssessmentRules)
+    positions: PositionRules = field(default_factory=PositionRules)
     secure_cookies: bool = True
     login_rate: str = "20/minute"          # per client address, on login and token requests
     public_rate: str = "30/minute"         # per client address, on anonymous reports
@@ -167,6 +187,13 @@ def load_settings(overrides: dict | None = None) -> Settings:
         roles=_roles(),
         incidents=incidents,
         assessment=assessment,
+        positions=PositionRules(
+            max_accuracy_m=float(_env("GRIDMAP_MAX_ACCURACY_M", "100")),
+            max_speed_mps=float(_env("GRIDMAP_MAX_SPEED_MPS", "30")),
+            retention_months=int(_env("GRIDMAP_POSITION_RETENTION_MONTHS", "6")),
+            out_of_grid_minutes=float(_env("GRIDMAP_OUT_OF_GRID_MINUTES", "15")),
+            duty_hours=tuple(int(h) for h in _env("GRIDMAP_DUTY_HOURS", "8,18").split(",")),
+        ),
         secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),
         login_rate=_env("GRIDMAP_LOGIN_RATE", "20/minute"),
         public_rate=_env("GRIDMAP_PUBLIC_RATE", "30/minute"),

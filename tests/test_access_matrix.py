@@ -23,6 +23,8 @@ EXAMPLES = {
     "pages.wall": ("GET", "/wall", None),
     "pages.worker": ("GET", "/worker", None),
     "wall.summary": ("GET", "/api/v1/wall", None),
+    "positions.batch": ("POST", "/api/v1/positions", {"fixes": []}),
+    "positions.gpx": ("POST", "/api/v1/positions/gpx", None),
     "ogcapi.landing": ("GET", "/ogcapi", None),
     "ogcapi.conformance": ("GET", "/ogcapi/conformance", None),
     "ogcapi.api": ("GET", "/ogcapi/api", None),

@@ -3,7 +3,7 @@ from .base import SRID, Base
 from .areas import AREA_LEVELS, Area
 from .grids import GRID_KINDS, Grid
 from .buildings import Building, Road, RoadSegment
-from .workers import WORKER_ROLES, Position, Worker, WorkerAssignment
+from .workers import WORKER_ROLES, Position, TrackDay, Worker, WorkerAssignment
 from .incidents import CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition
 from .cameras import Camera, CameraCoverage
 from .plans import GridPlan, GridPlanFeature
@@ -12,7 +12,7 @@ from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "Road",
-    "RoadSegment", "CHANNELS", "OPEN_STATUSES", "SEVERITIES", "STATUSES", "WORKER_ROLES", "Position", "Worker", "WorkerAssignment", "Category",
+    "RoadSegment", "CHANNELS", "OPEN_STATUSES", "SEVERITIES", "STATUSES", "WORKER_ROLES", "Position", "TrackDay", "Worker", "WorkerAssignment", "Category",
     "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "StreamPosition", "Camera", "CameraCoverage", "GridPlan", "GridPlanFeature",
     "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
 ]

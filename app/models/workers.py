@@ -1,10 +1,10 @@
 """Workers (网格员 and the other roles), what they answer for, and where they have been."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, Float, ForeignKey, String,
-                        func)
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index,
+                        Integer, String, func)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, geometry
@@ -58,4 +58,16 @@ class Position(Base):
     geom = mapped_column(geometry("POINT"), nullable=False)
 
 
+class TrackDay(Base):
+    """A worker's route on one day, kept after the month's fixes are dropped (retention)."""
 
+    __tablename__ = "track_day"
+    __table_args__ = (Index("ix_track_day_geom", "geom", postgresql_using="gist"),)
+
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    fixes: Mapped[int] = mapped_column(Integer)
+    distance_m: Mapped[float] = mapped_column(Float)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    geom = mapped_column(geometry("MULTILINESTRING"), nullable=True)

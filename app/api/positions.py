@@ -1,0 +1,81 @@
+"""Positions over HTTP: a phone's batch of fixes, a day's GPX file."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import text
+
+from .. import db
+from ..auth import current_user, permits, requires
+from ..services import positions
+from .idempotent import transactional
+
+bp = Blueprint("positions", __name__, url_prefix="/api/v1")
+
+
+class WhoseFixes(ValueError):
+    status = 422
+
+
+def _worker_id(body: dict | None) -> int:
+    """A grid worker sends their own fixes; an integration (positions:write for all) names
+    the worker by code or id."""
+    user = current_user()
+    if permits(user.role, "positions:write") == "own":
+        if user.worker_id is None:
+            raise WhoseFixes("This account is not linked to a worker; it cannot send positions.")
+        return user.worker_id
+    named = (body or {}).get("worker", request.args.get("worker"))
+    if named is None:
+        raise WhoseFixes("Name the worker whose fixes these are: \"worker\" (code or id).")
+    found = db.session().execute(text(
+        "SELECT id FROM worker WHERE code = :name OR id::text = :name"), {"name": str(named)}).scalar()
+    if found is None:
+        raise WhoseFixes(f"There is no worker {named!r}.")
+    return found
+
+
+@bp.errorhandler(WhoseFixes)
+def _whose(error):
+    return jsonify(code="InvalidWorker", description=str(error)), 422
+
+
+def _answer(worker_id: int, fixes: list[positions.Fix], malformed: int = 0):
+    rules = current_app.config["GRIDMAP"].positions
+    if len(fixes) + malformed > rules.max_batch:
+        return jsonify(code="BatchTooLarge", description=f"Send at most {rules.max_batch:,} fixes "
+                       f"at a time (this batch has {len(fixes) + malformed:,})."), 413
+    if not fixes and not malformed:
+        return jsonify(code="NoFixes", description="The batch holds no fixes: send "
+                       "{\"fixes\": [{\"time\", \"lon\", \"lat\", \"accuracy\", \"speed\"}, …]}."), 422
+    result = positions.intake(db.session(), worker_id, fixes, rules, datetime.now(timezone.utc), malformed)
+    return jsonify(worker_id=worker_id, **result.as_dict())
+
+
+@bp.post("/positions")
+@requires("positions:write")
+@transactional
+def batch():
+    """{"fixes": [{"time": ISO 8601 or epoch seconds, "lon", "lat", "accuracy", "speed"}, …]}
+    (or the list alone)."""
+    body = request.get_json(silent=True)
+    items = body.get("fixes") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        return jsonify(code="InvalidBody", description="Send JSON: {\"fixes\": [{\"time\", \"lon\", "
+                       "\"lat\", \"accuracy\", \"speed\"}, …]}."), 400
+    fixes, malformed = positions.read_fixes(items)
+    return _answer(_worker_id(body if isinstance(body, dict) else None), fixes, malformed)
+
+
+@bp.post("/positions/gpx")
+@requires("positions:write")
+@transactional
+def gpx():
+    """A GPX file as the body, or a multipart form with one file named "gpx"."""
+    data = request.files["gpx"].read() if "gpx" in request.files else request.get_data()
+    try:
+        fixes = positions.read_gpx(data)
+    except positions.BadGpx as error:
+        return jsonify(code="InvalidGpx", description=str(error)), 422
+    return _answer(_worker_id(None), fixes)

@@ -1,0 +1,131 @@
+"""Positions from the field: batches stored once each, every kind of bad fix refused or
+flagged with its count, GPX uploads — against PostGIS on the Helsinki demo data."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from app.geo.distance import haversine_m
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+M_LAT = 1 / 111_320      # one metre north, in degrees
+
+
+@pytest.fixture(scope="module")
+def start(app):
+    """A point inside the worker's own grid: where a patrol begins."""
+    from app import db
+    with app.app_context():
+        row = db.session().execute(text("""
+            SELECT ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)) FROM grid g
+            WHERE g.valid_to IS NULL ORDER BY g.code LIMIT 1""")).one()
+    return row[0], row[1]
+
+
+def walk(start, n, first: datetime, every_s=10, step_m=12.0, **extra):
+    """A worker pacing up and down a 120 m street: a fix every `every_s` seconds."""
+    lon, lat = start
+    pace = lambda i: min(i % 20, 20 - i % 20)     # noqa: E731  (0 … 10 … 0 steps)
+    return [{"time": (first + timedelta(seconds=i * every_s)).isoformat(), "lon": lon,
+             "lat": lat + pace(i) * step_m * M_LAT, "accuracy": 8, **extra} for i in range(n)]
+
+
+def send(client, auth, fixes, role="worker", **body):
+    return client.post("/api/v1/positions", headers=auth(role), json={"fixes": fixes, **body})
+
+
+def stored_fixes(session, worker_code=None, since=None):
+    return session.execute(text("""
+        SELECT p.fixed_at, p.flag FROM position p JOIN app_user u ON u.worker_id = p.worker_id
+        WHERE u.username = 't_worker' AND p.fixed_at >= :since ORDER BY p.fixed_at"""),
+        {"since": since}).all()
+
+
+def test_a_batch_is_stored_and_sending_it_again_stores_nothing_twice(client, auth, session, start):
+    first = NOW - timedelta(hours=3)
+    fixes = walk(start, 100, first)
+    answer = send(client, auth, fixes)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["stored"] == 100 and answer.get_json()["received"] == 100
+    again = send(client, auth, fixes).get_json()
+    assert again["stored"] == 0 and again["duplicates"] == 100
+    assert len(stored_fixes(session, since=first)) == 100
+
+
+def test_each_kind_of_bad_fix_is_refused_with_its_count(client, auth, start):
+    first = NOW - timedelta(hours=2)
+    lon, lat = start
+    good = walk(start, 3, first)
+    bad = [
+        {"time": (first + timedelta(minutes=1)).isoformat(), "lon": 0.0, "lat": 0.0},               # outside
+        {"time": (NOW + timedelta(hours=1)).isoformat(), "lon": lon, "lat": lat},                     # future
+        {"time": (NOW - timedelta(days=90)).isoformat(), "lon": lon, "lat": lat},                     # too old
+        {"time": (first + timedelta(minutes=2)).isoformat(), "lon": lon, "lat": lat, "accuracy": 500},  # inaccurate
+        {"time": "yesterday", "lon": lon, "lat": lat}, {"lon": lon}, "not a fix",                     # malformed
+    ]
+    answer = send(client, auth, good + bad).get_json()
+    assert answer["received"] == 10 and answer["stored"] == 3
+    assert answer["rejected"] == {"malformed": 3, "outside_city": 1, "future": 1, "too_old": 1, "inaccurate": 1}
+
+
+def test_a_gps_jump_is_kept_but_flagged_and_only_the_jump(client, auth, session, start):
+    first = NOW - timedelta(minutes=90)
+    fixes = walk(start, 6, first)
+    fixes[3]["lat"] += 350 * M_LAT                # 350 m away for ten seconds: 35 m/s
+    answer = send(client, auth, fixes).get_json()
+    assert answer["stored"] == 6 and answer["flagged"] == {"impossible_speed": 1}
+    flags = [flag for _, flag in stored_fixes(session, since=first)][:6]
+    assert flags == [None, None, None, "impossible_speed", None, None]
+
+
+def test_the_speed_check_starts_from_the_last_good_fix_already_stored(client, auth, start):
+    first = NOW - timedelta(minutes=60)
+    send(client, auth, walk(start, 2, first))
+    lon, lat = start
+    far = {"time": (first + timedelta(seconds=20)).isoformat(), "lon": lon, "lat": lat + 400 * M_LAT,
+           "accuracy": 5}            # 400 m in the 10 s since the last stored fix
+    assert haversine_m(lon, lat + 12 * M_LAT, lon, lat + 400 * M_LAT) / 10 > 30
+    assert send(client, auth, [far]).get_json()["flagged"] == {"impossible_speed": 1}
+
+
+def test_a_gpx_day_is_read_track_point_by_track_point(client, auth, session, start):
+    first = NOW - timedelta(minutes=40)
+    points = "".join(f'<trkpt lat="{f["lat"]}" lon="{f["lon"]}"><time>{f["time"]}</time></trkpt>'
+                     for f in walk(start, 20, first))
+    gpx = ('<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">'
+           f"<trk><trkseg>{points}</trkseg></trk></gpx>")
+    answer = client.post("/api/v1/positions/gpx", headers={**auth("worker"), "Content-Type": "application/gpx+xml"},
+                         data=gpx)
+    assert answer.status_code == 200 and answer.get_json()["stored"] == 20
+    broken = client.post("/api/v1/positions/gpx", headers=auth("worker"), data="<gpx><trk>")
+    assert broken.status_code == 422 and "GPX" in broken.get_json()["description"]
+
+
+def test_fixes_of_a_new_month_get_their_partition(client, auth, session, start):
+    first = (NOW.replace(day=1, hour=12) - timedelta(days=3)).replace(minute=0, second=0)
+    assert send(client, auth, walk(start, 2, first)).get_json()["stored"] == 2
+    month = first.strftime("position_%Y_%m")
+    assert session.execute(text("SELECT to_regclass(:m) IS NOT NULL"), {"m": month}).scalar_one()
+    assert session.execute(text(f"SELECT count(*) FROM {month}")).scalar_one() >= 2
+
+
+def test_an_integration_names_the_worker_and_a_worker_sends_only_their_own(client, auth, session, start):
+    fixes = walk(start, 2, NOW - timedelta(minutes=30))
+    unnamed = send(client, auth, fixes, role="admin")
+    assert unnamed.status_code == 422 and "worker" in unnamed.get_json()["description"]
+    code = session.execute(text("SELECT w.code FROM worker w JOIN app_user u ON u.worker_id = w.id "
+                                "WHERE u.username = 't_worker'")).scalar_one()
+    named = send(client, auth, fixes, role="admin", worker=code)
+    assert named.status_code == 200 and named.get_json()["stored"] == 2
+    # the worker's own upload of the same fixes stores nothing new: they are the same fixes
+    assert send(client, auth, fixes, worker="someone else").get_json()["duplicates"] == 2
+
+
+def test_an_empty_or_oversized_batch_is_refused_with_a_reason(client, auth, start):
+    assert send(client, auth, []).status_code == 422
+    assert client.post("/api/v1/positions", headers=auth("worker"), json={"fixes": "x"}).status_code == 400
+    huge = walk(start, 5001, NOW - timedelta(hours=5), every_s=1, step_m=1)
+    answer = send(client, auth, huge)
+    assert answer.status_code == 413 and "5,000" in answer.get_json()["description"]
