@@ -12,7 +12,7 @@ export FLASK_APP := app
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 TEST_PACKAGES := chromium fonts-wqy-zenhei gdal-bin
 
-.PHONY: run test bench bench-incidents bench-wall setup demo system-db system-test-tools db-stop clean-db
+.PHONY: run test bench bench-incidents bench-wall bench-positions setup demo system-db system-test-tools db-stop clean-db
 
 run: setup demo
 	@echo ""
@@ -34,6 +34,9 @@ bench-incidents: setup
 
 bench-wall: setup
 	$(PY) bench/wall.py $(BENCH_ARGS)
+
+bench-positions: setup
+	$(PY) bench/positions.py $(BENCH_ARGS)
 
 setup: system-db $(VENV)/.installed node_modules/.installed
 

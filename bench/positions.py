@@ -1,0 +1,214 @@
+"""Position intake benchmark: sustained fixes per second through POST /api/v1/positions in
+batches of 100, with the live stream running, against the same fixes written by one bare
+multi-row INSERT from the same client (the database's own floor).
+
+    make bench-positions     (or: .venv/bin/python bench/positions.py --seconds 20)
+
+On the scale-10 synthetic city (bench/layers.py's database): --workers-count grid workers
+walk their grids, a fix every 10 s each; --posters connections send batches of --batch fixes
+as fast as they are answered, as an integration (one admin token naming the worker), while
+--streams operators hold the live stream open and receive every position event.
+Goal (issue 9): ≥ 5,000 fixes/s on this 2-core machine.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from incidents import Streams, cpu_seconds, operator_token  # noqa: E402
+from layers import ROOT, WORK, ensure_city, free_port, log, serve  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+import psycopg  # noqa: E402
+from sqlalchemy import create_engine, select, text  # noqa: E402
+
+from app import create_app, db  # noqa: E402
+from app.config import load_settings  # noqa: E402
+from app.pgserver import Cluster  # noqa: E402
+
+
+def admin_token(url: str) -> str:
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        from app.models import AppUser
+        from app.services import accounts
+        session = db.session()
+        user = session.scalar(select(AppUser).where(AppUser.username == "bench_integration"))
+        if user is None:
+            user = accounts.create_user(session, "bench_integration", "bench-password", "admin")
+        _, token = accounts.create_token(session, user, "bench")
+        session.commit()
+    return token
+
+
+def patrols(url: str, count: int, seed: int = 9) -> list[tuple[str, float, float]]:
+    """(worker code, lon, lat) for grid workers, each starting inside their grid."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("""
+            SELECT w.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
+            FROM worker w JOIN worker_assignment a ON a.worker_id = w.id AND a.valid_to IS NULL
+            JOIN grid g ON g.id = a.grid_id AND g.valid_to IS NULL
+            WHERE w.role = 'full_time' ORDER BY w.code LIMIT :n"""), {"n": count}).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+class Walker:
+    """One worker's fixes: 1.2 m/s in a random direction, turning now and then, every 10 s,
+    starting from a time of its own so that no two runs collide on (worker, time)."""
+
+    def __init__(self, code: str, lon: float, lat: float, start: datetime, rng: random.Random):
+        self.code, self.lon, self.lat, self.at, self.rng = code, lon, lat, start, rng
+        self.home = (lon, lat)
+        self.heading = rng.uniform(0, 6.283)
+
+    def batch(self, n: int) -> list[dict]:
+        import math
+        fixes = []
+        for _ in range(n):
+            dx = (self.home[0] - self.lon) * 111_320 * math.cos(math.radians(self.lat))
+            dy = (self.home[1] - self.lat) * 111_320
+            if math.hypot(dx, dy) > 150:          # back towards home: the patrol stays in its grid
+                self.heading = math.atan2(dy, dx)
+            elif self.rng.random() < 0.1:
+                self.heading += self.rng.uniform(-1.5, 1.5)
+            self.lon += 12 * math.cos(self.heading) / 111_320 / math.cos(math.radians(self.lat))
+            self.lat += 12 * math.sin(self.heading) / 111_320
+            self.at += timedelta(seconds=10)
+            fixes.append({"time": self.at.isoformat(), "lon": round(self.lon, 7), "lat": round(self.lat, 7),
+                          "accuracy": 8, "speed": 1.2})
+        return fixes
+
+
+def intake(port: int, token: str, walkers: list[Walker], posters: int, batch: int, seconds: float) -> dict:
+    sent, stored, errors = [0], [0], []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+    queue = list(walkers)
+
+    def poster(k: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = queue[k::posters]
+        i = 0
+        while time.perf_counter() < stop:
+            walker = mine[i % len(mine)]
+            i += 1
+            body = json.dumps({"worker": walker.code, "fixes": walker.batch(batch)})
+            conn.request("POST", "/api/v1/positions", body=body,
+                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+            response = conn.getresponse()
+            answer = json.loads(response.read())
+            with lock:
+                if response.status == 200:
+                    sent[0] += batch
+                    stored[0] += answer["stored"]
+                else:
+                    errors.append(f"{response.status} {answer}")
+
+    threads = [threading.Thread(target=poster, args=(k,)) for k in range(posters)]
+    before = cpu_seconds()
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    cpu = {k: v - before[k] for k, v in cpu_seconds().items()}
+    return {"fixes": sent[0], "stored": stored[0], "errors": len(errors), "first_error": errors[0] if errors else None,
+            "seconds": elapsed, "per_second": sent[0] / elapsed,
+            "cpu_us_per_fix": {k: round(v * 1e6 / max(sent[0], 1), 1) for k, v in cpu.items()}}
+
+
+def bare_insert(url: str, walkers: list[Walker], batch: int, seconds: float) -> dict:
+    """The floor: the same batches as one multi-row INSERT each, one connection, no checks."""
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    ids = {}
+    with psycopg.connect(conninfo) as conn:
+        for code, wid in conn.execute("SELECT code, id FROM worker"):
+            ids[code] = wid
+    sent = 0
+    started = time.perf_counter()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        i = 0
+        while time.perf_counter() - started < seconds:
+            walker = walkers[i % len(walkers)]
+            i += 1
+            fixes = walker.batch(batch)
+            conn.execute("""
+                INSERT INTO position (worker_id, fixed_at, accuracy_m, speed_mps, geom)
+                SELECT %s, f.at, f.acc, f.spd, ST_SetSRID(ST_MakePoint(f.lon, f.lat), 4326)
+                FROM unnest(%s::timestamptz[], %s::float8[], %s::float8[], %s::float8[], %s::float8[])
+                     AS f(at, lon, lat, acc, spd)
+                ON CONFLICT DO NOTHING""",
+                (ids[walker.code], [f["time"] for f in fixes], [f["lon"] for f in fixes],
+                 [f["lat"] for f in fixes], [f["accuracy"] for f in fixes], [f["speed"] for f in fixes]))
+            sent += batch
+    elapsed = time.perf_counter() - started
+    return {"fixes": sent, "seconds": elapsed, "per_second": sent / elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers-count", type=int, default=400, help="walking grid workers")
+    parser.add_argument("--posters", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--streams", type=int, default=20)
+    args = parser.parse_args()
+
+    cluster = Cluster(load_settings().var_dir)
+    cluster.start()
+    url = ensure_city(cluster)
+    db.upgrade(url)
+    token, operator = admin_token(url), operator_token(url)
+    rng = random.Random(int(time.time()))
+    # each run walks days of its own, in the recent past, so fixes are new and in retention
+    start = datetime.now(timezone.utc) - timedelta(days=rng.uniform(1, 20))
+    walkers = [Walker(code, lon, lat, start, rng) for code, lon, lat in patrols(url, args.workers_count)]
+    port = free_port()
+    env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app"}
+    command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "2",
+               "--threads", "64", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+               "--config", "python:app.gunicorn_conf", "app:create_app()"]
+    results = {}
+    with serve("gridmap-positions", command, env, port, "/healthz"):
+        streams = Streams(port, operator)
+        streams.open(args.streams)
+        try:
+            log(f"warm-up {args.warmup:g} s …")
+            intake(port, token, walkers, args.posters, args.batch, args.warmup)
+            log(f"intake: {args.posters} posters × batches of {args.batch} for {args.seconds:g} s, "
+                f"{args.streams} streams open …")
+            results["gridmap"] = intake(port, token, walkers, args.posters, args.batch, args.seconds)
+        finally:
+            streams.close()
+    log("the floor: bare INSERTs of the same batches …")
+    results["bare_insert"] = bare_insert(url, walkers, args.batch, min(args.seconds, 10))
+    results["args"] = vars(args)
+    WORK.mkdir(exist_ok=True)
+    (WORK / "positions.json").write_text(json.dumps(results, indent=2))
+    g, b = results["gridmap"], results["bare_insert"]
+    print("\n".join([
+        "", f"Position intake on the scale-10 city; batches of {args.batch}; {os.cpu_count()} CPUs",
+        f"  Gridmap: {g['per_second']:,.0f} fixes/s ({g['fixes']:,} in {g['seconds']:.1f} s, {g['stored']:,} stored, "
+        f"{g['errors']} errors) with {args.streams} streams open      goal ≥ 5,000/s",
+        f"    CPU per fix: gunicorn {g['cpu_us_per_fix']['gunicorn']:.0f} µs, PostgreSQL "
+        f"{g['cpu_us_per_fix']['postgres']:.0f} µs",
+        f"  bare INSERT, one connection: {b['per_second']:,.0f} fixes/s      Gridmap ÷ bare: "
+        f"{g['per_second'] / b['per_second']:.2f}",
+    ]))
+
+
+if __name__ == "__main__":
+    main()
