@@ -25,6 +25,7 @@ EXAMPLES = {
     "wall.summary": ("GET", "/api/v1/wall", None),
     "positions.batch": ("POST", "/api/v1/positions", {"fixes": []}),
     "positions.gpx": ("POST", "/api/v1/positions/gpx", None),
+    "positions.track": ("GET", "/api/v1/workers/nobody/track", None),
     "ogcapi.landing": ("GET", "/ogcapi", None),
     "ogcapi.conformance": ("GET", "/ogcapi/conformance", None),
     "ogcapi.api": ("GET", "/ogcapi/api", None),

@@ -129,3 +129,66 @@ def test_an_empty_or_oversized_batch_is_refused_with_a_reason(client, auth, star
     huge = walk(start, 5001, NOW - timedelta(hours=5), every_s=1, step_m=1)
     answer = send(client, auth, huge)
     assert answer.status_code == 413 and "5,000" in answer.get_json()["description"]
+
+
+# -- a worker's day ------------------------------------------------------------------------
+
+def test_a_day_splits_where_the_phone_fell_silent_and_finds_where_the_worker_stayed(client, auth, start):
+    from app.geo import tracks
+    import numpy as np
+    lon0, lat0 = start
+    # 09:00–09:10 walking, 09:10–09:25 standing still, 09:25–09:30 walking; silent 09:30–10:00;
+    # 10:00–10:05 walking again
+    t = np.concatenate([np.arange(0, 600, 10), np.arange(600, 1500, 30), np.arange(1500, 1800, 10),
+                        np.arange(3600, 3900, 10)]).astype(float)
+    lat = np.concatenate([lat0 + np.arange(60) * 12 * M_LAT, np.full(30, lat0 + 720 * M_LAT),
+                          lat0 + 720 * M_LAT - np.arange(30) * 12 * M_LAT, lat0 + np.arange(30) * 12 * M_LAT])
+    lon = np.full(len(t), lon0)
+    ranges = tracks.pieces(t, gap_s=300)
+    assert len(ranges) == 2 and ranges[1][0] == 120            # split at the half hour of silence
+    found = tracks.stops(t, lon, lat, radius_m=25, min_s=300)
+    assert len(found) == 1 and 900 <= found[0].seconds <= 1000  # the quarter hour, with the steps within 25 m
+    walked = tracks.distance_m(lon, lat, ranges)
+    assert abs(walked - (59 * 12 + 12 + 29 * 12 + 29 * 12)) < 15      # the silence is not walked
+    assert len(tracks.lines(lon, lat, ranges)) == 2
+
+
+def test_the_days_route_comes_back_as_geojson_and_a_worker_sees_only_their_own(client, auth, session, start):
+    day = (NOW - timedelta(days=2)).date()
+    first = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=9)
+    send(client, auth, walk(start, 40, first))
+    code = _my_code(session)
+    route = client.get(f"/api/v1/workers/{code}/track?date={day}", headers=auth("worker"))
+    assert route.status_code == 200
+    body = route.get_json()
+    assert body["properties"]["fixes"] >= 40 and body["properties"]["distance_m"] > 400
+    assert any(f["properties"]["kind"] == "route" for f in body["features"])
+    other = client.get("/api/v1/workers/NOBODY/track", headers=auth("worker"))
+    assert other.status_code == 404
+    assert client.get(f"/api/v1/workers/{code}/track?date=soon",
+                      headers=auth("operator")).status_code == 400
+
+
+def _my_code(session):
+    return session.execute(text("SELECT w.code FROM worker w JOIN app_user u ON u.worker_id = w.id "
+                                     "WHERE u.username = 't_worker'")).scalar_one()
+
+
+def test_retention_keeps_each_day_then_drops_the_old_month(app, session, start):
+    from app.config import PositionRules
+    from app.services import tracks as day_tracks
+    worker = session.execute(text("SELECT worker_id FROM app_user WHERE username = 't_worker'")).scalar_one()
+    old = datetime(2020, 3, 10, 9, 0, tzinfo=timezone.utc)
+    session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": old})
+    lon, lat = start
+    session.execute(text("""
+        INSERT INTO position (worker_id, fixed_at, geom)
+        SELECT :w, :at + n * interval '10 seconds', ST_SetSRID(ST_MakePoint(:lon, :lat + n * 0.0001), 4326)
+        FROM generate_series(0, 29) n"""), {"w": worker, "at": old, "lon": lon, "lat": lat})
+    session.commit()
+    dropped = day_tracks.retain(session, PositionRules(retention_months=6), "Asia/Shanghai",
+                                datetime.now(timezone.utc))
+    assert "position_2020_03" in dropped
+    assert session.execute(text("SELECT to_regclass('position_2020_03')")).scalar_one() is None
+    kept = day_tracks.of_day(session, worker, old.date(), "Asia/Shanghai", PositionRules())
+    assert kept.fixes == 30 and kept.distance_m > 300 and kept.lines

@@ -1,14 +1,15 @@
 """Positions over HTTP: a phone's batch of fixes, a day's GPX file."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
 
 from .. import db
 from ..auth import current_user, permits, requires
-from ..services import positions
+from ..services import positions, tracks
 from .idempotent import transactional
 
 bp = Blueprint("positions", __name__, url_prefix="/api/v1")
@@ -79,3 +80,23 @@ def gpx():
     except positions.BadGpx as error:
         return jsonify(code="InvalidGpx", description=str(error)), 422
     return _answer(_worker_id(None), fixes)
+
+
+@bp.get("/workers/<code>/track")
+@requires("tracks:read")
+def track(code: str):
+    """?date=YYYY-MM-DD (default: today where the city is): the day's route, its pieces and
+    stops, as GeoJSON."""
+    settings = current_app.config["GRIDMAP"]
+    user = current_user()
+    worker = db.session().execute(text("SELECT id FROM worker WHERE code = :code"), {"code": code}).scalar()
+    if worker is None or (permits(user.role, "tracks:read") == "own" and worker != user.worker_id):
+        return jsonify(code="NotFound", description=f"There is no worker {code!r} whose route you may see."), 404
+    value = request.args.get("date")
+    try:
+        day = date.fromisoformat(value) if value else datetime.now(ZoneInfo(settings.timezone)).date()
+    except ValueError:
+        return jsonify(code="InvalidParameterValue", parameter="date",
+                       description=f"date is YYYY-MM-DD; got {value!r}."), 400
+    found = tracks.of_day(db.session(), worker, day, settings.timezone, settings.positions)
+    return jsonify(found.as_geojson())
