@@ -26,6 +26,7 @@ EXAMPLES = {
     "positions.batch": ("POST", "/api/v1/positions", {"fixes": []}),
     "positions.gpx": ("POST", "/api/v1/positions/gpx", None),
     "positions.track": ("GET", "/api/v1/workers/nobody/track", None),
+    "patrol.coverage": ("GET", "/api/v1/patrol?grid=none", None),
     "ogcapi.landing": ("GET", "/ogcapi", None),
     "ogcapi.conformance": ("GET", "/ogcapi/conformance", None),
     "ogcapi.api": ("GET", "/ogcapi/api", None),

@@ -1,0 +1,107 @@
+"""Patrol coverage on a hand-made day: the worker walks the longest road of their grid, then
+stands outside it for five minutes. PostGIS's figures are checked against the same geometry
+measured with Shapely, and the times against the fixes' clock."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+import shapely
+from sqlalchemy import text
+
+from app.config import PositionRules
+from app.geo.crs import frame_for
+from app.services import patrol
+from app.services.scope import Scope
+
+# tomorrow: within the worker's assignment (which began when the test city was made), and a day
+# no other test sends fixes for (the intake refuses future ones)
+DAY = (datetime.now(timezone.utc) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+WALK_STEP_M, EVERY_S = 10.0, 10
+
+
+@pytest.fixture(scope="module")
+def patrolled(app, users):
+    """The t_worker's grid, its roads, the walk along its longest road, and the fixes."""
+    from app import db
+    with app.app_context():
+        session = db.session()
+        worker, code, grid_wkb = session.execute(text("""
+            SELECT u.worker_id, g.code, ST_AsBinary(g.geom) FROM app_user u
+            JOIN worker_assignment a ON a.worker_id = u.worker_id AND a.valid_to IS NULL
+            JOIN grid g ON g.id = a.grid_id AND g.valid_to IS NULL
+            WHERE u.username = 't_worker' ORDER BY g.code LIMIT 1""")).one()
+        grid = shapely.from_wkb(grid_wkb)
+        roads = [shapely.from_wkb(r) for r in session.execute(text(
+            "SELECT ST_AsBinary(geom) FROM road WHERE ST_Intersects(geom, ST_GeomFromWKB(:g, 4326))"),
+            {"g": grid_wkb}).scalars()]
+        frame = frame_for(grid)
+        grid_m = frame.to_metric(grid)
+        pieces = [p for r in roads for p in getattr(shapely.intersection(frame.to_metric(r), grid_m), "geoms",
+                                                    [shapely.intersection(frame.to_metric(r), grid_m)])
+                  if p.geom_type == "LineString" and not p.is_empty]
+        longest = max(pieces, key=lambda p: p.length)
+        walk_m = [longest.interpolate(d) for d in np.arange(0, longest.length, WALK_STEP_M)]
+        outside = frame.to_metric(shapely.Point(
+            session.execute(text("SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+                                 "FROM grid WHERE valid_to IS NULL AND code <> :c ORDER BY code LIMIT 1"),
+                            {"c": code}).one()))
+        fixes = [(DAY + timedelta(hours=2, seconds=i * EVERY_S), frame.to_wgs84(p)) for i, p in enumerate(walk_m)]
+        after = fixes[-1][0]
+        fixes += [(after + timedelta(seconds=(j + 1) * EVERY_S), frame.to_wgs84(outside)) for j in range(31)]
+        session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": DAY})
+        session.execute(text("DELETE FROM position WHERE worker_id = :w AND fixed_at >= :d AND fixed_at < :e"),
+                        {"w": worker, "d": DAY, "e": DAY + timedelta(days=1)})
+        for at, point in fixes:
+            session.execute(text("INSERT INTO position (worker_id, fixed_at, geom) "
+                                 "VALUES (:w, :at, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
+                            {"w": worker, "at": at, "x": point.x, "y": point.y})
+        session.commit()
+        buildings = [shapely.from_wkb(b) for b in session.execute(text("""
+            SELECT ST_AsBinary(geom) FROM building
+            WHERE ST_Intersects(ST_GeomFromWKB(:g, 4326), ST_PointOnSurface(geom))"""), {"g": grid_wkb}).scalars()]
+    return {"code": code, "grid_m": grid_m, "roads_m": [frame.to_metric(r) for r in roads], "frame": frame,
+            "walk": shapely.LineString(walk_m), "route": shapely.LineString([frame.to_metric(p) for _, p in fixes]),
+            "buildings_m": [frame.to_metric(b) for b in buildings], "inside_fixes": len(walk_m)}
+
+
+def test_patrol_coverage_of_a_grid_matches_its_geometry(app, patrolled):
+    from app import db
+    with app.app_context():
+        [row] = patrol.coverage(db.session(), DAY, DAY + timedelta(days=1), Scope(everything=True),
+                                PositionRules(), grids=[patrolled["code"]])
+    roads_in_grid = shapely.intersection(shapely.union_all(patrolled["roads_m"]), patrolled["grid_m"])
+    near = patrolled["route"].buffer(patrol.ROAD_REACH_M)
+    expected = shapely.intersection(roads_in_grid, near).length / roads_in_grid.length
+    assert row.road_m == pytest.approx(roads_in_grid.length, rel=0.01)
+    assert row.road_coverage == pytest.approx(expected, abs=0.01)
+    assert 0 < row.road_coverage < 1          # one road walked, not the whole grid
+    passed = sum(1 for b in patrolled["buildings_m"] if b.distance(patrolled["route"]) <= patrol.BUILDING_REACH_M)
+    assert (row.buildings, row.buildings_passed) == (len(patrolled["buildings_m"]), passed)
+    # every walking fix counts until the next (the last one until the first outside), the
+    # thirty-one outside fixes 300 s, the last fix nothing
+    assert row.inside_s == pytest.approx(patrolled["inside_fixes"] * EVERY_S)
+    assert row.outside_s == pytest.approx(30 * EVERY_S)
+    assert row.walked_m == pytest.approx(patrolled["route"].length, rel=0.01)
+
+
+def test_a_grid_nobody_walked_has_no_coverage(app, patrolled):
+    from app import db
+    with app.app_context():
+        rows = patrol.coverage(db.session(), DAY + timedelta(days=1), DAY + timedelta(days=2), Scope(everything=True),
+                               PositionRules(), grids=[patrolled["code"]])
+    assert [(r.road_coverage, r.walked_m, r.buildings_passed) for r in rows] == [(0.0, 0.0, 0)]
+
+
+def test_the_patrol_ranking_is_served_as_json_and_csv(client, auth, patrolled):
+    period = {"from": DAY.isoformat(), "to": (DAY + timedelta(days=1)).isoformat()}
+    answer = client.get("/api/v1/patrol", query_string={**period, "grid": patrolled["code"]}, headers=auth("operator"))
+    assert answer.status_code == 200
+    [row] = answer.get_json()["ranking"]
+    assert row["grid"] == patrolled["code"] and 0 < row["road_coverage"] < 1 and row["rank"] == 1
+    table = client.get("/api/v1/patrol", query_string={**period, "format": "csv"}, headers=auth("operator"))
+    assert table.status_code == 200 and table.data.decode().startswith("rank,grid,workers,road_m")
+    backwards = client.get("/api/v1/patrol", query_string={"from": period["to"], "to": period["from"]},
+                           headers=auth("operator"))
+    assert backwards.status_code == 400
