@@ -157,6 +157,28 @@ def bare_insert(url: str, walkers: list[Walker], batch: int, seconds: float) -> 
     return {"fixes": sent, "seconds": elapsed, "per_second": sent / elapsed}
 
 
+def patrol_day(url: str) -> dict:
+    """Coverage for every grid of the city for the day with the most fixes."""
+    from app.services import patrol
+    from app.services.scope import Scope
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        session = db.session()
+        day = session.execute(text("""
+            SELECT date_trunc('day', fixed_at) FROM position
+            WHERE fixed_at >= (SELECT max(valid_from) FROM worker_assignment)
+            GROUP BY 1 ORDER BY count(*) DESC LIMIT 1""")).scalar_one()
+        fixes = session.execute(text("SELECT count(*) FROM position WHERE fixed_at >= :d AND fixed_at < :d + interval '1 day'"),
+                                {"d": day}).scalar_one()
+        started = time.perf_counter()
+        rows = patrol.coverage(session, day, day + timedelta(days=1), Scope(everything=True),
+                               app.config["GRIDMAP"].positions)
+        elapsed = time.perf_counter() - started
+    walked = [r for r in rows if r.walked_m > 0]
+    return {"day": day.isoformat(), "fixes": fixes, "grids": len(rows), "grids_walked": len(walked),
+            "seconds": elapsed, "mean_coverage": sum(r.road_coverage or 0 for r in walked) / max(len(walked), 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers-count", type=int, default=400, help="walking grid workers")
@@ -173,8 +195,14 @@ def main() -> None:
     db.upgrade(url)
     token, operator = admin_token(url), operator_token(url)
     rng = random.Random(int(time.time()))
-    # each run walks days of its own, in the recent past, so fixes are new and in retention
-    start = datetime.now(timezone.utc) - timedelta(days=rng.uniform(1, 20))
+    # each run walks hours of its own in the last day or so (fixes new, in retention), after
+    # the grids' workers were assigned (patrol coverage counts a grid's own worker)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assigned = conn.execute(text("SELECT max(valid_from) FROM worker_assignment")).scalar_one()
+    engine.dispose()
+    now = datetime.now(timezone.utc)
+    start = max(assigned, now - timedelta(hours=rng.uniform(3, 30)))
     walkers = [Walker(code, lon, lat, start, rng) for code, lon, lat in patrols(url, args.workers_count)]
     port = free_port()
     env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app"}
@@ -193,12 +221,14 @@ def main() -> None:
             results["gridmap"] = intake(port, token, walkers, args.posters, args.batch, args.seconds)
         finally:
             streams.close()
+    log("patrol coverage of every grid for the busiest day …")
+    results["patrol"] = patrol_day(url)
     log("the floor: bare INSERTs of the same batches …")
     results["bare_insert"] = bare_insert(url, walkers, args.batch, min(args.seconds, 10))
     results["args"] = vars(args)
     WORK.mkdir(exist_ok=True)
     (WORK / "positions.json").write_text(json.dumps(results, indent=2))
-    g, b = results["gridmap"], results["bare_insert"]
+    g, b, pd = results["gridmap"], results["bare_insert"], results["patrol"]
     print("\n".join([
         "", f"Position intake on the scale-10 city; batches of {args.batch}; {os.cpu_count()} CPUs",
         f"  Gridmap: {g['per_second']:,.0f} fixes/s ({g['fixes']:,} in {g['seconds']:.1f} s, {g['stored']:,} stored, "
@@ -207,6 +237,8 @@ def main() -> None:
         f"{g['cpu_us_per_fix']['postgres']:.0f} µs",
         f"  bare INSERT, one connection: {b['per_second']:,.0f} fixes/s      Gridmap ÷ bare: "
         f"{g['per_second'] / b['per_second']:.2f}",
+        f"  patrol coverage, every grid, one day: {pd['seconds']:.2f} s for {pd['grids']} grids "
+        f"({pd['grids_walked']} walked, {pd['fixes']:,} fixes that day; mean road coverage {pd['mean_coverage']:.0%})",
     ]))
 
 
