@@ -105,3 +105,36 @@ def test_the_patrol_ranking_is_served_as_json_and_csv(client, auth, patrolled):
     backwards = client.get("/api/v1/patrol", query_string={"from": period["to"], "to": period["from"]},
                            headers=auth("operator"))
     assert backwards.status_code == 400
+
+
+def test_a_worker_outside_their_grid_too_long_on_duty_raises_the_alert(app, patrolled):
+    from zoneinfo import ZoneInfo
+
+    from app import db
+    from app.services import workers_live
+    zone = ZoneInfo("Asia/Shanghai")
+    now = (DAY + timedelta(days=2)).astimezone(zone).replace(hour=11, minute=0)   # on duty
+    frame = patrolled["frame"]
+    inside = frame.to_wgs84(patrolled["walk"].interpolate(0.5, normalized=True))
+    outside = frame.to_wgs84(shapely.Point(patrolled["route"].coords[-1]))
+    with app.app_context():
+        session = db.session()
+        worker = session.execute(text("SELECT worker_id FROM app_user WHERE username = 't_worker'")).scalar_one()
+        session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": now})
+        for minutes_ago in range(40, -1, -1):
+            where = inside if minutes_ago > 30 else outside
+            session.execute(text("INSERT INTO position (worker_id, fixed_at, geom) VALUES "
+                                 "(:w, :at, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) ON CONFLICT DO NOTHING"),
+                            {"w": worker, "at": now - timedelta(minutes=minutes_ago), "x": where.x, "y": where.y})
+        session.commit()
+        day_start = now.replace(hour=0, minute=0)
+
+        def me(rules):
+            found = workers_live.live(session, Scope(everything=True), rules, now, day_start)
+            return next(f["properties"] for f in found["features"] if f["id"] == worker)
+
+        seen = me(PositionRules(out_of_grid_minutes=15))
+        assert seen["inside"] is False and not seen["stale"] and seen["out_of_grid_alert"]
+        assert datetime.fromisoformat(seen["outside_since"]) == now - timedelta(minutes=30)
+        assert not me(PositionRules(out_of_grid_minutes=45))["out_of_grid_alert"]      # not long enough
+        assert not me(PositionRules(out_of_grid_minutes=15, duty_hours=(13, 18)))["out_of_grid_alert"]  # off duty

@@ -9,7 +9,9 @@ from sqlalchemy import text
 
 from .. import db
 from ..auth import current_user, permits, requires
+from ..auth.identity import current_scope
 from ..services import positions, tracks
+from ..services import workers_live as workers_live_service
 from .idempotent import transactional
 
 bp = Blueprint("positions", __name__, url_prefix="/api/v1")
@@ -100,3 +102,18 @@ def track(code: str):
                        description=f"date is YYYY-MM-DD; got {value!r}."), 400
     found = tracks.of_day(db.session(), worker, day, settings.timezone, settings.positions)
     return jsonify(found.as_geojson())
+
+
+@bp.get("/workers/live")
+@requires("tracks:read")
+def workers_live():
+    """Each worker's latest position today, stale or not, inside their grid or not, and the
+    out-of-grid alert."""
+    settings = current_app.config["GRIDMAP"]
+    now = datetime.now(ZoneInfo(settings.timezone))
+    user = current_user()
+    found = workers_live_service.live(db.session(), current_scope(), settings.positions, now,
+                                      now.replace(hour=0, minute=0, second=0, microsecond=0))
+    if permits(user.role, "tracks:read") == "own":
+        found["features"] = [f for f in found["features"] if f["id"] == user.worker_id]
+    return jsonify(found)
