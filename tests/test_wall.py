@@ -155,3 +155,21 @@ def test_after_its_stream_drops_the_wall_catches_up_with_what_it_missed(
     page.wait_for_selector("#connection[data-state='live']", timeout=5_000)
     assert errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_workers_live_positions_show_on_the_wall_and_a_click_draws_the_route(
+        browser, live_server, users, client, auth, a_grid_point):
+    from datetime import datetime, timedelta, timezone
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    lon, lat = a_grid_point
+    fixes = [{"time": (now - timedelta(seconds=10 * (30 - i))).isoformat(), "lon": lon, "lat": lat + i * 1e-4,
+              "accuracy": 5} for i in range(30)]
+    assert client.post("/api/v1/positions", headers=auth("worker"), json={"fixes": fixes}).status_code == 200
+    page, errors = open_wall(browser, live_server, users, "en-GB")
+    wait_until(page, "window.gridmapWall.workers.count() >= 1")
+    page.click(".leaflet-marker-pane .worker-icon >> nth=0", force=True)
+    wait_until(page, "!!document.getElementById('map').dataset.route")
+    assert "Route today" in page.inner_text("#legend")
+    assert errors == []
+    page.close()

@@ -46,6 +46,8 @@ export function wallLegend(shown) {
     if (shown.has('cameras')) div.append(row('cameras', swatch(cameraStyle.fillColor, cameraStyle.color, { dot: true }), t('cameras')));
     div.append(row('workers', swatch(null, '#003300', { className: 'worker-icon' }), `${t('workers')} · ${t('worker_live')}`));
     div.append(row('workers', swatch(null, '#003300', { className: 'worker-icon stale' }), `${t('workers')} · ${t('worker_stale')}`));
+    div.append(row('workers', swatch(null, '#fff', { className: 'worker-icon alert' }), `${t('workers')} · ${t('out_of_grid')}`));
+    div.append(row('workers', swatch('transparent', '#00e676'), t('route_today')));
     return div;
   };
   return control;

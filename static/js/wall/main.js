@@ -4,7 +4,7 @@ import { getJson } from '../http.js';
 import { tileLayer, geojson, outlineLayer, gridLayer, cameraLayer } from './layers.js';
 import { incidentLayer, fromFeature } from './incidents.js';
 import { workerLayer } from './workers.js';
-import { renderSummary, addToTicker, tickClocks } from './panel.js';
+import { renderSummary, addToTicker, tickClocks, renderAlerts } from './panel.js';
 import { wallLegend } from './legend.js';
 import { detailPanel } from './detail.js';
 import { connect } from './live.js';
@@ -22,7 +22,23 @@ const map = L.map(element, { preferCanvas: true, zoomControl: !kiosk, attributio
 map.setView([0, 0], 2);
 if (element.dataset.basemap) L.tileLayer(element.dataset.basemap, { maxZoom: 19 }).addTo(map);
 
-const workers = workerLayer();
+const workers = workerLayer({ onSelect: (fix) => showRoute(fix) });
+
+async function showRoute(fix) {
+  try {
+    const day = await getJson(`/api/v1/workers/${encodeURIComponent(fix.worker)}/track`);
+    const drawn = workers.showRoute(day);
+    element.dataset.route = fix.worker;
+    if (day.features.length) map.fitBounds(drawn.getBounds(), { maxZoom: 18 });
+  } catch (error) { console.warn('route', fix.worker, error.message); }
+}
+
+async function refreshWorkers() {
+  if (!readable.has('incidents')) return;
+  try {
+    renderAlerts(workers.load(await getJson('/api/v1/workers/live')), showRoute);
+  } catch (error) { if (error.status !== 403) console.warn('workers', error.message); }
+}
 const detail = detailPanel({ element: document.getElementById('detail'),
                              dispatcher: element.dataset.dispatcher === 'true', workers,
                              onChanged: () => refreshSummary() });
@@ -128,6 +144,8 @@ async function start() {
     onResync: () => patiently(loadIncidents).then(refreshSummary),
     onReconnected: refreshSummary,
   });
+  await refreshWorkers();
+  setInterval(refreshWorkers, 60_000);
   setInterval(() => { tickClocks(); workers.markStale(); }, 1000);
   element.dataset.ready = 'true';
 }

@@ -84,3 +84,20 @@ export function addToTicker(event, onSelect) {
   list.prepend(item);
   while (list.children.length > TICKER_LENGTH) list.lastChild.remove();
 }
+
+// workers outside their grid too long on duty (脱岗): the operator calls them
+export function renderAlerts(alerts, onSelect) {
+  const list = document.getElementById('alerts');
+  if (!list) return;
+  list.replaceChildren();
+  document.getElementById('alerts-total').textContent = String(alerts.length);
+  for (const f of alerts) {
+    const p = f.properties;
+    const item = el('li');
+    item.dataset.worker = p.worker;
+    const since = (Date.now() - Date.parse(p.outside_since)) / 1000;
+    item.textContent = `${pick(p.name)} (${p.worker}) · ${p.grids.join(', ')} · ${t('outside_for')} ${duration(since)}`;
+    item.addEventListener('click', () => onSelect({ worker: p.worker }));
+    list.append(item);
+  }
+}

@@ -5,12 +5,13 @@ import { t } from '../i18n.js';
 
 const STALE_MINUTES = 10;
 
-export function workerLayer() {
+export function workerLayer({ onSelect = () => {} } = {}) {
   const layer = L.layerGroup();
   const workers = new Map();      // worker id → {marker, fix}
+  let route = null;
 
-  function icon(stale) {
-    return L.divIcon({ className: `worker-icon${stale ? ' stale' : ''}`, iconSize: [12, 12] });
+  function icon(stale, alert = false) {
+    return L.divIcon({ className: `worker-icon${stale ? ' stale' : ''}${alert ? ' alert' : ''}`, iconSize: [12, 12] });
   }
 
   function move(fix) {
@@ -22,6 +23,7 @@ export function workerLayer() {
     } else {
       const marker = L.marker([fix.lat, fix.lon], { icon: icon(false), keyboard: false })
         .bindTooltip(() => `${escapeHtml(fix.worker)} · ${new Date(workers.get(fix.worker_id).fix.at).toLocaleTimeString()}`);
+      marker.on('click', () => onSelect(workers.get(fix.worker_id).fix));
       workers.set(fix.worker_id, { marker, fix });
       layer.addLayer(marker);
     }
@@ -42,5 +44,26 @@ export function workerLayer() {
     }).sort((a, b) => a.metres - b.metres).slice(0, n);
   }
 
-  return { layer, move, markStale, nearest, label: t('workers') };
+  // the server's view on load and every minute: stale and out-of-grid come from it
+  function load(collection) {
+    for (const f of collection.features) {
+      const p = f.properties;
+      move({ worker_id: p.worker_id, worker: p.worker, at: p.at, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] });
+      workers.get(p.worker_id).marker.setIcon(icon(p.stale, p.out_of_grid_alert));
+    }
+    return collection.features.filter((f) => f.properties.out_of_grid_alert);
+  }
+
+  // a worker's route today, with the stops where they stayed
+  function showRoute(geojson) {
+    if (route) layer.removeLayer(route);
+    route = L.geoJSON(geojson, {
+      style: { color: '#00e676', weight: 3, opacity: 0.9 },
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 6, color: '#00e676', fillOpacity: 0.4 })
+        .bindTooltip(`${f.properties.minutes} min`),
+    }).addTo(layer);
+    return route;
+  }
+
+  return { layer, move, markStale, nearest, load, showRoute, count: () => workers.size, label: t('workers') };
 }
