@@ -52,6 +52,7 @@ EXAMPLES = {
     "incidents.act": ("POST", "/api/v1/incidents/999999/events", {"action": "comment", "note": "x"}),
     "incidents.upload_photo": ("POST", "/api/v1/photos", None),
     "incidents.photo": ("GET", "/api/v1/photos/999999", None),
+    "incidents.nearest_workers": ("GET", "/api/v1/incidents/999999/nearest-workers", None),
     # a bad Last-Event-ID answers at once instead of opening a stream that never ends
     "stream.events": ("GET", "/api/v1/stream?last_event_id=x", None),
     "assessment.ranking": ("GET", "/api/v1/assessment?unit=street", None),

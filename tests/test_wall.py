@@ -171,5 +171,13 @@ def test_workers_live_positions_show_on_the_wall_and_a_click_draws_the_route(
     page.click(".leaflet-marker-pane .worker-icon >> nth=0", force=True)
     wait_until(page, "!!document.getElementById('map').dataset.route")
     assert "Route today" in page.inner_text("#legend")
+    # an incident near them: the card ranks the workers along the roads
+    code = post_report(client, users["operator"]["token"], a_grid_point, "wall test: who is nearest")
+    page.wait_for_selector(f"#ticker li[data-code='{code}']", timeout=5_000)
+    page.click(f"#ticker li[data-code='{code}']")
+    page.wait_for_selector("#detail .nearest li", timeout=5_000)
+    assert "by road" in page.inner_text("#detail .nearest li >> nth=0")
+    page.click("#detail .nearest li >> nth=0")
+    assert page.input_value("#detail input[name=worker_id]").isdigit()
     assert errors == []
     page.close()

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from sqlalchemy import text
 
 from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..models import Category, IncidentPhoto
-from ..services import incident_views, incidents, photos
+from ..services import incident_views, incidents, photos, routing
 from .idempotent import transactional
 from .params import InvalidParameter, parse_int
 
@@ -240,3 +241,20 @@ def photo(photo_id: int):
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+@bp.get("/incidents/<int:incident_id>/nearest-workers")
+@requires("incidents:dispatch")
+def nearest_workers(incident_id: int):
+    """The available workers by travel distance along the roads, each with the route:
+    ?limit=5 (at most 50)."""
+    session = db.session()
+    incident = incidents.load(session, incident_id)
+    if not incidents.visible_to(session, incident, participant()):
+        raise incidents.NotFound(f"There is no incident {incident_id} in your area.")
+    limit = parse_int(request.args.get("limit"), "limit", 5, 1, 50)
+    settings = current_app.config["GRIDMAP"]
+    lon, lat = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incident WHERE id = :id"),
+                               {"id": incident_id}).one()
+    ranked = routing.nearest_workers(session, lon, lat, current_scope(), settings.positions, now(), limit)
+    return jsonify(incident=incident.code, stale_minutes=settings.positions.stale_minutes, workers=ranked)

@@ -18,7 +18,7 @@ function clock(remaining, due) {
   return remaining < 0 ? `${t('late_by')} ${duration(-remaining)}` : `${duration(remaining)} ${t('left')}`;
 }
 
-export function detailPanel({ element, dispatcher, workers, onChanged }) {
+export function detailPanel({ element, dispatcher, workers, onChanged, onRoute = () => {} }) {
   let current = null;
 
   async function show(id) {
@@ -46,14 +46,30 @@ export function detailPanel({ element, dispatcher, workers, onChanged }) {
     if (p.possible_duplicates.length) {
       element.append(el('h3', t('duplicates')), el('p', p.possible_duplicates.map((d) => d.code).join(', ')));
     }
-    element.append(el('h3', t('nearest_workers')));
-    const [lon, lat] = feature.geometry.coordinates;
-    const near = workers.nearest(lon, lat);
-    if (!near.length) element.append(el('p', t('no_positions')));
-    else {
-      const list = el('ol');
-      for (const n of near) list.append(el('li', `${n.fix.worker} · ${n.metres} m`));
-      element.append(list);
+    element.append(el('h3', t(dispatcher ? 'nearest_by_road' : 'nearest_workers')));
+    const nearList = el('ol', null, 'nearest');
+    element.append(nearList);
+    if (dispatcher) {
+      // along the roads, from the server; click one to see the route and dispatch to them
+      getJson(`/api/v1/incidents/${id}/nearest-workers`).then(({ workers: ranked }) => {
+        if (!ranked.length) nearList.replaceWith(el('p', t('no_positions')));
+        for (const w of ranked) {
+          const item = el('li', `${pick(w.name)} (${w.worker}) · ${w.road_m === null ? '–' : `${Math.round(w.road_m)} m`} `
+                               + `${t('by_road')} · ${Math.round(w.straight_m)} m ${t('straight')}`);
+          item.dataset.worker = w.worker;
+          item.addEventListener('click', () => {
+            onRoute(w.route);
+            const input = element.querySelector('input[name=worker_id]');
+            if (input) { input.value = String(w.worker_id); element.querySelector('select[name=action]').value = 'assign'; }
+          });
+          nearList.append(item);
+        }
+      }).catch((e) => nearList.replaceWith(el('p', e.message)));
+    } else {
+      const [lon, lat] = feature.geometry.coordinates;
+      const near = workers.nearest(lon, lat);
+      if (!near.length) nearList.replaceWith(el('p', t('no_positions')));
+      for (const n of near) nearList.append(el('li', `${n.fix.worker} · ${n.metres} m`));
     }
     element.append(el('h3', t('history')));
     const history = el('ol');

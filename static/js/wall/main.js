@@ -41,7 +41,8 @@ async function refreshWorkers() {
 }
 const detail = detailPanel({ element: document.getElementById('detail'),
                              dispatcher: element.dataset.dispatcher === 'true', workers,
-                             onChanged: () => refreshSummary() });
+                             onChanged: () => refreshSummary(),
+                             onRoute: (line) => { if (line) workers.showRoute(line); } });
 const select = (id) => detail.show(id).catch((e) => console.warn('incident', id, e.message));
 const incidents = incidentLayer(select);
 let grids = null;
