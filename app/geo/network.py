@@ -96,9 +96,9 @@ def _join(network: RoadNetwork, points: np.ndarray) -> list[_Joined]:
     return joined
 
 
-def routes(network: RoadNetwork, source_wgs84, targets_wgs84) -> list[Route]:
+def routes(network: RoadNetwork, source_wgs84, targets_wgs84, drawn: int | None = None) -> list[Route]:
     """From one point to many, shortest first; targets off the source's part of the network
-    last, without a route."""
+    last, without a route. Only the first `drawn` (default all) get their route line."""
     if not targets_wgs84:
         return []
     source = shapely.get_coordinates(network.frame.to_metric(source_wgs84))[0]
@@ -126,18 +126,21 @@ def routes(network: RoadNetwork, source_wgs84, targets_wgs84) -> list[Route]:
     weights = np.concatenate([[line.length for line in network.lines], extra_weights])
     graph = _symmetric(pairs, weights, n + len(joined))
     distances, previous = dijkstra(graph, directed=False, indices=n, return_predecessors=True)
+    metres = np.array([joined[0].gap + distances[n + 1 + i] + joined[1 + i].gap for i in range(len(targets))])
+    straight = np.hypot(*(targets - source).T)
+    order = np.argsort(metres, kind="stable")
     found = []
-    for i in range(len(targets)):
-        node = n + 1 + i
-        straight = float(np.hypot(*(targets[i] - source)))
-        if not np.isfinite(distances[node]):
-            found.append(Route(i, float("inf"), straight, None))
+    for rank, i in enumerate(order):
+        if not np.isfinite(metres[i]):
+            found.append(Route(int(i), float("inf"), float(straight[i]), None))
             continue
-        coords = _path(network, joined, previous, n, node)
-        line = shapely.LineString(np.vstack([source[None, :], coords, targets[i][None, :]]))
-        found.append(Route(i, float(joined[0].gap + distances[node] + joined[1 + i].gap), straight,
-                           network.frame.to_wgs84(line)))
-    return sorted(found, key=lambda r: r.metres)
+        line = None
+        if drawn is None or rank < drawn:
+            coords = _path(network, joined, previous, n, n + 1 + int(i))
+            line = network.frame.to_wgs84(
+                shapely.LineString(np.vstack([source[None, :], coords, targets[i][None, :]])))
+        found.append(Route(int(i), float(metres[i]), float(straight[i]), line))
+    return found
 
 
 def _piece(network: RoadNetwork, joined: list[_Joined], n: int, u: int, v: int) -> np.ndarray:

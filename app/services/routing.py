@@ -49,7 +49,7 @@ def nearest_workers(session: Session, lon: float, lat: float, scope: Scope, rule
     roads = road_network(session)
     if not rows or roads is None:
         return []
-    found = network.routes(roads, shapely.Point(lon, lat), [shapely.Point(r[6], r[7]) for r in rows])
+    found = network.routes(roads, shapely.Point(lon, lat), [shapely.Point(r[6], r[7]) for r in rows], drawn=limit)
     ranked = []
     for route in found[:limit]:
         wid, code, zh, en, role, at, wlon, wlat = rows[route.target]
