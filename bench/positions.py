@@ -179,6 +179,49 @@ def patrol_day(url: str) -> dict:
             "seconds": elapsed, "mean_coverage": sum(r.road_coverage or 0 for r in walked) / max(len(walked), 1)}
 
 
+def nearest_latency(url: str, walkers: list[Walker], samples: int = 50) -> dict:
+    """Every walker gets a fix now; then the ranking for incidents at random grid points:
+    the first call (which builds the road graph) and the p50 of the rest, against the same
+    ranking as the crow flies in SQL (a KNN query: the peer with no roads)."""
+    from app.services import routing
+    from app.services.scope import Scope
+    import statistics
+    app = create_app({"DATABASE_URL": url})
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        session = db.session()
+        session.execute(text("""
+            INSERT INTO position (worker_id, fixed_at, geom)
+            SELECT w.id, :now, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326)
+            FROM unnest(CAST(:codes AS text[]), CAST(:lons AS float8[]), CAST(:lats AS float8[])) AS v(code, lon, lat)
+            JOIN worker w ON w.code = v.code ON CONFLICT DO NOTHING"""),
+            {"now": now, "codes": [w.code for w in walkers], "lons": [w.lon for w in walkers],
+             "lats": [w.lat for w in walkers]})
+        session.commit()
+        points = session.execute(text("""
+            SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid
+            WHERE valid_to IS NULL ORDER BY random() LIMIT :n"""), {"n": samples + 1}).all()
+        rules = app.config["GRIDMAP"].positions
+        started = time.perf_counter()
+        routing.nearest_workers(session, *points[0], Scope(everything=True), rules, now, 5)
+        first_ms = (time.perf_counter() - started) * 1000
+        times, knn = [], []
+        for lon, lat in points[1:]:
+            started = time.perf_counter()
+            ranked = routing.nearest_workers(session, lon, lat, Scope(everything=True), rules, now, 5)
+            times.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            session.execute(text("""
+                SELECT l.worker_id FROM worker w CROSS JOIN LATERAL (
+                    SELECT p.worker_id, p.geom FROM position p WHERE p.worker_id = w.id AND p.fixed_at >= :since
+                    ORDER BY p.fixed_at DESC LIMIT 1) l
+                ORDER BY l.geom <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT 5"""),
+                {"since": now - timedelta(minutes=rules.stale_minutes), "lon": lon, "lat": lat}).all()
+            knn.append((time.perf_counter() - started) * 1000)
+    return {"first_ms": first_ms, "p50_ms": statistics.median(times), "p99_ms": sorted(times)[int(0.99 * (len(times) - 1))],
+            "straight_line_p50_ms": statistics.median(knn), "workers_ranked": len(ranked), "available": len(walkers)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers-count", type=int, default=400, help="walking grid workers")
@@ -202,7 +245,8 @@ def main() -> None:
         assigned = conn.execute(text("SELECT max(valid_from) FROM worker_assignment")).scalar_one()
     engine.dispose()
     now = datetime.now(timezone.utc)
-    start = max(assigned, now - timedelta(hours=rng.uniform(3, 30)))
+    latest = now - timedelta(hours=2)
+    start = assigned + (latest - assigned) * rng.random() if latest > assigned else latest
     walkers = [Walker(code, lon, lat, start, rng) for code, lon, lat in patrols(url, args.workers_count)]
     port = free_port()
     env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app"}
@@ -223,12 +267,14 @@ def main() -> None:
             streams.close()
     log("patrol coverage of every grid for the busiest day …")
     results["patrol"] = patrol_day(url)
+    log("nearest workers along the roads …")
+    results["nearest"] = nearest_latency(url, walkers)
     log("the floor: bare INSERTs of the same batches …")
     results["bare_insert"] = bare_insert(url, walkers, args.batch, min(args.seconds, 10))
     results["args"] = vars(args)
     WORK.mkdir(exist_ok=True)
     (WORK / "positions.json").write_text(json.dumps(results, indent=2))
-    g, b, pd = results["gridmap"], results["bare_insert"], results["patrol"]
+    g, b, pd, nw = results["gridmap"], results["bare_insert"], results["patrol"], results["nearest"]
     print("\n".join([
         "", f"Position intake on the scale-10 city; batches of {args.batch}; {os.cpu_count()} CPUs",
         f"  Gridmap: {g['per_second']:,.0f} fixes/s ({g['fixes']:,} in {g['seconds']:.1f} s, {g['stored']:,} stored, "
@@ -239,6 +285,9 @@ def main() -> None:
         f"{g['per_second'] / b['per_second']:.2f}",
         f"  patrol coverage, every grid, one day: {pd['seconds']:.2f} s for {pd['grids']} grids "
         f"({pd['grids_walked']} walked, {pd['fixes']:,} fixes that day; mean road coverage {pd['mean_coverage']:.0%})",
+        f"  nearest workers along the roads ({nw['available']} available): p50 {nw['p50_ms']:.1f} ms, "
+        f"p99 {nw['p99_ms']:.1f} ms (first call, building the graph: {nw['first_ms']:.0f} ms); "
+        f"as the crow flies in SQL: p50 {nw['straight_line_p50_ms']:.1f} ms",
     ]))
 
 

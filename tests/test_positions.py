@@ -36,11 +36,13 @@ def send(client, auth, fixes, role="worker", **body):
     return client.post("/api/v1/positions", headers=auth(role), json={"fixes": fixes, **body})
 
 
-def stored_fixes(session, worker_code=None, since=None):
+def stored_fixes(session, since, hours=1):
+    """The worker's fixes in the hour from `since`: other tests patrol other hours and days."""
     return session.execute(text("""
         SELECT p.fixed_at, p.flag FROM position p JOIN app_user u ON u.worker_id = p.worker_id
-        WHERE u.username = 't_worker' AND p.fixed_at >= :since ORDER BY p.fixed_at"""),
-        {"since": since}).all()
+        WHERE u.username = 't_worker' AND p.fixed_at >= :since AND p.fixed_at < :until
+        ORDER BY p.fixed_at"""),
+        {"since": since, "until": since + timedelta(hours=hours)}).all()
 
 
 def test_a_batch_is_stored_and_sending_it_again_stores_nothing_twice(client, auth, session, start):
