@@ -27,6 +27,7 @@ EXAMPLES = {
     "positions.gpx": ("POST", "/api/v1/positions/gpx", None),
     "positions.track": ("GET", "/api/v1/workers/nobody/track", None),
     "patrol.coverage": ("GET", "/api/v1/patrol?grid=none", None),
+    "patrol.segments": ("GET", "/api/v1/patrol/segments?segment=none", None),
     "positions.workers_live": ("GET", "/api/v1/workers/live", None),
     "ogcapi.landing": ("GET", "/ogcapi", None),
     "ogcapi.conformance": ("GET", "/ogcapi/conformance", None),

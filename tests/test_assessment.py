@@ -121,3 +121,39 @@ def test_the_ranking_over_http_as_json_and_csv(client, auth, fixture_grids):
     assert client.get("/api/v1/assessment?unit=planet", headers=auth("operator")).status_code == 400
     assert client.get("/api/v1/assessment", query_string={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
                       headers=auth("operator")).status_code == 400
+
+
+def test_patrol_coverage_joins_the_grid_ranking(client, auth, fixture_grids, session):
+    """Grid A's worker walked a road of their grid that day; B's and C's did not (nobody held
+    them then)."""
+    a = fixture_grids[0]
+    walk = session.execute(text("""
+        SELECT ST_X(p), ST_Y(p) FROM (
+            SELECT (ST_Dump(ST_Intersection(r.geom, g.geom))).geom AS piece FROM road r
+            JOIN grid g ON g.code = :a AND g.valid_to IS NULL AND ST_Intersects(r.geom, g.geom)) s
+        CROSS JOIN generate_series(0, 20) i CROSS JOIN LATERAL ST_LineInterpolatePoint(piece, i / 20.0) p
+        WHERE GeometryType(piece) = 'LINESTRING' ORDER BY ST_Length(piece) DESC, i LIMIT 21"""), {"a": a}).all()
+    # the grid's worker that January (today's came with the test city, after it)
+    worker = session.execute(text("""
+        INSERT INTO worker (code, name_zh, name_en, role) VALUES ('JAN-2026', '一月网格员', 'January worker', 'full_time')
+        RETURNING id""")).scalar_one()
+    session.execute(text("""
+        INSERT INTO worker_assignment (worker_id, grid_id, valid_from, valid_to)
+        SELECT :w, g.id, '2026-01-01', '2026-02-01' FROM grid g WHERE g.code = :a AND g.valid_to IS NULL"""),
+        {"w": worker, "a": a})
+    session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": T0})
+    for i, (lon, lat) in enumerate(walk):
+        session.execute(text("INSERT INTO position (worker_id, fixed_at, geom) VALUES "
+                             "(:w, :at, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) ON CONFLICT DO NOTHING"),
+                        {"w": worker, "at": T0 + timedelta(seconds=15 * i), "x": lon, "y": lat})
+    session.commit()
+    body = client.get("/api/v1/assessment", query_string={"unit": "grid", "patrol": "1", **PERIOD},
+                      headers=auth("operator")).get_json()
+    rows = {r["code"]: r for r in body["ranking"]}
+    assert rows[a]["patrol_coverage"] > 0 and rows[a]["patrol_rank"] == 1
+    assert all(rows[g]["patrol_coverage"] == 0 and rows[g]["patrol_rank"] > 1 for g in fixture_grids[1:])
+    table = client.get("/api/v1/assessment", query_string={"unit": "grid", "patrol": "1", "format": "csv", **PERIOD},
+                       headers=auth("operator")).data.decode().splitlines()
+    assert table[0].endswith("patrol_coverage,patrol_rank")
+    assert client.get("/api/v1/assessment", query_string={"unit": "street", "patrol": "1", **PERIOD},
+                      headers=auth("operator")).status_code == 400

@@ -138,3 +138,62 @@ def test_a_worker_outside_their_grid_too_long_on_duty_raises_the_alert(app, patr
         assert datetime.fromisoformat(seen["outside_since"]) == now - timedelta(minutes=30)
         assert not me(PositionRules(out_of_grid_minutes=45))["out_of_grid_alert"]      # not long enough
         assert not me(PositionRules(out_of_grid_minutes=15, duty_hours=(13, 18)))["out_of_grid_alert"]  # off duty
+
+
+def test_a_street_chief_who_walked_half_their_segment_covered_half_of_it(zhenxing_app):
+    """On the synthetic city, a chief walks the first half of their segment's longest piece;
+    the coverage is the segment's length within reach of that walk, measured by Shapely."""
+    from app import db
+    with zhenxing_app.app_context():
+        session = db.session()
+        code, chief, line_wkb = session.execute(text("""
+            SELECT s.code, a.worker_id, ST_AsBinary(s.geom) FROM road_segment s
+            JOIN worker_assignment a ON a.road_segment_id = s.id AND a.valid_to IS NULL
+            ORDER BY s.code LIMIT 1""")).one()
+        segment = shapely.from_wkb(line_wkb)
+        frame = frame_for(segment)
+        segment_m = frame.to_metric(segment)
+        longest = max(shapely.get_parts(segment_m), key=lambda p: p.length)
+        walk_m = [longest.interpolate(d) for d in np.arange(0, longest.length / 2, WALK_STEP_M)]
+        session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": DAY})
+        for i, p in enumerate(walk_m):
+            point = frame.to_wgs84(p)
+            session.execute(text("INSERT INTO position (worker_id, fixed_at, geom) VALUES "
+                                 "(:w, :at, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) ON CONFLICT DO NOTHING"),
+                            {"w": chief, "at": DAY + timedelta(hours=3, seconds=i * EVERY_S), "x": point.x, "y": point.y})
+        session.commit()
+        [row] = patrol.segment_coverage(session, DAY, DAY + timedelta(days=1), Scope(everything=True),
+                                        PositionRules(), segments=[code])
+        [idle] = patrol.segment_coverage(session, DAY + timedelta(days=1), DAY + timedelta(days=2),
+                                         Scope(everything=True), PositionRules(), segments=[code])
+    near = shapely.LineString(walk_m).buffer(patrol.ROAD_REACH_M)
+    assert row.road_m == pytest.approx(segment_m.length, rel=0.01)
+    assert row.road_coverage == pytest.approx(shapely.intersection(segment_m, near).length / segment_m.length, abs=0.01)
+    assert 0.3 < row.road_coverage < 0.8 and len(row.chiefs) == 1
+    assert idle.road_coverage == 0.0 and idle.walked_m == 0.0
+
+
+def test_street_chief_coverage_is_served_as_json_and_csv(client, auth):
+    """Helsinki has no street-chief segments: an empty ranking, not an error."""
+    answer = client.get("/api/v1/patrol/segments", headers=auth("operator"))
+    assert answer.status_code == 200 and answer.get_json()["ranking"] == []
+    table = client.get("/api/v1/patrol/segments?format=csv", headers=auth("operator"))
+    assert table.data.decode().startswith("rank,segment,name_zh,name_en,chiefs,road_m")
+    assert client.get("/api/v1/patrol/segments?from=yesterday", headers=auth("operator")).status_code == 400
+
+
+def test_the_street_chief_layer_names_each_segments_chief(zhenxing_app):
+    import json
+
+    from app import db
+    from app.services import features
+    with zhenxing_app.app_context():
+        session = db.session()
+        layer = features.collection("road-segments")
+        found = json.loads("[" + ",".join(features.stream_features(
+            session, layer, features.ItemsQuery(limit=1000), Scope(everything=True))) + "]")
+        chiefs = dict(session.execute(text("""
+            SELECT s.code, w.code FROM road_segment s JOIN worker_assignment a ON a.road_segment_id = s.id
+            JOIN worker w ON w.id = a.worker_id WHERE a.valid_to IS NULL""")).all())
+    assert len(found) == 84 and {f["properties"]["code"]: f["properties"]["chief"] for f in found} == chiefs
+    assert all(f["properties"]["chief_name_zh"] for f in found)

@@ -171,6 +171,19 @@ def test_workers_live_positions_show_on_the_wall_and_a_click_draws_the_route(
     page.click(".leaflet-marker-pane .worker-icon >> nth=0", force=True)
     wait_until(page, "!!document.getElementById('map').dataset.route")
     assert "Route today" in page.inner_text("#legend")
+    # the day plays back: the marker runs from the first fix to the last, then stops
+    page.wait_for_selector("#playback:not([hidden])", timeout=5_000)
+    page.select_option("#playback select", "600")
+    page.evaluate("document.querySelector('#playback input').value = document.querySelector('#playback input').max - 200")
+    page.click("#playback button >> nth=0")
+    wait_until(page, "document.getElementById('playback').dataset.playing === 'false'")
+    # (the day's other fixes come from other tests: the end is wherever the day ends)
+    assert page.evaluate("document.getElementById('playback').dataset.at") == \
+        page.evaluate("document.querySelector('#playback input').max") != "0"
+    # between two fixes it glides; across a silence longer than five minutes it waits
+    assert page.evaluate("""import('/static/js/wall/playback.js').then((m) => [
+        m.positionAt([[0, 0, 0], [10, 10, 20]], 5), m.positionAt([[0, 0, 0], [1000, 10, 20]], 500)])""") == \
+        [[5, 5, 10], [0, 0, 0]]
     # an incident near them: the card ranks the workers along the roads
     code = post_report(client, users["operator"]["token"], a_grid_point, "wall test: who is nearest")
     page.wait_for_selector(f"#ticker li[data-code='{code}']", timeout=5_000)

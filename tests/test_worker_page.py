@@ -161,3 +161,26 @@ def test_a_report_made_offline_at_my_location_is_filed_once_in_my_grid(browser, 
     assert rows == [my_grid["code"]]
     assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
     context.close()
+
+
+@pytest.mark.browser
+def test_the_phone_sends_where_i_walk_to_the_command_center(browser, live_server, users, my_grid, session):
+    from datetime import datetime, timedelta, timezone
+    opened = datetime.now(timezone.utc) - timedelta(seconds=2)
+    context, page, errors = open_phone(browser, live_server, users, my_grid["inside"], "en-GB")
+    page.wait_for_selector("#where[data-state='inside']", timeout=5_000)
+    page.evaluate("window.gridmapWorker.sender.flush()")      # not waiting the half minute for the batch
+    deadline = time.monotonic() + 10
+    while page.evaluate("window.gridmapWorker.outbox.items().then((i) => i.length)"):
+        assert time.monotonic() < deadline, "the batch of fixes was never delivered"
+        time.sleep(0.2)
+    session.rollback()
+    stored = session.execute(text("""
+        SELECT ST_Distance(p.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
+        FROM position p JOIN app_user u ON u.worker_id = p.worker_id
+        WHERE u.username = :name AND p.fixed_at >= :opened"""),
+        {"lon": my_grid["inside"][0], "lat": my_grid["inside"][1], "name": users["worker"]["username"],
+         "opened": opened}).scalars().all()
+    assert stored and min(stored) < 1.0
+    assert errors == []
+    context.close()

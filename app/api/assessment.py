@@ -8,7 +8,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import db
 from ..auth import requires
 from ..auth.identity import current_scope
-from ..services import assessment
+from ..services import assessment, patrol
+from .patrol import MAX_PERIOD
 
 bp = Blueprint("assessment", __name__, url_prefix="/api/v1")
 
@@ -24,7 +25,8 @@ def _time(name: str, default: datetime) -> datetime:
 @bp.get("/assessment")
 @requires("incidents:read")
 def ranking():
-    """?unit=grid|worker|community|street&from=ISO&to=ISO&format=csv (default: this month)."""
+    """?unit=grid|worker|community|street&from=ISO&to=ISO&format=csv (default: this month);
+    &patrol=1 (grids, a period of at most 31 days) joins each grid's patrol coverage."""
     unit = request.args.get("unit", "grid")
     if unit not in assessment.UNITS:
         return jsonify(code="InvalidParameterValue", parameter="unit",
@@ -39,8 +41,17 @@ def ranking():
     if end <= start:
         return jsonify(code="InvalidParameterValue", parameter="from/to",
                        description="The period is empty: to must come after from."), 400
-    rules = current_app.config["GRIDMAP"].assessment
+    with_patrol = request.args.get("patrol") in ("1", "true")
+    if with_patrol and (unit != "grid" or end - start > MAX_PERIOD):
+        return jsonify(code="InvalidParameterValue", parameter="patrol",
+                       description="Patrol coverage joins the grid ranking (unit=grid) "
+                                   "for a period of at most 31 days."), 400
+    settings = current_app.config["GRIDMAP"]
+    rules = settings.assessment
     rows = assessment.assess(db.session(), unit, start, end, current_scope(), rules)
+    if with_patrol:
+        rows = assessment.with_patrol(rows, patrol.coverage(db.session(), start, end, current_scope(),
+                                                            settings.positions))
     if request.args.get("format") == "csv":
         response = Response(assessment.as_csv(rows), mimetype="text/csv")
         response.headers["Content-Disposition"] = f"attachment; filename=assessment-{unit}.csv"

@@ -1,4 +1,5 @@
-"""GET /api/v1/patrol: patrol coverage per grid for a period, best covered first; CSV too."""
+"""GET /api/v1/patrol: patrol coverage per grid for a period, best covered first; and
+/api/v1/patrol/segments, the street chiefs' road segments. CSV too."""
 from __future__ import annotations
 
 import csv
@@ -15,44 +16,76 @@ from ..services import patrol
 
 bp = Blueprint("patrol", __name__, url_prefix="/api/v1")
 
+MAX_PERIOD = timedelta(days=31)
+
+
+class BadPeriod(ValueError):
+    pass
+
+
+@bp.errorhandler(BadPeriod)
+def _bad_period(error):
+    return jsonify(code="InvalidParameterValue", parameter="from/to", description=str(error)), 400
+
 
 def _time(name: str, default: datetime, zone: ZoneInfo) -> datetime:
     value = request.args.get(name)
     if not value:
         return default
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadPeriod("from and to are ISO 8601 times, e.g. 2026-11-23T08:00:00+08:00.") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def period() -> tuple[datetime, datetime]:
+    """?from=ISO&to=ISO, by default today so far where the city is."""
+    zone = ZoneInfo(current_app.config["GRIDMAP"].timezone)
+    now = datetime.now(zone)
+    start = _time("from", now.replace(hour=0, minute=0, second=0, microsecond=0), zone)
+    end = _time("to", now, zone)
+    if end <= start or end - start > MAX_PERIOD:
+        raise BadPeriod("The period runs forwards and is at most 31 days.")
+    return start, end
+
+
+def _codes(name: str) -> list[str] | None:
+    return [c for c in request.args.get(name, "").split(",") if c] or None
+
+
+def _ranked(rows: list, start: datetime, end: datetime, filename: str, row_type):
+    """Best covered first (ties by the grid's or segment's code, the rows' first field)."""
+    rows.sort(key=lambda r: (-(r.road_coverage or 0), *list(r.as_dict().values())[:1]))
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["rank", *row_type.__dataclass_fields__])
+        for rank, row in enumerate(rows, start=1):
+            writer.writerow([rank, *[";".join(v) if isinstance(v, list) else v for v in row.as_dict().values()]])
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+        return response
+    return jsonify(start=start.isoformat(), end=end.isoformat(), road_reach_m=patrol.ROAD_REACH_M,
+                   building_reach_m=patrol.BUILDING_REACH_M,
+                   ranking=[{"rank": i, **r.as_dict()} for i, r in enumerate(rows, start=1)])
 
 
 @bp.get("/patrol")
 @requires("tracks:read")
 def coverage():
     """?from=ISO&to=ISO (default: today so far) &grid=CODE,… &format=csv"""
-    settings = current_app.config["GRIDMAP"]
-    zone = ZoneInfo(settings.timezone)
-    now = datetime.now(zone)
-    try:
-        start = _time("from", now.replace(hour=0, minute=0, second=0, microsecond=0), zone)
-        end = _time("to", now, zone)
-    except ValueError:
-        return jsonify(code="InvalidParameterValue", parameter="from/to",
-                       description="from and to are ISO 8601 times, e.g. 2026-11-23T08:00:00+08:00."), 400
-    if end <= start or end - start > timedelta(days=31):
-        return jsonify(code="InvalidParameterValue", parameter="from/to",
-                       description="The period runs forwards and is at most 31 days."), 400
-    grids = [g for g in request.args.get("grid", "").split(",") if g] or None
-    rows = patrol.coverage(db.session(), start, end, current_scope(), settings.positions, grids)
-    rows.sort(key=lambda r: (-(r.road_coverage or 0), r.grid))
-    if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        fields = list(patrol.Row.__dataclass_fields__)
-        writer.writerow(["rank", *fields])
-        for rank, row in enumerate(rows, start=1):
-            writer.writerow([rank, *[";".join(v) if isinstance(v, list) else v for v in row.as_dict().values()]])
-        response = Response(out.getvalue(), mimetype="text/csv")
-        response.headers["Content-Disposition"] = "attachment; filename=patrol-coverage.csv"
-        return response
-    return jsonify(start=start.isoformat(), end=end.isoformat(), road_reach_m=patrol.ROAD_REACH_M,
-                   building_reach_m=patrol.BUILDING_REACH_M,
-                   ranking=[{"rank": i, **r.as_dict()} for i, r in enumerate(rows, start=1)])
+    start, end = period()
+    rows = patrol.coverage(db.session(), start, end, current_scope(),
+                           current_app.config["GRIDMAP"].positions, _codes("grid"))
+    return _ranked(rows, start, end, "patrol-coverage.csv", patrol.Row)
+
+
+@bp.get("/patrol/segments")
+@requires("tracks:read")
+def segments():
+    """Street chiefs' road segments: ?from=ISO&to=ISO &segment=CODE,… &format=csv"""
+    start, end = period()
+    rows = patrol.segment_coverage(db.session(), start, end, current_scope(),
+                                   current_app.config["GRIDMAP"].positions, _codes("segment"))
+    return _ranked(rows, start, end, "street-chief-coverage.csv", patrol.SegmentRow)

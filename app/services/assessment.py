@@ -66,6 +66,8 @@ class Row:
     score: float | None = None
     stars: int | None = None
     rank: int | None = None
+    patrol_coverage: float | None = None    # grids, when asked: the share of roads patrolled
+    patrol_rank: int | None = None
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -142,13 +144,23 @@ def stars_for(score: float | None, rules: AssessmentRules) -> int | None:
     return 1
 
 
+def with_patrol(rows: list[Row], patrolled: list) -> list[Row]:
+    """Grid rows joined with patrol coverage over the same period (services.patrol.Row): each
+    grid's road coverage and its place in the patrol ranking of every grid in scope."""
+    ranked = sorted(patrolled, key=lambda p: (-(p.road_coverage or 0), p.grid))
+    by_grid = {p.grid: (p.road_coverage, rank) for rank, p in enumerate(ranked, start=1)}
+    return [Row(**{**r.as_dict(), **dict(zip(("patrol_coverage", "patrol_rank"), by_grid.get(r.code, (None, None))))})
+            for r in rows]
+
+
 def _round(value, digits: int = 1):
     return None if value is None else round(float(value), digits)
 
 
 CSV_COLUMNS = ("rank", "unit", "code", "name_zh", "name_en", "stars", "score", "incidents",
                "known_outcomes", "on_time_rate", "median_response_min", "median_resolution_min",
-               "speed", "satisfaction", "rated", "escalations", *(f"status_{s}" for s in STATUSES))
+               "speed", "satisfaction", "rated", "escalations", *(f"status_{s}" for s in STATUSES),
+               "patrol_coverage", "patrol_rank")
 
 
 def as_csv(rows: list[Row]) -> str:
@@ -159,5 +171,5 @@ def as_csv(rows: list[Row]) -> str:
         writer.writerow([r.rank, r.unit, r.code, r.name_zh, r.name_en, r.stars, r.score, r.incidents,
                          r.known_outcomes, r.on_time_rate, r.median_response_min,
                          r.median_resolution_min, r.speed, r.satisfaction, r.rated, r.escalations,
-                         *(r.by_status[s] for s in STATUSES)])
+                         *(r.by_status[s] for s in STATUSES), r.patrol_coverage, r.patrol_rank])
     return out.getvalue()

@@ -51,6 +51,9 @@ _AREA_PROPS = {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
                "households": "t.households", "population": "t.population"}
 _GRID_OF = "(SELECT g.code FROM grid g WHERE g.id = t.grid_id)"
 _AREA_OF = "(SELECT a.code FROM area a WHERE a.id = t.{})"
+# a segment's street chief (街长) now: their name is on the sign at the roadside, not private
+_CHIEF = """(SELECT {} FROM worker_assignment a JOIN worker w ON w.id = a.worker_id
+             WHERE a.road_segment_id = t.id AND a.valid_to IS NULL ORDER BY a.valid_from DESC LIMIT 1)"""
 
 COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
     Collection("cities", "市", "Cities", "area", "MultiPolygon", _AREA_PROPS,
@@ -79,8 +82,11 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
     Collection("road-segments", "街长路段", "Street-chief road segments", "road_segment",
                "MultiLineString",
                {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
-                "length_m": "t.length_m", "street": _AREA_OF.format("street_id")},
-               filters={"street": _AREA_OF.format("street_id")}, reads=("area",)),
+                "length_m": "t.length_m", "street": _AREA_OF.format("street_id"),
+                "chief": _CHIEF.format("w.code"), "chief_name_zh": _CHIEF.format("w.name_zh"),
+                "chief_name_en": _CHIEF.format("w.name_en")},
+               filters={"street": _AREA_OF.format("street_id"), "chief": _CHIEF.format("w.code")},
+               reads=("area", "worker_assignment", "worker")),
     Collection("cameras", "视频监控", "Cameras", "camera", "Point",
                {"name": "t.name", "kind": "t.kind", "bearing": "t.bearing", "fov": "t.fov",
                 "range_m": "t.range_m", "height_m": "t.height_m", "status": "t.status",

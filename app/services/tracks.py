@@ -26,6 +26,7 @@ class Day:
     last_at: datetime | None
     lines: list               # Shapely LineStrings, WGS84
     stops: list[dict]
+    timeline: list = ()       # the good fixes as [seconds after first_at, lon, lat], for playback
 
     def as_geojson(self) -> dict:
         features = [{"type": "Feature", "geometry": shapely.geometry.mapping(line),
@@ -37,7 +38,8 @@ class Day:
             "worker_id": self.worker_id, "day": self.day.isoformat(), "fixes": self.fixes,
             "distance_m": round(self.distance_m, 1),
             "first_at": self.first_at.isoformat() if self.first_at else None,
-            "last_at": self.last_at.isoformat() if self.last_at else None}}
+            "last_at": self.last_at.isoformat() if self.last_at else None,
+            "timeline": [list(step) for step in self.timeline]}}
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
@@ -60,8 +62,9 @@ def of_day(session: Session, worker_id: int, day: date, zone: str, rules: Positi
     stops = [{"lon": round(s.lon, 7), "lat": round(s.lat, 7), "arrived": at[s.first].isoformat(),
               "left": at[s.last].isoformat(), "minutes": round(s.seconds / 60, 1)}
              for s in tracks.stops(t, lon, lat, rules.stop_radius_m, rules.stop_minutes * 60)]
+    timeline = [(round(float(s), 1), round(float(x), 6), round(float(y), 6)) for s, x, y in zip(t, lon, lat)]
     return Day(worker_id, day, len(rows), tracks.distance_m(lon, lat, ranges), at[0], at[-1],
-               tracks.lines(lon, lat, ranges), stops)
+               tracks.lines(lon, lat, ranges), stops, timeline)
 
 
 def keep(session: Session, found: Day) -> None:

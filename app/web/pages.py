@@ -44,4 +44,5 @@ def worker():
     user = current_user()
     return render_template("worker.html", user=user, collections=_readable(user),
                            csrf_token=g.get("csrf_token", ""),
-                           grids=grids_held(db.session(), user.worker_id))
+                           grids=grids_held(db.session(), user.worker_id),
+                           sends_positions=bool(user.worker_id) and permits(user.role, "positions:write") == "own")

@@ -1,7 +1,7 @@
 // The base of the wall: our own data, no internet. Buildings, roads and camera coverage come as
 // vector tiles (too big as GeoJSON for a whole city); grids, communities and streets as GeoJSON
 // (a few hundred features, and grids are shaded by load and clickable).
-import { tiles as tileStyles, outlines, gridStyle, cameraStyle } from './styles.js';
+import { tiles as tileStyles, outlines, gridStyle, cameraStyle, segmentStyle } from './styles.js';
 import { localName, t } from '../i18n.js';
 
 // `bounds`: the city's extent; no tile outside it is asked for (they would all be empty)
@@ -42,6 +42,18 @@ export function gridLayer(data) {
 
 export function cameraLayer(data) {
   return L.geoJSON(data, { pointToLayer: (_f, latlng) => L.circleMarker(latlng, cameraStyle), interactive: false });
+}
+
+// street chiefs' road segments (街长路段), each with its chief on hover
+export function segmentLayer(data) {
+  return L.geoJSON(data, {
+    style: () => segmentStyle,
+    onEachFeature: (f, sub) => sub.bindTooltip(() => {
+      const p = f.properties;
+      const chief = p.chief ? `${escapeHtml(localName({ name_zh: p.chief_name_zh, name_en: p.chief_name_en }))} (${escapeHtml(p.chief)})` : t('none');
+      return `${escapeHtml(p.code)} ${escapeHtml(localName(p))}<br>${t('street_chief')}: ${chief}`;
+    }, { sticky: true }),
+  });
 }
 
 export function escapeHtml(text) {

@@ -1,6 +1,6 @@
 // The wall's legend: every layer on it, drawn from the same style tables as the map.
 import { t } from '../i18n.js';
-import { LOAD_CLASSES, STATUSES, outlines, tiles, cameraStyle } from './styles.js';
+import { LOAD_CLASSES, STATUSES, outlines, tiles, cameraStyle, segmentStyle } from './styles.js';
 
 function swatch(fill, border, { dot = false, dashed = false, className = '' } = {}) {
   const span = document.createElement('span');
@@ -43,6 +43,7 @@ export function wallLegend(shown) {
     for (const c of ['buildings', 'roads', 'camera-coverage']) {
       if (shown.has(c)) div.append(row(c, swatch(tiles[c].fillColor || 'transparent', tiles[c].color), t(c === 'camera-coverage' ? 'coverage' : c)));
     }
+    if (shown.has('road-segments')) div.append(row('road-segments', swatch('transparent', segmentStyle.color, { dashed: true }), t('chief_segments')));
     if (shown.has('cameras')) div.append(row('cameras', swatch(cameraStyle.fillColor, cameraStyle.color, { dot: true }), t('cameras')));
     div.append(row('workers', swatch(null, '#003300', { className: 'worker-icon' }), `${t('workers')} · ${t('worker_live')}`));
     div.append(row('workers', swatch(null, '#003300', { className: 'worker-icon stale' }), `${t('workers')} · ${t('worker_stale')}`));

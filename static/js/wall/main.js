@@ -1,13 +1,14 @@
 // The command-center wall: the map, the side panel and the live stream, wired together.
 import { translatePage, switchLanguage, t } from '../i18n.js';
 import { getJson } from '../http.js';
-import { tileLayer, geojson, outlineLayer, gridLayer, cameraLayer } from './layers.js';
+import { tileLayer, geojson, outlineLayer, gridLayer, cameraLayer, segmentLayer } from './layers.js';
 import { incidentLayer, fromFeature } from './incidents.js';
 import { workerLayer } from './workers.js';
 import { renderSummary, addToTicker, tickClocks, renderAlerts } from './panel.js';
 import { wallLegend } from './legend.js';
 import { detailPanel } from './detail.js';
 import { connect } from './live.js';
+import { playbackControl } from './playback.js';
 
 const PAGE = 1000;
 const SUMMARY_EVERY_MS = 30_000;
@@ -23,11 +24,14 @@ map.setView([0, 0], 2);
 if (element.dataset.basemap) L.tileLayer(element.dataset.basemap, { maxZoom: 19 }).addTo(map);
 
 const workers = workerLayer({ onSelect: (fix) => showRoute(fix) });
+const playback = playbackControl(map);
+playback.control.addTo(map);
 
 async function showRoute(fix) {
   try {
     const day = await getJson(`/api/v1/workers/${encodeURIComponent(fix.worker)}/track`);
     const drawn = workers.showRoute(day);
+    playback.show(day.properties, fix.worker);
     element.dataset.route = fix.worker;
     if (day.features.length) map.fitBounds(drawn.getBounds(), { maxZoom: 18 });
   } catch (error) { console.warn('route', fix.worker, error.message); }
@@ -112,12 +116,13 @@ async function start() {
   // come after, so the browser's six connections are not queued behind a hundred tiles.
   const summaryReady = refreshSummary();
   const incidentsReady = patiently(loadIncidents);
-  const [gridData, communityData, streetData, cameraData, coverage] = await patiently(() => Promise.all([
+  const [gridData, communityData, streetData, cameraData, coverage, segmentData] = await patiently(() => Promise.all([
     geojson('grids'),
     readable.has('communities') ? geojson('communities') : null,
     readable.has('streets') ? geojson('streets') : null,
     readable.has('cameras') ? geojson('cameras') : null,
     readable.has('camera-coverage') ? hasFeatures('camera-coverage') : false,
+    readable.has('road-segments') ? geojson('road-segments') : null,
   ]));
   grids = gridLayer(gridData);
   const overlays = {};
@@ -125,6 +130,7 @@ async function start() {
   if (communityData) overlays[t('communities')] = outlineLayer(communityData, 'communities').addTo(map);
   if (streetData) overlays[t('streets')] = outlineLayer(streetData, 'streets').addTo(map);
   if (cameraData) overlays[t('cameras')] = cameraLayer(cameraData);
+  if (segmentData?.features.length) overlays[t('chief_segments')] = segmentLayer(segmentData).addTo(map);
   overlays[t('workers')] = workers.layer.addTo(map);
   overlays[t('incidents')] = incidents.layer.addTo(map);
   const extent = gridData.features.length ? grids.getBounds().pad(0.02) : undefined;
@@ -152,5 +158,5 @@ async function start() {
 }
 
 // for the browser tests and for anyone debugging a wall: what is on it
-window.gridmapWall = { map, incidents, workers };
+window.gridmapWall = { map, incidents, workers, playback };
 start();

@@ -29,3 +29,6 @@ export function gridStyle(load) {
 }
 
 export const cameraStyle = { radius: 4, color: '#ffb74d', weight: 1, fillColor: '#ff9800', fillOpacity: 0.9 };
+
+// a street chief's segment: a bright dashed line along the road it answers for
+export const segmentStyle = { color: '#4dd0e1', weight: 4, opacity: 0.8, dashArray: '10 6' };

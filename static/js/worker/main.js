@@ -5,6 +5,7 @@ import { Outbox } from './outbox.js';
 import { myGrid } from './grid.js';
 import { taskList } from './tasks.js';
 import { reportForm } from './report.js';
+import { positionSender } from './positions.js';
 
 const element = document.getElementById('map');
 const codes = (element.dataset.grids || '').split(',').filter(Boolean);
@@ -53,6 +54,7 @@ const outbox = new Outbox({
     if (item.taskId) tasks.load();
   },
   onRefused(item, reason) {
+    if (item.kind === 'positions') { console.warn('positions refused:', reason); return; }
     if (item.url === '/api/v1/incidents') report.refused(reason);
     else window.alert(`${item.label}: ${t('failed')} — ${reason}`);
     tasks.load();
@@ -86,9 +88,12 @@ function showWhere() {
   where.textContent = t(inGrid ? 'inside_grid' : 'outside_grid');
 }
 
+const sender = element.dataset.sendsPositions === 'true' ? positionSender(outbox, t('my_positions')) : null;
+
 if (navigator.geolocation) {
   navigator.geolocation.watchPosition((p) => {
     position = { lon: p.coords.longitude, lat: p.coords.latitude };
+    sender?.add(p);
     if (me) me.setLatLng([position.lat, position.lon]);
     else me = L.circleMarker([position.lat, position.lon], { radius: 7, color: '#fff', weight: 2, fillColor: '#1e88e5', fillOpacity: 1 }).addTo(map);
     showWhere();
@@ -116,5 +121,5 @@ async function start() {
   element.dataset.ready = 'true';
 }
 
-window.gridmapWorker = { map, outbox, tasks };
+window.gridmapWorker = { map, outbox, tasks, sender };
 start();
