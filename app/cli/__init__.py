@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import data, database, incidents, positions, serve, users
+    from . import cameras, data, database, incidents, positions, serve, users
     app.cli.add_command(database.db_server)
     app.cli.add_command(database.db_group)
     app.cli.add_command(data.import_group)
@@ -16,3 +16,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(incidents.simulate)
     app.cli.add_command(serve.serve)
     app.cli.add_command(positions.positions_group)
+    app.cli.add_command(cameras.cameras_group)

@@ -13,6 +13,7 @@ from ..config import ROOT
 from ..geo.synthetic import PRESETS
 from ..models import Area, Building
 from ..services import audit, categories, demo_accounts, division, osm_import, synthetic_city
+from . import cameras
 from .progress import Progress
 
 DEMO_EXTRACT = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
@@ -43,6 +44,7 @@ def import_osm(path: Path):
                f"{result['roads']:,} roads, {result['cameras']:,} cameras")
     for why, count in result["skipped"].items():
         click.echo(f"  skipped {count:,}: {why}")
+    cameras.refresh(every_road=True)
 
 
 @import_group.command("categories")
@@ -80,6 +82,7 @@ def generate_areas(seed: int):
     session.commit()
     progress.done()
     _print_report(report, settings.grid_rules)
+    cameras.refresh(every_road=True)
 
 
 @generate_group.command("city")
@@ -103,6 +106,7 @@ def generate_city(preset: str, scale: int, seed: int):
     session.commit()
     progress.done()
     _print_report(report, settings.grid_rules)
+    cameras.refresh(every_road=True)
 
 
 def _print_report(report: division.DivisionReport, rules) -> None:
@@ -129,6 +133,7 @@ def setup_demo():
         click.get_current_context().invoke(import_osm, path=DEMO_EXTRACT)
     if not session.scalar(select(func.count()).select_from(Area)):
         click.get_current_context().invoke(generate_areas, seed=1)
+    cameras.refresh()          # what a migration or an earlier interrupted run left queued
     settings = current_app.config["GRIDMAP"]
     click.echo("The demo city is ready.")
     if settings.production:

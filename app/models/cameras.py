@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, DateTime, Float, ForeignKey, String, UniqueConstraint,
-                        func)
+from sqlalchemy import (BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Integer, String,
+                        UniqueConstraint, func)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,3 +50,25 @@ class CameraCoverage(Base):
     method: Mapped[str] = mapped_column(String(16))  # sector | visibility
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     geom = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
+
+
+class CameraDirty(Base):
+    """A camera whose coverage is to be recomputed (queued by triggers, migration 0009), with
+    where it stood before and after the change."""
+
+    __tablename__ = "camera_dirty"
+
+    camera_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    geom = mapped_column(geometry("MULTIPOINT"), nullable=False)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CameraBlindSpot(Base):
+    """A piece of road that no online camera sees."""
+
+    __tablename__ = "camera_blind_spot"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    road_id: Mapped[int] = mapped_column(ForeignKey("road.id", ondelete="CASCADE"), index=True)
+    length_m: Mapped[float] = mapped_column(Float)
+    geom = mapped_column(geometry("LINESTRING"), nullable=False)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..config import PositionRules
 from ..geo import patrol as geo_patrol
-from ..geo.crs import utm_epsg
+from .city_frame import city_utm
 from .scope import Scope
 
 ROAD_REACH_M = 20.0        # a road is patrolled where the route passes within this
@@ -40,13 +40,6 @@ class Row:
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-def city_utm(session: Session) -> int:
-    lon, lat = session.execute(text(
-        "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Union(geom)) AS c FROM area "
-        "WHERE parent_id IS NULL) s")).one()
-    return utm_epsg(lon or 0.0, lat or 0.0)
 
 
 def coverage(session: Session, start: datetime, end: datetime, scope: Scope, rules: PositionRules,

@@ -11,7 +11,8 @@ TABLE_KEYS = {
     "area": "areas", "grid": "grids", "building": "buildings", "road": "roads",
     "road_segment": "road_segments", "worker": "workers", "worker_assignment": "worker_assignments",
     "category": "categories", "incident": "incidents", "incident_event": "incident_events",
-    "camera": "cameras", "camera_coverage": "camera_coverage", "position": "positions",
+    "camera": "cameras", "camera_coverage": "camera_coverage",
+    "camera_blind_spot": "camera_blind_spots", "camera_dirty": "cameras_to_recompute", "position": "positions",
     "grid_plan": "grid_plans", "grid_plan_feature": "grid_plan_features", "app_user": "users",
 }
 

@@ -1,0 +1,124 @@
+"""What a camera really sees: its sector (bearing, field of view, range) clipped by line of sight
+around building footprints — a 2D visibility polygon, in a metric CRS.
+
+Rays leave the camera towards every building corner within reach (and a hair either side of
+it, to pass the corner), along the sector's two edges and every ARC_STEP_DEG along its arc;
+each ray stops at the nearest wall it meets, or at the range. The rays' ends, in angle order,
+are the visible polygon: exact at the corners, and the arc drawn to within a few centimetres.
+All rays are cut against all walls at once with numpy, so a camera costs about a millisecond.
+
+A camera mounted on a building sees out from it, not through it: a position inside a footprint
+is moved onto its wall; walls through the camera do not stop its rays, the building's far walls
+do, and the footprints it is mounted on (within MOUNT_REACH_M) are cut out of what it sees.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+import shapely.ops
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+ARC_STEP_DEG = 2.0
+CORNER_EPS_RAD = 1e-5        # a ray this far either side of a corner: past it, or stopped by it
+MOUNT_REACH_M = 1.0
+
+
+def sector(x: float, y: float, bearing: float | None, fov: float, range_m: float) -> Polygon:
+    """The plain wedge (or disc, for 360°): what the camera would see with nothing in the way."""
+    angles = _arc_angles(bearing, fov)
+    ends = np.column_stack([x + range_m * np.sin(angles), y + range_m * np.cos(angles)])
+    if fov >= 360:
+        return Polygon(ends[:-1])
+    return Polygon(np.vstack([[x, y], ends]))
+
+
+def visible(x: float, y: float, bearing: float | None, fov: float, range_m: float,
+            buildings: list[BaseGeometry] | np.ndarray) -> BaseGeometry:
+    """The part of the sector the camera at (x, y) can see past `buildings` (footprints, metric)."""
+    origin = shapely.Point(x, y)
+    near = [b for b in buildings if b is not None and not b.is_empty and b.distance(origin) <= range_m]
+    mounts = [b for b in near if b.distance(origin) <= MOUNT_REACH_M]
+    for b in mounts:
+        if b.contains(origin):           # a position a little inside its wall: put it on the wall
+            origin = shapely.ops.nearest_points(b.boundary, origin)[0]
+            x, y = origin.x, origin.y
+    wedge = sector(x, y, bearing, fov, range_m)
+    walls = _walls(near)
+    full = fov >= 360
+    angles = _arc_angles(bearing, fov)
+    if len(walls):
+        corners = np.unique(walls[:, :2], axis=0)
+        dx, dy = corners[:, 0] - x, corners[:, 1] - y
+        toward = np.arctan2(dx, dy)                       # clockwise from north, like a bearing
+        reach = np.hypot(dx, dy) <= range_m
+        toward = toward[reach]
+        toward = np.concatenate([toward - CORNER_EPS_RAD, toward, toward + CORNER_EPS_RAD])
+        if not full:
+            toward = toward[_inside_sector(toward, bearing, fov)]
+        angles = np.concatenate([angles, toward])
+    start = 0.0 if full else math.radians(bearing) - math.radians(fov) / 2
+    order = np.argsort(np.mod(angles - start, 2 * math.pi), kind="stable")
+    angles = angles[order]
+    distance = _nearest_hits(x, y, angles, walls, range_m)
+    ends = np.column_stack([x + distance * np.sin(angles), y + distance * np.cos(angles)])
+    ring = ends if full else np.vstack([[x, y], ends])
+    seen = shapely.make_valid(Polygon(ring))
+    seen = shapely.intersection(seen, wedge)      # rays a hair outside the fov come back in
+    if mounts:
+        seen = shapely.difference(seen, shapely.union_all(mounts))
+    return _polygons(seen)
+
+
+def _arc_angles(bearing: float | None, fov: float) -> np.ndarray:
+    """Angles (radians, clockwise from north) along the arc, both edges included."""
+    if fov >= 360:
+        n = int(round(360 / ARC_STEP_DEG))
+        return np.linspace(0, 2 * math.pi, n + 1)
+    half = math.radians(fov) / 2
+    centre = math.radians(bearing or 0.0)
+    n = max(int(math.ceil(fov / ARC_STEP_DEG)), 1)
+    return np.linspace(centre - half, centre + half, n + 1)
+
+
+def _inside_sector(angles: np.ndarray, bearing: float | None, fov: float) -> np.ndarray:
+    off = np.mod(angles - math.radians(bearing or 0.0) + math.pi, 2 * math.pi) - math.pi
+    return np.abs(off) <= math.radians(fov) / 2
+
+
+def _walls(buildings: list[BaseGeometry]) -> np.ndarray:
+    """Every edge of the footprints' rings, as rows x0, y0, x1, y1."""
+    rows = []
+    for b in buildings:
+        for ring in shapely.get_rings(shapely.get_parts(b)):
+            c = np.asarray(ring.coords)[:, :2]
+            rows.append(np.hstack([c[:-1], c[1:]]))
+    return np.vstack(rows) if rows else np.empty((0, 4))
+
+
+def _nearest_hits(x: float, y: float, angles: np.ndarray, walls: np.ndarray, range_m: float) -> np.ndarray:
+    """For each ray, the distance to the first wall it meets, at most range_m."""
+    hit = np.full(len(angles), range_m)
+    if not len(walls):
+        return hit
+    dx, dy = np.sin(angles)[:, None], np.cos(angles)[:, None]          # rays (unit)
+    px, py = walls[:, 0][None, :] - x, walls[:, 1][None, :] - y          # wall starts, from the camera
+    ex, ey = (walls[:, 2] - walls[:, 0])[None, :], (walls[:, 3] - walls[:, 1])[None, :]
+    denominator = dx * ey - dy * ex
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (px * ey - py * ex) / denominator              # along the ray
+        s = (px * dy - py * dx) / denominator              # along the wall
+    # a wall through the camera itself (it is mounted on it) does not stop the rays leaving it
+    meets = (np.abs(denominator) > 1e-12) & (t > 1e-6) & (s >= -1e-9) & (s <= 1 + 1e-9)
+    t = np.where(meets, t, np.inf)
+    return np.minimum(hit, t.min(axis=1))
+
+
+def _polygons(geom: BaseGeometry) -> BaseGeometry:
+    """Only the areal parts (a ray's end can leave a sliver line or point behind)."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 0]
+    if not parts:
+        return shapely.MultiPolygon()
+    return shapely.MultiPolygon(parts)
