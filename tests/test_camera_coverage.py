@@ -135,3 +135,42 @@ def test_coverage_per_area_blind_spots_and_suggestions_over_http(client, auth, g
     gains = [f["properties"]["gain_m"] for f in found["features"] if f["properties"]["kind"] == "camera"]
     assert 1 <= len(gains) <= 3 and gains == sorted(gains, reverse=True) and sum(gains) <= found["properties"]["blind_m"]
     assert client.get("/api/v1/cameras/suggestions?area=nowhere", headers=auth("operator")).status_code == 404
+
+
+def test_only_a_building_whose_footprint_moved_queues_the_cameras_that_see_it(session, open_camera):
+    c = open_camera
+    near = session.execute(text("""
+        SELECT b.id FROM building b, camera cam WHERE cam.id = :id
+        ORDER BY b.geom <-> cam.geom LIMIT 1"""), c).scalar_one()
+    session.execute(text("UPDATE building SET households = households WHERE id = :b"), {"b": near})
+    session.execute(text("UPDATE building SET geom = geom WHERE id = :b"), {"b": near})
+    assert session.execute(text("SELECT count(*) FROM camera_dirty")).scalar_one() == 0
+    session.execute(text("UPDATE building SET geom = ST_Translate(geom, 0.00001, 0) WHERE id = :b"), {"b": near})
+    queued = session.execute(text("SELECT array_agg(camera_id) FROM camera_dirty")).scalar_one()
+    session.rollback()
+    assert queued and len(queued) < 20
+
+
+def test_cameras_import_from_csv_with_defaults_flagged_and_bad_lines_named(runner, session, grid_point, tmp_path):
+    _, lon, lat = grid_point
+    path = tmp_path / "cameras.csv"
+    path.write_text("id,lon,lat,kind,bearing,height_m,name\n"
+                    f"C-1,{lon},{lat},fixed,NE,6,Gate\n"
+                    f"C-2,{lon + 0.0003},{lat},dome,,,\n"
+                    f"C-3,{lon},{lat},bullet,,,\n"
+                    "C-4,0,0,fixed,90,,\n", encoding="utf-8")
+    for _ in range(2):                                         # a second import updates, never duplicates
+        result = runner.invoke(args=["import", "cameras", str(path), "--source", "test-csv"])
+        assert result.exit_code == 0, result.output
+        assert "2 cameras; 1 outside the city left out; 1 lines refused" in result.output
+        assert "line 4: kind" in result.output
+    rows = session.execute(text("""
+        SELECT c.source_id, c.bearing, c.fov, c.range_m, c.estimated, cc.camera_id IS NOT NULL
+        FROM camera c LEFT JOIN camera_coverage cc ON cc.camera_id = c.id
+        WHERE c.source = 'test-csv' ORDER BY c.source_id""")).all()
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [("C-1", 45.0, 60.0, 60.0), ("C-2", None, 360.0, 40.0)]
+    assert set(rows[0][4]) == {"fov", "range_m"} and set(rows[1][4]) == {"height_m", "range_m"}
+    # their coverage was computed by the import (one may stand in a building, seeing nothing)
+    assert any(r[5] for r in rows) and session.execute(text("SELECT count(*) FROM camera_dirty")).scalar_one() == 0
+    session.execute(text("DELETE FROM camera WHERE source = 'test-csv'"))
+    session.commit()

@@ -60,8 +60,8 @@ def test_the_wall_shows_every_layer_with_a_legend_and_the_days_counts(browser, l
     page, errors = open_wall(browser, live_server, users, locale)
     legend = page.inner_text("#legend")
     switcher = page.inner_text(".leaflet-control-layers")
-    words = {"zh-CN": ["网格", "楼栋", "道路", "事件", "网格员位置", "超时"],
-             "en-GB": ["Grids", "Buildings", "Roads", "Incidents", "Grid workers", "Overdue"]}[locale]
+    words = {"zh-CN": ["网格", "楼栋", "道路", "事件", "监控盲区", "网格员位置", "超时"],
+             "en-GB": ["Grids", "Buildings", "Roads", "Incidents", "Blind spots", "Grid workers", "Overdue"]}[locale]
     for word in words:
         assert word in legend, word
     for word in words[:4]:

@@ -12,8 +12,9 @@ from .. import db
 from ..config import ROOT
 from ..geo.synthetic import PRESETS
 from ..models import Area, Building
-from ..services import audit, categories, demo_accounts, division, osm_import, synthetic_city
-from . import cameras
+from ..services import audit, categories, demo_accounts, division, osm_import, positions, synthetic_city
+from ..services import cameras as cameras_service
+from . import cameras as cameras_cli
 from .progress import Progress
 
 DEMO_EXTRACT = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
@@ -44,7 +45,36 @@ def import_osm(path: Path):
                f"{result['roads']:,} roads, {result['cameras']:,} cameras")
     for why, count in result["skipped"].items():
         click.echo(f"  skipped {count:,}: {why}")
-    cameras.refresh(every_road=True)
+    cameras_cli.refresh(every_road=True)
+
+
+@import_group.command("cameras")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default="csv", show_default=True, help="names the file's system; ids are unique within it")
+@with_appcontext
+def import_cameras(path: Path, source: str):
+    """Cameras from a CSV file: lon, lat and any of id, kind, bearing, fov, range_m, height_m,
+    name, owner, status. Missing figures get the documented defaults, flagged as estimated."""
+    import shapely
+    from ..models import Camera
+    cameras, refused = cameras_service.read_camera_csv(path.read_text(encoding="utf-8-sig"))
+    session = db.session()
+    city = positions.city_outline(session)
+    outside = [c for c in cameras if not city.intersects(shapely.Point(c["lon"], c["lat"]))]
+    rows = [{**{k: v for k, v in c.items() if k not in ("lon", "lat")}, "source": source,
+             "geom": shapely.Point(c["lon"], c["lat"])} for c in cameras if c not in outside]
+    progress = Progress(f"importing {path.name}")
+    with audit.bulk_load(session, "IMPORT", {"source": path.name}) as summary:
+        osm_import.upsert(session, Camera, rows, progress,
+                          ("name", "kind", "bearing", "fov", "range_m", "height_m", "status", "owner", "estimated", "geom"),
+                          conflict=("source", "source_id"))
+        summary.update(cameras=len(rows))
+    session.commit()
+    progress.done()
+    click.echo(f"{len(rows):,} cameras; {len(outside):,} outside the city left out; {len(refused):,} lines refused")
+    for line, why in sorted(refused.items())[:20]:
+        click.echo(f"  line {line}: {why}")
+    cameras_cli.refresh()
 
 
 @import_group.command("categories")
@@ -82,7 +112,6 @@ def generate_areas(seed: int):
     session.commit()
     progress.done()
     _print_report(report, settings.grid_rules)
-    cameras.refresh(every_road=True)
 
 
 @generate_group.command("city")
@@ -106,7 +135,7 @@ def generate_city(preset: str, scale: int, seed: int):
     session.commit()
     progress.done()
     _print_report(report, settings.grid_rules)
-    cameras.refresh(every_road=True)
+    cameras_cli.refresh(every_road=True)
 
 
 def _print_report(report: division.DivisionReport, rules) -> None:
@@ -133,7 +162,7 @@ def setup_demo():
         click.get_current_context().invoke(import_osm, path=DEMO_EXTRACT)
     if not session.scalar(select(func.count()).select_from(Area)):
         click.get_current_context().invoke(generate_areas, seed=1)
-    cameras.refresh()          # what a migration or an earlier interrupted run left queued
+    cameras_cli.refresh()          # what a migration or an earlier interrupted run left queued
     settings = current_app.config["GRIDMAP"]
     click.echo("The demo city is ready.")
     if settings.production:

@@ -127,3 +127,28 @@ def camera_from_fields(fields: dict) -> dict:
                            name=(str(fields.get("name")).strip() or None) if fields.get("name") else None)
     return {**camera, "lon": point[0], "lat": point[1], "status": status,
             "owner": (str(fields.get("owner")).strip() or None) if fields.get("owner") else None}
+
+
+CSV_COLUMNS = ("id", "lon", "lat", "kind", "bearing", "fov", "range_m", "height_m", "name", "owner", "status")
+
+
+def read_camera_csv(text: str) -> tuple[list[dict], dict[int, str]]:
+    """Cameras from CSV text (a header row naming any of CSV_COLUMNS; `id` is the source's own
+    identifier, so a re-import updates instead of duplicating). Returns the cameras and, per
+    line number, why a line was refused."""
+    import csv
+    import io
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"lon", "lat"} - set(reader.fieldnames or ())
+    if missing:
+        return [], {1: f"the header names no {', '.join(sorted(missing))} column (columns: {', '.join(CSV_COLUMNS)})"}
+    cameras, refused = [], {}
+    for line, row in enumerate(reader, start=2):
+        try:
+            camera = camera_from_fields({k.strip(): (v or "").strip() for k, v in row.items() if k})
+        except InvalidCamera as error:
+            refused[line] = str(error)
+            continue
+        camera["source_id"] = (row.get("id") or "").strip() or f"{camera['lon']:.7f},{camera['lat']:.7f}"
+        cameras.append(camera)
+    return cameras, refused

@@ -109,10 +109,10 @@ def import_osm(session: Session, path: Path, household_rule,
     """Read the file and upsert its features; returns counts per table and what was skipped."""
     content = read_osm(path, progress)
     _estimate_households(content.buildings, household_rule)
-    _upsert(session, Building, content.buildings, progress,
+    upsert(session, Building, content.buildings, progress,
             ("name", "address", "kind", "levels", "households", "population", "geom"))
-    _upsert(session, Road, content.roads, progress, ("name", "class", "geom"))
-    _upsert(session, Camera, content.cameras, progress,
+    upsert(session, Road, content.roads, progress, ("name", "class", "geom"))
+    upsert(session, Camera, content.cameras, progress,
             ("name", "kind", "bearing", "fov", "range_m", "height_m", "estimated", "geom"),
             conflict=("source", "source_id"))
     session.commit()
@@ -133,7 +133,7 @@ def _estimate_households(buildings: list[dict], rule) -> None:
         building["population"] = estimate_population(building["households"], rule)
 
 
-def _upsert(session: Session, model, rows: list[dict], progress: Progress, update: tuple,
+def upsert(session: Session, model, rows: list[dict], progress: Progress, update: tuple,
             conflict: tuple = ("source_id",)) -> None:
     """Rows are keyed by column name; `update` names the columns a re-import refreshes."""
     table = model.__table__

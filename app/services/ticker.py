@@ -1,6 +1,7 @@
 """The in-app clock: runs the escalation tick every few seconds in a background thread of a
 serving process. Several processes may each run one; the tick's advisory lock lets one act.
-`flask incidents tick` does the same once, for cron."""
+`flask incidents tick` does the same once, for cron. Each tick also works off the queue of
+cameras whose coverage is to be recomputed (`flask cameras coverage` for cron)."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +12,7 @@ from typing import Callable
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import audit, escalation
+from . import audit, camera_coverage, escalation
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,9 @@ class Ticker:
             while not self._stop.wait(self._every):
                 try:
                     run_once(self._new_session)
+                    recompute_cameras(self._new_session)
                 except SQLAlchemyError as error:      # the database restarting: try next round
-                    log.warning("escalation tick failed: %s", error)
+                    log.warning("clock tick failed: %s", error)
         finally:
             audit.restore(token)
 
@@ -51,5 +53,17 @@ def run_once(new_session: Callable[[], Session], now: datetime | None = None) ->
         if result.overdue:
             log.info("clock: %d overdue, %d escalated", len(result.overdue), len(result.escalated))
         return result
+    finally:
+        session.close()
+
+
+def recompute_cameras(new_session: Callable[[], Session]) -> None:
+    """Cameras queued since the last tick (a building changed near them, or a camera was
+    changed outside the API): their coverage and blind spots."""
+    session = new_session()
+    try:
+        done = camera_coverage.refresh(session)
+        if done.cameras:
+            log.info("clock: coverage of %d cameras recomputed", done.cameras)
     finally:
         session.close()

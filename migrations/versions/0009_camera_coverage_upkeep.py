@@ -1,7 +1,8 @@
 """camera coverage kept up to date: cameras to recompute, and the roads no camera sees
 
 A camera's coverage depends on its own figures and on the buildings within its range. Triggers
-queue the affected cameras in `camera_dirty` (with where they stand, before and after, so the
+queue the affected cameras (a building counts as changed when its footprint did: assigning it
+to a grid does not) in `camera_dirty` (with where they stand, before and after, so the
 blind spots around a moved or deleted camera are redone too); the app works the queue off.
 `camera_blind_spot` holds the pieces of road that no online camera sees, served as a layer.
 
@@ -63,7 +64,8 @@ def upgrade() -> None:
         CREATE TRIGGER camera_dirty AFTER INSERT OR DELETE
             OR UPDATE OF geom, bearing, fov, range_m, kind, status ON camera
         FOR EACH ROW EXECUTE FUNCTION gridmap_camera_changed()""")
-    for name, tables in (("changed", ("changed",)), ("moved", ("changed", "gone"))):
+    moved = "(SELECT {side}.geom FROM changed n JOIN gone o ON o.id = n.id WHERE NOT ST_OrderingEquals(n.geom, o.geom))"
+    for name, tables in (("changed", ("changed",)), ("moved", (moved.format(side="n"), moved.format(side="o")))):
         op.execute(f"""
             CREATE FUNCTION gridmap_buildings_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN

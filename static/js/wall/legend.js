@@ -2,6 +2,8 @@
 import { t } from '../i18n.js';
 import { LOAD_CLASSES, STATUSES, outlines, tiles, cameraStyle, segmentStyle } from './styles.js';
 
+const LABELS = { 'camera-coverage': 'coverage', 'camera-blind-spots': 'blind_spots' };
+
 function swatch(fill, border, { dot = false, dashed = false, className = '' } = {}) {
   const span = document.createElement('span');
   span.className = `swatch${dot ? ' dot' : ''}${className ? ` ${className}` : ''}`;
@@ -40,8 +42,8 @@ export function wallLegend(shown) {
     for (const c of ['streets', 'communities']) {
       if (shown.has(c)) div.append(row(c, swatch('transparent', outlines[c].color, { dashed: !!outlines[c].dashArray }), t(c)));
     }
-    for (const c of ['buildings', 'roads', 'camera-coverage']) {
-      if (shown.has(c)) div.append(row(c, swatch(tiles[c].fillColor || 'transparent', tiles[c].color), t(c === 'camera-coverage' ? 'coverage' : c)));
+    for (const c of ['buildings', 'roads', 'camera-coverage', 'camera-blind-spots']) {
+      if (shown.has(c)) div.append(row(c, swatch(tiles[c].fillColor || 'transparent', tiles[c].color), t(LABELS[c] || c)));
     }
     if (shown.has('road-segments')) div.append(row('road-segments', swatch('transparent', segmentStyle.color, { dashed: true }), t('chief_segments')));
     if (shown.has('cameras')) div.append(row('cameras', swatch(cameraStyle.fillColor, cameraStyle.color, { dot: true }), t('cameras')));

@@ -116,13 +116,14 @@ async function start() {
   // come after, so the browser's six connections are not queued behind a hundred tiles.
   const summaryReady = refreshSummary();
   const incidentsReady = patiently(loadIncidents);
-  const [gridData, communityData, streetData, cameraData, coverage, segmentData] = await patiently(() => Promise.all([
+  const [gridData, communityData, streetData, cameraData, coverage, segmentData, blindSpots] = await patiently(() => Promise.all([
     geojson('grids'),
     readable.has('communities') ? geojson('communities') : null,
     readable.has('streets') ? geojson('streets') : null,
     readable.has('cameras') ? geojson('cameras') : null,
     readable.has('camera-coverage') ? hasFeatures('camera-coverage') : false,
     readable.has('road-segments') ? geojson('road-segments') : null,
+    readable.has('camera-blind-spots') ? hasFeatures('camera-blind-spots') : false,
   ]));
   grids = gridLayer(gridData);
   const overlays = {};
@@ -136,11 +137,13 @@ async function start() {
   const extent = gridData.features.length ? grids.getBounds().pad(0.02) : undefined;
   if (extent) map.fitBounds(grids.getBounds());
   await Promise.all([summaryReady, incidentsReady]);
-  for (const [collection, minZoom, shown] of [['roads', 11, true], ['buildings', 13, true], ['camera-coverage', 12, coverage]]) {
+  const tiled = [['roads', 11, true, 'roads'], ['buildings', 13, true, 'buildings'],
+    ['camera-coverage', 12, coverage, 'coverage'], ['camera-blind-spots', 12, blindSpots, 'blind_spots']];
+  for (const [collection, minZoom, shown, label] of tiled) {
     if (!readable.has(collection) || !shown) continue;
     const layer = tileLayer(collection, minZoom, extent).addTo(map);
-    layer.bringToBack();
-    overlays[t(collection === 'camera-coverage' ? 'coverage' : collection)] = layer;
+    if (collection !== 'camera-blind-spots') layer.bringToBack();
+    overlays[t(label)] = layer;
   }
   if (!kiosk) L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
   wallLegend(readable).addTo(map);

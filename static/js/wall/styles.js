@@ -11,6 +11,7 @@ export const tiles = {
   buildings: { color: '#5d6b85', weight: 0.5, fill: true, fillColor: '#2b3750', fillOpacity: 0.9 },
   roads: { color: '#46536d', weight: 1.2 },
   'camera-coverage': { color: '#ffb74d', weight: 0.5, fill: true, fillColor: '#ffb74d', fillOpacity: 0.18 },
+  'camera-blind-spots': { color: '#ff4081', weight: 2.5, opacity: 0.85 },
 };
 
 // Grids are shaded by their open incidents; a red edge when any is overdue.
