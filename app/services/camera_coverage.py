@@ -51,7 +51,8 @@ def refresh(session: Session, method: str = "visibility", every_road: bool = Fal
         computed = compute(session, ids, method)
         done.cameras += len(ids)
         done.seeing_nothing += computed
-        done.blind_spots += redo_blind_spots(session, [r[1] for r in taken])
+        if not every_road:                      # else once for all, at the end
+            done.blind_spots += redo_blind_spots(session, [r[1] for r in taken])
         session.commit()
         progress("cameras", len(ids))
     if every_road:
