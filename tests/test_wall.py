@@ -194,3 +194,35 @@ def test_workers_live_positions_show_on_the_wall_and_a_click_draws_the_route(
     assert page.input_value("#detail input[name=worker_id]").isdigit()
     assert errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_an_operator_turns_a_camera_from_the_wall_and_its_coverage_follows(browser, live_server, users, session):
+    page, errors = open_wall(browser, live_server, users, "en-GB")
+    page.check(".leaflet-control-layers label:has-text('Cameras') input")
+    camera = page.evaluate("""(() => { const layer = window.gridmapWall.cameras().getLayers()[0];
+        layer.openPopup(); return layer.feature.id; })()""")
+    page.wait_for_selector(f".camera-popup[data-camera='{camera}'] form")
+    bearing, fov, estimated, before = session.execute(text("""
+        SELECT c.bearing, c.fov, c.estimated, ST_AsBinary(cc.geom) FROM camera c
+        LEFT JOIN camera_coverage cc ON cc.camera_id = c.id WHERE c.id = :id"""), {"id": camera}).one()
+    turned = ((bearing or 0) + 90) % 360
+    page.fill(".camera-form input[name=bearing]", str(turned))
+    page.fill(".camera-form input[name=fov]", "90")
+    page.click(".camera-form button[type=submit]")
+    try:
+        page.wait_for_selector(".camera-form .form-message:has-text('Done')", timeout=5_000)
+    except Exception:
+        raise AssertionError(page.inner_text(".camera-popup")) from None
+    session.rollback()
+    now, after = session.execute(text("""
+        SELECT c.bearing, ST_AsBinary(cc.geom) FROM camera c LEFT JOIN camera_coverage cc ON cc.camera_id = c.id
+        WHERE c.id = :id"""), {"id": camera}).one()
+    assert now == turned and after != before
+    assert errors == []
+    page.close()
+    from app.services import camera_coverage
+    session.execute(text("UPDATE camera SET bearing = :b, fov = :f, estimated = :e WHERE id = :id"),
+                    {"b": bearing, "f": fov, "e": estimated, "id": camera})
+    session.commit()
+    camera_coverage.refresh(session)

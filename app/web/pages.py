@@ -33,7 +33,8 @@ def wall():
     return render_template(
         "wall.html", user=user, collections=_readable(user), csrf_token=g.get("csrf_token", ""),
         kiosk=request.args.get("kiosk") == "1", basemap_url=settings.basemap_url or "",
-        dispatcher=permits(user.role, "incidents:dispatch") == "all")
+        dispatcher=permits(user.role, "incidents:dispatch") == "all",
+        camera_editor=bool(permits(user.role, "cameras:write")))
 
 
 @bp.get("/worker")

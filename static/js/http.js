@@ -17,13 +17,17 @@ export async function getJson(url) {
   return body;
 }
 
-export async function postJson(url, data, headers = {}) {
+export async function sendJson(method, url, data, headers = {}) {
   const response = await fetch(url, {
-    method: 'POST',
+    method,
     headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf(), ...headers },
-    body: JSON.stringify(data),
+    body: data === undefined ? undefined : JSON.stringify(data),
   });
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new HttpError(response.status, body);
   return body;
+}
+
+export function postJson(url, data, headers = {}) {
+  return sendJson('POST', url, data, headers);
 }

@@ -1,7 +1,7 @@
 // The base of the wall: our own data, no internet. Buildings, roads and camera coverage come as
 // vector tiles (too big as GeoJSON for a whole city); grids, communities and streets as GeoJSON
 // (a few hundred features, and grids are shaded by load and clickable).
-import { tiles as tileStyles, outlines, gridStyle, cameraStyle, segmentStyle } from './styles.js';
+import { tiles as tileStyles, outlines, gridStyle, segmentStyle } from './styles.js';
 import { localName, t } from '../i18n.js';
 
 // `bounds`: the city's extent; no tile outside it is asked for (they would all be empty)
@@ -38,10 +38,6 @@ export function gridLayer(data) {
     sub.setStyle(gridStyle(sub.load));
   });
   return layer;
-}
-
-export function cameraLayer(data) {
-  return L.geoJSON(data, { pointToLayer: (_f, latlng) => L.circleMarker(latlng, cameraStyle), interactive: false });
 }
 
 // street chiefs' road segments (街长路段), each with its chief on hover

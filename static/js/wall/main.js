@@ -1,7 +1,8 @@
 // The command-center wall: the map, the side panel and the live stream, wired together.
 import { translatePage, switchLanguage, t } from '../i18n.js';
 import { getJson } from '../http.js';
-import { tileLayer, geojson, outlineLayer, gridLayer, cameraLayer, segmentLayer } from './layers.js';
+import { tileLayer, geojson, outlineLayer, gridLayer, segmentLayer } from './layers.js';
+import { cameraLayer } from './cameras.js';
 import { incidentLayer, fromFeature } from './incidents.js';
 import { workerLayer } from './workers.js';
 import { renderSummary, addToTicker, tickClocks, renderAlerts } from './panel.js';
@@ -50,6 +51,7 @@ const detail = detailPanel({ element: document.getElementById('detail'),
 const select = (id) => detail.show(id).catch((e) => console.warn('incident', id, e.message));
 const incidents = incidentLayer(select);
 let grids = null;
+let cameras = null;
 
 // Everything the page loads is retried until it comes: a wall left alone through a server
 // restart recovers by itself.
@@ -130,7 +132,14 @@ async function start() {
   overlays[t('grids')] = grids.addTo(map);
   if (communityData) overlays[t('communities')] = outlineLayer(communityData, 'communities').addTo(map);
   if (streetData) overlays[t('streets')] = outlineLayer(streetData, 'streets').addTo(map);
-  if (cameraData) overlays[t('cameras')] = cameraLayer(cameraData);
+  const redrawn = [];      // the tiled layers a camera edit changes
+  if (cameraData) {
+    cameras = cameraLayer(cameraData, {
+      editable: element.dataset.cameraEditor === 'true',
+      onChanged: () => redrawn.forEach((layer) => layer.redraw()),
+    });
+    overlays[t('cameras')] = cameras;
+  }
   if (segmentData?.features.length) overlays[t('chief_segments')] = segmentLayer(segmentData).addTo(map);
   overlays[t('workers')] = workers.layer.addTo(map);
   overlays[t('incidents')] = incidents.layer.addTo(map);
@@ -143,6 +152,7 @@ async function start() {
     if (!readable.has(collection) || !shown) continue;
     const layer = tileLayer(collection, minZoom, extent).addTo(map);
     if (collection !== 'camera-blind-spots') layer.bringToBack();
+    if (collection.startsWith('camera-')) redrawn.push(layer);
     overlays[t(label)] = layer;
   }
   if (!kiosk) L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
@@ -161,5 +171,5 @@ async function start() {
 }
 
 // for the browser tests and for anyone debugging a wall: what is on it
-window.gridmapWall = { map, incidents, workers, playback };
+window.gridmapWall = { map, incidents, workers, playback, cameras: () => cameras };
 start();
