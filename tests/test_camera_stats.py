@@ -7,6 +7,7 @@ import math
 
 import pytest
 import shapely
+import shapely.affinity
 from shapely.geometry import box
 from sqlalchemy import text
 
@@ -30,7 +31,6 @@ def wkt(geom_m):
 
 @pytest.fixture(scope="module")
 def square(make_database):
-    import shapely.affinity  # noqa: F401
     url = make_database("cameras")
     db.upgrade(url)
     app = create_app({"DATABASE_URL": url, **TEST_SETTINGS})

@@ -54,9 +54,9 @@ def _codes(name: str) -> list[str] | None:
     return [c for c in request.args.get(name, "").split(",") if c] or None
 
 
-def _ranked(rows: list, start: datetime, end: datetime, filename: str, row_type):
-    """Best covered first (ties by the grid's or segment's code, the rows' first field)."""
-    rows.sort(key=lambda r: (-(r.road_coverage or 0), *list(r.as_dict().values())[:1]))
+def _ranked(rows: list, start: datetime, end: datetime, filename: str, row_type, code):
+    """Best covered first, ties by `code(row)`."""
+    rows.sort(key=lambda r: (-(r.road_coverage or 0), code(r)))
     if request.args.get("format") == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -78,7 +78,7 @@ def coverage():
     start, end = period()
     rows = patrol.coverage(db.session(), start, end, current_scope(),
                            current_app.config["GRIDMAP"].positions, _codes("grid"))
-    return _ranked(rows, start, end, "patrol-coverage.csv", patrol.Row)
+    return _ranked(rows, start, end, "patrol-coverage.csv", patrol.Row, lambda r: r.grid)
 
 
 @bp.get("/patrol/segments")
@@ -88,4 +88,4 @@ def segments():
     start, end = period()
     rows = patrol.segment_coverage(db.session(), start, end, current_scope(),
                                    current_app.config["GRIDMAP"].positions, _codes("segment"))
-    return _ranked(rows, start, end, "street-chief-coverage.csv", patrol.SegmentRow)
+    return _ranked(rows, start, end, "street-chief-coverage.csv", patrol.SegmentRow, lambda r: r.segment)

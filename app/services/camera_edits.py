@@ -46,8 +46,8 @@ def update(session: Session, camera_id: int, changes: dict, scope: Scope) -> Non
     when given)."""
     current = _current(session, camera_id, scope)
     estimated = set(current.pop("estimated"))
-    merged = {**{k: v for k, v in current.items() if k in FIELDS and k not in estimated or k in ("lon", "lat")},
-              **changes}
+    kept = {k: v for k, v in current.items() if k in ("lon", "lat") or (k in FIELDS and k not in estimated)}
+    merged = {**kept, **changes}
     c = _checked(session, merged, scope)
     session.execute(text("""
         UPDATE camera SET name = :name, kind = :kind, bearing = :bearing, fov = :fov, range_m = :range_m,
