@@ -118,6 +118,7 @@ async function start() {
   // come after, so the browser's six connections are not queued behind a hundred tiles.
   const summaryReady = refreshSummary();
   const incidentsReady = patiently(loadIncidents);
+  const workersReady = refreshWorkers();
   const [gridData, communityData, streetData, cameraData, coverage, segmentData, blindSpots] = await patiently(() => Promise.all([
     geojson('grids'),
     readable.has('communities') ? geojson('communities') : null,
@@ -164,7 +165,7 @@ async function start() {
     onResync: () => patiently(loadIncidents).then(refreshSummary),
     onReconnected: refreshSummary,
   });
-  await refreshWorkers();
+  await workersReady;
   setInterval(refreshWorkers, 60_000);
   setInterval(() => { tickClocks(); workers.markStale(); }, 1000);
   element.dataset.ready = 'true';
