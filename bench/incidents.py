@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import ROOT, WORK, ensure_city, free_port, log, serve  # noqa: E402
+from layers import ROOT, WORK, bench_token, ensure_city, free_port, log, serve  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -105,21 +105,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def operator_token(url: str) -> str:
     """An operator whose scope is the whole city: reports, dispatches, and hears every event."""
-    from app import create_app
-    from app.models import AppUser, Area
-    from app.services import accounts
-    from sqlalchemy import select
-    app = create_app({"DATABASE_URL": url})
-    with app.app_context():
-        session = db.session()
-        user = session.scalar(select(AppUser).where(AppUser.username == "bench_operator"))
-        if user is None:
-            city = session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
-            user = accounts.create_user(session, "bench_operator", "bench-password", "operator",
-                                        scope_area_code=city.code)
-        _, token = accounts.create_token(session, user, "bench")
-        session.commit()
-    return token
+    return bench_token(url, "bench_operator", "operator", whole_city=True)
 
 
 def reports_pool(url: str, n: int, seed: int = 5) -> list[dict]:

@@ -109,19 +109,29 @@ def add_incidents(conn) -> None:
         ON CONFLICT (code) DO NOTHING"""), {"n": INCIDENTS})
 
 
-def admin_token(url: str) -> str:
+def bench_token(url: str, username: str, role: str, whole_city: bool = False) -> str:
+    """A fresh bearer token for a benchmark account, made on first use; `whole_city`: the
+    account's scope is the city (an operator hearing every event)."""
+    from sqlalchemy import select
+
+    from app.models import AppUser, Area
     from app.services import accounts
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         session = db.session()
-        from app.models import AppUser
-        from sqlalchemy import select
-        user = session.scalar(select(AppUser).where(AppUser.username == "bench"))
+        user = session.scalar(select(AppUser).where(AppUser.username == username))
         if user is None:
-            user = accounts.create_user(session, "bench", "bench-password", "admin")
+            city = session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id)) \
+                if whole_city else None
+            user = accounts.create_user(session, username, "bench-password", role,
+                                        **({"scope_area_code": city.code} if city else {}))
         _, token = accounts.create_token(session, user, "bench")
         session.commit()
     return token
+
+
+def admin_token(url: str) -> str:
+    return bench_token(url, "bench", "admin")
 
 
 def free_port() -> int:

@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from incidents import Streams, cpu_seconds, operator_token  # noqa: E402
-from layers import ROOT, WORK, ensure_city, free_port, log, serve  # noqa: E402
+from layers import ROOT, WORK, bench_token, ensure_city, free_port, log, serve  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
 from app.config import load_settings  # noqa: E402
@@ -37,17 +37,8 @@ from app.pgserver import Cluster  # noqa: E402
 
 
 def admin_token(url: str) -> str:
-    app = create_app({"DATABASE_URL": url})
-    with app.app_context():
-        from app.models import AppUser
-        from app.services import accounts
-        session = db.session()
-        user = session.scalar(select(AppUser).where(AppUser.username == "bench_integration"))
-        if user is None:
-            user = accounts.create_user(session, "bench_integration", "bench-password", "admin")
-        _, token = accounts.create_token(session, user, "bench")
-        session.commit()
-    return token
+    """An integration account (positions:write for every worker)."""
+    return bench_token(url, "bench_integration", "admin")
 
 
 def patrols(url: str, count: int, seed: int = 9) -> list[tuple[str, float, float]]:

@@ -13,6 +13,8 @@ The same defaults apply to cameras from a CSV file or the API (`camera_from_fiel
 """
 from __future__ import annotations
 
+import csv
+import io
 import math
 
 COMPASS = {name: i * 22.5 for i, name in enumerate(
@@ -136,8 +138,6 @@ def read_camera_csv(text: str) -> tuple[list[dict], dict[int, str]]:
     """Cameras from CSV text (a header row naming any of CSV_COLUMNS; `id` is the source's own
     identifier, so a re-import updates instead of duplicating). Returns the cameras and, per
     line number, why a line was refused."""
-    import csv
-    import io
     reader = csv.DictReader(io.StringIO(text))
     missing = {"lon", "lat"} - set(reader.fieldnames or ())
     if missing:
