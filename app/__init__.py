@@ -25,11 +25,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth
     auth.init_app(app)
 
-    from .api import (assessment, audit, cameras, health, incidents, ogcapi, open311, patrol, positions,
-                      stream, tiles, tokens, users, wall)
+    from .api import (assessment, audit, cameras, health, incidents, ogcapi, ogcapi_edits, open311, patrol,
+                      plans, positions, stream, tiles, tokens, users, wall)
     from .web import login, pages
     for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp,
-                      incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, positions.bp, patrol.bp, cameras.bp, login.bp,
+                      incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, positions.bp, patrol.bp, cameras.bp, plans.bp,
+                      ogcapi_edits.bp, login.bp,
                       pages.bp):
         app.register_blueprint(blueprint)
     auth.check_every_endpoint(app)   # refuses to start if any endpoint lacks a policy

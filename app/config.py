@@ -44,6 +44,7 @@ class GridRules:
 
     min_households: int = 300
     max_households: int = 1000
+    sliver_m2: float = 50.0         # a planned grid's piece smaller than this is a drawing slip
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
     rules = GridRules(
         min_households=int(_env("GRIDMAP_MIN_HOUSEHOLDS", "300")),
         max_households=int(_env("GRIDMAP_MAX_HOUSEHOLDS", "1000")),
+        sliver_m2=float(_env("GRIDMAP_SLIVER_M2", "50")),
     )
     households = HouseholdRule(
         m2_per_household=float(_env("GRIDMAP_M2_PER_HOUSEHOLD", "80")),

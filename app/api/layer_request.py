@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .. import db
 from ..auth import current_scope, require
-from ..services import features, versions
+from ..services import features, plans, versions
 from ..services.scope import Scope
 from . import http
 
@@ -27,5 +27,10 @@ def layer_request(collection_id: str, request_key: str | None = None) -> LayerRe
     c = features.collection(collection_id)
     require(c.permission)
     session, scope = db.session(), current_scope()
+    if c.plan_id is not None:
+        try:
+            plans.load(session, c.plan_id, scope)
+        except plans.NotFound:
+            raise features.UnknownCollection(collection_id) from None
     etag = versions.etag(session, c.tables, scope, request_key or request.full_path)
     return LayerRequest(c, session, scope, etag, http.not_modified(etag))

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .. import db
-from ..auth import current_user, permits, require, requires
-from ..services import features
+from ..auth import current_scope, current_user, permits, requires
+from ..services import features, plans
 from ..services.features import InvalidQuery, ItemsQuery
 from . import http
 from .layer_request import layer_request
@@ -64,7 +64,11 @@ def api():
 
 def _readable() -> list[features.Collection]:
     user = current_user()
-    return [c for c in features.COLLECTIONS.values() if permits(user.role, c.permission)]
+    layers = [c for c in features.COLLECTIONS.values() if permits(user.role, c.permission)]
+    if permits(user.role, "plans:read"):       # each plan the user may see is a collection too
+        layers += [features.plan_collection(p["id"])
+                   for p in plans.listing(db.session(), current_scope())]
+    return layers
 
 
 def _describe(c: features.Collection) -> dict:
@@ -99,9 +103,7 @@ def collections():
 @bp.get("/collections/<collection_id>")
 @requires("layers:read", basic=True)
 def collection_(collection_id: str):
-    c = features.collection(collection_id)
-    require(c.permission)
-    return jsonify(_describe(c))
+    return jsonify(_describe(layer_request(collection_id).collection))
 
 
 @bp.get("/collections/<collection_id>/items")
@@ -143,6 +145,9 @@ def item(collection_id: str, feature_id: str):
     if body is None:
         return jsonify(code="NotFound", description=f"There is no feature {feature_id} in "
                        f"{collection_id!r} that you may see."), 404
+    if c.plan_id is not None:       # an editable feature: its ETag names its version (If-Match)
+        version = json.loads(body)["properties"]["version"]
+        etag = plans.feature_etag(int(feature_id), version)
     links = [_link(url_for(".item", collection_id=c.id, feature_id=feature_id, _external=True), "self", GEOJSON),
              _link(url_for(".collection_", collection_id=c.id, _external=True), "collection", "application/json")]
     return http.stream([body[:-1], f',"links":{json.dumps(links)}}}'], GEOJSON, etag)

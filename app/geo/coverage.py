@@ -46,10 +46,10 @@ def check_division(parent: BaseGeometry, parts: Sequence[BaseGeometry],
     union = shapely.union_all(parts)
     overlaps = _pairwise_overlaps(parts)
     return CoverageReport(
-        gap_m2=_area_m2(shapely.difference(parent, union), frame),
-        overlap_m2=_area_m2(overlaps, frame),
+        gap_m2=area_m2(shapely.difference(parent, union), frame),
+        overlap_m2=area_m2(overlaps, frame),
         # per part: what any one grid has outside its parent (a union would add its own slivers)
-        outside_m2=sum(_area_m2(shapely.difference(p, parent), frame) for p in parts),
+        outside_m2=sum(area_m2(shapely.difference(p, parent), frame) for p in parts),
         invalid_edges=shapely.union_all(shapely.coverage_invalid_edges(parts)),
         cut_buildings=cut_buildings(parts, buildings, frame),
     )
@@ -82,7 +82,7 @@ def _pairwise_overlaps(parts: np.ndarray) -> BaseGeometry:
     return shapely.union_all(shapely.intersection(parts[left[keep]], parts[right[keep]]))
 
 
-def _area_m2(geom: BaseGeometry, frame: MetricFrame) -> float:
+def area_m2(geom: BaseGeometry, frame: MetricFrame) -> float:
     """Geodesic area, as PostGIS's geography measures it. Leftovers of an overlay are slivers
     along long straight edges; projected to UTM those edges bend and the sliver's area is
     inflated, so they are measured on the ellipsoid instead — after cutting edges into short

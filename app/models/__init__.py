@@ -6,13 +6,13 @@ from .buildings import Building, Road, RoadSegment
 from .workers import WORKER_ROLES, Position, TrackDay, Worker, WorkerAssignment
 from .incidents import CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition
 from .cameras import Camera, CameraBlindSpot, CameraCoverage, CameraDirty
-from .plans import GridPlan, GridPlanFeature
+from .plans import PLAN_STATUSES, GridPlan, GridPlanEvent, GridPlanFeature
 from .layers import LayerVersion
 from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "Road",
     "RoadSegment", "CHANNELS", "OPEN_STATUSES", "SEVERITIES", "STATUSES", "WORKER_ROLES", "Position", "TrackDay", "Worker", "WorkerAssignment", "Category",
-    "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "StreamPosition", "Camera", "CameraCoverage", "CameraDirty", "CameraBlindSpot", "GridPlan", "GridPlanFeature",
+    "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "StreamPosition", "Camera", "CameraCoverage", "CameraDirty", "CameraBlindSpot", "PLAN_STATUSES", "GridPlan", "GridPlanEvent", "GridPlanFeature",
     "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
 ]

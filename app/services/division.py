@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..config import GridRules
 from ..geo.crs import MetricFrame, frame_for
-from ..geo.partition import GRID_SIZE, atomic_units, divide, part_count, share_out
+from ..geo.partition import GRID_SIZE, atomic_units, divide, match_vertices, part_count, share_out
 from ..models import Area, Building, Grid, Road, Worker, WorkerAssignment
 from . import names
 
@@ -99,32 +99,36 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
 
     grids = grids or part_count(total, rules.min_households, rules.max_households)
     communities = communities or max(1, round(grids / GRIDS_PER_COMMUNITY))
-    main_roads, minor_roads = _roads_in(session, street_geom)
+    main_roads, minor_roads = roads_in(session, street_geom)
 
     report = DivisionReport(households=total)
     community_parts = divide(street_geom, units, unit_households, communities, frame, main_roads)
     grid_counts = share_out(grids, [p.households for p in community_parts])
+    planned = []        # (community, its name, number, part)
     for index, (part, count) in enumerate(zip(community_parts, grid_counts)):
         name = names.community_name(index)
         community = add_area(session, f"{street.code}-{index + 1:02d}", "community", name, street,
-                              part.geom)
+                             part.geom)
         members = np.array(part.units, dtype=int)
         grid_parts = divide(part.geom, units[members], unit_households[members], count, frame,
                             minor_roads, (rules.min_households, rules.max_households))
-        for number, grid_part in enumerate(grid_parts, start=1):
-            code = f"{community.code}-{number:02d}"
-            grid = Grid(code=code, kind="comprehensive", community_id=community.id,
-                        geom=from_shape(_multi(grid_part.geom), srid=4326))
-            grid.name_zh, grid.name_en = names.grid_name(name, number)
-            session.add(grid)
-            session.flush()
-            _add_full_time_worker(session, grid, rng)
-            report.grids += 1
-            report.workers += 1
-            if not rules.min_households <= grid_part.households <= rules.max_households:
-                report.out_of_range.append((code, grid_part.households))
-            progress("grids", 1)
+        planned += [(community, name, number, p) for number, p in enumerate(grid_parts, start=1)]
         report.communities += 1
+    # grids of neighbouring communities were cut apart: they get matching vertices too
+    shapes = match_vertices([p.geom for *_, p in planned])
+    for (community, name, number, grid_part), geom in zip(planned, shapes):
+        code = f"{community.code}-{number:02d}"
+        grid = Grid(code=code, kind="comprehensive", community_id=community.id,
+                    geom=from_shape(_multi(geom), srid=4326))
+        grid.name_zh, grid.name_en = names.grid_name(name, number)
+        session.add(grid)
+        session.flush()
+        _add_full_time_worker(session, grid, rng)
+        report.grids += 1
+        report.workers += 1
+        if not rules.min_households <= grid_part.households <= rules.max_households:
+            report.out_of_range.append((code, grid_part.households))
+        progress("grids", 1)
     return report
 
 
@@ -137,11 +141,17 @@ def finish_division(session: Session) -> None:
         FROM grid g
         WHERE g.valid_to IS NULL AND g.geom && b.geom
           AND ST_Contains(g.geom, ST_PointOnSurface(b.geom))"""))
+    count_households(session)
+
+
+def count_households(session: Session) -> None:
+    """Cache households and residents on the current grids and on every level of area, from
+    the buildings each grid holds."""
     session.execute(text("""
-        UPDATE grid g SET households = s.households, population = s.population
-        FROM (SELECT grid_id, sum(households) AS households, sum(population) AS population
-              FROM building GROUP BY grid_id) s
-        WHERE s.grid_id = g.id AND g.valid_to IS NULL"""))
+        UPDATE grid g SET (households, population) = (
+            SELECT coalesce(sum(b.households), 0), coalesce(sum(b.population), 0)
+            FROM building b WHERE b.grid_id = g.id)
+        WHERE g.valid_to IS NULL"""))
     session.execute(text("""
         UPDATE area a SET households = s.households, population = s.population
         FROM (SELECT community_id, sum(households) AS households, sum(population) AS population
@@ -182,7 +192,7 @@ def _buildings_in(session: Session, street_id: int):
         {"street": street_id}).all()
 
 
-def _roads_in(session: Session, street_geom) -> tuple[list, list]:
+def roads_in(session: Session, street_geom) -> tuple[list, list]:
     rows = session.execute(
         select(Road.geom, Road.road_class).where(
             func.ST_Intersects(Road.geom, from_shape(street_geom, srid=4326)),

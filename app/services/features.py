@@ -7,6 +7,7 @@ and re-encodes it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterator
@@ -41,6 +42,7 @@ class Collection:
     reads: tuple[str, ...] = ()  # other tables the properties come from (for ETags)
     minzoom: int = 0             # vector tiles below this zoom are empty (too dense to draw)
     key: str = "t.id"            # the feature id: the table's primary key
+    plan_id: int | None = None   # a grid plan's own collection (plan-{id}), editable while a draft
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -123,11 +125,35 @@ class InvalidQuery(ValueError):
         self.name = name
 
 
+PLAN_COLLECTION = re.compile(r"plan-([1-9][0-9]{0,8})")
+# households a planned grid would hold: the buildings whose point on surface it contains (an
+# invalid draft shape holds none until it is repaired)
+_PLANNED_HOUSEHOLDS = """(SELECT coalesce(sum(b.households), 0) FROM building b
+    WHERE ST_IsValid(t.geom) AND b.geom && t.geom AND ST_Contains(t.geom, ST_PointOnSurface(b.geom)))"""
+
+
+def plan_collection(plan_id: int) -> Collection:
+    return Collection(
+        f"plan-{plan_id}", f"网格划分方案 {plan_id}", f"Grid plan {plan_id}", "grid_plan_feature",
+        "MultiPolygon",
+        {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en", "kind": "t.kind",
+         "community": _AREA_OF.format("community_id"),
+         "worker": "(SELECT w.code FROM worker w WHERE w.id = t.worker_id)",
+         "source_grid": "(SELECT g.code FROM grid g WHERE g.id = t.source_grid_id)",
+         "households": _PLANNED_HOUSEHOLDS, "version": "t.version", "repaired": "t.repaired"},
+        f"t.plan_id = {int(plan_id)}", boundary=True, permission="plans:read",
+        filters={"community": _AREA_OF.format("community_id"), "code": "t.code", "kind": "t.kind"},
+        reads=("building", "area", "worker", "grid"), plan_id=int(plan_id))
+
+
 def collection(collection_id: str) -> Collection:
-    try:
+    """A declared layer, or a plan's collection (whether the plan exists is the caller's check)."""
+    if collection_id in COLLECTIONS:
         return COLLECTIONS[collection_id]
-    except KeyError:
-        raise UnknownCollection(collection_id) from None
+    plan = PLAN_COLLECTION.fullmatch(collection_id)
+    if plan:
+        return plan_collection(int(plan[1]))
+    raise UnknownCollection(collection_id)
 
 
 @dataclass(frozen=True)

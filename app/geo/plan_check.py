@@ -1,0 +1,264 @@
+"""Every problem of a planned division, each with where it is and a message in Chinese and
+English: the field's rules (DESIGN.md) checked in one pass over the plan's grids.
+
+Gaps and overlaps come from the overlay (the plan's area minus the union of its grids; the
+pairwise intersections), since a wide gap is a hole that GEOS's coverage check does not flag;
+the coverage check then adds the edges that fail to meet only by a sliver or a vertex. All
+figures are in square metres on the ellipsoid (coverage.area_m2).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import shapely
+from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
+
+from .coverage import AREA_TOLERANCE_M2, area_m2, cut_buildings
+from .crs import MetricFrame
+
+BLOCKING = frozenset({"invalid", "sliver", "gap", "overlap", "edge", "outside", "no_community",
+                      "cut_building"})
+
+
+@dataclass(frozen=True)
+class PlannedGrid:
+    id: int
+    code: str
+    kind: str                       # comprehensive | special
+    community: str | None           # the community's code
+    worker: str | None              # the planned full-time worker's code
+    geom: BaseGeometry
+
+
+@dataclass
+class Problem:
+    kind: str
+    message_zh: str
+    message_en: str
+    geometry: BaseGeometry
+    grids: list[str] = field(default_factory=list)       # codes
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> bool:
+        return self.kind in BLOCKING
+
+
+@dataclass
+class Check:
+    problems: list[Problem]
+    households: dict[int, int]                        # grid id -> households it holds
+
+    @property
+    def blocking(self) -> list[Problem]:
+        return [p for p in self.problems if p.blocking]
+
+
+def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: dict[str, BaseGeometry],
+               buildings: Sequence[BaseGeometry], households: Sequence[int], rules,
+               frame: MetricFrame, held_elsewhere: dict[str, int] | None = None) -> Check:
+    """`area`: what the grids must cover; `communities`: code -> outline; `rules`: a
+    config.GridRules (household range, sliver area); `held_elsewhere`: worker code -> grids
+    they hold outside this plan."""
+    problems: list[Problem] = []
+    shapes = np.array([g.geom for g in grids], dtype=object)
+    codes = [g.code for g in grids]
+
+    valid = shapely.is_valid(shapes) if len(shapes) else np.array([], dtype=bool)
+    for grid, ok in zip(grids, valid):
+        if not ok:
+            problems.append(_invalid(grid))
+    # the rest measures what each outline means, so an invalid one is repaired for it
+    shapes = np.array([s if ok else shapely.make_valid(s) for s, ok in zip(shapes, valid)], dtype=object)
+    problems += _slivers(grids, shapes, rules, frame)
+
+    overlaps = _overlaps(shapes, codes, frame)
+    problems += overlaps
+    union = shapely.union_all(shapes) if len(shapes) else shapely.Polygon()
+    gaps = _gaps(area, union, frame)
+    problems += gaps
+    problems += _edges(shapes, codes, [p.geometry for p in overlaps + gaps])
+    problems += _outside(grids, shapes, communities, frame)
+
+    buildings = np.asarray(buildings, dtype=object)
+    counts = np.asarray(households, dtype=int)
+    problems += _cut(shapes, codes, buildings, counts, frame)
+    held = _households(shapes, buildings, counts)
+    problems += _sizes(grids, held, rules)
+    problems += _staffing(grids, held_elsewhere or {})
+    return Check(problems, {g.id: int(n) for g, n in zip(grids, held)})
+
+
+def _invalid(grid: PlannedGrid) -> Problem:
+    reason = shapely.is_valid_reason(grid.geom)
+    where = re.search(r"\[([-\d.e]+) ([-\d.e]+)\]", reason)
+    spot = shapely.Point(float(where[1]), float(where[2])) if where else shapely.point_on_surface(grid.geom)
+    crossing = reason.startswith(("Self-intersection", "Ring Self-intersection"))
+    return Problem("invalid",
+                   f"网格 {grid.code} 的边界{'自相交' if crossing else '无效'}:{reason}",
+                   f"Grid {grid.code}'s outline {'crosses itself' if crossing else 'is invalid'}: {reason}",
+                   spot, [grid.code], {"reason": reason})
+
+
+def _slivers(grids, shapes, rules, frame: MetricFrame) -> list[Problem]:
+    found = []
+    for grid, shape in zip(grids, shapes):
+        for piece in shapely.get_parts(shape):
+            if piece.geom_type != "Polygon" or piece.is_empty:
+                continue
+            area = area_m2(piece, frame)
+            if area < rules.sliver_m2:
+                found.append(Problem(
+                    "sliver", f"网格 {grid.code} 有一块仅 {area:.1f} 平方米的碎片",
+                    f"Grid {grid.code} has a sliver of only {area:.1f} m²", piece, [grid.code],
+                    {"area_m2": round(area, 1)}))
+    return found
+
+
+def _overlaps(shapes: np.ndarray, codes: list[str], frame: MetricFrame) -> list[Problem]:
+    if len(shapes) < 2:
+        return []
+    left, right = STRtree(shapes).query(shapes, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    # touching neighbours are most of the pairs: only those whose interiors meet overlap
+    inner = shapely.relate_pattern(shapes[left], shapes[right], "T********")
+    found = []
+    for a, b in zip(left[inner], right[inner]):
+        common = _polygonal(shapely.intersection(shapes[a], shapes[b]))
+        area = area_m2(common, frame)
+        if area > AREA_TOLERANCE_M2:
+            found.append(Problem(
+                "overlap", f"网格 {codes[a]} 与 {codes[b]} 重叠 {area:.1f} 平方米",
+                f"Grids {codes[a]} and {codes[b]} overlap by {area:.1f} m²", common,
+                [codes[a], codes[b]], {"area_m2": round(area, 1)}))
+    return found
+
+
+def _gaps(area: BaseGeometry, union: BaseGeometry, frame: MetricFrame) -> list[Problem]:
+    found = []
+    for piece in shapely.get_parts(_polygonal(shapely.difference(area, union))):
+        size = area_m2(piece, frame)
+        if size > AREA_TOLERANCE_M2:
+            found.append(Problem("gap", f"有 {size:.1f} 平方米不属于任何网格",
+                                 f"{size:.1f} m² belong to no grid", piece, [],
+                                 {"area_m2": round(size, 1)}))
+    return found
+
+
+def _edges(shapes: np.ndarray, codes: list[str], explained: list[BaseGeometry]) -> list[Problem]:
+    """Edges that fail to meet their neighbour's, beyond the gaps and overlaps already named:
+    a thin sliver, or a vertex one side has and the other lacks."""
+    if len(shapes) < 2:
+        return []
+    edges = shapely.coverage_invalid_edges(shapes)
+    around = shapely.buffer(shapely.union_all(explained), 1e-7) if explained else None
+    found = []
+    for code, edge in zip(codes, edges):
+        if edge is None or edge.is_empty:
+            continue
+        if around is not None:
+            edge = shapely.difference(edge, around)
+            if edge.is_empty:
+                continue
+        found.append(Problem(
+            "edge", f"网格 {code} 的边界与相邻网格没有严丝合缝(细缝或细小重叠)",
+            f"Grid {code}'s boundary does not meet its neighbour's exactly (a thin gap or overlap)",
+            edge, [code]))
+    return found
+
+
+def _outside(grids, shapes, communities: dict[str, BaseGeometry], frame: MetricFrame) -> list[Problem]:
+    found = []
+    for grid, shape in zip(grids, shapes):
+        parent = communities.get(grid.community) if grid.community else None
+        if parent is None:
+            found.append(Problem("no_community", f"网格 {grid.code} 不属于任何社区",
+                                 f"Grid {grid.code} belongs to no community",
+                                 shapely.point_on_surface(shape), [grid.code]))
+            continue
+        beyond = _polygonal(shapely.difference(shape, parent))
+        area = area_m2(beyond, frame)
+        if area > AREA_TOLERANCE_M2:
+            found.append(Problem(
+                "outside", f"网格 {grid.code} 有 {area:.1f} 平方米超出社区 {grid.community}",
+                f"{area:.1f} m² of grid {grid.code} lie outside community {grid.community}",
+                beyond, [grid.code], {"area_m2": round(area, 1), "community": grid.community}))
+    return found
+
+
+def _cut(shapes, codes, buildings, households, frame: MetricFrame) -> list[Problem]:
+    found = []
+    for cut in cut_buildings(shapes, buildings, frame):
+        shares = {codes[p]: round(share, 3) for p, share in sorted(cut.shares.items(), key=lambda kv: -kv[1])}
+        listed_zh = "、".join(f"{c} {s:.0%}" for c, s in shares.items())
+        listed_en = ", ".join(f"{s:.0%} in {c}" for c, s in shares.items())
+        found.append(Problem(
+            "cut_building", f"一栋楼({households[cut.building]} 户)被网格线切开:{listed_zh}",
+            f"A building ({households[cut.building]} households) is cut by a grid line: {listed_en}",
+            buildings[cut.building], list(shares), {"shares": shares, "building": int(cut.building),
+                                                    "households": int(households[cut.building])}))
+    return found
+
+
+def _households(shapes: np.ndarray, buildings: np.ndarray, households: np.ndarray) -> np.ndarray:
+    """Each grid's households: the buildings whose point on surface it holds (the rule filing
+    applies), so a cut building is counted once."""
+    held = np.zeros(len(shapes), dtype=int)
+    if not len(shapes) or not len(buildings):
+        return held
+    points = shapely.point_on_surface(buildings)
+    b_idx, g_idx = STRtree(shapes).query(points, predicate="within")
+    first = np.unique(b_idx, return_index=True)[1]       # a point on a shared edge: once
+    np.add.at(held, g_idx[first], households[b_idx[first]])
+    return held
+
+
+def _sizes(grids, held: np.ndarray, rules) -> list[Problem]:
+    found = []
+    for grid, households in zip(grids, held):
+        if grid.kind != "comprehensive":
+            continue        # special grids (a park, a campus) follow their own logic
+        if not rules.min_households <= households <= rules.max_households:
+            few = households < rules.min_households
+            found.append(Problem(
+                "households",
+                f"网格 {grid.code} 有 {households} 户,{'少于' if few else '多于'}标准 "
+                f"{rules.min_households}–{rules.max_households} 户",
+                f"Grid {grid.code} holds {households} households, {'under' if few else 'over'} the "
+                f"standard {rules.min_households}–{rules.max_households}",
+                shapely.point_on_surface(grid.geom), [grid.code],
+                {"households": int(households), "range": [rules.min_households, rules.max_households]}))
+    return found
+
+
+def _staffing(grids, held_elsewhere: dict[str, int]) -> list[Problem]:
+    found = []
+    for grid in grids:
+        if grid.kind == "comprehensive" and not grid.worker:
+            found.append(Problem("no_worker", f"综合网格 {grid.code} 没有专职网格员",
+                                 f"Comprehensive grid {grid.code} has no full-time grid worker",
+                                 shapely.point_on_surface(grid.geom), [grid.code]))
+    holding = Counter(g.worker for g in grids if g.worker)
+    for worker, count in sorted(holding.items()):
+        total = count + held_elsewhere.get(worker, 0)
+        if total >= 2:
+            theirs = [g for g in grids if g.worker == worker]
+            found.append(Problem(
+                "worker_many_grids", f"网格员 {worker} 同时负责 {total} 个网格",
+                f"Grid worker {worker} would hold {total} grids",
+                shapely.union_all([shapely.point_on_surface(g.geom) for g in theirs]),
+                [g.code for g in theirs], {"worker": worker, "grid_count": total}))
+    return found
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return shapely.MultiPolygon()
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)

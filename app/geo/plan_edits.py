@@ -1,0 +1,145 @@
+"""The edits planners make to a division, as pure geometry: split a grid by a line, merge
+grids, move the boundary two grids share, hand a building to the neighbouring grid.
+
+Every edit keeps the parts it touches a tiling of what they covered before: what one grid
+loses, its neighbour gains, edge for edge, so an edit never opens a gap or an overlap of its
+own. Geometries come and go in WGS84 on the division's precision grid (partition.GRID_SIZE).
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import split as split_by
+
+from .crs import MetricFrame
+from .partition import GRID_SIZE, match_vertices
+
+# A building further than this from the grid it is handed to is not that grid's neighbour.
+NEIGHBOUR_REACH_M = 60.0
+# The corridor joining a building to the grid it is handed to, so the grid stays in one piece.
+CORRIDOR_M = 1.0
+MIN_PIECE_M2 = 1.0          # smaller leftovers of a cut are rounding, not a grid
+
+
+class EditRefused(ValueError):
+    """The edit cannot be made as asked; the message says why, for the planner."""
+
+    def __init__(self, message_en: str, message_zh: str):
+        super().__init__(message_en)
+        self.message_zh = message_zh
+
+
+def split(grid: BaseGeometry, line: LineString, frame: MetricFrame) -> list[Polygon]:
+    """The pieces a drawn line cuts a grid into, largest first."""
+    grid = shapely.set_precision(grid, GRID_SIZE)
+    if not grid.is_valid:
+        raise EditRefused("The grid's own outline is invalid; repair it before splitting.",
+                          "该网格的边界本身无效,请先修复再拆分。")
+    pieces = [p for polygon in _polygons(grid) for p in split_by(polygon, line).geoms]
+    pieces = _real_pieces(pieces, frame)
+    if len(pieces) < 2:
+        raise EditRefused("The line does not cut the grid in two: draw it from one edge of the "
+                          "grid across to another.", "这条线没有把网格分成两部分:请从网格一边画到另一边。")
+    return sorted(pieces, key=lambda p: -frame.to_metric(p).area)
+
+
+def merge(grids: Sequence[BaseGeometry]) -> Polygon:
+    """Grids that share boundaries, as one."""
+    merged = shapely.set_precision(shapely.union_all(list(grids)), GRID_SIZE)
+    if merged.geom_type != "Polygon":
+        raise EditRefused("These grids do not share a boundary, so they cannot become one grid.",
+                          "这些网格没有共同边界,不能合并为一个网格。")
+    return merged
+
+
+def move_boundary(a: BaseGeometry, b: BaseGeometry, line: LineString,
+                  frame: MetricFrame) -> tuple[BaseGeometry, BaseGeometry]:
+    """Two neighbours with `line` as their new shared boundary: the land they hold together is
+    cut by the line, and each piece goes to the grid that held most of it."""
+    together = shapely.set_precision(shapely.union_all([a, b]), GRID_SIZE)
+    if together.geom_type != "Polygon":
+        raise EditRefused("These two grids are not neighbours.", "这两个网格不相邻。")
+    pieces = _real_pieces(list(split_by(together, line).geoms), frame)
+    if len(pieces) < 2:
+        raise EditRefused("The new boundary must cross the two grids from one edge to another.",
+                          "新边界必须从两个网格的一边画到另一边。")
+    goes_to_a = [shapely.intersection(p, a).area >= shapely.intersection(p, b).area for p in pieces]
+    to_a = [p for p, is_a in zip(pieces, goes_to_a) if is_a]
+    to_b = [p for p, is_a in zip(pieces, goes_to_a) if not is_a]
+    if not to_a or not to_b:
+        raise EditRefused("With this line one grid would take all of the other.",
+                          "按这条线,一个网格会吞并另一个网格。")
+    return _clean(shapely.union_all(to_a)), _clean(shapely.union_all(to_b))
+
+
+def hand_over(building: BaseGeometry, giver: BaseGeometry, taker: BaseGeometry,
+              frame: MetricFrame) -> tuple[BaseGeometry, BaseGeometry]:
+    """The building (and a strip joining it to `taker`, if they do not touch) moves from
+    `giver` to `taker`."""
+    building_m, taker_m = frame.to_metric(building), frame.to_metric(taker)
+    if building_m.distance(taker_m) > NEIGHBOUR_REACH_M:
+        raise EditRefused(f"The building is more than {NEIGHBOUR_REACH_M:.0f} m from that grid: "
+                          "hand it to a neighbouring grid.",
+                          f"该楼栋距离目标网格超过 {NEIGHBOUR_REACH_M:.0f} 米,只能划给相邻网格。")
+    if shapely.intersection(building, giver).area <= 0:
+        raise EditRefused("The building does not lie in the grid it is taken from.",
+                          "该楼栋不在被划出的网格内。")
+    piece_m = building_m
+    if building_m.distance(taker_m) > 0:
+        joint = shapely.shortest_line(building_m, taker_m)
+        piece_m = shapely.convex_hull(shapely.union_all([building_m, joint.buffer(CORRIDOR_M)]))
+    piece = shapely.intersection(frame.to_wgs84(piece_m), giver)
+    given = _clean(shapely.difference(giver, piece))
+    if given.is_empty:
+        raise EditRefused("That would leave the grid empty.", "这样会使原网格为空。")
+    return given, _clean(shapely.union_all([taker, piece]))
+
+
+def fit(changed: Mapping[int, BaseGeometry], neighbours: Mapping[int, BaseGeometry]) -> dict[int, BaseGeometry]:
+    """Changed grids and their neighbours with matching vertices along every shared edge (the
+    form a coverage check and a topology editor expect). Returns those whose shape in storage
+    changes: all changed grids, and neighbours that gained a vertex."""
+    keys = list(changed) + [k for k in neighbours if k not in changed]
+    geoms = [shapely.set_precision(changed[k] if k in changed else neighbours[k], GRID_SIZE)
+             for k in keys]
+    fitted = match_vertices(geoms)
+    result = {}
+    for key, geom in zip(keys, fitted):
+        if key in changed or not shapely.equals_exact(geom, neighbours[key], 0):
+            result[key] = as_multi(geom)
+    return result
+
+
+def as_multi(geom: BaseGeometry) -> MultiPolygon:
+    if isinstance(geom, MultiPolygon):
+        return geom
+    return MultiPolygon(_polygons(geom))
+
+
+def _polygons(geom: BaseGeometry) -> list[Polygon]:
+    found = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "Polygon" and not part.is_empty:
+            found.append(part)
+        elif part.geom_type in ("MultiPolygon", "GeometryCollection"):
+            found += _polygons(part)
+    return found
+
+
+def _real_pieces(pieces: list[BaseGeometry], frame: MetricFrame) -> list[Polygon]:
+    pieces = [shapely.set_precision(p, GRID_SIZE) for p in pieces]
+    polygons = [q for p in pieces for q in _polygons(p)]
+    if not polygons:
+        return []
+    areas = shapely.area(frame.to_metric(np.asarray(polygons, dtype=object)))
+    return [p for p, area in zip(polygons, areas) if area >= MIN_PIECE_M2]
+
+
+def _clean(geom: BaseGeometry) -> BaseGeometry:
+    """Polygons only (an overlay may leave a shared point or line behind), on the grid."""
+    polygons = _polygons(shapely.set_precision(geom, GRID_SIZE))
+    return polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
