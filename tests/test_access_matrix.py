@@ -92,6 +92,7 @@ EXAMPLES = {
     "ogcapi_edits.replace": ("PUT", "/ogcapi/collections/plan-999999/items/1", {"type": "Feature"}),
     "ogcapi_edits.patch": ("PATCH", "/ogcapi/collections/plan-999999/items/1", {"properties": {}}),
     "ogcapi_edits.delete": ("DELETE", "/ogcapi/collections/plan-999999/items/1", None),
+    "pages.planner": ("GET", "/planner", None),
 }
 
 

@@ -22,6 +22,8 @@ from app import create_app, db
 from app.geo.crs import frame_for
 from app.services import accounts, incidents
 from tests.conftest import PASSWORD, TEST_SETTINGS
+from tests.test_pages import ARTIFACTS, browser, sign_in  # noqa: F401  (browser is a fixture)
+from tests.test_wall import wait_until, watch_errors
 
 ROLES = ("planner", "reviewer", "filer", "viewer", "admin")
 
@@ -621,3 +623,61 @@ def test_printable_maps_are_self_contained_and_sandboxed(city, api):
         assert "L.map(" in html and "leaflet" in html.lower()
         assert page.headers["Content-Security-Policy"].startswith("sandbox")
     assert api("GET", "/api/v1/grids/none/map.html").status_code == 404
+
+
+# -- the /planner page, in the real browser ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def planner_server(city):
+    import threading
+
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, city, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
+def test_a_planner_draws_a_split_and_sees_the_problems_update(city, api, browser, planner_server, locale):
+    plan = start(api, community(city, 9))
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale=locale)
+    errors = watch_errors(page)
+    external = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(planner_server) else None)
+    sign_in(page, planner_server, "p_planner")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{planner_server}/planner?plan={plan}")
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    wait_until(page, "window.gridmapPlanner.problemCount() === 0 && !window.gridmapPlanner.busy()")
+    assert page.locator("#problems li").count() == 1          # "no problems"
+    assert page.locator("#legend div").count() >= 8
+    grids = page.evaluate("window.gridmapPlanner.gridCount()")
+    target = max(grids_of(api, plan).values(), key=lambda f: shape(f["geometry"]).area)
+    # choose the tool, click the grid, draw a line across it from above to below
+    page.click("#tools button[data-tool='split']")
+    centre = page.evaluate(f"window.gridmapPlanner.centre({target['id']})")
+    page.mouse.click(centre["x"], centre["y"])
+    (top_left, bottom_right) = page.evaluate(f"window.gridmapPlanner.boundsOf({target['id']})")
+    x = top_left["x"] + (bottom_right["x"] - top_left["x"]) * 0.42
+    page.mouse.click(x, top_left["y"] - 25)
+    page.mouse.dblclick(x, bottom_right["y"] + 25)
+    wait_until(page, f"window.gridmapPlanner.gridCount() === {grids + 1} && !window.gridmapPlanner.busy()", timeout=15)
+    kinds_now = page.evaluate("window.gridmapPlanner.problemKinds()")
+    assert "no_worker" in kinds_now                            # the new half has no worker yet
+    assert page.locator("#problems li[data-kind='no_worker']").count() == 1
+    assert len(grids_of(api, plan)) == grids + 1
+    # a click on a problem zooms to it
+    before = page.evaluate("document.querySelector('.leaflet-map-pane').style.transform")
+    page.click("#problems li[data-kind='no_worker']")
+    page.wait_for_timeout(600)
+    assert page.evaluate("document.querySelector('.leaflet-map-pane').style.transform") != before \
+        or page.evaluate("document.querySelector('.leaflet-proxy').style.transform") != ""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"planner-split-{locale}.png"))
+    assert page.locator("#workflow button[data-action='submit']").count() == 1
+    assert not external, external
+    assert not errors, errors
+    page.close()

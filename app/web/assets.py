@@ -20,12 +20,15 @@ VENDOR_CSS = ["leaflet/dist/leaflet.css"]
 WALL_JS = ["leaflet.markercluster/dist/leaflet.markercluster.js",
            "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
 WALL_CSS = ["leaflet.markercluster/dist/MarkerCluster.css"]
+# The planner's editing: drawing, vertex editing and snapping to grids, roads and buildings.
+PLANNER_JS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js"]
+PLANNER_CSS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"]
 # Leaflet's CSS points at images/… beside itself; the bundle lives in static/gen/.
 VENDOR_IMAGES = [NODE_MODULES / "leaflet" / "dist" / "images"]
 
 
 def init_assets(app: Flask) -> None:
-    missing = [p for p in VENDOR_JS + VENDOR_CSS + WALL_JS + WALL_CSS if not (NODE_MODULES / p).exists()]
+    missing = [p for p in VENDOR_JS + VENDOR_CSS + WALL_JS + WALL_CSS + PLANNER_JS + PLANNER_CSS if not (NODE_MODULES / p).exists()]
     if missing:
         raise RuntimeError(f"Front-end packages are missing ({', '.join(missing)}): run `npm ci` "
                            "(or `make run`, which does).")
@@ -42,5 +45,9 @@ def init_assets(app: Flask) -> None:
                                    output="gen/wall.%(version)s.js"))
     env.register("wall_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS + WALL_CSS],
                                     "css/wall.css", output="gen/wall.%(version)s.css"))
+    env.register("planner_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + PLANNER_JS],
+                                      output="gen/planner.%(version)s.js"))
+    env.register("planner_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS + PLANNER_CSS],
+                                       "css/planner.css", output="gen/planner.%(version)s.css"))
     for images in VENDOR_IMAGES:
         shutil.copytree(images, GENERATED / "images", dirs_exist_ok=True)

@@ -1,4 +1,4 @@
-"""Pages: the city map, the command-center wall and the grid worker's phone view."""
+"""Pages: the city map, the command-center wall, the grid worker's phone view and the planner."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request
@@ -47,3 +47,16 @@ def worker():
                            csrf_token=g.get("csrf_token", ""),
                            grids=grids_held(db.session(), user.worker_id),
                            sends_positions=bool(user.worker_id) and permits(user.role, "positions:write") == "own")
+
+
+@bp.get("/planner")
+@requires("plans:read", page=True)
+def planner():
+    """Planners redraw grid lines with the problems shown as they draw; reviewers and filers
+    take a plan on from the same page. ?plan=ID opens a plan."""
+    user = current_user()
+    return render_template(
+        "planner.html", user=user, csrf_token=g.get("csrf_token", ""),
+        plan=request.args.get("plan", type=int) or "",
+        can_write=bool(permits(user.role, "plans:write")), can_review=bool(permits(user.role, "plans:review")),
+        can_file=bool(permits(user.role, "plans:file")))

@@ -1,0 +1,419 @@
+// The planner's page: a plan's grids over buildings and roads, the planners' operations
+// (Leaflet-Geoman draws the lines, with snapping), the problems as they draw, households per
+// grid, the diff against the current division, the workflow by role, and the division on any
+// past date.
+import { translatePage, switchLanguage, t, lang } from '../i18n.js';
+import { getJson, sendJson, HttpError } from '../http.js';
+import { workflowButtons } from './workflow.js';
+
+const body = document.body;
+const can = { write: body.dataset.canWrite === 'true', review: body.dataset.canReview === 'true',
+  file: body.dataset.canFile === 'true' };
+translatePage('planner_title');
+document.getElementById('lang').addEventListener('click', () => { switchLanguage(); window.location.reload(); });
+
+const $ = (id) => document.getElementById(id);
+const map = L.map('map', { maxZoom: 20 }).setView([0, 0], 2);
+L.control.scale({ imperial: false }).addTo(map);
+map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, finishOn: 'dblclick' });
+map.pm.setLang(lang === 'zh' ? 'zh' : 'en');
+
+const context = L.layerGroup().addTo(map);          // buildings and roads: snapping targets
+const gridLayer = L.featureGroup().addTo(map);
+const problemLayer = L.featureGroup().addTo(map);
+const diffLayer = L.featureGroup();
+const historyLayer = L.featureGroup().addTo(map);
+legend().addTo(map);
+
+const state = { plan: null, features: new Map(), problems: null, selected: [], tool: null,
+  contextLoaded: false, pending: 0 };
+window.gridmapPlanner = {                              // read by the browser tests
+  problemCount: () => (state.problems ? state.problems.features.length : -1),
+  problemKinds: () => (state.problems ? state.problems.features.map((f) => f.properties.kind) : []),
+  gridCount: () => state.features.size,
+  busy: () => state.pending > 0,
+  featureAt: (code) => [...state.features.values()].find((f) => f.feature.properties.code === code)?.feature.id,
+  select: (id) => select(id),
+  centre: (id) => { const c = state.features.get(id).getBounds().getCenter(); return map.latLngToContainerPoint(c); },
+  boundsOf: (id) => {
+    const b = state.features.get(id).getBounds();
+    return [map.latLngToContainerPoint(b.getNorthWest()), map.latLngToContainerPoint(b.getSouthEast())];
+  },
+};
+
+// -- plans --------------------------------------------------------------------------------------
+
+async function loadPlans(chosen) {
+  const { plans } = await getJson('/api/v1/plans');
+  const select = $('plan-select');
+  select.replaceChildren(new Option('—', ''));
+  for (const plan of plans) select.add(new Option(`#${plan.id} ${plan.name} (${t(`plan_${plan.status}`)})`, plan.id));
+  if (chosen) select.value = String(chosen);
+  select.onchange = () => openPlan(select.value);
+  if (select.value) await openPlan(select.value);
+}
+
+async function loadAreas() {
+  const form = $('new-plan');
+  const areas = form.elements.area;
+  for (const level of ['streets', 'communities']) {
+    const items = await getJson(`/ogcapi/collections/${level}/items?limit=1000`);
+    for (const f of items.features) {
+      areas.add(new Option(`${t(level)} ${f.properties.code} ${lang === 'zh' ? f.properties.name_zh : f.properties.name_en}`,
+        f.properties.code));
+    }
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const request = { area: areas.value };
+    if (form.elements.propose.checked) {
+      request.propose = { min_households: Number(form.elements.min.value), max_households: Number(form.elements.max.value) };
+    }
+    await act(async () => {
+      const plan = await sendJson('POST', '/api/v1/plans', request);
+      await loadPlans(plan.id);
+    });
+  });
+}
+
+async function openPlan(id) {
+  if (!id) return;
+  history.replaceState(null, '', `?plan=${id}`);
+  state.selected = [];
+  await refresh(Number(id), { fit: true });
+}
+
+async function refresh(id = state.plan.id, { fit = false } = {}) {
+  state.pending += 1;
+  try {
+    const [plan, items, problems] = await Promise.all([
+      getJson(`/api/v1/plans/${id}`),
+      getJson(`/ogcapi/collections/plan-${id}/items?limit=10000`),
+      getJson(`/api/v1/plans/${id}/problems`),
+    ]);
+    state.plan = plan;
+    state.problems = problems;
+    $('plan').hidden = false;
+    $('plan-name').textContent = plan.name;
+    $('plan-status').textContent = t(`plan_${plan.status}`);
+    $('plan-grids').textContent = `${plan.grids} ${t('grids')}`;
+    $('tools').hidden = !(can.write && plan.editable);
+    $('print').href = `/api/v1/plans/${id}/map.html`;
+    $('export').href = `/api/v1/plans/${id}/export?format=gpkg`;
+    drawGrids(items, problems);
+    drawProblems(problems);
+    listHouseholds(problems);
+    listEvents(plan.events);
+    workflowButtons($('workflow'), plan, can, { act, refresh: () => refresh(id) });
+    if (fit && gridLayer.getLayers().length) map.fitBounds(gridLayer.getBounds());
+    if (!state.contextLoaded) await loadContext();
+    if ($('show-diff').checked) await showDiff();
+  } finally {
+    state.pending -= 1;
+  }
+}
+
+// -- layers -------------------------------------------------------------------------------------
+
+function gridStyle(feature) {
+  const code = feature.properties.code;
+  const off = state.problems?.features.some((p) => p.properties.kind === 'households' && p.properties.grids.includes(code));
+  const chosen = state.selected.includes(feature.id);
+  return { color: chosen ? '#d81b60' : '#1565c0', weight: chosen ? 4 : 2,
+    fillColor: off ? '#ffb300' : '#64b5f6', fillOpacity: chosen ? 0.35 : 0.15 };
+}
+
+function drawGrids(items, problems) {
+  gridLayer.clearLayers();
+  state.features.clear();
+  const held = new Map(problems.grids.map((g) => [g.id, g.households]));
+  L.geoJSON(items, {
+    style: gridStyle,
+    onEachFeature(feature, layer) {
+      state.features.set(feature.id, layer);
+      layer.feature = feature;
+      layer.bindTooltip(`${feature.properties.code}<br>${held.get(feature.id) ?? 0} ${t('households_short')}`,
+        { permanent: true, direction: 'center', className: 'grid-label' });
+      layer.on('click', (event) => { L.DomEvent.stop(event); onGridClick(feature.id); });
+      gridLayer.addLayer(layer);
+    },
+  });
+}
+
+function restyle() {
+  for (const layer of state.features.values()) layer.setStyle(gridStyle(layer.feature));
+  for (const row of $('households').tBodies[0].rows) row.classList.toggle('selected', state.selected.includes(Number(row.dataset.id)));
+}
+
+function drawProblems(problems) {
+  problemLayer.clearLayers();
+  const list = $('problems');
+  list.replaceChildren();
+  const blocking = problems.features.filter((p) => p.properties.blocking).length;
+  $('problem-count').textContent = `${problems.features.length} (${t('blocking')} ${blocking})`;
+  for (const problem of problems.features) {
+    const item = document.createElement('li');
+    item.className = problem.properties.blocking ? 'blocking' : 'warning';
+    item.dataset.kind = problem.properties.kind;
+    item.textContent = lang === 'zh' ? problem.properties.message_zh : problem.properties.message_en;
+    list.append(item);
+    if (!problem.geometry) continue;
+    const shape = L.geoJSON(problem, {
+      pmIgnore: true, snapIgnore: true,
+      style: { color: problem.properties.blocking ? '#d50000' : '#ff8f00', weight: 3, fillOpacity: 0.45 },
+      pointToLayer: (_, latlng) => L.circleMarker(latlng, { radius: 7, pmIgnore: true, snapIgnore: true }),
+    }).bindTooltip(item.textContent);
+    problemLayer.addLayer(shape);
+    item.addEventListener('click', () => {
+      const bounds = shape.getBounds();
+      map.fitBounds(bounds.pad(2), { maxZoom: 19 });
+      shape.openTooltip(bounds.getCenter());
+    });
+  }
+  if (!problems.features.length) {
+    const item = document.createElement('li');
+    item.textContent = t('no_problems');
+    list.append(item);
+  }
+}
+
+function listHouseholds(problems) {
+  const rows = $('households').tBodies[0];
+  rows.replaceChildren();
+  for (const grid of problems.grids) {
+    const layer = state.features.get(grid.id);
+    const row = rows.insertRow();
+    row.dataset.id = grid.id;
+    row.classList.toggle('out', problems.features.some((p) => p.properties.kind === 'households' && p.properties.grids.includes(grid.code)));
+    row.insertCell().textContent = grid.code;
+    row.insertCell().textContent = grid.households;
+    row.insertCell().textContent = layer?.feature.properties.worker || t('none');
+    row.addEventListener('click', () => { if (layer) map.fitBounds(layer.getBounds()); select(grid.id); });
+  }
+}
+
+function listEvents(events) {
+  const list = $('events');
+  list.replaceChildren();
+  for (const event of events) {
+    const item = document.createElement('li');
+    item.textContent = `${new Date(event.at).toLocaleString(lang)} ${event.actor} ${t(`step_${event.action}`)}${event.note ? `: ${event.note}` : ''}`;
+    if (event.map) {
+      const link = document.createElement('a');
+      link.href = event.map;
+      link.target = '_blank';
+      link.textContent = ` ${t('printable_map')}`;
+      item.append(link);
+    }
+    list.append(item);
+  }
+}
+
+async function loadContext() {
+  const bounds = gridLayer.getBounds().pad(0.1);
+  const bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map((v) => v.toFixed(6)).join(',');
+  const [buildings, roads] = await Promise.all([
+    getJson(`/ogcapi/collections/buildings/items?bbox=${bbox}&limit=10000`),
+    getJson(`/ogcapi/collections/roads/items?bbox=${bbox}&limit=10000`),
+  ]);
+  L.geoJSON(roads, { pmIgnore: true, interactive: false, style: { color: '#9e9e9e', weight: 2 } }).addTo(context);
+  L.geoJSON(buildings, {
+    pmIgnore: true,
+    style: { color: '#6d4c41', weight: 1, fillColor: '#bcaaa4', fillOpacity: 0.7 },
+    onEachFeature(feature, layer) {
+      layer.on('click', (event) => { if (state.tool === 'handover') { L.DomEvent.stop(event); handOver(feature); } });
+      layer.bindTooltip(`${feature.properties.address || ''} ${feature.properties.households} ${t('households_short')}`);
+    },
+  }).addTo(context);
+  context.eachLayer((group) => group.bringToBack?.());
+  state.contextLoaded = true;
+}
+
+// -- tools --------------------------------------------------------------------------------------
+
+const hints = { split: 'hint_split', merge: 'hint_merge', move: 'hint_move', handover: 'hint_handover',
+  edit: 'hint_edit', draw: 'hint_draw', delete: 'hint_delete' };
+
+for (const button of document.querySelectorAll('#tools button')) {
+  button.addEventListener('click', () => useTool(state.tool === button.dataset.tool ? null : button.dataset.tool));
+}
+
+function useTool(tool) {
+  map.pm.disableDraw();
+  for (const layer of state.features.values()) layer.pm.disable();
+  state.tool = tool;
+  for (const button of document.querySelectorAll('#tools button')) button.setAttribute('aria-pressed', String(button.dataset.tool === tool));
+  $('hint').textContent = tool ? t(hints[tool]) : '';
+  if (tool === 'draw') map.pm.enableDraw('Polygon');
+  if (tool === 'merge' && state.selected.length >= 2) merge();
+  if (tool === 'delete' && state.selected.length) remove();
+  if ((tool === 'split' || tool === 'move') && enoughSelected()) map.pm.enableDraw('Line');
+  if (tool === 'edit' && state.selected.length === 1) editShape(state.selected[0]);
+}
+
+function enoughSelected() {
+  return (state.tool === 'split' && state.selected.length === 1) || (state.tool === 'move' && state.selected.length === 2);
+}
+
+function select(id) {
+  const multi = ['merge', 'move', 'delete'].includes(state.tool);
+  if (multi) {
+    state.selected = state.selected.includes(id) ? state.selected.filter((s) => s !== id) : [...state.selected, id];
+    if (state.tool === 'move') state.selected = state.selected.slice(-2);
+  } else {
+    state.selected = [id];
+  }
+  restyle();
+  if ((state.tool === 'split' || state.tool === 'move') && enoughSelected()) map.pm.enableDraw('Line');
+  if (state.tool === 'edit') editShape(id);
+}
+
+function onGridClick(id) {
+  if (map.pm.globalDrawModeEnabled()) return;       // a click while drawing places a vertex
+  select(id);
+}
+
+function versions(ids) {
+  return Object.fromEntries(ids.map((id) => [id, state.features.get(id).feature.properties.version]));
+}
+
+map.on('pm:create', async ({ shape, layer }) => {
+  map.removeLayer(layer);
+  const geometry = layer.toGeoJSON().geometry;
+  if (shape === 'Line' && state.tool === 'split') {
+    const [feature] = state.selected;
+    await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/split`, { feature, line: geometry, versions: versions([feature]) }));
+  } else if (shape === 'Line' && state.tool === 'move') {
+    await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/move-boundary`,
+      { features: state.selected, line: geometry, versions: versions(state.selected) }));
+  } else if (shape === 'Polygon') {
+    await act(() => sendJson('POST', `/ogcapi/collections/plan-${state.plan.id}/items`, { type: 'Feature', geometry, properties: {} }));
+  }
+  useTool(null);
+});
+
+async function merge() {
+  const ids = state.selected;
+  await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/merge`, { features: ids, versions: versions(ids) }));
+  useTool(null);
+}
+
+async function remove() {
+  const ids = state.selected;
+  await act(async () => {
+    for (const id of ids) {
+      await sendJson('DELETE', `/ogcapi/collections/plan-${state.plan.id}/items/${id}`, undefined,
+        { 'If-Match': `"pf${id}-${versions([id])[id]}"` });
+    }
+  });
+  useTool(null);
+}
+
+async function handOver(building) {
+  const [to] = state.selected;
+  if (to === undefined) { $('hint').textContent = t('hint_handover'); return; }
+  const giver = [...state.features.keys()].filter((id) => id !== to);
+  await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/hand-over`,
+    { building: building.id, to, versions: versions([to, ...giver]) }));
+}
+
+function editShape(id) {
+  const layer = state.features.get(id);
+  layer.pm.enable({ snappable: true, allowSelfIntersection: true });
+  layer.off('pm:update');
+  layer.on('pm:update', async () => {
+    const version = layer.feature.properties.version;
+    await act(() => sendJson('PATCH', `/ogcapi/collections/plan-${state.plan.id}/items/${id}`,
+      { geometry: layer.toGeoJSON().geometry }, { 'If-Match': `"pf${id}-${version}"` }));
+    if (state.tool === 'edit') editShape(id);
+  });
+}
+
+// Every change goes through here: the message line says what went wrong (a stale version
+// names who changed it first), and the plan, its problems and households are read again.
+async function act(change) {
+  const message = $('message');
+  message.textContent = '';
+  message.classList.remove('ok');
+  state.pending += 1;
+  try {
+    await change();
+    message.textContent = t('saved');
+    message.classList.add('ok');
+  } catch (error) {
+    const zh = error instanceof HttpError && error.body?.description_zh;
+    message.textContent = (lang === 'zh' && zh) || error.message;
+  } finally {
+    state.pending -= 1;
+  }
+  if (state.plan) await refresh(state.plan.id);
+}
+
+// -- diff and history ----------------------------------------------------------------------------
+
+$('show-diff').addEventListener('change', async (event) => {
+  $('diff').hidden = !event.target.checked;
+  if (event.target.checked) await showDiff(); else map.removeLayer(diffLayer);
+});
+
+async function showDiff() {
+  const diff = await getJson(`/api/v1/plans/${state.plan.id}/diff`);
+  diffLayer.clearLayers();
+  L.geoJSON(diff.lines, { pmIgnore: true, snapIgnore: true,
+    style: (f) => (f.properties.kind === 'new' ? { color: '#2e7d32', weight: 4 } : { color: '#616161', weight: 3, dashArray: '6 4' }) })
+    .addTo(diffLayer);
+  diffLayer.addTo(map);
+  const codes = (list) => list.map((g) => g.code).join(', ') || t('none');
+  $('diff').replaceChildren(...[
+    `${t('diff_added')}: ${codes(diff.added)}`, `${t('diff_removed')}: ${codes(diff.removed)}`,
+    `${t('diff_changed')}: ${codes(diff.changed)}`, `${t('diff_unchanged')}: ${diff.unchanged}`,
+    `${t('diff_buildings')}: ${diff.buildings.length} (${diff.households_moving} ${t('households_short')})`,
+  ].map((text) => Object.assign(document.createElement('p'), { textContent: text })));
+}
+
+async function loadHistory() {
+  const { plans } = await getJson('/api/v1/plans?status=filed');
+  const dates = plans.map((p) => new Date(p.effective_from)).sort((a, b) => a - b);
+  const steps = [...dates.map((d) => new Date(d.getTime() - 1000)), ...dates.map((d) => new Date(d.getTime() + 1000))]
+    .sort((a, b) => a - b);
+  steps.push(new Date());
+  const slider = $('history-slider');
+  slider.max = String(steps.length - 1);
+  slider.value = slider.max;
+  const show = async () => {
+    const at = steps[Number(slider.value)];
+    $('history-date').textContent = at.toLocaleString(lang);
+    historyLayer.clearLayers();
+    if (Number(slider.value) === steps.length - 1) return;        // now: the plan is what is drawn
+    const grids = await getJson(`/ogcapi/collections/grids/items?limit=10000&datetime=${at.toISOString()}`);
+    L.geoJSON(grids, { pmIgnore: true, snapIgnore: true, interactive: false,
+      style: { color: '#e65100', weight: 2, dashArray: '4 4', fill: false } }).addTo(historyLayer);
+  };
+  slider.addEventListener('input', show);
+  await show();
+}
+
+function legend() {
+  const control = L.control({ position: 'bottomright' });
+  control.onAdd = () => {
+    const div = L.DomUtil.create('div', 'legend');
+    div.id = 'legend';
+    for (const [key, fill, border, dash] of [['grids', '#64b5f6', '#1565c0'], ['households_out', '#ffb300', '#1565c0'],
+      ['selected', '#64b5f6', '#d81b60'], ['problem_blocking', '#d50000', '#d50000'], ['problem_warning', '#ff8f00', '#ff8f00'],
+      ['buildings', '#bcaaa4', '#6d4c41'], ['roads', 'transparent', '#9e9e9e'], ['diff_new_line', 'transparent', '#2e7d32'],
+      ['diff_old_line', 'transparent', '#616161', true], ['division_on_date', 'transparent', '#e65100', true]]) {
+      const row = document.createElement('div');
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.background = fill;
+      swatch.style.border = `2px ${dash ? 'dashed' : 'solid'} ${border}`;
+      row.append(swatch, t(key));
+      div.append(row);
+    }
+    return div;
+  };
+  return control;
+}
+
+await Promise.all([loadPlans(body.dataset.plan), can.write ? loadAreas() : Promise.resolve(), loadHistory()]);
+document.body.dataset.ready = 'true';

@@ -1,0 +1,33 @@
+// The workflow buttons a plan offers the signed-in role in its present state: planners submit
+// and withdraw, reviewers approve or reject (with a reason), filers file with a date.
+import { t } from '../i18n.js';
+import { sendJson } from '../http.js';
+
+const STEPS = [
+  ['submit', 'write', ['draft', 'rejected']],
+  ['withdraw', 'write', ['submitted']],
+  ['approve', 'review', ['submitted']],
+  ['reject', 'review', ['submitted']],
+  ['file', 'file', ['approved']],
+];
+
+export function workflowButtons(container, plan, can, { act }) {
+  container.replaceChildren();
+  const note = Object.assign(document.createElement('input'), { type: 'text', placeholder: t('note'), id: 'workflow-note' });
+  const date = Object.assign(document.createElement('input'), { type: 'datetime-local', id: 'workflow-date' });
+  let offered = 0;
+  for (const [action, role, from] of STEPS) {
+    if (!can[role] || !from.includes(plan.status)) continue;
+    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: t(`step_${action}`) });
+    button.dataset.action = action;
+    button.addEventListener('click', () => act(() => {
+      const request = { note: note.value };
+      if (action === 'file' && date.value) request.effective_from = new Date(date.value).toISOString();
+      return sendJson('POST', `/api/v1/plans/${plan.id}/${action}`, request);
+    }));
+    container.append(button);
+    offered += 1;
+  }
+  if (offered) container.prepend(note);
+  if (can.file && plan.status === 'approved') container.append(date);
+}
