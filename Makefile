@@ -12,7 +12,7 @@ export FLASK_APP := app
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 TEST_PACKAGES := chromium fonts-wqy-zenhei gdal-bin
 
-.PHONY: run test bench bench-incidents bench-wall bench-positions bench-cameras setup demo system-db system-test-tools db-stop clean-db
+.PHONY: run test bench bench-incidents bench-wall bench-positions bench-cameras bench-plans setup demo system-db system-test-tools db-stop clean-db
 
 run: setup demo
 	@echo ""
@@ -40,6 +40,10 @@ bench-positions: setup
 
 bench-cameras: setup
 	$(PY) bench/cameras.py $(BENCH_ARGS)
+
+# Validation of a ~1,000-grid plan against PostGIS's pairwise ST_Overlaps self-join.
+bench-plans: setup
+	$(PY) bench/plans.py $(BENCH_ARGS)
 
 setup: system-db $(VENV)/.installed node_modules/.installed
 
