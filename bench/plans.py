@@ -36,7 +36,7 @@ SELF_JOIN = text("""
     WHERE a.plan_id = :plan""")
 
 
-def ensure_plan(session, target: int) -> int:
+def ensure_plan(session, target: int, rules) -> int:
     found = session.execute(text("SELECT id FROM grid_plan WHERE name = :n"), {"n": PLAN_NAME}).scalar()
     if found:
         return found
@@ -47,7 +47,7 @@ def ensure_plan(session, target: int) -> int:
         f"communities) at about {mid:.0f} households per grid … (once; a few minutes)")
     actor = plans.Actor("bench", None, Scope(everything=True))
     started = time.perf_counter()
-    plan = plan_proposal.propose(session, district.code, PLAN_NAME, actor, None,
+    plan = plan_proposal.propose(session, district.code, PLAN_NAME, actor, rules,
                                  {"min_households": round(mid * 0.6), "max_households": round(mid * 1.4)})
     session.commit()
     log(f"  proposed in {time.perf_counter() - started:.0f} s")
@@ -76,7 +76,7 @@ def main() -> None:
     rules = app.config["GRIDMAP"].grid_rules
     with app.app_context():
         session = db.session()
-        plan_id = ensure_plan(session, args.grids)
+        plan_id = ensure_plan(session, args.grids, rules)
         grids, buildings = session.execute(text("""
             SELECT (SELECT count(*) FROM grid_plan_feature WHERE plan_id = :p),
                    (SELECT count(*) FROM building)"""), {"p": plan_id}).one()

@@ -63,6 +63,21 @@ def cut_buildings(parts: Sequence[BaseGeometry], buildings: Sequence[BaseGeometr
     if not len(buildings) or not len(parts):
         return []
     b_idx, p_idx = STRtree(parts).query(buildings, predicate="intersects")
+    # most buildings lie wholly in one part and are not cut: that is a prepared test; of the
+    # rest, a building whose interior meets one part only is not cut either (touching a line
+    # is not a cut); only the others have their pieces measured
+    shapely.prepare(parts)
+    whole = np.zeros(len(buildings), dtype=bool)
+    whole[b_idx[shapely.contains_properly(parts[p_idx], buildings[b_idx])]] = True
+    rest = ~whole[b_idx]
+    b_idx, p_idx = b_idx[rest], p_idx[rest]
+    inner = shapely.relate_pattern(buildings[b_idx], parts[p_idx], "T********")
+    b_idx, p_idx = b_idx[inner], p_idx[inner]
+    meets = np.bincount(b_idx, minlength=len(buildings))
+    several = meets[b_idx] > 1
+    b_idx, p_idx = b_idx[several], p_idx[several]
+    if not len(b_idx):
+        return []
     pieces = shapely.area(frame.to_metric(shapely.intersection(buildings[b_idx], parts[p_idx])))
     found: dict[int, dict[int, float]] = {}
     for b, p, area in zip(b_idx, p_idx, pieces):

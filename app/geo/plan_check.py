@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from .coverage import AREA_TOLERANCE_M2, area_m2, cut_buildings
 from .crs import MetricFrame
 
+NOISE_DEG = 1e-8     # ~1 mm: closer than this, a vertex lies on the line (GRID_SIZE is 1e-9)
 BLOCKING = frozenset({"invalid", "sliver", "gap", "overlap", "edge", "outside", "no_community",
                       "cut_building"})
 
@@ -77,18 +78,29 @@ def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: di
     shapes = np.array([s if ok else shapely.make_valid(s) for s, ok in zip(shapes, valid)], dtype=object)
     problems += _slivers(grids, shapes, rules, frame)
 
-    overlaps = _overlaps(shapes, codes, frame)
+    # GEOS's coverage check flags every edge of two grids that overlap or fail to match: the
+    # pairwise overlay is only needed among the grids it flags, and with none flagged the
+    # grids form a true coverage, whose union is quick to take
+    edges = shapely.coverage_invalid_edges(shapes) if len(shapes) > 1 else np.array([], dtype=object)
+    flagged = np.array([e is not None and not e.is_empty for e in edges], dtype=bool)
+    overlaps = _overlaps(shapes, codes, frame, np.flatnonzero(flagged))
     problems += overlaps
-    union = shapely.union_all(shapes) if len(shapes) else shapely.Polygon()
+    if not len(shapes):
+        union = shapely.Polygon()
+    else:                       # the grids no edge of which is flagged form a true coverage
+        union = shapely.coverage_union_all(shapes[~flagged]) if (~flagged).any() else shapely.Polygon()
+        if flagged.any():
+            union = shapely.union_all([union, *shapes[flagged]])
     gaps = _gaps(area, union, frame)
     problems += gaps
-    problems += _edges(shapes, codes, [p.geometry for p in overlaps + gaps])
+    problems += _edges(edges, flagged, codes, [p.geometry for p in overlaps + gaps])
     problems += _outside(grids, shapes, communities, frame)
 
     buildings = np.asarray(buildings, dtype=object)
     counts = np.asarray(households, dtype=int)
-    problems += _cut(shapes, codes, buildings, counts, frame)
-    held = _households(shapes, buildings, counts)
+    owner = _owners(shapes, buildings)
+    problems += _cut(shapes, codes, buildings, counts, owner, frame)
+    held = _households(len(shapes), owner, counts)
     problems += _sizes(grids, held, rules)
     problems += _staffing(grids, held_elsewhere or {})
     return Check(problems, {g.id: int(n) for g, n in zip(grids, held)})
@@ -106,26 +118,33 @@ def _invalid(grid: PlannedGrid) -> Problem:
 
 
 def _slivers(grids, shapes, rules, frame: MetricFrame) -> list[Problem]:
+    """Pieces under the sliver area. A plane in the UTM zone measures them well enough for a
+    threshold in tens of square metres, for all pieces at once."""
+    if not len(shapes):
+        return []
+    pieces, owner = shapely.get_parts(shapes, return_index=True)
+    polygons = shapely.get_type_id(pieces) == 3
+    pieces, owner = pieces[polygons], owner[polygons]
+    areas = shapely.area(frame.to_metric(pieces)) if len(pieces) else np.array([])
     found = []
-    for grid, shape in zip(grids, shapes):
-        for piece in shapely.get_parts(shape):
-            if piece.geom_type != "Polygon" or piece.is_empty:
-                continue
-            area = area_m2(piece, frame)
-            if area < rules.sliver_m2:
-                found.append(Problem(
-                    "sliver", f"网格 {grid.code} 有一块仅 {area:.1f} 平方米的碎片",
-                    f"Grid {grid.code} has a sliver of only {area:.1f} m²", piece, [grid.code],
-                    {"area_m2": round(area, 1)}))
+    for index in np.flatnonzero(areas < rules.sliver_m2):
+        grid, piece, area = grids[owner[index]], pieces[index], float(areas[index])
+        found.append(Problem(
+            "sliver", f"网格 {grid.code} 有一块仅 {area:.1f} 平方米的碎片",
+            f"Grid {grid.code} has a sliver of only {area:.1f} m²", piece, [grid.code],
+            {"area_m2": round(area, 1)}))
     return found
 
 
-def _overlaps(shapes: np.ndarray, codes: list[str], frame: MetricFrame) -> list[Problem]:
-    if len(shapes) < 2:
+def _overlaps(shapes: np.ndarray, codes: list[str], frame: MetricFrame, flagged: np.ndarray) -> list[Problem]:
+    """Overlaps among the flagged grids and whatever they touch (a grid drawn wholly inside
+    another is flagged alone: the outer one's edges are all fine)."""
+    if not len(flagged) or len(shapes) < 2:
         return []
-    left, right = STRtree(shapes).query(shapes, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
+    f_idx, other = STRtree(shapes).query(shapes[flagged], predicate="intersects")
+    pairs = np.unique(np.sort(np.column_stack([flagged[f_idx], other]), axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    left, right = pairs[:, 0], pairs[:, 1]
     # touching neighbours are most of the pairs: only those whose interiors meet overlap
     inner = shapely.relate_pattern(shapes[left], shapes[right], "T********")
     found = []
@@ -151,17 +170,15 @@ def _gaps(area: BaseGeometry, union: BaseGeometry, frame: MetricFrame) -> list[P
     return found
 
 
-def _edges(shapes: np.ndarray, codes: list[str], explained: list[BaseGeometry]) -> list[Problem]:
+def _edges(edges: np.ndarray, flagged: np.ndarray, codes: list[str], explained: list[BaseGeometry]) -> list[Problem]:
     """Edges that fail to meet their neighbour's, beyond the gaps and overlaps already named:
     a thin sliver, or a vertex one side has and the other lacks."""
-    if len(shapes) < 2:
+    if not flagged.any():
         return []
-    edges = shapely.coverage_invalid_edges(shapes)
     around = shapely.buffer(shapely.union_all(explained), 1e-7) if explained else None
     found = []
-    for code, edge in zip(codes, edges):
-        if edge is None or edge.is_empty:
-            continue
+    for index in np.flatnonzero(flagged):
+        edge, code = edges[index], codes[index]
         if around is not None:
             edge = shapely.difference(edge, around)
             if edge.is_empty:
@@ -175,14 +192,25 @@ def _edges(shapes: np.ndarray, codes: list[str], explained: list[BaseGeometry]) 
 
 def _outside(grids, shapes, communities: dict[str, BaseGeometry], frame: MetricFrame) -> list[Problem]:
     found = []
-    for grid, shape in zip(grids, shapes):
-        parent = communities.get(grid.community) if grid.community else None
-        if parent is None:
-            found.append(Problem("no_community", f"网格 {grid.code} 不属于任何社区",
-                                 f"Grid {grid.code} belongs to no community",
-                                 shapely.point_on_surface(shape), [grid.code]))
-            continue
-        beyond = _polygonal(shapely.difference(shape, parent))
+    parents = np.array([communities.get(g.community) if g.community else None for g in grids], dtype=object)
+    for index in np.flatnonzero(parents == None):  # noqa: E711 (an element-wise test)
+        grid = grids[index]
+        found.append(Problem("no_community", f"网格 {grid.code} 不属于任何社区",
+                             f"Grid {grid.code} belongs to no community",
+                             shapely.point_on_surface(shapes[index]), [grid.code]))
+    placed = np.flatnonzero(parents != None)  # noqa: E711
+    if not len(placed):
+        return found
+    # most grids lie inside their community (up to the snapping of vertices, far below a
+    # millimetre): only the others are cut and measured
+    margin = {code: shapely.buffer(c, NOISE_DEG) for code, c in communities.items()}
+    for outline in margin.values():
+        shapely.prepare(outline)
+    widened = np.array([margin[grids[i].community] for i in placed], dtype=object)
+    inside = shapely.covered_by(shapes[placed], widened)
+    for index in placed[~inside]:
+        grid = grids[index]
+        beyond = _polygonal(shapely.difference(shapes[index], parents[index]))
         area = area_m2(beyond, frame)
         if area > AREA_TOLERANCE_M2:
             found.append(Problem(
@@ -192,30 +220,54 @@ def _outside(grids, shapes, communities: dict[str, BaseGeometry], frame: MetricF
     return found
 
 
-def _cut(shapes, codes, buildings, households, frame: MetricFrame) -> list[Problem]:
+def _owners(shapes: np.ndarray, buildings: np.ndarray) -> np.ndarray:
+    """The grid holding each building's point on surface (the rule filing applies), -1 for
+    none; a point on a shared edge goes to the first grid."""
+    owner = np.full(len(buildings), -1, dtype=int)
+    if not len(shapes) or not len(buildings):
+        return owner
+    b_idx, g_idx = STRtree(shapes).query(shapely.point_on_surface(buildings), predicate="within")
+    first = np.unique(b_idx, return_index=True)[1]
+    owner[b_idx[first]] = g_idx[first]
+    return owner
+
+
+def _cut(shapes, codes, buildings, households, owner, frame: MetricFrame) -> list[Problem]:
+    """Only a building its own grid does not cover can be cut (the generator bends grid lines
+    around buildings, so many touch one): one prepared test per building; the few left
+    (across a line, or in no grid) are measured."""
+    if not len(buildings) or not len(shapes):
+        return []
+    shapely.prepare(shapes)
+    whole = np.zeros(len(buildings), dtype=bool)
+    placed = np.flatnonzero(owner >= 0)
+    whole[placed] = shapely.covers(shapes[owner[placed]], buildings[placed])
+    # a footprint may stick out of its grid by the rounding of a vertex: pulled in by a
+    # millimetre, most of those are covered too
+    again = np.flatnonzero(~whole & (owner >= 0))
+    if len(again):
+        shrunk = shapely.buffer(buildings[again], -NOISE_DEG, join_style="mitre")
+        whole[again] = shapely.covers(shapes[owner[again]], shrunk)
+    suspects = np.flatnonzero(~whole)
     found = []
-    for cut in cut_buildings(shapes, buildings, frame):
+    for cut in cut_buildings(shapes, buildings[suspects], frame):
+        building = int(suspects[cut.building])
         shares = {codes[p]: round(share, 3) for p, share in sorted(cut.shares.items(), key=lambda kv: -kv[1])}
         listed_zh = "、".join(f"{c} {s:.0%}" for c, s in shares.items())
         listed_en = ", ".join(f"{s:.0%} in {c}" for c, s in shares.items())
         found.append(Problem(
-            "cut_building", f"一栋楼({households[cut.building]} 户)被网格线切开:{listed_zh}",
-            f"A building ({households[cut.building]} households) is cut by a grid line: {listed_en}",
-            buildings[cut.building], list(shares), {"shares": shares, "building": int(cut.building),
-                                                    "households": int(households[cut.building])}))
+            "cut_building", f"一栋楼({households[building]} 户)被网格线切开:{listed_zh}",
+            f"A building ({households[building]} households) is cut by a grid line: {listed_en}",
+            buildings[building], list(shares), {"shares": shares, "building": building,
+                                                "households": int(households[building])}))
     return found
 
 
-def _households(shapes: np.ndarray, buildings: np.ndarray, households: np.ndarray) -> np.ndarray:
-    """Each grid's households: the buildings whose point on surface it holds (the rule filing
-    applies), so a cut building is counted once."""
-    held = np.zeros(len(shapes), dtype=int)
-    if not len(shapes) or not len(buildings):
-        return held
-    points = shapely.point_on_surface(buildings)
-    b_idx, g_idx = STRtree(shapes).query(points, predicate="within")
-    first = np.unique(b_idx, return_index=True)[1]       # a point on a shared edge: once
-    np.add.at(held, g_idx[first], households[b_idx[first]])
+def _households(grids: int, owner: np.ndarray, households: np.ndarray) -> np.ndarray:
+    """Each grid's households, a cut building counted once (in the grid holding its point)."""
+    held = np.zeros(grids, dtype=int)
+    placed = owner >= 0
+    np.add.at(held, owner[placed], households[placed])
     return held
 
 
