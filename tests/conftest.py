@@ -158,14 +158,19 @@ def session(app):
         yield db.session()
 
 
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The app on a real port, for the browser and for HTTP clients."""
+def serve(app):
+    """The app on a real port while the generator runs: yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on a real port, for the browser and for HTTP clients."""
+    yield from serve(app)
 
 
 def scalar(session, sql: str, **params):

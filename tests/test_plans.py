@@ -21,7 +21,7 @@ from sqlalchemy import text
 from app import create_app, db
 from app.geo.crs import frame_for
 from app.services import accounts, incidents
-from tests.conftest import PASSWORD, TEST_SETTINGS
+from tests.conftest import PASSWORD, TEST_SETTINGS, serve
 from tests.test_pages import ARTIFACTS, browser, sign_in  # noqa: F401  (browser is a fixture)
 from tests.test_wall import wait_until, watch_errors
 
@@ -629,14 +629,7 @@ def test_printable_maps_are_self_contained_and_sandboxed(city, api):
 
 @pytest.fixture(scope="module")
 def planner_server(city):
-    import threading
-
-    from werkzeug.serving import make_server
-    server = make_server("127.0.0.1", 0, city, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield from serve(city)
 
 
 @pytest.mark.browser

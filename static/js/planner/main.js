@@ -216,9 +216,10 @@ async function loadContext() {
     getJson(`/ogcapi/collections/buildings/items?bbox=${bbox}&limit=10000`),
     getJson(`/ogcapi/collections/roads/items?bbox=${bbox}&limit=10000`),
   ]);
-  L.geoJSON(roads, { pmIgnore: true, interactive: false, style: { color: '#9e9e9e', weight: 2 } }).addTo(context);
+  L.geoJSON(roads, { pmIgnore: true, snapIgnore: false, interactive: false, style: { color: '#9e9e9e', weight: 2 } }).addTo(context);
+  // not editable here, but lines snap to them (snapIgnore: false overrides pmIgnore for snapping)
   L.geoJSON(buildings, {
-    pmIgnore: true,
+    pmIgnore: true, snapIgnore: false,
     style: { color: '#6d4c41', weight: 1, fillColor: '#bcaaa4', fillOpacity: 0.7 },
     onEachFeature(feature, layer) {
       layer.on('click', (event) => { if (state.tool === 'handover') { L.DomEvent.stop(event); handOver(feature); } });
