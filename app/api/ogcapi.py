@@ -66,8 +66,7 @@ def _readable() -> list[features.Collection]:
     user = current_user()
     layers = [c for c in features.COLLECTIONS.values() if permits(user.role, c.permission)]
     if permits(user.role, "plans:read"):       # each plan the user may see is a collection too
-        layers += [features.plan_collection(p["id"])
-                   for p in plans.listing(db.session(), current_scope())]
+        layers += [features.plan_collection(p.id) for p in plans.visible(db.session(), current_scope())]
     return layers
 
 

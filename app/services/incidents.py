@@ -497,7 +497,7 @@ def escalate(session: Session, incident: Incident, by: Participant, now: datetim
 def _grid_worker(session: Session, grid_id: int | None) -> int | None:
     if grid_id is None:
         return None
-    return session.execute(text(responsibility._GRID_WORKER.format(grid=":grid")),
+    return session.execute(text(responsibility.GRID_WORKER.format(grid=":grid")),
                            {"grid": grid_id}).scalar()
 
 

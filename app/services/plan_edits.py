@@ -118,13 +118,8 @@ def delete(session: Session, plan_id: int, feature_id: int, version: int | None,
 
 
 def _one(session, plan_id, feature_id, version, actor) -> tuple[GridPlan, GridPlanFeature]:
-    plan = plans.editable(session, plan_id, actor.scope)
-    found = plans.features_of(session, plan.id, [feature_id], lock=True)
-    if not found:
-        raise plans.NotFound(f"Plan {plan_id} has no feature {feature_id}.",
-                             f"方案 {plan_id} 中没有要素 {feature_id}。")
-    plans.check_versions(found, {feature_id: version}, lambda f: as_feature(session, f))
-    return plan, found[0]
+    plan, (feature,) = _many(session, plan_id, [feature_id], {feature_id: version}, actor)
+    return plan, feature
 
 
 def _properties(body) -> dict:

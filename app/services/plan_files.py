@@ -198,9 +198,8 @@ def _source_epsg(crs_text: str | None, given: int | None, suffix: str) -> int:
     if given is not None:
         source = given
     elif crs_text:
-        source = CRS.from_user_input(crs_text).to_epsg() or 0
-        if CRS.from_user_input(crs_text).equals(CRS.from_epsg(4326), ignore_axis_order=True):
-            source = 4326
+        crs = CRS.from_user_input(crs_text)
+        source = 4326 if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) else (crs.to_epsg() or 0)
     elif suffix in (".geojson", ".json"):
         source = 4326                                      # RFC 7946: GeoJSON is WGS84
     else:

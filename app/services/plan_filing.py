@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..models import GridPlan, Incident, OPEN_STATUSES
 from . import division, incidents, plans
 from .plans import PlanError
+from .responsibility import GRID_WORKER
 
 
 class DivisionMoved(PlanError):
@@ -176,8 +177,8 @@ def _move_incidents(session: Session, plan: GridPlan, closing: list[int], effect
     rows = session.execute(text(f"""
         SELECT i.id, old.code AS old_code, new.id AS new_id, new.code AS new_code,
                new.community_id, c.parent_id AS street_id,
-               ({plans.GRID_WORKER.replace('g.id', 'new.id')}) AS new_worker,
-               ({plans.GRID_WORKER.replace('g.id', 'old.id')}) AS old_worker
+               ({GRID_WORKER.format(grid='new.id')}) AS new_worker,
+               ({GRID_WORKER.format(grid='old.id')}) AS old_worker
         FROM incident i JOIN grid old ON old.id = i.grid_id
         LEFT JOIN LATERAL (
             SELECT g.id, g.code, g.community_id FROM grid g

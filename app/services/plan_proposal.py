@@ -15,6 +15,7 @@ from ..geo.plan_edits import as_multi
 from ..models import Area, GridPlan, GridPlanFeature
 from . import division, names, plans
 from .plans import Actor, InvalidEdit
+from .responsibility import GRID_WORKER
 
 
 def propose(session: Session, area_code: str, name: str, actor: Actor, rules, proposal) -> GridPlan:
@@ -72,7 +73,7 @@ def _divide_community(session: Session, plan: GridPlan, community: Area, low: in
     parts = divide(outline, units, unit_households, count, frame_for(outline), roads, (low, high))
     # the community's current workers carry over, one per grid, as far as they go
     workers = list(session.execute(text(f"""
-        SELECT DISTINCT ON (g.code) {plans.GRID_WORKER} FROM grid g
+        SELECT DISTINCT ON (g.code) ({GRID_WORKER.format(grid='g.id')}) FROM grid g
         WHERE g.valid_to IS NULL AND g.community_id = :community ORDER BY g.code"""),
         {"community": community.id}).scalars())
     workers = [w for w in workers if w is not None]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..geo.plan_edits import fit
 from ..models import Area, GridPlan, GridPlanEvent, GridPlanFeature
+from .responsibility import GRID_WORKER
 from .scope import Scope
 
 EDITABLE = ("draft", "rejected")
@@ -24,9 +25,6 @@ COMMUNITIES_UNDER = """
         UNION ALL
         SELECT a.id, a.level FROM area a JOIN under u ON a.parent_id = u.id)
     SELECT id FROM under WHERE level = 'community'"""
-GRID_WORKER = """(SELECT a.worker_id FROM worker_assignment a JOIN worker w ON w.id = a.worker_id
-                  WHERE a.grid_id = g.id AND a.valid_to IS NULL AND w.role = 'full_time' AND w.active
-                  ORDER BY a.valid_from, a.id LIMIT 1)"""
 
 
 class PlanError(Exception):
@@ -99,7 +97,8 @@ def start(session: Session, area_code: str, name: str, actor: Actor, note: str |
     session.execute(text(f"""
         INSERT INTO grid_plan_feature (plan_id, source_grid_id, code, name_zh, name_en, kind,
                                        community_id, worker_id, geom)
-        SELECT :plan, g.id, g.code, g.name_zh, g.name_en, g.kind, g.community_id, {GRID_WORKER}, g.geom
+        SELECT :plan, g.id, g.code, g.name_zh, g.name_en, g.kind, g.community_id,
+               ({GRID_WORKER.format(grid='g.id')}), g.geom
         FROM grid g WHERE g.valid_to IS NULL AND g.community_id IN ({COMMUNITIES_UNDER})
         ORDER BY g.code"""), {"plan": plan.id, "area": area.id})
     plan.base_grid_ids = list(session.execute(text(
@@ -247,11 +246,15 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def listing(session: Session, scope: Scope, status: str | None = None, area: str | None = None) -> list[dict]:
+def visible(session: Session, scope: Scope, status: str | None = None, area: str | None = None) -> list[GridPlan]:
     """Plans the user may see, newest first, optionally of one status or under one area."""
     query = select(GridPlan).order_by(GridPlan.id.desc())
     if status:
         query = query.where(GridPlan.status == status)
     if area:
         query = query.where(GridPlan.area_id.in_(select(Area.id).where(Area.code == area)))
-    return [summary(session, p) for p in session.scalars(query) if _area_visible(session, p.area_id, scope)]
+    return [p for p in session.scalars(query) if _area_visible(session, p.area_id, scope)]
+
+
+def listing(session: Session, scope: Scope, status: str | None = None, area: str | None = None) -> list[dict]:
+    return [summary(session, p) for p in visible(session, scope, status, area)]

@@ -21,7 +21,7 @@ class Place:
 
 
 # The current full-time worker of a grid: the longest-serving if a data error gave it two.
-_GRID_WORKER = """
+GRID_WORKER = """
     SELECT a.worker_id FROM worker_assignment a JOIN worker w ON w.id = a.worker_id
     WHERE a.grid_id = {grid} AND a.valid_to IS NULL AND w.role = 'full_time' AND w.active
     ORDER BY a.valid_from, a.id LIMIT 1"""
@@ -35,7 +35,7 @@ LOCATE_SQL = f"""
                 ELSE EXISTS (SELECT 1 FROM area a WHERE a.parent_id IS NULL
                              AND a.geom && p.geom AND ST_Intersects(a.geom, p.geom)) END AS in_city,
            g.id, g.code, g.community_id, c.parent_id,
-           ({_GRID_WORKER.format(grid="g.id")}) AS worker_id,
+           ({GRID_WORKER.format(grid="g.id")}) AS worker_id,
            CASE WHEN g.id IS NULL THEN
                (SELECT s.id FROM area s WHERE s.level = 'street'
                 AND s.geom && p.geom AND ST_Intersects(s.geom, p.geom) LIMIT 1) END AS street_id,
@@ -63,7 +63,7 @@ def place_of(row) -> Place:
 
 def grid_place(session: Session, grid_code: str) -> Place | None:
     row = session.execute(text(f"""
-        SELECT g.id, g.code, g.community_id, c.parent_id, ({_GRID_WORKER.format(grid="g.id")})
+        SELECT g.id, g.code, g.community_id, c.parent_id, ({GRID_WORKER.format(grid="g.id")})
         FROM grid g JOIN area c ON c.id = g.community_id
         WHERE g.code = :code AND g.valid_to IS NULL"""), {"code": grid_code}).one_or_none()
     return Place(True, *row) if row else None
