@@ -50,7 +50,8 @@ def _start_clock_on_first_request(app: Flask, settings) -> None:
     if settings.incidents.tick_seconds <= 0:
         return
     from .services.ticker import Ticker
-    ticker = Ticker(lambda: app.extensions["gridmap.db"].new_session(), settings.incidents.tick_seconds)
+    ticker = Ticker(lambda: app.extensions["gridmap.db"].new_session(), settings.incidents.tick_seconds,
+                    settings.timezone, settings.positions)
     app.extensions["gridmap.ticker"] = ticker
     app.before_request(ticker.start)
 

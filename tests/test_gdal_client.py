@@ -69,3 +69,26 @@ def test_gdal_reads_a_vector_tile_back(gdal, live_server, client, auth, tmp_path
     count = int(out.split("Feature Count: ")[1].split()[0])
     assert count > 10
     assert "households" in out and "address" in out
+
+
+def test_gdal_reads_workers_fixes_and_routes_whose_ids_are_not_numbers(gdal, live_server, app, session):
+    from datetime import datetime, timezone
+    from app.services import tracks
+    worker, lon, lat = session.execute(text("""
+        SELECT a.worker_id, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
+        FROM worker_assignment a JOIN grid g ON g.id = a.grid_id
+        WHERE a.valid_to IS NULL AND g.valid_to IS NULL ORDER BY g.code LIMIT 1""")).one()
+    first = datetime(2025, 5, 6, 2, 0, tzinfo=timezone.utc)
+    session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": first})
+    session.execute(text("""
+        INSERT INTO position (worker_id, fixed_at, geom)
+        SELECT :w, :at + n * interval '10.5 seconds', ST_SetSRID(ST_MakePoint(:lon, :lat + n * 0.0001), 4326)
+        FROM generate_series(0, 24) n ON CONFLICT DO NOTHING"""), {"w": worker, "at": first, "lon": lon, "lat": lat})
+    settings = app.config["GRIDMAP"]
+    tracks.keep_finished(session, first.date(), settings.timezone, settings.positions)
+    session.commit()
+    fixes = features_via_gdal(gdal, f"{live_server}/ogcapi", "positions",
+                              "-where", f"fixed_at >= '2025/05/06' AND fixed_at < '2025/05/07'")
+    assert len(fixes) == 25
+    routes = features_via_gdal(gdal, f"{live_server}/ogcapi", "tracks")
+    assert any(r["properties"]["day"] == "2025-05-06" and r["properties"]["fixes"] == 25 for r in routes)

@@ -194,3 +194,104 @@ def test_retention_keeps_each_day_then_drops_the_old_month(app, session, start):
     assert session.execute(text("SELECT to_regclass('position_2020_03')")).scalar_one() is None
     kept = day_tracks.of_day(session, worker, old.date(), "Asia/Shanghai", PositionRules())
     assert kept.fixes == 30 and kept.distance_m > 300 and kept.lines
+
+
+# -- positions and routes as layers (OGC API – Features, vector tiles) -----------------------
+
+def _other_worker(session):
+    """A worker who is not t_worker, with a fix of theirs standing in t_worker's own grid."""
+    return session.execute(text("""
+        SELECT w.id, w.code FROM worker w WHERE w.id <> (SELECT worker_id FROM app_user
+                                                         WHERE username = 't_worker')
+        ORDER BY w.id LIMIT 1""")).one()
+
+
+def test_fixes_are_a_layer_a_worker_reads_only_their_own_of(client, auth, session, start):
+    first = (NOW - timedelta(days=6)).replace(hour=2, minute=0, second=0)
+    fixes = walk(start, 30, first)
+    fixes[15] = {**fixes[15], "lat": start[1] + 0.005}       # half a kilometre in ten seconds
+    assert send(client, auth, fixes).get_json()["stored"] == 30
+    other_id, other_code = _other_worker(session)
+    session.execute(text("""
+        INSERT INTO position (worker_id, fixed_at, geom)
+        VALUES (:w, :at, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"""),
+        {"w": other_id, "at": first + timedelta(seconds=5), "lon": start[0], "lat": start[1]})
+    session.commit()
+    code = _my_code(session)
+    window = f"datetime={first.isoformat().replace('+00:00', 'Z')}/{(first + timedelta(minutes=10)).isoformat().replace('+00:00', 'Z')}"
+
+    as_operator = client.get(f"/ogcapi/collections/positions/items?{window}&limit=100",
+                             headers=auth("operator")).get_json()
+    workers = {f["properties"]["worker"] for f in as_operator["features"]}
+    assert {code, other_code} <= workers and as_operator["numberMatched"] == 31
+    mine = client.get(f"/ogcapi/collections/positions/items?{window}&worker={code}",
+                      headers=auth("operator")).get_json()["features"]
+    assert len(mine) == 30 and [f["properties"]["flag"] for f in mine].count("impossible_speed") == 1
+    jumps = client.get(f"/ogcapi/collections/positions/items?{window}&flag=impossible_speed",
+                       headers=auth("operator")).get_json()["features"]
+    assert [f["properties"]["worker"] for f in jumps] == [code]
+
+    # a worker holding tracks:read:own sees their own fixes, not a colleague's beside them
+    as_worker = client.get(f"/ogcapi/collections/positions/items?{window}", headers=auth("worker")).get_json()
+    assert {f["properties"]["worker"] for f in as_worker["features"]} == {code}
+    assert as_worker["numberMatched"] == 30
+
+    # a fix is found again by its id, and a colleague's fix is not there for the worker
+    one = mine[0]
+    again = client.get(f"/ogcapi/collections/positions/items/{one['id']}", headers=auth("operator"))
+    assert again.status_code == 200 and again.get_json()["properties"]["fixed_at"] == one["properties"]["fixed_at"]
+    theirs = next(f for f in as_operator["features"] if f["properties"]["worker"] == other_code)
+    assert client.get(f"/ogcapi/collections/positions/items/{theirs['id']}",
+                      headers=auth("worker")).status_code == 404
+    for nonsense in ("abc", "1-2-3", "99999999999-1", "1-99999999999999999"):
+        assert client.get(f"/ogcapi/collections/positions/items/{nonsense}",
+                          headers=auth("operator")).status_code == 404
+    assert client.get("/ogcapi/collections/positions/items", headers=auth("viewer")).status_code == 403
+
+
+def test_each_finished_day_is_kept_as_a_route_in_the_tracks_layer(app, client, auth, session, start, runner):
+    from app.services import ticker
+    day = (NOW - timedelta(days=8)).date()
+    first = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=3)
+    send(client, auth, walk(start, 40, first))
+    code, worker = _my_code(session), session.execute(text(
+        "SELECT worker_id FROM app_user WHERE username = 't_worker'")).scalar_one()
+    session.execute(text("DELETE FROM track_day WHERE day = :day"), {"day": day})
+    session.commit()
+    query = f"/ogcapi/collections/tracks/items?worker={code}&day={day}"
+    assert client.get(query, headers=auth("operator")).get_json()["numberMatched"] == 0
+
+    settings = app.config["GRIDMAP"]
+    new_session = lambda: app.extensions["gridmap.db"].new_session()      # noqa: E731
+    assert ticker.keep_routes(new_session, day, settings.timezone, settings.positions) >= 1
+    assert ticker.keep_routes(new_session, day, settings.timezone, settings.positions) == 0   # once
+    route = client.get(query, headers=auth("operator")).get_json()["features"]
+    assert len(route) == 1 and route[0]["geometry"]["type"] == "MultiLineString"
+    assert route[0]["properties"]["fixes"] == 40 and route[0]["properties"]["distance_m"] > 400
+    assert client.get(f"/ogcapi/collections/tracks/items/{route[0]['id']}",
+                      headers=auth("worker")).status_code == 200
+
+    # the phone was offline: an hour of that day arrives late, and the kept route grows
+    send(client, auth, walk(start, 20, first + timedelta(hours=1)))
+    grown = client.get(query, headers=auth("operator")).get_json()["features"][0]["properties"]
+    assert grown["fixes"] == 60
+
+    # cron's way: the same keeping, refused for a day that is not over
+    session.execute(text("DELETE FROM track_day WHERE day = :day"), {"day": day})
+    session.commit()
+    result = runner.invoke(args=["positions", "keep", "--day", str(day)])
+    assert result.exit_code == 0 and "kept" in result.output
+    assert client.get(query, headers=auth("operator")).get_json()["numberMatched"] == 1
+    future = runner.invoke(args=["positions", "keep", "--day", str((NOW + timedelta(days=2)).date())])
+    assert future.exit_code != 0 and "not over" in future.output
+
+
+def test_fixes_come_as_vector_tiles_with_their_id_as_a_property(client, auth, start):
+    import math
+    lon, lat = start
+    z = 16
+    x = int((lon + 180) / 360 * 2 ** z)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2 ** z)
+    tile = client.get(f"/tiles/positions/{z}/{x}/{y}.mvt", headers=auth("operator"))
+    assert tile.status_code == 200 and len(tile.data) > 0
+    assert b"fixed_at" in tile.data and b"worker" in tile.data

@@ -8,7 +8,7 @@ from flask import Response, request
 from sqlalchemy.orm import Session
 
 from .. import db
-from ..auth import current_scope, require
+from ..auth import current_scope, current_user, require
 from ..services import features, plans, versions
 from ..services.scope import Scope
 from . import http
@@ -21,16 +21,21 @@ class LayerRequest:
     scope: Scope
     etag: str
     not_modified: Response | None
+    owner: int | None = None   # an ':own' reach: only this worker's rows (-1: no worker, none)
 
 
 def layer_request(collection_id: str, request_key: str | None = None) -> LayerRequest:
     c = features.collection(collection_id)
-    require(c.permission)
+    reach = require(c.permission)
+    owner = None
+    if reach == "own" and c.owner is not None:
+        user = current_user()
+        owner = user.worker_id if user.worker_id is not None else -1
     session, scope = db.session(), current_scope()
     if c.plan_id is not None:
         try:
             plans.load(session, c.plan_id, scope)
         except plans.NotFound:
             raise features.UnknownCollection(collection_id) from None
-    etag = versions.etag(session, c.tables, scope, request_key or request.full_path)
-    return LayerRequest(c, session, scope, etag, http.not_modified(etag))
+    etag = versions.etag(session, c.tables, scope, f"{owner}|{request_key or request.full_path}")
+    return LayerRequest(c, session, scope, etag, http.not_modified(etag), owner)

@@ -113,7 +113,7 @@ def items(collection_id: str):
     query = _items_query(c)
     if r.not_modified:
         return r.not_modified
-    matched = features.number_matched(session, c, query, scope)
+    matched = features.number_matched(session, c, query, scope, r.owner)
     returned = max(0, min(query.limit, matched - query.offset))
     links = _page_links(c, query, matched)
     head = '{"type":"FeatureCollection","features":['
@@ -126,7 +126,7 @@ def items(collection_id: str):
         # this one belongs to the streaming context and is closed when the stream ends.
         yield head
         first = True
-        for chunk in features.stream_features(db.session(), c, query, scope):
+        for chunk in features.stream_features(db.session(), c, query, scope, r.owner):
             yield chunk if first else "," + chunk
             first = False
         yield tail
@@ -140,7 +140,7 @@ def item(collection_id: str, feature_id: str):
     if r.not_modified:
         return r.not_modified
     c, etag = r.collection, r.etag
-    body = features.item_geojson(r.session, collection_id, feature_id, r.scope)
+    body = features.item_geojson(r.session, collection_id, feature_id, r.scope, r.owner)
     if body is None:
         return jsonify(code="NotFound", description=f"There is no feature {feature_id} in "
                        f"{collection_id!r} that you may see."), 404
@@ -177,7 +177,8 @@ def _parse_datetime(value: str | None):
         if part in ("", ".."):
             return None
         try:
-            moment = datetime.fromisoformat(part)
+            # GDAL turns a -where on a date into "2025-05-06T": that day's midnight
+            moment = datetime.fromisoformat(part[:-1] if len(part) == 11 and part.endswith("T") else part)
         except ValueError:
             raise InvalidParameter("datetime", f"datetime has a time that is not RFC 3339: {part!r} "
                                    "(e.g. 2026-11-23T08:00:00Z, or start/end with .. for open)") from None

@@ -52,7 +52,12 @@ def _answer(worker_id: int, fixes: list[positions.Fix], malformed: int = 0):
     if not fixes and not malformed:
         return jsonify(code="NoFixes", description="The batch holds no fixes: send "
                        "{\"fixes\": [{\"time\", \"lon\", \"lat\", \"accuracy\", \"speed\"}, …]}."), 422
-    result = positions.intake(db.session(), worker_id, fixes, rules, datetime.now(timezone.utc), malformed)
+    settings = current_app.config["GRIDMAP"]
+    now = datetime.now(timezone.utc)
+    result = positions.intake(db.session(), worker_id, fixes, rules, now, malformed)
+    if result.stored:
+        tracks.keep_late(db.session(), worker_id, [f.at for f in fixes], settings.timezone, rules,
+                         now.astimezone(ZoneInfo(settings.timezone)).date())
     return jsonify(worker_id=worker_id, **result.as_dict())
 
 

@@ -43,6 +43,13 @@ class Collection:
     minzoom: int = 0             # vector tiles below this zoom are empty (too dense to draw)
     key: str = "t.id"            # the feature id: the table's primary key
     plan_id: int | None = None   # a grid plan's own collection (plan-{id}), editable while a draft
+    order: str | None = None     # the paging order, when it is not the key's
+    # a key that is not an integer column: (the pattern its text matches, the SQL condition that
+    # finds it from :key, written so that the primary key's index answers it)
+    text_key: tuple[str, str] | None = None
+    owner: str | None = None     # the worker a row belongs to: an ':own' reach sees only theirs
+    # SQL of the extent, for a table too big to measure on every /collections (fixes: the city)
+    extent_sql: str | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -53,6 +60,10 @@ _AREA_PROPS = {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
                "households": "t.households", "population": "t.population"}
 _GRID_OF = "(SELECT g.code FROM grid g WHERE g.id = t.grid_id)"
 _AREA_OF = "(SELECT a.code FROM area a WHERE a.id = t.{})"
+_WORKER_OF = "(SELECT w.code FROM worker w WHERE w.id = t.worker_id)"
+# a filter's SQL with {value} in it is a whole condition (one an index can answer)
+_CITY_EXTENT = "SELECT ST_Extent(geom) FROM area WHERE parent_id IS NULL"
+_BY_WORKER = "t.worker_id = (SELECT w.id FROM worker w WHERE w.code = {value})"
 # a segment's street chief (街长) now: their name is on the sign at the roadside, not private
 _CHIEF = """(SELECT {} FROM worker_assignment a JOIN worker w ON w.id = a.worker_id
              WHERE a.road_segment_id = t.id AND a.valid_to IS NULL ORDER BY a.valid_from DESC LIMIT 1)"""
@@ -112,6 +123,30 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                         "community": _AREA_OF.format("community_id"), "level": "t.level",
                         "severity": "t.severity"},
                temporal=("t.reported_at", None), reads=("grid", "area")),
+    # A fix is one worker at one instant: its id is the worker's id and the microsecond.
+    Collection("positions", "网格员位置", "Worker positions", "position", "Point",
+               {"worker": _WORKER_OF, "fixed_at": "t.fixed_at", "accuracy_m": "t.accuracy_m",
+                "speed_mps": "t.speed_mps", "flag": "coalesce(t.flag, 'ok')"},
+               permission="tracks:read", filters={"worker": _BY_WORKER, "flag": "coalesce(t.flag, 'ok')"},
+               temporal=("t.fixed_at", None), reads=("worker",), minzoom=12,
+               key="t.worker_id || '-' || (extract(epoch FROM t.fixed_at) * 1000000)::bigint",
+               order="t.worker_id, t.fixed_at", owner="t.worker_id", extent_sql=_CITY_EXTENT,
+               text_key=(r"[0-9]{1,9}-[0-9]{1,16}",
+                         "t.worker_id = split_part(:key, '-', 1)::int AND t.fixed_at = "
+                         "to_timestamp(0) + split_part(:key, '-', 2)::bigint * interval '1 microsecond'")),
+    # Finished days only (kept at the day's end, and again when a late upload reaches one);
+    # today's route so far is in positions, or /api/v1/workers/{code}/track.
+    Collection("tracks", "巡查轨迹", "Worker tracks (one a day)", "track_day", "MultiLineString",
+               {"worker": _WORKER_OF, "day": "t.day", "fixes": "t.fixes",
+                "distance_m": "round(t.distance_m::numeric, 1)", "first_at": "t.first_at",
+                "last_at": "t.last_at"},
+               "t.geom IS NOT NULL", permission="tracks:read",
+               filters={"worker": _BY_WORKER, "day": "t.day"},
+               temporal=("t.first_at", "t.last_at"), reads=("worker",),
+               key="t.worker_id || '-' || to_char(t.day, 'YYYYMMDD')", order="t.worker_id, t.day",
+               owner="t.worker_id",
+               text_key=(r"[0-9]{1,9}-[0-9]{8}", "t.worker_id = split_part(:key, '-', 1)::int "
+                                                 "AND to_char(t.day, 'YYYYMMDD') = split_part(:key, '-', 2)")),
 ]}
 
 
@@ -166,8 +201,17 @@ class ItemsQuery:
     filters: dict[str, str] = field(default_factory=dict)
 
 
-def _conditions(session: Session, c: Collection, q: ItemsQuery, scope: Scope) -> tuple[str, dict]:
-    in_scope, params = scope.condition(session, "t", c.boundary)
+def in_reach(session: Session, c: Collection, scope: Scope, owner: int | None) -> tuple[str, dict]:
+    """The scope's condition; with `owner` (an ':own' reach) that worker's rows instead,
+    wherever they are: a worker's own route leaves their grid too."""
+    if owner is not None and c.owner is not None:
+        return f"{c.owner} = :owner", {"owner": owner}
+    return scope.condition(session, "t", c.boundary)
+
+
+def _conditions(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
+                owner: int | None) -> tuple[str, dict]:
+    in_scope, params = in_reach(session, c, scope, owner)
     parts = [c.where if q.period is None or c.where_in_time is None else c.where_in_time, in_scope]
     if q.bbox:
         parts.append("t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
@@ -176,7 +220,9 @@ def _conditions(session: Session, c: Collection, q: ItemsQuery, scope: Scope) ->
         if name not in c.filters:
             raise InvalidQuery(name, f"{c.id} cannot be filtered by {name!r}; "
                                f"filters: {', '.join(c.filters) or 'none'}")
-        parts.append(f"({c.filters[name]})::text = :filter_{n}")
+        sql = c.filters[name]
+        parts.append(sql.format(value=f"CAST(:filter_{n} AS text)") if "{value}" in sql
+                     else f"({sql})::text = :filter_{n}")
         params[f"filter_{n}"] = value
     if q.period is not None:
         if c.temporal is None:
@@ -197,20 +243,23 @@ def _conditions(session: Session, c: Collection, q: ItemsQuery, scope: Scope) ->
     return " AND ".join(f"({p})" for p in parts), params
 
 
-def number_matched(session: Session, c: Collection, q: ItemsQuery, scope: Scope) -> int:
-    where, params = _conditions(session, c, q, scope)
+def number_matched(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
+                   owner: int | None = None) -> int:
+    where, params = _conditions(session, c, q, scope, owner)
     return session.execute(text(f"SELECT count(*) FROM {c.table} t WHERE {where}"), params).scalar_one()
 
 
-def stream_features(session: Session, c: Collection, q: ItemsQuery, scope: Scope) -> Iterator[str]:
+def stream_features(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
+                    owner: int | None = None) -> Iterator[str]:
     """The features' GeoJSON text in key order, as comma-joined chunks of FETCH_ROWS features:
     PostGIS joins them, so Python handles one string per chunk, not one row per feature."""
-    where, params = _conditions(session, c, q, scope)
+    where, params = _conditions(session, c, q, scope, owner)
+    order = c.order or c.key
     sql = f"""
         SELECT string_agg(feature, ',' ORDER BY n) FROM (
-            SELECT row_number() OVER (ORDER BY {c.key}) - 1 AS n, {_feature(c)}::text AS feature
+            SELECT row_number() OVER (ORDER BY {order}) - 1 AS n, {_feature(c)}::text AS feature
             FROM {c.table} t WHERE {where}
-            ORDER BY {c.key} LIMIT :limit OFFSET :offset) page
+            ORDER BY {order} LIMIT :limit OFFSET :offset) page
         GROUP BY n / {FETCH_ROWS} ORDER BY n / {FETCH_ROWS}"""
     # An ordinary cursor: a page is at most MAX_LIMIT features, ten chunks. A server-side
     # cursor made PostgreSQL plan for the first rows and cost a third more time.
@@ -219,25 +268,35 @@ def stream_features(session: Session, c: Collection, q: ItemsQuery, scope: Scope
 
 
 def item_geojson(session: Session, collection_id: str, feature_id: str,
-                 scope: Scope | None = None) -> str | None:
+                 scope: Scope | None = None, owner: int | None = None) -> str | None:
     """One feature as GeoJSON text; None when it does not exist or lies outside the scope
     (the two are not told apart, so a scope never reveals what exists beyond it)."""
     c = collection(collection_id)
-    try:
-        key = int(feature_id)
-    except ValueError:
-        return None
-    in_scope, params = (scope or Scope()).condition(session, "t", c.boundary)
+    if c.text_key is not None:
+        pattern, found_by = c.text_key
+        if not re.fullmatch(pattern, feature_id):
+            return None
+        key = feature_id
+    else:
+        try:
+            key = int(feature_id)
+        except ValueError:
+            return None
+        if not 0 < key < 2 ** 63:
+            return None
+        found_by = f"{c.key} = :key"
+    in_scope, params = in_reach(session, c, scope or Scope(), owner)
     # by id, a grid's history is reachable too: a closed grid keeps its id
     where = c.where_in_time if c.where_in_time is not None else c.where
-    sql = f"SELECT {_feature(c)}::text FROM {c.table} t WHERE {c.key} = :key AND {where} AND {in_scope}"
+    sql = f"SELECT {_feature(c)}::text FROM {c.table} t WHERE ({found_by}) AND {where} AND {in_scope}"
     return session.execute(text(sql), {**params, "key": key}).scalar_one_or_none()
 
 
 def extent(session: Session, c: Collection) -> list[float] | None:
-    """The collection's bounding box (from the index's estimate when the table is analysed)."""
+    """The collection's bounding box."""
+    measure = c.extent_sql or f"SELECT ST_Extent(t.geom) FROM {c.table} t WHERE {c.where}"
     row = session.execute(text(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-                               f"(SELECT ST_Extent(t.geom) AS e FROM {c.table} t WHERE {c.where}) s")).one()
+                               f"({measure}) s(e)")).one()
     return None if row[0] is None else [round(v, 7) for v in row]
 
 

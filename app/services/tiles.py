@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .features import Collection
+from .features import Collection, in_reach
 from .scope import Scope
 
 EXTENT = 4096
@@ -27,20 +27,23 @@ def check_tile(z: int, x: int, y: int) -> None:
         raise InvalidTile(f"at zoom {z}, x and y run from 0 to {2 ** z - 1}")
 
 
-def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope) -> bytes:
+def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope,
+         owner: int | None = None) -> bytes:
     check_tile(z, x, y)
     if z < c.minzoom:
         return b""
-    in_scope, params = scope.condition(session, "t", c.boundary)
+    in_scope, params = in_reach(session, c, scope, owner)
     geom = "ST_Transform(t.geom, 3857)"
     if z < SIMPLIFY_BELOW and c.geometry_type != "Point":
         tolerance = WORLD_M / 2 ** z / EXTENT / 2
         geom = f"ST_SimplifyPreserveTopology({geom}, {tolerance!r})"
     properties = "".join(f", {sql} AS \"{name}\"" for name, sql in c.properties.items())
+    # a tile's feature id is an integer; a text key travels as the property "id" instead
+    feature_id = ", 'id'" if c.text_key is None else ""
     sql = f"""
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS b3857,
                                ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT!r}), 4326) AS b4326)
-        SELECT ST_AsMVT(mvt.*, :layer, {EXTENT}, 'geom', 'id') FROM (
+        SELECT ST_AsMVT(mvt.*, :layer, {EXTENT}, 'geom'{feature_id}) FROM (
             SELECT {c.key} AS id{properties},
                    ST_AsMVTGeom({geom}, bounds.b3857, {EXTENT}, {BUFFER}, true) AS geom
             FROM {c.table} t, bounds

@@ -84,6 +84,35 @@ def keep(session: Session, found: Day) -> None:
          "geom": shapely.to_wkb(geom) if geom is not None else None})
 
 
+def keep_finished(session: Session, day: date, zone: str, rules: PositionRules,
+                  progress=lambda _: None) -> int:
+    """Keeps the route of each worker who has fixes on `day` (a day that is over) and no kept
+    route of it yet; the caller commits. Returns how many were kept."""
+    start, end = day_bounds(day, zone)
+    workers = session.execute(text("""
+        SELECT w.id FROM worker w
+        WHERE EXISTS (SELECT 1 FROM position p WHERE p.worker_id = w.id AND p.flag IS NULL
+                        AND p.fixed_at >= :start AND p.fixed_at < :end)
+          AND NOT EXISTS (SELECT 1 FROM track_day k WHERE k.worker_id = w.id AND k.day = :day)
+        ORDER BY w.id"""), {"start": start, "end": end, "day": day}).scalars().all()
+    for i, worker_id in enumerate(workers):
+        keep(session, of_day(session, worker_id, day, zone, rules))
+        if i % 100 == 99:
+            progress(f"{day}: {i + 1}/{len(workers)} routes kept")
+    return len(workers)
+
+
+def keep_late(session: Session, worker_id: int, fixed_at: list[datetime], zone: str,
+              rules: PositionRules, today: date) -> list[date]:
+    """A phone that was offline uploads fixes of a day that is over: that day's kept route is
+    made again from all its fixes. Returns the days kept."""
+    days = sorted({at.astimezone(ZoneInfo(zone)).date() for at in fixed_at} - {today})
+    days = [d for d in days if d < today]
+    for day in days:
+        keep(session, of_day(session, worker_id, day, zone, rules))
+    return days
+
+
 def kept(session: Session, worker_id: int, day: date) -> Day | None:
     """A day whose fixes are gone, from track_day (stops are not kept)."""
     row = session.execute(text("""
