@@ -65,3 +65,24 @@ def test_overlapping_footprints_form_one_unit():
     tower = box(1, 1, 3, 3)          # overlaps a
     neighbour = box(2, 0, 4, 1)      # only touches a along an edge
     assert sorted(map(sorted, atomic_units([a, tower, neighbour]))) == [[0, 1], [2]]
+
+
+def test_neighbours_cut_at_a_slant_are_cleaned_into_one_coverage_and_a_real_overlap_stays():
+    from shapely.geometry import Polygon
+    from app.geo.partition import clean_coverage, match_vertices
+    x1, y1 = LON0 + 300 * DLON, LAT0 + 200 * DLAT
+    left = box(LON0, LAT0, x1, y1)
+    # the neighbour's line leans by a fifth of a millimetre over 200 m: no vertex of either
+    # lies near the other's line, so matching vertices leaves two thin crumbs
+    right = Polygon([(x1, LAT0), (x1 + 300 * DLON, LAT0), (x1 + 300 * DLON, y1),
+                     (x1 + 0.0002 * DLON, y1), (x1, LAT0 + 100 * DLAT), (x1 - 0.0002 * DLON, LAT0 + 150 * DLAT)])
+    matched = match_vertices([left, right])
+    assert not shapely.coverage_is_valid(np.array(matched, dtype=object))
+    cleaned = clean_coverage([left, right])
+    assert shapely.coverage_is_valid(np.array(cleaned, dtype=object))
+    assert shapely.hausdorff_distance(cleaned[1], right) < 0.001 * DLON     # moved under a millimetre
+
+    # a neighbour drawn a metre into the other is a planner's overlap: left for them to see
+    over = box(x1 - 1 * DLON, LAT0, x1 + 300 * DLON, y1)
+    kept = clean_coverage([left, over])
+    assert shapely.area(shapely.intersection(kept[0], kept[1])) > 0.5 * 200 * DLON * DLAT

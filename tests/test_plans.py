@@ -599,6 +599,17 @@ def test_a_shapefile_zip_with_its_prj_is_read_in_its_own_crs(city, api):
 
 # -- proposals and printable maps ----------------------------------------------------------------
 
+def test_a_proposed_division_of_a_street_is_one_coverage_across_its_community_lines(city, api):
+    street = sql(city, "SELECT p.code FROM area c JOIN area p ON p.id = c.parent_id "
+                       "WHERE c.code = :c", c=community(city, 0))[0][0]
+    plan = start(api, street, propose={"min_households": 200, "max_households": 600})
+    outlines = [shape(f["geometry"]) for f in grids_of(api, plan).values()]
+    assert len({f["properties"]["community"] for f in grids_of(api, plan).values()}) > 1
+    edges = shapely.coverage_invalid_edges(outlines)
+    assert all(e is None or e.is_empty for e in edges)       # vertex for vertex, no crumbs
+    assert not [f for f in problems(api, plan)["features"] if f["properties"]["blocking"]]
+
+
 def test_a_proposed_division_cuts_no_building_and_keeps_to_the_range(city, api):
     plan = start(api, community(city, 3), propose={"min_households": 200, "max_households": 600})
     found = problems(api, plan)

@@ -109,3 +109,26 @@ def area_m2(geom: BaseGeometry, frame: MetricFrame) -> float:
 
 
 _GEOD = Geod(ellps="WGS84")
+M_PER_DEG = 111_320.0
+
+
+def rough_area_m2(pieces: np.ndarray) -> np.ndarray:
+    """Areas on a plane scaled at each piece's mid-latitude: within a few per cent for pieces
+    under a kilometre across; NaN for an empty piece."""
+    box = shapely.bounds(pieces)
+    return shapely.area(pieces) * M_PER_DEG ** 2 * np.cos(np.radians((box[:, 1] + box[:, 3]) / 2))
+
+
+def areas_over(pieces: np.ndarray, frame: MetricFrame, threshold_m2: float) -> list[tuple[int, float]]:
+    """(index, geodesic area) of the pieces larger than the threshold. Overlays leave many
+    crumbs far below it; a plane scaled at each crumb's latitude sizes them to within a few per
+    cent, so only those within a factor of two of the threshold are measured on the ellipsoid."""
+    if not len(pieces):
+        return []
+    rough = rough_area_m2(pieces)
+    found = []
+    for index in np.flatnonzero(rough > threshold_m2 / 2):
+        area = area_m2(pieces[index], frame)
+        if area > threshold_m2:
+            found.append((int(index), area))
+    return found

@@ -18,7 +18,7 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-from .coverage import AREA_TOLERANCE_M2, area_m2, cut_buildings
+from .coverage import AREA_TOLERANCE_M2, areas_over, cut_buildings, rough_area_m2
 from .crs import MetricFrame
 
 NOISE_DEG = 1e-8     # ~1 mm: closer than this, a vertex lies on the line (GRID_SIZE is 1e-9)
@@ -60,12 +60,48 @@ class Check:
         return [p for p in self.problems if p.blocking]
 
 
-def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: dict[str, BaseGeometry],
-               buildings: Sequence[BaseGeometry], households: Sequence[int], rules,
-               frame: MetricFrame, held_elsewhere: dict[str, int] | None = None) -> Check:
-    """`area`: what the grids must cover; `communities`: code -> outline; `rules`: a
-    config.GridRules (household range, sliver area); `held_elsewhere`: worker code -> grids
-    they hold outside this plan."""
+@dataclass(frozen=True)
+class Buildings:
+    """The buildings a plan's grids are checked against, with what every check needs of them
+    made once: a plan is checked again after every edit, and its buildings rarely change.
+    Nothing here is prepared (GEOS builds a prepared geometry's index on first use, so one
+    shared between threads would race)."""
+    footprints: np.ndarray
+    households: np.ndarray
+    points: np.ndarray           # each footprint's point on surface: where filing puts it
+    tree: STRtree                # over the points
+    shrunk: np.ndarray           # footprints pulled in by NOISE_DEG, made when first asked for
+
+    @classmethod
+    def of(cls, footprints: Sequence[BaseGeometry], households: Sequence[int]) -> "Buildings":
+        footprints = np.asarray(footprints, dtype=object)
+        points = shapely.point_on_surface(footprints) if len(footprints) else np.array([], dtype=object)
+        return cls(footprints, np.asarray(households, dtype=int), points, STRtree(points),
+                   np.full(len(footprints), None, dtype=object))
+
+    def pulled_in(self, index: np.ndarray) -> np.ndarray:
+        missing = index[self.shrunk[index] == None]  # noqa: E711 (an element-wise test)
+        if len(missing):        # two threads may both make one: the same shape either way
+            self.shrunk[missing] = shapely.buffer(self.footprints[missing], -NOISE_DEG, join_style="mitre")
+        return self.shrunk[index]
+
+
+@dataclass(frozen=True)
+class Communities:
+    outlines: dict[str, BaseGeometry]          # code -> outline
+    margins: dict[str, BaseGeometry]           # code -> outline widened by NOISE_DEG
+
+    @classmethod
+    def of(cls, outlines: dict[str, BaseGeometry]) -> "Communities":
+        return cls(outlines, {code: shapely.buffer(c, NOISE_DEG, quad_segs=1, join_style="mitre")
+                              for code, c in outlines.items()})
+
+
+def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: Communities,
+               buildings: Buildings, rules, frame: MetricFrame,
+               held_elsewhere: dict[str, int] | None = None) -> Check:
+    """`area`: what the grids must cover; `rules`: a config.GridRules (household range, sliver
+    area); `held_elsewhere`: worker code -> grids they hold outside this plan."""
     problems: list[Problem] = []
     shapes = np.array([g.geom for g in grids], dtype=object)
     codes = [g.code for g in grids]
@@ -75,34 +111,34 @@ def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: di
         if not ok:
             problems.append(_invalid(grid))
     # the rest measures what each outline means, so an invalid one is repaired for it
-    shapes = np.array([s if ok else shapely.make_valid(s) for s, ok in zip(shapes, valid)], dtype=object)
+    if not valid.all():
+        shapes = np.array([s if ok else shapely.make_valid(s) for s, ok in zip(shapes, valid)], dtype=object)
     problems += _slivers(grids, shapes, rules, frame)
+    labels = _labels(shapes)
 
     # GEOS's coverage check flags every edge of two grids that overlap or fail to match: the
     # pairwise overlay is only needed among the grids it flags, and with none flagged the
     # grids form a true coverage, whose union is quick to take
     edges = shapely.coverage_invalid_edges(shapes) if len(shapes) > 1 else np.array([], dtype=object)
-    flagged = np.array([e is not None and not e.is_empty for e in edges], dtype=bool)
+    flagged = ~(shapely.is_missing(edges) | shapely.is_empty(edges))
     overlaps = _overlaps(shapes, codes, frame, np.flatnonzero(flagged))
     problems += overlaps
-    if not len(shapes):
-        union = shapely.Polygon()
-    else:                       # the grids no edge of which is flagged form a true coverage
-        union = shapely.coverage_union_all(shapes[~flagged]) if (~flagged).any() else shapely.Polygon()
-        if flagged.any():
-            union = shapely.union_all([union, *shapes[flagged]])
-    gaps = _gaps(area, union, frame)
+    # the grids no edge of which is flagged form a true coverage, quick to union; the few
+    # flagged ones are taken out of what that leaves of the area rather than unioned with it
+    union = shapely.coverage_union_all(shapes[~flagged]) if (~flagged).any() else shapely.Polygon()
+    left = shapely.difference(area, union)
+    if flagged.any():
+        left = shapely.difference(left, shapely.union_all(shapes[flagged]))
+    gaps = _gaps(left, frame)
     problems += gaps
     problems += _edges(edges, flagged, codes, [p.geometry for p in overlaps + gaps])
-    problems += _outside(grids, shapes, communities, frame)
+    problems += _outside(grids, shapes, labels, communities, frame)
 
-    buildings = np.asarray(buildings, dtype=object)
-    counts = np.asarray(households, dtype=int)
     owner = _owners(shapes, buildings)
-    problems += _cut(shapes, codes, buildings, counts, owner, frame)
-    held = _households(len(shapes), owner, counts)
-    problems += _sizes(grids, held, rules)
-    problems += _staffing(grids, held_elsewhere or {})
+    problems += _cut(shapes, codes, buildings, owner, frame)
+    held = _households(len(shapes), owner, buildings.households)
+    problems += _sizes(grids, labels, held, rules)
+    problems += _staffing(grids, labels, held_elsewhere or {})
     return Check(problems, {g.id: int(n) for g, n in zip(grids, held)})
 
 
@@ -125,10 +161,13 @@ def _slivers(grids, shapes, rules, frame: MetricFrame) -> list[Problem]:
     pieces, owner = shapely.get_parts(shapes, return_index=True)
     polygons = shapely.get_type_id(pieces) == 3
     pieces, owner = pieces[polygons], owner[polygons]
-    areas = shapely.area(frame.to_metric(pieces)) if len(pieces) else np.array([])
+    # sized on a plane scaled at each piece's latitude first: only the pieces near or under
+    # the threshold are projected and measured
+    near = np.flatnonzero(rough_area_m2(pieces) < 2 * rules.sliver_m2)
+    areas = shapely.area(frame.to_metric(pieces[near])) if len(near) else np.array([])
     found = []
-    for index in np.flatnonzero(areas < rules.sliver_m2):
-        grid, piece, area = grids[owner[index]], pieces[index], float(areas[index])
+    for index in near[areas < rules.sliver_m2]:
+        grid, piece, area = grids[owner[index]], pieces[index], float(areas[np.searchsorted(near, index)])
         found.append(Problem(
             "sliver", f"网格 {grid.code} 有一块仅 {area:.1f} 平方米的碎片",
             f"Grid {grid.code} has a sliver of only {area:.1f} m²", piece, [grid.code],
@@ -147,27 +186,26 @@ def _overlaps(shapes: np.ndarray, codes: list[str], frame: MetricFrame, flagged:
     left, right = pairs[:, 0], pairs[:, 1]
     # touching neighbours are most of the pairs: only those whose interiors meet overlap
     inner = shapely.relate_pattern(shapes[left], shapes[right], "T********")
+    left, right = left[inner], right[inner]
+    common = np.array([_polygonal(shapely.intersection(shapes[a], shapes[b]))
+                       for a, b in zip(left, right)], dtype=object)
     found = []
-    for a, b in zip(left[inner], right[inner]):
-        common = _polygonal(shapely.intersection(shapes[a], shapes[b]))
-        area = area_m2(common, frame)
-        if area > AREA_TOLERANCE_M2:
-            found.append(Problem(
-                "overlap", f"网格 {codes[a]} 与 {codes[b]} 重叠 {area:.1f} 平方米",
-                f"Grids {codes[a]} and {codes[b]} overlap by {area:.1f} m²", common,
-                [codes[a], codes[b]], {"area_m2": round(area, 1)}))
+    for n, area in areas_over(common, frame, AREA_TOLERANCE_M2):
+        a, b = left[n], right[n]
+        found.append(Problem(
+            "overlap", f"网格 {codes[a]} 与 {codes[b]} 重叠 {area:.1f} 平方米",
+            f"Grids {codes[a]} and {codes[b]} overlap by {area:.1f} m²", common[n],
+            [codes[a], codes[b]], {"area_m2": round(area, 1)}))
     return found
 
 
-def _gaps(area: BaseGeometry, union: BaseGeometry, frame: MetricFrame) -> list[Problem]:
-    found = []
-    for piece in shapely.get_parts(_polygonal(shapely.difference(area, union))):
-        size = area_m2(piece, frame)
-        if size > AREA_TOLERANCE_M2:
-            found.append(Problem("gap", f"有 {size:.1f} 平方米不属于任何网格",
-                                 f"{size:.1f} m² belong to no grid", piece, [],
-                                 {"area_m2": round(size, 1)}))
-    return found
+def _gaps(left: BaseGeometry, frame: MetricFrame) -> list[Problem]:
+    """`left`: the area minus its grids."""
+    pieces = shapely.get_parts(left)
+    pieces = pieces[shapely.get_type_id(pieces) == 3]
+    return [Problem("gap", f"有 {size:.1f} 平方米不属于任何网格", f"{size:.1f} m² belong to no grid",
+                    pieces[i], [], {"area_m2": round(size, 1)})
+            for i, size in areas_over(pieces, frame, AREA_TOLERANCE_M2)]
 
 
 def _edges(edges: np.ndarray, flagged: np.ndarray, codes: list[str], explained: list[BaseGeometry]) -> list[Problem]:
@@ -190,64 +228,64 @@ def _edges(edges: np.ndarray, flagged: np.ndarray, codes: list[str], explained: 
     return found
 
 
-def _outside(grids, shapes, communities: dict[str, BaseGeometry], frame: MetricFrame) -> list[Problem]:
+def _outside(grids, shapes, labels, communities: Communities, frame: MetricFrame) -> list[Problem]:
     found = []
-    parents = np.array([communities.get(g.community) if g.community else None for g in grids], dtype=object)
+    parents = np.array([communities.outlines.get(g.community) if g.community else None for g in grids],
+                       dtype=object)
     for index in np.flatnonzero(parents == None):  # noqa: E711 (an element-wise test)
         grid = grids[index]
         found.append(Problem("no_community", f"网格 {grid.code} 不属于任何社区",
-                             f"Grid {grid.code} belongs to no community",
-                             shapely.point_on_surface(shapes[index]), [grid.code]))
+                             f"Grid {grid.code} belongs to no community", labels[index], [grid.code]))
     placed = np.flatnonzero(parents != None)  # noqa: E711
     if not len(placed):
         return found
     # most grids lie inside their community (up to the snapping of vertices, far below a
     # millimetre): only the others are cut and measured
-    margin = {code: shapely.buffer(c, NOISE_DEG) for code, c in communities.items()}
-    for outline in margin.values():
-        shapely.prepare(outline)
-    widened = np.array([margin[grids[i].community] for i in placed], dtype=object)
+    widened = np.array([communities.margins[grids[i].community] for i in placed], dtype=object)
     inside = shapely.covered_by(shapes[placed], widened)
-    for index in placed[~inside]:
-        grid = grids[index]
-        beyond = _polygonal(shapely.difference(shapes[index], parents[index]))
-        area = area_m2(beyond, frame)
-        if area > AREA_TOLERANCE_M2:
-            found.append(Problem(
-                "outside", f"网格 {grid.code} 有 {area:.1f} 平方米超出社区 {grid.community}",
-                f"{area:.1f} m² of grid {grid.code} lie outside community {grid.community}",
-                beyond, [grid.code], {"area_m2": round(area, 1), "community": grid.community}))
+    stray = placed[~inside]
+    beyond = np.array([_polygonal(shapely.difference(shapes[i], parents[i])) for i in stray], dtype=object)
+    for n, area in areas_over(beyond, frame, AREA_TOLERANCE_M2):
+        grid = grids[stray[n]]
+        found.append(Problem(
+            "outside", f"网格 {grid.code} 有 {area:.1f} 平方米超出社区 {grid.community}",
+            f"{area:.1f} m² of grid {grid.code} lie outside community {grid.community}",
+            beyond[n], [grid.code], {"area_m2": round(area, 1), "community": grid.community}))
     return found
 
 
-def _owners(shapes: np.ndarray, buildings: np.ndarray) -> np.ndarray:
+def _owners(shapes: np.ndarray, buildings: Buildings) -> np.ndarray:
     """The grid holding each building's point on surface (the rule filing applies), -1 for
     none; a point on a shared edge goes to the first grid."""
-    owner = np.full(len(buildings), -1, dtype=int)
-    if not len(shapes) or not len(buildings):
+    owner = np.full(len(buildings.points), -1, dtype=int)
+    if not len(shapes) or not len(buildings.points):
         return owner
-    b_idx, g_idx = STRtree(shapes).query(shapely.point_on_surface(buildings), predicate="within")
+    # the tree over the points, queried with each grid: a third of the time of the reverse
+    g_idx, b_idx = buildings.tree.query(shapes, predicate="contains")
+    order = np.lexsort((g_idx, b_idx))
+    b_idx, g_idx = b_idx[order], g_idx[order]
     first = np.unique(b_idx, return_index=True)[1]
     owner[b_idx[first]] = g_idx[first]
     return owner
 
 
-def _cut(shapes, codes, buildings, households, owner, frame: MetricFrame) -> list[Problem]:
+def _cut(shapes, codes, within: Buildings, owner, frame: MetricFrame) -> list[Problem]:
     """Only a building its own grid does not cover can be cut (the generator bends grid lines
     around buildings, so many touch one): one prepared test per building; the few left
     (across a line, or in no grid) are measured."""
+    buildings, households = within.footprints, within.households
     if not len(buildings) or not len(shapes):
         return []
     shapely.prepare(shapes)
     whole = np.zeros(len(buildings), dtype=bool)
     placed = np.flatnonzero(owner >= 0)
-    whole[placed] = shapely.covers(shapes[owner[placed]], buildings[placed])
-    # a footprint may stick out of its grid by the rounding of a vertex: pulled in by a
-    # millimetre, most of those are covered too
+    # wholly inside, not touching the line (the cheapest prepared test): nearly all are
+    whole[placed] = shapely.contains_properly(shapes[owner[placed]], buildings[placed])
+    # a footprint may lie along its grid's line, or stick out by the rounding of a vertex:
+    # pulled in by a millimetre, most of those are covered too
     again = np.flatnonzero(~whole & (owner >= 0))
     if len(again):
-        shrunk = shapely.buffer(buildings[again], -NOISE_DEG, join_style="mitre")
-        whole[again] = shapely.covers(shapes[owner[again]], shrunk)
+        whole[again] = shapely.covers(shapes[owner[again]], within.pulled_in(again))
     suspects = np.flatnonzero(~whole)
     found = []
     for cut in cut_buildings(shapes, buildings[suspects], frame):
@@ -271,9 +309,9 @@ def _households(grids: int, owner: np.ndarray, households: np.ndarray) -> np.nda
     return held
 
 
-def _sizes(grids, held: np.ndarray, rules) -> list[Problem]:
+def _sizes(grids, labels, held: np.ndarray, rules) -> list[Problem]:
     found = []
-    for grid, households in zip(grids, held):
+    for grid, label, households in zip(grids, labels, held):
         if grid.kind != "comprehensive":
             continue        # special grids (a park, a campus) follow their own logic
         if not rules.min_households <= households <= rules.max_households:
@@ -284,33 +322,40 @@ def _sizes(grids, held: np.ndarray, rules) -> list[Problem]:
                 f"{rules.min_households}–{rules.max_households} 户",
                 f"Grid {grid.code} holds {households} households, {'under' if few else 'over'} the "
                 f"standard {rules.min_households}–{rules.max_households}",
-                shapely.point_on_surface(grid.geom), [grid.code],
+                label, [grid.code],
                 {"households": int(households), "range": [rules.min_households, rules.max_households]}))
     return found
 
 
-def _staffing(grids, held_elsewhere: dict[str, int]) -> list[Problem]:
+def _staffing(grids, labels, held_elsewhere: dict[str, int]) -> list[Problem]:
     found = []
-    for grid in grids:
+    for grid, label in zip(grids, labels):
         if grid.kind == "comprehensive" and not grid.worker:
             found.append(Problem("no_worker", f"综合网格 {grid.code} 没有专职网格员",
                                  f"Comprehensive grid {grid.code} has no full-time grid worker",
-                                 shapely.point_on_surface(grid.geom), [grid.code]))
+                                 label, [grid.code]))
     holding = Counter(g.worker for g in grids if g.worker)
     for worker, count in sorted(holding.items()):
         total = count + held_elsewhere.get(worker, 0)
         if total >= 2:
-            theirs = [g for g in grids if g.worker == worker]
+            theirs = [i for i, g in enumerate(grids) if g.worker == worker]
             found.append(Problem(
                 "worker_many_grids", f"网格员 {worker} 同时负责 {total} 个网格",
                 f"Grid worker {worker} would hold {total} grids",
-                shapely.union_all([shapely.point_on_surface(g.geom) for g in theirs]),
-                [g.code for g in theirs], {"worker": worker, "grid_count": total}))
+                shapely.union_all(labels[theirs]),
+                [grids[i].code for i in theirs], {"worker": worker, "grid_count": total}))
     return found
 
 
+def _labels(shapes: np.ndarray) -> np.ndarray:
+    """Where a grid's marker goes: a point inside it (all at once; one call per grid costs
+    ten times as much)."""
+    return shapely.point_on_surface(shapes) if len(shapes) else np.array([], dtype=object)
+
+
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    if not parts:
+    parts = shapely.get_parts(geom)
+    parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]      # polygons, multipolygons
+    if not len(parts):
         return shapely.MultiPolygon()
     return parts[0] if len(parts) == 1 else shapely.union_all(parts)

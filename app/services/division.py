@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..config import GridRules
 from ..geo.crs import MetricFrame, frame_for
-from ..geo.partition import GRID_SIZE, atomic_units, divide, match_vertices, part_count, share_out
+from ..geo.partition import GRID_SIZE, atomic_units, clean_coverage, divide, part_count, share_out
 from ..models import Area, Building, Grid, Road, Worker, WorkerAssignment
 from . import names
 
@@ -114,8 +114,8 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
                             minor_roads, (rules.min_households, rules.max_households))
         planned += [(community, name, number, p) for number, p in enumerate(grid_parts, start=1)]
         report.communities += 1
-    # grids of neighbouring communities were cut apart: they get matching vertices too
-    shapes = match_vertices([p.geom for *_, p in planned])
+    # grids of neighbouring communities were cut apart: they are made one coverage
+    shapes = clean_coverage([p.geom for *_, p in planned])
     for (community, name, number, grid_part), geom in zip(planned, shapes):
         code = f"{community.code}-{number:02d}"
         grid = Grid(code=code, kind="comprehensive", community_id=community.id,

@@ -3,6 +3,8 @@ read from the plan, its area, the area's communities and buildings, and who else
 planned workers already answer for."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..geo.crs import frame_for
-from ..geo.plan_check import Check, PlannedGrid, check_plan
+from ..geo.plan_check import Buildings, Check, Communities, PlannedGrid, check_plan
 from ..models import GridPlan
 from . import plans
 from .scope import Scope
@@ -33,33 +35,71 @@ def check(session: Session, plan_id: int, scope: Scope, rules) -> PlanCheck:
 
 
 def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
-    rows = session.execute(text("""
-        SELECT f.id, f.code, f.kind, c.code AS community, w.code AS worker, ST_AsBinary(f.geom) AS wkb
-        FROM grid_plan_feature f LEFT JOIN area c ON c.id = f.community_id
-        LEFT JOIN worker w ON w.id = f.worker_id
-        WHERE f.plan_id = :plan ORDER BY f.code, f.id"""), {"plan": plan.id}).all()
-    shapes = shapely.from_wkb([r.wkb for r in rows]) if rows else []
-    grids = [PlannedGrid(r.id, r.code, r.kind, r.community, r.worker, g) for r, g in zip(rows, shapes)]
-    area = shapely.from_wkb(session.execute(text("SELECT ST_AsBinary(geom) FROM area WHERE id = :id"),
-                                            {"id": plan.area_id}).scalar_one())
-    communities = {code: shapely.from_wkb(wkb) for code, wkb in session.execute(text(f"""
-        SELECT code, ST_AsBinary(geom) FROM area WHERE id IN ({plans.COMMUNITIES_UNDER})"""),
-        {"area": plan.area_id})}
-    # by bounding box only: a building outside the area lies in no grid and crosses none
-    buildings = session.execute(text("""
-        SELECT ST_AsBinary(b.geom) AS wkb, b.households FROM building b
-        WHERE b.geom && (SELECT geom FROM area WHERE id = :area)
-        ORDER BY b.id"""), {"area": plan.area_id}).all()
-    footprints = shapely.from_wkb([b.wkb for b in buildings]) if buildings else np.array([], dtype=object)
+    with _binary(session) as cursor:
+        cursor.execute("""
+            SELECT f.id, f.code, f.kind, c.code AS community, w.code AS worker, ST_AsBinary(f.geom)
+            FROM grid_plan_feature f LEFT JOIN area c ON c.id = f.community_id
+            LEFT JOIN worker w ON w.id = f.worker_id
+            WHERE f.plan_id = %(plan)s ORDER BY f.code, f.id""", {"plan": plan.id})
+        rows = cursor.fetchall()
+        cursor.execute("SELECT ST_AsBinary(geom) FROM area WHERE id = %(area)s", {"area": plan.area_id})
+        area = shapely.from_wkb(cursor.fetchone()[0])
+    shapes = shapely.from_wkb([r[5] for r in rows]) if rows else []
+    grids = [PlannedGrid(*r[:5], g) for r, g in zip(rows, shapes)]
+    communities, buildings = _surroundings(session, plan.area_id)
     held_elsewhere = dict(session.execute(text("""
         SELECT w.code, count(*) FROM worker_assignment a
         JOIN worker w ON w.id = a.worker_id JOIN grid g ON g.id = a.grid_id
-        WHERE a.valid_to IS NULL AND g.valid_to IS NULL AND NOT g.id = ANY(:base)
+        WHERE a.valid_to IS NULL AND g.valid_to IS NULL
+          AND NOT g.id = ANY(coalesce((SELECT base_grid_ids FROM grid_plan WHERE id = :plan), '{}'))
           AND w.id IN (SELECT worker_id FROM grid_plan_feature WHERE plan_id = :plan)
-        GROUP BY w.code"""), {"base": list(plan.base_grid_ids or []), "plan": plan.id}).all())
-    result = check_plan(grids, area, communities, footprints, [b.households for b in buildings],
-                        rules, frame_for(area), held_elsewhere)
+        GROUP BY w.code"""), {"plan": plan.id}).all())
+    result = check_plan(grids, area, communities, buildings, rules, frame_for(area), held_elsewhere)
     return PlanCheck(plan, grids, result)
+
+
+def _binary(session: Session):
+    """A cursor of the session's own connection (its transaction) that receives geometries as
+    bytes: in text, every WKB would cross as hex to be decoded again (half the reading time)."""
+    return session.connection().connection.driver_connection.cursor(binary=True)
+
+
+# Each process keeps the communities and buildings of the areas it checked last, for as long
+# as those layers' versions stand: a planner's plan is checked after every edit.
+_KEPT_AREAS = 4
+_kept: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def forget_surroundings() -> None:
+    with _kept_lock:
+        _kept.clear()
+
+
+def _surroundings(session: Session, area_id: int) -> tuple[Communities, Buildings]:
+    key = (area_id, *session.execute(text("""
+        SELECT current_database(),
+               (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'area'),
+               (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'building')""")).one())
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    communities = Communities.of({code: shapely.from_wkb(wkb) for code, wkb in session.execute(text(
+        f"SELECT code, ST_AsBinary(geom) FROM area WHERE id IN ({plans.COMMUNITIES_UNDER})"),
+        {"area": area_id})})
+    with _binary(session) as cursor:
+        # by bounding box only: a building outside the area lies in no grid and crosses none
+        cursor.execute("""
+            SELECT ST_AsBinary(b.geom), b.households FROM building b
+            WHERE b.geom && (SELECT geom FROM area WHERE id = %(area)s) ORDER BY b.id""", {"area": area_id})
+        rows = cursor.fetchall()
+    buildings = Buildings.of(shapely.from_wkb([r[0] for r in rows]) if rows else [], [r[1] for r in rows])
+    with _kept_lock:
+        _kept[key] = (communities, buildings)
+        while len(_kept) > _KEPT_AREAS:
+            _kept.popitem(last=False)
+    return communities, buildings
 
 
 def as_geojson(found: PlanCheck) -> dict:

@@ -12,7 +12,8 @@ from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..geo.plan_edits import fit
+from ..geo.partition import GRID_SIZE, clean_coverage
+from ..geo.plan_edits import as_multi
 from ..models import Area, GridPlan, GridPlanEvent, GridPlanFeature
 from .responsibility import GRID_WORKER
 from .scope import Scope
@@ -214,12 +215,13 @@ def neighbours(session: Session, plan_id: int, geoms, exclude: Iterable[int]) ->
 
 def fit_all(session: Session, plan: GridPlan) -> None:
     """Copied grids of neighbouring communities were cut apart and may not share vertices
-    along the community line; the plan starts with edges that match vertex for vertex."""
+    along the community line; the plan starts as one coverage (partition.clean_coverage)."""
     copied = features_of(session, plan.id)
     shapes = {f.id: to_shape(f.geom) for f in copied}
     if not all(g.is_valid for g in shapes.values()):
         return
-    fitted = fit(shapes, {})
+    cleaned = clean_coverage([shapely.set_precision(g, GRID_SIZE) for g in shapes.values()])
+    fitted = {key: as_multi(geom) for key, geom in zip(shapes, cleaned)}
     for feature in copied:
         if not shapely.equals_exact(fitted[feature.id], shapes[feature.id], 0):
             feature.geom = from_shape(fitted[feature.id], 4326)
