@@ -31,7 +31,7 @@ from .scope import Scope
 CHANNEL = "gridmap_stream"
 LOG_LIMIT = 5000              # recent events a hub keeps; a subscriber further behind resyncs
 REPLAY_LIMIT = 5000
-COALESCE_SECONDS = 0.05       # a busy stream writes at most 20 times a second
+COALESCE_SECONDS = 0.1       # a busy stream writes at most 10 times a second
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +277,11 @@ def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]]
         return
     audience, last_write = subscription.audience, 0.0
     while True:
+        # after a write, sleep out the rest of `coalesce` before looking again: a busy
+        # stream wakes once per period, not once per event and again to write
+        rest = coalesce - (time.monotonic() - last_write)
+        if rest > 0:
+            time.sleep(rest)
         fresh = hub.take(subscription, heartbeat)
         if hub.ended(subscription):
             return
@@ -285,13 +290,6 @@ def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]]
         if not fresh:
             yield b": heartbeat\n\n"
             continue
-        since_write = time.monotonic() - last_write
-        if since_write < coalesce:
-            time.sleep(coalesce - since_write)
-            more = hub.take(subscription, 0)
-            if more is None:
-                break
-            fresh += more
         # events that came live while the backlog was being read are already sent
         chunk = b"".join(p.frame for p in fresh
                          if p.accepted_by(audience) and (p.event.get("type") != "incident"
