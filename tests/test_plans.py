@@ -274,6 +274,19 @@ def test_a_worker_planned_for_two_grids_is_named(city, api):
 
 # -- the operations ---------------------------------------------------------------------------------
 
+def test_a_community_merged_into_one_grid_has_no_gap(city, api):
+    plan = start(api, community(city, 7))
+    grids = list(grids_of(api, plan).values())
+    assert len(grids) > 1
+    response = api("POST", f"/api/v1/plans/{plan}/merge",
+                   json={"features": [g["id"] for g in grids],
+                         "versions": {g["id"]: g["properties"]["version"] for g in grids}})
+    assert response.status_code == 200, response.json
+    found = problems(api, plan)
+    assert len(found["grids"]) == 1
+    assert not {"gap", "overlap", "edge", "outside"} & kinds(found)
+
+
 def test_merging_two_neighbours_makes_one_grid_and_refuses_grids_apart(city, api):
     plan = start(api, community(city, 6))
     grids = grids_of(api, plan)

@@ -119,8 +119,11 @@ def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: Co
     # GEOS's coverage check flags every edge of two grids that overlap or fail to match: the
     # pairwise overlay is only needed among the grids it flags, and with none flagged the
     # grids form a true coverage, whose union is quick to take
-    edges = shapely.coverage_invalid_edges(shapes) if len(shapes) > 1 else np.array([], dtype=object)
-    flagged = ~(shapely.is_missing(edges) | shapely.is_empty(edges))
+    if len(shapes) > 1:
+        edges = shapely.coverage_invalid_edges(shapes)
+        flagged = ~(shapely.is_missing(edges) | shapely.is_empty(edges))
+    else:                       # one grid (or none) has no neighbour to meet
+        edges, flagged = np.full(len(shapes), None, dtype=object), np.zeros(len(shapes), dtype=bool)
     overlaps = _overlaps(shapes, codes, frame, np.flatnonzero(flagged))
     problems += overlaps
     # the grids no edge of which is flagged form a true coverage, quick to union; the few
@@ -166,8 +169,10 @@ def _slivers(grids, shapes, rules, frame: MetricFrame) -> list[Problem]:
     near = np.flatnonzero(rough_area_m2(pieces) < 2 * rules.sliver_m2)
     areas = shapely.area(frame.to_metric(pieces[near])) if len(near) else np.array([])
     found = []
-    for index in near[areas < rules.sliver_m2]:
-        grid, piece, area = grids[owner[index]], pieces[index], float(areas[np.searchsorted(near, index)])
+    for index, area in zip(near, areas):
+        if area >= rules.sliver_m2:
+            continue
+        grid, piece, area = grids[owner[index]], pieces[index], float(area)
         found.append(Problem(
             "sliver", f"网格 {grid.code} 有一块仅 {area:.1f} 平方米的碎片",
             f"Grid {grid.code} has a sliver of only {area:.1f} m²", piece, [grid.code],
