@@ -106,8 +106,7 @@ def keep_late(session: Session, worker_id: int, fixed_at: list[datetime], zone: 
               rules: PositionRules, today: date) -> list[date]:
     """A phone that was offline uploads fixes of a day that is over: that day's kept route is
     made again from all its fixes. Returns the days kept."""
-    days = sorted({at.astimezone(ZoneInfo(zone)).date() for at in fixed_at} - {today})
-    days = [d for d in days if d < today]
+    days = sorted({d for d in (at.astimezone(ZoneInfo(zone)).date() for at in fixed_at) if d < today})
     for day in days:
         keep(session, of_day(session, worker_id, day, zone, rules))
     return days
