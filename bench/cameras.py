@@ -17,14 +17,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import ROOT, WORK, ensure_city, log  # noqa: E402
+from layers import ROOT, WORK, city_url, log  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
-from app.config import load_settings  # noqa: E402
-from app.pgserver import Cluster  # noqa: E402
 from app.services import camera_coverage, camera_placement, camera_stats  # noqa: E402
 from app.services.scope import Scope  # noqa: E402
 
@@ -50,10 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suggest", type=int, default=5, help="cameras to suggest for one community")
     args = parser.parse_args()
-    cluster = Cluster(load_settings().var_dir)
-    cluster.start()
-    url = ensure_city(cluster)
-    db.upgrade(url)
+    url = city_url()
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         session = db.session()

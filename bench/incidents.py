@@ -32,14 +32,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import ROOT, WORK, bench_token, ensure_city, free_port, log, serve  # noqa: E402
+from layers import ROOT, WORK, bench_token, city_url, free_port, log, serve  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
-
-from app import db  # noqa: E402
-from app.config import load_settings  # noqa: E402
-from app.pgserver import Cluster  # noqa: E402
 
 
 class Listener(threading.Thread):
@@ -311,10 +307,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=256)
     args = parser.parse_args()
 
-    cluster = Cluster(load_settings().var_dir)
-    cluster.start()
-    url = ensure_city(cluster)
-    db.upgrade(url)
+    url = city_url()
     token = operator_token(url)
     pool = reports_pool(url, max(args.reports, 5000))
     port = free_port()

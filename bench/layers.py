@@ -64,15 +64,23 @@ def ensure_peers() -> None:
     (VENV / ".installed").touch()
 
 
+def city_url() -> str:
+    """The scale-10 city's database, with the cluster started, the schema at head and the
+    city generated when missing: where every benchmark but the wall's runs."""
+    cluster = Cluster(load_settings().var_dir)
+    cluster.start()
+    return ensure_city(cluster)
+
+
 def ensure_city(cluster: Cluster) -> str:
     url = cluster.ensure_database(DATABASE)
+    db.upgrade(url)
     engine = create_engine(url)
     with engine.connect() as conn:
         ready = conn.execute(text("SELECT to_regclass('incident') IS NOT NULL")).scalar_one() and \
             conn.execute(text("SELECT count(*) FROM incident")).scalar_one() >= INCIDENTS
     if not ready:
         log("building the synthetic city at --scale 10 (about a minute) …")
-        db.upgrade(url)
         app = create_app({"DATABASE_URL": url})
         runner = app.test_cli_runner()
         for args in (["import", "categories"],
@@ -374,9 +382,7 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_peers()
-    cluster = Cluster(load_settings().var_dir)
-    cluster.start()
-    url = ensure_city(cluster)
+    url = city_url()
     token = admin_token(url)
     p = plan(url)
     log(f"bbox {p['bbox']} holds {p['buildings_in_bbox']} buildings")

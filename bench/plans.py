@@ -18,14 +18,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import ROOT, ensure_city, log  # noqa: E402
+from layers import ROOT, city_url, log  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
-from app.config import load_settings  # noqa: E402
-from app.pgserver import Cluster  # noqa: E402
 from app.services import plan_problems, plan_proposal, plans  # noqa: E402
 from app.services.scope import Scope  # noqa: E402
 
@@ -68,10 +66,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--grids", type=int, default=1000, help="about how many grids the plan has")
     args = parser.parse_args()
-    cluster = Cluster(load_settings().var_dir)
-    cluster.start()
-    url = ensure_city(cluster)
-    db.upgrade(url)
+    url = city_url()
     app = create_app({"DATABASE_URL": url})
     rules = app.config["GRIDMAP"].grid_rules
     with app.app_context():

@@ -25,15 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from incidents import Streams, cpu_seconds, operator_token  # noqa: E402
-from layers import ROOT, WORK, bench_token, ensure_city, free_port, log, serve  # noqa: E402
+from layers import ROOT, WORK, bench_token, city_url, free_port, log, serve  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
-from app.config import load_settings  # noqa: E402
-from app.pgserver import Cluster  # noqa: E402
 
 
 def admin_token(url: str) -> str:
@@ -223,10 +221,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=20)
     args = parser.parse_args()
 
-    cluster = Cluster(load_settings().var_dir)
-    cluster.start()
-    url = ensure_city(cluster)
-    db.upgrade(url)
+    url = city_url()
     token, operator = admin_token(url), operator_token(url)
     rng = random.Random(int(time.time()))
     # each run walks hours of its own in the last day or so (fixes new, in retention), after
