@@ -42,3 +42,26 @@ def test_a_connection_in_steady_use_is_not_pinged(database_url):
         assert statements == ["SELECT 2"]
     finally:
         engine.dispose()
+
+
+def test_reads_run_outside_a_transaction_and_the_next_user_of_the_connection_gets_one(database_url):
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy.orm import Session
+
+    from app.db import without_transaction
+    engine = make_engine(database_url)
+
+    def status(session):
+        return session.connection().connection.driver_connection.info.transaction_status
+    try:
+        reader = Session(engine)
+        without_transaction(reader)
+        pid = reader.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert status(reader) == TransactionStatus.IDLE          # no BEGIN was sent
+        reader.close()
+        writer = Session(engine)
+        assert writer.execute(text("SELECT pg_backend_pid()")).scalar_one() == pid   # the same one
+        assert status(writer) == TransactionStatus.INTRANS       # a write can still be undone
+        writer.close()
+    finally:
+        engine.dispose()

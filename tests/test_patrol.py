@@ -190,8 +190,8 @@ def test_the_street_chief_layer_names_each_segments_chief(zhenxing_app):
     with zhenxing_app.app_context():
         session = db.session()
         layer = features.collection("road-segments")
-        found = json.loads("[" + ",".join(features.stream_features(
-            session, layer, features.ItemsQuery(limit=1000), Scope(everything=True))) + "]")
+        found = json.loads("[" + ",".join(features.page(
+            session, layer, features.ItemsQuery(limit=1000), Scope(everything=True)).chunks) + "]")
         chiefs = dict(session.execute(text("""
             SELECT s.code, w.code FROM road_segment s JOIN worker_assignment a ON a.road_segment_id = s.id
             JOIN worker w ON w.id = a.worker_id WHERE a.valid_to IS NULL""")).all())

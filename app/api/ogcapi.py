@@ -109,28 +109,18 @@ def collection_(collection_id: str):
 @requires("layers:read", basic=True)
 def items(collection_id: str):
     r = layer_request(collection_id)
-    c, session, scope, etag = r.collection, r.session, r.scope, r.etag
+    c = r.collection
     query = _items_query(c)
     if r.not_modified:
         return r.not_modified
-    matched = features.number_matched(session, c, query, scope, r.owner)
-    returned = max(0, min(query.limit, matched - query.offset))
-    links = _page_links(c, query, matched)
+    found = features.page(r.session, c, query, r.scope, r.owner, also=r.versions)
+    returned = max(0, min(query.limit, found.matched - query.offset))
+    links = _page_links(c, query, found.matched)
     head = '{"type":"FeatureCollection","features":['
-    tail = (f'],"numberMatched":{matched},"numberReturned":{returned},'
+    tail = (f'],"numberMatched":{found.matched},"numberReturned":{returned},'
             f'"timeStamp":"{datetime.now(timezone.utc).isoformat(timespec="seconds")}",'
             f'"links":{json.dumps(links)}}}')
-
-    def body():
-        # The request's teardown has closed the view's session by the time the body streams;
-        # this one belongs to the streaming context and is closed when the stream ends.
-        yield head
-        first = True
-        for chunk in features.stream_features(db.session(), c, query, scope, r.owner):
-            yield chunk if first else "," + chunk
-            first = False
-        yield tail
-    return http.stream(body(), GEOJSON, etag)
+    return http.stream([head, ",".join(found.chunks), tail], GEOJSON, r.etag(found.versions))
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
@@ -139,8 +129,10 @@ def item(collection_id: str, feature_id: str):
     r = layer_request(collection_id)
     if r.not_modified:
         return r.not_modified
-    c, etag = r.collection, r.etag
-    body = features.item_geojson(r.session, collection_id, feature_id, r.scope, r.owner)
+    c = r.collection
+    body, read = features.item_geojson(r.session, collection_id, feature_id, r.scope, r.owner,
+                                       also=r.versions)
+    etag = r.etag(read)
     if body is None:
         return jsonify(code="NotFound", description=f"There is no feature {feature_id} in "
                        f"{collection_id!r} that you may see."), 404

@@ -30,7 +30,8 @@ def tile(collection_id: str, z: int, x: int, y: int):
     r = layer_request(collection_id, request.path)
     if r.not_modified:
         return r.not_modified
-    return http.whole(tiles.tile(r.session, r.collection, z, x, y, r.scope, r.owner), MVT, r.etag)
+    made = tiles.tile(r.session, r.collection, z, x, y, r.scope, r.owner, also=r.versions)
+    return http.whole(made.data, MVT, r.etag(made.versions))
 
 
 @bp.errorhandler(tiles.InvalidTile)

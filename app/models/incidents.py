@@ -44,6 +44,8 @@ class Incident(Base):
         CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
         Index("ix_incident_open_deadlines", "due_respond_at", "due_resolve_at",
               postgresql_where=text(f"status IN {OPEN_STATUSES} AND overdue_since IS NULL")),
+        # lists and layers filtered by status, paged in id order (?status=reported)
+        Index("ix_incident_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

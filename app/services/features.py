@@ -15,11 +15,12 @@ from typing import Iterator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .kept import Kept
 from .scope import Scope
 
 # Seven decimals of a degree: about a centimetre, the precision of the source data.
 COORDINATE_DECIMALS = 7
-FETCH_ROWS = 1000           # features per chunk when streaming
+FETCH_ROWS = 1000           # features per chunk of a page
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,10 @@ _AREA_PROPS = {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
 _GRID_OF = "(SELECT g.code FROM grid g WHERE g.id = t.grid_id)"
 _AREA_OF = "(SELECT a.code FROM area a WHERE a.id = t.{})"
 _WORKER_OF = "(SELECT w.code FROM worker w WHERE w.id = t.worker_id)"
-# a filter's SQL with {value} in it is a whole condition (one an index can answer)
+# a filter's SQL with {value} in it is a whole condition (one an index can answer): rows of a
+# grid or an area by its code, and of a worker by theirs
+_IN_GRID = "t.grid_id IN (SELECT g.id FROM grid g WHERE g.code = {value})"
+_IN_AREA = "t.{} IN (SELECT a.id FROM area a WHERE a.code = {{value}})"
 _CITY_EXTENT = "SELECT ST_Extent(geom) FROM area WHERE parent_id IS NULL"
 _BY_WORKER = "t.worker_id = (SELECT w.id FROM worker w WHERE w.code = {value})"
 # a segment's street chief (街长) now: their name is on the sign at the roadside, not private
@@ -75,21 +79,21 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                "t.level = 'district'", boundary=True),
     Collection("streets", "街道", "Streets", "area", "MultiPolygon",
                {**_AREA_PROPS, "district": _AREA_OF.format("parent_id")},
-               "t.level = 'street'", boundary=True, filters={"district": _AREA_OF.format("parent_id")}),
+               "t.level = 'street'", boundary=True, filters={"district": _IN_AREA.format("parent_id")}),
     Collection("communities", "社区", "Communities", "area", "MultiPolygon",
                {**_AREA_PROPS, "street": _AREA_OF.format("parent_id")},
-               "t.level = 'community'", boundary=True, filters={"street": _AREA_OF.format("parent_id")}),
+               "t.level = 'community'", boundary=True, filters={"street": _IN_AREA.format("parent_id")}),
     Collection("grids", "网格", "Grids", "grid", "MultiPolygon",
                {**_AREA_PROPS, "kind": "t.kind", "community": _AREA_OF.format("community_id"),
                 "valid_from": "t.valid_from", "valid_to": "t.valid_to"},
                "t.valid_to IS NULL", boundary=True,
-               filters={"community": _AREA_OF.format("community_id"), "kind": "t.kind",
+               filters={"community": _IN_AREA.format("community_id"), "kind": "t.kind",
                         "code": "t.code"},
                temporal=("t.valid_from", "t.valid_to"), where_in_time="TRUE", reads=("area",)),
     Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                {"name": "t.name", "address": "t.address", "kind": "t.kind", "levels": "t.levels",
                 "households": "t.households", "population": "t.population", "grid": _GRID_OF},
-               filters={"grid": _GRID_OF, "kind": "t.kind"}, reads=("grid",), minzoom=13),
+               filters={"grid": _IN_GRID, "kind": "t.kind"}, reads=("grid",), minzoom=13),
     Collection("roads", "道路", "Roads", "road", "LineString",
                {"name": "t.name", "class": "t.class"}, filters={"class": "t.class"}, minzoom=11),
     Collection("road-segments", "街长路段", "Street-chief road segments", "road_segment",
@@ -98,7 +102,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                 "length_m": "t.length_m", "street": _AREA_OF.format("street_id"),
                 "chief": _CHIEF.format("w.code"), "chief_name_zh": _CHIEF.format("w.name_zh"),
                 "chief_name_en": _CHIEF.format("w.name_en")},
-               filters={"street": _AREA_OF.format("street_id"), "chief": _CHIEF.format("w.code")},
+               filters={"street": _IN_AREA.format("street_id"), "chief": _CHIEF.format("w.code")},
                reads=("area", "worker_assignment", "worker")),
     Collection("cameras", "视频监控", "Cameras", "camera", "Point",
                {"name": "t.name", "kind": "t.kind", "bearing": "t.bearing", "fov": "t.fov",
@@ -119,8 +123,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                 "street": _AREA_OF.format("street_id"), "reported_at": "t.reported_at",
                 "due_resolve_at": "t.due_resolve_at", "closed_at": "t.closed_at"},
                permission="incidents:read",
-               filters={"status": "t.status", "category": "t.category_code", "grid": _GRID_OF,
-                        "community": _AREA_OF.format("community_id"), "level": "t.level",
+               filters={"status": "t.status", "category": "t.category_code", "grid": _IN_GRID,
+                        "community": _IN_AREA.format("community_id"), "level": "t.level",
                         "severity": "t.severity"},
                temporal=("t.reported_at", None), reads=("grid", "area")),
     # A fix is one worker at one instant: its id is the worker's id and the microsecond.
@@ -177,7 +181,7 @@ def plan_collection(plan_id: int) -> Collection:
          "source_grid": "(SELECT g.code FROM grid g WHERE g.id = t.source_grid_id)",
          "households": _PLANNED_HOUSEHOLDS, "version": "t.version", "repaired": "t.repaired"},
         f"t.plan_id = {int(plan_id)}", boundary=True, permission="plans:read",
-        filters={"community": _AREA_OF.format("community_id"), "code": "t.code", "kind": "t.kind"},
+        filters={"community": _IN_AREA.format("community_id"), "code": "t.code", "kind": "t.kind"},
         reads=("building", "area", "worker", "grid"), plan_id=int(plan_id))
 
 
@@ -243,53 +247,83 @@ def _conditions(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
     return " AND ".join(f"({p})" for p in parts), params
 
 
-def number_matched(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
-                   owner: int | None = None) -> int:
-    where, params = _conditions(session, c, q, scope, owner)
-    return session.execute(text(f"SELECT count(*) FROM {c.table} t WHERE {where}"), params).scalar_one()
+@dataclass(frozen=True)
+class Page:
+    matched: int                # features meeting the query, on every page
+    chunks: list[str]           # the page's features as comma-joined GeoJSON, in key order
+    versions: str | None = None  # what `also` read, in the same snapshot
 
 
-def stream_features(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
-                    owner: int | None = None) -> Iterator[str]:
-    """The features' GeoJSON text in key order, as comma-joined chunks of FETCH_ROWS features:
-    PostGIS joins them, so Python handles one string per chunk, not one row per feature."""
+# The number matched, per query, with the layer versions it was counted at: a wall map asks
+# for the same pages again and again, and while the versions stand the count cannot change.
+_counted = Kept(size=512)
+
+
+def page(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
+         owner: int | None = None, also: tuple[str, dict] | None = None) -> Page:
+    """One page and the number matched, in one statement (one snapshot, one round trip);
+    `also`, a scalar subquery and its parameters, is read in it too: the layer versions, which
+    also let a count made at the same versions stand instead of counting again. PostGIS joins
+    the features into chunks of FETCH_ROWS, so Python handles one string per chunk, not one
+    row per feature."""
     where, params = _conditions(session, c, q, scope, owner)
+    also_sql, also_params = also or ("NULL::text", {})
+    count = f"(SELECT count(*) FROM {c.table} t WHERE {where})"
+    key = (session.get_bind().url.database, c.table, where, tuple(sorted(params.items())))
+    known = _counted.get(key) if also else None
+    if known:
+        # PostgreSQL runs the count's subplan only if the CASE reaches it (and OFFSET 0 below
+        # keeps the versions a subquery read once, not copied into each use)
+        count = f"CASE WHEN also.v = :known_versions THEN CAST(:known_matched AS bigint) ELSE {count} END"
+        params = {**params, "known_versions": known[0], "known_matched": known[1]}
     order = c.order or c.key
-    sql = f"""
-        SELECT string_agg(feature, ',' ORDER BY n) FROM (
-            SELECT row_number() OVER (ORDER BY {order}) - 1 AS n, {_feature(c)}::text AS feature
-            FROM {c.table} t WHERE {where}
-            ORDER BY {order} LIMIT :limit OFFSET :offset) page
-        GROUP BY n / {FETCH_ROWS} ORDER BY n / {FETCH_ROWS}"""
     # An ordinary cursor: a page is at most MAX_LIMIT features, ten chunks. A server-side
     # cursor made PostgreSQL plan for the first rows and cost a third more time.
-    for (chunk,) in session.execute(text(sql), {**params, "limit": q.limit, "offset": q.offset}):
-        yield chunk
+    rows = session.execute(text(f"""
+        SELECT m.matched, m.versions, p.chunk
+        FROM (SELECT {count} AS matched, also.v AS versions FROM (SELECT {also_sql} AS v OFFSET 0) also) m
+        LEFT JOIN (
+            SELECT n / {FETCH_ROWS} AS part, string_agg(feature, ',' ORDER BY n) AS chunk FROM (
+                SELECT row_number() OVER (ORDER BY {order}) - 1 AS n, {_feature(c)}::text AS feature
+                FROM {c.table} t WHERE {where}
+                ORDER BY {order} LIMIT :limit OFFSET :offset) numbered
+            GROUP BY n / {FETCH_ROWS}) p ON true
+        ORDER BY p.part"""), {**params, **also_params, "limit": q.limit, "offset": q.offset}).all()
+    matched, versions = rows[0][0], rows[0][1]
+    if also and versions is not None:
+        _counted.put(key, (versions, matched))
+    return Page(matched, [chunk for _, _, chunk in rows if chunk is not None], versions)
 
 
 def item_geojson(session: Session, collection_id: str, feature_id: str,
-                 scope: Scope | None = None, owner: int | None = None) -> str | None:
-    """One feature as GeoJSON text; None when it does not exist or lies outside the scope
-    (the two are not told apart, so a scope never reveals what exists beyond it)."""
+                 scope: Scope | None = None, owner: int | None = None,
+                 also: tuple[str, dict] | None = None) -> tuple[str | None, str | None]:
+    """One feature as GeoJSON text, None when it does not exist or lies outside the scope
+    (the two are not told apart, so a scope never reveals what exists beyond it); and what
+    `also` read in the same statement."""
     c = collection(collection_id)
     if c.text_key is not None:
         pattern, found_by = c.text_key
         if not re.fullmatch(pattern, feature_id):
-            return None
+            return None, None
         key = feature_id
     else:
         try:
             key = int(feature_id)
         except ValueError:
-            return None
+            return None, None
         if not 0 < key < 2 ** 63:
-            return None
+            return None, None
         found_by = f"{c.key} = :key"
     in_scope, params = in_reach(session, c, scope or Scope(), owner)
+    also_sql, also_params = also or ("NULL::text", {})
     # by id, a grid's history is reachable too: a closed grid keeps its id
     where = c.where_in_time if c.where_in_time is not None else c.where
-    sql = f"SELECT {_feature(c)}::text FROM {c.table} t WHERE ({found_by}) AND {where} AND {in_scope}"
-    return session.execute(text(sql), {**params, "key": key}).scalar_one_or_none()
+    sql = f"""SELECT f.feature, {also_sql} FROM (SELECT 1) one LEFT JOIN (
+        SELECT {_feature(c)}::text AS feature FROM {c.table} t
+        WHERE ({found_by}) AND {where} AND {in_scope}) f ON true"""
+    feature, read = session.execute(text(sql), {**params, **also_params, "key": key}).one()
+    return feature, read
 
 
 def extent(session: Session, c: Collection) -> list[float] | None:

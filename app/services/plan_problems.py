@@ -3,8 +3,6 @@ read from the plan, its area, the area's communities and buildings, and who else
 planned workers already answer for."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +15,7 @@ from ..geo.crs import frame_for
 from ..geo.plan_check import Buildings, Check, Communities, PlannedGrid, check_plan
 from ..models import GridPlan
 from . import plans
+from .kept import Kept
 from .scope import Scope
 
 COORDINATE_DECIMALS = 7
@@ -66,14 +65,11 @@ def _binary(session: Session):
 
 # Each process keeps the communities and buildings of the areas it checked last, for as long
 # as those layers' versions stand: a planner's plan is checked after every edit.
-_KEPT_AREAS = 4
-_kept: OrderedDict = OrderedDict()
-_kept_lock = threading.Lock()
+_kept = Kept(size=4)
 
 
 def forget_surroundings() -> None:
-    with _kept_lock:
-        _kept.clear()
+    _kept.clear()
 
 
 def _surroundings(session: Session, area_id: int) -> tuple[Communities, Buildings]:
@@ -81,10 +77,9 @@ def _surroundings(session: Session, area_id: int) -> tuple[Communities, Building
         SELECT current_database(),
                (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'area'),
                (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'building')""")).one())
-    with _kept_lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
+    kept = _kept.get(key)
+    if kept is not None:
+        return kept
     communities = Communities.of({code: shapely.from_wkb(wkb) for code, wkb in session.execute(text(
         f"SELECT code, ST_AsBinary(geom) FROM area WHERE id IN ({plans.COMMUNITIES_UNDER})"),
         {"area": area_id})})
@@ -95,10 +90,7 @@ def _surroundings(session: Session, area_id: int) -> tuple[Communities, Building
             WHERE b.geom && (SELECT geom FROM area WHERE id = %(area)s) ORDER BY b.id""", {"area": area_id})
         rows = cursor.fetchall()
     buildings = Buildings.of(shapely.from_wkb([r[0] for r in rows]) if rows else [], [r[1] for r in rows])
-    with _kept_lock:
-        _kept[key] = (communities, buildings)
-        while len(_kept) > _KEPT_AREAS:
-            _kept.popitem(last=False)
+    _kept.put(key, (communities, buildings))
     return communities, buildings
 
 
