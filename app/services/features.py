@@ -51,9 +51,6 @@ class Collection:
     owner: str | None = None     # the worker a row belongs to: an ':own' reach sees only theirs
     # SQL of the extent, for a table too big to measure on every /collections (fixes: the city)
     extent_sql: str | None = None
-    # LEFT JOINs of the tables properties are read from, one row each: a hash join looks a
-    # thousand codes up at a third of the cost of a subquery per row
-    joins: str = ""
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -62,10 +59,9 @@ class Collection:
 
 _AREA_PROPS = {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
                "households": "t.households", "population": "t.population"}
-# the codes of a row's grid (tg), community (tc), street (ts), parent area (tp) and worker (tw)
-_JOIN_GRID = " LEFT JOIN grid tg ON tg.id = t.grid_id"
-_JOIN_AREA = " LEFT JOIN area {0} ON {0}.id = t.{1}"
-_JOIN_WORKER = " LEFT JOIN worker tw ON tw.id = t.worker_id"
+_GRID_OF = "(SELECT g.code FROM grid g WHERE g.id = t.grid_id)"
+_AREA_OF = "(SELECT a.code FROM area a WHERE a.id = t.{})"
+_WORKER_OF = "(SELECT w.code FROM worker w WHERE w.id = t.worker_id)"
 # a filter's SQL with {value} in it is a whole condition (one an index can answer): rows of a
 # grid or an area by its code, and of a worker by theirs
 _IN_GRID = "t.grid_id IN (SELECT g.id FROM grid g WHERE g.code = {value})"
@@ -82,36 +78,32 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
     Collection("districts", "区", "Districts", "area", "MultiPolygon", _AREA_PROPS,
                "t.level = 'district'", boundary=True),
     Collection("streets", "街道", "Streets", "area", "MultiPolygon",
-               {**_AREA_PROPS, "district": "tp.code"},
-               "t.level = 'street'", boundary=True, filters={"district": _IN_AREA.format("parent_id")},
-               joins=_JOIN_AREA.format("tp", "parent_id")),
+               {**_AREA_PROPS, "district": _AREA_OF.format("parent_id")},
+               "t.level = 'street'", boundary=True, filters={"district": _IN_AREA.format("parent_id")}),
     Collection("communities", "社区", "Communities", "area", "MultiPolygon",
-               {**_AREA_PROPS, "street": "tp.code"},
-               "t.level = 'community'", boundary=True, filters={"street": _IN_AREA.format("parent_id")},
-               joins=_JOIN_AREA.format("tp", "parent_id")),
+               {**_AREA_PROPS, "street": _AREA_OF.format("parent_id")},
+               "t.level = 'community'", boundary=True, filters={"street": _IN_AREA.format("parent_id")}),
     Collection("grids", "网格", "Grids", "grid", "MultiPolygon",
-               {**_AREA_PROPS, "kind": "t.kind", "community": "tc.code",
+               {**_AREA_PROPS, "kind": "t.kind", "community": _AREA_OF.format("community_id"),
                 "valid_from": "t.valid_from", "valid_to": "t.valid_to"},
                "t.valid_to IS NULL", boundary=True,
                filters={"community": _IN_AREA.format("community_id"), "kind": "t.kind",
                         "code": "t.code"},
-               temporal=("t.valid_from", "t.valid_to"), where_in_time="TRUE", reads=("area",),
-               joins=_JOIN_AREA.format("tc", "community_id")),
+               temporal=("t.valid_from", "t.valid_to"), where_in_time="TRUE", reads=("area",)),
     Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                {"name": "t.name", "address": "t.address", "kind": "t.kind", "levels": "t.levels",
-                "households": "t.households", "population": "t.population", "grid": "tg.code"},
-               filters={"grid": _IN_GRID, "kind": "t.kind"}, reads=("grid",), minzoom=13,
-               joins=_JOIN_GRID),
+                "households": "t.households", "population": "t.population", "grid": _GRID_OF},
+               filters={"grid": _IN_GRID, "kind": "t.kind"}, reads=("grid",), minzoom=13),
     Collection("roads", "道路", "Roads", "road", "LineString",
                {"name": "t.name", "class": "t.class"}, filters={"class": "t.class"}, minzoom=11),
     Collection("road-segments", "街长路段", "Street-chief road segments", "road_segment",
                "MultiLineString",
                {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
-                "length_m": "t.length_m", "street": "ts.code",
+                "length_m": "t.length_m", "street": _AREA_OF.format("street_id"),
                 "chief": _CHIEF.format("w.code"), "chief_name_zh": _CHIEF.format("w.name_zh"),
                 "chief_name_en": _CHIEF.format("w.name_en")},
                filters={"street": _IN_AREA.format("street_id"), "chief": _CHIEF.format("w.code")},
-               reads=("area", "worker_assignment", "worker"), joins=_JOIN_AREA.format("ts", "street_id")),
+               reads=("area", "worker_assignment", "worker")),
     Collection("cameras", "视频监控", "Cameras", "camera", "Point",
                {"name": "t.name", "kind": "t.kind", "bearing": "t.bearing", "fov": "t.fov",
                 "range_m": "t.range_m", "height_m": "t.height_m", "status": "t.status",
@@ -127,38 +119,36 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
     Collection("incidents", "事件", "Incidents", "incident", "Point",
                {"code": "t.code", "category": "t.category_code", "severity": "t.severity",
                 "status": "t.status", "level": "t.level", "channel": "t.channel",
-                "grid": "tg.code", "community": "tc.code", "street": "ts.code",
-                "reported_at": "t.reported_at",
+                "grid": _GRID_OF, "community": _AREA_OF.format("community_id"),
+                "street": _AREA_OF.format("street_id"), "reported_at": "t.reported_at",
                 "due_resolve_at": "t.due_resolve_at", "closed_at": "t.closed_at"},
                permission="incidents:read",
                filters={"status": "t.status", "category": "t.category_code", "grid": _IN_GRID,
                         "community": _IN_AREA.format("community_id"), "level": "t.level",
                         "severity": "t.severity"},
-               temporal=("t.reported_at", None), reads=("grid", "area"),
-               joins=_JOIN_GRID + _JOIN_AREA.format("tc", "community_id") + _JOIN_AREA.format("ts", "street_id")),
+               temporal=("t.reported_at", None), reads=("grid", "area")),
     # A fix is one worker at one instant: its id is the worker's id and the microsecond.
     Collection("positions", "网格员位置", "Worker positions", "position", "Point",
-               {"worker": "tw.code", "fixed_at": "t.fixed_at", "accuracy_m": "t.accuracy_m",
+               {"worker": _WORKER_OF, "fixed_at": "t.fixed_at", "accuracy_m": "t.accuracy_m",
                 "speed_mps": "t.speed_mps", "flag": "coalesce(t.flag, 'ok')"},
                permission="tracks:read", filters={"worker": _BY_WORKER, "flag": "coalesce(t.flag, 'ok')"},
                temporal=("t.fixed_at", None), reads=("worker",), minzoom=12,
                key="t.worker_id || '-' || (extract(epoch FROM t.fixed_at) * 1000000)::bigint",
                order="t.worker_id, t.fixed_at", owner="t.worker_id", extent_sql=_CITY_EXTENT,
-               joins=_JOIN_WORKER,
                text_key=(r"[0-9]{1,9}-[0-9]{1,16}",
                          "t.worker_id = split_part(:key, '-', 1)::int AND t.fixed_at = "
                          "to_timestamp(0) + split_part(:key, '-', 2)::bigint * interval '1 microsecond'")),
     # Finished days only (kept at the day's end, and again when a late upload reaches one);
     # today's route so far is in positions, or /api/v1/workers/{code}/track.
     Collection("tracks", "巡查轨迹", "Worker tracks (one a day)", "track_day", "MultiLineString",
-               {"worker": "tw.code", "day": "t.day", "fixes": "t.fixes",
+               {"worker": _WORKER_OF, "day": "t.day", "fixes": "t.fixes",
                 "distance_m": "round(t.distance_m::numeric, 1)", "first_at": "t.first_at",
                 "last_at": "t.last_at"},
                "t.geom IS NOT NULL", permission="tracks:read",
                filters={"worker": _BY_WORKER, "day": "t.day"},
                temporal=("t.first_at", "t.last_at"), reads=("worker",),
                key="t.worker_id || '-' || to_char(t.day, 'YYYYMMDD')", order="t.worker_id, t.day",
-               owner="t.worker_id", joins=_JOIN_WORKER,
+               owner="t.worker_id",
                text_key=(r"[0-9]{1,9}-[0-9]{8}", "t.worker_id = split_part(:key, '-', 1)::int "
                                                  "AND to_char(t.day, 'YYYYMMDD') = split_part(:key, '-', 2)")),
 ]}
@@ -186,13 +176,13 @@ def plan_collection(plan_id: int) -> Collection:
         f"plan-{plan_id}", f"网格划分方案 {plan_id}", f"Grid plan {plan_id}", "grid_plan_feature",
         "MultiPolygon",
         {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en", "kind": "t.kind",
-         "community": "tc.code", "worker": "tw.code",
+         "community": _AREA_OF.format("community_id"),
+         "worker": "(SELECT w.code FROM worker w WHERE w.id = t.worker_id)",
          "source_grid": "(SELECT g.code FROM grid g WHERE g.id = t.source_grid_id)",
          "households": _PLANNED_HOUSEHOLDS, "version": "t.version", "repaired": "t.repaired"},
         f"t.plan_id = {int(plan_id)}", boundary=True, permission="plans:read",
         filters={"community": _IN_AREA.format("community_id"), "code": "t.code", "kind": "t.kind"},
-        reads=("building", "area", "worker", "grid"), plan_id=int(plan_id),
-        joins=_JOIN_AREA.format("tc", "community_id") + _JOIN_WORKER)
+        reads=("building", "area", "worker", "grid"), plan_id=int(plan_id))
 
 
 def collection(collection_id: str) -> Collection:
@@ -295,7 +285,7 @@ def page(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
         LEFT JOIN (
             SELECT n / {FETCH_ROWS} AS part, string_agg(feature, ',' ORDER BY n) AS chunk FROM (
                 SELECT row_number() OVER (ORDER BY {order}) - 1 AS n, {_feature(c)}::text AS feature
-                FROM {c.table} t{c.joins} WHERE {where}
+                FROM {c.table} t WHERE {where}
                 ORDER BY {order} LIMIT :limit OFFSET :offset) numbered
             GROUP BY n / {FETCH_ROWS}) p ON true
         ORDER BY p.part"""), {**params, **also_params, "limit": q.limit, "offset": q.offset}).all()
@@ -330,7 +320,7 @@ def item_geojson(session: Session, collection_id: str, feature_id: str,
     # by id, a grid's history is reachable too: a closed grid keeps its id
     where = c.where_in_time if c.where_in_time is not None else c.where
     sql = f"""SELECT f.feature, {also_sql} FROM (SELECT 1) one LEFT JOIN (
-        SELECT {_feature(c)}::text AS feature FROM {c.table} t{c.joins}
+        SELECT {_feature(c)}::text AS feature FROM {c.table} t
         WHERE ({found_by}) AND {where} AND {in_scope}) f ON true"""
     feature, read = session.execute(text(sql), {**params, **also_params, "key": key}).one()
     return feature, read

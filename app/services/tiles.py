@@ -59,7 +59,7 @@ def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope,
         SELECT ST_AsMVT(mvt.*, :layer, {EXTENT}, 'geom'{feature_id}), {also_sql} FROM (
             SELECT {c.key} AS id{properties},
                    ST_AsMVTGeom({geom}, bounds.b3857, {EXTENT}, {BUFFER}, true) AS geom
-            FROM {c.table} t{c.joins} CROSS JOIN bounds
+            FROM {c.table} t, bounds
             WHERE t.geom && bounds.b4326 AND ({c.where}) AND ({in_scope})
         ) mvt"""
     data, read = session.execute(text(sql), {**params, **also_params, "z": z, "x": x, "y": y,
