@@ -13,7 +13,7 @@ from tests.conftest import scalar
 
 def get(client, auth, url, role="operator", **headers):
     response = client.get(url, headers={**auth(role), **headers})
-    response.data           # a streamed body holds its database session until read to the end
+    response.data
     return response
 
 
@@ -173,9 +173,9 @@ def test_tilejson_describes_the_tiles(client, auth):
     assert body["vector_layers"][0]["id"] == "grids" and "households" in body["vector_layers"][0]["fields"]
 
 
-def test_streamed_answers_give_their_database_connection_back(app, live_server, users):
-    # A streamed body outlives its view: its session must still be closed when it ends,
-    # or a busy server runs out of connections.
+def test_layer_answers_give_their_database_connection_back(app, live_server, users):
+    # read outside a transaction, the session must still be closed when the answer ends, or a
+    # busy server runs out of connections
     import urllib.request
     from app import db
     headers = {"Authorization": f"Bearer {users['operator']['token']}"}

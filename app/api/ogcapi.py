@@ -120,7 +120,9 @@ def items(collection_id: str):
     tail = (f'],"numberMatched":{found.matched},"numberReturned":{returned},'
             f'"timeStamp":"{datetime.now(timezone.utc).isoformat(timespec="seconds")}",'
             f'"links":{json.dumps(links)}}}')
-    return http.stream([head, ",".join(found.chunks), tail], GEOJSON, r.etag(found.versions))
+    # the page is in hand (at most MAX_LIMIT features): one compressed body with its length,
+    # not a chunked stream of pieces
+    return http.whole(f"{head}{','.join(found.chunks)}{tail}".encode(), GEOJSON, r.etag(found.versions))
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
@@ -141,7 +143,7 @@ def item(collection_id: str, feature_id: str):
         etag = plans.feature_etag(int(feature_id), version)
     links = [_link(url_for(".item", collection_id=c.id, feature_id=feature_id, _external=True), "self", GEOJSON),
              _link(url_for(".collection_", collection_id=c.id, _external=True), "collection", "application/json")]
-    return http.stream([body[:-1], f',"links":{json.dumps(links)}}}'], GEOJSON, etag)
+    return http.whole(f'{body[:-1]},"links":{json.dumps(links)}}}'.encode(), GEOJSON, etag)
 
 
 def _items_query(c: features.Collection) -> ItemsQuery:

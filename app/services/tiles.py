@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .features import Collection, in_reach
+from .features import Collection, in_reach, statement
 from .scope import Scope
 
 EXTENT = 4096
@@ -42,7 +41,7 @@ def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope,
     check_tile(z, x, y)
     also_sql, also_params = also or ("NULL::text", {})
     if z < c.minzoom:
-        return Tile(b"", session.execute(text(f"SELECT {also_sql}"), also_params).scalar_one())
+        return Tile(b"", session.execute(statement(f"SELECT {also_sql}"), also_params).scalar_one())
     in_scope, params = in_reach(session, c, scope, owner)
     geom = "ST_Transform(t.geom, 3857)"
     if z < SIMPLIFY_BELOW and c.geometry_type != "Point":
@@ -62,7 +61,7 @@ def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope,
             FROM {c.table} t, bounds
             WHERE t.geom && bounds.b4326 AND ({c.where}) AND ({in_scope})
         ) mvt"""
-    data, read = session.execute(text(sql), {**params, **also_params, "z": z, "x": x, "y": y,
+    data, read = session.execute(statement(sql), {**params, **also_params, "z": z, "x": x, "y": y,
                                              "layer": c.id}).one()
     return Tile(bytes(data or b""), read)
 
