@@ -4,11 +4,13 @@
 
 Set-up, each step only when missing: a virtualenv bench/.venv with TiPG, pygeoapi, gunicorn
 and uvicorn; a database gridmap_bench_scale10 on the embedded cluster holding the synthetic
-city at --scale 10 (640 grids, 6,660 buildings) plus 20,000 incidents.
+city at --scale 10 (640 grids, 6,660 buildings) plus 20,000 incidents (bench/incidents.py files
+its reports into the same database, so there may be more).
 
 Each server runs with the same number of worker processes on this machine; one Python client
 with a fixed number of keep-alive connections sends the same query for a fixed time, with
-Accept-Encoding: gzip. Reported: requests/s and p50/p99 latency per server and query, the
+Accept-Encoding: gzip. The servers run side by side and take turns in --rounds, the order
+reversed each round, so the shared machine's drifting load falls on each alike. Reported: requests/s and p50/p99 latency per server and query, the
 ratios Gridmap/TiPG and Gridmap/pygeoapi (throughput), and Gridmap's p50 at one connection
 against the bare SQL query's own p50 (the floor). Machines are shared and noisy: read the
 ratios, not the absolute figures.
@@ -26,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -214,7 +216,11 @@ def serve(name: str, command: list[str], env: dict, port: int, probe: str):
         yield
     finally:
         os.killpg(process.pid, 15)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:       # workers stuck in answers that take minutes
+            os.killpg(process.pid, 9)
+            process.wait(timeout=30)
         logfile.close()
 
 
@@ -231,15 +237,51 @@ def request(port: int, path: str, headers: dict, conn=None):
     return response.status, body, response.getheader("Content-Encoding")
 
 
+SLOW_SECONDS = 5.0
+
+
+def measured(q: str, name: str, first: tuple, loaded: dict, alone: bool = False) -> dict:
+    status, body, encoding = first
+    features = count_features(body, encoding) if status == 200 else None
+    log(f"{name:9} {q:45} {loaded['rps']:8.1f} req/s  p50 {loaded['p50']:7.1f} ms  "
+        f"p99 {loaded['p99']:7.1f} ms  ({status}, {features if features is not None else len(body)} "
+        f"{'features' if features is not None else 'bytes'}, {len(loaded['errors'])} errors"
+        f"{', measured alone' if alone else ''})")
+    return {**loaded, "status": status, "features": features, "bytes": len(body),
+            "errors": len(loaded["errors"]), "latencies": None, "alone": alone}
+
+
+def cancel_leftovers(url: str) -> None:
+    """Ends the queries still running for requests the client gave up on (only the server
+    measured alone has any): they would load the machine under what comes next."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE "
+                          "datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"))
+    engine.dispose()
+
+
+def first_answer(port: int, path: str, headers: dict):
+    """The answer to check (status, size, features); a server that times out gets status 0."""
+    try:
+        return request(port, path, headers)
+    except (OSError, http.client.HTTPException) as error:
+        log(f"  {path}: {error!r}")
+        return 0, b"", None
+
+
 def load(port: int, path: str, headers: dict, seconds: float, concurrency: int) -> dict:
     latencies: list[float] = []
     errors = []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
+    rates = []
+
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine = []
+        started = time.monotonic()
         while time.monotonic() < stop:
             start = time.perf_counter()
             try:
@@ -255,6 +297,9 @@ def load(port: int, path: str, headers: dict, seconds: float, concurrency: int) 
         conn.close()
         with lock:
             latencies.extend(mine)
+            # each connection's own rate, up to its own last answer: a connection that finished
+            # before the slowest one's last answer did not sit idle in the figure
+            rates.append(len(mine) / max(time.monotonic() - started, 1e-9))
 
     began = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -262,11 +307,18 @@ def load(port: int, path: str, headers: dict, seconds: float, concurrency: int) 
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - began
-    latencies.sort()
-    return {"rps": len(latencies) / elapsed, "p50": percentile(latencies, 50),
-            "p99": percentile(latencies, 99), "n": len(latencies), "errors": len(errors),
-            "first_error": errors[0] if errors else None}
+    return summary([{"latencies": latencies, "elapsed": time.monotonic() - began, "errors": errors,
+                     "rps": sum(rates)}])
+
+
+def summary(runs: list[dict]) -> dict:
+    """Requests/s and latency over several runs of the same query against the same server."""
+    latencies = sorted(v for r in runs for v in r["latencies"])
+    errors = [e for r in runs for e in r["errors"]]
+    elapsed = sum(r["elapsed"] for r in runs)
+    return {"rps": sum(r["rps"] * r["elapsed"] for r in runs) / elapsed, "p50": percentile(latencies, 50),
+            "p99": percentile(latencies, 99), "n": len(latencies), "errors": errors,
+            "first_error": errors[0] if errors else None, "latencies": latencies, "elapsed": elapsed}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -377,6 +429,7 @@ def bare_sql_p50(url: str, gridmap_path: str, token: str, repeat: int = 200) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8.0, help="per query, per server")
+    parser.add_argument("--rounds", type=int, default=4, help="turns each server takes per query")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="server processes, the same for each")
     parser.add_argument("--only", help="comma-separated servers to run (gridmap,tipg,pygeoapi)")
@@ -405,21 +458,46 @@ def main() -> None:
     }
     chosen = args.only.split(",") if args.only else list(servers)
     results: dict[str, dict[str, dict]] = {q: {} for q in qs}
-    for name in chosen:
-        command, env, probe, auth = servers[name]
-        with serve(name, command, env, ports[name], probe):
-            for q, paths in qs.items():
-                headers = {**auth, "Accept-Encoding": "gzip"}
-                status, body, encoding = request(ports[name], paths[name], headers)
-                features = count_features(body, encoding) if status == 200 else None
-                load(ports[name], paths[name], headers, 1.0, args.concurrency)       # warm up
-                loaded = load(ports[name], paths[name], headers, args.seconds, args.concurrency)
-                single = load(ports[name], paths[name], headers, args.seconds / 2, 1)
-                results[q][name] = {**loaded, "p50_single": single["p50"], "status": status,
-                                    "features": features, "bytes": len(body)}
-                log(f"{name:9} {q:45} {loaded['rps']:8.1f} req/s  p50 {loaded['p50']:7.1f} ms  "
-                    f"p99 {loaded['p99']:7.1f} ms  ({status}, {features if features is not None else len(body)} "
-                    f"{'features' if features is not None else 'bytes'}, {loaded['errors']} errors)")
+    apart: list[tuple[str, str]] = []       # (query, server) measured alone, at the end
+    with ExitStack() as running:
+        for name in chosen:
+            command, env, probe, _ = servers[name]
+            running.enter_context(serve(name, command, env, ports[name], probe))
+        headers = {name: {**servers[name][3], "Accept-Encoding": "gzip"} for name in chosen}
+        for q, paths in qs.items():
+            first, took = {}, {}
+            for name in chosen:
+                began = time.monotonic()
+                first[name] = first_answer(ports[name], paths[name], headers[name])
+                took[name] = time.monotonic() - began
+            # A server that needs seconds for one answer is measured alone after the others: the
+            # queries of its requests the client gives up on run on in PostgreSQL and would
+            # load the machine under another server's turn.
+            turns = [name for name in chosen if first[name][0] == 200 and took[name] < SLOW_SECONDS]
+            apart += [(q, name) for name in chosen if name not in turns]
+            for name in turns:                                              # warm up
+                load(ports[name], paths[name], headers[name], 1.0, args.concurrency)
+            # The servers take turns, in rounds, the order reversed each round: a shared
+            # machine's load drifts, and each server gets its share of the quiet and the busy.
+            runs: dict[str, list[dict]] = {name: [] for name in turns}
+            for n in range(args.rounds):
+                for name in (turns if n % 2 == 0 else turns[::-1]):
+                    runs[name].append(load(ports[name], paths[name], headers[name],
+                                           args.seconds / args.rounds, args.concurrency))
+            for name in turns:
+                results[q][name] = measured(q, name, first[name], summary(runs[name]))
+            if "gridmap" in turns:      # one connection, for the comparison with the bare SQL
+                results[q]["gridmap"]["p50_single"] = load(
+                    ports["gridmap"], paths["gridmap"], headers["gridmap"], args.seconds / 2, 1)["p50"]
+        for q, name in apart:
+            path = qs[q][name]
+            load(ports[name], path, headers[name], 1.0, args.concurrency)
+            results[q][name] = measured(q, name, first_answer(ports[name], path, headers[name]),
+                                        load(ports[name], path, headers[name], args.seconds, args.concurrency),
+                                        alone=True)
+            cancel_leftovers(url)
+    results = {q: {name: by_server[name] for name in chosen if name in by_server}
+               for q, by_server in results.items()}
     floors = {q: bare_sql_p50(url, paths["gridmap"], token) for q, paths in qs.items()} if "gridmap" in chosen else {}
     print(report(results, floors, args, p))
     (WORK / "layers-results.json").write_text(json.dumps({"results": results, "floors_ms": floors, "plan": p},
@@ -428,13 +506,14 @@ def main() -> None:
 
 def report(results, floors, args, p) -> str:
     lines = [f"Layers benchmark: synthetic city --scale 10, {args.workers} worker processes per server, "
-             f"{args.concurrency} connections, {args.seconds:g} s per query, gzip.", "",
+             f"{args.concurrency} connections, {args.seconds:g} s per query in {args.rounds} turns, gzip.", "",
              "| query | server | req/s | p50 ms | p99 ms | answer |", "|---|---|---:|---:|---:|---|"]
     for q, by_server in results.items():
         for name, r in by_server.items():
             answer = (f"{r['features']} features" if r["features"] is not None else f"{r['bytes']:,} B") \
                 + ("" if r["status"] == 200 else f" (HTTP {r['status']})") \
-                + (f", {r['errors']} errors" if r["errors"] else "")
+                + (f", {r['errors']} errors" if r["errors"] else "") \
+                + (", measured alone (seconds per answer)" if r.get("alone") else "")
             lines.append(f"| {q} | {name} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {answer} |")
     lines += ["", "| query | Gridmap/TiPG (req/s) | Gridmap/pygeoapi (req/s) | Gridmap p50 alone ÷ bare SQL p50 |",
               "|---|---:|---:|---:|"]
