@@ -64,17 +64,22 @@ def bulk_load(session: Session, action: str, summary: dict):
         _current.reset(token)
 
 
+_BIND = ("SELECT set_config('gridmap.actor', %(actor)s, true), "
+         "set_config('gridmap.request_id', %(request_id)s, true), "
+         "set_config('gridmap.audit', %(audit)s, true)")
+
+
 def bind(connection) -> None:
-    """Run at the start of every transaction (db.py): the triggers read these settings."""
+    """Run at the start of every transaction (db.py): the triggers read these settings.
+    Sent in a pipeline with the BEGIN the driver sends first: one round trip, not two, on
+    every write (a report's intake makes five)."""
     actor = current()
     if not actor.tell_database:
         return
-    connection.execute(text(
-        "SELECT set_config('gridmap.actor', :actor, true), "
-        "set_config('gridmap.request_id', :request_id, true), "
-        "set_config('gridmap.audit', :audit, true)"),
-        {"actor": actor.name, "request_id": actor.request_id or "",
-         "audit": "on" if actor.per_row else "off"})
+    driver = connection.connection.driver_connection
+    with driver.pipeline():
+        driver.execute(_BIND, {"actor": actor.name, "request_id": actor.request_id or "",
+                               "audit": "on" if actor.per_row else "off"})
 
 
 def record(session: Session, action: str, entity: str, entity_id: str | None,
