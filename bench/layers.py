@@ -21,9 +21,7 @@ import argparse
 import http.client
 import json
 import os
-import random
 import socket
-import statistics
 import subprocess
 import sys
 import threading

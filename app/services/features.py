@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
-from typing import Iterator
+from functools import lru_cache
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -25,6 +24,8 @@ FETCH_ROWS = 1000           # features per chunk of a page
 # text() kept per statement: building a TextClause parses the SQL for its parameters, a
 # quarter of a millisecond for a layer's statement, on every request
 statement = lru_cache(maxsize=1024)(text)
+# what an answer reads beside itself when asked nothing (see `also` below)
+NOTHING_ELSE = ("NULL::text", {})
 
 
 @dataclass(frozen=True)
@@ -268,11 +269,10 @@ def page(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
     """One page and the number matched, in one statement (one snapshot, one round trip);
     `also`, a scalar subquery and its parameters, is read in it too: the layer versions, which
     also let a count made at the same versions stand instead of counting again (a second
-    statement counts when the layer changed since). PostGIS joins
-    the features into chunks of FETCH_ROWS, so Python handles one string per chunk, not one
-    row per feature."""
+    statement counts when the layer changed since). PostGIS joins the features into chunks of
+    FETCH_ROWS, so Python handles one string per chunk, not one row per feature."""
     where, params = _conditions(session, c, q, scope, owner)
-    also_sql, also_params = also or ("NULL::text", {})
+    also_sql, also_params = also or NOTHING_ELSE
     key = (session.get_bind().url.database, c.table, where, tuple(sorted(params.items())))
     known = _counted.get(key) if also else None
     order = c.order or c.key
@@ -331,7 +331,7 @@ def item_geojson(session: Session, collection_id: str, feature_id: str,
             return None, None
         found_by = f"{c.key} = :key"
     in_scope, params = in_reach(session, c, scope or Scope(), owner)
-    also_sql, also_params = also or ("NULL::text", {})
+    also_sql, also_params = also or NOTHING_ELSE
     # by id, a grid's history is reachable too: a closed grid keeps its id
     where = c.where_in_time if c.where_in_time is not None else c.where
     sql = f"""SELECT f.feature, {also_sql} FROM (SELECT 1) one LEFT JOIN (

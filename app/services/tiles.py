@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from .features import Collection, in_reach, statement
+from .features import NOTHING_ELSE, Collection, in_reach, statement
 from .scope import Scope
 
 EXTENT = 4096
@@ -39,7 +39,7 @@ def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope,
     """The tile, and what `also` (a scalar subquery and its parameters: the layer versions)
     read in the same statement."""
     check_tile(z, x, y)
-    also_sql, also_params = also or ("NULL::text", {})
+    also_sql, also_params = also or NOTHING_ELSE
     if z < c.minzoom:
         return Tile(b"", session.execute(statement(f"SELECT {also_sql}"), also_params).scalar_one())
     in_scope, params = in_reach(session, c, scope, owner)
