@@ -314,7 +314,7 @@ def load(session: Session, incident_id: int, lock: bool = False) -> Incident:
 def visible_to(session: Session, incident: Incident, by: Participant) -> bool:
     if by.worker_id is not None and incident.assignee_id == by.worker_id:
         return True
-    return _in_scope(session, incident, by.scope)
+    return by.scope.holds(session, "incident", incident.id)
 
 
 def act(session: Session, incident_id: int, action: str, by: Participant, now: datetime, *,
@@ -528,12 +528,6 @@ def _event(session, incident, action, by, from_status, to_status, now, note=None
     return event
 
 
-def _in_scope(session: Session, incident: Incident, scope: Scope) -> bool:
-    if scope.everything:
-        return True
-    condition, params = scope.condition(session, "t")
-    return bool(session.execute(text(f"SELECT {condition} FROM incident t WHERE t.id = :id"),
-                                {**params, "id": incident.id}).scalar())
 
 
 # -- reading -------------------------------------------------------------------------------

@@ -112,17 +112,9 @@ def start(session: Session, area_code: str, name: str, actor: Actor, note: str |
 
 def area_in_scope(session: Session, code: str, scope: Scope) -> Area:
     area = session.scalar(select(Area).where(Area.code == code))
-    if area is None or not _area_visible(session, area.id, scope):
+    if area is None or not scope.holds(session, "area", area.id):
         raise NotFound(f"There is no area {code!r} that you may plan.", f"没有您可规划的区域 {code!r}。")
     return area
-
-
-def _area_visible(session: Session, area_id: int, scope: Scope) -> bool:
-    if scope.everything:
-        return True
-    condition, params = scope.condition(session, "t")
-    return bool(session.execute(text(f"SELECT {condition} FROM area t WHERE t.id = :id"),
-                                {**params, "id": area_id}).scalar())
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -132,7 +124,7 @@ def load(session: Session, plan_id: int, scope: Scope, lock: bool = False) -> Gr
     if lock:
         query = query.with_for_update()
     plan = session.scalar(query)
-    if plan is None or not _area_visible(session, plan.area_id, scope):
+    if plan is None or not scope.holds(session, "area", plan.area_id):
         raise NotFound(f"There is no plan {plan_id} that you may see.", f"没有您可查看的方案 {plan_id}。")
     return plan
 
@@ -255,7 +247,7 @@ def visible(session: Session, scope: Scope, status: str | None = None, area: str
         query = query.where(GridPlan.status == status)
     if area:
         query = query.where(GridPlan.area_id.in_(select(Area.id).where(Area.code == area)))
-    return [p for p in session.scalars(query) if _area_visible(session, p.area_id, scope)]
+    return [p for p in session.scalars(query) if scope.holds(session, "area", p.area_id)]
 
 
 def listing(session: Session, scope: Scope, status: str | None = None, area: str | None = None) -> list[dict]:

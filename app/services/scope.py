@@ -57,6 +57,15 @@ class Scope:
         return (f"{alias}.geom && {scope} AND ST_Intersects({scope}, ST_PointOnSurface({alias}.geom))",
                 {"scope_geom": geom})
 
+    def holds(self, session: Session, table: str, row_id: int) -> bool:
+        """Whether the row `row_id` of `table` (a name from our code, never from a request)
+        lies in the scope."""
+        if self.everything:
+            return True
+        condition, params = self.condition(session, "t")
+        return bool(session.execute(text(f"SELECT {condition} FROM {table} t WHERE t.id = :id"),
+                                    {**params, "id": row_id}).scalar())
+
     def contains_point(self, session: Session, lon: float, lat: float) -> bool:
         condition, params = self.condition(session, "p")
         return bool(session.execute(text(
