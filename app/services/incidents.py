@@ -14,12 +14,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from psycopg.rows import tuple_row
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..config import IncidentRules
 from ..models import CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
-from . import incident_views, photos, responsibility
+from . import driver, incident_views, photos, responsibility
 from .scope import Scope
 
 DISPATCHER, HANDLER, REPORTER = "dispatcher", "handler", "reporter"
@@ -167,9 +168,11 @@ def check_report(session: Session, report: Report, rules: IncidentRules, now: da
     elif category is None:
         place = responsibility.locate(session, report.lon, report.lat)
     else:
-        row = session.execute(_PLACE_AND_DUPLICATE, _duplicate_params(
-            category, report.lon, report.lat, now, rules)).one()
-        place, duplicate = responsibility.place_of(row), (row.dup_id, row.dup_code) if row.dup_id else None
+        # by position: the located columns repeat a name (community_id)
+        row = driver.one(session, _PLACE_AND_DUPLICATE, _duplicate_params(
+            category, report.lon, report.lat, now, rules), tuple_row)
+        place, (dup_id, dup_code) = responsibility.place_of(row), row[-2:]
+        duplicate = (dup_id, dup_code) if dup_id else None
     if place is not None and not place.in_city:
         errors["point"] = (f"The point {report.lon:.6f}, {report.lat:.6f} is outside the "
                            "city this service covers.")
@@ -246,7 +249,7 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
     report_data = {k: v for k, v in {"grid": place.grid_code,
                                      "possible_duplicate_of": duplicate and duplicate[1]}.items()
                    if v is not None} or None
-    row = session.execute(_FILE, {
+    row = driver.one(session, _FILE, {
         "now": now, "category": category.code, "severity": draft.severity, "status": status,
         "channel": draft.channel, "description": draft.description.strip(), "address": draft.address,
         "contact": draft.reporter_contact, "by": by.name, "triage": draft.triage,
@@ -258,7 +261,7 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
         "due_resolve_at": now + timedelta(minutes=category.resolve_within_min),
         "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat,
         "report_data": _json(report_data), "dispatched": dispatch_data is not None,
-        "dispatch_note": dispatch_note, "dispatch_data": _json(dispatch_data)}).mappings().one()
+        "dispatch_note": dispatch_note, "dispatch_data": _json(dispatch_data)})
     answer = incident_views.shape(row, now)
     if draft.photo_ids:
         try:
