@@ -213,18 +213,20 @@ def latency_phase(port: int, token: str, streams: Streams, pool: list[dict], pac
             "p99_ms": percentile(delays, 99), "max_ms": max(delays)}
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by the server's processes, PostgreSQL's, and the whole machine
-    (busy, from /proc/stat): where the machine's two cores went during a phase."""
+def cpu_seconds(client: tuple[int, ...]) -> dict[str, float]:
+    """CPU time used so far by the server's processes, PostgreSQL's, this client's (the
+    posters and the stream readers), and the whole machine (busy, from /proc/stat): where
+    the machine's two cores went during a phase."""
     tick = os.sysconf("SC_CLK_TCK")
-    used = {"gunicorn": 0.0, "postgres": 0.0}
+    used = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             cmdline = (stat.parent / "cmdline").read_bytes()
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        name = "gunicorn" if b"gunicorn" in cmdline else "postgres" if b"postgres" in cmdline else None
+        name = ("client" if int(stat.parent.name) in client else "gunicorn" if b"gunicorn" in cmdline
+                else "postgres" if b"postgres" in cmdline else None)
         if name:
             used[name] += (int(fields[11]) + int(fields[12])) / tick
     cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
@@ -250,14 +252,15 @@ def intake_phase(port: int, token: str, streams: Streams, pool: list[dict], post
                  else errors.append(f"{status} {answer}"))
 
     threads = [threading.Thread(target=poster, args=(k,)) for k in range(posters)]
-    cpu_before = cpu_seconds()
+    client = (os.getpid(), streams.process.pid)
+    cpu_before = cpu_seconds(client)
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    cpu = {k: v - cpu_before[k] for k, v in cpu_seconds().items()}
+    cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(client).items()}
     # wait until the streams are quiet: each has read everything the server will send
     settled = time.perf_counter()
     while time.perf_counter() - settled < 30:
@@ -355,7 +358,8 @@ def report(r: dict, args) -> str:
         f"{intake['errors']} errors; every client got every report: "
         f"{intake['every_client_got_every_report']})      goal ≥ 200/s",
         f"    CPU per report: gunicorn {intake['cpu_ms_per_report']['gunicorn']:.1f} ms, PostgreSQL "
-        f"{intake['cpu_ms_per_report']['postgres']:.1f} ms, whole machine "
+        f"{intake['cpu_ms_per_report']['postgres']:.1f} ms, this client "
+        f"{intake['cpu_ms_per_report']['client']:.1f} ms, whole machine "
         f"{intake['cpu_ms_per_report']['machine_busy']:.1f} ms; {intake['cores_busy']:.2f} of "
         f"{os.cpu_count()} cores busy",
         f"  GET /api/v1/categories p50: {r['get_p50_no_streams_ms']:.1f} ms with no stream open, "

@@ -173,5 +173,14 @@ def live_server(app):
     yield from serve(app)
 
 
+@pytest.fixture(scope="session")
+def a_grid_point(app):
+    """A point inside a current grid."""
+    with app.app_context():
+        return tuple(db.session().execute(text(
+            "SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid "
+            "WHERE valid_to IS NULL ORDER BY code LIMIT 1")).one())
+
+
 def scalar(session, sql: str, **params):
     return session.execute(text(sql), params).scalar_one()

@@ -11,14 +11,6 @@ from app import db
 from tests.test_pages import ARTIFACTS, browser, sign_in  # noqa: F401  (browser is a fixture)
 
 
-@pytest.fixture(scope="module")
-def a_grid_point(app):
-    with app.app_context():
-        return tuple(db.session().execute(text(
-            "SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid "
-            "WHERE valid_to IS NULL ORDER BY code LIMIT 1")).one())
-
-
 def watch_errors(page) -> list[str]:
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

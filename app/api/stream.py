@@ -2,6 +2,7 @@
 the user's scope, resumable with Last-Event-ID."""
 from __future__ import annotations
 
+import ssl
 import threading
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -11,6 +12,7 @@ from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..services import stream
+from ..services.stream_writer import StreamWriter
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 _hub_lock = threading.Lock()
@@ -18,13 +20,29 @@ _hub_lock = threading.Lock()
 
 def hub(app: Flask) -> stream.Hub:
     """The process's one listener, started on the first subscriber (after a fork, so each
-    gunicorn worker has its own)."""
+    gunicorn worker has its own), and its one writer."""
     if "gridmap.stream" not in app.extensions:
         with _hub_lock:
             if "gridmap.stream" not in app.extensions:
                 url = make_url(db.url()).set(drivername="postgresql")
-                app.extensions["gridmap.stream"] = stream.Hub(url.render_as_string(hide_password=False))
+                the_hub = stream.Hub(url.render_as_string(hide_password=False))
+                app.extensions["gridmap.stream_writer"] = StreamWriter(the_hub)
+                app.extensions["gridmap.stream"] = the_hub
     return app.extensions["gridmap.stream"]
+
+
+def writable_socket(environ: dict):
+    """The connection's socket, when the server frames this response as HTTP/1.1 chunks and
+    lets the app write between them: gunicorn, and werkzeug's threaded server. None
+    otherwise (the body is then written the plain WSGI way)."""
+    if environ.get("SERVER_PROTOCOL") != "HTTP/1.1" or environ.get("REQUEST_METHOD") != "GET":
+        return None
+    sock = environ.get("gunicorn.socket")
+    if sock is None and environ.get("wsgi.multithread"):
+        sock = environ.get("werkzeug.socket")
+    if sock is None or isinstance(sock, ssl.SSLSocket) or sock.gettimeout() is not None:
+        return None
+    return sock
 
 
 @bp.get("/stream")
@@ -50,10 +68,15 @@ def events():
     truncated = len(backlog) >= stream.REPLAY_LIMIT
     session.rollback()      # the stream holds no database connection while it is open
     heartbeat = current_app.config["GRIDMAP"].incidents.stream_heartbeat_seconds
+    sock, writer = writable_socket(request.environ), current_app.extensions["gridmap.stream_writer"]
+
+    def hand_over(subscription: stream.Subscription) -> None:
+        writer.wait(writer.hold(subscription, sock, heartbeat))
 
     def body():
         try:
-            yield from stream.frames(the_hub, subscription, backlog, heartbeat, (start, truncated))
+            yield from stream.frames(the_hub, subscription, backlog, heartbeat, (start, truncated),
+                                     hand_over=hand_over if sock is not None else None)
         finally:
             the_hub.unsubscribe(subscription)
 

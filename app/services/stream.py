@@ -102,6 +102,7 @@ class Subscription:
     audience: Audience
     cursor: int                   # the last Published.n this subscriber has taken
     generation: int = 0           # streams of an older generation end (Hub.end_streams)
+    replayed_up_to: int = 0       # incident events up to this position went out in the backlog
 
 
 class Hub:
@@ -138,6 +139,18 @@ class Hub:
 
     def ended(self, subscription: Subscription) -> bool:
         return subscription.generation != self._generation
+
+    def wait_for_news(self, seen: int, timeout: float) -> int:
+        """Waits up to `timeout` for anything published after the count `seen` (or for
+        streams to end, or a nudge); gives the count now."""
+        with self._arrived:
+            if self._published == seen:
+                self._arrived.wait(timeout)
+            return self._published
+
+    def nudge(self) -> None:
+        with self._arrived:
+            self._arrived.notify_all()
 
     def take(self, subscription: Subscription, timeout: float) -> list[Published] | None:
         """What was published since the subscriber last took, waiting up to `timeout` for
@@ -260,22 +273,30 @@ def sse(event: dict | None, raw: str, kind: str | None = None) -> str:
 
 
 def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]],
-           heartbeat: float, hello: tuple[int, bool], coalesce: float = COALESCE_SECONDS):
+           heartbeat: float, hello: tuple[int, bool], coalesce: float = COALESCE_SECONDS,
+           hand_over=None):
     """The body of one stream: a hello (with the id to resume from), the replayed backlog,
     then live events with heartbeats between them. Ends with a resync when it falls behind.
-    Under load, events go out together: one write, one wake-up. A stream that wrote less
-    than `coalesce` seconds ago waits out the rest of it first, so a busy stream wakes at
-    most 1/coalesce times a second; a quiet one sends each event at once."""
+
+    `hand_over`, when the server lets the app write to the connection, gives the live part
+    to the process's stream writer (stream_writer.py) and returns when the stream ends.
+    Otherwise this generator writes it: under load, events go out together, one write per
+    wake-up. A stream that wrote less than `coalesce` seconds ago waits out the rest of it
+    first, so a busy stream wakes at most 1/coalesce times a second; a quiet one sends each
+    event at once."""
     start_id, truncated = hello
-    replayed_up_to = backlog[-1][0]["id"] if backlog else start_id
+    subscription.replayed_up_to = backlog[-1][0]["id"] if backlog else start_id
     yield (f"retry: 2000\nid: {start_id}\nevent: hello\n"
            f"data: {json.dumps({'last_event_id': start_id, 'replayed': len(backlog)})}\n\n").encode()
     for _, frame in backlog:
         yield frame.encode()
     if truncated:
-        yield sse(None, json.dumps({"reason": "too many missed events; reload"}), "resync").encode()
+        yield resync_frame("too many missed events; reload")
         return
-    audience, last_write = subscription.audience, 0.0
+    if hand_over is not None:
+        hand_over(subscription)           # everything above has been written by now
+        return
+    last_write = 0.0
     while True:
         # after a write, sleep out the rest of `coalesce` before looking again: a busy
         # stream wakes once per period, not once per event and again to write
@@ -290,12 +311,21 @@ def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]]
         if not fresh:
             yield b": heartbeat\n\n"
             continue
-        # events that came live while the backlog was being read are already sent
-        chunk = b"".join(p.frame for p in fresh
-                         if p.accepted_by(audience) and (p.event.get("type") != "incident"
-                                                         or p.event["id"] > replayed_up_to))
+        chunk = live_chunk(subscription, fresh)
         if chunk:
             last_write = time.monotonic()
             yield chunk
-    yield sse(None, json.dumps({"reason": "the client fell behind; reconnect to catch up"}),
-              "resync").encode()
+    yield resync_frame("the client fell behind; reconnect to catch up")
+
+
+def live_chunk(subscription: Subscription, fresh: list[Published]) -> bytes:
+    """What of `fresh` this subscriber may see, as one write. Incident events that came
+    live while its backlog was being read went out with the backlog already."""
+    audience, replayed = subscription.audience, subscription.replayed_up_to
+    return b"".join(p.frame for p in fresh
+                    if p.accepted_by(audience) and (p.event.get("type") != "incident"
+                                                    or p.event["id"] > replayed))
+
+
+def resync_frame(reason: str) -> bytes:
+    return sse(None, json.dumps({"reason": reason}), "resync").encode()
