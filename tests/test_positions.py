@@ -113,6 +113,28 @@ def test_fixes_of_a_new_month_get_their_partition(client, auth, session, start):
     assert session.execute(text(f"SELECT count(*) FROM {month}")).scalar_one() >= 2
 
 
+def test_fixes_already_in_the_default_partition_move_into_their_months_new_one(session, start):
+    """Fixes written by SQL before their month had a partition sit in the default one, and
+    PostgreSQL will not make a partition over them: making it moves them in."""
+    partition_of = text("SELECT p.tableoid::regclass::text FROM position p JOIN app_user u "
+                        "ON u.worker_id = p.worker_id WHERE u.username = 't_worker' AND p.fixed_at = :at")
+    at = datetime(2019, 5, 10, 8, tzinfo=timezone.utc)
+    session.execute(text("""
+        INSERT INTO position (worker_id, fixed_at, accuracy_m, geom)
+        SELECT worker_id, :at, 5, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
+        FROM app_user WHERE username = 't_worker'"""), {"at": at, "lon": start[0], "lat": start[1]})
+    try:
+        assert session.execute(partition_of, {"at": at}).scalar_one() == "position_default"
+        made = session.execute(text("SELECT gridmap_ensure_position_partition(:at)"),
+                               {"at": at + timedelta(days=9)}).scalar_one()
+        assert made == "position_2019_05"
+        assert session.execute(partition_of, {"at": at}).scalar_one() == "position_2019_05"
+        assert session.execute(text("SELECT count(*) FROM position_default WHERE fixed_at >= '2019-05-01' "
+                                    "AND fixed_at < '2019-06-01'")).scalar_one() == 0
+    finally:
+        session.rollback()          # the partition too: DDL is transactional
+
+
 def test_an_integration_names_the_worker_and_a_worker_sends_only_their_own(client, auth, session, start):
     fixes = walk(start, 2, NOW - timedelta(minutes=30))
     unnamed = send(client, auth, fixes, role="admin")

@@ -115,6 +115,30 @@ def test_an_operator_opens_an_incident_and_reassigns_it_from_the_wall(
     page.close()
 
 
+@pytest.mark.browser
+def test_a_live_step_on_the_open_card_keeps_what_the_operator_was_typing(
+        browser, live_server, users, client, a_grid_point):
+    page, errors = open_wall(browser, live_server, users, "en-GB")
+    token = users["operator"]["token"]
+    code = post_report(client, token, a_grid_point, "wall test: typed into")
+    page.wait_for_selector(f"#ticker li[data-code='{code}']", timeout=5_000)
+    page.click(f"#ticker li[data-code='{code}']")
+    page.wait_for_selector("#detail:not([hidden]) form")
+    page.select_option("#detail select[name=level]", "street")
+    page.fill("#detail input[name=note]", "half-written note")
+    incident = client.get(f"/api/v1/incidents?code={code}", headers={"Authorization": f"Bearer {token}"})
+    incident_id = incident.get_json()["features"][0]["id"]
+    commented = client.post(f"/api/v1/incidents/{incident_id}/events", headers={"Authorization": f"Bearer {token}"},
+                            json={"action": "comment", "note": "a colleague's comment"})
+    assert commented.status_code == 200, commented.get_json()
+    # the card shows the colleague's step as it arrives, and the form still holds the draft
+    wait_until(page, "document.querySelector('#detail').innerText.includes(\"a colleague's comment\")")
+    assert page.input_value("#detail input[name=note]") == "half-written note"
+    assert page.input_value("#detail select[name=level]") == "street"
+    assert errors == []
+    page.close()
+
+
 def test_the_wall_summary_counts_a_new_report_in_its_grid_street_and_community(client, auth, users, a_grid_point):
     before = client.get("/api/v1/wall", headers=auth("operator")).get_json()
     code = post_report(client, users["operator"]["token"], a_grid_point, "wall test: counted")

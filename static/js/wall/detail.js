@@ -23,6 +23,8 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onRoute =
 
   async function show(id) {
     const feature = await getJson(`/api/v1/incidents/${id}`);
+    // a live event refreshes the open card: what the operator was typing in it stays
+    const typed = current?.id === feature.id ? formState() : null;
     current = feature;
     const p = feature.properties;
     element.replaceChildren();
@@ -77,8 +79,27 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onRoute =
       history.append(el('li', `${new Date(e.at).toLocaleString()} · ${t(`action_${e.action}`)} · ${e.actor}${e.note ? ` — ${e.note}` : ''}`));
     }
     element.append(history);
-    if (dispatcher) element.append(actionForm(feature));
+    if (dispatcher) {
+      element.append(actionForm(feature));
+      if (typed) restoreForm(typed);
+    }
     element.hidden = false;
+  }
+
+  function formState() {
+    const form = element.querySelector('form');
+    if (!form) return null;
+    const message = form.querySelector('.error, .ok');
+    return {
+      fields: [...form.elements].filter((f) => f.name).map((f) => [f.name, f.value]),
+      message: message && { text: message.textContent, className: message.className },
+    };
+  }
+
+  function restoreForm({ fields, message }) {
+    const form = element.querySelector('form');
+    for (const [name, value] of fields) form.elements[name].value = value;
+    if (message) Object.assign(form.querySelector('p'), { textContent: message.text, className: message.className });
   }
 
   function actionForm(feature) {
@@ -116,6 +137,7 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onRoute =
       }
       try {
         await postJson(`/api/v1/incidents/${feature.id}/events`, body, { 'If-Match': `"v${feature.properties.version}"` });
+        form.reset();               // done: the refreshed card keeps only the message
         message.className = 'ok';
         message.textContent = t('done');
         onChanged();
