@@ -115,6 +115,18 @@ def test_events_already_sent_in_the_backlog_are_not_sent_again(held):
     assert b"id: 3" in received and b"id: 1\n" not in received and b"id: 2\n" not in received
 
 
+def test_streams_sharing_an_audience_each_get_their_own_events_in_one_pass(held):
+    hub, writer, hold = held
+    fresh, resumed = subscribed(hub), subscribed(hub)
+    resumed.replayed_up_to = 2                 # its backlog held the first two already
+    for stream_id in (1, 2, 3):
+        hub._publish(notice(stream_id))
+    _, peer_fresh = hold(subscription=fresh)
+    _, peer_resumed = hold(subscription=resumed)
+    assert peer_fresh.chunks(1)[0].count(b"event: incident") == 3
+    assert peer_resumed.chunks(1)[0].count(b"event: incident") == 1
+
+
 def test_a_quiet_stream_gets_heartbeats(held):
     hub, writer, hold = held
     _, peer = hold(heartbeat=0.1)

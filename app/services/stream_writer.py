@@ -87,14 +87,17 @@ class StreamWriter:
             last_pass = now = time.monotonic()
             with self._lock:
                 streams = list(self._streams)
+            made: dict[tuple, bytes] = {}
             for held in streams:
                 try:
-                    self._serve(held, now)
+                    self._serve(held, now, made)
                 except Exception:          # one broken stream must not stop the others
                     log.exception("stream writer failed on one stream; it is closed")
                     self._end(held, cut=True)
 
-    def _serve(self, held: HeldStream, now: float) -> None:
+    def _serve(self, held: HeldStream, now: float, made: dict[tuple, bytes]) -> None:
+        """One stream's turn in a pass. `made` keeps the pass's chunks: streams that share
+        an audience and took the same events get the same bytes, filtered once."""
         hub, subscription = self._hub, held.subscription
         if held.ended.is_set():
             return
@@ -102,8 +105,15 @@ class StreamWriter:
             self._end(held, cut=bool(held.pending))
             return
         fresh = hub.take(subscription, 0)
-        data = resync_frame("the client fell behind; reconnect to catch up") if fresh is None \
-            else live_chunk(subscription, fresh)
+        if fresh is None:
+            data = resync_frame("the client fell behind; reconnect to catch up")
+        elif fresh:
+            key = (subscription.audience.key, fresh[0].n, fresh[-1].n, subscription.replayed_up_to)
+            data = made.get(key)
+            if data is None:
+                data = made[key] = live_chunk(subscription, fresh)
+        else:
+            data = b""
         if not data and now - held.last_write >= held.heartbeat:
             data = b": heartbeat\n\n"
         if data:
