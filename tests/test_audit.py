@@ -25,6 +25,25 @@ def test_a_write_through_the_api_is_logged_with_actor_request_and_before_after(c
     assert updated.before["role"] == "viewer" and updated.after["role"] == "planner"
 
 
+def test_a_report_filed_through_the_driver_is_logged_with_its_reporter_and_request(
+        client, auth, session, a_grid_point):
+    """Intake runs its statements through psycopg itself, with the audit settings in the same
+    round trip as the first one: the triggers still know who wrote. (The second report: by
+    then the token and the categories are known, and the report's own statement is the
+    transaction's first.)"""
+    for request_id in ("req-audit-0002", "req-audit-0003"):
+        response = client.post("/api/v1/incidents", headers={**auth("operator"), "X-Request-ID": request_id},
+                               json={"category": "environment", "point": list(a_grid_point),
+                                     "description": "audited report"})
+        assert response.status_code == 201
+    row = session.execute(text("""
+        SELECT actor, request_id, after FROM audit_log
+        WHERE entity = 'incident' AND entity_id = :id AND action = 'INSERT'"""),
+        {"id": str(response.get_json()["id"])}).one()
+    assert row.actor == "user:t_operator" and row.request_id == "req-audit-0003"
+    assert row.after["description"] == "audited report"
+
+
 def test_a_write_that_bypasses_the_app_is_still_logged(session):
     session.execute(text("UPDATE category SET weight = weight WHERE false"))  # no row, no log
     before = scalar(session, "SELECT count(*) FROM audit_log")
