@@ -108,6 +108,22 @@ def operator_token(url: str) -> str:
     return bench_token(url, "bench_operator", "operator", whole_city=True)
 
 
+def close_earlier_reports(url: str) -> int:
+    """Closes what earlier runs of this benchmark reported and left open. They never go
+    through the loop, so after a day of runs 300,000 of them stood open at the same building
+    points, and each new report's duplicate search met hundreds in its 50 m: a city at a
+    state no city reaches, growing run by run. Closed in one statement, without the per-row
+    audit, like a bulk load; returns how many."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("SELECT set_config('gridmap.audit', 'off', true)"))
+        closed = conn.execute(text("""
+            UPDATE incident SET status = 'closed', closed_at = now(), version = version + 1
+            WHERE reported_by = 'user:bench_operator' AND status <> 'closed'""")).rowcount
+    engine.dispose()
+    return closed
+
+
 def reports_pool(url: str, n: int, seed: int = 5) -> list[dict]:
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -376,6 +392,7 @@ def main() -> None:
 
     url = city_url()
     token = operator_token(url)
+    log(f"closed {close_earlier_reports(url):,} reports earlier runs left open")
     pool = reports_pool(url, max(args.reports, 5000))
     port = free_port()
     env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app",

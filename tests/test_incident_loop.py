@@ -269,6 +269,24 @@ def test_a_second_report_nearby_is_linked_as_a_possible_duplicate_and_merging_ke
     assert [e["action"] for e in duplicate["properties"]["history"]] == ["report", "assign", "merge"]
 
 
+def test_a_closed_incident_takes_no_duplicate_and_the_search_reads_only_open_ones(
+        report, client, auth, session, grid_points):
+    """The duplicate search reads the index of open incidents' places (migration 0014), so
+    the years of closed incidents in a busy block cost it nothing."""
+    lon, lat = grid_points[6]
+    first = report(category="fire_risk", where=(lon, lat))
+    second = report(category="fire_risk", where=(lon, lat))
+    assert act(client, auth, first, "merge", "operator", into=second["id"]).status_code == 200
+    third = report(category="fire_risk", where=(lon - 5 / 55_000, lat))    # the closed first is as near, and older
+    assert third["properties"]["possible_duplicate_of"] == second["properties"]["code"]
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(session.execute(text("EXPLAIN " + incidents.DUPLICATE_SQL), {
+        "lon": lon, "lat": lat, "dx": 0.001, "dy": 0.001, "category": "fire_risk",
+        "since": _now() - timedelta(hours=24), "radius": 50}).scalars())
+    session.rollback()
+    assert "ix_incident_open_geom" in plan
+
+
 # -- the clock ----------------------------------------------------------------------------------
 
 def test_the_clock_marks_overdue_and_escalates_one_level_at_a_time(session, worker_grid):

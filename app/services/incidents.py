@@ -278,15 +278,19 @@ def _json(value: dict | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
-# The incidents in the box come from the GiST index alone (OFFSET 0 keeps the rest of the
-# conditions out): PostgreSQL would otherwise AND in the category's index and read every
-# incident of the category to drop all but a handful (0.6 of a 1.1 ms statement).
+# Incidents that can still take a duplicate: open, or resolved and not yet verified, and not
+# merged. Migration 0014 indexes their places, and its predicate is these same conditions.
+DUPLICATE_STATUSES = OPEN_STATUSES + ("resolved",)
+
+# The candidates in the box come from that index alone (OFFSET 0 keeps the category out):
+# PostgreSQL would otherwise AND in the category's index and read every incident of the
+# category to drop all but a handful.
 DUPLICATE_SQL = f"""
     SELECT i.id, i.code FROM (
-        SELECT id, code, geom, category_code, status, merged_into_id, reported_at FROM incident
-        WHERE geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :dx, :dy) OFFSET 0) i
-    WHERE i.category_code = :category AND i.status IN {OPEN_STATUSES + ('resolved',)}
-      AND i.merged_into_id IS NULL AND i.reported_at > :since
+        SELECT id, code, geom, category_code, reported_at FROM incident
+        WHERE geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :dx, :dy)
+          AND status IN {DUPLICATE_STATUSES} AND merged_into_id IS NULL OFFSET 0) i
+    WHERE i.category_code = :category AND i.reported_at > :since
       AND ST_DWithin(i.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
     ORDER BY i.geom::geography <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, i.id
     LIMIT 1"""
