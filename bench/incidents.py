@@ -136,14 +136,6 @@ def reports_pool(url: str, n: int, seed: int = 5) -> list[dict]:
              "description": f"bench report {i}"} for i in range(n)]
 
 
-def post(conn: http.client.HTTPConnection, token: str, body: dict) -> tuple[int, dict]:
-    conn.request("POST", "/api/v1/incidents", body=json.dumps(body),
-                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    response = conn.getresponse()
-    data = response.read()
-    return response.status, json.loads(data)
-
-
 class Poster:
     """A keep-alive connection that posts prepared requests and reads the answers with the
     least work a client can do: http.client's header parsing cost the client more CPU per
@@ -265,15 +257,16 @@ class Streams:
 
 
 def latency_phase(port: int, token: str, streams: Streams, pool: list[dict], pace: float) -> dict:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection = Poster(port, token)
     sent: dict[str, float] = {}
     interval = 1 / pace
     for body in pool:
+        request = connection.request(body)
         started = time.perf_counter()
-        status, answer = post(conn, token, body)
+        status, answer = connection.post(request)
         if status != 201:
-            raise SystemExit(f"report refused: {status} {answer}")
-        sent[answer["properties"]["code"]] = started
+            raise SystemExit(f"report refused: {status} {answer[:300]!r}")
+        sent[json.loads(answer)["properties"]["code"]] = started
         time.sleep(max(0.0, interval - (time.perf_counter() - started)))
     time.sleep(2)     # the last events in flight
     delays, missing = [], 0
