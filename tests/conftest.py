@@ -182,5 +182,20 @@ def a_grid_point(app):
             "WHERE valid_to IS NULL ORDER BY code LIMIT 1")).one())
 
 
+def incident_notice(stream_id: int, lon: float = 120.0, description: str = "") -> str:
+    """A NOTIFY payload of an incident event, for feeding a stream hub by hand."""
+    import json
+    return json.dumps({"type": "incident", "id": stream_id, "action": "report",
+                       "incident": {"id": stream_id, "code": f"E{stream_id}", "lon": lon,
+                                    "lat": 30.0, "description": description}})
+
+
+def hub_subscription(hub, audience):
+    """A subscription without starting the hub's database listener."""
+    from app.services import stream
+    with hub._arrived:
+        return stream.Subscription(audience, hub._published, hub._generation)
+
+
 def scalar(session, sql: str, **params):
     return session.execute(text(sql), params).scalar_one()

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from app import db
 from app.services import accounts
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, hub_subscription, incident_notice
 
 
 class EventStream:
@@ -222,11 +222,6 @@ def test_the_stream_survives_the_database_dropping_its_listener(live_server, cli
     assert [e["data"]["incident"]["code"] for e in events] == [made["properties"]["code"]] * 2
 
 
-def _incident_notice(stream_id: int, lon: float) -> str:
-    return json.dumps({"type": "incident", "id": stream_id, "action": "report",
-                       "incident": {"id": stream_id, "code": f"E{stream_id}", "lon": lon, "lat": 30.0}})
-
-
 def test_a_client_that_falls_behind_the_hubs_log_is_told_to_resync():
     from app.services import stream
     hub = stream.Hub("")             # fed by hand: no database listener in this test
@@ -234,10 +229,10 @@ def test_a_client_that_falls_behind_the_hubs_log_is_told_to_resync():
     subscription = stream.Subscription(everyone, cursor=0)
     body = stream.frames(hub, subscription, [], heartbeat=0.01, hello=(0, False), coalesce=0)
     assert b"event: hello" in next(body)
-    hub._publish(_incident_notice(1, 120.0))
+    hub._publish(incident_notice(1, 120.0))
     assert b'"code": "E1"' in next(body)
     for stream_id in range(2, stream.LOG_LIMIT + 3):      # more than the log holds, unread
-        hub._publish(_incident_notice(stream_id, 120.0))
+        hub._publish(incident_notice(stream_id, 120.0))
     assert b"event: resync" in next(body)
 
 
@@ -254,8 +249,8 @@ def test_clients_sharing_an_audience_share_one_verdict_and_others_get_their_own(
               for name, audience in (("west", westerners), ("west too", westerners), ("all", everyone))}
     for body in bodies.values():
         next(body)                                         # hello
-    hub._publish(_incident_notice(1, 121.0))                # east of the box
-    hub._publish(_incident_notice(2, 120.0))                # inside it
+    hub._publish(incident_notice(1, 121.0))                # east of the box
+    hub._publish(incident_notice(2, 120.0))                # inside it
     received = {name: next(body) for name, body in bodies.items()}
     assert b'"E2"' in received["west"] and b'"E1"' not in received["west"]
     assert received["west too"] == received["west"]
@@ -272,10 +267,3 @@ def test_ending_the_streams_closes_them_quietly_for_the_client_to_resume():
     threading.Timer(0.2, hub.end_streams).start()
     assert list(body) == []               # no resync: the client resumes from its last id
     assert not hub.ended(hub_subscription(hub, everyone))    # new streams are not affected
-
-
-def hub_subscription(hub, audience):
-    """A subscription without starting the hub's database listener."""
-    from app.services import stream
-    with hub._arrived:
-        return stream.Subscription(audience, hub._published, hub._generation)

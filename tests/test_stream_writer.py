@@ -18,20 +18,13 @@ import pytest
 from app.config import ROOT
 from app.services import stream
 from app.services.stream_writer import StreamWriter
+from tests.conftest import hub_subscription, incident_notice
 
 EVERYONE = stream.Audience("all", "all", everything=True, key=("all",))
 
 
-def notice(stream_id: int, description: str = "") -> str:
-    return json.dumps({"type": "incident", "id": stream_id, "action": "report",
-                       "incident": {"id": stream_id, "code": f"E{stream_id}", "lon": 120.0,
-                                    "lat": 30.0, "description": description}})
-
-
 def subscribed(hub: stream.Hub) -> stream.Subscription:
-    """A subscription without starting the hub's database listener."""
-    with hub._arrived:
-        return stream.Subscription(EVERYONE, hub._published, hub._generation)
+    return hub_subscription(hub, EVERYONE)
 
 
 class Peer:
@@ -95,11 +88,11 @@ def test_a_held_stream_gets_each_batch_of_live_events_as_one_chunk(held):
     hub, writer, hold = held
     subscription = subscribed(hub)
     for stream_id in (1, 2, 3):         # while the server's thread sent the backlog
-        hub._publish(notice(stream_id))
+        hub._publish(incident_notice(stream_id))
     stream_held, peer = hold(subscription=subscription)
     first = peer.chunks(1)[0]
     assert [line for line in first.split(b"\n") if line.startswith(b"id: ")] == [b"id: 1", b"id: 2", b"id: 3"]
-    hub._publish(notice(4))
+    hub._publish(incident_notice(4))
     assert b'"code": "E4"' in peer.chunks(1)[0]
     assert not stream_held.ended.is_set()
 
@@ -109,7 +102,7 @@ def test_events_already_sent_in_the_backlog_are_not_sent_again(held):
     subscription = subscribed(hub)
     subscription.replayed_up_to = 2
     for stream_id in (1, 2, 3):
-        hub._publish(notice(stream_id))
+        hub._publish(incident_notice(stream_id))
     _, peer = hold(subscription=subscription)
     received = peer.chunks(1)[0]
     assert b"id: 3" in received and b"id: 1\n" not in received and b"id: 2\n" not in received
@@ -120,7 +113,7 @@ def test_streams_sharing_an_audience_each_get_their_own_events_in_one_pass(held)
     fresh, resumed = subscribed(hub), subscribed(hub)
     resumed.replayed_up_to = 2                 # its backlog held the first two already
     for stream_id in (1, 2, 3):
-        hub._publish(notice(stream_id))
+        hub._publish(incident_notice(stream_id))
     _, peer_fresh = hold(subscription=fresh)
     _, peer_resumed = hold(subscription=resumed)
     assert peer_fresh.chunks(1)[0].count(b"event: incident") == 3
@@ -141,7 +134,7 @@ def test_a_client_that_stops_reading_is_cut_off_and_the_others_still_get_everyth
     received, stream_id = b"", 0
     while not stuck.ended.is_set() and stream_id < 5000:
         stream_id += 1
-        hub._publish(notice(stream_id, "x" * 2000))
+        hub._publish(incident_notice(stream_id, description="x" * 2000))
         if stream_id % 50 == 0:
             received += b"".join(peer.chunks(1, timeout=1))
     assert stuck.ended.wait(5) and stuck.cut
@@ -158,7 +151,7 @@ def test_a_client_that_went_away_is_dropped(held):
     gone, peer = hold()
     peer.sock.close()
     for stream_id in range(1, 4):
-        hub._publish(notice(stream_id))
+        hub._publish(incident_notice(stream_id))
         time.sleep(0.06)
     assert gone.ended.wait(5) and gone.cut
     assert writer.count == 0
@@ -167,7 +160,7 @@ def test_a_client_that_went_away_is_dropped(held):
 def test_ending_the_streams_ends_held_ones_cleanly_between_chunks(held):
     hub, writer, hold = held
     stream_held, peer = hold()
-    hub._publish(notice(1))
+    hub._publish(incident_notice(1))
     assert peer.chunks(1)
     hub.end_streams()
     assert stream_held.ended.wait(5)

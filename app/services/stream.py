@@ -32,6 +32,7 @@ CHANNEL = "gridmap_stream"
 LOG_LIMIT = 5000              # recent events a hub keeps; a subscriber further behind resyncs
 REPLAY_LIMIT = 5000
 COALESCE_SECONDS = 0.1       # a busy stream writes at most 10 times a second
+HEARTBEAT = b": heartbeat\n\n"   # an SSE comment: the connection never looks idle, and a gone client shows
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +310,7 @@ def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]]
         if fresh is None:
             break
         if not fresh:
-            yield b": heartbeat\n\n"
+            yield HEARTBEAT
             continue
         chunk = live_chunk(subscription, fresh)
         if chunk:

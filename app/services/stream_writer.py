@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .stream import COALESCE_SECONDS, Hub, Subscription, live_chunk, resync_frame
+from .stream import COALESCE_SECONDS, HEARTBEAT, Hub, Subscription, live_chunk, resync_frame
 
 MAX_PENDING = 4 * 1024 * 1024
 IDLE_CHECK_SECONDS = 1.0          # how often a quiet pass looks for heartbeats due
@@ -115,7 +115,7 @@ class StreamWriter:
         else:
             data = b""
         if not data and now - held.last_write >= held.heartbeat:
-            data = b": heartbeat\n\n"
+            data = HEARTBEAT
         if data:
             held.pending += b"%X\r\n%b\r\n" % (len(data), data)
             held.last_write = now
