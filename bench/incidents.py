@@ -86,7 +86,7 @@ class Listener:
             lines = (rest + data).split(b"\n")
             rest = lines.pop()
             for line in lines:
-                if line.startswith(b"data:") and b'"incident"' in line[:40]:
+                if line.startswith(b"data:") and b'"incident"' in line[:80]:   # the type, after an id of any length
                     arrivals.append((arrived, line))
                 elif line.startswith(b"event: resync"):
                     resyncs += 1
