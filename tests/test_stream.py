@@ -222,6 +222,47 @@ def test_the_stream_survives_the_database_dropping_its_listener(live_server, cli
     assert [e["data"]["incident"]["code"] for e in events] == [made["properties"]["code"]] * 2
 
 
+def test_events_wait_for_the_sequencer_and_are_numbered_in_order_when_a_hub_takes_over(
+        live_server, client, users, places, session, database_url, open_streams):
+    import psycopg
+    from sqlalchemy.engine import make_url
+    from app.services import stream
+    watching = EventStream(live_server, users["operator"]["token"])
+    open_streams.append(watching)
+    # Another holder takes the sequencer's lock from the hub: its connection is dropped and
+    # this test's is quicker to ask than the hub's reconnect.
+    holder = psycopg.connect(make_url(database_url).set(drivername="postgresql")
+                             .render_as_string(hide_password=False), autocommit=True)
+    try:
+        session.execute(text("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'gridmap-stream-hub'"""))
+        session.commit()
+        deadline = time.monotonic() + 5
+        while not holder.execute("SELECT pg_try_advisory_lock(%s)", (stream.SEQUENCER_LOCK,)).fetchone()[0]:
+            assert time.monotonic() < deadline, "the hub's lock was never released"
+            time.sleep(0.02)
+        made = [report(client, users["operator"]["token"], places[0]["point"], category=c)["properties"]["code"]
+                for c in ("road_damage", "greenery")]
+        waiting = session.execute(text("""
+            SELECT count(*) FILTER (WHERE q.event_id IS NOT NULL), count(p.seq)
+            FROM incident_event e JOIN incident i ON i.id = e.incident_id
+            LEFT JOIN stream_unsequenced q ON q.event_id = e.id
+            LEFT JOIN stream_position p ON p.event_id = e.id
+            WHERE i.code = ANY(:codes)"""), {"codes": made}).one()
+        session.commit()
+        assert tuple(waiting) == (4, 0)                  # committed, waiting, not numbered
+        assert watching.incidents(1, timeout=1.5) == []  # so not yet published either
+    finally:
+        holder.close()                                   # the hub's next try takes over
+    numbered = watching.incidents(4, timeout=8)
+    assert [(e["data"]["incident"]["code"], e["data"]["action"]) for e in numbered] == [
+        (made[0], "report"), (made[0], "assign"), (made[1], "report"), (made[1], "assign")]
+    ids = [int(e["id"]) for e in numbered]
+    assert ids == sorted(ids) and len(set(ids)) == 4
+    assert session.execute(text("SELECT count(*) FROM stream_unsequenced")).scalar_one() == 0
+
+
 def test_a_client_that_falls_behind_the_hubs_log_is_told_to_resync():
     from app.services import stream
     hub = stream.Hub("")             # fed by hand: no database listener in this test

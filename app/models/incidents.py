@@ -106,13 +106,22 @@ class IncidentEvent(Base):
 
 
 class StreamPosition(Base):
-    """An event's place in the live stream, given when its transaction commits (migration
-    0006), so positions rise in commit order: the stream's Last-Event-ID."""
+    """An event's place in the live stream, given after its transaction commits by the one
+    sequencer (migration 0015), so positions become visible in the order they rise: the
+    stream's Last-Event-ID."""
 
     __tablename__ = "stream_position"
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("incident_event.id"), unique=True)
+
+
+class StreamUnsequenced(Base):
+    """A committed event the sequencer has not numbered yet (migration 0015)."""
+
+    __tablename__ = "stream_unsequenced"
+
+    event_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class IncidentPhoto(Base):

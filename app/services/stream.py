@@ -1,8 +1,10 @@
 """The live stream's engine: one LISTEN connection per process, fanned out to every open
 Server-Sent Events client, each with its own filter (scope and permissions).
 
-PostgreSQL triggers NOTIFY on `gridmap_stream` (migrations 0004, 0006) with a JSON payload.
-The hub thread reads them into one shared log of recent events, each encoded once; every
+Incident events are published with their stream position, which one hub in the database
+gives (the sequencer, migration 0015): a committed event waits in `stream_unsequenced` and
+its NOTIFY wakes that hub, which numbers what waits and NOTIFYs `gridmap_stream` with each
+event's JSON; worker positions come on the same channel from their own trigger. The hub thread reads them into one shared log of recent events, each encoded once; every
 subscriber keeps a cursor into that log and, when it wakes, takes what its filter accepts
 (the verdict is asked once per event and audience, however many clients share it). So an
 event costs the hub one append whatever the number of clients. A subscriber that falls
@@ -29,6 +31,9 @@ from sqlalchemy.orm import Session
 from .scope import Scope
 
 CHANNEL = "gridmap_stream"
+SEQUENCE_CHANNEL = "gridmap_unsequenced"     # a committed event waits to be numbered
+SEQUENCER_LOCK = 0x7365717565                # "seque": held by the one hub that numbers events
+SEQUENCER_RETRY_SECONDS = 1.0
 LOG_LIMIT = 5000              # recent events a hub keeps; a subscriber further behind resyncs
 REPLAY_LIMIT = 5000
 COALESCE_SECONDS = 0.1       # a busy stream writes at most 10 times a second
@@ -199,13 +204,35 @@ class Hub:
                                      application_name="gridmap-stream-hub") as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._catch_up(conn)
+                    sequencer = self._try_to_sequence(conn)
                     self._ready.set()
+                    retry_at = time.monotonic() + SEQUENCER_RETRY_SECONDS
                     while not self._stopping:
-                        for notice in conn.notifies(timeout=1.0):
-                            self._publish(notice.payload)
+                        woken = False
+                        for notice in conn.notifies(timeout=1.0, stop_after=1):
+                            if notice.channel == CHANNEL:
+                                self._publish(notice.payload)
+                            else:
+                                woken = True
+                        if woken:
+                            conn.execute("SELECT gridmap_sequence_events()")
+                        elif not sequencer and time.monotonic() >= retry_at:
+                            sequencer = self._try_to_sequence(conn)
+                            retry_at = time.monotonic() + SEQUENCER_RETRY_SECONDS
             except psycopg.Error as error:
                 log.warning("stream hub lost its database connection (%s); reconnecting", error)
                 time.sleep(self._reconnect)
+
+    @staticmethod
+    def _try_to_sequence(conn) -> bool:
+        """Become the database's one sequencer if none is (migration 0015): number the
+        events that wait, then each commit's notice. The lock is the connection's: if this
+        process dies, another hub's next try takes over."""
+        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (SEQUENCER_LOCK,)).fetchone()[0]:
+            return False
+        conn.execute(f"LISTEN {SEQUENCE_CHANNEL}")
+        conn.execute("SELECT gridmap_sequence_events()")
+        return True
 
     def _catch_up(self, conn) -> None:
         """After a reconnect: what was logged while the hub was not listening."""
@@ -226,8 +253,9 @@ class Hub:
             log.warning("stream hub ignored a malformed notification: %.200s", payload)
             return
         if event.get("type") == "incident":
-            # positions rise in commit order, as notices arrive: anything not above the last
-            # one was published already (a catch-up overlapping a live notice)
+            # positions arrive in the order they rise (one sequencer, one transaction at a
+            # time): anything not above the last was published already (a catch-up
+            # overlapping a live notice)
             if self._last_event_id is not None and event["id"] <= self._last_event_id:
                 return
             self._last_event_id = event["id"]
