@@ -8,6 +8,7 @@ import queue
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -222,15 +223,14 @@ def test_the_stream_survives_the_database_dropping_its_listener(live_server, cli
     assert [e["data"]["incident"]["code"] for e in events] == [made["properties"]["code"]] * 2
 
 
-def test_events_wait_for_the_sequencer_and_are_numbered_in_order_when_a_hub_takes_over(
-        live_server, client, users, places, session, database_url, open_streams):
+@contextmanager
+def sequencer_lock_taken(session, database_url):
+    """Holds the sequencer's lock in the test's stead: the hub's connection is dropped, and
+    this test is quicker to ask for the lock than the hub's reconnect. On leaving, the hub's
+    next try takes over."""
     import psycopg
     from sqlalchemy.engine import make_url
     from app.services import stream
-    watching = EventStream(live_server, users["operator"]["token"])
-    open_streams.append(watching)
-    # Another holder takes the sequencer's lock from the hub: its connection is dropped and
-    # this test's is quicker to ask than the hub's reconnect.
     holder = psycopg.connect(make_url(database_url).set(drivername="postgresql")
                              .render_as_string(hide_password=False), autocommit=True)
     try:
@@ -242,6 +242,16 @@ def test_events_wait_for_the_sequencer_and_are_numbered_in_order_when_a_hub_take
         while not holder.execute("SELECT pg_try_advisory_lock(%s)", (stream.SEQUENCER_LOCK,)).fetchone()[0]:
             assert time.monotonic() < deadline, "the hub's lock was never released"
             time.sleep(0.02)
+        yield
+    finally:
+        holder.close()
+
+
+def test_events_wait_for_the_sequencer_and_are_numbered_in_order_when_a_hub_takes_over(
+        live_server, client, users, places, session, database_url, open_streams):
+    watching = EventStream(live_server, users["operator"]["token"])
+    open_streams.append(watching)
+    with sequencer_lock_taken(session, database_url):
         made = [report(client, users["operator"]["token"], places[0]["point"], category=c)["properties"]["code"]
                 for c in ("road_damage", "greenery")]
         waiting = session.execute(text("""
@@ -253,14 +263,36 @@ def test_events_wait_for_the_sequencer_and_are_numbered_in_order_when_a_hub_take
         session.commit()
         assert tuple(waiting) == (4, 0)                  # committed, waiting, not numbered
         assert watching.incidents(1, timeout=1.5) == []  # so not yet published either
-    finally:
-        holder.close()                                   # the hub's next try takes over
     numbered = watching.incidents(4, timeout=8)
     assert [(e["data"]["incident"]["code"], e["data"]["action"]) for e in numbered] == [
         (made[0], "report"), (made[0], "assign"), (made[1], "report"), (made[1], "assign")]
     ids = [int(e["id"]) for e in numbered]
     assert ids == sorted(ids) and len(set(ids)) == 4
     assert session.execute(text("SELECT count(*) FROM stream_unsequenced")).scalar_one() == 0
+
+
+def test_a_backlog_longer_than_a_batch_is_numbered_whole_and_in_event_order(
+        live_server, client, users, places, session, database_url, open_streams):
+    from app.services import stream
+    watching = EventStream(live_server, users["operator"]["token"])
+    open_streams.append(watching)
+    made = report(client, users["operator"]["token"], places[0]["point"], category="greenery")
+    assert len(watching.incidents(2)) == 2
+    backlog = stream.SEQUENCE_BATCH + 150
+    with sequencer_lock_taken(session, database_url):
+        # notes written in bulk, as a load or a command would, while no hub numbers events
+        session.execute(text("""
+            INSERT INTO incident_event (incident_id, at, actor, action, note)
+            SELECT i.id, now(), 'cli:test', 'note', 'backlog ' || n
+            FROM incident i, generate_series(1, :n) n WHERE i.code = :code"""),
+            {"n": backlog, "code": made["properties"]["code"]})
+        session.commit()
+    heard = watching.incidents(backlog, timeout=15)
+    assert [e["data"]["note"] for e in heard] == [f"backlog {n}" for n in range(1, backlog + 1)]
+    ids = [int(e["id"]) for e in heard]
+    assert ids == sorted(ids)
+    assert session.execute(text("""
+        SELECT count(*) FROM stream_unsequenced""")).scalar_one() == 0
 
 
 def test_a_client_that_falls_behind_the_hubs_log_is_told_to_resync():

@@ -34,6 +34,7 @@ CHANNEL = "gridmap_stream"
 SEQUENCE_CHANNEL = "gridmap_unsequenced"     # a committed event waits to be numbered
 SEQUENCER_LOCK = 0x7365717565                # "seque": held by the one hub that numbers events
 SEQUENCER_RETRY_SECONDS = 1.0
+SEQUENCE_BATCH = 1000                        # events numbered per transaction (migration 0015)
 LOG_LIMIT = 5000              # recent events a hub keeps; a subscriber further behind resyncs
 REPLAY_LIMIT = 5000
 COALESCE_SECONDS = 0.1       # a busy stream writes at most 10 times a second
@@ -215,7 +216,7 @@ class Hub:
                             else:
                                 woken = True
                         if woken:
-                            conn.execute("SELECT gridmap_sequence_events()")
+                            self._sequence(conn)
                         elif not sequencer and time.monotonic() >= retry_at:
                             sequencer = self._try_to_sequence(conn)
                             retry_at = time.monotonic() + SEQUENCER_RETRY_SECONDS
@@ -231,8 +232,14 @@ class Hub:
         if not conn.execute("SELECT pg_try_advisory_lock(%s)", (SEQUENCER_LOCK,)).fetchone()[0]:
             return False
         conn.execute(f"LISTEN {SEQUENCE_CHANNEL}")
-        conn.execute("SELECT gridmap_sequence_events()")
+        Hub._sequence(conn)
         return True
+
+    @staticmethod
+    def _sequence(conn) -> None:
+        """Numbers every event waiting, a batch per transaction."""
+        while conn.execute("SELECT gridmap_sequence_events()").fetchone()[0] >= SEQUENCE_BATCH:
+            pass
 
     def _catch_up(self, conn) -> None:
         """After a reconnect: what was logged while the hub was not listening."""

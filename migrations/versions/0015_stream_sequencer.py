@@ -26,6 +26,7 @@ branch_labels = None
 depends_on = None
 
 STREAM_LOCK = 0x73747265616d     # "stream", as in 0006 and 0007
+SEQUENCE_BATCH = 1000            # as app.services.stream.SEQUENCE_BATCH
 
 _PUBLISH_AT_COMMIT = f"""
     CREATE OR REPLACE FUNCTION gridmap_publish_incident_event() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -62,15 +63,20 @@ def upgrade() -> None:
         CREATE TRIGGER incident_event_queue AFTER INSERT ON incident_event
         FOR EACH ROW EXECUTE FUNCTION gridmap_queue_incident_event()""")
     # Run by the sequencer only. Events still being written are not visible to it and stay
-    # queued; their commit's NOTIFY wakes it again.
-    op.execute("""
+    # queued; their commit's NOTIFY wakes it again. At most a batch at a time: a backlog
+    # (a bulk load, a night without a server) goes out in short transactions, each batch's
+    # notices reaching the streams before the next is numbered.
+    op.execute(f"""
         CREATE FUNCTION gridmap_sequence_events() RETURNS integer LANGUAGE plpgsql AS $$
         DECLARE
             waiting bigint[];
             e incident_event;
             position bigint;
         BEGIN
-            WITH taken AS (DELETE FROM stream_unsequenced RETURNING event_id)
+            WITH taken AS (
+                DELETE FROM stream_unsequenced WHERE event_id IN (
+                    SELECT event_id FROM stream_unsequenced ORDER BY event_id LIMIT {SEQUENCE_BATCH})
+                RETURNING event_id)
             SELECT array_agg(event_id ORDER BY event_id) INTO waiting FROM taken;
             IF waiting IS NULL THEN
                 RETURN 0;
@@ -78,7 +84,7 @@ def upgrade() -> None:
             FOR e IN SELECT ev.* FROM incident_event ev WHERE ev.id = ANY (waiting) ORDER BY ev.id LOOP
                 INSERT INTO stream_position (event_id) VALUES (e.id) RETURNING seq INTO position;
                 PERFORM pg_notify('gridmap_stream',
-                                  '{"id": ' || position || ', ' || substr(gridmap_stream_body(e), 2));
+                                  '{{"id": ' || position || ', ' || substr(gridmap_stream_body(e), 2));
             END LOOP;
             RETURN cardinality(waiting);
         END $$""")
