@@ -12,8 +12,9 @@ with a fixed number of keep-alive connections sends the same query for a fixed t
 Accept-Encoding: gzip. The servers run side by side and take turns in --rounds, the order
 reversed each round, so the shared machine's drifting load falls on each alike. Reported: requests/s and p50/p99 latency per server and query, the
 ratios Gridmap/TiPG and Gridmap/pygeoapi (throughput), and Gridmap's p50 at one connection
-against the bare SQL query's own p50 (the floor). Machines are shared and noisy: read the
-ratios, not the absolute figures.
+against the bare SQL query's own p50 (the floor), beside the least that ratio can be on this
+stack: an empty Flask answer (bench/flask_floor.py) served and timed the same way, added to
+the bare SQL. Machines are shared and noisy: read the ratios, not the absolute figures.
 """
 from __future__ import annotations
 
@@ -504,12 +505,24 @@ def main() -> None:
     results = {q: {name: by_server[name] for name in chosen if name in by_server}
                for q, by_server in results.items()}
     floors = {q: bare_sql_p50(url, paths["gridmap"], token) for q, paths in qs.items()} if "gridmap" in chosen else {}
-    print(report(results, floors, args, p))
-    (WORK / "layers-results.json").write_text(json.dumps({"results": results, "floors_ms": floors, "plan": p},
-                                                         indent=1, default=str))
+    flask_ms = flask_floor_p50(args) if "gridmap" in chosen else None
+    print(report(results, floors, args, p, flask_ms))
+    (WORK / "layers-results.json").write_text(json.dumps({"results": results, "floors_ms": floors, "plan": p,
+                                                          "flask_floor_ms": flask_ms}, indent=1, default=str))
 
 
-def report(results, floors, args, p) -> str:
+def flask_floor_p50(args) -> float:
+    """p50 at one connection of a Flask route with nothing to do (bench/flask_floor.py), on
+    Gridmap's server command line and this client: what every answer costs above its SQL."""
+    port = free_port()
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", "4",
+               "-b", f"127.0.0.1:{port}", "--chdir", str(BENCH), "flask_floor:app"]
+    with serve("flask-floor", command, {}, port, "/answer"):
+        load(port, "/answer", {"Accept-Encoding": "gzip"}, 1.0, 1)
+        return load(port, "/answer", {"Accept-Encoding": "gzip"}, args.seconds / 2, 1)["p50"]
+
+
+def report(results, floors, args, p, flask_ms: float | None = None) -> str:
     lines = [f"Layers benchmark: synthetic city --scale 10, {args.workers} worker processes per server, "
              f"{args.concurrency} connections, {args.seconds:g} s per query in {args.rounds} turns, gzip.", "",
              "| query | server | req/s | p50 ms | p99 ms | answer |", "|---|---|---:|---:|---:|---|"]
@@ -520,8 +533,8 @@ def report(results, floors, args, p) -> str:
                 + (f", {r['errors']} errors" if r["errors"] else "") \
                 + (", measured alone (seconds per answer)" if r.get("alone") else "")
             lines.append(f"| {q} | {name} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {answer} |")
-    lines += ["", "| query | Gridmap/TiPG (req/s) | Gridmap/pygeoapi (req/s) | Gridmap p50 alone ÷ bare SQL p50 |",
-              "|---|---:|---:|---:|"]
+    lines += ["", "| query | Gridmap/TiPG (req/s) | Gridmap/pygeoapi (req/s) | Gridmap p50 alone ÷ bare SQL p50 "
+              "| least possible: (bare SQL + empty Flask answer) ÷ bare SQL |", "|---|---:|---:|---:|---:|"]
     for q, by_server in results.items():
         g = by_server.get("gridmap")
 
@@ -532,7 +545,11 @@ def report(results, floors, args, p) -> str:
             return f"{g['rps'] / other['rps']:.2f}×"
         floor = f"{g['p50_single'] / floors[q]:.2f}× ({g['p50_single']:.1f} / {floors[q]:.1f} ms)" \
             if g and q in floors else "n/a"
-        lines.append(f"| {q} | {ratio('tipg')} | {ratio('pygeoapi')} | {floor} |")
+        least = f"{(floors[q] + flask_ms) / floors[q]:.2f}×" if flask_ms and q in floors else "n/a"
+        lines.append(f"| {q} | {ratio('tipg')} | {ratio('pygeoapi')} | {floor} | {least} |")
+    if flask_ms:
+        lines += ["", f"An empty Flask answer (bench/flask_floor.py: 1,500 bytes in hand, no database) on the same "
+                  f"server command line, one connection: p50 {flask_ms:.2f} ms."]
     return "\n".join(lines)
 
 
