@@ -263,12 +263,14 @@ def test_events_wait_for_the_sequencer_and_are_numbered_in_order_when_a_hub_take
         session.commit()
         assert tuple(waiting) == (4, 0)                  # committed, waiting, not numbered
         assert watching.incidents(1, timeout=1.5) == []  # so not yet published either
+        assert client.get("/healthz").get_json()["stream"]["events_waiting"] == 4
     numbered = watching.incidents(4, timeout=8)
     assert [(e["data"]["incident"]["code"], e["data"]["action"]) for e in numbered] == [
         (made[0], "report"), (made[0], "assign"), (made[1], "report"), (made[1], "assign")]
     ids = [int(e["id"]) for e in numbered]
     assert ids == sorted(ids) and len(set(ids)) == 4
     assert session.execute(text("SELECT count(*) FROM stream_unsequenced")).scalar_one() == 0
+    assert client.get("/healthz").get_json()["stream"] == {"sequencer": True, "events_waiting": 0}
 
 
 def test_a_backlog_longer_than_a_batch_is_numbered_whole_and_in_event_order(

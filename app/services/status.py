@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..models import Base
+from .stream import SEQUENCER_LOCK
 
 # /healthz keys: plural names a person would look for.
 TABLE_KEYS = {
@@ -14,6 +15,7 @@ TABLE_KEYS = {
     "camera": "cameras", "camera_coverage": "camera_coverage",
     "camera_blind_spot": "camera_blind_spots", "camera_dirty": "cameras_to_recompute", "position": "positions",
     "grid_plan": "grid_plans", "grid_plan_feature": "grid_plan_features", "app_user": "users",
+    "stream_position": "stream_positions", "stream_unsequenced": "stream_events_waiting",
 }
 
 
@@ -28,7 +30,20 @@ def database_status(session: Session) -> dict:
             counts[TABLE_KEYS.get(table, table)] = session.execute(
                 text(f'SELECT count(*) FROM "{table}"')).scalar_one()
     return {"postgis_version": postgis, "postgres_version": postgres, "migration": revision,
-            "tables": counts}
+            "tables": counts, "stream": stream_status(session)}
+
+
+def stream_status(session: Session) -> dict:
+    """Whether a stream hub numbers events (the sequencer, migration 0015), and how many
+    committed events wait for it: events that wait while none runs reach no live stream."""
+    if not _has_table(session, "stream_unsequenced"):
+        return {"sequencer": False, "events_waiting": None}
+    running, waiting = session.execute(text("""
+        SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                       WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()
+                         AND (l.classid::bigint << 32 | l.objid::bigint) = :key AND l.objsubid = 1),
+               (SELECT count(*) FROM stream_unsequenced)"""), {"key": SEQUENCER_LOCK}).one()
+    return {"sequencer": running, "events_waiting": waiting}
 
 
 def _has_table(session: Session, name: str) -> bool:
