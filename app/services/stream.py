@@ -4,7 +4,8 @@ Server-Sent Events client, each with its own filter (scope and permissions).
 Incident events are published with their stream position, which one hub in the database
 gives (the sequencer, migration 0015): a committed event waits in `stream_unsequenced` and
 its NOTIFY wakes that hub, which numbers what waits and NOTIFYs `gridmap_stream` with each
-event's JSON; worker positions come on the same channel from their own trigger. The hub thread reads them into one shared log of recent events, each encoded once; every
+event's JSON; worker positions come on the same channel from their own trigger. The hub
+thread reads them into one shared log of recent events, each encoded once; every
 subscriber keeps a cursor into that log and, when it wakes, takes what its filter accepts
 (the verdict is asked once per event and audience, however many clients share it). So an
 event costs the hub one append whatever the number of clients. A subscriber that falls
