@@ -91,7 +91,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("SELECT gridmap_sequence_events()")      # nothing left unnumbered
+    # nothing left unnumbered, a batch at a time
+    op.execute("DO $$ BEGIN WHILE gridmap_sequence_events() > 0 LOOP END LOOP; END $$")
     op.execute("DROP TRIGGER incident_event_queue ON incident_event")
     op.execute("DROP FUNCTION gridmap_queue_incident_event()")
     op.execute("DROP FUNCTION gridmap_sequence_events()")
