@@ -1,12 +1,13 @@
 """HTTP plumbing shared by the layer endpoints: conditional requests and compressed bodies."""
 from __future__ import annotations
 
-import zlib
-
 from flask import Response, request
+from isal import isal_zlib
 
-# GeoJSON compresses about 7× at level 1 and 8.5× at level 5, which costs twice the CPU
-# (measured on 1,000 buildings); the server's time matters more than 15 % of the bytes.
+# Intel ISA-L's deflate (zlib's interface, the same gzip on the wire). At its level 1 it took
+# 0.62 ms for 1,000 buildings' GeoJSON (393 KB → 53 KB) where zlib's level 1 took 2.24 ms
+# for 57 KB, and 0.82 vs 3.18 ms for all grids: that was most of what a big answer cost
+# above its SQL. zlib's higher levels cost more again for a few percent of the bytes.
 GZIP_LEVEL = 1
 
 
@@ -27,7 +28,7 @@ def wants_gzip() -> bool:
 def whole(data: bytes, mimetype: str, etag: str | None = None) -> Response:
     """A body in hand (a tile, a page of features): compressed in one go, sent with its length."""
     if wants_gzip() and data:
-        data = zlib.compress(data, GZIP_LEVEL, wbits=31)
+        data = isal_zlib.compress(data, GZIP_LEVEL, wbits=31)
         response = Response(data, mimetype=mimetype)
         response.headers["Content-Encoding"] = "gzip"
     else:
@@ -51,7 +52,7 @@ def compress_json(response: Response) -> Response:
     data = response.get_data()
     if len(data) < COMPRESS_FROM:
         return response
-    response.set_data(zlib.compress(data, GZIP_LEVEL, wbits=31))
+    response.set_data(isal_zlib.compress(data, GZIP_LEVEL, wbits=31))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response
