@@ -29,21 +29,20 @@ def database_status(session: Session) -> dict:
         if _has_table(session, table):
             counts[TABLE_KEYS.get(table, table)] = session.execute(
                 text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+    # events that wait while no hub numbers them reach no live stream (migration 0015)
+    stream = {"sequencer": _sequencer_running(session),
+              "events_waiting": counts.get(TABLE_KEYS["stream_unsequenced"])}
     return {"postgis_version": postgis, "postgres_version": postgres, "migration": revision,
-            "tables": counts, "stream": stream_status(session)}
+            "tables": counts, "stream": stream}
 
 
-def stream_status(session: Session) -> dict:
-    """Whether a stream hub numbers events (the sequencer, migration 0015), and how many
-    committed events wait for it: events that wait while none runs reach no live stream."""
-    if not _has_table(session, "stream_unsequenced"):
-        return {"sequencer": False, "events_waiting": None}
-    running, waiting = session.execute(text("""
+def _sequencer_running(session: Session) -> bool:
+    """Whether a stream hub holds the sequencer's lock in this database."""
+    return session.execute(text("""
         SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
                        WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()
-                         AND (l.classid::bigint << 32 | l.objid::bigint) = :key AND l.objsubid = 1),
-               (SELECT count(*) FROM stream_unsequenced)"""), {"key": SEQUENCER_LOCK}).one()
-    return {"sequencer": running, "events_waiting": waiting}
+                         AND (l.classid::bigint << 32 | l.objid::bigint) = :key AND l.objsubid = 1)"""),
+        {"key": SEQUENCER_LOCK}).scalar_one()
 
 
 def _has_table(session: Session, name: str) -> bool:
