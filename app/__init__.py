@@ -25,8 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth
     auth.init_app(app)
 
-    from .api import (assessment, audit, cameras, health, incidents, ogcapi, ogcapi_edits, open311, patrol,
-                      plans, positions, stream, tiles, tokens, users, wall)
+    from .api import (assessment, audit, cameras, health, incidents, open311, patrol, plans, positions,
+                      stream, tokens, users, wall)
+    from .api.layers import edits as ogcapi_edits, ogcapi, tiles
     from .web import login, pages
     for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp,
                       incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, positions.bp, patrol.bp, cameras.bp, plans.bp,
@@ -49,7 +50,7 @@ def _start_clock_on_first_request(app: Flask, settings) -> None:
     it starts with the first request rather than with the app."""
     if settings.incidents.tick_seconds <= 0:
         return
-    from .services.ticker import Ticker
+    from .services.live.ticker import Ticker
     ticker = Ticker(lambda: app.extensions["gridmap.db"].new_session(), settings.incidents.tick_seconds,
                     settings.timezone, settings.positions)
     app.extensions["gridmap.ticker"] = ticker
@@ -62,7 +63,7 @@ def _refuse_unsafe_production(app: Flask, settings) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from .config import DEV_SECRET
-    from .services import accounts
+    from .services.accounts import accounts
     problems = []
     if settings.secret_key == DEV_SECRET or len(settings.secret_key) < 32:
         problems.append("set SECRET_KEY to a random string of at least 32 characters")

@@ -60,8 +60,8 @@ class IncidentRules:
 
 @dataclass(frozen=True)
 class PositionRules:
-    """What a phone's fix must be to count, and how fixes become tracks (services/positions.py,
-    services/tracks.py)."""
+    """What a phone's fix must be to count, and how fixes become tracks (services/field/positions.py,
+    services/field/tracks.py)."""
 
     max_accuracy_m: float = 100.0       # worse: refused — it cannot tell one street from the next
     max_speed_mps: float = 30.0         # faster than this from the last good fix: kept, flagged
@@ -79,7 +79,7 @@ class PositionRules:
 
 @dataclass(frozen=True)
 class AssessmentRules:
-    """How star ratings come from the figures (services/assessment.py explains each)."""
+    """How star ratings come from the figures (services/incidents/assessment.py explains each)."""
 
     weight_on_time: float = 0.5
     weight_speed: float = 0.2

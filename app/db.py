@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ROOT, Settings
 from .pgserver import DEMO_DATABASE, Cluster
-from .services import audit
+from .services.accounts import audit
 
 MIGRATIONS = ROOT / "migrations"
 

@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
-from app.services import camera_coverage, camera_placement, camera_stats  # noqa: E402
-from app.services.scope import Scope  # noqa: E402
+from app.services.accounts.scope import Scope  # noqa: E402
+from app.services.cameras import (coverage as camera_coverage, placement as camera_placement,  # noqa: E402
+                                  stats as camera_stats)
 
 
 def timed(work):

@@ -124,7 +124,7 @@ def bench_token(url: str, username: str, role: str, whole_city: bool = False) ->
     from sqlalchemy import select
 
     from app.models import AppUser, Area
-    from app.services import accounts
+    from app.services.accounts import accounts
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         session = db.session()

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
-from app.services import plan_problems, plan_proposal, plans  # noqa: E402
-from app.services.scope import Scope  # noqa: E402
+from app.services.accounts.scope import Scope  # noqa: E402
+from app.services.planning import plans, problems as plan_problems, proposal as plan_proposal  # noqa: E402
 
 PLAN_NAME = "bench: about 1,000 grids"
 SELF_JOIN = text("""

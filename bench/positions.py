@@ -148,8 +148,8 @@ def bare_insert(url: str, walkers: list[Walker], batch: int, seconds: float) -> 
 
 def patrol_day(url: str) -> dict:
     """Coverage for every grid of the city for the day with the most fixes."""
-    from app.services import patrol
-    from app.services.scope import Scope
+    from app.services.accounts.scope import Scope
+    from app.services.field import patrol
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         session = db.session()
@@ -172,9 +172,10 @@ def nearest_latency(url: str, walkers: list[Walker], samples: int = 50) -> dict:
     """Every walker gets a fix now; then the ranking for incidents at random grid points:
     the first call (which builds the road graph) and the p50 of the rest, against the same
     ranking as the crow flies in SQL (a KNN query: the peer with no roads)."""
-    from app.services import routing
-    from app.services.scope import Scope
     import statistics
+
+    from app.services.accounts.scope import Scope
+    from app.services.field import routing
     app = create_app({"DATABASE_URL": url})
     now = datetime.now(timezone.utc)
     with app.app_context():

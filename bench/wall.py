@@ -75,7 +75,7 @@ def ensure_lived_in_city(cluster: Cluster, rate: float) -> str:
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         from app.models import AppUser, Area
-        from app.services import accounts
+        from app.services.accounts import accounts
         session = db.session()
         if session.scalar(select(AppUser).where(AppUser.username == USERNAME)) is None:
             city = session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))

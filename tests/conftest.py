@@ -116,7 +116,7 @@ def users(app):
     from sqlalchemy import select
 
     from app.models import USER_ROLES, Area, Grid, Worker, WorkerAssignment
-    from app.services import accounts
+    from app.services.accounts import accounts
     made = {}
     with app.app_context():
         session = db.session()
@@ -192,7 +192,7 @@ def incident_notice(stream_id: int, lon: float = 120.0, description: str = "") -
 
 def hub_subscription(hub, audience):
     """A subscription without starting the hub's database listener."""
-    from app.services import stream
+    from app.services.live import stream
     with hub._arrived:
         return stream.Subscription(audience, hub._published, hub._generation)
 

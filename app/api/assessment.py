@@ -8,7 +8,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import db
 from ..auth import requires
 from ..auth.identity import current_scope
-from ..services import assessment, patrol
+from ..services.field import patrol
+from ..services.incidents import assessment
 from .patrol import MAX_PERIOD
 
 bp = Blueprint("assessment", __name__, url_prefix="/api/v1")

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .. import db
 from ..auth import requires
-from ..services import audit
+from ..services.accounts import audit
 from .params import InvalidParameter, parse_int
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/audit")

@@ -10,8 +10,8 @@ from flask import Blueprint, Response, jsonify, request
 from .. import db
 from ..auth import requires
 from ..auth.identity import current_scope
-from ..services import camera_edits, camera_placement, camera_stats
-from ..services.cameras import InvalidCamera
+from ..services.cameras import edits as camera_edits, placement as camera_placement, stats as camera_stats
+from ..services.cameras.sources import InvalidCamera
 from .idempotent import transactional
 from .params import InvalidParameter, parse_int
 

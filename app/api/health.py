@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
 from ..auth import public
-from ..services.status import database_status
+from ..services.health.database import database_status
 
 bp = Blueprint("health", __name__)
 

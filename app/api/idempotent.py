@@ -13,7 +13,7 @@ from flask import Response, jsonify, make_response, request
 
 from .. import db
 from ..auth import current_user
-from ..services import idempotency
+from ..services.accounts import idempotency
 
 HEADER = "Idempotency-Key"
 

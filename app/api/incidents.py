@@ -10,7 +10,8 @@ from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..models import Category, IncidentPhoto
-from ..services import incident_views, incidents, photos, routing
+from ..services.field import routing
+from ..services.incidents import loop as incidents, photos, views as incident_views
 from .idempotent import transactional
 from .params import InvalidParameter, parse_int
 

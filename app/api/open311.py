@@ -15,8 +15,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import db
 from ..auth import current_user, public
 from ..models import OPEN_STATUSES, Category
-from ..services import incident_views, incidents
-from ..services.scope import Scope
+from ..services.accounts.scope import Scope
+from ..services.incidents import loop as incidents, views as incident_views
 from .idempotent import transactional
 from .incidents import participant
 

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import db
 from ..auth import requires
 from ..auth.identity import current_scope
-from ..services import patrol
+from ..services.field import patrol
 
 bp = Blueprint("patrol", __name__, url_prefix="/api/v1")
 

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from .. import db
 from ..auth import current_scope, current_user, requires
-from ..services import (division_history, plan_diff, plan_edits, plan_files, plan_problems,
-                        plan_proposal, plan_workflow, plans, printable_maps)
-from ..services.plans import Actor, PlanError
+from ..services.planning import (diff as plan_diff, division_history, edits as plan_edits,
+                                 files as plan_files, plans, printable_maps, problems as plan_problems,
+                                 proposal as plan_proposal, workflow as plan_workflow)
+from ..services.planning.plans import Actor, PlanError
 from .idempotent import transactional
 from .params import InvalidParameter, parse_int
 

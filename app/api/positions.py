@@ -10,8 +10,7 @@ from sqlalchemy import text
 from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
-from ..services import positions, tracks
-from ..services import workers_live as workers_live_service
+from ..services.field import positions, tracks, workers_live as workers_live_service
 from .idempotent import transactional
 
 bp = Blueprint("positions", __name__, url_prefix="/api/v1")

@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
-from ..services import stream
-from ..services.stream_writer import StreamWriter
+from ..services.live import stream
+from ..services.live.writer import StreamWriter
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 _hub_lock = threading.Lock()

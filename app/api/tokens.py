@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from .. import db
 from ..auth import current_user, permits, public, requires
 from ..auth.identity import forget_token
-from ..services import accounts
+from ..services.accounts import accounts
 
 bp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens")
 

@@ -8,7 +8,7 @@ from .. import db
 from ..auth import requires
 from ..auth.identity import forget_user
 from ..models import AppUser, Area
-from ..services import accounts
+from ..services.accounts import accounts
 
 bp = Blueprint("users", __name__, url_prefix="/api/v1/users")
 

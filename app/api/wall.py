@@ -10,7 +10,8 @@ from flask import Blueprint, current_app, jsonify
 from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
-from ..services import assessment, incident_views, wall
+from ..services.incidents import assessment, views as incident_views
+from ..services.live import wall
 
 bp = Blueprint("wall", __name__, url_prefix="/api/v1")
 

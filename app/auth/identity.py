@@ -18,8 +18,8 @@ from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import HTTPException
 
 from .. import db
-from ..services import accounts, audit
-from ..services.scope import Scope, scope_of
+from ..services.accounts import accounts, audit
+from ..services.accounts.scope import Scope, scope_of
 from .policy import Policy, permits, policy_of, public
 
 SESSION_COOKIE = "gridmap_session"

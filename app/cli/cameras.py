@@ -7,7 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from .. import db
-from ..services import camera_coverage
+from ..services.cameras import coverage as camera_coverage
 from .progress import Progress
 
 

@@ -12,8 +12,12 @@ from .. import db
 from ..config import ROOT
 from ..geo.synthetic import PRESETS
 from ..models import Area, Building
-from ..services import audit, categories, demo_accounts, division, osm_import, positions, synthetic_city
-from ..services import cameras as cameras_service
+from ..services.accounts import audit, demo as demo_accounts
+from ..services.cameras import sources as cameras_service
+from ..services.field import positions
+from ..services.incidents import categories
+from ..services.loading import osm as osm_import, synthetic as synthetic_city
+from ..services.planning import division
 from . import cameras as cameras_cli
 from .progress import Progress
 
@@ -56,6 +60,7 @@ def import_cameras(path: Path, source: str):
     """Cameras from a CSV file: lon, lat and any of id, kind, bearing, fov, range_m, height_m,
     name, owner, status. Missing figures get the documented defaults, flagged as estimated."""
     import shapely
+
     from ..models import Camera
     cameras, refused = cameras_service.read_camera_csv(path.read_text(encoding="utf-8-sig"))
     session = db.session()

@@ -9,8 +9,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import text
 
 from .. import db
-from ..services import idempotency
-from ..services.ticker import run_once
+from ..services.accounts import idempotency
+from ..services.live.ticker import run_once
 
 
 @click.group("incidents", help="The incident loop: the clock and housekeeping.")
@@ -59,8 +59,8 @@ def simulate(rate: float, history_hours: float, step_seconds: float, steps: int,
     """Demo life: report incidents around buildings and move them through the loop."""
     import time
 
-    from ..services import audit
-    from ..services.simulation import Pace, Simulator, Tally
+    from ..services.accounts import audit
+    from ..services.incidents.simulation import Pace, Simulator, Tally
     from .progress import Progress
     token = audit.act_as(audit.Actor("system:simulation"))
     session = db.session()

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import db
-from ..services import tracks
+from ..services.field import tracks
 
 
 @click.group("positions")

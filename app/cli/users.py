@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import db
 from ..models import USER_ROLES, AppUser, Area
-from ..services import accounts
+from ..services.accounts import accounts
 
 
 @click.group("users", help="Accounts: create them, change role or scope, disable them.")

@@ -8,9 +8,9 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from .. import db
 from ..auth import current_user, public, requires
-from ..auth.identity import (SESSION_COOKIE, clear_session_cookie, login_csrf_token,
-                             login_csrf_valid, set_login_csrf_cookie, set_session_cookie)
-from ..services import accounts
+from ..auth.identity import (SESSION_COOKIE, clear_session_cookie, login_csrf_token, login_csrf_valid,
+                             set_login_csrf_cookie, set_session_cookie)
+from ..services.accounts import accounts
 
 bp = Blueprint("login", __name__, template_folder="templates")
 

@@ -5,8 +5,8 @@ from flask import Blueprint, current_app, g, render_template, request
 
 from .. import db
 from ..auth import current_user, permits, requires
-from ..services.features import COLLECTIONS
-from ..services.responsibility import grids_held
+from ..services.incidents.responsibility import grids_held
+from ..services.layers.features import COLLECTIONS
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 

@@ -13,7 +13,7 @@ down_revision = '0013'
 branch_labels = None
 depends_on = None
 
-# as app.services.incidents.DUPLICATE_STATUSES
+# as app.services.incidents.loop.DUPLICATE_STATUSES
 STATUSES = ("reported", "assigned", "accepted", "in_progress", "reopened", "escalated", "resolved")
 
 

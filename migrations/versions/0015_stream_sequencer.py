@@ -8,7 +8,7 @@ process: on two cores under the intake benchmark the lock was waited on for 2.9 
 last use) made others wait in turn, and the cores sat partly idle with reports waiting.
 
 Now a committed event only waits in `stream_unsequenced`, and its NOTIFY wakes the
-sequencer: the one stream hub (app/services/stream.py) that holds the sequencer's session
+sequencer: the one stream hub (app/services/live/stream.py) that holds the sequencer's session
 lock. It numbers what is waiting, in event order, in its own transaction, and publishes
 each event on `gridmap_stream` with its position. One numberer, one transaction at a time:
 positions become visible in the order they rise, which is all Last-Event-ID needs. Events
@@ -26,7 +26,7 @@ branch_labels = None
 depends_on = None
 
 STREAM_LOCK = 0x73747265616d     # "stream", as in 0006 and 0007
-SEQUENCE_BATCH = 1000            # as app.services.stream.SEQUENCE_BATCH
+SEQUENCE_BATCH = 1000            # as app.services.live.stream.SEQUENCE_BATCH
 
 _PUBLISH_AT_COMMIT = f"""
     CREATE OR REPLACE FUNCTION gridmap_publish_incident_event() RETURNS trigger LANGUAGE plpgsql AS $$

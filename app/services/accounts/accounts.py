@@ -1,0 +1,255 @@
+"""Accounts: passwords, lock-out, login sessions and API tokens. No Flask here: the web layer
+hands in what it read from the request and gets back users or a precise refusal."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ...models import USER_ROLES, ApiToken, AppUser, Area, UserSession, Worker
+from . import audit
+
+FREE_ATTEMPTS = 5                       # failures before the back-off starts
+BACKOFF_START = timedelta(seconds=30)   # doubles with each further failure…
+BACKOFF_MAX = timedelta(minutes=15)     # …up to this
+SESSION_IDLE = timedelta(hours=12)      # a wall-screen shift
+SESSION_MAX = timedelta(days=7)
+TOKEN_PREFIX = "gm_"
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+# Verifying against this keeps an unknown username as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts for: a snapshot of the account, safe to keep between requests."""
+    id: int
+    username: str
+    role: str
+    scope_area_id: int | None
+    scope_grid_codes: tuple[str, ...]
+    worker_id: int | None
+
+    @classmethod
+    def of(cls, user: AppUser) -> "Principal":
+        return cls(user.id, user.username, user.role, user.scope_area_id,
+                   tuple(user.scope_grid_codes or ()), user.worker_id)
+
+
+class AccountError(ValueError):
+    """A refusal with a message a person understands."""
+
+
+class LockedOut(AccountError):
+    def __init__(self, until: datetime):
+        super().__init__(f"Too many failed logins: this account is locked until "
+                         f"{until.astimezone(timezone.utc):%H:%M:%S} UTC.")
+        self.until = until
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(user: AppUser, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# -- users ---------------------------------------------------------------------------------
+
+def create_user(session: Session, username: str, password: str, role: str, *,
+                scope_area_code: str | None = None, scope_grid_codes: list[str] | None = None,
+                worker_code: str | None = None, allow_short_password: bool = False) -> AppUser:
+    username = (username or "").strip()
+    if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise AccountError("A username is 1–64 letters, digits, '.', '-' or '_'.")
+    if session.scalar(select(AppUser.id).where(AppUser.username == username)):
+        raise AccountError(f"The username {username!r} is taken.")
+    check_role(role)
+    if not allow_short_password and len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"A password has at least {MIN_PASSWORD} characters.")
+    user = AppUser(username=username, password_hash=hash_password(password), role=role)
+    set_scope(session, user, scope_area_code, scope_grid_codes)
+    if worker_code:
+        user.worker_id = _worker_id(session, worker_code)
+    if role == "worker" and user.worker_id is None:
+        raise AccountError("A worker account belongs to a worker: give --worker CODE.")
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_role(role: str) -> None:
+    if role not in USER_ROLES:
+        raise AccountError(f"Unknown role {role!r}; roles: {', '.join(USER_ROLES)}.")
+
+
+def set_scope(session: Session, user: AppUser, area_code: str | None,
+              grid_codes: list[str] | None) -> None:
+    if area_code:
+        area_id = session.scalar(select(Area.id).where(Area.code == area_code))
+        if area_id is None:
+            raise AccountError(f"There is no area with the code {area_code!r}.")
+        user.scope_area_id = area_id
+    else:
+        user.scope_area_id = None
+    user.scope_grid_codes = sorted(set(grid_codes)) if grid_codes else None
+
+
+def _worker_id(session: Session, code: str) -> int:
+    worker_id = session.scalar(select(Worker.id).where(Worker.code == code))
+    if worker_id is None:
+        raise AccountError(f"There is no worker with the code {code!r}.")
+    return worker_id
+
+
+def find_user(session: Session, username: str) -> AppUser:
+    user = session.scalar(select(AppUser).where(AppUser.username == username))
+    if user is None:
+        raise AccountError(f"There is no user {username!r}.")
+    return user
+
+
+def accounts_with_demo_password(session: Session, passwords: set[str]) -> list[str]:
+    """Active accounts named after a role whose password is a demo password."""
+    users = session.scalars(select(AppUser).where(AppUser.username.in_(USER_ROLES),
+                                                  AppUser.active.is_(True))).all()
+    return [u.username for u in users if any(password_matches(u, p) for p in passwords)]
+
+
+# -- logging in ------------------------------------------------------------------------------
+
+def authenticate(session: Session, username: str, password: str) -> AppUser:
+    """The user, or AccountError/LockedOut. Each failure counts; after FREE_ATTEMPTS the
+    account waits, longer after each further failure. The caller commits."""
+    user = session.scalar(select(AppUser).where(AppUser.username == (username or "")))
+    if user is None or not user.active:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "")
+        except VerificationError:
+            pass
+        raise AccountError("Wrong username or password.")
+    if user.locked_until and user.locked_until > now():
+        raise LockedOut(user.locked_until)
+    if not password_matches(user, password or ""):
+        user.failed_logins += 1
+        if user.failed_logins >= FREE_ATTEMPTS:
+            wait = min(BACKOFF_MAX, BACKOFF_START * 2 ** (user.failed_logins - FREE_ATTEMPTS))
+            user.locked_until = now() + wait
+        audit.record(session, "LOGIN_FAILED", "app_user", str(user.id), None,
+                     {"failed_logins": user.failed_logins})
+        raise AccountError("Wrong username or password.")
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+    return user
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str          # goes into the cookie, never stored
+    csrf_token: str
+
+
+def open_session(session: Session, user: AppUser, ip: str | None) -> NewSession:
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session.add(UserSession(token_hash=token_digest(token), user_id=user.id, csrf_token=csrf,
+                            expires_at=now() + SESSION_MAX, ip=ip))
+    audit.record(session, "LOGIN", "app_user", str(user.id), None, {"ip": ip})
+    return NewSession(token, csrf)
+
+
+def resolve_session(session: Session, token: str) -> tuple[Principal, UserSession] | None:
+    """The live session behind a cookie value; None when unknown, expired or idle too long."""
+    row = session.get(UserSession, token_digest(token))
+    if row is None:
+        return None
+    moment = now()
+    if row.expires_at <= moment or row.last_seen_at + SESSION_IDLE <= moment:
+        session.delete(row)
+        return None
+    user = session.get(AppUser, row.user_id)
+    if user is None or not user.active:
+        return None
+    if moment - row.last_seen_at > timedelta(minutes=1):   # one write a minute, not per request
+        row.last_seen_at = moment
+    return Principal.of(user), row
+
+
+def close_session(session: Session, token: str) -> None:
+    row = session.get(UserSession, token_digest(token))
+    if row is not None:
+        audit.record(session, "LOGOUT", "app_user", str(row.user_id), None, None)
+        session.delete(row)
+
+
+def close_all_sessions(session: Session, user: AppUser) -> None:
+    session.execute(UserSession.__table__.delete().where(UserSession.user_id == user.id))
+
+
+# -- API tokens --------------------------------------------------------------------------------
+
+def create_token(session: Session, user: AppUser | Principal, name: str,
+                 valid_for: timedelta | None = None) -> tuple[ApiToken, str]:
+    """The stored row and the token itself, which is shown once and never again."""
+    name = (name or "").strip() or "token"
+    if len(name) > 100:
+        raise AccountError("A token name has at most 100 characters.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret), prefix=secret[:10],
+                   expires_at=now() + valid_for if valid_for else None)
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def resolve_token(session: Session, secret: str) -> Principal | None:
+    """The account behind a bearer token: one indexed join. None when the token is unknown,
+    expired or revoked, or its account is disabled."""
+    found = session.execute(
+        select(AppUser, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == AppUser.id)
+        .where(ApiToken.token_hash == token_digest(secret), ApiToken.revoked_at.is_(None),
+               AppUser.active.is_(True))
+        .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now()))).first()
+    if found is None:
+        return None
+    user, token_id, last_used = found
+    if last_used is None or now() - last_used > timedelta(minutes=1):
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now()))
+    return Principal.of(user)
+
+
+def tokens_of(session: Session, user: Principal | None) -> list[ApiToken]:
+    """A user's tokens, or everyone's (None: for admins)."""
+    query = select(ApiToken).order_by(ApiToken.id)
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(session.scalars(query))
+
+
+def revoke_token(session: Session, token_id: int, by: Principal, may_revoke_any: bool) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or (row.user_id != by.id and not may_revoke_any):
+        raise LookupError(f"There is no token {token_id}.")
+    if row.revoked_at is None:
+        row.revoked_at = now()
+    return row
+
+
+def token_digest(secret: str) -> str:
+    # Tokens are long random strings, so a fast hash is enough (unlike passwords).
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,31 @@
+"""One demo account per role, named after the role, so that a first-time user can try each
+view. Created by `flask setup-demo` (never in production)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import USER_ROLES, AppUser, Area, Grid, Worker, WorkerAssignment
+from . import accounts
+
+
+def ensure_demo_accounts(session: Session, password: str) -> list[tuple[str, str]]:
+    """Creates the missing ones; returns (username, what they see) for every demo account."""
+    city = session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
+    if city is None:
+        raise ValueError("There is no division yet: generate one before the demo accounts.")
+    worker, grid = session.execute(
+        select(Worker, Grid).join(WorkerAssignment, WorkerAssignment.worker_id == Worker.id)
+        .join(Grid, Grid.id == WorkerAssignment.grid_id)
+        .where(Worker.role == "full_time", WorkerAssignment.valid_to.is_(None), Grid.valid_to.is_(None))
+        .order_by(Grid.code).limit(1)).one()
+    shown = []
+    for role in USER_ROLES:
+        if session.scalar(select(AppUser.id).where(AppUser.username == role)) is None:
+            accounts.create_user(session, role, password, role,
+                                 scope_area_code=None if role in ("admin", "worker") else city.code,
+                                 worker_code=worker.code if role == "worker" else None,
+                                 allow_short_password=True)
+        shown.append((role, "everything" if role == "admin" else
+                      f"grid {grid.code} ({worker.name_en})" if role == "worker" else city.name_en))
+    return shown

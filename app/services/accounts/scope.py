@@ -1,0 +1,82 @@
+"""What part of the city a user may see, as SQL that PostGIS applies to every row.
+
+A scope is a geometry: the user's area, the union of their grid set, or — for a grid worker —
+the grids they currently hold. A feature is in scope when a point on it (ST_PointOnSurface)
+lies inside; boundary layers may also show the neighbours that touch a worker's grids, since
+those carry no personal data. Admins are not restricted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+@dataclass
+class Scope:
+    everything: bool = False
+    area_id: int | None = None
+    grid_codes: tuple[str, ...] = ()
+    worker_id: int | None = None
+    _ewkb: bytes | None = field(default=None, repr=False)
+    _loaded: bool = field(default=False, repr=False)
+
+    @property
+    def neighbours_visible(self) -> bool:
+        return self.worker_id is not None
+
+    def geometry(self, session: Session) -> bytes | None:
+        """The scope as EWKB (None: nothing at all), computed once per request."""
+        if not self._loaded:
+            self._ewkb = session.execute(text("""
+                SELECT ST_AsEWKB(ST_Union(geom)) FROM (
+                    SELECT geom FROM area WHERE id = :area
+                    UNION ALL
+                    SELECT geom FROM grid WHERE valid_to IS NULL AND code = ANY(:grids)
+                    UNION ALL
+                    SELECT g.geom FROM grid g JOIN worker_assignment a
+                      ON a.grid_id = g.id AND a.valid_to IS NULL
+                    WHERE a.worker_id = :worker AND g.valid_to IS NULL) s"""),
+                {"area": self.area_id, "grids": list(self.grid_codes),
+                 "worker": self.worker_id}).scalar_one()
+            self._loaded = True
+        return self._ewkb
+
+    def condition(self, session: Session, alias: str = "t", boundary: bool = False) -> tuple[str, dict]:
+        """A SQL condition on `alias.geom`, with its parameters."""
+        if self.everything:
+            return "TRUE", {}
+        geom = self.geometry(session)
+        if geom is None:
+            return "FALSE", {}
+        scope = "ST_GeomFromEWKB(:scope_geom)"
+        if boundary and self.neighbours_visible:
+            return f"ST_Intersects({alias}.geom, {scope})", {"scope_geom": geom}
+        return (f"{alias}.geom && {scope} AND ST_Intersects({scope}, ST_PointOnSurface({alias}.geom))",
+                {"scope_geom": geom})
+
+    def holds(self, session: Session, table: str, row_id: int) -> bool:
+        """Whether the row `row_id` of `table` (a name from our code, never from a request)
+        lies in the scope."""
+        if self.everything:
+            return True
+        condition, params = self.condition(session, "t")
+        return bool(session.execute(text(f"SELECT {condition} FROM {table} t WHERE t.id = :id"),
+                                    {**params, "id": row_id}).scalar())
+
+    def contains_point(self, session: Session, lon: float, lat: float) -> bool:
+        condition, params = self.condition(session, "p")
+        return bool(session.execute(text(
+            f"SELECT {condition} FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom) p"),
+            {**params, "lon": lon, "lat": lat}).scalar_one())
+
+
+def scope_of(user) -> Scope:
+    """`user`: an AppUser or an accounts.Principal (anything with role and scope fields)."""
+    if user is None:
+        return Scope()          # anonymous: nothing beyond the public endpoints
+    if user.role == "admin":
+        return Scope(everything=True)
+    return Scope(area_id=user.scope_area_id, grid_codes=tuple(user.scope_grid_codes or ()),
+                 worker_id=user.worker_id if user.role == "worker" else None)

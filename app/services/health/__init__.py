@@ -1,0 +1,3 @@
+"""The service's account of itself for /healthz: the database, its tables and migration, and
+whether the live stream numbers its events (`database`). The top floor: it may ask any domain.
+"""

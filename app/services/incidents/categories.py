@@ -1,0 +1,38 @@
+"""Incident categories and their time limits are data (gis_data/categories.csv), not code."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from ...config import ROOT
+from ...models import Category
+
+DEFAULT_FILE = ROOT / "gis_data" / "categories.csv"
+INTEGER_FIELDS = ("respond_within_min", "resolve_within_min", "duplicate_radius_m", "weight")
+
+
+def read_categories(path: Path = DEFAULT_FILE) -> list[dict]:
+    rows = []
+    with open(path, newline="", encoding="utf-8") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            try:
+                for name in INTEGER_FIELDS:
+                    row[name] = int(row[name])
+            except (KeyError, ValueError) as error:
+                raise ValueError(f"{path}:{line}: {error}") from None
+            row["complex"] = row["complex"].strip().lower() in ("true", "1", "yes")
+            rows.append(row)
+    return rows
+
+
+def import_categories(session: Session, path: Path = DEFAULT_FILE) -> int:
+    rows = read_categories(path)
+    statement = insert(Category).values(rows)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["code"],
+        set_={c: statement.excluded[c] for c in rows[0] if c != "code"}))
+    session.commit()
+    return len(rows)

@@ -1,0 +1,551 @@
+"""The closed loop (闭环处置) as a state machine: report → locate responsibility → dispatch →
+accept → handle → resolve (feedback) → verify and close, with reject, reopen, escalate and
+merge. Every step is an `incident_event`; nothing is ever deleted.
+
+Who may act: a *dispatcher* (an operator) may take any step on incidents inside their scope;
+a *handler* step (accept, start, resolve, reject, escalate) is also open to the incident's
+assignee — a grid worker acts on their own tasks only.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from psycopg.rows import tuple_row
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ...config import IncidentRules
+from ...models import CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
+from ..accounts.scope import Scope
+from . import driver, photos, responsibility, views
+
+DISPATCHER, HANDLER, REPORTER = "dispatcher", "handler", "reporter"
+
+
+@dataclass(frozen=True)
+class Rule:
+    from_statuses: frozenset[str]
+    to_status: str | None           # None: the status does not change
+    who: str                        # DISPATCHER, or HANDLER (assignee or dispatcher)
+    note_required: bool = False
+
+
+_EVERY = frozenset(("reported", "assigned", "accepted", "in_progress", "resolved", "closed",
+                    "rejected", "reopened", "escalated"))
+RULES: dict[str, Rule] = {
+    "assign":   Rule(frozenset(OPEN_STATUSES) | {"rejected"}, "assigned", DISPATCHER),
+    "accept":   Rule(frozenset({"assigned", "reopened", "escalated"}), "accepted", HANDLER),
+    "start":    Rule(frozenset({"accepted"}), "in_progress", HANDLER),
+    "resolve":  Rule(frozenset({"accepted", "in_progress"}), "resolved", HANDLER, note_required=True),
+    "verify":   Rule(frozenset({"resolved", "rejected"}), "closed", DISPATCHER),
+    "reopen":   Rule(frozenset({"resolved", "closed", "rejected"}), "reopened", DISPATCHER,
+                     note_required=True),
+    "reject":   Rule(frozenset(OPEN_STATUSES), "rejected", HANDLER, note_required=True),
+    "escalate": Rule(frozenset(OPEN_STATUSES), "escalated", HANDLER, note_required=True),
+    "merge":    Rule(frozenset(OPEN_STATUSES) | {"resolved"}, "closed", DISPATCHER),
+    "comment":  Rule(_EVERY, None, HANDLER, note_required=True),
+    "rate":     Rule(frozenset({"closed"}), None, REPORTER),
+}
+
+
+# -- errors, each with the HTTP answer the API gives it -----------------------------------
+
+class IncidentError(Exception):
+    status = 400
+
+
+class Invalid(IncidentError):
+    """A report or step with bad fields: one message per field."""
+    status = 422
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotFound(IncidentError):
+    status = 404
+
+
+class NotAllowed(IncidentError):
+    status = 403
+
+
+class IllegalTransition(IncidentError):
+    status = 409
+
+
+class Stale(IncidentError):
+    """The client acted on an older version (If-Match)."""
+    status = 412
+
+    def __init__(self, message: str, incident: Incident):
+        super().__init__(message)
+        self.incident = incident
+
+
+# -- who acts ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Participant:
+    name: str                           # written on every event: "user:alice", "system"
+    dispatcher: bool = False            # may dispatch, verify, reopen, merge
+    worker_id: int | None = None        # a grid worker acts on incidents assigned to them
+    scope: Scope = field(default_factory=lambda: Scope(everything=True))
+
+    @classmethod
+    def system(cls) -> "Participant":
+        return cls("system", dispatcher=True)
+
+
+@dataclass(frozen=True)
+class Report:
+    category: str
+    lon: float
+    lat: float
+    description: str
+    severity: str = "normal"
+    channel: str = "worker"
+    address: str | None = None
+    reporter_contact: str | None = None
+    photo_ids: tuple[int, ...] = ()
+    triage: bool = False                # anonymous public reports wait for an operator
+
+
+# -- reporting -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CategoryRule:
+    """What filing needs of a category; categories change rarely, so each process keeps
+    them for a minute instead of asking on every report."""
+    code: str
+    respond_within_min: int
+    resolve_within_min: int
+    default_level: str
+    duplicate_radius_m: int
+
+
+_categories: tuple[float, dict[str, CategoryRule]] = (0.0, {})
+CATEGORY_CACHE_SECONDS = 60
+
+
+def category_rules(session: Session) -> dict[str, CategoryRule]:
+    global _categories
+    loaded_at, rules = _categories
+    if time.monotonic() - loaded_at > CATEGORY_CACHE_SECONDS or not rules:
+        rules = {c.code: CategoryRule(c.code, c.respond_within_min, c.resolve_within_min,
+                                      c.default_level, c.duplicate_radius_m)
+                 for c in session.scalars(select(Category))}
+        _categories = (time.monotonic(), rules)
+    return rules
+
+
+def check_report(session: Session, report: Report, rules: IncidentRules, now: datetime
+                 ) -> tuple[CategoryRule, responsibility.Place, tuple[int, str] | None]:
+    """Validates every field, and locates the point (with any possible duplicate) in the
+    same round trip."""
+    errors: dict[str, str] = {}
+    categories = category_rules(session)
+    category = categories.get(report.category) if isinstance(report.category, str) else None
+    if category is None:
+        errors["category"] = f"Unknown category {report.category!r}; known: {', '.join(sorted(categories))}."
+    if not isinstance(report.description, str) or not report.description.strip():
+        errors["description"] = "Describe what is wrong (the description is missing)."
+    elif len(report.description) > 4000:
+        errors["description"] = "The description is longer than 4,000 characters."
+    if report.severity not in SEVERITIES:
+        errors["severity"] = f"Severity is one of {', '.join(SEVERITIES)}."
+    if report.channel not in CHANNELS:
+        errors["channel"] = f"Channel is one of {', '.join(CHANNELS)}."
+    place, duplicate = None, None
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (report.lon, report.lat)) \
+            or not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
+        errors["point"] = "The point needs a longitude and a latitude in degrees (WGS84)."
+    elif category is None:
+        place = responsibility.locate(session, report.lon, report.lat)
+    else:
+        # by position: the located columns repeat a name (community_id)
+        row = driver.one(session, _PLACE_AND_DUPLICATE, _duplicate_params(
+            category, report.lon, report.lat, now, rules), tuple_row)
+        place, (dup_id, dup_code) = responsibility.place_of(row), row[-2:]
+        duplicate = (dup_id, dup_code) if dup_id else None
+    if place is not None and not place.in_city:
+        errors["point"] = (f"The point {report.lon:.6f}, {report.lat:.6f} is outside the "
+                           "city this service covers.")
+    if errors:
+        raise Invalid(errors)
+    return category, place, duplicate
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What filing a report decided: where it is, who has it."""
+    id: int
+    code: str
+    level: str
+    status: str
+    grid_id: int | None
+    community_id: int | None
+    street_id: int | None
+    assignee_id: int | None
+    flag: str | None
+    triage: bool
+    possible_duplicate_of: str | None
+    answer: dict = field(default_factory=dict, repr=False)   # as views.describe gives it
+
+
+# The incident and its first events in one statement: one round trip on the hot path of
+# intake. The report event is numbered before the dispatch event (ORDER BY step).
+_FILE = text(f"""
+    WITH n AS (SELECT nextval('incident_id_seq') AS id),
+    filed AS (
+        INSERT INTO incident (id, code, category_code, severity, status, channel, description,
+                              address, reporter_contact, reported_by, triage, grid_id, community_id,
+                              street_id, level, flag, assignee_id, assigned_at, duplicate_of_id,
+                              reported_at, due_respond_at, due_resolve_at, version, geom)
+        SELECT n.id, 'E' || to_char(CAST(:now AS timestamptz) AT TIME ZONE 'UTC', 'YYYYMMDD') || '-'
+                     || lpad(n.id::text, 6, '0'),
+               :category, :severity, :status, :channel, :description, :address, :contact, :by,
+               :triage, :grid_id, :community_id, :street_id, :level, :flag, :assignee_id,
+               :assigned_at, :duplicate_of_id, :now, :due_respond_at, :due_resolve_at, :version,
+               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
+        FROM n RETURNING *),
+    events AS (
+        INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status, note, data)
+        SELECT filed.id, :now, step.actor, step.action, step.from_status, step.to_status,
+               step.note, step.data
+        FROM filed, (VALUES
+            (1, CAST(:by AS varchar), 'report', NULL, 'reported', NULL, CAST(:report_data AS jsonb)),
+            (2, 'system', 'assign', 'reported', 'assigned', CAST(:dispatch_note AS text),
+             CAST(:dispatch_data AS jsonb))
+        ) AS step (n, actor, action, from_status, to_status, note, data)
+        WHERE step.n = 1 OR CAST(:dispatched AS boolean)
+        ORDER BY step.n
+        RETURNING id)
+    SELECT {views.COLUMNS}, (SELECT min(id) FROM events) AS report_event FROM filed t""")
+
+
+def report(session: Session, draft: Report, by: Participant, rules: IncidentRules,
+           now: datetime) -> Filed:
+    """File a report, locate its grid, and dispatch it to the grid's worker — decided first,
+    then written in one statement: the hot path of intake. The caller commits."""
+    category, place, duplicate = check_report(session, draft, rules, now)
+    level = category.default_level if place.grid_id else "street"
+    status, assignee, dispatch_note, dispatch_data = "reported", None, None, None
+    if not draft.triage:
+        status = "assigned"
+        if level == "grid" and place.worker_id is not None:
+            assignee, dispatch_note = place.worker_id, "located by position"
+        elif level == "grid":
+            level, dispatch_note = "community", "the grid has no full-time worker"
+        else:
+            dispatch_note = "located by position"
+        dispatch_data = {k: v for k, v in {"worker_id": assignee, "level": level,
+                                           "assignee_id": assignee}.items() if v is not None}
+    report_data = {k: v for k, v in {"grid": place.grid_code,
+                                     "possible_duplicate_of": duplicate and duplicate[1]}.items()
+                   if v is not None} or None
+    row = driver.one(session, _FILE, {
+        "now": now, "category": category.code, "severity": draft.severity, "status": status,
+        "channel": draft.channel, "description": draft.description.strip(), "address": draft.address,
+        "contact": draft.reporter_contact, "by": by.name, "triage": draft.triage,
+        "grid_id": place.grid_id, "community_id": place.community_id, "street_id": place.street_id,
+        "level": level, "flag": None if place.grid_id else "outside_grids", "assignee_id": assignee,
+        "assigned_at": now if status == "assigned" else None,
+        "duplicate_of_id": duplicate[0] if duplicate else None,
+        "due_respond_at": now + timedelta(minutes=category.respond_within_min),
+        "due_resolve_at": now + timedelta(minutes=category.resolve_within_min),
+        "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat,
+        "report_data": _json(report_data), "dispatched": dispatch_data is not None,
+        "dispatch_note": dispatch_note, "dispatch_data": _json(dispatch_data)})
+    answer = views.shape(row, now)
+    if draft.photo_ids:
+        try:
+            photos.attach(session, list(draft.photo_ids), row["id"], by.name, row["report_event"])
+        except photos.PhotoRefused as error:
+            raise Invalid({"photos": str(error)}) from None
+        answer = views.describe(session, row["id"], now)
+    return Filed(row["id"], row["code"], level, status, place.grid_id, place.community_id,
+                 place.street_id, assignee, None if place.grid_id else "outside_grids", draft.triage,
+                 duplicate[1] if duplicate else None, answer)
+
+
+def _json(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+# Incidents that can still take a duplicate: open, or resolved and not yet verified, and not
+# merged. Migration 0014 indexes their places, and its predicate is these same conditions.
+DUPLICATE_STATUSES = OPEN_STATUSES + ("resolved",)
+
+# The candidates in the box come from that index alone (OFFSET 0 keeps the category out):
+# PostgreSQL would otherwise AND in the category's index and read every incident of the
+# category to drop all but a handful.
+DUPLICATE_SQL = f"""
+    SELECT i.id, i.code FROM (
+        SELECT id, code, geom, category_code, reported_at FROM incident
+        WHERE geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :dx, :dy)
+          AND status IN {DUPLICATE_STATUSES} AND merged_into_id IS NULL OFFSET 0) i
+    WHERE i.category_code = :category AND i.reported_at > :since
+      AND ST_DWithin(i.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :radius)
+    ORDER BY i.geom::geography <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, i.id
+    LIMIT 1"""
+_PLACE_AND_DUPLICATE = text(f"""
+    WITH located AS ({responsibility.LOCATE_SQL}), duplicate AS ({DUPLICATE_SQL})
+    SELECT located.*, duplicate.id AS dup_id, duplicate.code AS dup_code
+    FROM located LEFT JOIN duplicate ON true""")
+
+
+def _duplicate_params(category, lon: float, lat: float, now: datetime, rules: IncidentRules) -> dict:
+    """The bbox prefilter is in degrees, widened by latitude, so the GiST index stays in use."""
+    dy = category.duplicate_radius_m / 111_320
+    return dict(category=category.code, since=now - timedelta(hours=rules.duplicate_window_hours),
+                lon=lon, lat=lat, dx=dy / max(math.cos(math.radians(lat)), 0.01), dy=dy,
+                radius=category.duplicate_radius_m)
+
+
+# -- steps of the loop ---------------------------------------------------------------------
+
+def load(session: Session, incident_id: int, lock: bool = False) -> Incident:
+    query = select(Incident).where(Incident.id == incident_id)
+    incident = session.scalars(query.with_for_update() if lock else query).first()
+    if incident is None:
+        raise NotFound(f"There is no incident {incident_id}.")
+    return incident
+
+
+def visible_to(session: Session, incident: Incident, by: Participant) -> bool:
+    if by.worker_id is not None and incident.assignee_id == by.worker_id:
+        return True
+    return by.scope.holds(session, "incident", incident.id)
+
+
+def act(session: Session, incident_id: int, action: str, by: Participant, now: datetime, *,
+        note: str | None = None, expected_version: int | None = None, worker_id: int | None = None,
+        grid_code: str | None = None, level: str | None = None, into_id: int | None = None,
+        satisfaction: int | None = None, photo_ids: tuple[int, ...] = ()) -> Incident:
+    """One step of the loop. Validates the step, the actor and the version; writes the event.
+    Flushes; the caller commits."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise Invalid({"action": f"Unknown action {action!r}; actions: {', '.join(RULES)}."})
+    incident = load(session, incident_id, lock=True)
+    if not visible_to(session, incident, by):
+        raise NotFound(f"There is no incident {incident_id} in your area.")
+    _check_actor(incident, rule, action, by)
+    if expected_version is not None and expected_version != incident.version:
+        raise Stale(f"Incident {incident.code} changed since you loaded it (you have version "
+                    f"{expected_version}, it is now {incident.version}); reload and try again.",
+                    incident)
+    if incident.status not in rule.from_statuses:
+        raise IllegalTransition(_illegal_message(incident, action))
+    note = note.strip() if isinstance(note, str) else None
+    if rule.note_required and not note:
+        raise Invalid({"note": f"Say why: {action} needs a note."})
+    step = _STEPS[action]
+    event = step(session, incident, by, now, note=note, worker_id=worker_id, grid_code=grid_code,
+                 level=level, into_id=into_id, satisfaction=satisfaction)
+    if photo_ids:
+        try:
+            photos.attach(session, list(photo_ids), incident.id, by.name, event.id)
+        except photos.PhotoRefused as error:
+            raise Invalid({"photos": str(error)}) from None
+    return incident
+
+
+def _check_actor(incident: Incident, rule: Rule, action: str, by: Participant) -> None:
+    if by.dispatcher:
+        return
+    if rule.who == HANDLER and by.worker_id is not None and incident.assignee_id == by.worker_id:
+        return
+    if rule.who == REPORTER and incident.reported_by == by.name:
+        return
+    if rule.who == HANDLER:
+        raise NotAllowed(f"Only the assignee or an operator may {action} incident {incident.code}.")
+    if rule.who == REPORTER:
+        raise NotAllowed(f"Only the reporter or an operator may rate incident {incident.code}.")
+    raise NotAllowed(f"Only an operator may {action} an incident.")
+
+
+def _illegal_message(incident: Incident, action: str) -> str:
+    allowed = sorted(a for a, r in RULES.items() if incident.status in r.from_statuses)
+    return (f"Incident {incident.code} is {incident.status}: it cannot be {_PAST.get(action, action)}. "
+            f"From {incident.status} the loop allows: {', '.join(allowed)}.")
+
+
+_PAST = {"assign": "assigned", "accept": "accepted", "start": "started", "resolve": "resolved",
+         "verify": "verified", "reopen": "reopened", "reject": "rejected",
+         "escalate": "escalated", "merge": "merged", "rate": "rated"}
+
+
+def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, **_):
+    targets = [t for t in (worker_id, grid_code, level) if t is not None]
+    if len(targets) != 1:
+        raise Invalid({"target": "Assign to exactly one of: worker_id, grid, level."})
+    if incident.assignee_id is not None and not note:
+        raise Invalid({"note": "Say why: reassigning needs a note."})
+    data = {}
+    if worker_id is not None:
+        if session.execute(text("SELECT active FROM worker WHERE id = :id"),
+                           {"id": worker_id}).scalar() is not True:
+            raise Invalid({"worker_id": f"There is no active worker {worker_id}."})
+        incident.assignee_id, data["worker_id"] = worker_id, worker_id
+    elif grid_code is not None:
+        place = responsibility.grid_place(session, grid_code)
+        if place is None:
+            raise Invalid({"grid": f"There is no current grid {grid_code!r}."})
+        incident.grid_id, incident.community_id, incident.street_id = (
+            place.grid_id, place.community_id, place.street_id)
+        incident.level, incident.assignee_id, incident.flag = "grid", place.worker_id, None
+        data["grid"] = grid_code
+    else:
+        if level not in responsibility.LEVEL_ORDER:
+            raise Invalid({"level": f"Level is one of {', '.join(responsibility.LEVEL_ORDER)}."})
+        if level == "grid" and incident.grid_id is None:
+            raise Invalid({"level": "This incident is in no grid; assign it to a grid by code."})
+        incident.level = level
+        incident.assignee_id = _grid_worker(session, incident.grid_id) if level == "grid" else None
+        data["level"] = level
+    incident.assigned_at = now
+    incident.triage = False
+    data["assignee_id"] = incident.assignee_id
+    return record_step(session, incident, "assign", by, "assigned", now, note, data)
+
+
+def _accept(session, incident, by, now, *, note, **_):
+    incident.responded_at = incident.responded_at or now
+    return record_step(session, incident, "accept", by, "accepted", now, note)
+
+
+def _start(session, incident, by, now, *, note, **_):
+    incident.responded_at = incident.responded_at or now
+    return record_step(session, incident, "start", by, "in_progress", now, note)
+
+
+def _resolve(session, incident, by, now, *, note, **_):
+    incident.resolved_at = now
+    incident.overdue_since = None       # the clock stops while the work is checked
+    return record_step(session, incident, "resolve", by, "resolved", now, note)
+
+
+def _verify(session, incident, by, now, *, note, **_):
+    incident.closed_at = now
+    return record_step(session, incident, "verify", by, "closed", now, note)
+
+
+def _reopen(session, incident, by, now, *, note, **_):
+    category = session.get(Category, incident.category_code)
+    incident.resolved_at = incident.closed_at = None
+    incident.due_resolve_at = now + timedelta(minutes=category.resolve_within_min)
+    incident.overdue_since = None
+    return record_step(session, incident, "reopen", by, "reopened", now, note)
+
+
+def _reject(session, incident, by, now, *, note, **_):
+    return record_step(session, incident, "reject", by, "rejected", now, note)
+
+
+def _escalate(session, incident, by, now, *, note, **_):
+    return escalate(session, incident, by, now, note)
+
+
+def _merge(session, incident, by, now, *, note, into_id, **_):
+    if into_id is None:
+        raise Invalid({"into": "Name the incident to merge into (into)."})
+    target = load(session, into_id, lock=True)
+    if not visible_to(session, target, by):
+        raise Invalid({"into": f"There is no incident {into_id} in your area."})
+    if target.id == incident.id or target.merged_into_id is not None:
+        raise Invalid({"into": f"Incident {target.code} cannot take this one: it is the same "
+                               "incident or was itself merged."})
+    incident.merged_into_id = target.id
+    incident.closed_at = now
+    _event(session, target, "merged_in", by, target.status, target.status, now, note,
+           {"merged": incident.code})
+    target.version += 1
+    return record_step(session, incident, "merge", by, "closed", now, note, {"into": target.code})
+
+
+def _comment(session, incident, by, now, *, note, **_):
+    return record_step(session, incident, "comment", by, None, now, note)
+
+
+def _rate(session, incident, by, now, *, note, satisfaction, **_):
+    if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
+        raise Invalid({"satisfaction": "Satisfaction is a whole number from 1 to 5."})
+    incident.satisfaction, incident.rated_at = satisfaction, now
+    return record_step(session, incident, "rate", by, None, now, note, {"satisfaction": satisfaction})
+
+
+_STEPS = {"assign": _assign, "accept": _accept, "start": _start, "resolve": _resolve,
+          "verify": _verify, "reopen": _reopen, "reject": _reject, "escalate": _escalate,
+          "merge": _merge, "comment": _comment, "rate": _rate}
+
+
+# -- escalation (also used by the clock) ---------------------------------------------------
+
+def escalate(session: Session, incident: Incident, by: Participant, now: datetime,
+             note: str | None) -> IncidentEvent:
+    """Up one level (grid → community → street): the new level's queue holds it, with fresh
+    time limits for the new level."""
+    above = responsibility.level_above(incident.level)
+    if above is None:
+        raise IllegalTransition(f"Incident {incident.code} is already at street level; "
+                                "there is no level above to escalate to.")
+    previous = incident.level
+    incident.level, incident.assignee_id = above, None
+    incident.escalations += 1
+    incident.overdue_since = None
+    _start_clock(incident, session.get(Category, incident.category_code), now)
+    return record_step(session, incident, "escalate", by, "escalated", now, note,
+                 {"from_level": previous, "to_level": above})
+
+
+def _grid_worker(session: Session, grid_id: int | None) -> int | None:
+    if grid_id is None:
+        return None
+    return session.execute(text(responsibility.GRID_WORKER.format(grid=":grid")),
+                           {"grid": grid_id}).scalar()
+
+
+def _start_clock(incident: Incident, category: Category, now: datetime) -> None:
+    incident.due_respond_at = now + timedelta(minutes=category.respond_within_min)
+    incident.due_resolve_at = now + timedelta(minutes=category.resolve_within_min)
+
+
+def record_step(session, incident, action, by, to_status, now, note=None, data=None) -> IncidentEvent:
+    from_status = incident.status
+    if to_status is not None:
+        incident.status = to_status
+    incident.version += 1
+    return _event(session, incident, action, by, from_status, to_status or from_status, now, note, data)
+
+
+def _event(session, incident, action, by, from_status, to_status, now, note=None, data=None):
+    session.flush()     # the NOTIFY trigger reads the incident row as it is now
+    event = IncidentEvent(incident_id=incident.id, at=now, actor=by.name, action=action,
+                          from_status=from_status, to_status=to_status, note=note,
+                          data={k: v for k, v in (data or {}).items() if v is not None} or None)
+    session.add(event)
+    session.flush()
+    return event
+
+
+
+
+# -- reading -------------------------------------------------------------------------------
+
+def history(session: Session, incident_id: int) -> list[IncidentEvent]:
+    return list(session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
+                                .order_by(IncidentEvent.id)))
+
+
+def duplicates_of(session: Session, incident_id: int) -> list[Incident]:
+    """Later reports linked to this one as possible duplicates, for the operator to merge."""
+    return list(session.scalars(select(Incident).where(Incident.duplicate_of_id == incident_id)
+                                .order_by(Incident.id)))
+

@@ -1,0 +1,213 @@
+"""Incidents as their users read them: one query gives each incident with its place names,
+assignee, time limits and what remains of them, filtered by scope and by the list's filters."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from ...models import OPEN_STATUSES, STATUSES
+from ..accounts.scope import Scope
+
+# Names come from scalar subqueries, not eight joins: with the joins, planning the query took
+# 5 ms (the join order search) against 0.2 ms to run it, on every report's answer.
+_NAMES = "json_build_object('code', x.code, 'zh', x.name_zh, 'en', x.name_en)"
+# What an incident's answer holds, for any row source aliased `t` with incident's columns
+# (the incident table, or the row a report has just inserted: incidents._FILE).
+COLUMNS = f"""
+           t.id, t.code, t.category_code,
+           (SELECT json_build_object('zh', c.name_zh, 'en', c.name_en) FROM category c
+             WHERE c.code = t.category_code) AS category_name,
+           t.severity, t.status, t.channel, t.description, t.address, t.level, t.flag, t.triage,
+           round(ST_X(t.geom)::numeric, 7) AS lon, round(ST_Y(t.geom)::numeric, 7) AS lat,
+           (SELECT g.code FROM grid g WHERE g.id = t.grid_id) AS grid,
+           (SELECT {_NAMES} FROM area x WHERE x.id = t.community_id) AS community,
+           (SELECT {_NAMES} FROM area x WHERE x.id = t.street_id) AS street,
+           (SELECT json_build_object('id', x.id, 'code', x.code, 'zh', x.name_zh, 'en', x.name_en)
+              FROM worker x WHERE x.id = t.assignee_id) AS assignee,
+           t.reported_by, t.reported_at, t.assigned_at, t.due_respond_at, t.due_resolve_at,
+           t.responded_at, t.resolved_at, t.closed_at, t.overdue_since, t.ever_overdue,
+           t.escalations, t.satisfaction, t.duplicate_of_id,
+           (SELECT d.code FROM incident d WHERE d.id = t.duplicate_of_id) AS duplicate_of,
+           t.merged_into_id, (SELECT m.code FROM incident m WHERE m.id = t.merged_into_id) AS merged_into,
+           t.version,
+           (SELECT array_agg(p.id ORDER BY p.id) FROM incident_photo p WHERE p.incident_id = t.id) AS photos"""
+_SELECT = f"SELECT {COLUMNS} FROM incident t"
+
+FILTERS = ("status", "category", "grid", "community", "street", "level", "severity", "channel",
+           "assignee", "overdue", "triage", "open", "since", "until", "q", "code", "bbox")
+
+
+class BadFilter(ValueError):
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Listing:
+    total: int
+    items: list[dict]
+
+
+def _visibility(session: Session, scope: Scope, worker_id: int | None, own_only: bool) -> tuple[str, dict]:
+    if own_only:
+        # a grid worker: incidents in their grids, and anything assigned to them elsewhere
+        condition, params = scope.condition(session, "t")
+        return f"(({condition}) OR t.assignee_id = :me)", {**params, "me": worker_id}
+    condition, params = scope.condition(session, "t")
+    return f"({condition})", params
+
+
+_ONE = text(_SELECT + " WHERE t.id = :id")
+
+
+def describe(session: Session, incident_id: int, now: datetime) -> dict | None:
+    row = session.execute(_ONE, {"id": incident_id}).mappings().first()
+    return shape(row, now) if row else None
+
+
+def search(session: Session, filters: dict[str, str], scope: Scope, now: datetime, *,
+           worker_id: int | None = None, own_only: bool = False, limit: int = 100,
+           offset: int = 0, order: str = "reported") -> Listing:
+    where, params = _where(filters, worker_id)
+    visible, visible_params = _visibility(session, scope, worker_id, own_only)
+    params.update(visible_params)
+    clauses = " AND ".join([visible, *where])
+    # "deadline": a worker's task list, the nearest time limit first
+    order_sql = {"reported": "t.reported_at DESC, t.id DESC",
+                 "deadline": "least(CASE WHEN t.responded_at IS NULL THEN t.due_respond_at END, "
+                             "t.due_resolve_at) NULLS LAST, t.id"}[order]
+    total = session.execute(text(f"SELECT count(*) FROM incident t WHERE {clauses}"), params).scalar_one()
+    rows = session.execute(text(f"{_SELECT} WHERE {clauses} ORDER BY {order_sql} "
+                                "LIMIT :limit OFFSET :offset"),
+                           {**params, "limit": limit, "offset": offset}).mappings().all()
+    return Listing(total, [shape(r, now) for r in rows])
+
+
+def _where(filters: dict[str, str], worker_id: int | None) -> tuple[list[str], dict]:
+    where, params = [], {}
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise BadFilter(sorted(unknown)[0], f"Unknown filter {sorted(unknown)[0]!r}; filters: {', '.join(FILTERS)}.")
+    for name, value in filters.items():
+        if name == "status":
+            statuses = value.split(",")
+            bad = [s for s in statuses if s not in STATUSES]
+            if bad:
+                raise BadFilter(name, f"Unknown status {bad[0]!r}; statuses: {', '.join(STATUSES)}.")
+            where.append("t.status = ANY(:status)")
+            params["status"] = statuses
+        elif name in ("category", "level", "severity", "channel"):
+            column = "category_code" if name == "category" else name
+            where.append(f"t.{column} = ANY(:{name})")
+            params[name] = value.split(",")
+        elif name == "grid":
+            where.append("t.grid_id IN (SELECT id FROM grid WHERE code = ANY(:grid))")
+            params["grid"] = value.split(",")
+        elif name in ("community", "street"):
+            where.append(f"t.{name}_id IN (SELECT id FROM area WHERE code = ANY(:{name}))")
+            params[name] = value.split(",")
+        elif name == "assignee":
+            if value == "me":
+                if worker_id is None:
+                    raise BadFilter(name, "assignee=me needs an account linked to a worker.")
+                where.append("t.assignee_id = :assignee")
+                params["assignee"] = worker_id
+            else:
+                where.append("t.assignee_id IN (SELECT id FROM worker WHERE code = :assignee)")
+                params["assignee"] = value
+        elif name in ("overdue", "triage", "open"):
+            if value not in ("true", "false"):
+                raise BadFilter(name, f"{name} is true or false.")
+            condition = {"overdue": "t.overdue_since IS NOT NULL", "triage": "t.triage",
+                         "open": f"t.status IN {OPEN_STATUSES}"}[name]
+            where.append(condition if value == "true" else f"NOT ({condition})")
+        elif name in ("since", "until"):
+            try:
+                params[name] = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise BadFilter(name, f"{name} is an ISO 8601 time, e.g. 2026-11-23T08:00:00Z.") from None
+            where.append("t.reported_at >= :since" if name == "since" else "t.reported_at < :until")
+        elif name == "code":
+            where.append("t.code = ANY(:code)")
+            params["code"] = value.split(",")
+        elif name == "bbox":
+            box = value if isinstance(value, tuple) else _bbox(value)
+            where.append("t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
+            params.update(zip(("minx", "miny", "maxx", "maxy"), box))
+        elif name == "q":
+            where.append("(t.description ILIKE :q OR t.code ILIKE :q OR t.address ILIKE :q)")
+            params["q"] = f"%{value}%"
+    return where, params
+
+
+def _bbox(value: str) -> tuple[float, float, float, float]:
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in value.split(","))
+    except ValueError:
+        raise BadFilter("bbox", "bbox is four numbers: minLon,minLat,maxLon,maxLat.") from None
+    if minx > maxx or miny > maxy:
+        raise BadFilter("bbox", "bbox minimum must not exceed its maximum.")
+    return minx, miny, maxx, maxy
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _remaining(due, now, running: bool) -> int | None:
+    return int((due - now).total_seconds()) if running and due is not None else None
+
+
+def shape(row, now: datetime) -> dict:
+    """An incident as a GeoJSON Feature, from a row of COLUMNS."""
+    running = row["status"] in OPEN_STATUSES
+    return {
+        "type": "Feature", "id": row["id"],
+        "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]},
+        "properties": {
+            "code": row["code"], "category": row["category_code"], "category_name": row["category_name"],
+            "severity": row["severity"], "status": row["status"], "channel": row["channel"],
+            "description": row["description"], "address": row["address"], "level": row["level"],
+            "flag": row["flag"], "triage": row["triage"], "grid": row["grid"],
+            "community": row["community"], "street": row["street"], "assignee": row["assignee"],
+            "reported_by": row["reported_by"],
+            "reported_at": _iso(row["reported_at"]), "assigned_at": _iso(row["assigned_at"]),
+            "due_respond_at": _iso(row["due_respond_at"]), "due_resolve_at": _iso(row["due_resolve_at"]),
+            # seconds left (negative: overdue); None when that clock is not running
+            "respond_remaining_s": _remaining(row["due_respond_at"], now, running and row["responded_at"] is None),
+            "resolve_remaining_s": _remaining(row["due_resolve_at"], now, running),
+            "responded_at": _iso(row["responded_at"]), "resolved_at": _iso(row["resolved_at"]),
+            "closed_at": _iso(row["closed_at"]), "overdue": row["overdue_since"] is not None,
+            "overdue_since": _iso(row["overdue_since"]), "ever_overdue": row["ever_overdue"],
+            "escalations": row["escalations"], "satisfaction": row["satisfaction"],
+            "possible_duplicate_of": row["duplicate_of"], "merged_into": row["merged_into"],
+            "photos": list(row["photos"] or []), "version": row["version"],
+        },
+    }
+
+
+CSV_COLUMNS = ("code", "category", "severity", "status", "level", "grid", "community", "street",
+               "assignee", "reported_at", "due_respond_at", "due_resolve_at", "responded_at",
+               "resolved_at", "closed_at", "overdue", "escalations", "satisfaction", "lon", "lat",
+               "description")
+
+
+def as_csv(items: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for item in items:
+        p = item["properties"]
+        lon, lat = item["geometry"]["coordinates"]
+        writer.writerow([p["code"], p["category"], p["severity"], p["status"], p["level"], p["grid"],
+                         (p["community"] or {}).get("code"), (p["street"] or {}).get("code"),
+                         (p["assignee"] or {}).get("code"), p["reported_at"], p["due_respond_at"],
+                         p["due_resolve_at"], p["responded_at"], p["resolved_at"], p["closed_at"],
+                         p["overdue"], p["escalations"], p["satisfaction"], lon, lat, p["description"]])
+    return out.getvalue()

@@ -1,0 +1,208 @@
+"""Deriving a division for a city: street → communities → grids, with one full-time grid
+worker per grid. Communities are cut along main roads, grids along smaller roads; no building
+is cut and every grid aims at the household range (see geo.partition)."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import shapely
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import MultiPolygon
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from ...config import GridRules
+from ...geo.crs import MetricFrame, frame_for
+from ...geo.partition import GRID_SIZE, atomic_units, clean_coverage, divide, part_count, share_out
+from ...models import Area, Building, Grid, Road, Worker, WorkerAssignment
+from ..city import names
+
+Progress = Callable[[str, int], None]
+MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
+MINOR_ROADS = MAIN_ROADS + ("unclassified", "residential", "living_street", "service", "pedestrian")
+GRIDS_PER_COMMUNITY = 5        # when the source does not say how many communities
+CITY_MARGIN_M = 40.0           # the served area reaches this far past the outermost building
+
+
+class AlreadyDivided(RuntimeError):
+    pass
+
+
+@dataclass
+class DivisionReport:
+    streets: int = 0
+    communities: int = 0
+    grids: int = 0
+    workers: int = 0
+    households: int = 0
+    # grids whose households fall outside the configured range: (code, households)
+    out_of_range: list[tuple[str, int]] = field(default_factory=list)
+
+    def add(self, other: "DivisionReport") -> None:
+        for name in ("streets", "communities", "grids", "workers", "households"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.out_of_range += other.out_of_range
+
+
+@dataclass(frozen=True)
+class CityNames:
+    code: str
+    city: tuple[str, str]
+    district: tuple[str, str]
+    street: tuple[str, str]
+
+
+def generate_areas(session: Session, city: CityNames, rules: GridRules, seed: int = 1,
+                   progress: Progress = lambda what, n: None) -> DivisionReport:
+    """Divide every imported building into one street of one district of one city."""
+    if session.scalar(select(func.count()).select_from(Area)):
+        raise AlreadyDivided("This database already has a division. A division changes only "
+                             "through a grid plan, so that its history is kept.")
+    rows = session.execute(select(Building.geom)).all()
+    if not rows:
+        raise ValueError("There are no buildings to divide: import some first "
+                         "(flask import osm FILE).")
+    footprints = np.array([to_shape(r.geom) for r in rows], dtype=object)
+    frame = frame_for(footprints)
+    outline = shapely.convex_hull(shapely.union_all(frame.to_metric(footprints)))
+    boundary = shapely.set_precision(frame.to_wgs84(outline.buffer(CITY_MARGIN_M)), GRID_SIZE)
+
+    city_area = add_area(session, city.code, "city", city.city, None, boundary)
+    district = add_area(session, f"{city.code}-01", "district", city.district, city_area, boundary)
+    street = add_area(session, f"{city.code}-01-01", "street", city.street, district, boundary)
+    report = divide_street(session, street, rules, frame, random.Random(seed), progress=progress)
+    report.streets = 1
+    finish_division(session)
+    session.commit()
+    return report
+
+
+def divide_street(session: Session, street: Area, rules: GridRules, frame: MetricFrame,
+                  rng: random.Random, communities: int | None = None, grids: int | None = None,
+                  progress: Progress = lambda what, n: None) -> DivisionReport:
+    """Cut a street into communities and grids, give each grid a full-time worker.
+
+    `communities`/`grids` fix the counts (as a published division does); otherwise they follow
+    from the household range."""
+    street_geom = to_shape(street.geom)
+    inside = _buildings_in(session, street.id)
+    footprints = shapely.from_wkb([r.wkb for r in inside])
+    households = np.array([r.households for r in inside], dtype=int)
+    groups = atomic_units(footprints)
+    units = np.array([shapely.union_all(footprints[g]) if len(g) > 1 else footprints[g[0]]
+                      for g in groups], dtype=object)
+    unit_households = np.array([households[g].sum() for g in groups], dtype=int)
+    total = int(unit_households.sum())
+
+    grids = grids or part_count(total, rules.min_households, rules.max_households)
+    communities = communities or max(1, round(grids / GRIDS_PER_COMMUNITY))
+    main_roads, minor_roads = roads_in(session, street_geom)
+
+    report = DivisionReport(households=total)
+    community_parts = divide(street_geom, units, unit_households, communities, frame, main_roads)
+    grid_counts = share_out(grids, [p.households for p in community_parts])
+    planned = []        # (community, its name, number, part)
+    for index, (part, count) in enumerate(zip(community_parts, grid_counts)):
+        name = names.community_name(index)
+        community = add_area(session, f"{street.code}-{index + 1:02d}", "community", name, street,
+                             part.geom)
+        members = np.array(part.units, dtype=int)
+        grid_parts = divide(part.geom, units[members], unit_households[members], count, frame,
+                            minor_roads, (rules.min_households, rules.max_households))
+        planned += [(community, name, number, p) for number, p in enumerate(grid_parts, start=1)]
+        report.communities += 1
+    # grids of neighbouring communities were cut apart: they are made one coverage
+    shapes = clean_coverage([p.geom for *_, p in planned])
+    for (community, name, number, grid_part), geom in zip(planned, shapes):
+        code = f"{community.code}-{number:02d}"
+        grid = Grid(code=code, kind="comprehensive", community_id=community.id,
+                    geom=from_shape(_multi(geom), srid=4326))
+        grid.name_zh, grid.name_en = names.grid_name(name, number)
+        session.add(grid)
+        session.flush()
+        _add_full_time_worker(session, grid, rng)
+        report.grids += 1
+        report.workers += 1
+        if not rules.min_households <= grid_part.households <= rules.max_households:
+            report.out_of_range.append((code, grid_part.households))
+        progress("grids", 1)
+    return report
+
+
+def finish_division(session: Session) -> None:
+    """Put every building in the grid holding it, and cache households and residents on
+    grids and on every level of area."""
+    session.flush()
+    session.execute(text("""
+        UPDATE building b SET grid_id = g.id
+        FROM grid g
+        WHERE g.valid_to IS NULL AND g.geom && b.geom
+          AND ST_Contains(g.geom, ST_PointOnSurface(b.geom))"""))
+    count_households(session)
+
+
+def count_households(session: Session) -> None:
+    """Cache households and residents on the current grids and on every level of area, from
+    the buildings each grid holds."""
+    session.execute(text("""
+        UPDATE grid g SET (households, population) = (
+            SELECT coalesce(sum(b.households), 0), coalesce(sum(b.population), 0)
+            FROM building b WHERE b.grid_id = g.id)
+        WHERE g.valid_to IS NULL"""))
+    session.execute(text("""
+        UPDATE area a SET households = s.households, population = s.population
+        FROM (SELECT community_id, sum(households) AS households, sum(population) AS population
+              FROM grid WHERE valid_to IS NULL GROUP BY community_id) s
+        WHERE s.community_id = a.id"""))
+    for level, child in (("street", "community"), ("district", "street"), ("city", "district")):
+        session.execute(text("""
+            UPDATE area a SET households = s.households, population = s.population
+            FROM (SELECT parent_id, sum(households) AS households, sum(population) AS population
+                  FROM area WHERE level = :child GROUP BY parent_id) s
+            WHERE s.parent_id = a.id AND a.level = :level"""), {"level": level, "child": child})
+
+
+def add_area(session: Session, code: str, level: str, name: tuple[str, str], parent: Area | None,
+              geom) -> Area:
+    area = Area(code=code, level=level, name_zh=name[0], name_en=name[1],
+                parent_id=parent.id if parent else None, geom=from_shape(_multi(geom), srid=4326))
+    session.add(area)
+    session.flush()
+    return area
+
+
+def _add_full_time_worker(session: Session, grid: Grid, rng: random.Random) -> Worker:
+    name_zh, name_en = names.person_name(rng)
+    worker = Worker(code=f"W{grid.code}", name_zh=name_zh, name_en=name_en,
+                    phone=names.phone_number(rng), role="full_time")
+    session.add(worker)
+    session.flush()
+    session.add(WorkerAssignment(worker_id=worker.id, grid_id=grid.id))
+    return worker
+
+
+def _buildings_in(session: Session, street_id: int):
+    return session.execute(text("""
+        SELECT ST_AsBinary(b.geom) AS wkb, b.households FROM building b JOIN area s ON s.id = :street
+        WHERE s.geom && b.geom AND ST_Contains(s.geom, ST_PointOnSurface(b.geom))
+        ORDER BY b.id"""),
+        {"street": street_id}).all()
+
+
+def roads_in(session: Session, street_geom) -> tuple[list, list]:
+    rows = session.execute(
+        select(Road.geom, Road.road_class).where(
+            func.ST_Intersects(Road.geom, from_shape(street_geom, srid=4326)),
+            Road.road_class.in_(MINOR_ROADS))).all()
+    main = [to_shape(r.geom) for r in rows if r.road_class in MAIN_ROADS]
+    return main, [to_shape(r.geom) for r in rows]
+
+
+def _multi(geom) -> MultiPolygon:
+    if isinstance(geom, MultiPolygon):
+        return geom
+    return MultiPolygon([geom]) if geom.geom_type == "Polygon" else MultiPolygon(
+        [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"])

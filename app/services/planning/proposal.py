@@ -1,0 +1,90 @@
+"""Propose a division (as a plan to start from): each community of an area is cut into grids
+along its roads and block edges, without cutting a building, aiming at a household range —
+the generator that made the demo city (geo.partition), offered to planners."""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from geoalchemy2.shape import from_shape, to_shape
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ...geo.crs import frame_for
+from ...geo.partition import atomic_units, divide, part_count
+from ...geo.plan_edits import as_multi
+from ...models import Area, GridPlan, GridPlanFeature
+from ..city import names
+from ..incidents.responsibility import GRID_WORKER
+from . import division, plans
+from .plans import Actor, InvalidEdit
+
+
+def propose(session: Session, area_code: str, name: str, actor: Actor, rules, proposal) -> GridPlan:
+    low, high = _range(proposal, rules)
+    area = plans.area_in_scope(session, area_code, actor.scope)
+    plan = GridPlan(name=(name or "").strip()[:200] or
+                    f"{area.name_zh} 网格划分建议 / {area.name_en} proposed division",
+                    area_id=area.id, status="draft", created_by=actor.user_id,
+                    note=f"proposed for {low}–{high} households per grid")
+    session.add(plan)
+    session.flush()
+    plan.base_grid_ids = list(session.execute(text(f"""
+        SELECT id FROM grid WHERE valid_to IS NULL AND community_id IN ({plans.COMMUNITIES_UNDER})
+        ORDER BY id"""), {"area": area.id}).scalars())
+    under = list(session.execute(text(plans.COMMUNITIES_UNDER), {"area": area.id}).scalars())
+    communities = session.scalars(select(Area).where(Area.id.in_(under)).order_by(Area.code)).all()
+    grids = 0
+    for community in communities:
+        grids += _divide_community(session, plan, community, low, high)
+    plans.fit_all(session, plan)
+    plans.record(session, plan, actor.name, "proposed", None, "draft",
+                 f"{grids} grids proposed for {low}–{high} households", {"min_households": low,
+                                                                         "max_households": high})
+    return plan
+
+
+def _range(proposal, rules) -> tuple[int, int]:
+    proposal = proposal if isinstance(proposal, dict) else {}
+    try:
+        low = int(proposal.get("min_households", rules.min_households))
+        high = int(proposal.get("max_households", rules.max_households))
+    except (TypeError, ValueError):
+        raise InvalidEdit("min_households and max_households are whole numbers.",
+                          "户数上下限必须是整数。", field="propose") from None
+    if not 1 <= low < high:
+        raise InvalidEdit("The household range needs 1 ≤ min_households < max_households.",
+                          "户数范围须满足 1 ≤ 下限 < 上限。", field="propose")
+    return low, high
+
+
+def _divide_community(session: Session, plan: GridPlan, community: Area, low: int, high: int) -> int:
+    outline = to_shape(community.geom)
+    rows = session.execute(text("""
+        SELECT ST_AsBinary(b.geom) AS wkb, b.households FROM building b, area c
+        WHERE c.id = :community AND b.geom && c.geom AND ST_Contains(c.geom, ST_PointOnSurface(b.geom))
+        ORDER BY b.id"""), {"community": community.id}).all()
+    footprints = shapely.from_wkb([r.wkb for r in rows]) if rows else np.array([], dtype=object)
+    households = np.array([r.households for r in rows], dtype=int)
+    groups = atomic_units(footprints)
+    units = np.array([shapely.union_all(footprints[g]) if len(g) > 1 else footprints[g[0]] for g in groups],
+                     dtype=object)
+    unit_households = np.array([households[g].sum() for g in groups], dtype=int)
+    count = part_count(int(unit_households.sum()), low, high)
+    _, roads = division.roads_in(session, outline)
+    parts = divide(outline, units, unit_households, count, frame_for(outline), roads, (low, high))
+    # the community's current workers carry over, one per grid, as far as they go
+    workers = list(session.execute(text(f"""
+        SELECT DISTINCT ON (g.code) ({GRID_WORKER.format(grid='g.id')}) FROM grid g
+        WHERE g.valid_to IS NULL AND g.community_id = :community ORDER BY g.code"""),
+        {"community": community.id}).scalars())
+    workers = [w for w in workers if w is not None]
+    community_name = (community.name_zh, community.name_en)
+    for number, part in enumerate(parts, start=1):
+        code = f"{community.code}-{number:02d}"
+        name_zh, name_en = names.grid_name(community_name, number)
+        session.add(GridPlanFeature(plan_id=plan.id, code=code, name_zh=name_zh, name_en=name_en,
+                                    kind="comprehensive", community_id=community.id,
+                                    worker_id=workers[number - 1] if number <= len(workers) else None,
+                                    geom=from_shape(as_multi(part.geom), 4326)))
+    session.flush()
+    return len(parts)

@@ -1,0 +1,104 @@
+"""A plan's way through review and filing: draft → submitted → approved or rejected (by a
+reviewer, 区级审核) → filed (by a filer, 市级备案). Each step is permitted by role, refused
+from the wrong state (409), and recorded as an event; submitting and filing keep the
+printable map of what was handed on."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import GridPlan, GridPlanEvent
+from . import filing, plans, problems
+from .plans import Actor, PlanError
+
+
+@dataclass(frozen=True)
+class Step:
+    permission: str
+    from_statuses: tuple[str, ...]
+    to_status: str
+    note_required: bool = False
+
+
+STEPS = {
+    "submit": Step("plans:write", ("draft", "rejected"), "submitted"),
+    "withdraw": Step("plans:write", ("submitted",), "draft"),
+    "approve": Step("plans:review", ("submitted",), "approved"),
+    "reject": Step("plans:review", ("submitted",), "rejected", note_required=True),
+    "file": Step("plans:file", ("approved",), "filed"),
+}
+
+
+class WrongState(PlanError):
+    status, code = 409, "IllegalTransition"
+
+
+class Blocked(PlanError):
+    """The plan has problems that must be solved before it goes to review."""
+
+    status, code = 409, "PlanHasProblems"
+
+
+class NoteRequired(PlanError):
+    status, code = 422, "NoteRequired"
+
+
+def act(session: Session, plan_id: int, action: str, actor: Actor, rules, *, note: str | None = None,
+        effective: datetime | None = None, printable: Callable[[GridPlan], str] | None = None,
+        now: datetime | None = None) -> tuple[GridPlan, GridPlanEvent]:
+    """`printable(plan)` draws the printable map kept with a submission or a filing."""
+    step = STEPS[action]
+    now = now or datetime.now(timezone.utc)
+    plan = plans.load(session, plan_id, actor.scope, lock=True)
+    if plan.status not in step.from_statuses:
+        raise WrongState(f"A {plan.status} plan cannot be {_past(action)}; it must be "
+                         f"{' or '.join(step.from_statuses)}.",
+                         f"状态为 {plan.status} 的方案不能执行“{action}”,需要状态:{'、'.join(step.from_statuses)}。",
+                         status_now=plan.status)
+    note = (note or "").strip() or None
+    if step.note_required and not note:
+        raise NoteRequired("Say why the plan is rejected, so the planner knows what to change.",
+                           "请填写退回理由,以便规划人员修改。", field="note")
+    data, map_html = None, None
+    if action == "submit":
+        found = problems.check_loaded(session, plan, rules)
+        if found.check.blocking:
+            raise Blocked(f"The plan has {len(found.check.blocking)} blocking problem(s); solve them "
+                          "before submitting.",
+                          f"方案还有 {len(found.check.blocking)} 个必须解决的问题,解决后才能提交。",
+                          problems=[{"kind": p.kind, "message_zh": p.message_zh, "message_en": p.message_en,
+                                     "grids": p.grids} for p in found.check.blocking])
+        filing.check_base(session, plan)
+        plan.submitted_at = now
+    elif action in ("approve", "reject"):
+        plan.reviewed_at = now
+    elif action == "file":
+        effective = effective or now
+        if effective > now:
+            raise filing.BadEffectiveDate(
+                "File a plan on or after the day it takes effect; a future date is not accepted.",
+                "请在生效当日或之后备案,不接受未来的生效日期。")
+        data = filing.file(session, plan, effective, actor.name).summary()
+        plan.filed_at, plan.effective_from = now, effective
+    from_status = plan.status
+    plan.status = step.to_status
+    plan.version += 1
+    session.flush()
+    if printable is not None and action in ("submit", "file"):
+        map_html = printable(plan)
+    event = plans.record(session, plan, actor.name, action, from_status, step.to_status, note, data, map_html)
+    return plan, event
+
+
+def history(session: Session, plan_id: int) -> list[GridPlanEvent]:
+    return list(session.scalars(select(GridPlanEvent).where(GridPlanEvent.plan_id == plan_id)
+                                .order_by(GridPlanEvent.at, GridPlanEvent.id)))
+
+
+def _past(action: str) -> str:
+    return {"submit": "submitted", "withdraw": "withdrawn", "approve": "approved",
+            "reject": "rejected", "file": "filed"}[action]

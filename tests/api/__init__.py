@@ -1,0 +1,1 @@
+"""Tests of the HTTP surfaces other systems read: OGC API, tiles, Open311."""

@@ -1,0 +1,95 @@
+"""A real desktop-GIS client: GDAL (Debian's gdal-bin, the library under QGIS) opens the OGC
+API with HTTP Basic credentials, reads every collection, pages through one, applies a bbox,
+and reads a vector tile back with its MVT driver."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.skipif(not shutil.which("ogrinfo"), reason="needs gdal-bin (make test installs it)")
+
+
+@pytest.fixture()
+def gdal(users):
+    env = {**os.environ, "GDAL_HTTP_AUTH": "BASIC",
+           "GDAL_HTTP_USERPWD": f"{users['operator']['username']}:{PASSWORD}",
+           "CPL_DEBUG": "OFF", "GDAL_HTTP_TIMEOUT": "60"}
+
+    def run(*args) -> str:
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    return run
+
+
+def features_via_gdal(gdal, url, layer, *extra) -> list[dict]:
+    out = gdal("ogr2ogr", "-f", "GeoJSON", "/vsistdout/", *extra, f"OAPIF:{url}", layer)
+    return json.loads(out)["features"]
+
+
+def test_gdal_lists_the_collections_and_reads_every_one(gdal, live_server, client, auth):
+    listing = gdal("ogrinfo", "-ro", "-q", f"OAPIF:{live_server}/ogcapi")
+    collections = client.get("/ogcapi/collections", headers=auth("operator")).get_json()["collections"]
+    for c in collections:
+        assert c["id"] in listing
+        # what the operator's scope holds (the city: roads running out of it are not theirs)
+        matched = client.get(f"/ogcapi/collections/{c['id']}/items?limit=1",
+                             headers=auth("operator")).get_json()["numberMatched"]
+        got = features_via_gdal(gdal, f"{live_server}/ogcapi", c["id"])
+        assert len(got) == matched, c["id"]
+
+
+def test_gdal_pages_through_a_collection_bigger_than_a_page(gdal, live_server, session):
+    total = session.execute(text("SELECT count(*) FROM building")).scalar_one()
+    got = features_via_gdal(gdal, f"{live_server}/ogcapi", "buildings", "-oo", "PAGE_SIZE=100")
+    assert total > 100 and len(got) == total
+    assert len({f["properties"]["id"] if "id" in f["properties"] else json.dumps(f["geometry"])
+                for f in got}) == total
+
+
+def test_gdal_applies_a_bbox(gdal, live_server):
+    everything = features_via_gdal(gdal, f"{live_server}/ogcapi", "buildings")
+    corner = features_via_gdal(gdal, f"{live_server}/ogcapi", "buildings",
+                               "-spat", "24.93", "60.16", "24.94", "60.165")
+    assert 0 < len(corner) < len(everything)
+
+
+def test_gdal_reads_a_vector_tile_back(gdal, live_server, client, auth, tmp_path):
+    z, x, y = 16, 37308, 18969
+    data = client.get(f"/tiles/buildings/{z}/{x}/{y}.mvt", headers=auth("operator")).data
+    path = tmp_path / f"{y}.mvt"
+    path.write_bytes(data)
+    out = gdal("ogrinfo", "-ro", "-al", "-so", "-oo", f"Z={z}", "-oo", f"X={x}", "-oo", f"Y={y}", str(path))
+    assert "Layer name: buildings" in out
+    count = int(out.split("Feature Count: ")[1].split()[0])
+    assert count > 10
+    assert "households" in out and "address" in out
+
+
+def test_gdal_reads_workers_fixes_and_routes_whose_ids_are_not_numbers(gdal, live_server, app, session):
+    from datetime import datetime, timezone
+
+    from app.services.field import tracks
+    worker, lon, lat = session.execute(text("""
+        SELECT a.worker_id, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
+        FROM worker_assignment a JOIN grid g ON g.id = a.grid_id
+        WHERE a.valid_to IS NULL AND g.valid_to IS NULL ORDER BY g.code LIMIT 1""")).one()
+    first = datetime(2025, 5, 6, 2, 0, tzinfo=timezone.utc)
+    session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": first})
+    session.execute(text("""
+        INSERT INTO position (worker_id, fixed_at, geom)
+        SELECT :w, :at + n * interval '10.5 seconds', ST_SetSRID(ST_MakePoint(:lon, :lat + n * 0.0001), 4326)
+        FROM generate_series(0, 24) n ON CONFLICT DO NOTHING"""), {"w": worker, "at": first, "lon": lon, "lat": lat})
+    settings = app.config["GRIDMAP"]
+    tracks.keep_finished(session, first.date(), settings.timezone, settings.positions)
+    session.commit()
+    fixes = features_via_gdal(gdal, f"{live_server}/ogcapi", "positions",
+                              "-where", f"fixed_at >= '2025/05/06' AND fixed_at < '2025/05/07'")
+    assert len(fixes) == 25
+    routes = features_via_gdal(gdal, f"{live_server}/ogcapi", "tracks")
+    assert any(r["properties"]["day"] == "2025-05-06" and r["properties"]["fixes"] == 25 for r in routes)

@@ -1,0 +1,1 @@
+"""Tests of the pure geometry in app/geo."""

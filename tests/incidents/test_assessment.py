@@ -1,0 +1,159 @@
+"""Assessment (考核): figures and stars per grid, worker, community and street, checked by
+hand on a small fixture of incidents in a quiet week of January 2026."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from app.config import AssessmentRules, IncidentRules
+from app.services.accounts.scope import Scope
+from app.services.incidents import assessment, escalation, loop as incidents
+from app.services.incidents.loop import Participant, Report
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+PERIOD = {"from": "2026-01-05T00:00:00Z", "to": "2026-01-06T00:00:00Z"}
+
+
+def minutes(n):
+    return T0 + timedelta(minutes=n)
+
+
+@pytest.fixture(scope="module")
+def fixture_grids(app):
+    """Grid A: three incidents, one missed its limit; grid B: three handled fast, unrated;
+    grid C: a single one. Committed, in a period no other test touches."""
+    from app import db
+    with app.app_context():
+        session = db.session()
+        grids = session.execute(text("""
+            SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
+            FROM grid g WHERE g.valid_to IS NULL AND EXISTS (
+                SELECT 1 FROM worker_assignment a WHERE a.grid_id = g.id AND a.valid_to IS NULL)
+            ORDER BY g.code LIMIT 3 OFFSET 10""")).all()
+        desk = Participant("user:assessor", dispatcher=True)
+
+        def loop(grid, accepted, resolved, rating=None):
+            _, lon, lat = grid
+            made = incidents.report(session, Report("environment", lon, lat, "litter"), desk,
+                                    IncidentRules(), T0)
+            if accepted is None:
+                return made
+            incidents.act(session, made.id, "accept", desk, minutes(accepted))
+            incidents.act(session, made.id, "resolve", desk, minutes(resolved), note="done")
+            incidents.act(session, made.id, "verify", desk, minutes(resolved + 10))
+            if rating:
+                incidents.act(session, made.id, "rate", desk, minutes(resolved + 20), satisfaction=rating)
+            return made
+
+        a, b, c = grids
+        loop(a, 30, 60, 5)
+        loop(a, 60, 120, 4)
+        late = loop(a, None, None)
+        escalation.tick(session, minutes(121))       # missed the 2-hour limit to respond
+        incidents.act(session, late.id, "accept", desk, minutes(300))
+        incidents.act(session, late.id, "resolve", desk, minutes(300), note="done late")
+        incidents.act(session, late.id, "verify", desk, minutes(310))
+        for _ in range(3):
+            loop(b, 12, 30)
+        loop(c, 10, 20)
+        session.commit()
+        return [g[0] for g in grids]
+
+
+def by_code(rows):
+    return {r.code: r for r in rows}
+
+
+def test_grid_figures_match_the_hand_count(session, fixture_grids):
+    a, b, c = fixture_grids
+    rows = by_code(assessment.assess(session, "grid", T0 - timedelta(hours=9), T0 + timedelta(hours=15),
+                                     Scope(everything=True), AssessmentRules()))
+    first = rows[a]
+    assert first.incidents == 3 and first.known_outcomes == 3 and first.escalations == 1
+    assert first.by_status["closed"] == 3
+    assert first.on_time_rate == round(2 / 3, 3)
+    assert first.median_response_min == 60.0 and first.median_resolution_min == 120.0
+    assert first.speed == round((0.75 + 0.5 + 0.0) / 3, 3)
+    assert first.satisfaction == 4.5 and first.rated == 2
+    # 0.5 × 2/3 + 0.2 × 5/12 + 0.3 × (4.5 − 1)/4 = 0.679…
+    assert first.score == 0.679 and first.stars == 2
+    fast = rows[b]
+    assert fast.on_time_rate == 1.0 and fast.speed == 0.9 and fast.satisfaction is None
+    # no ratings yet: on-time and speed share the score, (0.5 × 1 + 0.2 × 0.9) / 0.7
+    assert fast.score == 0.971 and fast.stars == 5
+    assert rows[c].stars is None and rows[c].score is None      # one incident is too few to rate
+    ranked = [r.code for r in rows.values() if r.code in (a, b, c)]
+    assert sorted(ranked, key=lambda code: rows[code].rank) == [b, a, c]
+
+
+def test_the_worker_answerable_is_the_one_first_assigned(session, fixture_grids):
+    a = fixture_grids[0]
+    worker = session.execute(text("""
+        SELECT w.code FROM worker w JOIN worker_assignment x ON x.worker_id = w.id AND x.valid_to IS NULL
+        JOIN grid g ON g.id = x.grid_id WHERE g.code = :code"""), {"code": a}).scalar_one()
+    rows = by_code(assessment.assess(session, "worker", T0 - timedelta(hours=9), T0 + timedelta(hours=15),
+                                     Scope(everything=True), AssessmentRules()))
+    assert rows[worker].incidents == 3 and rows[worker].stars == 2
+
+
+def test_weights_and_thresholds_are_configurable():
+    rules = AssessmentRules(weight_on_time=1.0, weight_speed=0.0, weight_satisfaction=0.0,
+                            star_thresholds=(0.95, 0.9, 0.5, 0.1))
+    assert assessment.star_score(2 / 3, 0.1, 1.0, rules) == pytest.approx(2 / 3)
+    assert assessment.stars_for(2 / 3, rules) == 3
+    assert assessment.stars_for(0.05, rules) == 1
+
+
+def test_the_ranking_over_http_as_json_and_csv(client, auth, fixture_grids):
+    response = client.get("/api/v1/assessment", query_string={"unit": "community", **PERIOD},
+                          headers=auth("operator"))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["rules"]["star_thresholds"] == [0.9, 0.8, 0.7, 0.6]
+    assert sum(r["incidents"] for r in body["ranking"]) == 7
+    assert [r["rank"] for r in body["ranking"]] == list(range(1, len(body["ranking"]) + 1))
+    exported = client.get("/api/v1/assessment", query_string={"unit": "grid", "format": "csv", **PERIOD},
+                          headers=auth("operator"))
+    lines = exported.data.decode().splitlines()
+    assert lines[0].startswith("rank,unit,code") and len(lines) == 4
+    assert client.get("/api/v1/assessment?unit=planet", headers=auth("operator")).status_code == 400
+    assert client.get("/api/v1/assessment", query_string={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+                      headers=auth("operator")).status_code == 400
+
+
+def test_patrol_coverage_joins_the_grid_ranking(client, auth, fixture_grids, session):
+    """Grid A's worker walked a road of their grid that day; B's and C's did not (nobody held
+    them then)."""
+    a = fixture_grids[0]
+    walk = session.execute(text("""
+        SELECT ST_X(p), ST_Y(p) FROM (
+            SELECT (ST_Dump(ST_Intersection(r.geom, g.geom))).geom AS piece FROM road r
+            JOIN grid g ON g.code = :a AND g.valid_to IS NULL AND ST_Intersects(r.geom, g.geom)) s
+        CROSS JOIN generate_series(0, 20) i CROSS JOIN LATERAL ST_LineInterpolatePoint(piece, i / 20.0) p
+        WHERE GeometryType(piece) = 'LINESTRING' ORDER BY ST_Length(piece) DESC, i LIMIT 21"""), {"a": a}).all()
+    # the grid's worker that January (today's came with the test city, after it)
+    worker = session.execute(text("""
+        INSERT INTO worker (code, name_zh, name_en, role) VALUES ('JAN-2026', '一月网格员', 'January worker', 'full_time')
+        RETURNING id""")).scalar_one()
+    session.execute(text("""
+        INSERT INTO worker_assignment (worker_id, grid_id, valid_from, valid_to)
+        SELECT :w, g.id, '2026-01-01', '2026-02-01' FROM grid g WHERE g.code = :a AND g.valid_to IS NULL"""),
+        {"w": worker, "a": a})
+    session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": T0})
+    for i, (lon, lat) in enumerate(walk):
+        session.execute(text("INSERT INTO position (worker_id, fixed_at, geom) VALUES "
+                             "(:w, :at, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) ON CONFLICT DO NOTHING"),
+                        {"w": worker, "at": T0 + timedelta(seconds=15 * i), "x": lon, "y": lat})
+    session.commit()
+    body = client.get("/api/v1/assessment", query_string={"unit": "grid", "patrol": "1", **PERIOD},
+                      headers=auth("operator")).get_json()
+    rows = {r["code"]: r for r in body["ranking"]}
+    assert rows[a]["patrol_coverage"] > 0 and rows[a]["patrol_rank"] == 1
+    assert all(rows[g]["patrol_coverage"] == 0 and rows[g]["patrol_rank"] > 1 for g in fixture_grids[1:])
+    table = client.get("/api/v1/assessment", query_string={"unit": "grid", "patrol": "1", "format": "csv", **PERIOD},
+                       headers=auth("operator")).data.decode().splitlines()
+    assert table[0].endswith("patrol_coverage,patrol_rank")
+    assert client.get("/api/v1/assessment", query_string={"unit": "street", "patrol": "1", **PERIOD},
+                      headers=auth("operator")).status_code == 400
