@@ -14,7 +14,7 @@ from ..geo.synthetic import PRESETS
 from ..models import Area, Building
 from ..services.accounts import audit, demo as demo_accounts
 from ..services.cameras import sources as cameras_service
-from ..services.field import positions
+from ..services.city import frame
 from ..services.incidents import categories
 from ..services.loading import osm as osm_import, synthetic as synthetic_city
 from ..services.planning import division
@@ -64,7 +64,7 @@ def import_cameras(path: Path, source: str):
     from ..models import Camera
     cameras, refused = cameras_service.read_camera_csv(path.read_text(encoding="utf-8-sig"))
     session = db.session()
-    city = positions.city_outline(session)
+    city = frame.city_outline(session)
     outside = [c for c in cameras if not city.intersects(shapely.Point(c["lon"], c["lat"]))]
     rows = [{**{k: v for k, v in c.items() if k not in ("lon", "lat")}, "source": source,
              "geom": shapely.Point(c["lon"], c["lat"])} for c in cameras if c not in outside]

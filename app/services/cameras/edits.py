@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..accounts.scope import Scope
-from ..field import positions
+from ..city import frame
 from . import coverage
 from .sources import InvalidCamera, camera_from_fields
 
@@ -23,7 +23,7 @@ class NotFound(LookupError):
 
 def _checked(session: Session, fields: dict, scope: Scope) -> dict:
     camera = camera_from_fields(fields)
-    if not positions.city_outline(session).intersects(shapely.Point(camera["lon"], camera["lat"])):
+    if not frame.city_outline(session).intersects(shapely.Point(camera["lon"], camera["lat"])):
         raise InvalidCamera({"point": f"{camera['lon']:.6f}, {camera['lat']:.6f} is outside the city this service covers."})
     if not scope.contains_point(session, camera["lon"], camera["lat"]):
         raise InvalidCamera({"point": "The camera would stand outside the area you answer for."})

@@ -9,7 +9,6 @@ measured from the last good one, so a single jump flags only itself.
 """
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ...config import PositionRules
 from ...geo.distance import haversine_m
+from ..city import frame
 
 REJECTIONS = ("malformed", "outside_city", "future", "too_old", "inaccurate")
 IMPOSSIBLE_SPEED = "impossible_speed"
@@ -157,22 +157,7 @@ def check(fixes: list[Fix], last_good: Fix | None, city, rules: PositionRules, n
 
 # -- storing ---------------------------------------------------------------------------------
 
-_city: tuple[float, object] = (0.0, None)
-CITY_CACHE_SECONDS = 60
 _partitions: set[str] = set()
-
-
-def city_outline(session: Session):
-    """The served city as a prepared geometry; each process keeps it for a minute."""
-    global _city
-    loaded_at, city = _city
-    if city is None or time.monotonic() - loaded_at > CITY_CACHE_SECONDS:
-        wkb = session.execute(text(
-            "SELECT ST_AsBinary(ST_Union(geom)) FROM area WHERE parent_id IS NULL")).scalar_one()
-        city = shapely.from_wkb(wkb) if wkb else shapely.GeometryCollection()
-        shapely.prepare(city)
-        _city = (time.monotonic(), city)
-    return city
 
 
 def last_good_fix(session: Session, worker_id: int, before: datetime) -> Fix | None:
@@ -208,7 +193,7 @@ def intake(session: Session, worker_id: int, fixes: list[Fix], rules: PositionRu
     if not fixes:
         return result
     earliest = min(f.at for f in fixes)
-    checked = check(fixes, last_good_fix(session, worker_id, earliest), city_outline(session),
+    checked = check(fixes, last_good_fix(session, worker_id, earliest), frame.city_outline(session),
                     rules, now, result)
     if checked:
         _ensure_partitions(session, checked)
