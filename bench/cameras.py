@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import ROOT, WORK, city_url, log  # noqa: E402
+from common import ROOT, WORK, arguments, city_url, log  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
@@ -48,8 +48,8 @@ def every_camera(session, method: str) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suggest", type=int, default=5, help="cameras to suggest for one community")
-    args = parser.parse_args()
-    url = city_url()
+    args = arguments(parser, {"suggest": 1})
+    url = city_url(args.scale)
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         session = db.session()
@@ -86,7 +86,7 @@ def main() -> None:
     (WORK / "cameras.json").write_text(json.dumps(results, indent=2))
     r = results
     print("\n".join([
-        "", f"Camera coverage on the scale-10 city: {cameras:,} cameras, {buildings:,} buildings; {os.cpu_count()} CPUs",
+        "", f"Camera coverage on the scale-{args.scale} city: {cameras:,} cameras, {buildings:,} buildings; {os.cpu_count()} CPUs",
         f"  past the buildings: {r['visibility_s']:.1f} s ({1000 * r['visibility_s'] / cameras:.2f} ms per camera; "
         f"{r['seeing_nothing']} see nothing; on average {r['mean_share_of_sector_seen']:.0%} of the sector is seen)",
         f"  plain sector, same code path: {r['sector_s']:.1f} s ({1000 * r['sector_s'] / cameras:.2f} ms per camera); "

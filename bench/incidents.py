@@ -16,17 +16,16 @@ On the scale-10 synthetic city (the same database as bench/layers.py), Gridmap r
    between minutes, so the median round is the figure and every round is shown.
 3. other requests: p50 of GET /api/v1/categories with no stream open and with --many
    (300) streams open; the ratio shows whether streams block the rest.
-Goals (issue 5): p99 < 500 ms, ≥ 200 reports/s on a 2-core machine.
+Goals (issue 5): p99 < 500 ms, ≥ 200 reports/s on a 2-core machine. `--smoke`: the scale-1
+city, a handful of streams and reports, one round of a second.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
 import json
-import multiprocessing
 import os
 import random
-import selectors
 import socket
 import statistics
 import sys
@@ -35,79 +34,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import ROOT, WORK, bench_token, city_url, free_port, log, serve  # noqa: E402
-
-sys.path.insert(0, str(ROOT))
+from common import (ROOT, WORK, Streams, arguments, city_url, cpu_seconds, free_port, log,  # noqa: E402
+                    operator_token, percentile, serve)
 from sqlalchemy import create_engine, text  # noqa: E402
 
 
-class Listener:
-    """One SSE client. While the benchmark runs it only stamps each chunk it receives with
-    the time, so 100 clients cost the machine little CPU; the chunks are parsed afterwards
-    (an event's arrival is the time of the chunk that completed it). One thread reads every
-    listener's socket as it becomes readable (Streams): a thread per client cost the client
-    a wake-up per client per write."""
-
-    def __init__(self, port: int, token: str):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=120)
-        self.sock.sendall((f"GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                           f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n").encode())
-        self.sock.setblocking(False)
-        self.chunks: list[tuple[float, bytes]] = []
-        self.ready = threading.Event()
-        self.head = b""
-        self.closed = False
-
-    def readable(self, arrived: float) -> None:
-        try:
-            data = self.sock.recv(262144)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self.closed = True
-            return
-        if self.ready.is_set():
-            self.chunks.append((arrived, data))
-            return
-        self.head += data
-        if b" 200 " not in self.head.split(b"\r\n", 1)[0]:
-            raise SystemExit(f"stream refused: {self.head[:200]!r}")
-        if b"event: hello" in self.head:
-            self.ready.set()
-
-    def take(self) -> tuple[list[tuple[float, bytes]], int]:
-        """(arrival, data line) of every incident event received so far, and the number of
-        resyncs; forgets them."""
-        chunks, self.chunks = self.chunks, []
-        arrivals, resyncs, rest = [], 0, b""
-        for arrived, data in chunks:
-            lines = (rest + data).split(b"\n")
-            rest = lines.pop()
-            for line in lines:
-                if line.startswith(b"data:") and b'"incident"' in line[:80]:   # the type, after an id of any length
-                    arrivals.append((arrived, line))
-                elif line.startswith(b"event: resync"):
-                    resyncs += 1
-        return arrivals, resyncs
-
-    def close(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
-
-
-def operator_token(url: str) -> str:
-    """An operator whose scope is the whole city: reports, dispatches, and hears every event."""
-    return bench_token(url, "bench_operator", "operator", whole_city=True)
+SMOKE = {"streams": 5, "reports": 20, "pace": 20.0, "posters": 2, "seconds": 1.0, "rounds": 1,
+         "warmup": 0.5, "many": 10, "threads": 32}
 
 
 def close_earlier_reports(url: str) -> int:
@@ -173,91 +106,6 @@ class Poster:
         self.buffer += data
 
 
-class Streams:
-    """The SSE clients, in a process of their own, read by one thread: reading them in the
-    posters' process would take the interpreter lock from the posters and slow the client,
-    not the server. Arrival times are perf_counter (CLOCK_MONOTONIC), the same clock in both
-    processes."""
-
-    def __init__(self, port: int, token: str):
-        self.pipe, child = multiprocessing.get_context("fork").Pipe()
-        self.process = multiprocessing.get_context("fork").Process(
-            target=Streams._serve, args=(child, port, token), daemon=True)
-        self.process.start()
-        self.count = 0
-
-    def _ask(self, *command):
-        self.pipe.send(command)
-        answer = self.pipe.recv()
-        if isinstance(answer, str):
-            raise SystemExit(answer)
-        return answer
-
-    def open(self, count: int) -> None:
-        self._ask("open", count)
-        self.count += count
-
-    def take(self) -> list[tuple[list[tuple[float, bytes]], int]]:
-        return self._ask("take")
-
-    def received(self) -> int:
-        return self._ask("received")
-
-    def close(self) -> None:
-        self._ask("close")
-        self.process.join(10)
-
-    @staticmethod
-    def _serve(pipe, port: int, token: str) -> None:
-        listeners: list[Listener] = []
-        selector = selectors.DefaultSelector()
-        lock = threading.Lock()
-
-        def pump():
-            while True:
-                with lock:
-                    if not selector.get_map():
-                        ready = []
-                    else:
-                        ready = selector.select(timeout=0.05)
-                if not ready:
-                    time.sleep(0.01)
-                    continue
-                arrived = time.perf_counter()
-                for key, _ in ready:
-                    listener = key.data
-                    listener.readable(arrived)
-                    if listener.closed:
-                        with lock:
-                            selector.unregister(listener.sock)
-
-        threading.Thread(target=pump, daemon=True).start()
-        while True:
-            command = pipe.recv()
-            try:
-                if command[0] == "open":
-                    fresh = [Listener(port, token) for _ in range(command[1])]
-                    with lock:
-                        for listener in fresh:
-                            selector.register(listener.sock, selectors.EVENT_READ, listener)
-                    for listener in fresh:
-                        if not listener.ready.wait(30):
-                            raise SystemExit("a stream did not say hello within 30 s")
-                    listeners += fresh
-                    pipe.send(True)
-                elif command[0] == "take":
-                    pipe.send([listener.take() for listener in listeners])
-                elif command[0] == "received":
-                    pipe.send(sum(len(listener.chunks) for listener in listeners))
-                elif command[0] == "close":
-                    for listener in listeners:
-                        listener.close()
-                    pipe.send(True)
-                    return
-            except (SystemExit, OSError) as error:
-                pipe.send(f"stream clients failed: {error}")
-
-
 def latency_phase(port: int, token: str, streams: Streams, pool: list[dict], pace: float) -> dict:
     connection = Poster(port, token)
     sent: dict[str, float] = {}
@@ -285,27 +133,6 @@ def latency_phase(port: int, token: str, streams: Streams, pool: list[dict], pac
                 missing += 1
     return {"pairs": len(delays), "missing": missing, "p50_ms": percentile(delays, 50),
             "p99_ms": percentile(delays, 99), "max_ms": max(delays)}
-
-
-def cpu_seconds(client: tuple[int, ...]) -> dict[str, float]:
-    """CPU time used so far by the server's processes, PostgreSQL's, this client's (the
-    posters and the stream readers), and the whole machine (busy, from /proc/stat): where
-    the machine's two cores went during a phase."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            cmdline = (stat.parent / "cmdline").read_bytes()
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        name = ("client" if int(stat.parent.name) in client else "gunicorn" if b"gunicorn" in cmdline
-                else "postgres" if b"postgres" in cmdline else None)
-        if name:
-            used[name] += (int(fields[11]) + int(fields[12])) / tick
-    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    used["machine_busy"] = (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) / tick
-    return used
 
 
 def intake_phase(port: int, token: str, streams: Streams, pool: list[dict], posters: int,
@@ -384,9 +211,9 @@ def main() -> None:
     parser.add_argument("--many", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=256)
-    args = parser.parse_args()
+    args = arguments(parser, SMOKE)
 
-    url = city_url()
+    url = city_url(args.scale)
     token = operator_token(url)
     log(f"closed {close_earlier_reports(url):,} reports earlier runs left open")
     pool = reports_pool(url, max(args.reports, 5000))
@@ -432,7 +259,7 @@ def report(r: dict, args) -> str:
     every = all(x["every_client_got_every_report"] for x in rounds)
     return "\n".join([
         "",
-        f"Incident loop on the scale-10 city; gunicorn gthread {args.workers}×{args.threads}; "
+        f"Incident loop on the scale-{args.scale} city; gunicorn gthread {args.workers}×{args.threads}; "
         f"{os.cpu_count()} CPUs",
         f"  report → event, {args.streams} open streams, {args.reports} reports at {args.pace:g}/s:",
         f"    p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, max {lat['max_ms']:.0f} ms "

@@ -5,7 +5,8 @@
 Set-up, each step only when missing: a virtualenv bench/.venv with TiPG, pygeoapi, gunicorn
 and uvicorn; a database gridmap_bench_scale10 on the embedded cluster holding the synthetic
 city at --scale 10 (640 grids, 6,660 buildings) plus 20,000 incidents (bench/incidents.py files
-its reports into the same database, so there may be more).
+its reports into the same database, so there may be more). `--smoke` runs on the scale-1 city
+for a second per query, and without the peers when bench/.venv is absent.
 
 Each server runs with the same number of worker processes on this machine; one Python client
 with a fixed number of keep-alive connections sends the same query for a fixed time, with
@@ -22,34 +23,23 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (BENCH, ROOT, VENV, WORK, arguments, bench_token, city_url, free_port, log,  # noqa: E402
+                    request, serve)
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
-from app.config import load_settings  # noqa: E402
-from app.pgserver import Cluster  # noqa: E402
 
-BENCH = ROOT / "bench"
-WORK = BENCH / ".work"
-VENV = BENCH / ".venv"
-DATABASE = "gridmap_bench_scale10"
 PEERS = ["tipg", "pygeoapi", "geoalchemy2", "pygeofilter", "gunicorn", "uvicorn[standard]", "psycopg2-binary"]
-INCIDENTS = 20_000
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+SMOKE = {"seconds": 1.0, "rounds": 1, "concurrency": 2}
 
 
 # -- set-up ---------------------------------------------------------------------------------
@@ -65,88 +55,8 @@ def ensure_peers() -> None:
     (VENV / ".installed").touch()
 
 
-def city_url() -> str:
-    """The scale-10 city's database, with the cluster started, the schema at head and the
-    city generated when missing: where every benchmark but the wall's runs."""
-    cluster = Cluster(load_settings().var_dir)
-    cluster.start()
-    return ensure_city(cluster)
-
-
-def ensure_city(cluster: Cluster) -> str:
-    url = cluster.ensure_database(DATABASE)
-    db.upgrade(url)
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        ready = conn.execute(text("SELECT to_regclass('incident') IS NOT NULL")).scalar_one() and \
-            conn.execute(text("SELECT count(*) FROM incident")).scalar_one() >= INCIDENTS
-    if not ready:
-        log("building the synthetic city at --scale 10 (about a minute) …")
-        app = create_app({"DATABASE_URL": url})
-        runner = app.test_cli_runner()
-        for args in (["import", "categories"],
-                     ["generate", "city", "--preset", "zhenxing", "--scale", "10", "--seed", "1"]):
-            result = runner.invoke(args=args)
-            if result.exit_code != 0 and "already has a division" not in result.output:
-                raise SystemExit(result.output)
-        with engine.begin() as conn:
-            add_incidents(conn)
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
-    engine.dispose()
-    return url
-
-
-def add_incidents(conn) -> None:
-    """Incidents at random points of random grids (the incident workflow is another issue;
-    the layer only needs rows)."""
-    conn.execute(text("""
-        INSERT INTO incident (code, category_code, severity, status, channel, description,
-                              grid_id, community_id, street_id, level, reported_at, geom)
-        SELECT 'B' || lpad(n::text, 6, '0'), c.code,
-               (ARRAY['low','normal','high','critical'])[1 + n % 4],
-               (ARRAY['reported','assigned','accepted','in_progress','resolved','closed'])[1 + (n * 7) % 6],
-               'worker', 'benchmark incident', g.id, g.community_id, cm.parent_id, 'grid',
-               now() - (n % 720) * interval '1 hour',
-               ST_GeometryN(ST_GeneratePoints(g.geom, 1, n), 1)
-        FROM generate_series(1, :n) n
-        JOIN LATERAL (SELECT id, geom, community_id FROM grid
-                      ORDER BY id OFFSET (n * 37) % (SELECT count(*) FROM grid) LIMIT 1) g ON true
-        JOIN area cm ON cm.id = g.community_id
-        JOIN LATERAL (SELECT code FROM category ORDER BY code
-                      OFFSET n % (SELECT count(*) FROM category) LIMIT 1) c ON true
-        ON CONFLICT (code) DO NOTHING"""), {"n": INCIDENTS})
-
-
-def bench_token(url: str, username: str, role: str, whole_city: bool = False) -> str:
-    """A fresh bearer token for a benchmark account, made on first use; `whole_city`: the
-    account's scope is the city (an operator hearing every event)."""
-    from sqlalchemy import select
-
-    from app.models import AppUser, Area
-    from app.services.accounts import accounts
-    app = create_app({"DATABASE_URL": url})
-    with app.app_context():
-        session = db.session()
-        user = session.scalar(select(AppUser).where(AppUser.username == username))
-        if user is None:
-            city = session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id)) \
-                if whole_city else None
-            user = accounts.create_user(session, username, "bench-password", role,
-                                        **({"scope_area_code": city.code} if city else {}))
-        _, token = accounts.create_token(session, user, "bench")
-        session.commit()
-    return token
-
-
 def admin_token(url: str) -> str:
     return bench_token(url, "bench", "admin")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pygeoapi_config(url: str, port: int) -> Path:
@@ -193,47 +103,7 @@ def pygeoapi_config(url: str, port: int) -> Path:
     return path
 
 
-@contextmanager
-def serve(name: str, command: list[str], env: dict, port: int, probe: str):
-    log(f"starting {name} on :{port}")
-    WORK.mkdir(exist_ok=True)
-    logfile = open(WORK / f"{name}.log", "w")
-    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=logfile, stderr=subprocess.STDOUT,
-                               cwd=str(WORK), start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _, _ = request(port, probe, {})
-                if status < 500:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{name} did not start; see {WORK / (name + '.log')}")
-            time.sleep(0.5)
-        yield
-    finally:
-        os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:       # workers stuck in answers that take minutes
-            os.killpg(process.pid, 9)
-            process.wait(timeout=30)
-        logfile.close()
-
-
 # -- the client ---------------------------------------------------------------------------
-
-def request(port: int, path: str, headers: dict, conn=None):
-    own = conn is None
-    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", path, headers=headers)
-    response = conn.getresponse()
-    body = response.read()
-    if own:
-        conn.close()
-    return response.status, body, response.getheader("Content-Encoding")
 
 
 SLOW_SECONDS = 5.0
@@ -315,12 +185,13 @@ def summary(runs: list[dict]) -> dict:
     latencies = sorted(v for r in runs for v in r["latencies"])
     errors = [e for r in runs for e in r["errors"]]
     elapsed = sum(r["elapsed"] for r in runs)
-    return {"rps": sum(r["rps"] * r["elapsed"] for r in runs) / elapsed, "p50": percentile(latencies, 50),
-            "p99": percentile(latencies, 99), "n": len(latencies), "errors": errors,
+    return {"rps": sum(r["rps"] * r["elapsed"] for r in runs) / elapsed, "p50": percentile_ms(latencies, 50),
+            "p99": percentile_ms(latencies, 99), "n": len(latencies), "errors": errors,
             "first_error": errors[0] if errors else None, "latencies": latencies, "elapsed": elapsed}
 
 
-def percentile(values: list[float], p: float) -> float:
+def percentile_ms(values: list[float], p: float) -> float:
+    """The p-th percentile of sorted latencies in seconds, in milliseconds."""
     if not values:
         return float("nan")
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
@@ -424,7 +295,7 @@ def bare_sql_p50(url: str, gridmap_path: str, token: str, repeat: int = 200) -> 
                     cur.fetchall()
             timings.append(time.perf_counter() - start)
     timings.sort()
-    return percentile(timings, 50)
+    return percentile_ms(timings, 50)
 
 
 # -- main ---------------------------------------------------------------------------------
@@ -436,16 +307,24 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="server processes, the same for each")
     parser.add_argument("--only", help="comma-separated servers to run (gridmap,tipg,pygeoapi)")
-    args = parser.parse_args()
+    args = arguments(parser, SMOKE)
 
-    ensure_peers()
-    url = city_url()
+    if args.smoke and not (VENV / ".installed").exists():
+        print("TiPG and pygeoapi skipped: their virtualenv bench/.venv is absent (`make bench` installs it); "
+              "a smoke run does not install them.")
+        args.only = "gridmap"
+    else:
+        ensure_peers()
+    url = city_url(args.scale)
     token = admin_token(url)
     p = plan(url)
     log(f"bbox {p['bbox']} holds {p['buildings_in_bbox']} buildings")
     qs = queries(p)
     libpq = url.replace("postgresql+psycopg", "postgresql")
     ports = {name: free_port() for name in ("gridmap", "tipg", "pygeoapi")}
+    chosen = args.only.split(",") if args.only else list(ports)
+    pygeoapi_env = {"PYGEOAPI_CONFIG": str(pygeoapi_config(url, ports["pygeoapi"])),
+                    "PYGEOAPI_OPENAPI": str(WORK / "pygeoapi-openapi.yml")} if "pygeoapi" in chosen else {}
     servers = {
         "gridmap": ([str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", "4",
                      "-b", f"127.0.0.1:{ports['gridmap']}", "app:create_app()"],
@@ -456,10 +335,8 @@ def main() -> None:
                  "/collections", {}),
         "pygeoapi": ([str(VENV / "bin/gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", "4",
                       "-b", f"127.0.0.1:{ports['pygeoapi']}", "pygeoapi.flask_app:APP"],
-                     {"PYGEOAPI_CONFIG": str(pygeoapi_config(url, ports["pygeoapi"])),
-                      "PYGEOAPI_OPENAPI": str(WORK / "pygeoapi-openapi.yml")}, "/collections", {}),
+                     pygeoapi_env, "/collections", {}),
     }
-    chosen = args.only.split(",") if args.only else list(servers)
     results: dict[str, dict[str, dict]] = {q: {} for q in qs}
     apart: list[tuple[str, str]] = []       # (query, server) measured alone, at the end
     with ExitStack() as running:
@@ -523,7 +400,7 @@ def flask_floor_p50(args) -> float:
 
 
 def report(results, floors, args, p, flask_ms: float | None = None) -> str:
-    lines = [f"Layers benchmark: synthetic city --scale 10, {args.workers} worker processes per server, "
+    lines = [f"Layers benchmark: synthetic city --scale {args.scale}, {args.workers} worker processes per server, "
              f"{args.concurrency} connections, {args.seconds:g} s per query in {args.rounds} turns, gzip.", "",
              "| query | server | req/s | p50 ms | p99 ms | answer |", "|---|---|---:|---:|---:|---|"]
     for q, by_server in results.items():

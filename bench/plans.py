@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import ROOT, city_url, log  # noqa: E402
+from common import ROOT, arguments, city_url, log  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
@@ -27,7 +27,6 @@ from app import create_app, db  # noqa: E402
 from app.services.accounts.scope import Scope  # noqa: E402
 from app.services.planning import plans, problems as plan_problems, proposal as plan_proposal  # noqa: E402
 
-PLAN_NAME = "bench: about 1,000 grids"
 SELF_JOIN = text("""
     SELECT count(*) FROM grid_plan_feature a JOIN grid_plan_feature b
       ON b.plan_id = a.plan_id AND a.id < b.id AND a.geom && b.geom AND ST_Overlaps(a.geom, b.geom)
@@ -35,7 +34,8 @@ SELF_JOIN = text("""
 
 
 def ensure_plan(session, target: int, rules) -> int:
-    found = session.execute(text("SELECT id FROM grid_plan WHERE name = :n"), {"n": PLAN_NAME}).scalar()
+    name = f"bench: about {target:,} grids"
+    found = session.execute(text("SELECT id FROM grid_plan WHERE name = :n"), {"n": name}).scalar()
     if found:
         return found
     district = session.execute(text("SELECT code, households FROM area WHERE level = 'district'")).one()
@@ -45,7 +45,7 @@ def ensure_plan(session, target: int, rules) -> int:
         f"communities) at about {mid:.0f} households per grid … (once; a few minutes)")
     actor = plans.Actor("bench", None, Scope(everything=True))
     started = time.perf_counter()
-    plan = plan_proposal.propose(session, district.code, PLAN_NAME, actor, rules,
+    plan = plan_proposal.propose(session, district.code, name, actor, rules,
                                  {"min_households": round(mid * 0.6), "max_households": round(mid * 1.4)})
     session.commit()
     log(f"  proposed in {time.perf_counter() - started:.0f} s")
@@ -65,8 +65,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--grids", type=int, default=1000, help="about how many grids the plan has")
-    args = parser.parse_args()
-    url = city_url()
+    args = arguments(parser, {"runs": 1, "grids": 64})
+    url = city_url(args.scale)
     app = create_app({"DATABASE_URL": url})
     rules = app.config["GRIDMAP"].grid_rules
     with app.app_context():

@@ -8,7 +8,8 @@ On the scale-10 synthetic city (bench/layers.py's database): --workers-count gri
 walk their grids, a fix every 10 s each; --posters connections send batches of --batch fixes
 as fast as they are answered, as an integration (one admin token naming the worker), while
 --streams operators hold the live stream open and receive every position event.
-Goal (issue 9): ≥ 5,000 fixes/s on this 2-core machine.
+Goal (issue 9): ≥ 5,000 fixes/s on this 2-core machine. `--smoke`: the scale-1 city, 20
+walkers, 2 posters for a second.
 """
 from __future__ import annotations
 
@@ -24,14 +25,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from incidents import Streams, cpu_seconds, operator_token  # noqa: E402
-from layers import ROOT, WORK, bench_token, city_url, free_port, log, serve  # noqa: E402
-
-sys.path.insert(0, str(ROOT))
+from common import (ROOT, WORK, Streams, arguments, bench_token, city_url, cpu_seconds, free_port,  # noqa: E402
+                    log, operator_token, serve)
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
+
+
+SMOKE = {"workers_count": 20, "posters": 2, "seconds": 1.0, "warmup": 0.5, "streams": 2}
 
 
 def admin_token(url: str) -> str:
@@ -220,9 +222,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--streams", type=int, default=20)
-    args = parser.parse_args()
+    args = arguments(parser, SMOKE)
 
-    url = city_url()
+    url = city_url(args.scale)
     token, operator = admin_token(url), operator_token(url)
     rng = random.Random(int(time.time()))
     # each run walks hours of its own in the last day or so (fixes new, in retention), after
@@ -263,7 +265,7 @@ def main() -> None:
     (WORK / "positions.json").write_text(json.dumps(results, indent=2))
     g, b, pd, nw = results["gridmap"], results["bare_insert"], results["patrol"], results["nearest"]
     print("\n".join([
-        "", f"Position intake on the scale-10 city; batches of {args.batch}; {os.cpu_count()} CPUs",
+        "", f"Position intake on the scale-{args.scale} city; batches of {args.batch}; {os.cpu_count()} CPUs",
         f"  Gridmap: {g['per_second']:,.0f} fixes/s ({g['fixes']:,} in {g['seconds']:.1f} s, {g['stored']:,} stored, "
         f"{g['errors']} errors) with {args.streams} streams open      goal ≥ 5,000/s",
         f"    CPU per fix: gunicorn {g['cpu_us_per_fix']['gunicorn']:.0f} µs, PostgreSQL "

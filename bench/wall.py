@@ -16,6 +16,7 @@ For each page and run, a fresh browser context (cold cache) signs in and opens t
   longest gap between two frames.
 Goal (issue 6): the wall opens in under 3 s at scale 10 and pans smoothly.
 Headless Chromium draws in software here, so frame rates are a floor, not what a wall's GPU gives.
+`--smoke`: the scale-1 city, one run of each page, half a second of panning.
 """
 from __future__ import annotations
 
@@ -29,36 +30,34 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from layers import DATABASE as CITY, ROOT, WORK, ensure_city, free_port, log, serve  # noqa: E402
-
-sys.path.insert(0, str(ROOT))
+from common import ROOT, WORK, arguments, database_name, ensure_city, free_port, log, serve  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
 from app.config import load_settings  # noqa: E402
 from app.pgserver import Cluster  # noqa: E402
 
-DATABASE = "gridmap_bench_wall"
 USERNAME, PASSWORD = "bench_wall_operator", "bench-wall-password"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def ensure_lived_in_city(cluster: Cluster, rate: float) -> str:
-    """The scale-10 city with a simulated day of incidents, built once."""
-    url = cluster.ensure_database(DATABASE)
+def ensure_lived_in_city(cluster: Cluster, rate: float, scale: int) -> str:
+    """The synthetic city at `scale` with a simulated day of incidents, built once."""
+    database, city = f"gridmap_bench_wall_scale{scale}", database_name(scale)
+    url = cluster.ensure_database(database)
     engine = create_engine(url)
     with engine.connect() as conn:
         ready = conn.execute(text("SELECT to_regclass('grid') IS NOT NULL")).scalar_one() and \
             conn.execute(text("SELECT count(*) FROM grid")).scalar_one() > 0
     engine.dispose()
     if not ready:
-        city_url = ensure_city(cluster)
-        log(f"copying the scale-10 city into {DATABASE} …")
+        city_url = ensure_city(cluster, scale)
+        log(f"copying the scale-{scale} city into {database} …")
         admin = create_engine(city_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}"'))
-            conn.execute(text(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{CITY}"'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}"'))
+            conn.execute(text(f'CREATE DATABASE "{database}" TEMPLATE "{city}"'))
         admin.dispose()
         engine = create_engine(url)
         with engine.begin() as conn:
@@ -142,11 +141,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rate", type=float, default=100.0, help="simulated reports an hour")
     parser.add_argument("--pan-seconds", type=float, default=3.0)
-    args = parser.parse_args()
+    args = arguments(parser, {"runs": 1, "rate": 30.0, "pan_seconds": 0.5})
 
     cluster = Cluster(load_settings().var_dir)
     cluster.start()
-    url = ensure_lived_in_city(cluster, args.rate)
+    url = ensure_lived_in_city(cluster, args.rate, args.scale)
     engine = create_engine(url)
     with engine.connect() as conn:
         open_incidents = conn.execute(text(
@@ -175,7 +174,7 @@ def main() -> None:
 
 def report(results: dict, open_incidents: int, args) -> str:
     med = lambda path, key: statistics.median(r[key] for r in results[path])   # noqa: E731
-    lines = ["", f"Wall map at scale 10 (640 grids, 6,660 buildings, {open_incidents:,} open incidents); "
+    lines = ["", f"Wall map at scale {args.scale} ({64 * args.scale:,} grids, {open_incidents:,} open incidents); "
                  f"median of {args.runs} cold loads, 1920×1080, headless Chromium, {os.cpu_count()} CPUs",
              f"  {'page':<8}{'ready':>9}{'quiet':>9}{'bytes':>12}{'requests':>10}{'pan fps':>9}{'worst frame':>13}"]
     for path in results:

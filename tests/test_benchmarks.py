@@ -1,0 +1,87 @@
+"""Every benchmark under bench/ runs at its smoke size (`--smoke`: the scale-1 city, a second
+or two of load, one run) and prints the table with the figures it promises. The figures'
+values are not checked — the machines are shared and noisy — only that each is there, so
+that no benchmark can stop working without the suite saying so.
+
+They run on the embedded cluster (var/), in databases of their own (gridmap_bench_scale1 and
+gridmap_bench_wall_scale1), made on the first run and kept, as a benchmark's are."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from app.config import ROOT
+
+NUMBER = r"[\d,.]+"
+
+# benchmark → what its report must say, each with a figure where it promises one
+PROMISES = {
+    "layers": [
+        rf"\| buildings in a bbox \(limit 1000\) \| gridmap \| {NUMBER} \| {NUMBER} \| {NUMBER} \| {NUMBER} features",
+        rf"\| all grids \| gridmap \| {NUMBER} \|",
+        rf"\| incidents, status=reported, one page \| gridmap \| {NUMBER} \|",
+        rf"\| buildings tile z15 [\d/]+ \| gridmap \| {NUMBER} \|",
+        rf"\| buildings tile z17 [\d/]+ \| gridmap \| {NUMBER} \|",
+        rf"\| all grids \| [^|]+ \| [^|]+ \| {NUMBER}× \({NUMBER} / {NUMBER} ms\) \| {NUMBER}× \|",
+        rf"An empty Flask answer .* p50 {NUMBER} ms",
+    ],
+    "incidents": [
+        rf"p50 {NUMBER} ms, p99 {NUMBER} ms, max {NUMBER} ms over {NUMBER} report×client pairs \(0 missing\)",
+        rf"sustained intake, .*: {NUMBER} reports/s, .*0 errors; every client got every report: True",
+        rf"CPU per report: gunicorn {NUMBER} ms, PostgreSQL {NUMBER} ms",
+        rf"GET /api/v1/categories p50: {NUMBER} ms with no stream open, {NUMBER} ms with {NUMBER} open",
+    ],
+    "positions": [
+        rf"Gridmap: {NUMBER} fixes/s \({NUMBER} in {NUMBER} s, {NUMBER} stored, 0 errors\)",
+        rf"CPU per fix: gunicorn {NUMBER} µs, PostgreSQL {NUMBER} µs",
+        rf"bare INSERT, one connection: {NUMBER} fixes/s +Gridmap ÷ bare: {NUMBER}",
+        rf"patrol coverage, every grid, one day: {NUMBER} s for {NUMBER} grids",
+        rf"nearest workers along the roads .*p50 {NUMBER} ms, p99 {NUMBER} ms",
+    ],
+    "wall": [
+        rf"/wall +{NUMBER}s +{NUMBER}s +{NUMBER}kB +{NUMBER} +{NUMBER} +{NUMBER}ms",
+        rf"/ +{NUMBER}s +{NUMBER}s +{NUMBER}kB",
+        rf"/wall ÷ / : ready {NUMBER}×, bytes {NUMBER}×",
+    ],
+    "cameras": [
+        rf"past the buildings: {NUMBER} s \({NUMBER} ms per camera; {NUMBER} see nothing",
+        rf"plain sector, same code path: {NUMBER} s .* ratio {NUMBER}",
+        rf"blind spots of every road: {NUMBER} s",
+        rf"coverage statistics, every grid: {NUMBER} s for {NUMBER} grids",
+        rf"placement suggestions for one community: {NUMBER} s",
+    ],
+    "plans": [
+        rf"plan {NUMBER}: {NUMBER} grids, {NUMBER} buildings",
+        rf"full validation \(read \+ every check\): median {NUMBER} ms",
+        rf"PostGIS ST_Overlaps self-join: +median {NUMBER} ms",
+        rf"self-join ÷ validation = {NUMBER}",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def embedded_cluster(cluster):
+    if os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL"):
+        pytest.skip("the benchmarks run on the embedded cluster; a database URL is set")
+    return cluster
+
+
+def test_every_benchmark_has_a_smoke_test():
+    benchmarks = {p.stem for p in (ROOT / "bench").glob("*.py")} - {"common", "flask_floor"}
+    assert benchmarks == set(PROMISES)
+
+
+@pytest.mark.parametrize("name", sorted(PROMISES))
+def test_the_benchmark_runs_at_smoke_size_and_prints_its_figures(embedded_cluster, name):
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py"), "--smoke"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    missing = [promise for promise in PROMISES[name] if not re.search(promise, run.stdout)]
+    assert missing == [], run.stdout
+    assert "page errors" not in run.stdout
+    if name == "layers" and not (ROOT / "bench" / ".venv" / ".installed").exists():
+        assert "TiPG and pygeoapi skipped: their virtualenv bench/.venv is absent" in run.stdout
