@@ -22,6 +22,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.assets import init_assets
     init_assets(app)
 
+    from .api import errors
+    errors.init_app(app)
     from . import auth
     auth.init_app(app)
 
