@@ -19,6 +19,7 @@ from shapely.ops import substring
 from .crs import MetricFrame, frame_for
 
 SNAP_DECIMALS = 2        # node coordinates rounded to 1 cm: ends that touch are one node
+MIN_PIECE_M = 0.05       # a loop or a parallel piece shorter than this is not split further
 
 
 @dataclass
@@ -47,25 +48,40 @@ def build(lines_wgs84) -> RoadNetwork | None:
     frame = frame_for(lines)
     noded = shapely.node(shapely.MultiLineString(list(shapely.get_parts(frame.to_metric(lines)))))
     index: dict[tuple[float, float], int] = {}
-    best: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
+    edges: dict[tuple[int, int], np.ndarray] = {}      # (a, b), a < b → coordinates a → b
 
     def node(xy) -> int:
         key = (round(float(xy[0]), SNAP_DECIMALS), round(float(xy[1]), SNAP_DECIMALS))
         return index.setdefault(key, len(index))
 
-    for piece in shapely.get_parts(noded):
+    def add(piece) -> None:
+        """Every piece stays in the graph and in the snapping index. A second piece between
+        the same two nodes (a street and its service lane round a block) is split by a node at
+        its middle, and a closed loop (a cul-de-sac's turning circle) in three: the graph then
+        has one edge per node pair and no piece is lost, so a point on one is joined to it."""
+        length = float(piece.length)
         coords = shapely.get_coordinates(piece)
         a, b = node(coords[0]), node(coords[-1])
-        length = float(piece.length)
-        if a == b or length == 0:
-            continue
+        if length < MIN_PIECE_M and (a == b or tuple(sorted((a, b))) in edges):
+            return          # within the nodes' rounding: nothing here a point could be joined to
+        if a == b:
+            for part in (substring(piece, 0, length / 3), substring(piece, length / 3, 2 * length / 3),
+                         substring(piece, 2 * length / 3, length)):
+                add(part)
+            return
         key, oriented = ((a, b), coords) if a < b else ((b, a), coords[::-1])
-        if key not in best or length < best[key][0]:
-            best[key] = (length, oriented)
+        if key in edges:
+            add(substring(piece, 0, length / 2))
+            add(substring(piece, length / 2, length))
+            return
+        edges[key] = oriented
+
+    for piece in shapely.get_parts(noded):
+        add(piece)
     nodes = np.array(list(index), dtype=float)
-    pairs = np.array(list(best), dtype=int).reshape(-1, 2)
-    weights = np.array([w for w, _ in best.values()])
-    edge_lines = np.array([shapely.LineString(c) for _, c in best.values()], dtype=object)
+    pairs = np.array(list(edges), dtype=int).reshape(-1, 2)
+    edge_lines = np.array([shapely.LineString(c) for c in edges.values()], dtype=object)
+    weights = np.array([line.length for line in edge_lines])
     graph = _symmetric(pairs, weights, len(nodes))
     return RoadNetwork(frame, nodes, graph, pairs, edge_lines, shapely.STRtree(edge_lines),
                        {(int(a), int(b)): i for i, (a, b) in enumerate(pairs)})

@@ -1,15 +1,18 @@
 """What a camera really sees: its sector (bearing, field of view, range) clipped by line of sight
 around building footprints — a 2D visibility polygon, in a metric CRS.
 
-Rays leave the camera towards every building corner within reach (and a hair either side of
-it, to pass the corner), along the sector's two edges and every ARC_STEP_DEG along its arc;
-each ray stops at the nearest wall it meets, or at the range. The rays' ends, in angle order,
-are the visible polygon: exact at the corners, and the arc drawn to within a few centimetres.
+Rays leave the camera towards every building corner within reach and every point where a wall
+crosses the range circle (and a hair either side of each, to pass it), along the sector's two
+edges and every ARC_STEP_DEG along its arc; each ray stops at the nearest wall it meets, or at
+the range. The rays' ends, in angle order, are the visible polygon: exact at the corners and
+where walls leave the range, and the arc drawn to within a few centimetres.
 All rays are cut against all walls at once with numpy, so a camera costs about a millisecond.
 
 A camera mounted on a building sees out from it, not through it: a position inside a footprint
-is moved onto its wall; walls through the camera do not stop its rays, the building's far walls
-do, and the footprints it is mounted on (within MOUNT_REACH_M) are cut out of what it sees.
+is moved onto the outside wall of its block (the union of the footprints around it, so a wall
+two buildings share is not taken for an outside one); walls through the camera do not stop its
+rays, the buildings' far walls do, and the footprints it is mounted on (within MOUNT_REACH_M)
+are cut out of what it sees.
 """
 from __future__ import annotations
 
@@ -26,9 +29,10 @@ CORNER_EPS_RAD = 1e-5        # a ray this far either side of a corner: past it, 
 MOUNT_REACH_M = 1.0
 
 
-def sector(x: float, y: float, bearing: float | None, fov: float, range_m: float) -> Polygon:
+def sector(x: float, y: float, bearing: float | None, fov: float, range_m: float,
+           arc_step_deg: float = ARC_STEP_DEG) -> Polygon:
     """The plain wedge (or disc, for 360°): what the camera would see with nothing in the way."""
-    angles = _arc_angles(bearing, fov)
+    angles = _arc_angles(bearing, fov, arc_step_deg)
     ends = np.column_stack([x + range_m * np.sin(angles), y + range_m * np.cos(angles)])
     if fov >= 360:
         return Polygon(ends[:-1])
@@ -36,25 +40,27 @@ def sector(x: float, y: float, bearing: float | None, fov: float, range_m: float
 
 
 def visible(x: float, y: float, bearing: float | None, fov: float, range_m: float,
-            buildings: list[BaseGeometry] | np.ndarray) -> BaseGeometry:
+            buildings: list[BaseGeometry] | np.ndarray, arc_step_deg: float = ARC_STEP_DEG) -> BaseGeometry:
     """The part of the sector the camera at (x, y) can see past `buildings` (footprints, metric)."""
     origin = shapely.Point(x, y)
     near = [b for b in buildings if b is not None and not b.is_empty and b.distance(origin) <= range_m]
+    if any(b.contains(origin) for b in near):
+        # A position inside a footprint goes onto the outside wall of the block it stands in:
+        # where two footprints share a wall, the nearest wall of one is inside the other.
+        block = next(part for part in shapely.get_parts(shapely.union_all(near)) if part.covers(origin))
+        origin = shapely.ops.nearest_points(block.boundary, origin)[0]
+        x, y = origin.x, origin.y
     mounts = [b for b in near if b.distance(origin) <= MOUNT_REACH_M]
-    for b in mounts:
-        if b.contains(origin):           # a position a little inside its wall: put it on the wall
-            origin = shapely.ops.nearest_points(b.boundary, origin)[0]
-            x, y = origin.x, origin.y
-    wedge = sector(x, y, bearing, fov, range_m)
+    wedge = sector(x, y, bearing, fov, range_m, arc_step_deg)
     walls = _walls(near)
     full = fov >= 360
-    angles = _arc_angles(bearing, fov)
+    angles = _arc_angles(bearing, fov, arc_step_deg)
     if len(walls):
         corners = np.unique(walls[:, :2], axis=0)
         dx, dy = corners[:, 0] - x, corners[:, 1] - y
         toward = np.arctan2(dx, dy)                       # clockwise from north, like a bearing
         reach = np.hypot(dx, dy) <= range_m
-        toward = toward[reach]
+        toward = np.concatenate([toward[reach], _circle_crossings(x, y, walls, range_m)])
         toward = np.concatenate([toward - CORNER_EPS_RAD, toward, toward + CORNER_EPS_RAD])
         if not full:
             toward = toward[_inside_sector(toward, bearing, fov)]
@@ -72,15 +78,35 @@ def visible(x: float, y: float, bearing: float | None, fov: float, range_m: floa
     return _polygons(seen)
 
 
-def _arc_angles(bearing: float | None, fov: float) -> np.ndarray:
+def _arc_angles(bearing: float | None, fov: float, step_deg: float = ARC_STEP_DEG) -> np.ndarray:
     """Angles (radians, clockwise from north) along the arc, both edges included."""
     if fov >= 360:
-        n = int(round(360 / ARC_STEP_DEG))
+        n = int(round(360 / step_deg))
         return np.linspace(0, 2 * math.pi, n + 1)
     half = math.radians(fov) / 2
     centre = math.radians(bearing or 0.0)
-    n = max(int(math.ceil(fov / ARC_STEP_DEG)), 1)
+    n = max(int(math.ceil(fov / step_deg)), 1)
     return np.linspace(centre - half, centre + half, n + 1)
+
+
+def _circle_crossings(x: float, y: float, walls: np.ndarray, range_m: float) -> np.ndarray:
+    """Bearings (radians) at which walls cross the range circle. A wall whose far corner is out
+    of reach ends, for the camera, where it crosses the circle: without a ray there, the
+    polygon would cut the corner between the arc's rays, losing up to an arc step's sliver."""
+    px, py = walls[:, 0] - x, walls[:, 1] - y
+    ex, ey = walls[:, 2] - walls[:, 0], walls[:, 3] - walls[:, 1]
+    a = ex * ex + ey * ey
+    b = 2 * (px * ex + py * ey)
+    c = px * px + py * py - range_m * range_m
+    disc = b * b - 4 * a * c
+    ok = (a > 0) & (disc >= 0)
+    root = np.sqrt(np.where(ok, disc, 0))
+    found = []
+    for sign in (-1, 1):
+        s = np.where(ok, (-b + sign * root) / np.where(a > 0, 2 * a, 1), -1)
+        on = ok & (s >= 0) & (s <= 1)
+        found.append(np.arctan2(px[on] + s[on] * ex[on], py[on] + s[on] * ey[on]))
+    return np.concatenate(found)
 
 
 def _inside_sector(angles: np.ndarray, bearing: float | None, fov: float) -> np.ndarray:

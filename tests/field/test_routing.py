@@ -42,6 +42,21 @@ def test_a_worker_off_the_network_component_comes_last_without_a_route():
     assert near.target == 1 and far.line is None and far.metres == float("inf")
 
 
+def test_every_road_piece_can_be_joined_a_lane_beside_a_street_and_a_turning_loop():
+    street = shapely.LineString([at(0, 0), at(100, 0)])
+    lane = shapely.LineString([at(0, 0), at(0, 30), at(100, 30), at(100, 0)])      # the same two ends
+    loop = shapely.LineString([at(0, 0), at(-30, 0), at(-30, -20), at(0, -20), at(0, 0)])   # closed
+    roads = network.build([street, lane, loop])
+    kept = sum(line.length for line in roads.lines)
+    assert kept == pytest.approx(100 + 160 + 100, abs=1.5)       # no piece dropped
+    # two points a metre off the lane: along it, not by way of the street 30 m away
+    [along] = network.routes(roads, shapely.Point(at(50, 31)), [shapely.Point(at(30, 31))])
+    assert along.metres == pytest.approx(1 + 20 + 1, abs=0.5)
+    # a point a metre off the loop reaches the street along the loop
+    [round_] = network.routes(roads, shapely.Point(at(-31, -10)), [shapely.Point(at(50, 1))])
+    assert round_.metres == pytest.approx(1 + 10 + 30 + 50 + 1, abs=0.5)
+
+
 def test_an_operator_gets_the_nearest_available_workers_with_their_routes(client, auth, users, session):
     lon, lat = session.execute(text("""
         SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid

@@ -65,3 +65,23 @@ def test_placement_picks_the_obvious_candidate_and_then_looks_the_other_way():
     assert {p.bearing < 180 for p in picks} == {True, False}
     assert sum(p.gain_m for p in picks) == pytest.approx(2 * (40 ** 2 - 2 ** 2) ** 0.5, abs=0.5)
     assert suggest(road, np.array([[500, 500]]), [], k=3) == []   # nothing to gain: no suggestion
+
+
+def test_a_camera_mapped_inside_two_buildings_that_share_a_wall_looks_out_from_the_blocks_outside_wall():
+    west, east = box(0, 0, 10, 10), box(10, 0, 20, 10)     # terraced: the wall x = 10 is shared
+    # mapped inside the west building, nearer the shared wall (0.2 m) than the street front (0.5 m)
+    seen = visible(9.8, 9.5, 0, 90, 30, [west, east])
+    assert seen.area == pytest.approx(math.pi * 30 ** 2 / 4, rel=3e-3)     # the whole sector, north
+    assert shapely.intersection(seen, shapely.union(west, east)).area == pytest.approx(0, abs=1e-6)
+    assert seen.distance(shapely.Point(9.8, 10)) < 1e-6                     # from the front wall
+
+
+@pytest.mark.parametrize("turn", [0.0, 30.0, 60.0, 89.91])
+def test_where_a_wall_leaves_the_range_the_view_ends_at_the_wall_whatever_the_arc_step(turn):
+    from shapely import affinity
+    # a long block across the view 40 m out, turned so that one end runs out of the 50 m range
+    block = affinity.rotate(box(-100, 40, 100, 42), -turn, origin=(0, 40))
+    coarse = visible(0, 0, 0, 90, 50, [block])
+    fine = visible(0, 0, 0, 90, 50, [block], arc_step_deg=0.01)
+    overlap = shapely.intersection(coarse, fine).area / shapely.union(coarse, fine).area
+    assert overlap > 0.9995
