@@ -48,7 +48,7 @@ bench-plans: setup
 setup: system-db $(VENV)/.installed node_modules/.installed
 
 demo: setup
-	$(FLASK) setup-demo
+	$(FLASK) setup-demo $(DEMO_ARGS)
 
 system-db:
 	@if [ -n "$$DATABASE_URL" ]; then exit 0; fi; \

@@ -11,6 +11,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     """`test_config` may hold DATABASE_URL and any Settings field to override."""
     test_config = dict(test_config or {})
     url = test_config.pop("DATABASE_URL", None)
+    if url:     # a database named here is named as DATABASE_URL names one: not the embedded demo
+        test_config.setdefault("database_url", url)
     settings = load_settings(test_config)
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config.update(SECRET_KEY=settings.secret_key, GRIDMAP=settings, JSON_SORT_KEYS=False)
@@ -22,8 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web.assets import init_assets
     init_assets(app)
 
-    from .api import errors
+    from .api import errors, input as request_input
     errors.init_app(app)
+    request_input.init_app(app)
     from . import auth
     auth.init_app(app)
 

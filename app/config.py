@@ -55,6 +55,10 @@ class IncidentRules:
     photo_max_bytes: int = 8 * 1024 * 1024
     tick_seconds: int = 30                  # the in-app clock; 0 turns it off (cron runs the tick)
     stream_heartbeat_seconds: int = 15
+    # a stream ends this old (0: never) and its browser resumes it with Last-Event-ID: no connection
+    # outlives by days what was decided about its access
+    stream_max_age_seconds: float = 12 * 3600
+    stream_recheck_seconds: float = 5.0     # open streams' access asked again: the notices' net
     idempotency_keep_days: int = 7
 
 
@@ -171,6 +175,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
         photo_max_bytes=int(_env("GRIDMAP_PHOTO_MAX_BYTES", str(8 * 1024 * 1024))),
         tick_seconds=int(_env("GRIDMAP_TICK_SECONDS", "30")),
         stream_heartbeat_seconds=int(_env("GRIDMAP_STREAM_HEARTBEAT_SECONDS", "15")),
+        stream_max_age_seconds=float(_env("GRIDMAP_STREAM_MAX_AGE_SECONDS", str(12 * 3600))),
+        stream_recheck_seconds=float(_env("GRIDMAP_STREAM_RECHECK_SECONDS", "5")),
     )
     on_time, speed, satisfaction = _floats("GRIDMAP_STAR_WEIGHTS", "0.5,0.2,0.3")
     thresholds = _floats("GRIDMAP_STAR_THRESHOLDS", "0.9,0.8,0.7,0.6")

@@ -8,9 +8,11 @@ import threading
 import time
 from typing import Callable
 
+import psycopg
 from flask import Flask, current_app, g
+from psycopg import pq
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ROOT, Settings
@@ -26,7 +28,25 @@ def database_url(settings: Settings, database: str = DEMO_DATABASE) -> str:
         return settings.database_url
     cluster = Cluster(settings.var_dir)
     cluster.start()
-    return cluster.ensure_database(database)
+    cluster.ensure_database(database)
+    return ClusterURL(cluster, database)
+
+
+class ClusterURL(str):
+    """The embedded cluster's URL, which remembers its cluster: the cluster may come back from
+    a restart on another port (when its own was taken meanwhile), and an engine made from
+    this URL reads var/pgport again whenever it opens a connection."""
+
+    def __new__(cls, cluster: Cluster, database: str) -> "ClusterURL":
+        url = super().__new__(cls, cluster.url(database))
+        url.cluster, url.database = cluster, database
+        return url
+
+    def now(self) -> "ClusterURL":
+        return ClusterURL(self.cluster, self.database)
+
+    def __reduce__(self):       # copied or pickled, it is made again from its cluster
+        return ClusterURL, (self.cluster, self.database)
 
 
 IDLE_PING_SECONDS = 5.0
@@ -38,7 +58,17 @@ def make_engine(url: str) -> Engine:
     # busy process uses, and two processes stay under max_connections (100).
     engine = create_engine(url, pool_size=24, max_overflow=12)
     _ping_when_idle(engine)
+    if isinstance(url, ClusterURL):
+        _follow_the_cluster(engine, url.cluster)
     return engine
+
+
+def _follow_the_cluster(engine: Engine, cluster: Cluster) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect, _record, _cargs, cparams):
+        port = cluster.port()
+        if port is not None:
+            cparams["port"] = port
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -79,11 +109,12 @@ class _Database:
 
     @property
     def url(self) -> str:
+        """The URL as it is now: the embedded cluster's is read again (its port may have moved)."""
         if callable(self._url):
             with self._lock:
                 if callable(self._url):
                     self._url = self._url()
-        return self._url
+        return self._url.now() if isinstance(self._url, ClusterURL) else self._url
 
     @property
     def engine(self) -> Engine:
@@ -94,13 +125,26 @@ class _Database:
                     self._engine = make_engine(url)
                     self._sessions = sessionmaker(self._engine, expire_on_commit=False)
                     # every transaction tells the audit triggers who is writing
-                    event.listen(self._sessions, "after_begin",
-                                 lambda _session, _transaction, connection: audit.bind(connection))
+                    event.listen(self._sessions, "after_begin", _tell_the_audit)
         return self._engine
 
     def new_session(self) -> Session:
         self.engine
         return self._sessions()
+
+
+def _tell_the_audit(_session, _transaction, connection) -> None:
+    try:
+        audit.bind(connection)
+    except psycopg.Error:
+        if not connection.connection.driver_connection.broken:
+            raise
+        # audit.bind speaks to libpq itself, past SQLAlchemy, which so never saw the connection
+        # die in the pool (a database restart). Ask it something: it then does what it does
+        # when its own statement meets a dead connection — replaces this one and every pooled
+        # one older, and raises its disconnect error (the answer is a 503, not a 500 at teardown).
+        connection.exec_driver_sql("SELECT 1")
+        raise
 
 
 def url() -> str:
@@ -130,7 +174,73 @@ def without_transaction(session: Session) -> None:
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
-        db_session.close()
+        try:
+            db_session.close()
+        except (SQLAlchemyError, psycopg.Error) as error:
+            # the rollback of a connection the database dropped after the request's last
+            # statement: there is nothing to undo, and the answer already made must stand
+            if unreachable(error) is None:
+                raise
+            db_session.invalidate()
+
+
+# -- when the database cannot be reached ---------------------------------------------------
+
+RETRY_AFTER_SECONDS = 2     # a restart of the embedded cluster takes about a second
+
+# Why, by the server's SQLSTATE when it said so before going...
+STATE_REASONS = {
+    "57P01": "shutting_down",           # admin_shutdown: a stop ended the session
+    "57P02": "shutting_down",           # crash_shutdown
+    "57P03": "starting_up",             # cannot_connect_now
+    "53300": "too_many_connections",
+    "28000": "login_refused", "28P01": "login_refused",
+    "3D000": "no_database",
+}
+# ... else by libpq's words: a failure to connect carries no SQLSTATE
+LIBPQ_REASONS = (
+    ("Connection refused", "refused"),
+    ("No such file or directory", "refused"),           # a Unix socket nobody listens on
+    ("is starting up", "starting_up"),
+    ("not yet accepting connections", "starting_up"),
+    ("in recovery mode", "starting_up"),
+    ("is shutting down", "shutting_down"),
+    ("timeout expired", "timeout"),
+    ("password authentication failed", "login_refused"),
+    ("no pg_hba.conf entry", "login_refused"),
+    ('role "', "login_refused"),
+    ("does not exist", "no_database"),
+    ("too many clients", "too_many_connections"),
+    ("remaining connection slots", "too_many_connections"),
+)
+
+
+def unreachable(error: BaseException) -> str | None:
+    """Why the database cannot be reached, when `error` says it cannot (a reason such as
+    'refused' or 'shutting_down', for /healthz and the logs); None for any other error.
+
+    Judged by the connection, not the exception's class: psycopg's OperationalError also
+    covers a cancelled statement or too many parameters, which are the query's fault and no
+    reason to tell a client to come back later."""
+    if isinstance(error, DisconnectionError):
+        return "connection_lost"
+    invalidated = isinstance(error, DBAPIError) and error.connection_invalidated
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if not isinstance(original, psycopg.Error):
+        return "connection_lost" if invalidated else None
+    if isinstance(original, psycopg.errors.ConnectionTimeout):
+        return "timeout"
+    state = original.sqlstate
+    broken = original.pgconn is not None and original.pgconn.status == pq.ConnStatus.BAD
+    if not (invalidated or broken or (state or "").startswith("08") or state in ("57P01", "57P02", "57P03")):
+        return None
+    if state in STATE_REASONS:
+        return STATE_REASONS[state]
+    message = str(original)
+    for words, reason in LIBPQ_REASONS:
+        if words in message:
+            return reason
+    return "cannot_connect" if message.startswith("connection failed") else "connection_lost"
 
 
 # -- migrations ---------------------------------------------------------------------------

@@ -3,10 +3,48 @@
 A worker told to stop (SIGTERM: a restart, a deploy) first ends its open live streams. They
 never finish by themselves, so the worker would otherwise wait out its whole graceful
 timeout; ended, the browsers reconnect at once to a live worker and replay what they missed.
+
+Each server has its own control socket (`gunicornc -s var/gunicorn-127.0.0.1-5000.ctl`),
+named after the address it listens on. gunicorn's default is one path per OS user
+($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl): a second server on the host
+unlinked the first one's socket and took the path, and whichever stopped first removed the
+other's. A master started by USR2 (an upgrade in place) listens on the same address beside
+the old one until that one exits, so its socket's name carries its pid as well.
 """
 from __future__ import annotations
 
+import re
 import signal
+from pathlib import Path
+
+# gunicorn takes every module-level name that is also a setting's name as that setting:
+# helpers here are named unlike any (control_socket_path, not control_socket)
+SOCKET_PATH_MAX = 107       # sun_path holds 108 bytes with the terminating NUL
+
+
+def when_ready(server):
+    # the listeners are bound by now (their real ports, even for port 0) and the control
+    # socket not yet made: it is made after the first workers are forked
+    path = control_socket_path(_var_dir(), [str(listener) for listener in server.LISTENERS],
+                               server.pid if server.master_pid else None)
+    if len(str(path).encode()) > SOCKET_PATH_MAX:
+        server.log.warning("no control socket: %s is too long a path for a Unix socket", path)
+        server.cfg.set("control_socket_disable", True)
+    else:
+        server.cfg.set("control_socket", str(path))
+
+
+def control_socket_path(var_dir: Path, listeners: list[str], upgrade_pid: int | None = None) -> Path:
+    """var/gunicorn-<first address>.ctl: two servers cannot listen on the same address, but
+    for a master upgrading another in place (`upgrade_pid`: its pid)."""
+    address = re.sub(r"^[a-z]+:(//)?", "", listeners[0]) if listeners else "unbound"
+    name = re.sub(r"[^A-Za-z0-9.]+", "-", address).strip("-")
+    return Path(var_dir) / (f"gunicorn-{name}-{upgrade_pid}.ctl" if upgrade_pid else f"gunicorn-{name}.ctl")
+
+
+def _var_dir() -> Path:
+    from app.config import load_settings
+    return load_settings().var_dir
 
 
 def post_worker_init(worker):

@@ -18,14 +18,86 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "{where}不是有效的 UTF-8 文本。",
         "en": "{where} is not valid UTF-8 text.",
     },
+    "input.too_deep": {
+        "zh": "{where}嵌套层次过深，无法读取。",
+        "en": "{where} is nested too deeply to be read.",
+    },
     "input.date": {
         "zh": "{field} 不是可用的日期时间：{value}（请用 ISO 8601，如 2026-11-24T08:00:00+08:00）。",
         "en": "{field} is not a usable date and time: {value} (use ISO 8601, e.g. 2026-11-24T08:00:00+08:00).",
+    },
+    # the public surfaces (services/public/view.py)
+    "public.too_many_codes": {
+        "zh": "一次最多查询 {most} 个编号。",
+        "en": "Ask for at most {most} request ids at a time.",
+    },
+    "public.window_reversed": {
+        "zh": "开始时间晚于结束时间。",
+        "en": "The start date is later than the end date.",
+    },
+    "public.window_too_wide": {
+        "zh": "查询时间段最长 {days} 天，请缩小 start_date 与 end_date 的范围。",
+        "en": "A query spans at most {days} days; bring start_date and end_date closer.",
+    },
+    "public.status.reported": {"zh": "已收到，等待派单。", "en": "Received; waiting to be dispatched."},
+    "public.status.assigned": {"zh": "已派给负责人。", "en": "Sent to the person responsible."},
+    "public.status.handling": {"zh": "正在处理。", "en": "Being handled."},
+    "public.status.resolved": {"zh": "已处理，等待核查。", "en": "Handled; waiting for verification."},
+    "public.status.closed": {"zh": "已办结。", "en": "Closed."},
+    "public.status.rejected": {"zh": "不属于受理范围。", "en": "Not within the city's remit."},
+    "public.status.merged": {
+        "zh": "已与同一问题的报告 {code} 合并。",
+        "en": "Merged into {code}, a report of the same problem.",
+    },
+    "public.status.merged_elsewhere": {
+        "zh": "已与同一问题的另一报告合并。",
+        "en": "Merged into another report of the same problem.",
     },
     # the database
     "database.unavailable": {
         "zh": "数据库暂时无法连接，请 {seconds} 秒后重试。",
         "en": "The database cannot be reached just now; try again in {seconds} s.",
+    },
+    # why the database cannot be reached (/healthz: the reason codes of app.db.unreachable)
+    "database.down.refused": {
+        "zh": "数据库没有在监听（已停止，或正在重启）。",
+        "en": "Nothing listens at the database's address (it is stopped, or restarting).",
+    },
+    "database.down.starting_up": {
+        "zh": "数据库正在启动。",
+        "en": "The database is starting up.",
+    },
+    "database.down.shutting_down": {
+        "zh": "数据库正在关闭。",
+        "en": "The database is shutting down.",
+    },
+    "database.down.connection_lost": {
+        "zh": "与数据库的连接中断了（数据库重启，或网络中断）。",
+        "en": "The connection to the database was cut (a restart, or the network).",
+    },
+    "database.down.timeout": {
+        "zh": "数据库没有在限定时间内应答。",
+        "en": "The database did not answer in time.",
+    },
+    "database.down.login_refused": {
+        "zh": "数据库拒绝了登录（请检查连接所用的用户名和密码）。",
+        "en": "The database refused the login (check the user and password the app connects with).",
+    },
+    "database.down.no_database": {
+        "zh": "要连接的数据库不存在。",
+        "en": "The database to connect to does not exist.",
+    },
+    "database.down.too_many_connections": {
+        "zh": "数据库的连接数已满。",
+        "en": "The database has no free connection slot.",
+    },
+    "database.down.cannot_connect": {
+        "zh": "无法连接数据库。",
+        "en": "The database cannot be connected to.",
+    },
+    "database.down.query_failed": {
+        "zh": "数据库可以连接，但状态查询失败（{error}）。",
+        "en": "The database answers, but the status query failed ({error}).",
     },
 }
 

@@ -1,7 +1,8 @@
 """The embedded PostGIS: a private PostgreSQL cluster under var/pgdata.
 
 It exists so that `make run` needs no database administrator. It listens on 127.0.0.1 only,
-on a free port recorded in var/pgport, with a generated password kept in var/pgpassword.
+on a free port recorded in var/pgport (kept across restarts while nothing else takes it), with
+a generated password kept in var/pgpassword.
 PostgreSQL refuses to run as root, so when we are root the server runs as the `postgres`
 OS user, which then owns the data directory.
 """
@@ -255,7 +256,12 @@ def _run_as_server_user(cmd: list[str], what: str) -> None:
 
 
 def _port_free(port: int) -> bool:
+    """Whether PostgreSQL could listen on `port`. It binds with SO_REUSEADDR, so the check
+    does too: without it, the connections a stop just closed (TIME_WAIT, FIN_WAIT) make the
+    port look taken, the restarted cluster moves to another one and a server still holding
+    the old address never reaches it again. Another listener still makes the port taken."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

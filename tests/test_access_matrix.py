@@ -8,6 +8,7 @@ from sqlalchemy import text
 from flask import Blueprint, Flask
 
 from app import auth
+from app.api import stream as stream_view
 from app.auth import policy_of
 from app.config import DEFAULT_ROLES
 from app.models import USER_ROLES
@@ -170,3 +171,46 @@ def test_cameras_are_for_the_roles_that_watch_them(client, auth):
     for role in USER_ROLES:
         status = client.get("/ogcapi/collections/cameras/items?limit=1", headers=auth(role)).status_code
         assert status == (200 if "cameras:read" in DEFAULT_ROLES[role] else 403), role
+
+
+# -- an open stream keeps to the matrix: what is taken away ends it ----------------------
+
+STREAM_ROLES = [r for r in USER_ROLES if allowed(policy_of(stream_view.events), r)]
+# change -> (how the admin or the user makes it, what reconnecting gets)
+TAKEN_AWAY = {
+    "revoke": (lambda client, auth, who: client.delete(
+        f"/api/v1/tokens/{who['token_id']}", headers={"Authorization": f"Bearer {who['token']}"}), 401),
+    "disable": (lambda client, auth, who: client.patch(
+        f"/api/v1/users/{who['id']}", headers=auth("admin"), json={"active": False}), 401),
+    "rescope": (lambda client, auth, who: client.patch(
+        f"/api/v1/users/{who['id']}", headers=auth("admin"), json={"scope_area": who["community"]}), 200),
+}
+
+
+@pytest.mark.parametrize("role", STREAM_ROLES)
+@pytest.mark.parametrize("change", sorted(TAKEN_AWAY))
+def test_an_open_stream_ends_within_seconds_when_its_access_changes(app, client, auth, users, session,
+                                                                     live_server, change, role):
+    from app.services.accounts import accounts
+    from tests.conftest import PASSWORD
+    from tests.live.sse import EventStream, stream_status
+
+    city, community, worker = session.execute(text(
+        "SELECT (SELECT code FROM area WHERE parent_id IS NULL), "
+        "(SELECT code FROM area WHERE level = 'community' ORDER BY code LIMIT 1), "
+        "(SELECT w.code FROM worker w JOIN app_user u ON u.worker_id = w.id WHERE u.id = :worker)"),
+        {"worker": users["worker"]["id"]}).one()
+    user = accounts.create_user(session, f"matrix_{change}_{role}_{next(_counter)}", PASSWORD, role,
+                                scope_area_code=None if role in ("admin", "worker") else city,
+                                worker_code=worker if role == "worker" else None)
+    row, token = accounts.create_token(session, user, "matrix")
+    session.commit()
+    who = {"id": user.id, "token": token, "token_id": row.id, "community": community}
+    stream = EventStream(live_server, token)
+    try:
+        make, reconnecting = TAKEN_AWAY[change]
+        assert make(client, auth, who).status_code == 200
+        assert stream.ends_within(5.0) is not None, f"{role}'s stream outlived the {change}"
+        assert stream_status(live_server, token) == reconnecting
+    finally:
+        stream.close()

@@ -21,3 +21,73 @@ def test_healthz_answers_503_when_the_database_is_gone():
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+
+
+UNREACHABLE = "postgresql+psycopg://nobody:x@127.0.0.1:1/none"      # nothing listens on port 1
+
+
+def _stop_listening(app):
+    """The stream hub a token lookup starts keeps trying to reach the database; not for ever."""
+    hub = app.extensions.get("gridmap.stream")
+    if hub is not None:
+        hub.stop()
+
+
+def test_healthz_says_why_the_database_is_unreachable_and_when_to_ask_again():
+    from app import create_app
+    from app.messages import say
+    from tests.conftest import TEST_SETTINGS
+    app = create_app({"DATABASE_URL": UNREACHABLE, **TEST_SETTINGS})
+    client = app.test_client()
+    response = client.get("/healthz", headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    body = response.get_json()
+    assert body["status"] == "error" and body["reason"] == "refused"
+    assert body["message"] == say("database.down.refused", "en")
+    assert client.get("/healthz").get_json()["message"] == say("database.down.refused", "zh")
+
+
+def test_every_request_is_a_json_503_while_the_database_is_unreachable_but_a_failed_query_stays_a_500(
+        database_url):
+    from sqlalchemy import text
+
+    from app import create_app, db
+    from app.auth import public
+    from app.messages import say
+    from tests.conftest import TEST_SETTINGS
+
+    down = create_app({"DATABASE_URL": UNREACHABLE, **TEST_SETTINGS})
+    client = down.test_client()
+    english = {"Accept-Language": "en"}
+    try:
+        for response in (
+                client.get("/api/v1/incidents", headers={"Authorization": "Bearer gm_x", **english}),
+                client.post("/api/v1/incidents", json={"category": "environment", "point": [24.9, 60.2]},
+                            headers={"Authorization": "Bearer gm_x", "Idempotency-Key": "k1", **english}),
+                client.post("/api/v1/tokens", json={"username": "someone", "password": "secret"},
+                            headers=english)):
+            assert response.status_code == 503, response.data[:300]
+            assert response.is_json and int(response.headers["Retry-After"]) > 0
+            assert response.get_json() == {"code": "DatabaseUnavailable", "description": say(
+                "database.unavailable", "en", seconds=int(response.headers["Retry-After"]))}
+    finally:
+        _stop_listening(down)
+
+    # a query that fails is a fault of ours, even when psycopg calls it an OperationalError
+    up = create_app({"DATABASE_URL": database_url, **TEST_SETTINGS})
+
+    @public
+    def divide_by_zero():
+        return str(db.session().execute(text("SELECT 1 / 0")).scalar())
+
+    @public
+    def time_out():
+        db.session().execute(text("SET LOCAL statement_timeout = 10"))
+        return str(db.session().execute(text("SELECT pg_sleep(1)")).scalar())
+    up.add_url_rule("/test/divide-by-zero", view_func=divide_by_zero)
+    up.add_url_rule("/test/time-out", view_func=time_out)
+    client = up.test_client()
+    for path in ("/test/divide-by-zero", "/test/time-out"):
+        assert client.get(path).status_code == 500, path
+    assert client.get("/healthz").status_code == 200       # and the database is there all along

@@ -10,17 +10,10 @@ from ..auth import requires
 from ..auth.identity import current_scope
 from ..services.field import patrol
 from ..services.incidents import assessment
+from .params import InvalidParameter, parse_datetime
 from .patrol import MAX_PERIOD
 
 bp = Blueprint("assessment", __name__, url_prefix="/api/v1")
-
-
-def _time(name: str, default: datetime) -> datetime:
-    value = request.args.get(name)
-    if not value:
-        return default
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @bp.get("/assessment")
@@ -34,11 +27,11 @@ def ranking():
                        description=f"unit is one of {', '.join(assessment.UNITS)}."), 400
     now = datetime.now(timezone.utc)
     try:
-        start = _time("from", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
-        end = _time("to", now)
-    except ValueError:
-        return jsonify(code="InvalidParameterValue", parameter="from/to",
-                       description="from and to are ISO 8601 times, e.g. 2026-11-01T00:00:00+08:00."), 400
+        start = (parse_datetime(request.args.get("from"), "from")
+                 or now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+        end = parse_datetime(request.args.get("to"), "to") or now
+    except InvalidParameter as error:
+        return jsonify(code="InvalidParameterValue", parameter=error.name, description=str(error)), 400
     if end <= start:
         return jsonify(code="InvalidParameterValue", parameter="from/to",
                        description="The period is empty: to must come after from."), 400

@@ -1,26 +1,14 @@
 """GET /api/v1/audit: the audit log for admins, filtered, as JSON or CSV."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, Response, jsonify, request
 
 from .. import db
 from ..auth import requires
 from ..services.accounts import audit
-from .params import InvalidParameter, parse_int
+from .params import InvalidParameter, parse_datetime, parse_int
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
-
-
-def _time(name: str) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidParameter(name, f"{name} must be an ISO 8601 time, e.g. 2026-11-23T08:00:00+08:00") from None
 
 
 @bp.get("")
@@ -30,11 +18,12 @@ def entries():
         f = audit.AuditFilter(
             actor=request.args.get("actor"), entity=request.args.get("entity"),
             entity_id=request.args.get("entity_id"), action=request.args.get("action"),
-            since=_time("since"), until=_time("until"),
+            since=parse_datetime(request.args.get("since"), "since"),
+            until=parse_datetime(request.args.get("until"), "until"),
             limit=parse_int(request.args.get("limit"), "limit", 100, 1, 10_000),
             offset=parse_int(request.args.get("offset"), "offset", 0, 0, 10**9))
     except InvalidParameter as error:
-        return jsonify(code="InvalidParameterValue", description=str(error)), 400
+        return jsonify(code="InvalidParameterValue", description=str(error), parameter=error.name), 400
     rows = audit.entries(db.session(), f)
     if request.args.get("format") == "csv":
         return Response(audit.as_csv(rows), mimetype="text/csv",

@@ -2,12 +2,9 @@
 blind spots, and where to add cameras."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, jsonify, request
 
-from .. import db
+from .. import csvfile, db
 from ..auth import requires
 from ..auth.identity import current_scope
 from ..services.cameras import edits as camera_edits, placement as camera_placement, stats as camera_stats
@@ -81,11 +78,8 @@ def coverage():
     codes = [c for c in request.args.get("area", "").split(",") if c] or None
     rows = camera_stats.coverage_by_area(db.session(), level, current_scope(), codes)
     if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(camera_stats.Row.__dataclass_fields__)
-        writer.writerows([list(r.as_dict().values()) for r in rows])
-        response = Response(out.getvalue(), mimetype="text/csv")
+        body = csvfile.table(camera_stats.Row.__dataclass_fields__, (r.as_dict().values() for r in rows))
+        response = Response(body, mimetype="text/csv")
         response.headers["Content-Disposition"] = f"attachment; filename=camera-coverage-{level}.csv"
         return response
     return jsonify(level=level, areas=[r.as_dict() for r in rows])

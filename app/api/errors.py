@@ -2,10 +2,17 @@
 is answered as JSON {code, description} in the language the request asks for."""
 from __future__ import annotations
 
+import logging
+
+import psycopg
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from .. import db
 from ..messages import DEFAULT_LANGUAGE, LANGUAGES, say
+
+log = logging.getLogger(__name__)
 
 
 def request_language() -> str:
@@ -37,5 +44,20 @@ def _answer(error: Refused):
     return response
 
 
+def _database_error(error: Exception):
+    """While the database cannot be reached (stopped, restarting), every request is told to
+    come back in a moment, in JSON, whichever endpoint it asked. Any other database error is
+    a fault of ours and stays a 500."""
+    reason = db.unreachable(error)
+    if reason is None:
+        raise error
+    log.warning("database unreachable (%s): %s answered 503", reason, request.endpoint)
+    return _answer(Refused(503, "DatabaseUnavailable", "database.unavailable",
+                           headers={"Retry-After": str(db.RETRY_AFTER_SECONDS)},
+                           seconds=db.RETRY_AFTER_SECONDS))
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(Refused, _answer)
+    app.register_error_handler(SQLAlchemyError, _database_error)
+    app.register_error_handler(psycopg.Error, _database_error)

@@ -13,7 +13,7 @@ from ..models import Category, IncidentPhoto
 from ..services.field import routing
 from ..services.incidents import loop as incidents, photos, views as incident_views
 from .idempotent import transactional
-from .params import InvalidParameter, parse_int
+from .params import InvalidParameter, parse_datetime, parse_int
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1")
 
@@ -115,8 +115,15 @@ def report():
     return _answer(filed.id, 201, filed.answer)
 
 
+def _seen(features: list[dict]) -> list[dict]:
+    """Links to other incidents only where the reader may follow them."""
+    return incident_views.without_unseen_links(db.session(), features, current_scope(),
+                                               current_user().worker_id)
+
+
 def _answer(incident_id: int, status: int = 200, body: dict | None = None):
     body = body or incident_views.describe(db.session(), incident_id, now())
+    _seen([body])
     response = jsonify(body)
     response.status_code = status
     response.headers["ETag"] = etag(body["properties"]["version"])
@@ -134,6 +141,9 @@ LIST_ARGS = ("limit", "offset", "format", "order")
 def index():
     user = current_user()
     filters = {k: v for k, v in request.args.items() if k not in LIST_ARGS and v != ""}
+    for name in ("since", "until"):
+        if name in filters:
+            filters[name] = parse_datetime(filters[name], name)
     export = request.args.get("format") == "csv"
     limit = parse_int(request.args.get("limit"), "limit", 100, 1, 50_000 if export else 1000)
     offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10_000_000)
@@ -148,7 +158,7 @@ def index():
         response.headers["Content-Disposition"] = "attachment; filename=incidents.csv"
         return response
     return jsonify(type="FeatureCollection", numberMatched=listing.total,
-                   numberReturned=len(listing.items), features=listing.items)
+                   numberReturned=len(listing.items), features=_seen(listing.items))
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -158,13 +168,14 @@ def show(incident_id: int):
     incident = incidents.load(session, incident_id)
     if not incidents.visible_to(session, incident, participant()):
         raise incidents.NotFound(f"There is no incident {incident_id} in your area.")
-    body = incident_views.describe(session, incident_id, now())
+    body = _seen([incident_views.describe(session, incident_id, now())])[0]
     body["properties"]["history"] = [dict(
         id=e.id, at=e.at.isoformat(), actor=e.actor, action=e.action, from_status=e.from_status,
         to_status=e.to_status, note=e.note, data=e.data) for e in incidents.history(session, incident_id)]
     body["properties"]["possible_duplicates"] = [
         {"id": i.id, "code": i.code, "status": i.status}
-        for i in incidents.duplicates_of(session, incident_id)]
+        for i in incidents.duplicates_of(session, incident_id)
+        if incidents.visible_to(session, i, participant())]
     response = jsonify(body)
     response.headers["ETag"] = etag(incident.version)
     return response
@@ -201,7 +212,8 @@ def act(incident_id: int):
                   worker_id=worker_id if isinstance(worker_id, int) else None,
                   grid_code=body.get("grid"), level=body.get("level"),
                   into_id=into if isinstance(into, int) else None,
-                  satisfaction=body.get("satisfaction"), photo_ids=tuple(photo_ids))
+                  satisfaction=body.get("satisfaction"), photo_ids=tuple(photo_ids),
+                  transfer=body.get("transfer") is True)
     return _answer(incident_id)
 
 

@@ -1,7 +1,9 @@
 """Open311 GeoReport v2 at /open311/v2: citizens, hotlines and other city systems report a
 problem at a place and follow it. JSON and XML; the spec's error format (a list of
 {code, description}). Anonymous reports are rate-limited and wait in the triage queue until
-an operator dispatches them; until then they are not listed publicly either.
+an operator dispatches them; until then they are not listed publicly either. What a listed
+request shows is the public view (services/public/view.py): never a private category, the
+reporter's words or contact, or a place finer than about 100 m.
 
 Extension: GET requests accepts bbox=minLon,minLat,maxLon,maxLat.
 """
@@ -14,16 +16,19 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import db
 from ..auth import current_user, public
-from ..models import OPEN_STATUSES, Category
-from ..services.accounts.scope import Scope
+from ..messages import say
+from ..models import Category
 from ..services.incidents import loop as incidents, views as incident_views
+from ..services.public import view as public_view
+from .errors import request_language
 from .idempotent import transactional
 from .incidents import participant
+from .params import InvalidParameter, parse_bbox, parse_datetime
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 FORMATS = ("json", "xml")
-DEFAULT_DAYS, MAX_RESULTS = 90, 1000
+DEFAULT_DAYS = 90
 
 
 def now() -> datetime:
@@ -79,47 +84,56 @@ def services(fmt: str):
 
 
 # -- requests -------------------------------------------------------------------------------
+# What a request shows is decided by services/public/view.py, the one rule for every public
+# surface: private categories never, other channels' cases only when an operator published
+# them, the operator's public note instead of the description, a place rounded to ~100 m.
 
-def _status(status: str) -> str:
-    return "open" if status in OPEN_STATUSES or status == "resolved" else "closed"
-
-
-def _notes(p: dict) -> str:
-    if p["merged_into"]:
-        return f"Merged into {p['merged_into']}."
-    if p["status"] == "resolved":
-        return "Handled; waiting for verification."
-    if p["status"] == "rejected":
-        return "Not within the city's remit."
-    return p["status"].replace("_", " ")
+_HANDLING = {"accepted", "in_progress", "reopened", "escalated"}
 
 
-def as_request(feature: dict) -> dict:
-    p = feature["properties"]
-    lon, lat = feature["geometry"]["coordinates"]
-    updated = max(t for t in (p["reported_at"], p["assigned_at"], p["responded_at"], p["resolved_at"],
-                              p["closed_at"]) if t)
+def _notes(case: public_view.Case, language: str) -> str:
+    if case.note:
+        return case.note
+    if case.status == "closed" and case.merged_into:
+        return say("public.status.merged", language, code=case.merged_into)
+    key = "handling" if case.status in _HANDLING else case.status
+    return say(f"public.status.{key}", language)
+
+
+def as_request(case: public_view.Case, language: str) -> dict:
+    place = case.community or case.street or {}
     return {
-        "service_request_id": p["code"], "status": _status(p["status"]), "status_notes": _notes(p),
-        "service_name": p["category_name"]["en"], "service_code": p["category"],
-        "description": p["description"],
-        "agency_responsible": (p["street"] or {}).get("en") or "",
-        "service_notice": "", "requested_datetime": p["reported_at"], "updated_datetime": updated,
-        "expected_datetime": p["due_resolve_at"], "address": p["address"] or "", "address_id": "",
-        "zipcode": "", "lat": lat, "long": lon,
-        "media_url": "",
+        "service_request_id": case.code, "status": "open" if case.open else "closed",
+        "status_notes": _notes(case, language),
+        "service_name": case.category_name[language], "service_code": case.category,
+        "description": case.note or "",
+        "agency_responsible": (case.street or {}).get(language) or "",
+        "service_notice": "", "requested_datetime": case.reported_at.isoformat(),
+        "updated_datetime": case.updated_at.isoformat(),
+        "expected_datetime": case.expected_at.isoformat() if case.expected_at else None,
+        "address": place.get(language) or "", "address_id": "", "zipcode": "",
+        "lat": case.lat, "long": case.lon, "media_url": "",
     }
 
 
-def _date(value: str, name: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise incident_views.BadFilter(name, f"{name} is an ISO 8601 time with a zone, "
-                                             "e.g. 2026-11-23T08:00:00Z.") from None
-    if parsed.tzinfo is None:
-        raise incident_views.BadFilter(name, f"{name} needs a time zone (Z or ±HH:MM).")
-    return parsed
+def _query(args) -> public_view.Query:
+    if args.get("service_request_id"):
+        codes = tuple(c.strip() for c in args["service_request_id"].split(",") if c.strip())
+        return public_view.Query(codes=codes)
+    end = parse_datetime(args.get("end_date"), "end_date", zone=None) or now()
+    start = parse_datetime(args.get("start_date"), "start_date", zone=None) or end - timedelta(days=DEFAULT_DAYS)
+    status = args.get("status")
+    if status and status not in ("open", "closed"):
+        raise incident_views.BadFilter("status", "status is open or closed.")
+    bbox = None
+    if args.get("bbox"):
+        try:
+            bbox = parse_bbox(args["bbox"])
+        except InvalidParameter as error:
+            raise incident_views.BadFilter("bbox", str(error)) from None
+    categories = tuple(c.strip() for c in args.get("service_code", "").split(",") if c.strip())
+    return public_view.Query(since=start, until=end, categories=categories,
+                             open=None if not status else status == "open", bbox=bbox)
 
 
 @bp.get("/requests.<fmt>")
@@ -127,29 +141,14 @@ def _date(value: str, name: str) -> datetime:
 def requests_(fmt: str):
     if not _format(fmt):
         return errors("json", 404, [f"Unknown format {fmt!r}; use .json or .xml."])
-    args = request.args
-    filters: dict = {"triage": "false"}
+    language = request_language()
     try:
-        if args.get("service_request_id"):
-            filters["code"] = args["service_request_id"]
-        else:
-            end = _date(args["end_date"], "end_date") if args.get("end_date") else now()
-            start = _date(args["start_date"], "start_date") if args.get("start_date") \
-                else end - timedelta(days=DEFAULT_DAYS)
-            filters["since"], filters["until"] = start.isoformat(), end.isoformat()
-            if args.get("service_code"):
-                filters["category"] = args["service_code"]
-            if args.get("status"):
-                if args["status"] not in ("open", "closed"):
-                    raise incident_views.BadFilter("status", "status is open or closed.")
-                filters["open"] = "true" if args["status"] == "open" else "false"
-            if args.get("bbox"):
-                filters["bbox"] = args["bbox"]
-        listing = incident_views.search(db.session(), filters, Scope(everything=True), now(),
-                                        limit=MAX_RESULTS)
-    except incident_views.BadFilter as error:
+        found = public_view.cases(db.session(), _query(request.args))
+    except (incident_views.BadFilter, InvalidParameter) as error:
         return errors(fmt, 400, [f"{error.name}: {error}"])
-    return answer(fmt, "service_requests", "request", [as_request(f) for f in listing.items])
+    except public_view.Refusal as refusal:
+        return errors(fmt, 400, [f"{refusal.name}: {say(refusal.key, language, **refusal.params)}"])
+    return answer(fmt, "service_requests", "request", [as_request(c, language) for c in found])
 
 
 @bp.get("/requests/<code>.<fmt>")
@@ -157,12 +156,11 @@ def requests_(fmt: str):
 def request_(code: str, fmt: str):
     if not _format(fmt):
         return errors("json", 404, [f"Unknown format {fmt!r}; use .json or .xml."])
-    listing = incident_views.search(db.session(), {"code": code, "triage": "false"},
-                                    Scope(everything=True), now(), limit=1)
-    if not listing.items:
-        return errors(fmt, 404, [f"There is no service request {code} (a new anonymous report is "
-                                 "listed once an operator has accepted it)."])
-    return answer(fmt, "service_requests", "request", [as_request(listing.items[0])])
+    found = public_view.case(db.session(), code)
+    if found is None:
+        return errors(fmt, 404, [f"There is no public service request {code} (a new anonymous report "
+                                 "is listed once an operator has accepted it)."])
+    return answer(fmt, "service_requests", "request", [as_request(found, request_language())])
 
 
 def _fields() -> dict:

@@ -1,6 +1,17 @@
 """Parsing and validating query parameters, apart from running any query."""
 from __future__ import annotations
 
+from datetime import date, datetime, timezone, tzinfo
+
+from .. import dates
+from ..messages import say
+from .errors import request_language
+
+
+# What parse_bbox accepts, WGS84 degrees (the OpenAPI document states it from here)
+BBOX_LON = (-180.0, 180.0)
+BBOX_LAT = (-90.0, 90.0)
+
 
 class InvalidParameter(ValueError):
     def __init__(self, name: str, message: str):
@@ -18,8 +29,10 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
         minx, miny, maxx, maxy = (float(p) for p in parts)
     except ValueError:
         raise InvalidParameter("bbox", f"bbox has a value that is not a number: {value}") from None
-    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
-        raise InvalidParameter("bbox", "bbox must be in WGS84 degrees (lon -180..180, lat -90..90)")
+    (west, east), (south, north) = BBOX_LON, BBOX_LAT
+    if not (west <= minx <= east and west <= maxx <= east and south <= miny <= north and south <= maxy <= north):
+        raise InvalidParameter("bbox", f"bbox must be in WGS84 degrees (lon {west:g}..{east:g}, "
+                               f"lat {south:g}..{north:g})")
     if minx > maxx or miny > maxy:
         raise InvalidParameter("bbox", "bbox minimum must not exceed its maximum")
     return minx, miny, maxx, maxy
@@ -35,3 +48,28 @@ def parse_int(value: str | None, name: str, default: int, low: int, high: int) -
     if not low <= number <= high:
         raise InvalidParameter(name, f"{name} must be between {low} and {high}, got {number}")
     return number
+
+
+def parse_datetime(value: str | None, name: str, zone: tzinfo | None = timezone.utc) -> datetime | None:
+    """An ISO 8601 moment (app/dates.py), or None when absent. Without an offset it is read in
+    `zone`; `zone=None` requires one."""
+    if value is None or value == "":
+        return None
+    try:
+        return dates.moment(value, zone)
+    except dates.Unusable:
+        raise _not_a_date(name, value) from None
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    """A calendar date YYYY-MM-DD, or None when absent."""
+    if value is None or value == "":
+        return None
+    try:
+        return dates.day(value)
+    except dates.Unusable:
+        raise _not_a_date(name, value) from None
+
+
+def _not_a_date(name: str, value) -> InvalidParameter:
+    return InvalidParameter(name, say("input.date", request_language(), field=name, value=value))

@@ -2,17 +2,16 @@
 /api/v1/patrol/segments, the street chiefs' road segments. CSV too."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import db
+from .. import csvfile, db
 from ..auth import requires
 from ..auth.identity import current_scope
 from ..services.field import patrol
+from .params import InvalidParameter, parse_datetime
 
 bp = Blueprint("patrol", __name__, url_prefix="/api/v1")
 
@@ -29,14 +28,10 @@ def _bad_period(error):
 
 
 def _time(name: str, default: datetime, zone: ZoneInfo) -> datetime:
-    value = request.args.get(name)
-    if not value:
-        return default
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadPeriod("from and to are ISO 8601 times, e.g. 2026-11-23T08:00:00+08:00.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+        return parse_datetime(request.args.get(name), name, zone) or default
+    except InvalidParameter as error:
+        raise BadPeriod(str(error)) from None
 
 
 def period() -> tuple[datetime, datetime]:
@@ -58,12 +53,10 @@ def _ranked(rows: list, start: datetime, end: datetime, filename: str, row_type,
     """Best covered first, ties by `code(row)`."""
     rows.sort(key=lambda r: (-(r.road_coverage or 0), code(r)))
     if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["rank", *row_type.__dataclass_fields__])
-        for rank, row in enumerate(rows, start=1):
-            writer.writerow([rank, *[";".join(v) if isinstance(v, list) else v for v in row.as_dict().values()]])
-        response = Response(out.getvalue(), mimetype="text/csv")
+        body = csvfile.table(["rank", *row_type.__dataclass_fields__], (
+            [rank, *[";".join(v) if isinstance(v, list) else v for v in row.as_dict().values()]]
+            for rank, row in enumerate(rows, start=1)))
+        response = Response(body, mimetype="text/csv")
         response.headers["Content-Disposition"] = f"attachment; filename={filename}"
         return response
     return jsonify(start=start.isoformat(), end=end.isoformat(), road_reach_m=patrol.ROAD_REACH_M,

@@ -2,20 +2,18 @@
 review workflow, printable maps, files in and out, and where a place belonged on a date."""
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from .. import db
+from .. import csvfile, db
 from ..auth import current_scope, current_user, requires
 from ..services.planning import (diff as plan_diff, division_history, edits as plan_edits,
                                  files as plan_files, plans, printable_maps, problems as plan_problems,
                                  proposal as plan_proposal, workflow as plan_workflow)
 from ..services.planning.plans import Actor, PlanError
 from .idempotent import transactional
-from .params import InvalidParameter, parse_int
+from .params import InvalidParameter, parse_datetime, parse_int
 
 bp = Blueprint("plans", __name__, url_prefix="/api/v1")
 
@@ -58,14 +56,11 @@ def listing():
     status = request.args.get("status")
     found = plans.listing(db.session(), current_scope(), status, request.args.get("area"))
     if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
         columns = ["id", "name", "status", "area", "grids", "without_worker", "created_at",
                    "submitted_at", "reviewed_at", "filed_at", "effective_from"]
-        writer.writerow(columns)
-        for p in found:
-            writer.writerow([p["area"]["code"] if c == "area" else p[c] for c in columns])
-        response = Response(out.getvalue(), mimetype="text/csv")
+        body = csvfile.table(columns, ([p["area"]["code"] if c == "area" else p[c] for c in columns]
+                                       for p in found))
+        response = Response(body, mimetype="text/csv")
         response.headers["Content-Disposition"] = "attachment; filename=grid-plans.csv"
         return response
     return jsonify(plans=found)
@@ -212,13 +207,7 @@ for _action in plan_workflow.STEPS:
 
 
 def _effective(value) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidParameter("effective_from", f"effective_from is an ISO 8601 date or date-time, got {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parse_datetime(None if value is None else str(value), "effective_from")
 
 
 # -- printable maps --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Positions over HTTP: a phone's batch of fixes, a day's GPX file."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, request
@@ -12,6 +12,7 @@ from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..services.field import positions, tracks, workers_live as workers_live_service
 from .idempotent import transactional
+from .params import InvalidParameter, parse_date
 
 bp = Blueprint("positions", __name__, url_prefix="/api/v1")
 
@@ -95,15 +96,16 @@ def track(code: str):
     stops, as GeoJSON."""
     settings = current_app.config["GRIDMAP"]
     user = current_user()
-    worker = db.session().execute(text("SELECT id FROM worker WHERE code = :code"), {"code": code}).scalar()
-    if worker is None or (permits(user.role, "tracks:read") == "own" and worker != user.worker_id):
+    session = db.session()
+    worker = session.execute(text("SELECT id FROM worker WHERE code = :code"), {"code": code}).scalar()
+    # a worker's own route, or (for those who read routes) a worker of their area
+    own = permits(user.role, "tracks:read") == "own"
+    if worker is None or (worker != user.worker_id if own else not current_scope().holds_worker(session, worker)):
         return jsonify(code="NotFound", description=f"There is no worker {code!r} whose route you may see."), 404
-    value = request.args.get("date")
     try:
-        day = date.fromisoformat(value) if value else datetime.now(ZoneInfo(settings.timezone)).date()
-    except ValueError:
-        return jsonify(code="InvalidParameterValue", parameter="date",
-                       description=f"date is YYYY-MM-DD; got {value!r}."), 400
+        day = parse_date(request.args.get("date"), "date") or datetime.now(ZoneInfo(settings.timezone)).date()
+    except InvalidParameter as error:
+        return jsonify(code="InvalidParameterValue", parameter=error.name, description=str(error)), 400
     found = tracks.of_day(db.session(), worker, day, settings.timezone, settings.positions)
     return jsonify(found.as_geojson())
 

@@ -1,5 +1,7 @@
 """GET /api/v1/stream: Server-Sent Events of incident steps and worker positions, filtered by
-the user's scope, resumable with Last-Event-ID."""
+the user's scope, resumable with Last-Event-ID. A stream ends when what let it in no longer
+does (a token revoked, an account disabled or rescoped: the hub hears of it from any process)
+and at its maximum age; the browser reconnects and is let in afresh."""
 from __future__ import annotations
 
 import ssl
@@ -9,8 +11,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy.engine import make_url
 
 from .. import db
-from ..auth import current_user, permits, requires
-from ..auth.identity import current_scope
+from ..auth import current_user, identity, permits, requires
+from ..auth.identity import current_credential, current_scope
 from ..services.live import stream
 from ..services.live.writer import StreamWriter
 
@@ -19,16 +21,31 @@ _hub_lock = threading.Lock()
 
 
 def hub(app: Flask) -> stream.Hub:
-    """The process's one listener, started on the first subscriber (after a fork, so each
-    gunicorn worker has its own), and its one writer."""
+    """The process's one listener, started on the first subscriber or the first credential
+    cached (after a fork, so each gunicorn worker has its own), and its one writer."""
     if "gridmap.stream" not in app.extensions:
         with _hub_lock:
             if "gridmap.stream" not in app.extensions:
-                url = make_url(db.url()).set(drivername="postgresql")
-                the_hub = stream.Hub(url.render_as_string(hide_password=False))
+                database = app.extensions["gridmap.db"]
+                rules = app.config["GRIDMAP"].incidents
+                def address() -> str:       # read again at each reconnect (db.py re-reads var/pgport)
+                    url = make_url(database.url).set(drivername="postgresql")
+                    return url.render_as_string(hide_password=False)
+                the_hub = stream.Hub(address,
+                                     sessions=database.new_session,
+                                     max_age=rules.stream_max_age_seconds or None,
+                                     recheck_seconds=rules.stream_recheck_seconds)
+                the_hub.on_account_change(lambda user_id: identity.account_changed(app, user_id))
                 app.extensions["gridmap.stream_writer"] = StreamWriter(the_hub)
                 app.extensions["gridmap.stream"] = the_hub
     return app.extensions["gridmap.stream"]
+
+
+@bp.record_once
+def _hear_account_changes(state) -> None:
+    # the credential caches live in the auth layer, the listener here: wired at app start
+    app = state.app
+    identity.hear_account_changes(app, lambda: hub(app).listen(wait=False))
 
 
 def writable_socket(environ: dict):
@@ -59,7 +76,8 @@ def events():
     worker_id = user.worker_id
     audience = stream.Audience.of(session, scope, reach, permits(user.role, "tracks:read"), worker_id)
     the_hub = hub(current_app._get_current_object())
-    subscription = the_hub.subscribe(audience)      # before reading the log: no gap between
+    # subscribed before the log is read: no gap between
+    subscription = the_hub.subscribe(audience, current_credential())
     if sent is not None:
         start = int(sent)
         backlog = stream.replay(session, start, scope, worker_id)

@@ -72,9 +72,10 @@ def change(user_id: int):
         if "scope_area" in body or "scope_grids" in body:
             accounts.set_scope(session, user, body.get("scope_area"), body.get("scope_grids"))
         if "active" in body:
-            user.active = bool(body["active"])
-            if not user.active:
-                accounts.close_all_sessions(session, user)
+            if body["active"]:
+                user.active = True
+            else:
+                accounts.disable(session, user)
         if "password" in body:
             if len(str(body["password"])) < accounts.MIN_PASSWORD:
                 raise accounts.AccountError(f"A password has at least {accounts.MIN_PASSWORD} characters.")

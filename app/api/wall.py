@@ -33,5 +33,6 @@ def summary():
     return jsonify(
         now=now.isoformat(), day_start=day_start.isoformat(), timezone=settings.timezone,
         today=wall.today(session, scope, day_start), grid_load=wall.grid_load(session, scope),
-        overdue={"total": overdue.total, "items": overdue.items},
+        overdue={"total": overdue.total,
+                 "items": incident_views.without_unseen_links(session, overdue.items, scope, user.worker_id)},
         ranking=[r.as_dict() for r in ranking[:RANKING]])

@@ -1,5 +1,11 @@
 """Who is asking: a bearer token, HTTP Basic (only where the policy allows it), or the session
-cookie (with a CSRF token on every write) — then the endpoint's policy is enforced."""
+cookie (with a CSRF token on every write) — then the endpoint's policy is enforced.
+
+Tokens and Basic passwords checked lately are cached per process. A change to an account,
+made by any process or command, is announced at commit (migration 0016); the live stream's
+hub hears it and tells this module (`account_changed`, registered by app/api/stream.py), which
+drops that account's entries at once. While no notice can be heard, nothing is cached longer
+than TOKEN_CACHE_SECONDS."""
 from __future__ import annotations
 
 import base64
@@ -9,6 +15,7 @@ import secrets
 import threading
 import time
 import uuid
+from typing import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, jsonify, redirect, request, url_for
@@ -27,8 +34,9 @@ LOGIN_CSRF_COOKIE = "gridmap_login_csrf"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 BASIC_CACHE_SECONDS = 60     # GIS clients send Basic with every tile; argon2 is slow on purpose
 # A token's account is looked up at most this often per process: a phone or a GIS client
-# sends many requests a second. Revoking a token or disabling an account therefore takes
-# effect everywhere within this time (at once in the process that did it).
+# sends many requests a second. A revoked token or disabled account is dropped from every
+# process's cache by the account notice; this bounds what no notice announces (a token's
+# expiry passing), and every entry while this process hears no notices.
 TOKEN_CACHE_SECONDS = 5.0
 
 
@@ -46,12 +54,76 @@ def current_scope() -> Scope:
     return g.get("scope") or Scope()
 
 
+def current_credential() -> accounts.Credential | None:
+    """How this request proved who it is, for what outlives it (an open stream) to ask about
+    again."""
+    return g.get("credential")
+
+
+# -- what this process checked lately ------------------------------------------------------
+
+class CredentialCache:
+    """Principals by credential (a token's hash, a Basic username and password hash), each
+    until its own time."""
+
+    def __init__(self):
+        self._entries: dict = {}
+        self._lock = threading.Lock()
+        self._forgotten = 0          # counts forget() calls
+
+    def get(self, key) -> accounts.Principal | None:
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit[0] if hit and hit[1] > time.monotonic() else None
+
+    def mark(self) -> int:
+        """Taken before a lookup, and given back to put()."""
+        return self._forgotten
+
+    def put(self, key, principal: accounts.Principal, seconds: float, mark: int) -> None:
+        with self._lock:
+            # an account notice that came during the lookup may be about what it read
+            if mark == self._forgotten:
+                self._entries[key] = (principal, time.monotonic() + seconds)
+
+    def forget(self, key=None, user_id: int | None = None) -> None:
+        """One entry (`key`), one account's (`user_id`), or all of them (neither)."""
+        with self._lock:
+            self._forgotten += 1
+            if key is not None:
+                self._entries.pop(key, None)
+            elif user_id is not None:
+                for k in [k for k, (principal, _) in self._entries.items() if principal.id == user_id]:
+                    del self._entries[k]
+            else:
+                self._entries.clear()
+
+
+def hear_account_changes(app: Flask, listen: Callable[[], bool]) -> None:
+    """`listen()` makes sure this process hears account notices and says whether it does now
+    (the live stream's hub, app/api/stream.py). Until then, and whenever it says no, cached
+    credentials expire after TOKEN_CACHE_SECONDS."""
+    app.extensions["gridmap.account_notices"] = listen
+
+
+def account_changed(app: Flask, user_id: int | None) -> None:
+    """An account notice: that account's cached credentials are dropped; None (notices may
+    have been missed) drops them all."""
+    for name in ("gridmap.token_cache", "gridmap.basic_cache"):
+        app.extensions[name].forget(user_id=user_id)
+
+
+def _notices_heard() -> bool:
+    listen = current_app.extensions.get("gridmap.account_notices")
+    return listen is not None and listen()
+
+
 def init_app(app: Flask) -> None:
     settings = app.config["GRIDMAP"]
     app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes)
     app.extensions["gridmap.limits"] = (MovingWindowRateLimiter(MemoryStorage()), {})
-    app.extensions["gridmap.basic_cache"] = ({}, threading.Lock())
-    app.extensions["gridmap.token_cache"] = ({}, threading.Lock())
+    app.extensions["gridmap.basic_cache"] = CredentialCache()
+    app.extensions["gridmap.token_cache"] = CredentialCache()
     public(app.view_functions["static"])
     app.before_request(_identify_and_enforce)
     app.after_request(_security_headers)
@@ -118,6 +190,7 @@ def _identify(policy: Policy) -> accounts.Principal | None:
         return None     # unknown, tampered or expired: treated as signed out
     user, row = found
     g.csrf_token = row.csrf_token
+    g.credential = accounts.Credential(user, "session", row.token_hash)
     if request.method not in SAFE_METHODS and policy.csrf:
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
         if not hmac.compare_digest(sent.encode(), row.csrf_token.encode()):
@@ -127,37 +200,32 @@ def _identify(policy: Policy) -> accounts.Principal | None:
 
 
 def _token_user(secret: str, policy: Policy) -> accounts.Principal:
-    cache, lock = current_app.extensions["gridmap.token_cache"]
+    cache = current_app.extensions["gridmap.token_cache"]
     digest = accounts.token_digest(secret)
-    with lock:
-        hit = cache.get(digest)
-    if hit and hit[1] > time.monotonic():
-        return hit[0]
-    session = db.session()
-    user = accounts.resolve_token(session, secret)
-    session.commit()        # last_used_at, and a clean transaction for the user's own work
+    user = cache.get(digest)
     if user is None:
-        raise AccessDenied(401, "Unauthorized", "This token is unknown, expired or revoked.",
-                           _challenge(policy))
-    with lock:
-        cache[digest] = (user, time.monotonic() + TOKEN_CACHE_SECONDS)
+        mark = cache.mark()
+        session = db.session()
+        user = accounts.resolve_token(session, secret)
+        session.commit()        # last_used_at, and a clean transaction for the user's own work
+        if user is None:
+            raise AccessDenied(401, "Unauthorized", "This token is unknown, expired or revoked.",
+                               _challenge(policy))
+        _notices_heard()        # from the first token kept on, this process hears of revocations
+        cache.put(digest, user, TOKEN_CACHE_SECONDS, mark)
+    g.credential = accounts.Credential(user, "token", digest)
     return user
 
 
 def forget_token(token_hash: str) -> None:
-    """A revoked token stops working in this process at once."""
-    cache, lock = current_app.extensions["gridmap.token_cache"]
-    with lock:
-        cache.pop(token_hash, None)
+    """A revoked token stops working in this process at once (the others hear of it)."""
+    current_app.extensions["gridmap.token_cache"].forget(token_hash)
 
 
 def forget_user(user_id: int) -> None:
-    """A changed or disabled account is looked up afresh in this process at once."""
-    for name in ("gridmap.token_cache", "gridmap.basic_cache"):
-        cache, lock = current_app.extensions[name]
-        with lock:
-            for key in [k for k, (principal, _) in cache.items() if principal.id == user_id]:
-                del cache[key]
+    """A changed or disabled account is looked up afresh in this process at once (the others
+    hear of it)."""
+    account_changed(current_app, user_id)
 
 
 def _basic_user(credentials: str, policy: Policy) -> accounts.Principal:
@@ -166,22 +234,21 @@ def _basic_user(credentials: str, policy: Policy) -> accounts.Principal:
     except (ValueError, UnicodeDecodeError):
         raise AccessDenied(401, "Unauthorized", "Malformed Basic credentials.",
                            _challenge(policy)) from None
-    cache, lock = current_app.extensions["gridmap.basic_cache"]
+    cache = current_app.extensions["gridmap.basic_cache"]
     key = (username, hashlib.sha256(password.encode()).hexdigest())
-    session = db.session()
-    with lock:
-        hit = cache.get(key)
-    if hit and hit[1] > time.monotonic():
-        return hit[0]
-    try:
-        user = accounts.authenticate(session, username, password)
-    except accounts.AccountError as error:
-        session.commit()        # the failure counts towards the lock-out
-        raise AccessDenied(401, "Unauthorized", str(error), _challenge(policy)) from None
-    session.commit()
-    principal = accounts.Principal.of(user)
-    with lock:
-        cache[key] = (principal, time.monotonic() + BASIC_CACHE_SECONDS)
+    principal = cache.get(key)
+    if principal is None:
+        mark = cache.mark()
+        session = db.session()
+        try:
+            user = accounts.authenticate(session, username, password)
+        except accounts.AccountError as error:
+            session.commit()        # the failure counts towards the lock-out
+            raise AccessDenied(401, "Unauthorized", str(error), _challenge(policy)) from None
+        session.commit()
+        principal = accounts.Principal.of(user)
+        cache.put(key, principal, BASIC_CACHE_SECONDS if _notices_heard() else TOKEN_CACHE_SECONDS, mark)
+    g.credential = accounts.Credential(principal, "password")
     return principal
 
 

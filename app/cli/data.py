@@ -156,9 +156,12 @@ def _print_report(report: division.DivisionReport, rules) -> None:
 
 
 @click.command("setup-demo")
+@click.option("--demo-accounts", "asked_for_accounts", is_flag=True,
+              help="also on a database named by DATABASE_URL: one account per role, password demo")
 @with_appcontext
-def setup_demo():
-    """Migrate, then load what is missing of the demo city (the Helsinki extract). Idempotent."""
+def setup_demo(asked_for_accounts: bool):
+    """Migrate, then load what is missing of the demo city (the Helsinki extract), and on the
+    embedded database the demo accounts. Idempotent."""
     db.upgrade(db.url())
     session = db.session()
     categories.import_categories(session)
@@ -172,6 +175,11 @@ def setup_demo():
     click.echo("The demo city is ready.")
     if settings.production:
         click.echo("Production mode: no demo accounts are created (flask users create).")
+        return
+    # A database someone named is theirs: a known password on seven accounts is not ours to leave there.
+    if not (settings.embedded or asked_for_accounts):
+        click.echo("No demo accounts on a database named by DATABASE_URL: create accounts with "
+                   "`flask users create`, or ask for them with `flask setup-demo --demo-accounts`.")
         return
     shown = demo_accounts.ensure_demo_accounts(session, settings.demo_password)
     session.commit()

@@ -73,11 +73,11 @@ def set_scope(username, area, grids):
 @click.argument("username")
 @with_appcontext
 def disable(username):
-    """Disable an account and end its sessions (its tokens stop working too)."""
+    """Disable an account: its sessions end, its tokens stop working, and its open live
+    streams end within seconds in every serving process."""
     session = db.session()
     user = _user(session, username)
-    user.active = False
-    accounts.close_all_sessions(session, user)
+    accounts.disable(session, user)
     session.commit()
     click.echo(f"{username} is disabled")
 

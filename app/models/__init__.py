@@ -4,7 +4,7 @@ from .areas import AREA_LEVELS, Area
 from .grids import GRID_KINDS, Grid
 from .buildings import Building, Road, RoadSegment
 from .workers import WORKER_ROLES, Position, TrackDay, Worker, WorkerAssignment
-from .incidents import CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition, StreamUnsequenced
+from .incidents import CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, VISIBILITIES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition, StreamUnsequenced
 from .cameras import Camera, CameraBlindSpot, CameraCoverage, CameraDirty
 from .plans import PLAN_STATUSES, GridPlan, GridPlanEvent, GridPlanFeature
 from .layers import LayerVersion
@@ -12,7 +12,7 @@ from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "Road",
-    "RoadSegment", "CHANNELS", "OPEN_STATUSES", "SEVERITIES", "STATUSES", "WORKER_ROLES", "Position", "TrackDay", "Worker", "WorkerAssignment", "Category",
+    "RoadSegment", "CHANNELS", "OPEN_STATUSES", "SEVERITIES", "STATUSES", "VISIBILITIES", "WORKER_ROLES", "Position", "TrackDay", "Worker", "WorkerAssignment", "Category",
     "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "StreamPosition", "StreamUnsequenced", "Camera", "CameraCoverage", "CameraDirty", "CameraBlindSpot", "PLAN_STATUSES", "GridPlan", "GridPlanEvent", "GridPlanFeature",
     "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
 ]

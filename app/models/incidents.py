@@ -17,11 +17,14 @@ STATUSES = ("reported", "assigned", "accepted", "in_progress", "resolved", "clos
             "rejected", "reopened", "escalated")
 # Statuses in which the clock runs: someone still has to act.
 OPEN_STATUSES = ("reported", "assigned", "accepted", "in_progress", "reopened", "escalated")
+# What the public may see of a category's cases (services/public/view.py applies it).
+VISIBILITIES = ("public", "restricted", "private")
 
 
 class Category(Base):
     __tablename__ = "category"
-    __table_args__ = (CheckConstraint(f"default_level IN {LEVELS}", name="default_level"),)
+    __table_args__ = (CheckConstraint(f"default_level IN {LEVELS}", name="default_level"),
+                      CheckConstraint(f"visibility IN {VISIBILITIES}", name="visibility"))
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(100))
@@ -32,6 +35,7 @@ class Category(Base):
     complex: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     duplicate_radius_m: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     weight: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    visibility: Mapped[str] = mapped_column(String(16), default="private", server_default="private")
 
 
 class Incident(Base):
@@ -85,6 +89,11 @@ class Incident(Base):
     overdue_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ever_overdue: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     escalations: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # What the public reads of the case instead of its description (written by an operator),
+    # and an operator's say on showing it: None leaves it to the channel (citizens' reports
+    # are shown), True publishes another channel's case, False withdraws one.
+    public_note: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[bool | None] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     geom = mapped_column(geometry("POINT"), nullable=False)
 

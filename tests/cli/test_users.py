@@ -2,7 +2,8 @@
 `make run` creates and prints."""
 from sqlalchemy import text
 
-from tests.conftest import scalar
+from app import create_app, db
+from tests.conftest import TEST_SETTINGS, scalar
 
 
 def test_create_set_role_set_scope_and_disable(runner, session, client):
@@ -38,7 +39,7 @@ def test_mistakes_get_a_clear_message_and_change_nothing(runner, session):
 
 
 def test_setup_demo_creates_one_account_per_role_and_prints_them(runner, session, client):
-    result = runner.invoke(args=["setup-demo"])
+    result = runner.invoke(args=["setup-demo", "--demo-accounts"])
     assert result.exit_code == 0, result.output
     for role in ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer"):
         assert f"  {role}" in result.output
@@ -50,6 +51,34 @@ def test_setup_demo_creates_one_account_per_role_and_prints_them(runner, session
         JOIN worker_assignment a ON a.worker_id = w.id AND a.grid_id IS NOT NULL
         WHERE u.username = 'worker' AND w.role = 'full_time'""") == 1
     # a second run changes nothing
-    again = runner.invoke(args=["setup-demo"])
+    again = runner.invoke(args=["setup-demo", "--demo-accounts"])
     assert again.exit_code == 0
     assert scalar(session, "SELECT count(*) FROM app_user WHERE username = 'admin'") == 1
+
+
+DEMO_ACCOUNTS = "SELECT count(*) FROM app_user WHERE username IN ('admin', 'operator', 'planner', " \
+    "'reviewer', 'filer', 'worker', 'viewer')"
+
+
+def demo_accounts_in(app) -> int:
+    with app.app_context():
+        return scalar(db.session(), DEMO_ACCOUNTS)
+
+
+def test_demo_accounts_are_made_on_the_embedded_demo_database_or_when_asked_for_only(make_database):
+    # a database named the way DATABASE_URL names one: someone's own
+    own = create_app({"DATABASE_URL": make_database("own"), **TEST_SETTINGS})
+    result = own.test_cli_runner().invoke(args=["setup-demo"])
+    assert result.exit_code == 0, result.output
+    assert "The demo city is ready." in result.output and "password: demo" not in result.output
+    assert "setup-demo --demo-accounts" in result.output
+    assert demo_accounts_in(own) == 0
+    asked = own.test_cli_runner().invoke(args=["setup-demo", "--demo-accounts"])
+    assert asked.exit_code == 0, asked.output
+    assert "password: demo" in asked.output and demo_accounts_in(own) == 7
+    # the embedded database is the one DATABASE_URL leaves unnamed (database_url None); the
+    # suite never touches the real one, so a database of its own stands in for it
+    embedded = create_app({"DATABASE_URL": make_database("embedded"), "database_url": None, **TEST_SETTINGS})
+    result = embedded.test_cli_runner().invoke(args=["setup-demo"])
+    assert result.exit_code == 0, result.output
+    assert "password: demo" in result.output and demo_accounts_in(embedded) == 7

@@ -2,14 +2,9 @@
 replayed from the event log after a reconnect — against the live test server."""
 from __future__ import annotations
 
-import http.client
-import json
-import queue
-import socket
 import threading
 import time
 from contextlib import contextmanager
-from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import text
@@ -17,70 +12,7 @@ from sqlalchemy import text
 from app import db
 from app.services.accounts import accounts
 from tests.conftest import PASSWORD, hub_subscription, incident_notice
-
-
-class EventStream:
-    """A minimal SSE client on a real HTTP connection. A reader thread parses events into a
-    queue, so a test can wait for the next one with a timeout without breaking the socket."""
-
-    def __init__(self, base: str, token: str, last_event_id: str | None = None):
-        url = urlparse(base)
-        self.connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-        headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
-        if last_event_id is not None:
-            headers["Last-Event-ID"] = last_event_id
-        self.connection.connect()
-        self.socket = self.connection.sock
-        self.connection.request("GET", "/api/v1/stream", headers=headers)
-        self.response = self.connection.getresponse()
-        assert self.response.status == 200, self.response.read()
-        assert self.response.getheader("Content-Type").startswith("text/event-stream")
-        self.events: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.hello = self.next_event()
-        assert self.hello["event"] == "hello"
-
-    def _read(self):
-        event: dict = {}
-        try:
-            while True:
-                line = self.response.fp.readline()
-                if not line:
-                    return
-                line = line.decode().rstrip("\n")
-                if not line:
-                    if event:
-                        if "data" in event:
-                            event["data"] = json.loads(event["data"])
-                        self.events.put(event)
-                        event = {}
-                elif not line.startswith(":"):
-                    name, _, value = line.partition(": ")
-                    event[name] = value
-        except Exception:       # the test closed the connection under the reader
-            return
-
-    def next_event(self, timeout: float = 5.0) -> dict | None:
-        """The next event (comments skipped), or None when none comes within `timeout`."""
-        try:
-            return self.events.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-    def incidents(self, count: int, timeout: float = 5.0) -> list[dict]:
-        got, deadline = [], time.monotonic() + timeout
-        while len(got) < count and time.monotonic() < deadline:
-            event = self.next_event(max(0.05, deadline - time.monotonic()))
-            if event and event["event"] == "incident":
-                got.append(event)
-        return got
-
-    def close(self):
-        try:
-            self.socket.shutdown(socket.SHUT_RDWR)     # wakes the reader blocked in recv
-        except OSError:
-            pass
-        self.socket.close()
+from tests.live.sse import EventStream
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +39,6 @@ def report(client, token, point, category="environment", description="stream tes
         "category": category, "point": list(point), "description": description})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
-
-
-@pytest.fixture()
-def open_streams():
-    streams = []
-    yield streams
-    for s in streams:
-        s.close()
 
 
 def test_a_report_reaches_an_open_stream_at_once(live_server, client, users, places, open_streams):
@@ -347,3 +271,15 @@ def test_ending_the_streams_closes_them_quietly_for_the_client_to_resume():
     threading.Timer(0.2, hub.end_streams).start()
     assert list(body) == []               # no resync: the client resumes from its last id
     assert not hub.ended(hub_subscription(hub, everyone))    # new streams are not affected
+
+
+def test_a_stream_the_hub_ends_alone_says_why_then_ends_for_the_client_to_resume():
+    from app.services.live import stream
+    hub = stream.Hub("")
+    everyone = stream.Audience("all", "all", everything=True, key=("all",))
+    ending = hub_subscription(hub, everyone)
+    body = stream.frames(hub, ending, [], heartbeat=5, hello=(0, False), coalesce=0)
+    assert b"event: hello" in next(body)
+    threading.Timer(0.2, hub.end, (ending, stream.ENDED_AT_MAX_AGE)).start()
+    assert list(body) == [b": end max-age; reconnect with Last-Event-ID\n\n"]     # a comment, no resync
+    assert not hub.ended(hub_subscription(hub, everyone))    # the others go on

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from ... import db
+from ... import dates, db
 from ...auth import current_scope, current_user, permits, requires
 from ...services.layers import features
 from ...services.layers.features import InvalidQuery, ItemsQuery
@@ -58,8 +58,8 @@ def conformance():
 @bp.get("/api")
 @requires("layers:read", basic=True)
 def api():
-    return Response(json.dumps(openapi_document(url_for(".landing", _external=True), _readable()),
-                               ensure_ascii=False),
+    return Response(json.dumps(openapi_document(url_for(".landing", _external=True), _readable(),
+                                                (DEFAULT_LIMIT, MAX_LIMIT)), ensure_ascii=False),
                     mimetype="application/vnd.oai.openapi+json;version=3.0")
 
 
@@ -173,11 +173,10 @@ def _parse_datetime(value: str | None):
             return None
         try:
             # GDAL turns a -where on a date into "2025-05-06T": that day's midnight
-            moment = datetime.fromisoformat(part[:-1] if len(part) == 11 and part.endswith("T") else part)
-        except ValueError:
+            return dates.moment(part[:-1] if len(part) == 11 and part.endswith("T") else part, timezone.utc)
+        except dates.Unusable:
             raise InvalidParameter("datetime", f"datetime has a time that is not RFC 3339: {part!r} "
                                    "(e.g. 2026-11-23T08:00:00Z, or start/end with .. for open)") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     if "/" in value:
         start_text, _, end_text = value.partition("/")
         start, end = one(start_text), one(end_text)

@@ -1,5 +1,9 @@
 """Accounts: passwords, lock-out, login sessions and API tokens. No Flask here: the web layer
-hands in what it read from the request and gets back users or a precise refusal."""
+hands in what it read from the request and gets back users or a precise refusal.
+
+A change to what an account may do is announced at commit on ACCOUNT_CHANNEL (migration
+0016), so that every process drops its cached credentials and asks again about what it let in
+earlier (`still_standing`)."""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from ...models import USER_ROLES, ApiToken, AppUser, Area, UserSession, Worker
@@ -22,6 +26,7 @@ SESSION_IDLE = timedelta(hours=12)      # a wall-screen shift
 SESSION_MAX = timedelta(days=7)
 TOKEN_PREFIX = "gm_"
 MIN_PASSWORD = 8
+ACCOUNT_CHANNEL = "gridmap_accounts"     # NOTIFY payload: the changed account's id (migration 0016)
 
 _hasher = PasswordHasher()
 # Verifying against this keeps an unknown username as slow as a wrong password.
@@ -42,6 +47,16 @@ class Principal:
     def of(cls, user: AppUser) -> "Principal":
         return cls(user.id, user.username, user.role, user.scope_area_id,
                    tuple(user.scope_grid_codes or ()), user.worker_id)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """How a request proved who it is, kept by what outlives the request (an open stream) to
+    ask later whether it still stands: `digest` is the token's or login session's hash (None
+    for a password: only the account can be asked about then)."""
+    principal: Principal
+    kind: str                   # 'token', 'session' or 'password'
+    digest: str | None = None
 
 
 class AccountError(ValueError):
@@ -116,6 +131,13 @@ def _worker_id(session: Session, code: str) -> int:
     if worker_id is None:
         raise AccountError(f"There is no worker with the code {code!r}.")
     return worker_id
+
+
+def disable(session: Session, user: AppUser) -> None:
+    """The account lets nobody in any more: its sessions end, its tokens stop resolving, and
+    at commit every process hears of it (migration 0016) and ends its open streams."""
+    user.active = False
+    close_all_sessions(session, user)
 
 
 def find_user(session: Session, username: str) -> AppUser:
@@ -248,6 +270,38 @@ def revoke_token(session: Session, token_id: int, by: Principal, may_revoke_any:
     if row.revoked_at is None:
         row.revoked_at = now()
     return row
+
+
+def still_standing(session: Session, credentials) -> set[Credential]:
+    """Those of `credentials` that still let their holder in as the same account: the token
+    or session still resolves, the account is active, and its role, scope and worker are
+    what they were. One query for them all, however many (a process's open streams)."""
+    credentials = set(credentials)
+    if not credentials:
+        return set()
+    asked = list(credentials)
+    rows = session.execute(text("""
+        SELECT c.n, u.id, u.username, u.role, u.scope_area_id, u.scope_grid_codes, u.worker_id
+        FROM unnest(CAST(:users AS integer[]), CAST(:kinds AS text[]), CAST(:digests AS text[]))
+             WITH ORDINALITY AS c(user_id, kind, digest, n)
+        JOIN app_user u ON u.id = c.user_id AND u.active
+        WHERE CASE c.kind
+            WHEN 'token' THEN EXISTS (
+                SELECT FROM api_token t WHERE t.token_hash = c.digest AND t.user_id = u.id
+                AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()))
+            WHEN 'session' THEN EXISTS (
+                SELECT FROM user_session s WHERE s.token_hash = c.digest AND s.user_id = u.id
+                AND s.expires_at > now() AND s.last_seen_at + :idle > now())
+            ELSE c.kind = 'password' END"""),
+        {"users": [c.principal.id for c in asked], "kinds": [c.kind for c in asked],
+         "digests": [c.digest for c in asked], "idle": SESSION_IDLE}).all()
+    standing = set()
+    for n, user_id, username, role, area_id, grid_codes, worker_id in rows:
+        credential = asked[n - 1]
+        if credential.principal == Principal(user_id, username, role, area_id,
+                                             tuple(grid_codes or ()), worker_id):
+            standing.add(credential)
+    return standing
 
 
 def token_digest(secret: str) -> str:

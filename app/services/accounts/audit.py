@@ -7,9 +7,7 @@ context. Bulk loads turn the per-row log off and record one summary row instead.
 """
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,6 +19,7 @@ from psycopg import pq
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from ... import csvfile
 from ...models import AuditEntry
 
 
@@ -134,11 +133,6 @@ def entries(session: Session, f: AuditFilter) -> list[dict]:
 
 
 def as_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
     columns = ["id", "at", "actor", "request_id", "action", "entity", "entity_id", "before", "after"]
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([json.dumps(row[c], ensure_ascii=False) if c in ("before", "after")
-                         and row[c] is not None else row[c] for c in columns])
-    return out.getvalue()
+    return csvfile.table(columns, ([json.dumps(row[c], ensure_ascii=False) if c in ("before", "after")
+                                    and row[c] is not None else row[c] for c in columns] for row in rows))

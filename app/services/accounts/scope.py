@@ -65,6 +65,21 @@ class Scope:
         return bool(session.execute(text(f"SELECT {condition} FROM {table} t WHERE t.id = :id"),
                                     {**params, "id": row_id}).scalar())
 
+    def holds_worker(self, session: Session, worker_id: int) -> bool:
+        """Whether a worker is within the scope: a grid or road segment they hold now is.
+        (A worker holding nothing is within no scope but everything.)"""
+        if self.everything:
+            return True
+        condition, params = self.condition(session, "t")
+        return bool(session.execute(text(f"""
+            SELECT EXISTS (
+                SELECT 1 FROM worker_assignment a
+                CROSS JOIN LATERAL (SELECT g.geom FROM grid g WHERE g.id = a.grid_id AND g.valid_to IS NULL
+                                    UNION ALL
+                                    SELECT s.geom FROM road_segment s WHERE s.id = a.road_segment_id) t
+                WHERE a.worker_id = :worker AND a.valid_to IS NULL AND {condition})"""),
+            {**params, "worker": worker_id}).scalar_one())
+
     def contains_point(self, session: Session, lon: float, lat: float) -> bool:
         condition, params = self.condition(session, "p")
         return bool(session.execute(text(

@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ... import dates
 from ...config import PositionRules
 from ...geo.distance import haversine_m
 from ..city import frame
@@ -59,10 +60,9 @@ def _time(value) -> datetime | None:
         return datetime.fromtimestamp(value, timezone.utc) if 0 < value < 1e11 else None
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            return dates.moment(value, None)
+        except dates.Unusable:
             return None
-        return parsed if parsed.tzinfo else None
     return None
 
 
@@ -95,7 +95,7 @@ class BadGpx(ValueError):
 
 
 def read_gpx(data: str | bytes) -> list[Fix]:
-    """Every track point of a GPX 1.0/1.1 file that has a time."""
+    """Every track point of a GPX 1.0/1.1 file that has a usable time (app/dates.py)."""
     try:
         gpx = gpxpy.parse(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
     except (gpxpy.gpx.GPXException, UnicodeDecodeError, ValueError) as error:
@@ -107,6 +107,10 @@ def read_gpx(data: str | bytes) -> list[Fix]:
                 if point.time is None:
                     continue
                 at = point.time if point.time.tzinfo else point.time.replace(tzinfo=timezone.utc)
+                try:
+                    dates.within_range(at)
+                except dates.Unusable:
+                    continue
                 accuracy = point.horizontal_dilution * 5 if point.horizontal_dilution else None
                 fixes.append(Fix(at, point.longitude, point.latitude, accuracy, point.speed))
     return fixes

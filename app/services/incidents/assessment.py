@@ -16,14 +16,13 @@ thresholds and the minimum are configurable (config.AssessmentRules).
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ... import csvfile
 from ...config import AssessmentRules
 from ...models import STATUSES
 from ..accounts.scope import Scope
@@ -164,12 +163,8 @@ CSV_COLUMNS = ("rank", "unit", "code", "name_zh", "name_en", "stars", "score", "
 
 
 def as_csv(rows: list[Row]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow([r.rank, r.unit, r.code, r.name_zh, r.name_en, r.stars, r.score, r.incidents,
-                         r.known_outcomes, r.on_time_rate, r.median_response_min,
-                         r.median_resolution_min, r.speed, r.satisfaction, r.rated, r.escalations,
-                         *(r.by_status[s] for s in STATUSES), r.patrol_coverage, r.patrol_rank])
-    return out.getvalue()
+    return csvfile.table(CSV_COLUMNS, (
+        [r.rank, r.unit, r.code, r.name_zh, r.name_en, r.stars, r.score, r.incidents,
+         r.known_outcomes, r.on_time_rate, r.median_response_min,
+         r.median_resolution_min, r.speed, r.satisfaction, r.rated, r.escalations,
+         *(r.by_status[s] for s in STATUSES), r.patrol_coverage, r.patrol_rank] for r in rows))

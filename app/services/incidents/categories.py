@@ -1,4 +1,6 @@
-"""Incident categories and their time limits are data (gis_data/categories.csv), not code."""
+"""Incident categories, their time limits and what the public may see of their cases are data
+(gis_data/categories.csv), not code. A category's visibility is public, restricted or
+private; one left empty is private (it may be about a person)."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ...config import ROOT
-from ...models import Category
+from ...models import VISIBILITIES, Category
 
 DEFAULT_FILE = ROOT / "gis_data" / "categories.csv"
 INTEGER_FIELDS = ("respond_within_min", "resolve_within_min", "duplicate_radius_m", "weight")
@@ -24,6 +26,10 @@ def read_categories(path: Path = DEFAULT_FILE) -> list[dict]:
             except (KeyError, ValueError) as error:
                 raise ValueError(f"{path}:{line}: {error}") from None
             row["complex"] = row["complex"].strip().lower() in ("true", "1", "yes")
+            row["visibility"] = (row.get("visibility") or "private").strip()
+            if row["visibility"] not in VISIBILITIES:
+                raise ValueError(f"{path}:{line}: visibility is one of {', '.join(VISIBILITIES)}, "
+                                 f"not {row['visibility']!r}")
             rows.append(row)
     return rows
 

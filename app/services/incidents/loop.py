@@ -49,6 +49,9 @@ RULES: dict[str, Rule] = {
     "merge":    Rule(frozenset(OPEN_STATUSES) | {"resolved"}, "closed", DISPATCHER),
     "comment":  Rule(_EVERY, None, HANDLER, note_required=True),
     "rate":     Rule(frozenset({"closed"}), None, REPORTER),
+    # the note is what the public reads of the case (services/public/view.py)
+    "publish":  Rule(_EVERY, None, DISPATCHER, note_required=True),
+    "withdraw": Rule(_EVERY, None, DISPATCHER, note_required=True),
 }
 
 
@@ -327,7 +330,7 @@ def visible_to(session: Session, incident: Incident, by: Participant) -> bool:
 def act(session: Session, incident_id: int, action: str, by: Participant, now: datetime, *,
         note: str | None = None, expected_version: int | None = None, worker_id: int | None = None,
         grid_code: str | None = None, level: str | None = None, into_id: int | None = None,
-        satisfaction: int | None = None, photo_ids: tuple[int, ...] = ()) -> Incident:
+        satisfaction: int | None = None, photo_ids: tuple[int, ...] = (), transfer: bool = False) -> Incident:
     """One step of the loop. Validates the step, the actor and the version; writes the event.
     Flushes; the caller commits."""
     rule = RULES.get(action)
@@ -348,7 +351,7 @@ def act(session: Session, incident_id: int, action: str, by: Participant, now: d
         raise Invalid({"note": f"Say why: {action} needs a note."})
     step = _STEPS[action]
     event = step(session, incident, by, now, note=note, worker_id=worker_id, grid_code=grid_code,
-                 level=level, into_id=into_id, satisfaction=satisfaction)
+                 level=level, into_id=into_id, satisfaction=satisfaction, transfer=transfer)
     if photo_ids:
         try:
             photos.attach(session, list(photo_ids), incident.id, by.name, event.id)
@@ -379,10 +382,14 @@ def _illegal_message(incident: Incident, action: str) -> str:
 
 _PAST = {"assign": "assigned", "accept": "accepted", "start": "started", "resolve": "resolved",
          "verify": "verified", "reopen": "reopened", "reject": "rejected",
-         "escalate": "escalated", "merge": "merged", "rate": "rated"}
+         "escalate": "escalated", "merge": "merged", "rate": "rated", "publish": "published",
+         "withdraw": "withdrawn"}
 
 
-def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, **_):
+def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, transfer=False, **_):
+    """To a worker or a grid within the dispatcher's own scope. A grid takes the incident's
+    community and street with it, so it must hold the incident's place; sending it to a grid
+    elsewhere is a transfer, said so and noted."""
     targets = [t for t in (worker_id, grid_code, level) if t is not None]
     if len(targets) != 1:
         raise Invalid({"target": "Assign to exactly one of: worker_id, grid, level."})
@@ -391,13 +398,19 @@ def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, **
     data = {}
     if worker_id is not None:
         if session.execute(text("SELECT active FROM worker WHERE id = :id"),
-                           {"id": worker_id}).scalar() is not True:
-            raise Invalid({"worker_id": f"There is no active worker {worker_id}."})
+                           {"id": worker_id}).scalar() is not True \
+                or not by.scope.holds_worker(session, worker_id):
+            raise Invalid({"worker_id": f"There is no active worker {worker_id} in your area."})
         incident.assignee_id, data["worker_id"] = worker_id, worker_id
     elif grid_code is not None:
         place = responsibility.grid_place(session, grid_code)
-        if place is None:
-            raise Invalid({"grid": f"There is no current grid {grid_code!r}."})
+        if place is None or not by.scope.holds(session, "grid", place.grid_id):
+            raise Invalid({"grid": f"There is no current grid {grid_code!r} in your area."})
+        if not _grid_holds(session, place.grid_id, incident.id):
+            if not transfer or not note:
+                raise Invalid({"grid": f"Grid {grid_code} does not hold the incident's place: to send it "
+                                       "there all the same, say transfer: true and why in the note."})
+            data["transfer"] = True
         incident.grid_id, incident.community_id, incident.street_id = (
             place.grid_id, place.community_id, place.street_id)
         incident.level, incident.assignee_id, incident.flag = "grid", place.worker_id, None
@@ -414,6 +427,12 @@ def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, **
     incident.triage = False
     data["assignee_id"] = incident.assignee_id
     return record_step(session, incident, "assign", by, "assigned", now, note, data)
+
+
+def _grid_holds(session, grid_id: int, incident_id: int) -> bool:
+    return bool(session.execute(text(
+        "SELECT ST_Intersects(g.geom, i.geom) FROM grid g, incident i WHERE g.id = :grid AND i.id = :incident"),
+        {"grid": grid_id, "incident": incident_id}).scalar())
 
 
 def _accept(session, incident, by, now, *, note, **_):
@@ -481,9 +500,21 @@ def _rate(session, incident, by, now, *, note, satisfaction, **_):
     return record_step(session, incident, "rate", by, None, now, note, {"satisfaction": satisfaction})
 
 
+def _publish(session, incident, by, now, *, note, **_):
+    incident.public_note, incident.published = note, True
+    return record_step(session, incident, "publish", by, None, now, note)
+
+
+def _withdraw(session, incident, by, now, *, note, **_):
+    """Off every public surface; the note says why (it stays in the history, not public)."""
+    incident.published = False
+    return record_step(session, incident, "withdraw", by, None, now, note)
+
+
 _STEPS = {"assign": _assign, "accept": _accept, "start": _start, "resolve": _resolve,
           "verify": _verify, "reopen": _reopen, "reject": _reject, "escalate": _escalate,
-          "merge": _merge, "comment": _comment, "rate": _rate}
+          "merge": _merge, "comment": _comment, "rate": _rate, "publish": _publish,
+          "withdraw": _withdraw}
 
 
 # -- escalation (also used by the clock) ---------------------------------------------------

@@ -2,14 +2,13 @@
 assignee, time limits and what remains of them, filtered by scope and by the list's filters."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ... import csvfile, dates
 from ...models import OPEN_STATUSES, STATUSES
 from ..accounts.scope import Scope
 
@@ -89,6 +88,27 @@ def search(session: Session, filters: dict[str, str], scope: Scope, now: datetim
     return Listing(total, [shape(r, now) for r in rows])
 
 
+LINKS = ("possible_duplicate_of", "merged_into")
+
+
+def without_unseen_links(session: Session, features: list[dict], scope: Scope,
+                         worker_id: int | None = None) -> list[dict]:
+    """Duplicate and merge links name only incidents the reader may see (in their scope, or
+    assigned to them): the code of a case outside the reader's area tells them it exists."""
+    codes = {f["properties"][k] for f in features for k in LINKS if f["properties"].get(k)}
+    if not codes or scope.everything:
+        return features
+    condition, params = scope.condition(session, "t")
+    seen = set(session.execute(text(
+        f"SELECT t.code FROM incident t WHERE t.code = ANY(:codes) AND (({condition}) OR t.assignee_id = :me)"),
+        {**params, "codes": sorted(codes), "me": worker_id}).scalars())
+    for feature in features:
+        for key in LINKS:
+            if feature["properties"].get(key) not in seen:
+                feature["properties"][key] = None
+    return features
+
+
 def _where(filters: dict[str, str], worker_id: int | None) -> tuple[list[str], dict]:
     where, params = [], {}
     unknown = set(filters) - set(FILTERS)
@@ -129,9 +149,9 @@ def _where(filters: dict[str, str], worker_id: int | None) -> tuple[list[str], d
             where.append(condition if value == "true" else f"NOT ({condition})")
         elif name in ("since", "until"):
             try:
-                params[name] = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                raise BadFilter(name, f"{name} is an ISO 8601 time, e.g. 2026-11-23T08:00:00Z.") from None
+                params[name] = value if isinstance(value, datetime) else dates.moment(value, timezone.utc)
+            except dates.Unusable as error:
+                raise BadFilter(name, f"{name} is an ISO 8601 time, e.g. 2026-11-23T08:00:00Z: {error}.") from None
             where.append("t.reported_at >= :since" if name == "since" else "t.reported_at < :until")
         elif name == "code":
             where.append("t.code = ANY(:code)")
@@ -199,15 +219,12 @@ CSV_COLUMNS = ("code", "category", "severity", "status", "level", "grid", "commu
 
 
 def as_csv(items: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for item in items:
+    def row(item: dict) -> list:
         p = item["properties"]
         lon, lat = item["geometry"]["coordinates"]
-        writer.writerow([p["code"], p["category"], p["severity"], p["status"], p["level"], p["grid"],
-                         (p["community"] or {}).get("code"), (p["street"] or {}).get("code"),
-                         (p["assignee"] or {}).get("code"), p["reported_at"], p["due_respond_at"],
-                         p["due_resolve_at"], p["responded_at"], p["resolved_at"], p["closed_at"],
-                         p["overdue"], p["escalations"], p["satisfaction"], lon, lat, p["description"]])
-    return out.getvalue()
+        return [p["code"], p["category"], p["severity"], p["status"], p["level"], p["grid"],
+                (p["community"] or {}).get("code"), (p["street"] or {}).get("code"),
+                (p["assignee"] or {}).get("code"), p["reported_at"], p["due_respond_at"],
+                p["due_resolve_at"], p["responded_at"], p["resolved_at"], p["closed_at"],
+                p["overdue"], p["escalations"], p["satisfaction"], lon, lat, p["description"]]
+    return csvfile.table(CSV_COLUMNS, map(row, items))

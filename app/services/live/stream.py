@@ -13,6 +13,17 @@ further behind than the log reaches is told to resync: its client reconnects wit
 Last-Event-ID and replays from the event log, so nothing is lost, only re-read.
 If the LISTEN connection drops, the hub reconnects and replays from the log itself what it
 may have missed, so subscribers see no gap either.
+
+A stream is let in once, when it opens; what it was let in with is asked about again for as
+long as it stays open. The same connection LISTENs on the accounts' channel (migration 0016):
+a notice about an account is passed to the process's listeners (the credential caches, which
+live in the web layer and register at app start) and that account's streams are checked at
+once; every stream is checked on a timer besides, in one query for the process, for what no
+notice announces (a token's expiry passing). A stream whose token or session no longer
+resolves, whose account is disabled or whose role or scope changed ends: its client
+reconnects and is let in afresh, or not. A stream also ends at its maximum age, so that no
+connection outlives every later decision about it by days; the browser resumes it with
+Last-Event-ID and misses nothing.
 """
 from __future__ import annotations
 
@@ -20,15 +31,19 @@ import collections
 import itertools
 import json
 import logging
+import random
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import psycopg
 import shapely
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..accounts import accounts
 from ..accounts.scope import Scope
 
 CHANNEL = "gridmap_stream"
@@ -40,6 +55,13 @@ LOG_LIMIT = 5000              # recent events a hub keeps; a subscriber further 
 REPLAY_LIMIT = 5000
 COALESCE_SECONDS = 0.1       # a busy stream writes at most 10 times a second
 HEARTBEAT = b": heartbeat\n\n"   # an SSE comment: the connection never looks idle, and a gone client shows
+RECHECK_SECONDS = 5.0        # every open stream's credential is asked about again this often
+LOOK_SECONDS = 0.5           # streams past their maximum age are looked for this often
+MAX_AGE_SPREAD = 0.1         # streams opened together (after a deploy) end spread over this share
+# Why a stream ended, told to its client as an SSE comment before the body ends (a browser
+# reconnects with Last-Event-ID whatever the reason; a person reading the wire sees why).
+ENDED_AT_MAX_AGE = "max-age"
+ENDED_ACCESS_CHANGED = "access-changed"
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +133,27 @@ class Subscription:
     cursor: int                   # the last Published.n this subscriber has taken
     generation: int = 0           # streams of an older generation end (Hub.end_streams)
     replayed_up_to: int = 0       # incident events up to this position went out in the backlog
+    credential: accounts.Credential | None = None     # asked about again while it is open
+    ends_at: float | None = None  # time.monotonic() of its maximum age
+    ended_because: str | None = None                  # set once, by the hub (Hub.end)
 
 
 class Hub:
-    def __init__(self, conninfo: str, reconnect_seconds: float = 1.0):
+    def __init__(self, conninfo: str | Callable[[], str], reconnect_seconds: float = 1.0, *,
+                 sessions: Callable[[], Session] | None = None, max_age: float | None = None,
+                 recheck_seconds: float = RECHECK_SECONDS):
+        """`conninfo`: the database's address, or a function giving it, asked at every
+        (re)connect — the embedded cluster may come back on another port; `sessions` opens a
+        database session for asking about credentials again (None: no one asks); `max_age`,
+        in seconds, ends every stream that old (None: never)."""
         self._conninfo = conninfo
         self._reconnect = reconnect_seconds
+        self._sessions = sessions
+        self._max_age = max_age
+        self._recheck_every = recheck_seconds
+        self._account_listeners: list[Callable[[int | None], None]] = []
+        self._listening = False
+        self._look_at = 0.0
         self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
         self._log: collections.deque[Published] = collections.deque(maxlen=LOG_LIMIT)
@@ -129,13 +166,47 @@ class Hub:
         self._stopping = False
         self.delivered = 0
 
-    def subscribe(self, audience: Audience) -> Subscription:
-        self._start()
+    def subscribe(self, audience: Audience, credential: accounts.Credential | None = None) -> Subscription:
+        self.listen()
+        ends_at = None
+        if self._max_age is not None:
+            ends_at = time.monotonic() + self._max_age * (1 - MAX_AGE_SPREAD * random.random())
         with self._arrived:
-            subscription = Subscription(audience, self._published, self._generation)
+            subscription = Subscription(audience, self._published, self._generation,
+                                        credential=credential, ends_at=ends_at)
         with self._lock:
             self._subscribers.add(subscription)
         return subscription
+
+    def on_account_change(self, listener: Callable[[int | None], None]) -> None:
+        """`listener(user_id)` is called, on the hub's thread, for each account notice, and
+        with None when notices may have been missed (the hub was not listening): then every
+        account is to be taken as changed."""
+        self._account_listeners.append(listener)
+
+    def listen(self, wait: bool = True) -> bool:
+        """Starts the hub's thread if it is not running; with `wait`, until it listens (once
+        per process). Gives whether it listens now."""
+        self._start(wait)
+        return self._listening
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    def end(self, subscription: Subscription, because: str) -> None:
+        """Ends one stream (between writes, like end_streams), telling its client why."""
+        with self._arrived:
+            if subscription.ended_because is None:
+                subscription.ended_because = because
+            self._arrived.notify_all()
+
+    def farewell(self, subscription: Subscription) -> bytes:
+        """What an ended stream writes last: why it ended, as an SSE comment, when the hub
+        ended it alone (end_streams ends them quietly)."""
+        if subscription.ended_because is None:
+            return b""
+        return f": end {subscription.ended_because}; reconnect with Last-Event-ID\n\n".encode()
 
     def end_streams(self) -> None:
         """Ends every open stream, quietly: browsers reconnect (to whichever process serves
@@ -146,7 +217,7 @@ class Hub:
             self._arrived.notify_all()
 
     def ended(self, subscription: Subscription) -> bool:
-        return subscription.generation != self._generation
+        return subscription.ended_because is not None or subscription.generation != self._generation
 
     def wait_for_news(self, seen: int, timeout: float) -> int:
         """Waits up to `timeout` for anything published after the count `seen` (or for
@@ -188,7 +259,7 @@ class Hub:
     def stop(self) -> None:
         self._stopping = True
 
-    def _start(self) -> None:
+    def _start(self, wait: bool = True) -> None:
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
@@ -197,23 +268,33 @@ class Hub:
                     self._thread.start()
         # A subscriber must not miss what is committed after it subscribed: wait until the
         # hub is listening (once per process).
-        self._ready.wait(timeout=10)
+        if wait:
+            self._ready.wait(timeout=10)
 
     def _run(self) -> None:
         while not self._stopping:
             try:
-                with psycopg.connect(self._conninfo, autocommit=True,
+                conninfo = self._conninfo() if callable(self._conninfo) else self._conninfo
+                with psycopg.connect(conninfo, autocommit=True,
                                      application_name="gridmap-stream-hub") as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {accounts.ACCOUNT_CHANNEL}")
+                    # what changed while no one listened went unannounced: forget it all
+                    # and ask about every stream, from here on notices tell the rest
+                    self._tell_listeners(None)
+                    self._listening = True
                     self._catch_up(conn)
                     sequencer = self._try_to_sequence(conn)
                     self._ready.set()
-                    retry_at = time.monotonic() + SEQUENCER_RETRY_SECONDS
+                    now = time.monotonic()
+                    retry_at, recheck_at = now + SEQUENCER_RETRY_SECONDS, now
                     while not self._stopping:
-                        woken = False
+                        woken, changed = False, set()
                         for notice in conn.notifies(timeout=1.0, stop_after=1):
                             if notice.channel == CHANNEL:
                                 self._publish(notice.payload)
+                            elif notice.channel == accounts.ACCOUNT_CHANNEL:
+                                changed.add(notice.payload)
                             else:
                                 woken = True
                         if woken:
@@ -221,9 +302,91 @@ class Hub:
                         elif not sequencer and time.monotonic() >= retry_at:
                             sequencer = self._try_to_sequence(conn)
                             retry_at = time.monotonic() + SEQUENCER_RETRY_SECONDS
+                        recheck_at = self._watch(changed, recheck_at)
             except psycopg.Error as error:
+                self._stop_hearing()
                 log.warning("stream hub lost its database connection (%s); reconnecting", error)
                 time.sleep(self._reconnect)
+            except Exception:
+                # a hub that died quietly would leave the caches trusting notices no one hears
+                self._stop_hearing()
+                log.exception("stream hub failed; starting again")
+                time.sleep(self._reconnect)
+        self._stop_hearing()
+
+    def _stop_hearing(self) -> None:
+        if self._listening:
+            self._listening = False
+            self._tell_listeners(None)
+
+    # -- what streams were let in with -------------------------------------------------------
+
+    def _watch(self, changed: set[str], recheck_at: float) -> float:
+        """After a wake-up: the accounts just announced, and at most every LOOK_SECONDS (not
+        per event, under load) every stream when the timer is due and the streams past their
+        maximum age. Gives when the timer is due next."""
+        now = time.monotonic()
+        if not changed and now < self._look_at:
+            return recheck_at
+        self._look_at = now + LOOK_SECONDS
+        users = set()
+        for payload in changed:
+            try:
+                users.add(int(payload))
+            except ValueError:
+                log.warning("stream hub ignored a malformed account notice: %.50s", payload)
+        for user_id in users:
+            self._tell_listeners(user_id)
+        if now >= recheck_at:
+            self.recheck()
+            recheck_at = now + self._recheck_every
+        elif users:
+            self.recheck(users)
+        self._end_the_old(now)
+        return recheck_at
+
+    def _tell_listeners(self, user_id: int | None) -> None:
+        for listener in self._account_listeners:
+            try:
+                listener(user_id)
+            except Exception:        # a listener's fault must not stop the stream
+                log.exception("an account listener failed")
+
+    def recheck(self, users: set[int] | None = None) -> int:
+        """Asks again about the credentials of the open streams (of `users`, or all), in one
+        query, and ends those that no longer stand. Gives how many it ended."""
+        if self._sessions is None:
+            return 0
+        with self._lock:
+            streams = [s for s in self._subscribers if s.credential is not None and not self.ended(s)
+                       and (users is None or s.credential.principal.id in users)]
+        if not streams:
+            return 0
+        try:
+            with self._sessions() as session:
+                standing = accounts.still_standing(session, {s.credential for s in streams})
+        except SQLAlchemyError as error:
+            # the streams stay until the next look: ending them all on a database hiccup
+            # would send every wall reconnecting into the same hiccup. The driver's message
+            # only: SQLAlchemy's own would print the query's parameters (whose credentials)
+            log.warning("stream hub could not check the open streams' access (%s)",
+                        getattr(error, "orig", None) or type(error).__name__)
+            return 0
+        ended = [s for s in streams if s.credential not in standing]
+        for subscription in ended:
+            self.end(subscription, ENDED_ACCESS_CHANGED)
+        if ended:
+            log.info("stream hub ended %d stream(s) whose access changed", len(ended))
+        return len(ended)
+
+    def _end_the_old(self, now: float) -> None:
+        if self._max_age is None:
+            return
+        with self._lock:
+            old = [s for s in self._subscribers if s.ends_at is not None and s.ends_at <= now]
+        for subscription in old:
+            if not self.ended(subscription):
+                self.end(subscription, ENDED_AT_MAX_AGE)
 
     @staticmethod
     def _try_to_sequence(conn) -> bool:
@@ -342,6 +505,9 @@ def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]]
             time.sleep(rest)
         fresh = hub.take(subscription, heartbeat)
         if hub.ended(subscription):
+            farewell = hub.farewell(subscription)
+            if farewell:
+                yield farewell
             return
         if fresh is None:
             break

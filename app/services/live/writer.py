@@ -102,6 +102,11 @@ class StreamWriter:
         if held.ended.is_set():
             return
         if hub.ended(subscription):
+            farewell = hub.farewell(subscription)
+            if farewell:
+                held.pending += b"%X\r\n%b\r\n" % (len(farewell), farewell)
+                if not self._flush(held):
+                    return
             self._end(held, cut=bool(held.pending))
             return
         fresh = hub.take(subscription, 0)
