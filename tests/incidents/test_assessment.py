@@ -157,3 +157,39 @@ def test_patrol_coverage_joins_the_grid_ranking(client, auth, fixture_grids, ses
     assert table[0].endswith("patrol_coverage,patrol_rank")
     assert client.get("/api/v1/assessment", query_string={"unit": "street", "patrol": "1", **PERIOD},
                       headers=auth("operator")).status_code == 400
+
+
+# -- late is a matter of times -----------------------------------------------------------------
+
+LATE_DAY = datetime(2026, 2, 9, 9, 0, tzinfo=timezone.utc)
+
+
+def test_a_case_answered_after_its_limit_is_late_though_the_clock_never_marked_it(app):
+    """Accepted ten minutes after its two hours, between two ticks of the clock (here, with no
+    clock at all); and another still waiting past its limit: both late, on-time 0 of 2."""
+    from app import db
+    with app.app_context():
+        session = db.session()
+        code, lon, lat = session.execute(text("""
+            SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
+            FROM grid g WHERE g.valid_to IS NULL ORDER BY g.code DESC LIMIT 1 OFFSET 3""")).one()
+        desk = Participant("user:assessor", dispatcher=True)
+        rules = IncidentRules()
+        answered = incidents.report(session, Report("environment", lon, lat, "litter"), desk, rules, LATE_DAY)
+        incidents.act(session, answered.id, "accept", desk, LATE_DAY + timedelta(minutes=130))
+        incidents.act(session, answered.id, "resolve", desk, LATE_DAY + timedelta(minutes=140), note="done")
+        incidents.act(session, answered.id, "verify", desk, LATE_DAY + timedelta(minutes=150))
+        incidents.report(session, Report("environment", lon + 0.001, lat, "more litter"), desk, rules,
+                         LATE_DAY + timedelta(minutes=1))
+        session.commit()
+        assert session.execute(text("SELECT bool_or(ever_overdue) FROM incident WHERE reported_at >= :d "
+                                    "AND reported_at < :d + interval '1 day'"), {"d": LATE_DAY}).scalar() is False
+        [row] = [r for r in assessment.assess(session, "grid", LATE_DAY, LATE_DAY + timedelta(days=1),
+                                               Scope(everything=True), AssessmentRules(),
+                                               now=LATE_DAY + timedelta(hours=6)) if r.code == code]
+        assert (row.incidents, row.known_outcomes, row.on_time_rate) == (2, 2, 0.0)
+        # judged before the second one's limit passed, only the first is known (and late)
+        [early] = [r for r in assessment.assess(session, "grid", LATE_DAY, LATE_DAY + timedelta(days=1),
+                                                 Scope(everything=True), AssessmentRules(),
+                                                 now=LATE_DAY + timedelta(minutes=100)) if r.code == code]
+        assert (early.known_outcomes, early.on_time_rate) == (1, 0.0)

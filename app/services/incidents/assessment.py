@@ -17,7 +17,7 @@ thresholds and the minimum are configurable (config.AssessmentRules).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from ... import csvfile
 from ...config import AssessmentRules
 from ...models import STATUSES
 from ..accounts.scope import Scope
+from . import lateness
 
 UNITS = ("grid", "worker", "community", "street")
 
@@ -73,19 +74,20 @@ class Row:
 
 
 def assess(session: Session, unit: str, start: datetime, end: datetime, scope: Scope,
-           rules: AssessmentRules) -> list[Row]:
-    """Every unit with incidents in the period, ranked best first."""
+           rules: AssessmentRules, now: datetime | None = None) -> list[Row]:
+    """Every unit with incidents in the period, ranked best first; an open incident is judged
+    as of the period's end or `now` (default: the real time), whichever comes first."""
     if unit not in UNITS:
         raise ValueError(f"unit is one of {', '.join(UNITS)}")
     key, names = _UNIT[unit]
     condition, params = scope.condition(session, "t")
     rows = session.execute(text(f"""
         WITH facts AS (
-            SELECT {key} AS unit_id, t.status, t.escalations, t.ever_overdue, t.satisfaction,
+            SELECT {key} AS unit_id, t.status, t.escalations, {lateness.late('t')} AS late, t.satisfaction,
                    extract(epoch FROM t.responded_at - t.reported_at) / 60 AS response_min,
                    extract(epoch FROM t.resolved_at - t.reported_at) / 60 AS resolution_min,
                    c.respond_within_min,
-                   (t.resolved_at IS NOT NULL OR t.closed_at IS NOT NULL OR t.ever_overdue) AS known
+                   {lateness.known('t')} AS known
             FROM incident t JOIN category c ON c.code = t.category_code
             WHERE t.reported_at >= :start AND t.reported_at < :end AND t.merged_into_id IS NULL
               AND {condition})
@@ -95,14 +97,14 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.response_min) AS median_response,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.resolution_min) AS median_resolution,
                    count(*) FILTER (WHERE f.known) AS known,
-                   count(*) FILTER (WHERE f.known AND NOT f.ever_overdue) AS on_time,
+                   count(*) FILTER (WHERE f.known AND NOT f.late) AS on_time,
                    avg(greatest(0, 1 - f.response_min / f.respond_within_min))
                        FILTER (WHERE f.response_min IS NOT NULL) AS speed,
                    avg(f.satisfaction) AS satisfaction, count(f.satisfaction) AS rated
             FROM facts f GROUP BY f.unit_id)
         SELECT u.code, u.name_zh, u.name_en, figures.*
         FROM figures JOIN ({names}) u ON u.id = figures.unit_id"""),
-        {**params, "start": start, "end": end}).mappings().all()
+        {**params, "start": start, "end": end, "now": min(end, now or datetime.now(timezone.utc))}).mappings().all()
     assessed = [_row(unit, r, rules) for r in rows]
     assessed.sort(key=lambda r: (-(r.score if r.score is not None else -1),
                                  -(r.on_time_rate or 0), -r.incidents, r.code))

@@ -1,0 +1,28 @@
+"""When an incident is late (超时): one definition, for the assessment, the wall and the exports.
+
+Late is a matter of times, not of the clock's mark. An incident is late when it was responded to
+after its respond limit or resolved after its resolve limit, or when, open, it is still waiting
+for either past that limit now. The clock runs every few seconds and may not have run at all (a
+server down for the night): an incident accepted ten minutes late between two ticks is late all
+the same. It is also late once the clock marked it (ever_overdue): escalation gives a case fresh
+limits at the level above, and the limits it missed are then only in that mark.
+"""
+from __future__ import annotations
+
+from ...models import OPEN_STATUSES
+
+
+def late(t: str = "t", now: str = ":now") -> str:
+    """SQL: whether incident `t` is late, as of the SQL value `now`."""
+    return (f"({t}.ever_overdue"
+            f" OR {t}.responded_at > {t}.due_respond_at"
+            f" OR {t}.resolved_at > {t}.due_resolve_at"
+            f" OR ({t}.status IN {OPEN_STATUSES} AND ("
+            f"({t}.responded_at IS NULL AND {t}.due_respond_at < {now})"
+            f" OR ({t}.resolved_at IS NULL AND {t}.due_resolve_at < {now}))))")
+
+
+def known(t: str = "t", now: str = ":now") -> str:
+    """SQL: whether incident `t`'s outcome is known as of `now`: resolved or closed, or late
+    already (an open case still within its limits may yet be on time)."""
+    return f"({t}.resolved_at IS NOT NULL OR {t}.closed_at IS NOT NULL OR {late(t, now)})"
