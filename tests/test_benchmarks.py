@@ -37,6 +37,7 @@ PROMISES = {
     ],
     "positions": [
         rf"Gridmap: {NUMBER} fixes/s \({NUMBER} in {NUMBER} s, {NUMBER} stored, 0 errors\)",
+        rf"stored: {NUMBER} fixes/s",
         rf"CPU per fix: gunicorn {NUMBER} µs, PostgreSQL {NUMBER} µs",
         rf"bare INSERT, one connection: {NUMBER} fixes/s +Gridmap ÷ bare: {NUMBER}",
         rf"patrol coverage, every grid, one day: {NUMBER} s for {NUMBER} grids",
