@@ -13,7 +13,7 @@ from ..config import ROOT
 from ..geo.synthetic import PRESETS
 from ..models import Area, Building
 from ..services.accounts import audit, demo as demo_accounts
-from ..services.cameras import sources as cameras_service
+from ..services.cameras import sources as cameras_service, store as camera_store
 from ..services.city import frame
 from ..services.incidents import categories
 from ..services.loading import osm as osm_import, synthetic as synthetic_city
@@ -61,7 +61,6 @@ def import_cameras(path: Path, source: str):
     name, owner, status. Missing figures get the documented defaults, flagged as estimated."""
     import shapely
 
-    from ..models import Camera
     cameras, refused = cameras_service.read_camera_csv(path.read_text(encoding="utf-8-sig"))
     session = db.session()
     city = frame.city_outline(session)
@@ -70,9 +69,8 @@ def import_cameras(path: Path, source: str):
              "geom": shapely.Point(c["lon"], c["lat"])} for c in cameras if c not in outside]
     progress = Progress(f"importing {path.name}")
     with audit.bulk_load(session, "IMPORT", {"source": path.name}) as summary:
-        osm_import.upsert(session, Camera, rows, progress,
-                          ("name", "kind", "bearing", "fov", "range_m", "height_m", "status", "owner", "estimated", "geom"),
-                          conflict=("source", "source_id"))
+        camera_store.upsert(session, rows, ("name", "kind", "bearing", "fov", "range_m", "height_m", "status",
+                                             "owner", "estimated", "geom"), progress)
         summary.update(cameras=len(rows))
     session.commit()
     progress.done()

@@ -12,6 +12,8 @@ from .base import Base, geometry
 
 CAMERA_KINDS = ("fixed", "ptz", "dome")
 CAMERA_STATUSES = ("online", "offline", "maintenance")
+# How a bearing was found: mapped, estimated from the ground (app/geo/facing.py), or set by a person.
+BEARING_SOURCES = ("source", "wall", "road", "dome", "operator")
 
 
 class Camera(Base):
@@ -22,6 +24,7 @@ class Camera(Base):
         CheckConstraint("bearing IS NULL OR (bearing >= 0 AND bearing < 360)", name="bearing"),
         CheckConstraint("fov > 0 AND fov <= 360", name="fov"),
         CheckConstraint("range_m > 0", name="range"),
+        CheckConstraint(f"bearing_from IS NULL OR bearing_from IN {BEARING_SOURCES}", name="bearing_from"),
         UniqueConstraint("source", "source_id", name="uq_camera_source"),
     )
 
@@ -39,6 +42,10 @@ class Camera(Base):
     # Which of bearing/fov/range_m/height_m were defaulted rather than read from the source.
     estimated: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list,
                                                  server_default="{}")
+    bearing_from: Mapped[str | None] = mapped_column(String(8))
+    # Figures a person set on the wall: a re-import from the source leaves them as they are.
+    set_by_operator: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list,
+                                                       server_default="{}")
     geom = mapped_column(geometry("POINT"), nullable=False)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ...geo import visibility
 from ...geo.crs import MetricFrame, utm_epsg
+from . import facing
 
 BATCH = 400
 MIN_BLIND_SPOT_M = 1.0          # shorter leftovers are the seams between two cameras' views
@@ -80,7 +81,11 @@ def queue_all(session: Session) -> int:
 
 def compute(session: Session, ids: list[int], method: str = "visibility") -> int:
     """Stores the coverage of the cameras `ids` (that still exist); returns how many see nothing
-    (their coverage row is removed: an empty polygon is not a coverage)."""
+    (their coverage row is removed: an empty polygon is not a coverage). Cameras whose source
+    gives no bearing get one from the ground first (facing.py)."""
+    changed = facing.estimate(session, ids)
+    if changed:     # their update queued them again; they are cast here, with the new bearing
+        session.execute(text("DELETE FROM camera_dirty WHERE camera_id = ANY(:ids)"), {"ids": changed})
     cameras = session.execute(text(f"""
         SELECT c.id, ST_X(c.geom), ST_Y(c.geom), c.bearing, c.fov, c.range_m,
                (SELECT array_agg(ST_AsBinary(b.geom)) FROM building b WHERE b.geom && {_REACH})
@@ -139,3 +144,29 @@ def redo_blind_spots(session: Session, nears: list[bytes] | None) -> int:
             WHERE ST_Length(d.geom::geography) >= :shortest
             RETURNING 1)
         SELECT count(*) FROM added"""), {"nears": nears, "shortest": MIN_BLIND_SPOT_M}).scalar_one()
+
+
+@dataclass(frozen=True)
+class Blind:
+    """A camera that sees less than a share of its sector, and why."""
+    camera_id: int
+    name: str | None
+    seen_m2: float
+    sector_m2: float
+    why: str            # "offline", "inside_building" or "facing_wall"
+
+
+def seeing_little(session: Session, share: float = 0.10) -> list[Blind]:
+    """Cameras that see less than `share` of their plain sector: offline ones (whatever they
+    see), ones that stand inside a building footprint, and the rest, which face a wall."""
+    rows = session.execute(text("""
+        SELECT c.id, c.name, c.status,
+               coalesce(ST_Area(cc.geom::geography), 0) AS seen,
+               pi() * c.range_m ^ 2 * c.fov / 360 AS sector,
+               EXISTS (SELECT 1 FROM building b WHERE b.geom && c.geom AND ST_Within(c.geom, b.geom)) AS inside
+        FROM camera c LEFT JOIN camera_coverage cc ON cc.camera_id = c.id
+        WHERE coalesce(ST_Area(cc.geom::geography), 0) < :share * pi() * c.range_m ^ 2 * c.fov / 360
+        ORDER BY c.id"""), {"share": share}).all()
+    return [Blind(r.id, r.name, float(r.seen), float(r.sector),
+                  "offline" if r.status != "online" else "inside_building" if r.inside else "facing_wall")
+            for r in rows]

@@ -32,12 +32,14 @@ def _checked(session: Session, fields: dict, scope: Scope) -> dict:
 
 def create(session: Session, fields: dict, scope: Scope) -> int:
     c = _checked(session, fields, scope)
+    given = _set_by_person(fields)
     camera_id = session.execute(text("""
         INSERT INTO camera (source, source_id, name, kind, bearing, fov, range_m, height_m, status, owner,
-                            estimated, geom)
+                            estimated, set_by_operator, bearing_from, geom)
         VALUES ('manual', :source_id, :name, :kind, :bearing, :fov, :range_m, :height_m, :status, :owner,
-                :estimated, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-        RETURNING id"""), {**c, "source_id": uuid.uuid4().hex}).scalar_one()
+                :estimated, :given, CASE WHEN 'bearing' = ANY(CAST(:given AS varchar[])) THEN 'operator' END,
+                ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+        RETURNING id"""), {**c, "source_id": uuid.uuid4().hex, "given": given}).scalar_one()
     coverage.refresh_cameras(session, [camera_id])
     return camera_id
 
@@ -53,9 +55,18 @@ def update(session: Session, camera_id: int, changes: dict, scope: Scope) -> Non
     session.execute(text("""
         UPDATE camera SET name = :name, kind = :kind, bearing = :bearing, fov = :fov, range_m = :range_m,
                height_m = :height_m, status = :status, owner = :owner, estimated = :estimated,
+               set_by_operator = ARRAY(SELECT DISTINCT unnest(set_by_operator || CAST(:given AS varchar[]))),
+               bearing_from = CASE WHEN 'bearing' = ANY(CAST(:given AS varchar[])) THEN 'operator'
+                                   ELSE bearing_from END,
                geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
-        WHERE id = :id"""), {**c, "id": camera_id})
+        WHERE id = :id"""), {**c, "id": camera_id, "given": _set_by_person(changes)})
     coverage.refresh_cameras(session, [camera_id])
+
+
+def _set_by_person(fields: dict) -> list[str]:
+    """The figures a person gave (a re-import from the camera's source keeps them)."""
+    return sorted(k for k in ("name", "kind", "bearing", "fov", "range_m", "height_m")
+                  if fields.get(k) not in (None, ""))
 
 
 def delete(session: Session, camera_id: int, scope: Scope) -> None:
@@ -72,7 +83,7 @@ def feature(session: Session, camera_id: int, scope: Scope) -> dict:
             'properties', json_build_object(
                 'name', t.name, 'kind', t.kind, 'bearing', t.bearing, 'fov', t.fov, 'range_m', t.range_m,
                 'height_m', t.height_m, 'status', t.status, 'owner', t.owner, 'source', t.source,
-                'estimated', t.estimated,
+                'estimated', t.estimated, 'bearing_from', t.bearing_from,
                 'seen_m2', round(ST_Area(cc.geom::geography)::numeric, 1),
                 'coverage', ST_AsGeoJSON(cc.geom, 7)::json))
         FROM camera t LEFT JOIN camera_coverage cc ON cc.camera_id = t.id

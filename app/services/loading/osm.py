@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from ...geo.crs import frame_for
 from ...geo.households import estimate_households, estimate_population, parse_levels
-from ...models import Building, Camera, Road
+from ...models import Building, Road
+from ..cameras import store
 from ..cameras.sources import camera_from_osm_tags
 
 Progress = Callable[[str, int], None]   # (what, how many more done)
@@ -112,9 +113,8 @@ def import_osm(session: Session, path: Path, household_rule,
     upsert(session, Building, content.buildings, progress,
             ("name", "address", "kind", "levels", "households", "population", "geom"))
     upsert(session, Road, content.roads, progress, ("name", "class", "geom"))
-    upsert(session, Camera, content.cameras, progress,
-            ("name", "kind", "bearing", "fov", "range_m", "height_m", "estimated", "geom"),
-            conflict=("source", "source_id"))
+    store.upsert(session, content.cameras, ("name", "kind", "bearing", "fov", "range_m", "height_m",
+                                             "estimated", "geom"), progress)
     session.commit()
     return {
         "buildings": len(content.buildings), "roads": len(content.roads),

@@ -18,8 +18,10 @@ function field(name, input) {
 function describe(p) {
   const guessed = new Set(String(p.estimated || '').split(',').filter(Boolean));
   const mark = (k) => (guessed.has(k) ? ` (${t('estimated')})` : '');
+  // how the bearing was found: from the source, the wall it is on, the road it watches, a person
+  const bearingMark = p.bearing_from && p.bearing_from !== 'source' ? ` (${t(`bearing_from_${p.bearing_from}`)})` : mark('bearing');
   return `<b>${escapeHtml(p.name || t('camera'))}</b><br>${t(`camera_kind_${p.kind}`)} · ${t(`camera_status_${p.status}`)}<br>`
-    + `${t('camera_bearing')} ${p.bearing ?? '—'}°${mark('bearing')} · ${t('camera_fov')} ${p.fov}°${mark('fov')}`
+    + `${t('camera_bearing')} ${p.bearing ?? '—'}°${bearingMark} · ${t('camera_fov')} ${p.fov}°${mark('fov')}`
     + ` · ${t('camera_range_m')} ${p.range_m} m${mark('range_m')}`;
 }
 
