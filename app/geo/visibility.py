@@ -27,6 +27,10 @@ from shapely.geometry.base import BaseGeometry
 ARC_STEP_DEG = 2.0
 CORNER_EPS_RAD = 1e-5        # a ray this far either side of a corner: past it, or stopped by it
 MOUNT_REACH_M = 1.0
+# A wall passing this close to the camera is one it is mounted on, and does not stop its rays. A
+# position put on a wall is known to about a nanometre (UTM coordinates of millions of metres),
+# and a ray almost parallel to the wall would otherwise cross it micrometres out and stop there.
+THROUGH_M = 1e-3
 
 
 def sector(x: float, y: float, bearing: float | None, fov: float, range_m: float,
@@ -127,6 +131,7 @@ def _walls(buildings: list[BaseGeometry]) -> np.ndarray:
 def _nearest_hits(x: float, y: float, angles: np.ndarray, walls: np.ndarray, range_m: float) -> np.ndarray:
     """For each ray, the distance to the first wall it meets, at most range_m."""
     hit = np.full(len(angles), range_m)
+    walls = walls[_distance_to(x, y, walls) > THROUGH_M]
     if not len(walls):
         return hit
     dx, dy = np.sin(angles)[:, None], np.cos(angles)[:, None]          # rays (unit)
@@ -136,10 +141,19 @@ def _nearest_hits(x: float, y: float, angles: np.ndarray, walls: np.ndarray, ran
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (px * ey - py * ex) / denominator              # along the ray
         s = (px * dy - py * dx) / denominator              # along the wall
-    # a wall through the camera itself (it is mounted on it) does not stop the rays leaving it
     meets = (np.abs(denominator) > 1e-12) & (t > 1e-6) & (s >= -1e-9) & (s <= 1 + 1e-9)
     t = np.where(meets, t, np.inf)
     return np.minimum(hit, t.min(axis=1))
+
+
+def _distance_to(x: float, y: float, walls: np.ndarray) -> np.ndarray:
+    """Each wall's distance from (x, y)."""
+    ax, ay = walls[:, 0] - x, walls[:, 1] - y
+    ex, ey = walls[:, 2] - walls[:, 0], walls[:, 3] - walls[:, 1]
+    length2 = ex * ex + ey * ey
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.clip(np.where(length2 > 0, -(ax * ex + ay * ey) / length2, 0.0), 0.0, 1.0)
+    return np.hypot(ax + u * ex, ay + u * ey)
 
 
 def _polygons(geom: BaseGeometry) -> BaseGeometry:
