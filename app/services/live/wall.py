@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ...models import OPEN_STATUSES
 from ..accounts.scope import Scope
+from ..incidents import lateness
 
 _OPEN = f"t.status IN {OPEN_STATUSES}"
 
@@ -18,7 +19,7 @@ _OPEN = f"t.status IN {OPEN_STATUSES}"
 _COUNTS = f"""
     count(*) FILTER (WHERE t.reported_at >= :day_start) AS reported,
     count(*) FILTER (WHERE {_OPEN}) AS open,
-    count(*) FILTER (WHERE {_OPEN} AND t.overdue_since IS NOT NULL) AS overdue,
+    count(*) FILTER (WHERE {lateness.overdue('t', 'now()')}) AS overdue,
     count(*) FILTER (WHERE t.closed_at >= :day_start) AS closed"""
 
 # incidents that matter today: still open, or touched since the day began
@@ -63,7 +64,7 @@ def grid_load(session: Session, scope: Scope) -> dict[str, dict]:
     """Open and overdue incidents per current grid: {grid code: {"open": n, "overdue": n}}."""
     condition, params = scope.condition(session, "t")
     rows = session.execute(text(f"""
-        SELECT g.code, count(*) AS open, count(*) FILTER (WHERE t.overdue_since IS NOT NULL) AS overdue
+        SELECT g.code, count(*) AS open, count(*) FILTER (WHERE {lateness.overdue('t', 'now()')}) AS overdue
         FROM incident t JOIN grid g ON g.id = t.grid_id
         WHERE {_OPEN} AND t.merged_into_id IS NULL AND {condition}
         GROUP BY g.code"""), params).all()

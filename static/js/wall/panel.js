@@ -37,7 +37,9 @@ function renderOverdue(overdue, onSelect) {
   list.replaceChildren();
   for (const f of overdue.items) {
     const p = f.properties;
-    const due = p.respond_remaining_s !== null && p.respond_remaining_s < 0 ? p.due_respond_at : p.due_resolve_at;
+    // late from the first limit it missed, whatever level it has moved to since
+    const due = p.overdue_from
+      || (p.respond_remaining_s !== null && p.respond_remaining_s < 0 ? p.due_respond_at : p.due_resolve_at);
     const item = el('li');
     item.dataset.code = p.code;
     item.dataset.due = due;
