@@ -4,7 +4,7 @@
 import { cameraStyle } from './styles.js';
 import { escapeHtml } from './layers.js';
 import { sendJson } from '../http.js';
-import { t } from '../i18n.js';
+import { t, lang } from '../i18n.js';
 
 const EDITABLE = [['bearing', 'number', 0, 359], ['fov', 'number', 1, 360], ['range_m', 'number', 1, 500]];
 const STATUSES = ['online', 'offline', 'maintenance'];
@@ -17,9 +17,10 @@ function field(name, input) {
 
 function describe(p) {
   const guessed = new Set(String(p.estimated || '').split(',').filter(Boolean));
-  const mark = (k) => (guessed.has(k) ? ` (${t('estimated')})` : '');
+  const aside = (text) => (lang === 'zh' ? `（${text}）` : ` (${text})`);
+  const mark = (k) => (guessed.has(k) ? aside(t('estimated')) : '');
   // how the bearing was found: from the source, the wall it is on, the road it watches, a person
-  const bearingMark = p.bearing_from && p.bearing_from !== 'source' ? ` (${t(`bearing_from_${p.bearing_from}`)})` : mark('bearing');
+  const bearingMark = p.bearing_from && p.bearing_from !== 'source' ? aside(t(`bearing_from_${p.bearing_from}`)) : mark('bearing');
   return `<b>${escapeHtml(p.name || t('camera'))}</b><br>${t(`camera_kind_${p.kind}`)} · ${t(`camera_status_${p.status}`)}<br>`
     + `${t('camera_bearing')} ${p.bearing ?? '—'}°${bearingMark} · ${t('camera_fov')} ${p.fov}°${mark('fov')}`
     + ` · ${t('camera_range_m')} ${p.range_m} m${mark('range_m')}`;
