@@ -53,6 +53,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "已与同一问题的另一报告合并。",
         "en": "Merged into another report of the same problem.",
     },
+    # Open311 (app/api/open311.py)
+    "open311.format": {
+        "zh": "未知格式 {fmt}，请用 .json 或 .xml。",
+        "en": "Unknown format {fmt}; use .json or .xml.",
+    },
+    "open311.status": {
+        "zh": "status 取 open 或 closed（可用逗号并列），收到的是 {value}。",
+        "en": "status is open or closed (or both, separated by a comma); got {value}.",
+    },
+    "open311.service_code": {
+        "zh": "没有服务代码 {codes}；可用的代码见 services.json：{known}。",
+        "en": "There is no service_code {codes}; services.json lists them: {known}.",
+    },
+    "open311.not_found": {
+        "zh": "没有公开的服务请求 {code}（新的匿名报告在值班员受理后才公开；部分类别从不公开）。",
+        "en": "There is no public service request {code} (a new anonymous report is listed once an "
+              "operator has accepted it; some categories are never public).",
+    },
     # the database
     "database.unavailable": {
         "zh": "数据库暂时无法连接，请 {seconds} 秒后重试。",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import select
 
 from .. import db
 from ..auth import current_user, public
@@ -20,7 +22,7 @@ from ..messages import say
 from ..models import Category
 from ..services.incidents import loop as incidents, views as incident_views
 from ..services.public import view as public_view
-from .errors import request_language
+from .errors import Refused, request_language
 from .idempotent import transactional
 from .incidents import participant
 from .params import InvalidParameter, parse_bbox, parse_datetime
@@ -64,6 +66,16 @@ def errors(fmt: str, status: int, messages: list[str]):
     return answer(fmt, "errors", "error", [{"code": status, "description": m} for m in messages], status)
 
 
+@bp.errorhandler(Refused)
+def _refused(error: Refused):
+    """A refusal from before the view (the input layer): in the spec's error list and format."""
+    fmt = (request.view_args or {}).get("fmt")
+    response = errors(fmt if fmt in FORMATS else "json", error.code, [error.describe(request_language())])
+    for name, value in error.extra_headers.items():
+        response.headers[name] = value
+    return response
+
+
 def _format(fmt: str) -> str | None:
     return fmt if fmt in FORMATS else None
 
@@ -74,7 +86,7 @@ def _format(fmt: str) -> str | None:
 @public
 def services(fmt: str):
     if not _format(fmt):
-        return errors("json", 404, [f"Unknown format {fmt!r}; use .json or .xml."])
+        return errors("json", 404, [say("open311.format", request_language(), fmt=fmt)])
     lang = "zh" if request.accept_languages.best_match(["zh", "en"]) == "zh" else "en"
     rows = db.session().query(Category).order_by(Category.weight.desc(), Category.code).all()
     return answer(fmt, "services", "service", [{
@@ -120,11 +132,12 @@ def _query(args) -> public_view.Query:
     if args.get("service_request_id"):
         codes = tuple(c.strip() for c in args["service_request_id"].split(",") if c.strip())
         return public_view.Query(codes=codes)
-    end = parse_datetime(args.get("end_date"), "end_date", zone=None) or now()
-    start = parse_datetime(args.get("start_date"), "start_date", zone=None) or end - timedelta(days=DEFAULT_DAYS)
-    status = args.get("status")
-    if status and status not in ("open", "closed"):
-        raise incident_views.BadFilter("status", "status is open or closed.")
+    city = ZoneInfo(current_app.config["GRIDMAP"].timezone)     # a time without an offset is the city's
+    end = parse_datetime(args.get("end_date"), "end_date", zone=city) or now()
+    start = parse_datetime(args.get("start_date"), "start_date", zone=city) or end - timedelta(days=DEFAULT_DAYS)
+    statuses = {v.strip() for v in args.get("status", "").split(",") if v.strip()}
+    if statuses - {"open", "closed"}:
+        raise incident_views.BadFilter("status", say("open311.status", request_language(), value=args["status"]))
     bbox = None
     if args.get("bbox"):
         try:
@@ -132,15 +145,20 @@ def _query(args) -> public_view.Query:
         except InvalidParameter as error:
             raise incident_views.BadFilter("bbox", str(error)) from None
     categories = tuple(c.strip() for c in args.get("service_code", "").split(",") if c.strip())
+    known = set(db.session().scalars(select(Category.code)))
+    if set(categories) - known:
+        raise incident_views.BadFilter("service_code", say(
+            "open311.service_code", request_language(), codes=", ".join(sorted(set(categories) - known)),
+            known=", ".join(sorted(known))))
     return public_view.Query(since=start, until=end, categories=categories,
-                             open=None if not status else status == "open", bbox=bbox)
+                             open=None if len(statuses) != 1 else statuses == {"open"}, bbox=bbox)
 
 
 @bp.get("/requests.<fmt>")
 @public
 def requests_(fmt: str):
     if not _format(fmt):
-        return errors("json", 404, [f"Unknown format {fmt!r}; use .json or .xml."])
+        return errors("json", 404, [say("open311.format", request_language(), fmt=fmt)])
     language = request_language()
     try:
         found = public_view.cases(db.session(), _query(request.args))
@@ -155,11 +173,10 @@ def requests_(fmt: str):
 @public
 def request_(code: str, fmt: str):
     if not _format(fmt):
-        return errors("json", 404, [f"Unknown format {fmt!r}; use .json or .xml."])
+        return errors("json", 404, [say("open311.format", request_language(), fmt=fmt)])
     found = public_view.case(db.session(), code)
     if found is None:
-        return errors(fmt, 404, [f"There is no public service request {code} (a new anonymous report "
-                                 "is listed once an operator has accepted it)."])
+        return errors(fmt, 404, [say("open311.not_found", request_language(), code=code)])
     return answer(fmt, "service_requests", "request", [as_request(found, request_language())])
 
 
@@ -182,7 +199,7 @@ def _float(value):
 @transactional
 def create(fmt: str):
     if not _format(fmt):
-        return errors("json", 404, [f"Unknown format {fmt!r}; use .json or .xml."])
+        return errors("json", 404, [say("open311.format", request_language(), fmt=fmt)])
     fields = _fields()
     user = current_user()
     contact = " ".join(str(fields[k]) for k in ("first_name", "last_name", "email", "phone")

@@ -192,3 +192,33 @@ def test_every_category_has_a_visibility_and_people_are_private(app):
         visibility = dict(db.session().execute(text("SELECT code, visibility FROM category")).all())
     assert set(visibility.values()) <= {"public", "restricted", "private"}
     assert visibility["elderly_care"] == "private" and visibility["neighbour_dispute"] == "private"
+
+
+def test_a_public_note_that_names_a_phone_or_id_number_is_refused_and_a_private_case_is_never_published(
+        client, cases, auth):
+    code, truth = next((c, t) for c, t in cases.items()
+                       if t["channel"] == "worker" and t["visibility"] == "public")
+    for note in ("张三（13812345678）反映门口违停", "联系 110105194912310021", "write to a.b@example.org"):
+        refused = client.post(f"/api/v1/incidents/{truth['id']}/events", headers=auth("operator"),
+                              json={"action": "publish", "note": note})
+        assert refused.status_code == 422 and "note" in refused.get_json()["errors"]
+    assert client.get(f"/open311/v2/requests/{code}.json").status_code == 404
+    private = next(t for t in cases.values() if t["visibility"] == "private")
+    refused = client.post(f"/api/v1/incidents/{private['id']}/events", headers=auth("operator"),
+                          json={"action": "publish", "note": "已处理"})
+    assert refused.status_code == 422 and "never shown" in refused.get_json()["errors"]["action"]
+
+
+def test_open311_filters_take_lists_and_name_what_they_do_not_know(client, cases):
+    both = listed(client, status="open,closed")
+    assert set(both) >= set(listed(client, status="open")) | set(listed(client, status="closed"))
+    unknown = client.get("/open311/v2/requests.json?service_code=unicorns",
+                         headers={"Accept-Language": "zh-CN"})
+    assert unknown.status_code == 400 and "unicorns" in unknown.get_json()[0]["description"]
+    assert "服务代码" in unknown.get_json()[0]["description"]
+    # a plain date is a day where the city is
+    assert client.get("/open311/v2/requests.json?start_date=2026-01-01&end_date=2026-02-01").status_code == 200
+    # refused before the view (a NUL), still in the spec's error list, in the format asked for
+    nul = client.get("/open311/v2/requests.xml?service_code=a%00b")
+    assert nul.status_code == 400 and ElementTree.fromstring(nul.data).tag == "errors"
+    assert isinstance(client.get("/open311/v2/requests.json?status=%00").get_json(), list)

@@ -18,6 +18,7 @@ from psycopg.rows import tuple_row
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from ... import personal
 from ...config import IncidentRules
 from ...models import CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
 from ..accounts.scope import Scope
@@ -501,6 +502,13 @@ def _rate(session, incident, by, now, *, note, satisfaction, **_):
 
 
 def _publish(session, incident, by, now, *, note, **_):
+    if session.get(Category, incident.category_code).visibility == "private":
+        raise Invalid({"action": f"Cases of the category {incident.category_code} are never shown to the "
+                                 "public; there is nothing to publish."})
+    kinds = personal.found_in(note)
+    if kinds:
+        raise Invalid({"note": "The public note names personal data (" + ", ".join(kinds) + "); write it "
+                               "without phone numbers, ID numbers or e-mail addresses."})
     incident.public_note, incident.published = note, True
     return record_step(session, incident, "publish", by, None, now, note)
 

@@ -1,0 +1,22 @@
+"""Personal data in free text: what must never reach a public surface (PIPL) — mobile and fixed
+phone numbers, resident ID numbers, e-mail addresses. A detector, not a filter: the caller
+refuses the text and the person who wrote it rewrites it; names and house numbers cannot be
+told from other words this way, which is why public text is an operator's, never a reporter's.
+"""
+from __future__ import annotations
+
+import re
+
+_PATTERNS = {
+    # an 18-character resident ID (17 digits and a digit or X), or the old 15-digit one
+    "id_number": re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?![\dXx])"),
+    # a mainland mobile number, with or without +86 and separators
+    "phone": re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)"
+                        r"|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"),
+    "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+}
+
+
+def found_in(text: str) -> list[str]:
+    """The kinds of personal data in `text` (empty when none), in a fixed order."""
+    return [kind for kind, pattern in _PATTERNS.items() if pattern.search(text or "")]
