@@ -148,8 +148,9 @@ def index():
     limit = parse_int(request.args.get("limit"), "limit", 100, 1, 50_000 if export else 1000)
     offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10_000_000)
     order = request.args.get("order", "reported")
-    if order not in ("reported", "deadline"):
-        raise InvalidParameter("order", "order is reported (newest first) or deadline (nearest first).")
+    if order not in ("reported", "deadline", "lateness"):
+        raise InvalidParameter("order", "order is reported (newest first), deadline (nearest first) or "
+                                        "lateness (longest overdue first).")
     listing = incident_views.search(
         db.session(), filters, current_scope(), now(), worker_id=user.worker_id,
         own_only=permits(user.role, "incidents:read") == "own", limit=limit, offset=offset, order=order)

@@ -28,7 +28,7 @@ def summary():
     session, scope, user = db.session(), current_scope(), current_user()
     overdue = incident_views.search(
         session, {"overdue": "true", "open": "true"}, scope, now, worker_id=user.worker_id,
-        own_only=permits(user.role, "incidents:read") == "own", limit=OVERDUE_LIST, order="deadline")
+        own_only=permits(user.role, "incidents:read") == "own", limit=OVERDUE_LIST, order="lateness")
     ranking = assessment.assess(session, "grid", day_start.replace(day=1), now, scope, settings.assessment)
     return jsonify(
         now=now.isoformat(), day_start=day_start.isoformat(), timezone=settings.timezone,

@@ -67,6 +67,8 @@ def test_the_wall_counts_and_lists_them_and_the_export_says_so(client, auth, lat
     on_list = {f["properties"]["code"] for f in wall["overdue"]["items"]}
     assert {codes["escalated"], codes["unseen"]} <= on_list and codes["in_time"] not in on_list
     assert wall["today"]["total"]["overdue"] >= 2
+    froms = [f["properties"]["overdue_from"] for f in wall["overdue"]["items"]]
+    assert froms == sorted(froms)           # the longest overdue first
     rows = client.get("/api/v1/incidents", query_string={"format": "csv", "code": ",".join(codes.values())},
                       headers=auth("operator")).get_data(as_text=True).splitlines()
     overdue_column = rows[0].split(",").index("overdue")

@@ -83,7 +83,10 @@ def search(session: Session, filters: dict[str, str], scope: Scope, now: datetim
     # "deadline": a worker's task list, the nearest time limit first
     order_sql = {"reported": "t.reported_at DESC, t.id DESC",
                  "deadline": "least(CASE WHEN t.responded_at IS NULL THEN t.due_respond_at END, "
-                             "t.due_resolve_at) NULLS LAST, t.id"}[order]
+                             "t.due_resolve_at) NULLS LAST, t.id",
+                 # the wall's overdue list: the longest overdue first (escalation's fresh
+                 # limits would put the latest cases last, or off the list)
+                 "lateness": f"{lateness.late_since('t', ':now')} NULLS LAST, t.id"}[order]
     total = session.execute(text(f"SELECT count(*) FROM incident t WHERE {clauses}"), params).scalar_one()
     rows = session.execute(text(f"{_SELECT} WHERE {clauses} ORDER BY {order_sql} "
                                 "LIMIT :limit OFFSET :offset"),
