@@ -56,3 +56,17 @@ def test_the_coverage_command_says_how_many_cameras_see_little_and_why(app):
     result = app.test_cli_runner().invoke(args=["cameras", "coverage"])
     assert result.exit_code == 0, result.output
     assert "of their view" in result.output or "Every camera sees" in result.output
+
+
+def test_a_bearing_typed_as_a_chinese_compass_point_and_cleared_back_to_the_estimate(client, auth, session):
+    camera_id, estimated = session.execute(text("""
+        SELECT id, bearing FROM camera WHERE source = 'osm' AND bearing_from = 'wall' AND status = 'online'
+        ORDER BY id DESC LIMIT 1""")).one()
+    turned = client.patch(f"/api/v1/cameras/{camera_id}", headers=auth("operator"), json={"bearing": "东北"})
+    assert turned.status_code == 200, turned.get_json()
+    assert (turned.get_json()["properties"]["bearing"], turned.get_json()["properties"]["bearing_from"]) == (45, "operator")
+    back = client.patch(f"/api/v1/cameras/{camera_id}", headers=auth("operator"), json={"bearing": None})
+    assert back.status_code == 200, back.get_json()
+    properties = back.get_json()["properties"]
+    assert properties["bearing_from"] == "wall" and properties["bearing"] == estimated
+    assert "bearing" in properties["estimated"]

@@ -15,6 +15,7 @@ from . import coverage
 from .sources import InvalidCamera, camera_from_fields
 
 FIELDS = ("name", "kind", "bearing", "fov", "range_m", "height_m", "status", "owner")
+PERSON_FIELDS = ("name", "kind", "bearing", "fov", "range_m", "height_m")     # a re-import keeps these
 
 
 class NotFound(LookupError):
@@ -46,7 +47,7 @@ def create(session: Session, fields: dict, scope: Scope) -> int:
 
 def update(session: Session, camera_id: int, changes: dict, scope: Scope) -> None:
     """Changes some of the figures; what is not given stays as it was (no longer estimated
-    when given)."""
+    when given); a figure given as null goes back to its default or estimate."""
     current = _current(session, camera_id, scope)
     estimated = set(current.pop("estimated"))
     kept = {k: v for k, v in current.items() if k in ("lon", "lat") or (k in FIELDS and k not in estimated)}
@@ -55,18 +56,26 @@ def update(session: Session, camera_id: int, changes: dict, scope: Scope) -> Non
     session.execute(text("""
         UPDATE camera SET name = :name, kind = :kind, bearing = :bearing, fov = :fov, range_m = :range_m,
                height_m = :height_m, status = :status, owner = :owner, estimated = :estimated,
-               set_by_operator = ARRAY(SELECT DISTINCT unnest(set_by_operator || CAST(:given AS varchar[]))),
+               set_by_operator = ARRAY(SELECT DISTINCT x FROM unnest(set_by_operator || CAST(:given AS varchar[])) x
+                                       WHERE NOT x = ANY(CAST(:cleared AS varchar[]))),
                bearing_from = CASE WHEN 'bearing' = ANY(CAST(:given AS varchar[])) THEN 'operator'
+                                   WHEN 'bearing' = ANY(CAST(:cleared AS varchar[])) THEN NULL
                                    ELSE bearing_from END,
                geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
-        WHERE id = :id"""), {**c, "id": camera_id, "given": _set_by_person(changes)})
+        WHERE id = :id"""), {**c, "id": camera_id, "given": _set_by_person(changes),
+                             "cleared": _cleared(changes)})
     coverage.refresh_cameras(session, [camera_id])
 
 
 def _set_by_person(fields: dict) -> list[str]:
     """The figures a person gave (a re-import from the camera's source keeps them)."""
-    return sorted(k for k in ("name", "kind", "bearing", "fov", "range_m", "height_m")
-                  if fields.get(k) not in (None, ""))
+    return sorted(k for k in PERSON_FIELDS if fields.get(k) not in (None, ""))
+
+
+def _cleared(changes: dict) -> list[str]:
+    """Figures a person cleared (sent as null): back to the source's, or to the estimate (a
+    bearing is then estimated from the ground again)."""
+    return sorted(k for k in PERSON_FIELDS if k in changes and changes[k] in (None, ""))
 
 
 def delete(session: Session, camera_id: int, scope: Scope) -> None:

@@ -19,12 +19,14 @@ import math
 
 COMPASS = {name: i * 22.5 for i, name in enumerate(
     "N NNE NE ENE E ESE SE SSE S SSW SW WSW W WNW NW NNW".split())}
+# 北 东北 东 …: the eight points as a Chinese operator types them (正北, 朝东 too)
+COMPASS_ZH = {name: i * 45.0 for i, name in enumerate("北 东北 东 东南 南 西南 西 西北".split())}
 DEFAULT_FOV = {"dome": 360.0, "ptz": 360.0, "fixed": 60.0}
 DEFAULT_HEIGHT_M = 4.0
 
 
 def parse_direction(value: str | None) -> float | None:
-    """'90', '270.5', 'NE', 'north-east'... → degrees clockwise from north, or None."""
+    """'90', '270.5', 'NE', 'north-east', '东北', '正北'... → degrees clockwise from north, or None."""
     if not value:
         return None
     text = value.strip().upper().replace("-", "").replace(" ", "")
@@ -32,6 +34,9 @@ def parse_direction(value: str | None) -> float | None:
             .replace("WEST", "W"))
     if text in COMPASS:
         return COMPASS[text]
+    chinese = value.strip().removeprefix("朝").removeprefix("正").removesuffix("向").removesuffix("方")
+    if chinese in COMPASS_ZH:
+        return COMPASS_ZH[chinese]
     try:
         return float(value.split(";")[0]) % 360
     except ValueError:

@@ -15,13 +15,13 @@ function field(name, input) {
   return label;
 }
 
-function describe(p) {
+function describe(p, id) {
   const guessed = new Set(String(p.estimated || '').split(',').filter(Boolean));
   const aside = (text) => (lang === 'zh' ? `（${text}）` : ` (${text})`);
   const mark = (k) => (guessed.has(k) ? aside(t('estimated')) : '');
   // how the bearing was found: from the source, the wall it is on, the road it watches, a person
   const bearingMark = p.bearing_from && p.bearing_from !== 'source' ? aside(t(`bearing_from_${p.bearing_from}`)) : mark('bearing');
-  return `<b>${escapeHtml(p.name || t('camera'))}</b><br>${t(`camera_kind_${p.kind}`)} · ${t(`camera_status_${p.status}`)}<br>`
+  return `<b>${t('camera')} ${id}${p.name ? ` · ${escapeHtml(p.name)}` : ''}</b><br>${t(`camera_kind_${p.kind}`)} · ${t(`camera_status_${p.status}`)}<br>`
     + `${t('camera_bearing')} ${p.bearing ?? '—'}°${bearingMark} · ${t('camera_fov')} ${p.fov}°${mark('fov')}`
     + ` · ${t('camera_range_m')} ${p.range_m} m${mark('range_m')}`;
 }
@@ -52,7 +52,7 @@ function editor(feature, marker, about, onChanged) {
       const updated = await sendJson('PATCH', `/api/v1/cameras/${feature.id}`, changes);
       Object.assign(p, updated.properties, { estimated: (updated.properties.estimated || []).join(',') });
       message.textContent = `${t('done')} · ${t('camera_seen')} ${Math.round(updated.properties.seen_m2 || 0)} m²`;
-      about.innerHTML = describe(p);
+      about.innerHTML = describe(p, feature.id);
       onChanged();
     } catch (error) { message.textContent = error.message; }
   });
@@ -75,7 +75,7 @@ export function cameraLayer(data, { editable = false, onChanged = () => {} } = {
         div.className = 'camera-popup';
         div.dataset.camera = feature.id;
         const about = document.createElement('div');
-        about.innerHTML = describe(feature.properties);
+        about.innerHTML = describe(feature.properties, feature.id);
         div.append(about);
         if (editable) div.append(editor(feature, marker, about, onChanged));
         return div;
