@@ -92,6 +92,17 @@ class AssessmentRules:
     min_incidents: int = 3
 
 
+@dataclass(frozen=True)
+class BackupRules:
+    """Backups of the embedded cluster (app/backups.py): where, how many, when /healthz warns."""
+
+    directory: Path | None = None       # None: var/backups — copy it off the machine (README)
+    keep: int = 7                       # base backups; the WAL archive reaches back to the oldest
+    archive_timeout_s: int = 300        # while anything is written, WAL is archived this often
+    warn_backup_age_hours: float = 26   # a daily backup, and a little slack
+    warn_archive_lag_minutes: float = 15
+
+
 def _floats(name: str, default: str) -> tuple[float, ...]:
     return tuple(float(v) for v in _env(name, default).split(","))
 
@@ -141,6 +152,7 @@ class Settings:
     incidents: IncidentRules = field(default_factory=IncidentRules)
     assessment: AssessmentRules = field(default_factory=AssessmentRules)
     positions: PositionRules = field(default_factory=PositionRules)
+    backups: BackupRules = field(default_factory=BackupRules)
     secure_cookies: bool = True
     login_rate: str = "20/minute"          # per client address, on login and token requests
     public_rate: str = "30/minute"         # per client address, on anonymous reports
@@ -156,6 +168,10 @@ class Settings:
     @property
     def embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.backups.directory or self.var_dir / "backups"
 
 
 def load_settings(overrides: dict | None = None) -> Settings:
@@ -201,6 +217,13 @@ def load_settings(overrides: dict | None = None) -> Settings:
             retention_months=int(_env("GRIDMAP_POSITION_RETENTION_MONTHS", "6")),
             out_of_grid_minutes=float(_env("GRIDMAP_OUT_OF_GRID_MINUTES", "15")),
             duty_hours=tuple(int(h) for h in _env("GRIDMAP_DUTY_HOURS", "8,18").split(",")),
+        ),
+        backups=BackupRules(
+            directory=Path(_env("GRIDMAP_BACKUP_DIR")) if _env("GRIDMAP_BACKUP_DIR") else None,
+            keep=int(_env("GRIDMAP_BACKUP_KEEP", "7")),
+            archive_timeout_s=int(_env("GRIDMAP_ARCHIVE_TIMEOUT_S", "300")),
+            warn_backup_age_hours=float(_env("GRIDMAP_BACKUP_WARN_HOURS", "26")),
+            warn_archive_lag_minutes=float(_env("GRIDMAP_ARCHIVE_WARN_MINUTES", "15")),
         ),
         secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),
         login_rate=_env("GRIDMAP_LOGIN_RATE", "20/minute"),

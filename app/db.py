@@ -26,10 +26,15 @@ def database_url(settings: Settings, database: str = DEMO_DATABASE) -> str:
     """DATABASE_URL when set, else the embedded cluster (started and provisioned if needed)."""
     if settings.database_url:
         return settings.database_url
-    cluster = Cluster(settings.var_dir)
+    cluster = embedded_cluster(settings)
     cluster.start()
     cluster.ensure_database(database)
     return ClusterURL(cluster, database)
+
+
+def embedded_cluster(settings: Settings) -> Cluster:
+    """The cluster under var/, archiving its WAL where the settings keep its backups."""
+    return Cluster(settings.var_dir, settings.backup_dir, settings.backups.archive_timeout_s)
 
 
 class ClusterURL(str):

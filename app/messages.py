@@ -117,6 +117,33 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "数据库可以连接，但状态查询失败（{error}）。",
         "en": "The database answers, but the status query failed ({error}).",
     },
+    # backups of the embedded cluster (flask db-server backup, /healthz)
+    "backup.external": {
+        "zh": "数据库由 DATABASE_URL 指定，不是内置集群：请用其运维方自己的备份工具（或用 pg_dump 做逻辑备份）。",
+        "en": "The database is named by DATABASE_URL, not the embedded cluster: back it up with its "
+              "operator's own tooling (or pg_dump for a logical copy).",
+    },
+    "backup.none": {
+        "zh": "还没有基础备份：请运行 flask db-server backup。",
+        "en": "There is no base backup yet: run flask db-server backup.",
+    },
+    "backup.old": {
+        "zh": "最近一次基础备份是 {hours} 小时前（上限 {bound} 小时）。",
+        "en": "The last base backup is {hours} h old (the bound is {bound} h).",
+    },
+    "backup.archive_off": {
+        "zh": "WAL 归档未开启：集群在配置归档之前启动，下次重启时开启（flask db-server stop，再 flask db-server start）。",
+        "en": "WAL archiving is off: the cluster was started before archiving was configured; it comes "
+              "on at the next restart (flask db-server stop, then flask db-server start).",
+    },
+    "backup.archive_lag": {
+        "zh": "WAL 已等待归档 {minutes} 分钟（上限 {bound} 分钟）。",
+        "en": "WAL has waited {minutes} min to be archived (the bound is {bound} min).",
+    },
+    "backup.archive_failing": {
+        "zh": "WAL 归档失败（{wal}），原因见 var/postgres.log。",
+        "en": "Archiving WAL fails ({wal}); var/postgres.log says why.",
+    },
 }
 
 # words that fill a {where}

@@ -60,7 +60,7 @@ def log(message: str) -> None:
 def city_url(scale: int = 10) -> str:
     """The synthetic city's database at `scale`, with the cluster started, the schema at head
     and the city generated when missing: where every benchmark but the wall's runs."""
-    cluster = Cluster(load_settings().var_dir)
+    cluster = db.embedded_cluster(load_settings())
     cluster.start()
     return ensure_city(cluster, scale)
 

@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--pan-seconds", type=float, default=3.0)
     args = arguments(parser, {"runs": 1, "rate": 30.0, "pan_seconds": 0.5})
 
-    cluster = Cluster(load_settings().var_dir)
+    cluster = db.embedded_cluster(load_settings())
     cluster.start()
     url = ensure_lived_in_city(cluster, args.rate, args.scale)
     engine = create_engine(url)

@@ -23,7 +23,7 @@ HELSINKI = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
 
 @pytest.fixture(scope="session")
 def cluster() -> Cluster:
-    cluster = Cluster(load_settings().var_dir)
+    cluster = db.embedded_cluster(load_settings())
     cluster.start()
     return cluster
 

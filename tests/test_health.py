@@ -15,6 +15,13 @@ def test_healthz_reports_database_postgis_and_rows_per_table(client):
     assert tables["buildings"] > 400 and tables["grids"] >= 10
 
 
+def test_healthz_leaves_the_backups_of_a_database_named_by_database_url_to_its_operator(client):
+    from app.messages import say
+    body = client.get("/healthz", headers={"Accept-Language": "en"}).get_json()
+    assert body["status"] == "ok"
+    assert body["backup"] == {"managed_by": "operator", "message": say("backup.external", "en")}
+
+
 def test_healthz_answers_503_when_the_database_is_gone():
     from app import create_app
     app = create_app({"DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/none"})

@@ -21,7 +21,7 @@ DOMAINS = ("accounts", "city", "layers", "cameras", "field", "incidents", "publi
 LAYERS = {
     "geo": set(),
     "models": {"geo", "config"},
-    "services": {"models", "geo", "config", "csvfile", "dates", "personal"},
+    "services": {"models", "geo", "config", "csvfile", "dates", "personal", "backups"},
 }
 
 

@@ -1,13 +1,17 @@
-"""GET /healthz: is the database there (and if not, why), which PostGIS, how many rows per table."""
+"""GET /healthz: is the database there (and if not, why), which PostGIS, how many rows per table,
+and how fresh the backups are."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import psycopg
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
 from ..auth import public
 from ..messages import say
+from ..services.health.backups import backup_status
 from ..services.health.database import database_status
 from .errors import request_language
 
@@ -19,6 +23,7 @@ bp = Blueprint("health", __name__)
 def healthz():
     try:
         status = database_status(db.session())
+        backup = backup_status(db.session(), current_app.config["GRIDMAP"], datetime.now(timezone.utc))
     except (SQLAlchemyError, psycopg.Error, OSError) as error:
         reason = db.unreachable(error)
         response = jsonify(status="error", database="unreachable" if reason else "error",
@@ -29,4 +34,12 @@ def healthz():
         # a load balancer or a client polling this knows when to look again
         response.headers["Retry-After"] = str(db.RETRY_AFTER_SECONDS)
         return response
-    return jsonify(status="ok", database="ok", **status)
+    language = request_language()
+    if "managed_by" in backup:
+        backup["message"] = say("backup.external", language)
+    else:
+        backup["warnings"] = [{"code": code, "message": say(code, language, **params)}
+                              for code, params in backup["warnings"]]
+    # a stale backup is no reason to take the server out of service: still a 200
+    return jsonify(status="warning" if backup.get("warnings") else "ok", database="ok", **status,
+                   backup=backup)
