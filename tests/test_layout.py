@@ -119,13 +119,10 @@ def test_service_domains_import_only_the_domains_below_them():
 
 
 def test_no_module_reaches_for_another_domains_private_names():
-    def owner(module: str) -> tuple[str, str | None]:
-        return room(module)
-
     wrong = []
     for path in ALL:
         source = module_name(path)
-        mine = owner(source)
+        mine = room(source)
         bound_modules = {}      # a name in this file → the module of ours it is bound to
         for i in imports_of(path):
             if not i.target.startswith("app"):
@@ -133,7 +130,7 @@ def test_no_module_reaches_for_another_domains_private_names():
             for name in i.names:
                 if is_module(f"{i.target}.{name}"):
                     bound_modules[name] = f"{i.target}.{name}"
-                elif name.startswith("_") and not name.startswith("__") and owner(i.target) != mine:
+                elif name.startswith("_") and not name.startswith("__") and room(i.target) != mine:
                     wrong.append(f"{source}:{i.line} imports {i.target}.{name}")
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
@@ -145,6 +142,6 @@ def test_no_module_reaches_for_another_domains_private_names():
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                     and node.value.id in bound_modules and node.attr.startswith("_")
                     and not node.attr.startswith("__")
-                    and owner(bound_modules[node.value.id]) != mine):
+                    and room(bound_modules[node.value.id]) != mine):
                 wrong.append(f"{source}:{node.lineno} reads {bound_modules[node.value.id]}.{node.attr}")
     assert wrong == []

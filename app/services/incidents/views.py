@@ -104,10 +104,9 @@ def without_unseen_links(session: Session, features: list[dict], scope: Scope,
     codes = {f["properties"][k] for f in features for k in LINKS if f["properties"].get(k)}
     if not codes or scope.everything:
         return features
-    condition, params = scope.condition(session, "t")
-    seen = set(session.execute(text(
-        f"SELECT t.code FROM incident t WHERE t.code = ANY(:codes) AND (({condition}) OR t.assignee_id = :me)"),
-        {**params, "codes": sorted(codes), "me": worker_id}).scalars())
+    visible, params = _visibility(session, scope, worker_id, own_only=True)     # as loop.visible_to
+    seen = set(session.execute(text(f"SELECT t.code FROM incident t WHERE t.code = ANY(:codes) AND {visible}"),
+                               {**params, "codes": sorted(codes)}).scalars())
     for feature in features:
         for key in LINKS:
             if feature["properties"].get(key) not in seen:

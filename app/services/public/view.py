@@ -26,6 +26,8 @@ PLACE_DECIMALS = 3          # 0.001° ≈ 111 m north–south, 85 m east–west 
 MAX_WINDOW = timedelta(days=90)
 MAX_CODES = 20
 MAX_CASES = 1000
+# open to the public: still being worked on, or handled and waiting to be checked
+OPEN_TO_THE_PUBLIC = OPEN_STATUSES + ("resolved",)
 
 
 class Refusal(ValueError):
@@ -120,7 +122,7 @@ def cases(session: Session, query: Query) -> list[Case]:
         where.append("t.category_code = ANY(:categories)")
         params["categories"] = list(query.categories)
     if query.open is not None:
-        where.append(f"{'' if query.open else 'NOT '}(t.status IN {OPEN_STATUSES + ('resolved',)})")
+        where.append(f"{'' if query.open else 'NOT '}(t.status IN {OPEN_TO_THE_PUBLIC})")
     if query.bbox:
         # on the place as shown, rounded: a tiny box finds no more than the rounded point tells
         where.append(f"round(ST_X(p.place)::numeric, {PLACE_DECIMALS}) BETWEEN :minx AND :maxx "
@@ -144,7 +146,7 @@ def _case(row) -> Case:
         code=row["code"], category=row["category_code"],
         category_name={"zh": row["category_zh"], "en": row["category_en"]},
         visibility=row["visibility"], status=row["status"],
-        open=row["status"] in OPEN_STATUSES + ("resolved",), note=row["note"],
+        open=row["status"] in OPEN_TO_THE_PUBLIC, note=row["note"],
         merged_into=row["merged_into"],
         community=_names(row["community_zh"], row["community_en"]),
         street=_names(row["street_zh"], row["street_en"]),
