@@ -2,8 +2,18 @@
 
 Pure data and a lookup, no Flask: the API answers from it in the request's language
 (app/api/errors.py), and so can the CLI. Add a key here rather than writing a sentence at the
-place that refuses; both languages are required (tests/test_messages.py)."""
+place that refuses; both languages are required (tests/test_messages.py).
+
+A refusal is raised as a `Said` (a key and its blanks; services derive their errors from it)
+and said in a language only when it is answered; `str(error)` is the English, for logs and the
+CLI. A field's message that is not yet said is a `Message`. A blank may itself hold a Message
+(a status, a step), a `Both` (a name the data holds in both languages) or a list of them.
+No blank ever shows personal data (app/personal.py): such a value is masked."""
 from __future__ import annotations
+
+from typing import NamedTuple
+
+from . import personal
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -144,6 +154,592 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "WAL 归档失败（{wal}），原因见 var/postgres.log。",
         "en": "Archiving WAL fails ({wal}); var/postgres.log says why.",
     },
+    # text written where it was refused, not yet moved here (api/params.py InvalidParameter
+    # keeps such callers working; tests/test_messages.py finds them)
+    "unworded": {"zh": "{text}", "en": "{text}"},
+
+    # -- words that fill other messages ------------------------------------------------------
+    # the loop's statuses (models/incidents.py STATUSES)
+    "status.reported": {"zh": "已上报", "en": "reported"},
+    "status.assigned": {"zh": "已派单", "en": "assigned"},
+    "status.accepted": {"zh": "已受理", "en": "accepted"},
+    "status.in_progress": {"zh": "处置中", "en": "in_progress"},
+    "status.resolved": {"zh": "已处置", "en": "resolved"},
+    "status.closed": {"zh": "已办结", "en": "closed"},
+    "status.escalated": {"zh": "已升级", "en": "escalated"},
+    "status.reopened": {"zh": "已重办", "en": "reopened"},
+    "status.rejected": {"zh": "不予受理", "en": "rejected"},
+    "status.merged": {"zh": "已合并", "en": "merged"},
+    # the loop's steps, as named in a list ("the loop allows: accept, reject")
+    "step.report": {"zh": "上报", "en": "report"},
+    "step.assign": {"zh": "指派", "en": "assign"},
+    "step.accept": {"zh": "受理", "en": "accept"},
+    "step.start": {"zh": "开始处置", "en": "start"},
+    "step.resolve": {"zh": "处置", "en": "resolve"},
+    "step.verify": {"zh": "核查结案", "en": "verify"},
+    "step.reopen": {"zh": "重办", "en": "reopen"},
+    "step.reject": {"zh": "不予受理", "en": "reject"},
+    "step.escalate": {"zh": "升级", "en": "escalate"},
+    "step.merge": {"zh": "合并", "en": "merge"},
+    "step.comment": {"zh": "备注", "en": "comment"},
+    "step.rate": {"zh": "评价", "en": "rate"},
+    "step.publish": {"zh": "公开", "en": "publish"},
+    "step.withdraw": {"zh": "撤回公开", "en": "withdraw"},
+    # …and as what cannot be done to an incident ("it cannot be accepted": 不能受理)
+    "step_done.report": {"zh": "上报", "en": "reported"},
+    "step_done.assign": {"zh": "指派", "en": "assigned"},
+    "step_done.accept": {"zh": "受理", "en": "accepted"},
+    "step_done.start": {"zh": "开始处置", "en": "started"},
+    "step_done.resolve": {"zh": "处置", "en": "resolved"},
+    "step_done.verify": {"zh": "核查结案", "en": "verified"},
+    "step_done.reopen": {"zh": "重办", "en": "reopened"},
+    "step_done.reject": {"zh": "作不予受理处理", "en": "rejected"},
+    "step_done.escalate": {"zh": "升级", "en": "escalated"},
+    "step_done.merge": {"zh": "合并", "en": "merged"},
+    "step_done.comment": {"zh": "备注", "en": "commented on"},
+    "step_done.rate": {"zh": "评价", "en": "rated"},
+    "step_done.publish": {"zh": "公开", "en": "published"},
+    "step_done.withdraw": {"zh": "撤回公开", "en": "withdrawn"},
+    # the levels a case is handled at
+    "level.grid": {"zh": "网格", "en": "grid"},
+    "level.community": {"zh": "社区", "en": "community"},
+    "level.street": {"zh": "街道", "en": "street"},
+    # kinds of personal data (app/personal.py)
+    "personal.phone": {"zh": "电话号码", "en": "phone"},
+    "personal.id_number": {"zh": "身份证号", "en": "id_number"},
+    "personal.email": {"zh": "电子邮箱", "en": "email"},
+    # a grid plan's statuses and steps (models/plans.py, services/planning/workflow.py)
+    "plan_status.draft": {"zh": "草稿", "en": "draft"},
+    "plan_status.submitted": {"zh": "已提交", "en": "submitted"},
+    "plan_status.approved": {"zh": "审核通过", "en": "approved"},
+    "plan_status.rejected": {"zh": "已退回", "en": "rejected"},
+    "plan_status.filed": {"zh": "已备案", "en": "filed"},
+    "plan_step_done.submit": {"zh": "提交", "en": "submitted"},
+    "plan_step_done.withdraw": {"zh": "撤回", "en": "withdrawn"},
+    "plan_step_done.approve": {"zh": "审核通过", "en": "approved"},
+    "plan_step_done.reject": {"zh": "退回", "en": "rejected"},
+    "plan_step_done.file": {"zh": "备案", "en": "filed"},
+
+    # -- HTTP, before any view answers ---------------------------------------------------------
+    "http.400": {"zh": "无法读取该请求。", "en": "The request cannot be read."},
+    "http.403": {"zh": "您无权进行此操作。", "en": "You may not do this."},
+    "http.404": {
+        "zh": "该地址下没有接口：请核对路径（见 /ogcapi/api 与接口文档）。",
+        "en": "There is nothing at this address: check the path (see /ogcapi/api and the API documentation).",
+    },
+    "http.405": {
+        "zh": "该地址不接受 {method} 请求，可用的方法：{allowed}。",
+        "en": "This address does not take {method}; it takes {allowed}.",
+    },
+    "http.413": {"zh": "请求内容超过 {mb} MB。", "en": "The request is larger than {mb} MB."},
+    "http.other": {"zh": "请求未能完成（HTTP {status}）。", "en": "The request could not be completed (HTTP {status})."},
+
+    # -- signing in and what a role may do (app/auth) -------------------------------------------
+    "auth.sign_in": {"zh": "请先登录（发送 bearer 令牌）。", "en": "Sign in first: send a bearer token."},
+    "auth.sign_in_basic": {
+        "zh": "请先登录（发送 bearer 令牌或 HTTP Basic 凭据）。",
+        "en": "Sign in first: send a bearer token or HTTP Basic credentials.",
+    },
+    "auth.no_policy": {"zh": "该接口未声明访问策略。", "en": "This endpoint declares no access policy."},
+    "auth.role_may_not": {
+        "zh": "角色 {role} 无权进行此操作（{permission}）。",
+        "en": "The role '{role}' may not do this ({permission}).",
+    },
+    "auth.may_not": {"zh": "您无权进行此操作（{permission}）。", "en": "Your role may not do this ({permission})."},
+    "auth.basic_not_here": {
+        "zh": "只有 OGC API 和矢量瓦片接受 HTTP Basic 凭据，此处请使用 bearer 令牌。",
+        "en": "HTTP Basic credentials are accepted only by the OGC API and the tiles; use a bearer token.",
+    },
+    "auth.scheme": {
+        "zh": "不支持该 Authorization 方式，请发送“Bearer <令牌>”。",
+        "en": "Unsupported Authorization scheme; send 'Bearer <token>'.",
+    },
+    "auth.csrf": {
+        "zh": "该表单或请求缺少 CSRF 令牌：请刷新页面后重试。",
+        "en": "This form or request lacks its CSRF token: reload the page and try again.",
+    },
+    "auth.token_unknown": {"zh": "该令牌不存在、已过期或已被撤销。", "en": "This token is unknown, expired or revoked."},
+    "auth.basic_malformed": {"zh": "HTTP Basic 凭据格式有误。", "en": "Malformed Basic credentials."},
+    "auth.too_many": {
+        "zh": "您所在地址的请求过于频繁（上限 {limit}），请一分钟后再试。",
+        "en": "Too many requests from your address (limit {limit}); wait a minute and try again.",
+    },
+
+    # -- accounts and tokens (services/accounts, api/users.py, api/tokens.py) ------------------
+    "account.username_form": {
+        "zh": "用户名为 1–64 个字母、数字或“.”“-”“_”。",
+        "en": "A username is 1–64 letters, digits, '.', '-' or '_'.",
+    },
+    "account.username_taken": {"zh": "用户名 {username} 已被占用。", "en": "The username '{username}' is taken."},
+    "account.password_short": {"zh": "密码至少 {least} 个字符。", "en": "A password has at least {least} characters."},
+    "account.worker_needed": {
+        "zh": "网格员账户必须关联一名网格员：请用 --worker 指定其编号。",
+        "en": "A worker account belongs to a worker: give --worker CODE.",
+    },
+    "account.role_unknown": {"zh": "没有角色 {role}，可用的角色：{known}。", "en": "Unknown role '{role}'; roles: {known}."},
+    "account.no_area": {"zh": "没有编号为 {code} 的区域。", "en": "There is no area with the code '{code}'."},
+    "account.no_worker": {"zh": "没有编号为 {code} 的网格员。", "en": "There is no worker with the code '{code}'."},
+    "account.no_user": {"zh": "没有用户 {username}。", "en": "There is no user '{username}'."},
+    "account.wrong_password": {"zh": "用户名或密码错误。", "en": "Wrong username or password."},
+    "account.locked": {
+        "zh": "登录失败次数过多，该账户已锁定至 {until} UTC。",
+        "en": "Too many failed logins: this account is locked until {until} UTC.",
+    },
+    "account.token_name": {"zh": "令牌名称最多 100 个字符。", "en": "A token name has at most 100 characters."},
+    "account.no_token": {"zh": "没有编号为 {id} 的令牌。", "en": "There is no token {id}."},
+    "account.language": {
+        "zh": "language 取 zh、en 或 null，收到的是 {value}。",
+        "en": "language is zh, en or null; got {value}.",
+    },
+    "users.body_create": {
+        "zh": "请提交 JSON：username、password、role，以及 scope_area 或 scope_grids。",
+        "en": "Send JSON: username, password, role, and scope_area or scope_grids.",
+    },
+    "users.body_change": {
+        "zh": "请提交 JSON，包含以下任意几项：role、scope_area、scope_grids、active、password。",
+        "en": "Send JSON with any of: role, scope_area, scope_grids, active, password.",
+    },
+    "users.body_me": {
+        "zh": "请提交 JSON：{{\"language\": \"zh\" | \"en\" | null}}。",
+        "en": "Send JSON: {{\"language\": \"zh\" | \"en\" | null}}.",
+    },
+    "users.not_found": {"zh": "没有编号为 {id} 的用户。", "en": "There is no user {id}."},
+    "tokens.body": {
+        "zh": "请提交 JSON：{{\"username\": …, \"password\": …, \"name\": …}}。",
+        "en": "Send JSON: {{\"username\": …, \"password\": …, \"name\": …}}.",
+    },
+    "tokens.credentials_needed": {"zh": "需要 username 和 password。", "en": "username and password are required."},
+    "tokens.days": {"zh": "days 为 1–3650 的整数。", "en": "days is a whole number 1–3650."},
+    "idempotency.key_length": {
+        "zh": "Idempotency-Key 的长度为 1–{most} 个字符。",
+        "en": "Idempotency-Key is 1–{most} characters.",
+    },
+    "idempotency.reused": {
+        "zh": "该 Idempotency-Key 已用于另一个不同的请求；新的请求请使用新的键。",
+        "en": "This Idempotency-Key was already used for a different request; use a new key for a new request.",
+    },
+
+    # -- query parameters (app/api/params.py and the views) -------------------------------------
+    "param.bbox_four": {
+        "zh": "bbox 应为四个数，依次为最小经度、最小纬度、最大经度、最大纬度（minLon,minLat,maxLon,maxLat）。",
+        "en": "bbox must be four numbers: minLon,minLat,maxLon,maxLat.",
+    },
+    "param.bbox_number": {"zh": "bbox 中有不是数字的值：{value}。", "en": "bbox has a value that is not a number: {value}."},
+    "param.bbox_range": {
+        "zh": "bbox 须为 WGS84 经纬度（经度 {west:g}..{east:g}，纬度 {south:g}..{north:g}）。",
+        "en": "bbox must be in WGS84 degrees (lon {west:g}..{east:g}, lat {south:g}..{north:g}).",
+    },
+    "param.bbox_order": {"zh": "bbox 的最小值不能大于最大值。", "en": "bbox minimum must not exceed its maximum."},
+    "param.whole": {"zh": "{name} 应为整数，收到的是 {value}。", "en": "{name} must be a whole number, got '{value}'."},
+    "param.range": {
+        "zh": "{name} 应在 {low} 到 {high} 之间，收到的是 {value}。",
+        "en": "{name} must be between {low} and {high}, got {value}.",
+    },
+    "param.degrees": {
+        "zh": "{name} 应为以度表示的 WGS84 经纬度，收到的是 {value}。",
+        "en": "{name} must be a number in WGS84 degrees, got '{value}'.",
+    },
+    "param.one_of": {"zh": "{name} 取以下之一：{known}。", "en": "{name} is one of {known}."},
+    "param.boolean": {"zh": "{name} 取 true 或 false。", "en": "{name} is true or false."},
+    "param.period_empty": {"zh": "时段为空：to 必须晚于 from。", "en": "The period is empty: to must come after from."},
+    "param.period_span": {
+        "zh": "时段须从前往后，且最长 {days} 天。",
+        "en": "The period runs forwards and is at most {days} days.",
+    },
+
+    # -- the incident loop (services/incidents, api/incidents.py) --------------------------------
+    "incident.invalid": {"zh": "以下内容有误：{fields}。", "en": "These fields are wrong: {fields}."},
+    "incident.body_report": {
+        "zh": "请提交 JSON：category、point、description、severity、channel。",
+        "en": "Send JSON: category, point, description, severity, channel.",
+    },
+    "incident.body_act": {"zh": "请提交带 action 的 JSON，action 可为：{actions}。", "en": "Send JSON with an action: {actions}."},
+    "incident.category_unknown": {
+        "zh": "没有事件类别 {category}，可用的类别：{known}。",
+        "en": "Unknown category '{category}'; known: {known}.",
+    },
+    "incident.description_missing": {
+        "zh": "请描述发生了什么问题（缺少事件描述）。",
+        "en": "Describe what is wrong (the description is missing).",
+    },
+    "incident.description_too_long": {
+        "zh": "事件描述超过 {most} 字。",
+        "en": "The description is longer than {most:,} characters.",
+    },
+    "incident.severity_unknown": {"zh": "紧急程度取以下之一：{known}。", "en": "Severity is one of {known}."},
+    "incident.channel_unknown": {"zh": "来源渠道取以下之一：{known}。", "en": "Channel is one of {known}."},
+    "incident.point_missing": {
+        "zh": "请给出事件位置：WGS84 经纬度（经度、纬度）。",
+        "en": "The point needs a longitude and a latitude in degrees (WGS84).",
+    },
+    "incident.point_outside": {
+        "zh": "位置 {lon:.6f}, {lat:.6f} 不在本系统服务的城市范围内。",
+        "en": "The point {lon:.6f}, {lat:.6f} is outside the city this service covers.",
+    },
+    "incident.photos_list": {
+        "zh": "photos 应为照片编号列表（照片先用 POST /api/v1/photos 上传）。",
+        "en": "photos is a list of photo ids from POST /api/v1/photos.",
+    },
+    "incident.not_found": {"zh": "没有编号为 {id} 的事件。", "en": "There is no incident {id}."},
+    "incident.not_in_area": {"zh": "您负责的区域内没有编号为 {id} 的事件。", "en": "There is no incident {id} in your area."},
+    "incident.unknown_action": {
+        "zh": "没有操作 {action}，可用的操作：{actions}。",
+        "en": "Unknown action '{action}'; actions: {actions}.",
+    },
+    "incident.stale": {
+        "zh": "事件 {code} 在您读取后已有变动（您手中是第 {yours} 版，现为第 {now} 版），请刷新后重试。",
+        "en": "Incident {code} changed since you loaded it (you have version {yours}, it is now {now}); "
+              "reload and try again.",
+    },
+    "incident.illegal": {
+        "zh": "事件 {code} 当前为{status}，不能{action}。{status}的事件可以：{allowed}。",
+        "en": "Incident {code} is {status}: it cannot be {action}. From {status} the loop allows: {allowed}.",
+    },
+    "incident.no_level_above": {
+        "zh": "事件 {code} 已在街道层级处置，无法再向上升级。",
+        "en": "Incident {code} is already at street level; there is no level above to escalate to.",
+    },
+    "incident.note_needed": {"zh": "请说明情况：{action}必须填写说明。", "en": "Say why: {action} needs a note."},
+    "incident.reassign_note": {"zh": "请说明理由：改派必须填写说明。", "en": "Say why: reassigning needs a note."},
+    "incident.only_assignee": {
+        "zh": "只有承办人或值班员才能对事件 {code} 执行“{action}”。",
+        "en": "Only the assignee or an operator may {action} incident {code}.",
+    },
+    "incident.only_reporter": {
+        "zh": "只有上报人或值班员才能评价事件 {code}。",
+        "en": "Only the reporter or an operator may rate incident {code}.",
+    },
+    "incident.only_operator": {
+        "zh": "只有值班员才能对事件执行“{action}”。",
+        "en": "Only an operator may {action} an incident.",
+    },
+    "incident.assign_one": {
+        "zh": "请在 worker_id、grid、level 中指定且只指定一个派单对象。",
+        "en": "Assign to exactly one of: worker_id, grid, level.",
+    },
+    "incident.no_worker": {
+        "zh": "您负责的区域内没有在岗网格员 {worker_id}。",
+        "en": "There is no active worker {worker_id} in your area.",
+    },
+    "incident.no_grid": {"zh": "您负责的区域内没有现行网格 {grid}。", "en": "There is no current grid '{grid}' in your area."},
+    "incident.grid_elsewhere": {
+        "zh": "网格 {grid} 不包含该事件的位置：如确需派往该网格，请设置 transfer: true 并在说明中写明理由。",
+        "en": "Grid {grid} does not hold the incident's place: to send it there all the same, "
+              "say transfer: true and why in the note.",
+    },
+    "incident.level_unknown": {"zh": "层级取以下之一：{known}。", "en": "Level is one of {known}."},
+    "incident.no_grid_for_level": {
+        "zh": "该事件不在任何网格内，请按网格编号指派。",
+        "en": "This incident is in no grid; assign it to a grid by code.",
+    },
+    "incident.merge_into": {"zh": "请指定要合并到的事件（into）。", "en": "Name the incident to merge into (into)."},
+    "incident.merge_target": {
+        "zh": "事件 {code} 不能接收合并：它就是本事件，或其本身已被合并。",
+        "en": "Incident {code} cannot take this one: it is the same incident or was itself merged.",
+    },
+    "incident.satisfaction": {"zh": "满意度为 1 到 5 的整数。", "en": "Satisfaction is a whole number from 1 to 5."},
+    "incident.private_category": {
+        "zh": "{category} 类事件从不向公众公开，无需公开。",
+        "en": "Cases of the category {category} are never shown to the public; there is nothing to publish.",
+    },
+    "incident.public_note_personal": {
+        "zh": "公开说明中含有个人信息（{kinds}），请删去电话号码、身份证号和电子邮箱后重写。",
+        "en": "The public note names personal data ({kinds}); write it without phone numbers, ID numbers "
+              "or e-mail addresses.",
+    },
+    "incident.if_match": {
+        "zh": "If-Match 应为事件的 ETag，例如 \"v3\"；收到的是 {sent}。",
+        "en": "If-Match is the incident's ETag, e.g. \"v3\"; got '{sent}'.",
+    },
+    "incident.order": {
+        "zh": "order 取 reported（最新上报在前）、deadline（时限最近在前）或 lateness（超期最久在前）。",
+        "en": "order is reported (newest first), deadline (nearest first) or lateness (longest overdue first).",
+    },
+    "filter.unknown": {"zh": "没有筛选条件 {name}，可用的条件：{known}。", "en": "Unknown filter '{name}'; filters: {known}."},
+    "filter.status": {"zh": "没有状态 {status}，可用的状态：{known}。", "en": "Unknown status '{status}'; statuses: {known}."},
+    "filter.assignee_me": {
+        "zh": "assignee=me 要求账户已关联网格员。",
+        "en": "assignee=me needs an account linked to a worker.",
+    },
+    "filter.time": {
+        "zh": "{name} 应为 ISO 8601 时间，例如 2026-11-23T08:00:00Z。",
+        "en": "{name} is an ISO 8601 time, e.g. 2026-11-23T08:00:00Z.",
+    },
+    "photo.empty": {"zh": "上传内容为空：请发送照片本身。", "en": "The upload is empty: send the photo's bytes."},
+    "photo.too_large": {
+        "zh": "照片大小为 {size:.1f} MB，上限为 {limit:.1f} MB，请发送较小的照片。",
+        "en": "The photo is {size:.1f} MB; the limit is {limit:.1f} MB. Send a smaller photo.",
+    },
+    "photo.not_image": {"zh": "该文件不是 JPEG、PNG 或 WebP 图片。", "en": "This file is not a JPEG, PNG or WebP image."},
+    "photo.kind": {
+        "zh": "不接受 {kind} 格式的图片，请发送 JPEG、PNG 或 WebP。",
+        "en": "{kind} images are not accepted; send JPEG, PNG or WebP.",
+    },
+    "photo.not_yours": {
+        "zh": "照片 {ids} 不是您上传的，或已附在其他事件上；请先用 POST /api/v1/photos 上传。",
+        "en": "Photos {ids} are not yours to attach, or are attached already; upload them first with "
+              "POST /api/v1/photos.",
+    },
+    "photo.not_found": {"zh": "没有编号为 {id} 的照片。", "en": "There is no photo {id}."},
+
+    # -- the field: positions, routes, patrol (api/positions.py, api/patrol.py) --------------------
+    "positions.body": {
+        "zh": "请提交 JSON：{{\"fixes\": [{{\"time\", \"lon\", \"lat\", \"accuracy\", \"speed\"}}, …]}}。",
+        "en": "Send JSON: {{\"fixes\": [{{\"time\", \"lon\", \"lat\", \"accuracy\", \"speed\"}}, …]}}.",
+    },
+    "positions.not_a_worker": {
+        "zh": "该账户未关联网格员，不能上传位置。",
+        "en": "This account is not linked to a worker; it cannot send positions.",
+    },
+    "positions.name_worker": {
+        "zh": "请用 \"worker\"（编号或 ID）指明这些定位点属于哪位网格员。",
+        "en": "Name the worker whose fixes these are: \"worker\" (code or id).",
+    },
+    "positions.no_worker": {"zh": "没有网格员 {worker}。", "en": "There is no worker '{worker}'."},
+    "positions.too_many": {
+        "zh": "每批最多上传 {most} 个定位点（本批 {count} 个）。",
+        "en": "Send at most {most:,} fixes at a time (this batch has {count:,}).",
+    },
+    "positions.none": {
+        "zh": "本批没有定位点：请发送 {{\"fixes\": [{{\"time\", \"lon\", \"lat\", \"accuracy\", \"speed\"}}, …]}}。",
+        "en": "The batch holds no fixes: send {{\"fixes\": [{{\"time\", \"lon\", \"lat\", \"accuracy\", \"speed\"}}, …]}}.",
+    },
+    "positions.bad_gpx": {"zh": "无法读取该 GPX 文件：{error}", "en": "This is not a GPX file we can read: {error}"},
+    "track.not_found": {
+        "zh": "没有您可查看其轨迹的网格员 {worker}。",
+        "en": "There is no worker '{worker}' whose route you may see.",
+    },
+    "stream.last_event_id": {
+        "zh": "Last-Event-ID 应为收到的最后一个事件的编号，收到的是 {sent}。",
+        "en": "Last-Event-ID is the id of the last event received; got '{sent}'.",
+    },
+    "assessment.patrol": {
+        "zh": "巡查覆盖率只能并入网格排名（unit=grid），且时段不超过 {days} 天。",
+        "en": "Patrol coverage joins the grid ranking (unit=grid) for a period of at most {days} days.",
+    },
+
+    # -- cameras and areas (api/cameras.py) -------------------------------------------------------
+    "camera.body": {
+        "zh": "请提交 JSON 对象：{{\"lon\", \"lat\", \"kind\", \"bearing\", \"fov\", \"range_m\", \"height_m\", "
+              "\"status\", \"name\", \"owner\"}}。",
+        "en": "Send a JSON object: {{\"lon\", \"lat\", \"kind\", \"bearing\", \"fov\", \"range_m\", \"height_m\", "
+              "\"status\", \"name\", \"owner\"}}.",
+    },
+    "camera.invalid": {"zh": "摄像机信息有误，请检查：{fields}。", "en": "The camera cannot be saved; check {fields}."},
+    "camera.not_found": {"zh": "没有您可查看的摄像机 {id}。", "en": "There is no camera {id} that you may see."},
+    "camera.area_needed": {
+        "zh": "请指定网格、社区或街道：area=编号。",
+        "en": "Name the grid, community or street: area=CODE.",
+    },
+    "area.not_found": {"zh": "没有您可查看的区域 {area}。", "en": "There is no area '{area}' that you may see."},
+
+    # -- the layers: OGC API – Features and tiles (api/layers) ----------------------------------
+    "layers.no_collection": {
+        "zh": "没有名为 {name} 的图层集合。可用的集合：{known}。",
+        "en": "There is no collection named '{name}'. Collections: {known}.",
+    },
+    "layers.unknown_param": {
+        "zh": "没有参数 {name}。{collection} 接受 bbox、limit、offset、datetime。",
+        "en": "Unknown parameter '{name}'. {collection} takes bbox, limit, offset, datetime.",
+    },
+    "layers.unknown_param_filters": {
+        "zh": "没有参数 {name}。{collection} 接受 bbox、limit、offset、datetime 以及筛选条件 {filters}。",
+        "en": "Unknown parameter '{name}'. {collection} takes bbox, limit, offset, datetime and the filters {filters}.",
+    },
+    "layers.no_filter": {
+        "zh": "{collection} 不能按 {name} 筛选，可用的筛选条件：{filters}。",
+        "en": "{collection} cannot be filtered by '{name}'; filters: {filters}.",
+    },
+    "layers.datetime": {
+        "zh": "datetime 中的时间不符合 RFC 3339：{value}（例如 2026-11-23T08:00:00Z；时段写作“起点/终点”，开放的一端用 ..）。",
+        "en": "datetime has a time that is not RFC 3339: '{value}' (e.g. 2026-11-23T08:00:00Z, or start/end "
+              "with .. for open).",
+    },
+    "layers.datetime_order": {"zh": "datetime 时段的起点晚于终点。", "en": "datetime interval starts after it ends."},
+    "layers.no_time": {"zh": "{collection} 没有时间属性：datetime 不适用。", "en": "{collection} has no time: datetime does not apply."},
+    "layers.no_feature": {
+        "zh": "{collection} 中没有您可查看的要素 {feature}。",
+        "en": "There is no feature {feature} in '{collection}' that you may see.",
+    },
+    "layers.read_only": {
+        "zh": "{collection} 为只读图层：现行网格只能通过方案备案变更；方案图层（plan-{{id}}）可以编辑。",
+        "en": "{collection} is read-only: the city's layers change by filing a grid plan; plan collections "
+              "(plan-{{id}}) take edits.",
+    },
+    "layers.feature_body": {
+        "zh": "请提交 GeoJSON Feature（Content-Type: application/geo+json 或 application/json）。",
+        "en": "Send a GeoJSON Feature (Content-Type: application/geo+json or application/json).",
+    },
+    "tile.zoom": {"zh": "缩放级别须为 0–{most}。", "en": "zoom must be 0–{most}."},
+    "tile.xy": {"zh": "缩放级别 {z} 下，x 和 y 的取值为 0 到 {most}。", "en": "at zoom {z}, x and y run from 0 to {most}."},
+
+    # -- grid plans (services/planning, api/plans.py) ----------------------------------------------
+    "plan.body_object": {"zh": "请提交 JSON 对象。", "en": "Send a JSON object."},
+    "plan.area_needed": {"zh": "请指定规划区域：{{\"area\": 编号}}。", "en": "Name the area to plan: {{\"area\": CODE}}."},
+    "plan.features_list": {"zh": "features 必须是要素 ID 列表。", "en": "features is a list of feature ids."},
+    "plan.features_pair": {
+        "zh": "features 须为两个相邻网格的 ID：[a, b]。",
+        "en": "features names the two neighbouring grids: [a, b].",
+    },
+    "plan.whole_id": {"zh": "{name} 必须是整数 ID。", "en": "{name} is a whole-number id."},
+    "plan.file_field": {"zh": "请以表单字段 file 上传文件。", "en": "Send the file as multipart form field 'file'."},
+    "plan.no_step_map": {"zh": "方案 {plan} 的第 {event} 步没有地图。", "en": "Step {event} of plan {plan} has no map."},
+    "plan.no_area": {"zh": "没有您可规划的区域 {code}。", "en": "There is no area '{code}' that you may plan."},
+    "plan.not_found": {"zh": "没有您可查看的方案 {id}。", "en": "There is no plan {id} that you may see."},
+    "plan.not_editable": {
+        "zh": "方案 {id} 当前为{status}，只有草稿或被退回的方案可以修改（已提交的方案请先撤回）。",
+        "en": "Plan {id} is {status}; only a draft or a rejected plan can be edited (withdraw a submitted plan first).",
+    },
+    "plan.version_required": {
+        "zh": "请说明您修改的是要素 {features} 的哪个版本（If-Match 或 versions）。",
+        "en": "Say which version of feature(s) {features} you edited (If-Match with the ETag you read, or "
+              "\"versions\": {{id: version}}).",
+    },
+    "plan.stale": {
+        "zh": "要素 {features} 在您读取后已被他人修改：请刷新后重新编辑。",
+        "en": "Feature(s) {features} changed since you read them (someone else edited them): reload and apply "
+              "your edit again.",
+    },
+    "plan.geometry_kind": {
+        "zh": "{field} 必须是 WGS84 经纬度的 GeoJSON {wanted}。",
+        "en": "{field} must be a GeoJSON {wanted} in WGS84 longitude/latitude.",
+    },
+    "plan.geometry_invalid": {"zh": "{field} 不是有效的 GeoJSON：{error}", "en": "{field} is not valid GeoJSON: {error}"},
+    "plan.geometry_empty": {"zh": "{field} 没有可用的坐标。", "en": "{field} has no usable coordinates."},
+    "plan.geometry_degrees": {
+        "zh": "{field} 必须是 WGS84 经纬度（经度在前）。",
+        "en": "{field} must be in WGS84 degrees (longitude first).",
+    },
+    "plan.patch_body": {
+        "zh": "请提交 {{\"geometry\": …}} 和/或 {{\"properties\": {{…}}}}。",
+        "en": "Send {{\"geometry\": …}} and/or {{\"properties\": {{…}}}}.",
+    },
+    "plan.properties_object": {"zh": "properties 必须是对象。", "en": "properties must be an object."},
+    "plan.properties_unknown": {
+        "zh": "未知属性：{unknown}；规划网格的属性为：{known}。",
+        "en": "Unknown properties: {unknown}; a planned grid has {known}.",
+    },
+    "plan.properties_invalid": {"zh": "以下属性有误：{fields}。", "en": "These properties are wrong: {fields}."},
+    "plan.community_outside": {
+        "zh": "{community} 不是本方案区域内的社区",
+        "en": "'{community}' is not a community of this plan's area",
+    },
+    "plan.worker_unfit": {
+        "zh": "{worker} 不是在岗的专职网格员",
+        "en": "'{worker}' is not an active full-time grid worker",
+    },
+    "plan.code_form": {
+        "zh": "code 为 1–32 个字母、数字或“-”“_”“.”",
+        "en": "code is 1–32 letters, digits, '-', '_' or '.'",
+    },
+    "plan.code_taken": {"zh": "本方案中已有编号为 {code} 的网格", "en": "another grid of this plan has code {code}"},
+    "plan.merge_two": {"zh": "请至少指定两个要合并的网格。", "en": "Name two or more grids to merge."},
+    "plan.building_not_held": {
+        "zh": "本方案中没有其他网格包含该楼栋。",
+        "en": "No other grid of this plan holds that building.",
+    },
+    "plan.no_feature": {"zh": "方案 {plan} 中没有要素 {features}。", "en": "Plan {plan} has no feature {features}."},
+    "plan.edit_refused": {"zh": "{reason}", "en": "{reason}"},
+    "plan.versions_object": {
+        "zh": "versions 必须是 {{要素ID: 版本}} 对象。",
+        "en": "versions is an object {{featureId: version}}.",
+    },
+    "plan.versions_whole": {
+        "zh": "versions 的键和值都必须是整数。",
+        "en": "versions maps feature ids to whole-number versions.",
+    },
+    "plan.crs": {
+        "zh": "坐标系须为 4326（WGS84）、4490（CGCS2000）、3857 或 UTM 分带（326xx/327xx）。",
+        "en": "crs is 4326 (WGS84), 4490 (CGCS2000), 3857 or a UTM zone (326xx/327xx).",
+    },
+    "plan.import_unusable": {
+        "zh": "文件中有 {count} 个要素无法使用，未导入任何内容。",
+        "en": "{count} feature(s) of the file cannot be used; nothing was imported.",
+    },
+    "plan.import.no_geometry": {"zh": "没有几何图形", "en": "it has no geometry"},
+    "plan.import.not_polygon": {
+        "zh": "网格须为 Polygon 或 MultiPolygon，不能是 {kind}",
+        "en": "a grid is a Polygon or MultiPolygon, not a {kind}",
+    },
+    "plan.import.no_code": {"zh": "没有编号（code）", "en": "it has no code"},
+    "plan.import.code_twice": {"zh": "编号 {code} 出现了两次", "en": "code {code} appears twice"},
+    "plan.import.code_long": {"zh": "编号超过 32 个字符", "en": "code is longer than 32 characters"},
+    "plan.import.kind": {"zh": "kind 取以下之一：{known}", "en": "kind is one of {known}"},
+    "plan.import.nothing_left": {"zh": "修复后已没有面状图形", "en": "nothing polygonal is left after repairing it"},
+    "plan.import.invalid_shape": {
+        "zh": "图形无效：{reason}（提交 repair=1 可自动修复）",
+        "en": "invalid shape: {reason} (send repair=1 to repair it)",
+    },
+    "plan.file_empty": {"zh": "文件为空。", "en": "The file is empty."},
+    "plan.file_unreadable": {
+        "zh": "无法读取该文件（支持 GeoJSON、GeoPackage、Shapefile）：{error}",
+        "en": "The file could not be read as GeoJSON, GeoPackage or Shapefile: {error}",
+    },
+    "plan.file_too_many": {"zh": "方案文件最多 {most} 个网格。", "en": "A plan file holds at most {most} grids."},
+    "plan.zip_one_shapefile": {
+        "zh": "压缩包中须恰好有一个 Shapefile（.shp 及其 .shx、.dbf、.prj）。",
+        "en": "A zip must hold exactly one Shapefile (.shp with its .shx, .dbf, .prj).",
+    },
+    "plan.crs_unknown": {
+        "zh": "文件未说明坐标系：请提交 crs（EPSG 代码）。",
+        "en": "The file does not say its coordinate system: send crs=EPSG code.",
+    },
+    "plan.crs_not_accepted": {
+        "zh": "不支持坐标系 EPSG:{epsg}：请使用 4326、4490（CGCS2000）、3857 或 UTM 分带。",
+        "en": "Coordinate system EPSG:{epsg} is not accepted: use 4326, 4490 (CGCS2000), 3857 or a UTM zone.",
+    },
+    "plan.households_whole": {
+        "zh": "户数上下限（min_households、max_households）必须是整数。",
+        "en": "min_households and max_households are whole numbers.",
+    },
+    "plan.households_range": {
+        "zh": "户数范围须满足 1 ≤ 下限（min_households）< 上限（max_households）。",
+        "en": "The household range needs 1 ≤ min_households < max_households.",
+    },
+    "plan.wrong_state": {
+        "zh": "{status}状态的方案不能{action}，须为{needed}状态。",
+        "en": "A {status} plan cannot be {action}; it must be {needed}.",
+    },
+    "plan.reject_note": {
+        "zh": "请填写退回理由，以便规划人员修改。",
+        "en": "Say why the plan is rejected, so the planner knows what to change.",
+    },
+    "plan.blocked": {
+        "zh": "方案还有 {count} 个必须解决的问题，解决后才能提交。",
+        "en": "The plan has {count} blocking problem(s); solve them before submitting.",
+    },
+    "plan.effective_future": {
+        "zh": "请在生效当日或之后备案，不接受未来的生效日期。",
+        "en": "File a plan on or after the day it takes effect; a future date is not accepted.",
+    },
+    "plan.effective_too_early": {
+        "zh": "生效日期必须晚于 {latest}（被替换的网格或任职的起始时间）。",
+        "en": "The effective date must come after {latest}, when the grids or assignments it replaces began.",
+    },
+    "plan.division_moved": {
+        "zh": "该区域的现行网格在本方案起草后已变更（另一方案已备案）：请基于现行网格重新起草方案。",
+        "en": "The current grids of this area changed after the plan was started (another plan was filed): "
+              "start a new plan from the current division.",
+    },
+    "place.building_not_found": {"zh": "没有楼栋 {id}。", "en": "There is no building {id}."},
+    "place.no_address": {"zh": "没有与 {address} 匹配的地址。", "en": "No address matches '{address}'."},
+    "place.outside_scope": {"zh": "该位置不在您可查看的区域内。", "en": "That place is outside the area you may see."},
+    "place.coordinates": {
+        "zh": "请给出 WGS84 经纬度 lon 和 lat，或 building=楼栋ID，或 address=地址。",
+        "en": "Give lon and lat in WGS84 degrees, or building=ID, or address=TEXT.",
+    },
+    "place.coordinate_range": {"zh": "{name} 应在 -{limit} 到 {limit} 之间。", "en": "{name} must be between -{limit} and {limit}."},
+    "grid.not_found": {"zh": "没有您可查看的现行网格 {code}。", "en": "There is no current grid '{code}' that you may see."},
+
+    # -- Open311's thanks (api/open311.py) ----------------------------------------------------------
+    "open311.thanks_triage": {
+        "zh": "感谢您的反映。值班员核实后将派单处置。",
+        "en": "Thank you. An operator will check your report and dispatch it.",
+    },
+    "open311.thanks_sent": {
+        "zh": "感谢您的反映。您反映的问题已派给网格员处置。",
+        "en": "Thank you. Your report has been sent to the grid worker.",
+    },
 }
 
 # words that fill a {where}
@@ -156,11 +752,154 @@ PLACES = {
 }
 
 
-def say(key: str, language: str = DEFAULT_LANGUAGE, **params) -> str:
+def say(key: str, language: str = DEFAULT_LANGUAGE, /, **params) -> str:
     """The message `key` in `language` (Chinese when it is neither zh nor en), with its
     parameters filled in; a parameter named `where` may be a key of PLACES."""
     texts = CATALOGUE[key]
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     if params.get("where") in PLACES:
         params["where"] = PLACES[params["where"]][language]
-    return texts[language].format(**params)
+    return texts[language].format(**{name: _blank(value, language) for name, value in params.items()})
+
+
+class Both(NamedTuple):
+    """Words the data already holds in both languages (a name, a geometry check's finding)."""
+    zh: str
+    en: str
+
+
+class Either(tuple):
+    """Alternatives, said as "a or b" (a、b 或 c reads 'a、b或c')."""
+
+
+class Message:
+    """A message not yet said: its key and blanks, said in a language when it is answered."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **params):
+        if key not in CATALOGUE:
+            raise KeyError(f"no message {key!r} in the catalogue (app/messages.py)")
+        self.key, self.params = key, params
+
+    def say(self, language: str) -> str:
+        return say(self.key, language, **self.params)
+
+    def __str__(self) -> str:
+        return self.say("en")
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, {self.params!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Message) and (self.key, self.params) == (other.key, other.params)
+
+    __hash__ = None
+
+
+class Said(Exception):
+    """An error whose words are a catalogue key and its blanks: `describe(language)` says it;
+    `str()` is the English, for logs and the command line."""
+
+    def __init__(self, key: str, /, **params):
+        self.message = Message(key, **params)
+        super().__init__(key)
+
+    @property
+    def key(self) -> str:
+        return self.message.key
+
+    @property
+    def params(self) -> dict:
+        return self.message.params
+
+    def describe(self, language: str) -> str:
+        return self.message.say(language)
+
+    def __str__(self) -> str:
+        return self.describe("en")
+
+
+def status_name(status: str) -> Message | str:
+    """An incident's status in words (已办结 / closed)."""
+    return _word("status", status)
+
+
+def step_name(action: str) -> Message | str:
+    """A step of the loop as named in a list (受理 / accept)."""
+    return _word("step", action)
+
+
+def step_done(action: str) -> Message | str:
+    """A step of the loop as what cannot be done (不能受理 / cannot be accepted)."""
+    return _word("step_done", action)
+
+
+def plan_status_name(status: str) -> Message | str:
+    """A grid plan's status in words (已备案 / filed)."""
+    return _word("plan_status", status)
+
+
+def plan_step_done(action: str) -> Message | str:
+    """A plan's workflow step as what cannot be done (不能备案 / cannot be filed)."""
+    return _word("plan_step_done", action)
+
+
+def _word(family: str, code: str) -> Message | str:
+    key = f"{family}.{code}"
+    return Message(key) if key in CATALOGUE else code
+
+
+def per_field(errors: dict, language: str) -> str:
+    """A form's messages by field, in one line: "note: Say why…; grid: …"."""
+    colon, separator = ("：", "；") if _language(language) == "zh" else (": ", "; ")
+    return separator.join(f"{name}{colon}{_blank(text, language)}" for name, text in errors.items())
+
+
+def rendered(value, language: str):
+    """`value` (a JSON body, an `errors` dict or list) with every Message in it said."""
+    if isinstance(value, (Message, Said, Both)):
+        return _blank(value, language)
+    if isinstance(value, dict):
+        return {name: rendered(v, language) for name, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rendered(v, language) for v in value]
+    return value
+
+
+MASK = "***"
+_SEPARATORS = {"zh": "、", "en": ", "}
+_OR = {"zh": "或", "en": " or "}
+
+
+def _language(language: str) -> str:
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _blank(value, language: str):
+    """What fills a blank: words said in the language, a list joined, personal data masked."""
+    language = _language(language)
+    if isinstance(value, Message):
+        return value.say(language)
+    if isinstance(value, Said):
+        return value.describe(language)
+    if isinstance(value, Both):
+        return _blank(getattr(value, language), language)
+    if isinstance(value, Either):
+        words = [str(_blank(v, language)) for v in value]
+        if len(words) < 2:
+            return "".join(words)
+        return _OR[language].join([_SEPARATORS[language].join(words[:-1]), words[-1]])
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value) if isinstance(value, (set, frozenset)) else value
+        return _SEPARATORS[language].join(str(_blank(v, language)) for v in items)
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and personal.found_in(str(value)):
+        return _Masked(MASK)
+    return value
+
+
+class _Masked(str):
+    """What stands for personal data in a blank, whatever format the blank asks for."""
+
+    def __format__(self, spec: str) -> str:
+        return str(self)

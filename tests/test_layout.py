@@ -21,7 +21,8 @@ DOMAINS = ("accounts", "city", "layers", "cameras", "field", "incidents", "publi
 LAYERS = {
     "geo": set(),
     "models": {"geo", "config"},
-    "services": {"models", "geo", "config", "csvfile", "dates", "personal", "backups"},
+    # messages: the catalogue services' refusals are worded from (keys, no Flask)
+    "services": {"models", "geo", "config", "csvfile", "dates", "personal", "backups", "messages"},
 }
 
 

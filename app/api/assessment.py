@@ -10,6 +10,7 @@ from ..auth import requires
 from ..auth.identity import current_scope
 from ..services.field import patrol
 from ..services.incidents import assessment
+from .errors import Refused, refused
 from .params import InvalidParameter, parse_datetime
 from .patrol import MAX_PERIOD
 
@@ -23,23 +24,21 @@ def ranking():
     &patrol=1 (grids, a period of at most 31 days) joins each grid's patrol coverage."""
     unit = request.args.get("unit", "grid")
     if unit not in assessment.UNITS:
-        return jsonify(code="InvalidParameterValue", parameter="unit",
-                       description=f"unit is one of {', '.join(assessment.UNITS)}."), 400
+        raise Refused(400, "InvalidParameterValue", "param.one_of", extra={"parameter": "unit"},
+                      name="unit", known=assessment.UNITS)
     now = datetime.now(timezone.utc)
     try:
         start = (parse_datetime(request.args.get("from"), "from")
                  or now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
         end = parse_datetime(request.args.get("to"), "to") or now
     except InvalidParameter as error:
-        return jsonify(code="InvalidParameterValue", parameter=error.name, description=str(error)), 400
+        raise refused(400, "InvalidParameterValue", error, parameter=error.name) from None
     if end <= start:
-        return jsonify(code="InvalidParameterValue", parameter="from/to",
-                       description="The period is empty: to must come after from."), 400
+        raise Refused(400, "InvalidParameterValue", "param.period_empty", extra={"parameter": "from/to"})
     with_patrol = request.args.get("patrol") in ("1", "true")
     if with_patrol and (unit != "grid" or end - start > MAX_PERIOD):
-        return jsonify(code="InvalidParameterValue", parameter="patrol",
-                       description="Patrol coverage joins the grid ranking (unit=grid) "
-                                   "for a period of at most 31 days."), 400
+        raise Refused(400, "InvalidParameterValue", "assessment.patrol", extra={"parameter": "patrol"},
+                      days=MAX_PERIOD.days)
     settings = current_app.config["GRIDMAP"]
     rules = settings.assessment
     rows = assessment.assess(db.session(), unit, start, end, current_scope(), rules)

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 from .. import db
 from ..auth import requires
 from ..services.accounts import audit
+from .errors import described
 from .params import InvalidParameter, parse_datetime, parse_int
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
@@ -23,7 +24,7 @@ def entries():
             limit=parse_int(request.args.get("limit"), "limit", 100, 1, 10_000),
             offset=parse_int(request.args.get("offset"), "offset", 0, 0, 10**9))
     except InvalidParameter as error:
-        return jsonify(code="InvalidParameterValue", description=str(error), parameter=error.name), 400
+        return jsonify(code="InvalidParameterValue", description=described(error), parameter=error.name), 400
     rows = audit.entries(db.session(), f)
     if request.args.get("format") == "csv":
         return Response(audit.as_csv(rows), mimetype="text/csv",

@@ -8,7 +8,9 @@ from .. import csvfile, db
 from ..auth import requires
 from ..auth.identity import current_scope
 from ..services.cameras import edits as camera_edits, placement as camera_placement, stats as camera_stats
+from ..messages import Message
 from ..services.cameras.sources import InvalidCamera
+from .errors import Refused, described, in_language
 from .idempotent import transactional
 from .params import InvalidParameter, parse_int
 
@@ -17,24 +19,25 @@ bp = Blueprint("cameras", __name__, url_prefix="/api/v1/cameras")
 
 @bp.errorhandler(InvalidParameter)
 def _bad_parameter(error):
-    return jsonify(code="InvalidParameterValue", description=str(error), parameter=error.name), 400
+    return jsonify(code="InvalidParameterValue", description=described(error), parameter=error.name), 400
 
 
 @bp.errorhandler(InvalidCamera)
 def _invalid(error: InvalidCamera):
-    return jsonify(code="InvalidCamera", description=str(error), errors=error.errors), 422
+    # the camera service words each field in English only (app/services/cameras/sources.py)
+    return jsonify(code="InvalidCamera", description=described(Message("camera.invalid", fields=list(error.errors))),
+                   errors=in_language(error.errors)), 422
 
 
 @bp.errorhandler(camera_edits.NotFound)
 def _not_found(error):
-    return jsonify(code="NotFound", description=f"There is no camera {error.args[0]} that you may see."), 404
+    return jsonify(code="NotFound", description=described(Message("camera.not_found", id=error.args[0]))), 404
 
 
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidCamera({"body": "Send a JSON object: {\"lon\", \"lat\", \"kind\", \"bearing\", \"fov\", "
-                                     "\"range_m\", \"height_m\", \"status\", \"name\", \"owner\"}."})
+        raise InvalidCamera({"body": Message("camera.body")})
     return body
 
 
@@ -74,7 +77,7 @@ def coverage():
     """?level=grid|community|street (default grid) &area=CODE,… &format=csv"""
     level = request.args.get("level", "grid")
     if level not in camera_stats.LEVELS:
-        raise InvalidParameter("level", f"level is one of {', '.join(camera_stats.LEVELS)}")
+        raise InvalidParameter("level", "param.one_of", name="level", known=camera_stats.LEVELS)
     codes = [c for c in request.args.get("area", "").split(",") if c] or None
     rows = camera_stats.coverage_by_area(db.session(), level, current_scope(), codes)
     if request.args.get("format") == "csv":
@@ -99,11 +102,11 @@ def suggestions():
     """Where k new cameras would see the most unwatched road: ?area=CODE&k=5 (&fov=90&range=40)"""
     area = request.args.get("area")
     if not area:
-        raise InvalidParameter("area", "Name the grid, community or street: area=CODE.")
+        raise InvalidParameter("area", "camera.area_needed")
     k = parse_int(request.args.get("k"), "k", 5, 1, 50)
     fov = parse_int(request.args.get("fov"), "fov", 90, 10, 360)
     range_m = parse_int(request.args.get("range"), "range", 40, 5, 200)
     try:
         return jsonify(camera_placement.suggest(db.session(), area, k, current_scope(), float(fov), float(range_m)))
     except camera_placement.UnknownArea:
-        return jsonify(code="NotFound", description=f"There is no area {area!r} that you may see."), 404
+        raise Refused(404, "NotFound", "area.not_found", area=area) from None

@@ -14,6 +14,7 @@ from flask import Response, jsonify, make_response, request
 from .. import db
 from ..auth import current_user
 from ..services.accounts import idempotency
+from .errors import Refused, answer as refusal, described
 
 HEADER = "Idempotency-Key"
 
@@ -31,14 +32,14 @@ def transactional(view):
         if key is not None:
             key = key.strip()
             if not key or len(key) > idempotency.MAX_KEY_LENGTH:
-                return jsonify(code="InvalidParameterValue",
-                               description=f"{HEADER} is 1–{idempotency.MAX_KEY_LENGTH} characters."), 400
+                return refusal(Refused(400, "InvalidParameterValue", "idempotency.key_length",
+                                      most=idempotency.MAX_KEY_LENGTH))
             try:
                 answer = idempotency.claim(session, _actor(), key, idempotency.digest(
                     request.method, request.path, request.get_data()))
             except idempotency.KeyReused as error:
                 session.rollback()
-                return jsonify(code="IdempotencyKeyReused", description=str(error)), 422
+                return jsonify(code="IdempotencyKeyReused", description=described(error)), 422
             if answer is not None:
                 session.rollback()
                 return _replayed(answer)

@@ -11,7 +11,9 @@ from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..models import Category, IncidentPhoto
 from ..services.field import routing
+from ..messages import Message
 from ..services.incidents import loop as incidents, photos, views as incident_views
+from .errors import Refused, described, in_language
 from .idempotent import transactional
 from .params import InvalidParameter, parse_datetime, parse_int
 
@@ -36,22 +38,22 @@ def etag(version: int) -> str:
 
 @bp.errorhandler(incidents.IncidentError)
 def _incident_error(error: incidents.IncidentError):
-    body = {"code": type(error).__name__, "description": str(error)}
+    body = {"code": type(error).__name__, "description": described(error)}
     if isinstance(error, incidents.Invalid):
-        body["errors"] = error.errors
+        body["errors"] = in_language(error.errors)
+    if isinstance(error, incidents.Stale):
+        body["current_version"] = error.incident.version
     response = jsonify(body)
     response.status_code = error.status
     if isinstance(error, incidents.Stale):
         response.headers["ETag"] = etag(error.incident.version)
-        body["current_version"] = error.incident.version
-        response.set_data(jsonify(body).get_data())
     return response
 
 
 @bp.errorhandler(incident_views.BadFilter)
 @bp.errorhandler(InvalidParameter)
 def _bad_parameter(error):
-    return jsonify(code="InvalidParameterValue", description=str(error), parameter=error.name), 400
+    return jsonify(code="InvalidParameterValue", description=described(error), parameter=error.name), 400
 
 
 # -- categories ----------------------------------------------------------------------------
@@ -87,7 +89,7 @@ def report_from(body: dict, default_channel: str) -> incidents.Report:
     lon, lat = read_point(body)
     photo_ids = body.get("photos") or []
     if not isinstance(photo_ids, list) or not all(isinstance(i, int) for i in photo_ids):
-        raise incidents.Invalid({"photos": "photos is a list of photo ids from POST /api/v1/photos."})
+        raise incidents.Invalid({"photos": Message("incident.photos_list")})
     return incidents.Report(
         category=body.get("category"), lon=lon, lat=lat, description=body.get("description"),
         severity=body.get("severity", "normal"), channel=body.get("channel", default_channel),
@@ -105,8 +107,7 @@ def _text(value, limit: int) -> str | None:
 def report():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify(code="InvalidBody", description="Send JSON: category, point, description, "
-                       "severity, channel."), 400
+        raise Refused(400, "InvalidBody", "incident.body_report")
     user = current_user()
     draft = report_from(body, "worker" if user.role == "worker" else "hotline")
     settings = current_app.config["GRIDMAP"]
@@ -149,8 +150,7 @@ def index():
     offset = parse_int(request.args.get("offset"), "offset", 0, 0, 10_000_000)
     order = request.args.get("order", "reported")
     if order not in ("reported", "deadline", "lateness"):
-        raise InvalidParameter("order", "order is reported (newest first), deadline (nearest first) or "
-                                        "lateness (longest overdue first).")
+        raise InvalidParameter("order", "incident.order")
     listing = incident_views.search(
         db.session(), filters, current_scope(), now(), worker_id=user.worker_id,
         own_only=permits(user.role, "incidents:read") == "own", limit=limit, offset=offset, order=order)
@@ -168,7 +168,7 @@ def show(incident_id: int):
     session = db.session()
     incident = incidents.load(session, incident_id)
     if not incidents.visible_to(session, incident, participant()):
-        raise incidents.NotFound(f"There is no incident {incident_id} in your area.")
+        raise incidents.NotFound("incident.not_in_area", id=incident_id)
     body = _seen([incident_views.describe(session, incident_id, now())])[0]
     body["properties"]["history"] = [dict(
         id=e.id, at=e.at.isoformat(), actor=e.actor, action=e.action, from_status=e.from_status,
@@ -190,7 +190,7 @@ def _expected_version() -> int | None:
         return None
     value = sent.strip().removeprefix("W/").strip('"').removeprefix("v")
     if not value.isdigit():
-        raise InvalidParameter("If-Match", f"If-Match is the incident's ETag, e.g. \"v3\"; got {sent!r}.")
+        raise InvalidParameter("If-Match", "incident.if_match", sent=sent)
     return int(value)
 
 
@@ -201,11 +201,10 @@ def act(incident_id: int):
     """One step of the loop: {"action": "accept" | "start" | "resolve" | …, "note": …}."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("action"), str):
-        return jsonify(code="InvalidBody", description="Send JSON with an action: "
-                       + ", ".join(incidents.RULES) + "."), 400
+        raise Refused(400, "InvalidBody", "incident.body_act", actions=list(incidents.RULES))
     photo_ids = body.get("photos") or []
     if not isinstance(photo_ids, list) or not all(isinstance(i, int) for i in photo_ids):
-        raise incidents.Invalid({"photos": "photos is a list of photo ids from POST /api/v1/photos."})
+        raise incidents.Invalid({"photos": Message("incident.photos_list")})
     worker_id = body.get("worker_id")
     into = body.get("into")
     incidents.act(db.session(), incident_id, body["action"], participant(), now(),
@@ -233,7 +232,7 @@ def upload_photo():
         photo = photos.store(db.session(), data, f"user:{user.username}", settings.incidents.photo_max_bytes)
     except photos.PhotoRefused as error:
         status = 413 if isinstance(error, photos.PhotoTooLarge) else 422
-        return jsonify(code="PhotoRefused", description=str(error), errors={"photo": str(error)}), status
+        return jsonify(code="PhotoRefused", description=described(error), errors={"photo": described(error)}), status
     return jsonify(id=photo.id, content_type=photo.content_type, width=photo.width,
                    height=photo.height, size_bytes=photo.size_bytes,
                    url=url_for("incidents.photo", photo_id=photo.id)), 201
@@ -246,12 +245,12 @@ def photo(photo_id: int):
     row = session.get(IncidentPhoto, photo_id)
     user = current_user()
     if row is None:
-        raise incidents.NotFound(f"There is no photo {photo_id}.")
+        raise incidents.NotFound("photo.not_found", id=photo_id)
     if row.incident_id is None:
         if row.uploaded_by != f"user:{user.username}":
-            raise incidents.NotFound(f"There is no photo {photo_id}.")
+            raise incidents.NotFound("photo.not_found", id=photo_id)
     elif not incidents.visible_to(session, incidents.load(session, row.incident_id), participant()):
-        raise incidents.NotFound(f"There is no photo {photo_id}.")
+        raise incidents.NotFound("photo.not_found", id=photo_id)
     response = Response(row.data, mimetype=row.content_type)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
@@ -265,7 +264,7 @@ def nearest_workers(incident_id: int):
     session = db.session()
     incident = incidents.load(session, incident_id)
     if not incidents.visible_to(session, incident, participant()):
-        raise incidents.NotFound(f"There is no incident {incident_id} in your area.")
+        raise incidents.NotFound("incident.not_in_area", id=incident_id)
     limit = parse_int(request.args.get("limit"), "limit", 5, 1, 50)
     settings = current_app.config["GRIDMAP"]
     lon, lat = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incident WHERE id = :id"),

@@ -18,11 +18,12 @@ from sqlalchemy import select
 
 from .. import db
 from ..auth import current_user, public
-from ..messages import say
+from ..auth.identity import AccessDenied
+from ..messages import Message, rendered, say
 from ..models import Category
 from ..services.incidents import loop as incidents, views as incident_views
 from ..services.public import view as public_view
-from .errors import Refused, request_language
+from .errors import Refused, answer as answer_refused, request_language
 from .idempotent import transactional
 from .incidents import participant
 from .params import InvalidParameter, parse_bbox, parse_datetime
@@ -68,7 +69,10 @@ def errors(fmt: str, status: int, messages: list[str]):
 
 @bp.errorhandler(Refused)
 def _refused(error: Refused):
-    """A refusal from before the view (the input layer): in the spec's error list and format."""
+    """A refusal from before the view (the input layer): in the spec's error list and format.
+    Access (a sign-in, the rate limit) is refused as everywhere else."""
+    if isinstance(error, AccessDenied):
+        return answer_refused(error)
     fmt = (request.view_args or {}).get("fmt")
     response = errors(fmt if fmt in FORMATS else "json", error.code, [error.describe(request_language())])
     for name, value in error.extra_headers.items():
@@ -137,19 +141,15 @@ def _query(args) -> public_view.Query:
     start = parse_datetime(args.get("start_date"), "start_date", zone=city) or end - timedelta(days=DEFAULT_DAYS)
     statuses = {v.strip() for v in args.get("status", "").split(",") if v.strip()}
     if statuses - {"open", "closed"}:
-        raise incident_views.BadFilter("status", say("open311.status", request_language(), value=args["status"]))
+        raise incident_views.BadFilter("status", "open311.status", value=args["status"])
     bbox = None
     if args.get("bbox"):
-        try:
-            bbox = parse_bbox(args["bbox"])
-        except InvalidParameter as error:
-            raise incident_views.BadFilter("bbox", str(error)) from None
+        bbox = parse_bbox(args["bbox"])
     categories = tuple(c.strip() for c in args.get("service_code", "").split(",") if c.strip())
     known = set(db.session().scalars(select(Category.code)))
     if set(categories) - known:
-        raise incident_views.BadFilter("service_code", say(
-            "open311.service_code", request_language(), codes=", ".join(sorted(set(categories) - known)),
-            known=", ".join(sorted(known))))
+        raise incident_views.BadFilter("service_code", "open311.service_code",
+                                       codes=sorted(set(categories) - known), known=sorted(known))
     return public_view.Query(since=start, until=end, categories=categories,
                              open=None if len(statuses) != 1 else statuses == {"open"}, bbox=bbox)
 
@@ -163,7 +163,7 @@ def requests_(fmt: str):
     try:
         found = public_view.cases(db.session(), _query(request.args))
     except (incident_views.BadFilter, InvalidParameter) as error:
-        return errors(fmt, 400, [f"{error.name}: {error}"])
+        return errors(fmt, 400, [f"{error.name}: {error.describe(language)}"])
     except public_view.Refusal as refusal:
         return errors(fmt, 400, [f"{refusal.name}: {say(refusal.key, language, **refusal.params)}"])
     return answer(fmt, "service_requests", "request", [as_request(c, language) for c in found])
@@ -214,8 +214,8 @@ def create(fmt: str):
         incident = incidents.report(db.session(), draft, by, current_app.config["GRIDMAP"].incidents, now())
     except incidents.Invalid as invalid:
         names = {"category": "service_code", "point": "lat/long"}
-        return errors(fmt, 400, [f"{names.get(k, k)}: {v}" for k, v in invalid.errors.items()])
-    notice = ("Thank you. An operator will check your report and dispatch it."
-              if incident.triage else "Thank you. Your report has been sent to the grid worker.")
+        said = rendered(invalid.errors, request_language())
+        return errors(fmt, 400, [f"{names.get(k, k)}: {v}" for k, v in said.items()])
+    notice = Message("open311.thanks_triage" if incident.triage else "open311.thanks_sent").say(request_language())
     return answer(fmt, "service_requests", "request", [{
         "service_request_id": incident.code, "service_notice": notice, "account_id": ""}], 201)

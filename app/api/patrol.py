@@ -10,7 +10,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import csvfile, db
 from ..auth import requires
 from ..auth.identity import current_scope
+from ..messages import Said
 from ..services.field import patrol
+from .errors import described
 from .params import InvalidParameter, parse_datetime
 
 bp = Blueprint("patrol", __name__, url_prefix="/api/v1")
@@ -18,20 +20,20 @@ bp = Blueprint("patrol", __name__, url_prefix="/api/v1")
 MAX_PERIOD = timedelta(days=31)
 
 
-class BadPeriod(ValueError):
+class BadPeriod(Said, ValueError):
     pass
 
 
 @bp.errorhandler(BadPeriod)
 def _bad_period(error):
-    return jsonify(code="InvalidParameterValue", parameter="from/to", description=str(error)), 400
+    return jsonify(code="InvalidParameterValue", parameter="from/to", description=described(error)), 400
 
 
 def _time(name: str, default: datetime, zone: ZoneInfo) -> datetime:
     try:
         return parse_datetime(request.args.get(name), name, zone) or default
     except InvalidParameter as error:
-        raise BadPeriod(str(error)) from None
+        raise BadPeriod(error.key, **error.params) from None
 
 
 def period() -> tuple[datetime, datetime]:
@@ -41,7 +43,7 @@ def period() -> tuple[datetime, datetime]:
     start = _time("from", now.replace(hour=0, minute=0, second=0, microsecond=0), zone)
     end = _time("to", now, zone)
     if end <= start or end - start > MAX_PERIOD:
-        raise BadPeriod("The period runs forwards and is at most 31 days.")
+        raise BadPeriod("param.period_span", days=MAX_PERIOD.days)
     return start, end
 
 

@@ -12,6 +12,7 @@ from ..services.planning import (diff as plan_diff, division_history, edits as p
                                  files as plan_files, plans, printable_maps, problems as plan_problems,
                                  proposal as plan_proposal, workflow as plan_workflow)
 from ..services.planning.plans import Actor, PlanError
+from .errors import Refused, described, in_language
 from .idempotent import transactional
 from .params import InvalidParameter, parse_datetime, parse_int
 
@@ -28,7 +29,10 @@ def rules():
 
 
 def plan_error(error: PlanError):
-    body = {"code": error.code, "description": str(error), "description_zh": error.message_zh, **error.detail}
+    """In the reader's language; `description_zh` always in Chinese (the planner page shows it
+    whatever the browser asks for)."""
+    body = {"code": error.code, "description": described(error), "description_zh": error.describe("zh"),
+            **in_language(error.detail)}
     return jsonify(body), error.status
 
 
@@ -37,13 +41,13 @@ bp.register_error_handler(PlanError, plan_error)
 
 @bp.errorhandler(InvalidParameter)
 def _bad_parameter(error):
-    return jsonify(code="InvalidParameterValue", description=str(error), parameter=error.name), 400
+    return jsonify(code="InvalidParameterValue", description=described(error), parameter=error.name), 400
 
 
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise plans.InvalidEdit("Send a JSON object.", "请提交 JSON 对象。", field="body")
+        raise plans.InvalidEdit("plan.body_object", field="body")
     return body
 
 
@@ -74,7 +78,7 @@ def start():
     a draft copied from the area's current grids, or a proposed division of it."""
     body = _body()
     if not body.get("area"):
-        raise plans.InvalidEdit("Name the area to plan: {\"area\": CODE}.", "请指定规划区域 area。", field="area")
+        raise plans.InvalidEdit("plan.area_needed", field="area")
     session = db.session()
     proposal = body.get("propose")
     if proposal is not None:
@@ -143,7 +147,7 @@ def merge(plan_id: int):
     body = _body()
     ids = body.get("features")
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise plans.InvalidEdit("features is a list of feature ids.", "features 必须是要素ID列表。", field="features")
+        raise plans.InvalidEdit("plan.features_list", field="features")
     result = plan_edits.merge(db.session(), plan_id, ids, plan_edits.parse_versions(body.get("versions")), actor())
     return jsonify(_changed(result))
 
@@ -156,8 +160,7 @@ def move_boundary(plan_id: int):
     body = _body()
     ids = body.get("features")
     if not isinstance(ids, list) or len(ids) != 2 or not all(isinstance(i, int) for i in ids):
-        raise plans.InvalidEdit("features names the two neighbouring grids: [a, b].",
-                                "features 必须是两个相邻网格的ID:[a, b]。", field="features")
+        raise plans.InvalidEdit("plan.features_pair", field="features")
     result = plan_edits.move_boundary(db.session(), plan_id, ids[0], ids[1], body.get("line"),
                                       plan_edits.parse_versions(body.get("versions")), actor())
     return jsonify(_changed(result))
@@ -177,7 +180,7 @@ def hand_over(plan_id: int):
 def _id(body: dict, name: str) -> int:
     value = body.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise plans.InvalidEdit(f"{name} is a whole-number id.", f"{name} 必须是整数ID。", field=name)
+        raise plans.InvalidEdit("plan.whole_id", {"name": name}, field=name)
     return value
 
 
@@ -234,7 +237,7 @@ def event_map(plan_id: int, event_id: int):
     plans.load(session, plan_id, current_scope())
     event = session.get(plans.GridPlanEvent, event_id)
     if event is None or event.plan_id != plan_id or not event.map_html:
-        return jsonify(code="NotFound", description=f"Step {event_id} of plan {plan_id} has no map."), 404
+        raise Refused(404, "NotFound", "plan.no_step_map", event=event_id, plan=plan_id)
     return _printable(event.map_html, f"plan-{plan_id}-step-{event_id}.html")
 
 
@@ -243,7 +246,7 @@ def event_map(plan_id: int, event_id: int):
 def grid_map(code: str):
     body = printable_maps.grid_map(db.session(), code, current_scope())
     if body is None:
-        return jsonify(code="NotFound", description=f"There is no current grid {code!r} that you may see."), 404
+        raise Refused(404, "NotFound", "grid.not_found", code=code)
     return _printable(body, f"grid-{code}.html")
 
 
@@ -271,8 +274,7 @@ def import_(plan_id: int):
     not say), repair=1 to repair invalid shapes (flagged) instead of refusing them."""
     upload = request.files.get("file")
     if upload is None:
-        raise plans.InvalidEdit("Send the file as multipart form field 'file'.", "请以 file 字段上传文件。",
-                                field="file")
+        raise plans.InvalidEdit("plan.file_field", field="file")
     crs = parse_int(request.form.get("crs"), "crs", 0, 0, 999_999) or None
     repair = request.form.get("repair") in ("1", "true", "yes")
     result = plan_files.import_file(db.session(), plan_id, upload.filename or "", upload.read(), crs,
@@ -293,17 +295,17 @@ def place_history():
     if args.get("building"):
         found = division_history.place_of_building(session, parse_int(args["building"], "building", 0, 1, 2**31 - 1))
         if found is None:
-            return jsonify(code="NotFound", description=f"There is no building {args['building']}."), 404
+            raise Refused(404, "NotFound", "place.building_not_found", id=args["building"])
         lon, lat, address = found
     elif args.get("address"):
         matches = division_history.find_address(session, args["address"])
         if not matches:
-            return jsonify(code="NotFound", description=f"No address matches {args['address']!r}."), 404
+            raise Refused(404, "NotFound", "place.no_address", address=args["address"])
         lon, lat, address = matches[0]["lon"], matches[0]["lat"], matches[0]["address"]
     else:
         lon, lat = _coordinate(args.get("lon"), "lon", 180), _coordinate(args.get("lat"), "lat", 90)
     if not current_scope().contains_point(session, lon, lat):
-        return jsonify(code="NotFound", description="That place is outside the area you may see."), 404
+        raise Refused(404, "NotFound", "place.outside_scope")
     at = _effective(args.get("at"))
     answer = {"lon": lon, "lat": lat, "address": address}
     if at is not None:
@@ -317,7 +319,7 @@ def _coordinate(value, name: str, limit: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InvalidParameter(name, "Give lon and lat in WGS84 degrees, or building=ID, or address=TEXT.") from None
+        raise InvalidParameter(name, "place.coordinates") from None
     if not -limit <= number <= limit:
-        raise InvalidParameter(name, f"{name} must be between -{limit} and {limit}.")
+        raise InvalidParameter(name, "place.coordinate_range", name=name, limit=limit)
     return number

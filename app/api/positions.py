@@ -10,14 +10,16 @@ from sqlalchemy import text
 from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
+from ..messages import Said
 from ..services.field import positions, tracks, workers_live as workers_live_service
+from .errors import Refused, described
 from .idempotent import transactional
 from .params import InvalidParameter, parse_date
 
 bp = Blueprint("positions", __name__, url_prefix="/api/v1")
 
 
-class WhoseFixes(ValueError):
+class WhoseFixes(Said, ValueError):
     status = 422
 
 
@@ -27,31 +29,30 @@ def _worker_id(body: dict | None) -> int:
     user = current_user()
     if permits(user.role, "positions:write") == "own":
         if user.worker_id is None:
-            raise WhoseFixes("This account is not linked to a worker; it cannot send positions.")
+            raise WhoseFixes("positions.not_a_worker")
         return user.worker_id
     named = (body or {}).get("worker", request.args.get("worker"))
     if named is None:
-        raise WhoseFixes("Name the worker whose fixes these are: \"worker\" (code or id).")
+        raise WhoseFixes("positions.name_worker")
     found = db.session().execute(text(
         "SELECT id FROM worker WHERE code = :name OR id::text = :name"), {"name": str(named)}).scalar()
     if found is None:
-        raise WhoseFixes(f"There is no worker {named!r}.")
+        raise WhoseFixes("positions.no_worker", worker=named)
     return found
 
 
 @bp.errorhandler(WhoseFixes)
 def _whose(error):
-    return jsonify(code="InvalidWorker", description=str(error)), 422
+    return jsonify(code="InvalidWorker", description=described(error)), 422
 
 
 def _answer(worker_id: int, fixes: list[positions.Fix], malformed: int = 0):
     rules = current_app.config["GRIDMAP"].positions
     if len(fixes) + malformed > rules.max_batch:
-        return jsonify(code="BatchTooLarge", description=f"Send at most {rules.max_batch:,} fixes "
-                       f"at a time (this batch has {len(fixes) + malformed:,})."), 413
+        raise Refused(413, "BatchTooLarge", "positions.too_many", most=rules.max_batch,
+                      count=len(fixes) + malformed)
     if not fixes and not malformed:
-        return jsonify(code="NoFixes", description="The batch holds no fixes: send "
-                       "{\"fixes\": [{\"time\", \"lon\", \"lat\", \"accuracy\", \"speed\"}, …]}."), 422
+        raise Refused(422, "NoFixes", "positions.none")
     settings = current_app.config["GRIDMAP"]
     now = datetime.now(timezone.utc)
     result = positions.intake(db.session(), worker_id, fixes, rules, now, malformed)
@@ -70,8 +71,7 @@ def batch():
     body = request.get_json(silent=True)
     items = body.get("fixes") if isinstance(body, dict) else body
     if not isinstance(items, list):
-        return jsonify(code="InvalidBody", description="Send JSON: {\"fixes\": [{\"time\", \"lon\", "
-                       "\"lat\", \"accuracy\", \"speed\"}, …]}."), 400
+        raise Refused(400, "InvalidBody", "positions.body")
     fixes, malformed = positions.read_fixes(items)
     return _answer(_worker_id(body if isinstance(body, dict) else None), fixes, malformed)
 
@@ -85,7 +85,7 @@ def gpx():
     try:
         fixes = positions.read_gpx(data)
     except positions.BadGpx as error:
-        return jsonify(code="InvalidGpx", description=str(error)), 422
+        return jsonify(code="InvalidGpx", description=described(error)), 422
     return _answer(_worker_id(None), fixes)
 
 
@@ -101,11 +101,11 @@ def track(code: str):
     # a worker's own route, or (for those who read routes) a worker of their area
     own = permits(user.role, "tracks:read") == "own"
     if worker is None or (worker != user.worker_id if own else not current_scope().holds_worker(session, worker)):
-        return jsonify(code="NotFound", description=f"There is no worker {code!r} whose route you may see."), 404
+        raise Refused(404, "NotFound", "track.not_found", worker=code)
     try:
         day = parse_date(request.args.get("date"), "date") or datetime.now(ZoneInfo(settings.timezone)).date()
     except InvalidParameter as error:
-        return jsonify(code="InvalidParameterValue", parameter=error.name, description=str(error)), 400
+        return jsonify(code="InvalidParameterValue", parameter=error.name, description=described(error)), 400
     found = tracks.of_day(db.session(), worker, day, settings.timezone, settings.positions)
     return jsonify(found.as_geojson())
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ssl
 import threading
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy.engine import make_url
 
 from .. import db
@@ -15,6 +15,7 @@ from ..auth import current_user, identity, permits, requires
 from ..auth.identity import current_credential, current_scope
 from ..services.live import stream
 from ..services.live.writer import StreamWriter
+from .errors import Refused
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 _hub_lock = threading.Lock()
@@ -70,8 +71,7 @@ def events():
     session = db.session()
     sent = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     if sent is not None and not sent.strip().isdigit():
-        return jsonify(code="InvalidParameterValue",
-                       description=f"Last-Event-ID is the id of the last event received; got {sent!r}."), 400
+        raise Refused(400, "InvalidParameterValue", "stream.last_event_id", sent=sent)
     reach = permits(user.role, "incidents:read")
     worker_id = user.worker_id
     audience = stream.Audience.of(session, scope, reach, permits(user.role, "tracks:read"), worker_id)

@@ -10,6 +10,7 @@ from .. import db
 from ..auth import current_user, permits, public, requires
 from ..auth.identity import forget_token
 from ..services.accounts import accounts
+from .errors import Refused, refused
 
 bp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens")
 
@@ -31,26 +32,25 @@ def create():
     """Signed in: a token for yourself. Otherwise the JSON must carry username and password."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify(code="InvalidBody", description="Send JSON: {\"username\": …, "
-                       "\"password\": …, \"name\": …}."), 400
+        raise Refused(400, "InvalidBody", "tokens.body")
     session = db.session()
     user = current_user()
     if user is None:
         if not body.get("username") or not body.get("password"):
-            return jsonify(code="InvalidBody", description="username and password are required."), 400
+            raise Refused(400, "InvalidBody", "tokens.credentials_needed")
         try:
             user = accounts.authenticate(session, str(body["username"]), str(body["password"]))
         except accounts.AccountError as error:
-            session.commit()
-            return jsonify(code="Unauthorized", description=str(error)), 401
+            session.commit()        # the failure counts towards the lock-out
+            raise refused(401, "Unauthorized", error) from None
     days = body.get("days")
     if days is not None and (not isinstance(days, int) or not 1 <= days <= 3650):
-        return jsonify(code="InvalidParameterValue", description="days is a whole number 1–3650."), 400
+        raise Refused(400, "InvalidParameterValue", "tokens.days")
     try:
         row, secret = accounts.create_token(session, user, str(body.get("name") or "token"),
                                             timedelta(days=days) if days else None)
     except accounts.AccountError as error:
-        return jsonify(code="InvalidParameterValue", description=str(error)), 400
+        raise refused(400, "InvalidParameterValue", error) from None
     session.commit()
     return jsonify(_as_json(row, secret)), 201
 
@@ -71,8 +71,8 @@ def revoke(token_id: int):
     session = db.session()
     try:
         row = accounts.revoke_token(session, token_id, user, permits(user.role, "users:manage") == "all")
-    except LookupError as error:
-        return jsonify(code="NotFound", description=str(error)), 404
+    except accounts.NoSuchToken as error:
+        raise refused(404, "NotFound", error) from None
     session.commit()
     forget_token(row.token_hash)
     return jsonify(_as_json(row))

@@ -1,14 +1,16 @@
-"""Users, for admins: list, create, change role/scope, disable."""
+"""Users, for admins: list, create, change role/scope, disable. And for everyone, their own
+account (/me): who they are, and the language the server answers them in."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from .. import db
-from ..auth import requires
+from ..auth import current_user, requires
 from ..auth.identity import forget_user
 from ..models import AppUser, Area
 from ..services.accounts import accounts
+from .errors import Refused, refused
 
 bp = Blueprint("users", __name__, url_prefix="/api/v1/users")
 
@@ -21,8 +23,8 @@ def _as_json(session, user: AppUser) -> dict:
                 locked_until=user.locked_until and user.locked_until.isoformat())
 
 
-def _bad(message: str, status: int = 400):
-    return jsonify(code="InvalidParameterValue", description=message), status
+def _bad(error: accounts.AccountError) -> Refused:
+    return refused(422, "InvalidParameterValue", error)
 
 
 @bp.get("")
@@ -40,7 +42,7 @@ def index():
 def create():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _bad("Send JSON: username, password, role, and scope_area or scope_grids.")
+        raise Refused(400, "InvalidParameterValue", "users.body_create")
     session = db.session()
     try:
         user = accounts.create_user(session, str(body.get("username", "")), str(body.get("password", "")),
@@ -49,7 +51,7 @@ def create():
                                     worker_code=body.get("worker"))
     except accounts.AccountError as error:
         session.rollback()
-        return _bad(str(error), 422)
+        raise _bad(error) from None
     session.commit()
     forget_user(user.id)
     return jsonify(_as_json(session, user)), 201
@@ -60,11 +62,11 @@ def create():
 def change(user_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _bad("Send JSON with any of: role, scope_area, scope_grids, active, password.")
+        raise Refused(400, "InvalidParameterValue", "users.body_change")
     session = db.session()
     user = session.get(AppUser, user_id)
     if user is None:
-        return jsonify(code="NotFound", description=f"There is no user {user_id}."), 404
+        raise Refused(404, "NotFound", "users.not_found", id=user_id)
     try:
         if "role" in body:
             accounts.check_role(str(body["role"]))
@@ -77,13 +79,46 @@ def change(user_id: int):
             else:
                 accounts.disable(session, user)
         if "password" in body:
-            if len(str(body["password"])) < accounts.MIN_PASSWORD:
-                raise accounts.AccountError(f"A password has at least {accounts.MIN_PASSWORD} characters.")
+            accounts.check_password(str(body["password"]))
             user.password_hash = accounts.hash_password(str(body["password"]))
             user.failed_logins, user.locked_until = 0, None
     except accounts.AccountError as error:
         session.rollback()
-        return _bad(str(error), 422)
+        raise _bad(error) from None
     session.commit()
     forget_user(user.id)
     return jsonify(_as_json(session, user))
+
+
+# -- one's own account -------------------------------------------------------------------------
+
+def _own(session, user: AppUser) -> dict:
+    return {**_as_json(session, user), "language": user.language}
+
+
+@bp.get("/me")
+@requires("account:own")
+def me():
+    session = db.session()
+    return jsonify(_own(session, session.get(AppUser, current_user().id)))
+
+
+@bp.patch("/me")
+@requires("account:own")
+def change_me():
+    """{"language": "zh" | "en" | null}: the language refusals and messages come in when a
+    request's Accept-Language names neither (null: no choice, Chinese)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Refused(400, "InvalidParameterValue", "users.body_me")
+    session = db.session()
+    user = session.get(AppUser, current_user().id)
+    if "language" in body:
+        try:
+            accounts.set_language(user, body["language"])
+        except accounts.AccountError as error:
+            session.rollback()
+            raise refused(400, "InvalidParameterValue", error, parameter="language") from None
+    session.commit()
+    forget_user(user.id)        # this process's cached credentials carry the old setting
+    return jsonify(_own(session, user))

@@ -22,9 +22,10 @@ from flask import Flask, current_app, g, jsonify, redirect, request, url_for
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from werkzeug.exceptions import HTTPException
 
 from .. import db
+from ..api.errors import Refused, described
+from ..messages import Message
 from ..services.accounts import accounts, audit
 from ..services.accounts.scope import Scope, scope_of
 from .policy import Policy, permits, policy_of, public
@@ -40,10 +41,14 @@ BASIC_CACHE_SECONDS = 60     # GIS clients send Basic with every tile; argon2 is
 TOKEN_CACHE_SECONDS = 5.0
 
 
-class AccessDenied(HTTPException):
-    def __init__(self, code: int, error: str, description: str, challenge: str | None = None):
-        super().__init__(description)
-        self.code, self.error, self.challenge = code, error, challenge
+class AccessDenied(Refused):
+    """401, 403 or 429, in the reader's language; a 401 names the schemes to sign in with."""
+
+    def __init__(self, status: int, error: str, key: str, challenge: str | None = None, /, **params):
+        super().__init__(status, error, key,
+                         headers={"WWW-Authenticate": challenge} if challenge and status == 401 else None,
+                         **params)
+        self.challenge = challenge
 
 
 def current_user() -> accounts.Principal | None:
@@ -128,7 +133,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_identify_and_enforce)
     app.after_request(_security_headers)
     app.teardown_request(_forget_actor)
-    app.register_error_handler(AccessDenied, _denied)
     app.register_error_handler(413, _too_large)
     app.register_error_handler(403, _forbidden)
 
@@ -144,7 +148,7 @@ def _identify_and_enforce():
         return None     # 404/405 follow; nothing to protect
     policy = policy_of(view)
     if policy is None:  # check_every_endpoint makes this unreachable; fail closed anyway
-        raise AccessDenied(403, "Forbidden", "This endpoint declares no access policy.")
+        raise AccessDenied(403, "Forbidden", "auth.no_policy")
     _rate_limit(policy)
     user = _identify(policy)
     g.user = user
@@ -158,12 +162,10 @@ def _identify_and_enforce():
     if user is None:
         if policy.page:
             return redirect(url_for("login.form", next=request.full_path.rstrip("?")))
-        raise AccessDenied(401, "Unauthorized", "Sign in first: send a bearer token"
-                           + (" or HTTP Basic credentials" if policy.basic else "") + ".",
+        raise AccessDenied(401, "Unauthorized", "auth.sign_in_basic" if policy.basic else "auth.sign_in",
                            _challenge(policy))
     if policy.permission and permits(user.role, policy.permission) is None:
-        raise AccessDenied(403, "Forbidden", f"The role {user.role!r} may not do this "
-                           f"({policy.permission}).")
+        raise AccessDenied(403, "Forbidden", "auth.role_may_not", role=user.role, permission=policy.permission)
     return None
 
 
@@ -175,12 +177,10 @@ def _identify(policy: Policy) -> accounts.Principal | None:
     session = db.session()
     if scheme.lower() == "basic":
         if not policy.basic:
-            raise AccessDenied(401, "Unauthorized", "HTTP Basic credentials are accepted only by "
-                               "the OGC API and the tiles; use a bearer token.", "Bearer")
+            raise AccessDenied(401, "Unauthorized", "auth.basic_not_here", "Bearer")
         return _basic_user(credentials.strip(), policy)
     if header:
-        raise AccessDenied(401, "Unauthorized", "Unsupported Authorization scheme; send "
-                           "'Bearer <token>'.", _challenge(policy))
+        raise AccessDenied(401, "Unauthorized", "auth.scheme", _challenge(policy))
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -194,8 +194,7 @@ def _identify(policy: Policy) -> accounts.Principal | None:
     if request.method not in SAFE_METHODS and policy.csrf:
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
         if not hmac.compare_digest(sent.encode(), row.csrf_token.encode()):
-            raise AccessDenied(403, "CSRFTokenMissing", "This form or request lacks its CSRF "
-                               "token: reload the page and try again.")
+            raise AccessDenied(403, "CSRFTokenMissing", "auth.csrf")
     return user
 
 
@@ -209,8 +208,7 @@ def _token_user(secret: str, policy: Policy) -> accounts.Principal:
         user = accounts.resolve_token(session, secret)
         session.commit()        # last_used_at, and a clean transaction for the user's own work
         if user is None:
-            raise AccessDenied(401, "Unauthorized", "This token is unknown, expired or revoked.",
-                               _challenge(policy))
+            raise AccessDenied(401, "Unauthorized", "auth.token_unknown", _challenge(policy))
         _notices_heard()        # from the first token kept on, this process hears of revocations
         cache.put(digest, user, TOKEN_CACHE_SECONDS, mark)
     g.credential = accounts.Credential(user, "token", digest)
@@ -232,8 +230,7 @@ def _basic_user(credentials: str, policy: Policy) -> accounts.Principal:
     try:
         username, _, password = base64.b64decode(credentials).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
-        raise AccessDenied(401, "Unauthorized", "Malformed Basic credentials.",
-                           _challenge(policy)) from None
+        raise AccessDenied(401, "Unauthorized", "auth.basic_malformed", _challenge(policy)) from None
     cache = current_app.extensions["gridmap.basic_cache"]
     key = (username, hashlib.sha256(password.encode()).hexdigest())
     principal = cache.get(key)
@@ -244,7 +241,7 @@ def _basic_user(credentials: str, policy: Policy) -> accounts.Principal:
             user = accounts.authenticate(session, username, password)
         except accounts.AccountError as error:
             session.commit()        # the failure counts towards the lock-out
-            raise AccessDenied(401, "Unauthorized", str(error), _challenge(policy)) from None
+            raise AccessDenied(401, "Unauthorized", error.key, _challenge(policy), **error.params) from None
         session.commit()
         principal = accounts.Principal.of(user)
         cache.put(key, principal, BASIC_CACHE_SECONDS if _notices_heard() else TOKEN_CACHE_SECONDS, mark)
@@ -262,8 +259,7 @@ def _rate_limit(policy: Policy) -> None:
     if request.method in SAFE_METHODS and policy.rate == "login":
         return          # showing the login form is free; trying passwords is not
     if not limiter.hit(parsed[setting], policy.rate, request.remote_addr or "-"):
-        raise AccessDenied(429, "TooManyRequests", f"Too many requests from your address "
-                           f"(limit {setting}); wait a minute and try again.")
+        raise AccessDenied(429, "TooManyRequests", "auth.too_many", limit=setting)
 
 
 def _challenge(policy: Policy) -> str:
@@ -285,22 +281,14 @@ def _forget_actor(_exc) -> None:
 
 # -- answers -------------------------------------------------------------------------------
 
-def _denied(error: AccessDenied):
-    response = jsonify(code=error.error, description=error.description)
-    response.status_code = error.code
-    if error.challenge and error.code == 401:
-        response.headers["WWW-Authenticate"] = error.challenge
-    return response
-
-
-def _forbidden(error):
-    return jsonify(code="Forbidden", description=error.description), 403
+def _forbidden(_error):
+    return jsonify(code="Forbidden", description=described(Message("http.403"))), 403
 
 
 def _too_large(_error):
     limit = current_app.config["GRIDMAP"].max_request_bytes
     return jsonify(code="PayloadTooLarge",
-                   description=f"The request is larger than {limit // (1024 * 1024)} MB."), 413
+                   description=described(Message("http.413", mb=limit // (1024 * 1024)))), 413
 
 
 def _basemap_origin() -> str:

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import Flask, current_app, g
-from werkzeug.exceptions import Forbidden
+
+from ..api.errors import Refused
 
 POLICY_ATTRIBUTE = "_gridmap_policy"
 
@@ -67,5 +68,7 @@ def require(permission: str) -> str:
     user = g.get("user")
     reach = permits(user.role if user else None, permission)
     if reach is None:
-        raise Forbidden(f"Your role may not do this ({permission}).")
+        if user is None:
+            raise Refused(403, "Forbidden", "auth.may_not", permission=permission)
+        raise Refused(403, "Forbidden", "auth.role_may_not", role=user.role, permission=permission)
     return reach

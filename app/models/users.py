@@ -11,11 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base
 
 USER_ROLES = ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer")
+LANGUAGES = ("zh", "en")      # as app.messages.LANGUAGES
 
 
 class AppUser(Base):
     __tablename__ = "app_user"
-    __table_args__ = (CheckConstraint(f"role IN {USER_ROLES}", name="role"),)
+    __table_args__ = (CheckConstraint(f"role IN {USER_ROLES}", name="role"),
+                      CheckConstraint(f"language IN {LANGUAGES}", name="language"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -30,6 +32,9 @@ class AppUser(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the language the server answers this account in when its request names none (zh, en);
+    # None: no choice made
+    language: Mapped[str | None] = mapped_column(String(2))
 
 
 class UserSession(Base):

@@ -29,7 +29,8 @@ def test_bbox_limits_the_features_to_those_it_touches(client, auth):
     ("limit=ten", "whole number"),
 ])
 def test_bad_parameters_get_a_400_that_says_what_is_wrong(client, auth, query, message):
-    response = client.get(f"/ogcapi/collections/grids/items?{query}", headers=auth("viewer"))
+    response = client.get(f"/ogcapi/collections/grids/items?{query}",
+                          headers={**auth("viewer"), "Accept-Language": "en"})
     assert response.status_code == 400
     body = response.get_json()
     assert body["code"] == "InvalidParameterValue" and message in body["description"]

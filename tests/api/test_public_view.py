@@ -204,7 +204,8 @@ def test_a_public_note_that_names_a_phone_or_id_number_is_refused_and_a_private_
         assert refused.status_code == 422 and "note" in refused.get_json()["errors"]
     assert client.get(f"/open311/v2/requests/{code}.json").status_code == 404
     private = next(t for t in cases.values() if t["visibility"] == "private")
-    refused = client.post(f"/api/v1/incidents/{private['id']}/events", headers=auth("operator"),
+    refused = client.post(f"/api/v1/incidents/{private['id']}/events",
+                          headers={**auth("operator"), "Accept-Language": "en"},
                           json={"action": "publish", "note": "已处理"})
     assert refused.status_code == 422 and "never shown" in refused.get_json()["errors"]["action"]
 

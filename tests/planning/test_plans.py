@@ -303,9 +303,10 @@ def test_merging_two_neighbours_makes_one_grid_and_refuses_grids_apart(city, api
     far = sorted(grids_of(api, street).values(), key=lambda f: f["properties"]["code"])
     c, d = far[0], far[-1]
     assert shape(c["geometry"]).distance(shape(d["geometry"])) > 0
-    refused = api("POST", f"/api/v1/plans/{street}/merge",
+    refused = api("POST", f"/api/v1/plans/{street}/merge", headers={"Accept-Language": "en"},
                   json={"features": [c["id"], d["id"]], "versions": {c["id"]: 1, d["id"]: 1}})
     assert refused.status_code == 422 and "share a boundary" in refused.json["description"]
+    assert "共同边界" in refused.json["description_zh"]      # the planner page shows it in Chinese
 
 
 def test_moving_a_shared_boundary_changes_both_neighbours_together(city, api):
@@ -426,7 +427,8 @@ def test_the_workflow_goes_by_role_and_refuses_what_is_out_of_turn(city, api):
     assert api("POST", f"/api/v1/plans/{plan}/submit").status_code == 200
     grid = next(iter(grids_of(api, plan).values()))
     locked = api("PATCH", f"/ogcapi/collections/plan-{plan}/items/{grid['id']}",
-                 json={"properties": {"name_en": "late"}}, headers={"If-Match": f'"pf{grid["id"]}-1"'})
+                 json={"properties": {"name_en": "late"}},
+                 headers={"If-Match": f'"pf{grid["id"]}-1"', "Accept-Language": "en"})
     assert locked.status_code == 409 and "withdraw" in locked.json["description"]
     no_reason = api("POST", f"/api/v1/plans/{plan}/reject", role="reviewer", json={})
     assert no_reason.status_code == 422

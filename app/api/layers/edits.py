@@ -12,31 +12,25 @@ from ...services.layers import features
 from ...services.planning import edits as plan_edits, plans
 from ..idempotent import transactional
 from ..plans import actor, plan_error
+from .ogcapi import unknown_collection
 
 bp = Blueprint("ogcapi_edits", __name__, url_prefix="/ogcapi")
 bp.register_error_handler(plans.PlanError, plan_error)
+bp.register_error_handler(features.UnknownCollection, unknown_collection)
 GEOJSON = "application/geo+json"
-
-
-@bp.errorhandler(features.UnknownCollection)
-def _unknown(error):
-    return jsonify(code="NotFound", description=f"There is no collection named {error.args[0]!r}."), 404
 
 
 def _plan_id(collection_id: str) -> int:
     c = features.collection(collection_id)
     if c.plan_id is None:
-        raise plans.NotEditable(f"{collection_id} is read-only: the city's layers change by filing a grid plan; "
-                                "plan collections (plan-{id}) take edits.",
-                                f"{collection_id} 为只读图层:现行网格只能通过方案备案变更。")
+        raise plans.NotEditable("layers.read_only", {"collection": collection_id})
     return c.plan_id
 
 
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or body.get("type") != "Feature":
-        raise plans.InvalidEdit("Send a GeoJSON Feature (Content-Type: application/geo+json or application/json).",
-                                "请提交 GeoJSON Feature。", field="body")
+        raise plans.InvalidEdit("layers.feature_body", field="body")
     return body
 
 

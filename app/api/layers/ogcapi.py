@@ -10,10 +10,12 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from ... import dates, db
 from ...auth import current_scope, current_user, permits, requires
+from ...messages import Message
 from ...services.layers import features
 from ...services.layers.features import InvalidQuery, ItemsQuery
 from ...services.planning import plans
 from .. import http
+from ..errors import Refused, described
 from ..params import InvalidParameter, parse_bbox, parse_int
 from .openapi import openapi_document
 from .request import layer_request
@@ -137,8 +139,7 @@ def item(collection_id: str, feature_id: str):
                                        also=r.versions)
     etag = r.etag(read)
     if body is None:
-        return jsonify(code="NotFound", description=f"There is no feature {feature_id} in "
-                       f"{collection_id!r} that you may see."), 404
+        raise Refused(404, "NotFound", "layers.no_feature", feature=feature_id, collection=collection_id)
     if c.plan_id is not None:       # an editable feature: its ETag names its version (If-Match)
         version = json.loads(body)["properties"]["version"]
         etag = plans.feature_etag(int(feature_id), version)
@@ -151,11 +152,13 @@ def _items_query(c: features.Collection) -> ItemsQuery:
     args = request.args
     unknown = set(args) - STANDARD_PARAMS - set(c.filters)
     if unknown:
-        raise InvalidParameter(sorted(unknown)[0], f"Unknown parameter {sorted(unknown)[0]!r}. "
-                               f"{c.id} takes bbox, limit, offset, datetime"
-                               + (f" and the filters {', '.join(sorted(c.filters))}" if c.filters else ""))
+        name = sorted(unknown)[0]
+        if c.filters:
+            raise InvalidParameter(name, "layers.unknown_param_filters", name=name, collection=c.id,
+                                   filters=sorted(c.filters))
+        raise InvalidParameter(name, "layers.unknown_param", name=name, collection=c.id)
     if args.get("f", "json") not in ("json", "geojson"):
-        raise InvalidParameter("f", "f must be json or geojson")
+        raise InvalidParameter("f", "param.one_of", name="f", known=("json", "geojson"))
     period, instant = _parse_datetime(args.get("datetime"))
     return ItemsQuery(bbox=parse_bbox(args.get("bbox")),
                       limit=parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
@@ -175,13 +178,12 @@ def _parse_datetime(value: str | None):
             # GDAL turns a -where on a date into "2025-05-06T": that day's midnight
             return dates.moment(part[:-1] if len(part) == 11 and part.endswith("T") else part, timezone.utc)
         except dates.Unusable:
-            raise InvalidParameter("datetime", f"datetime has a time that is not RFC 3339: {part!r} "
-                                   "(e.g. 2026-11-23T08:00:00Z, or start/end with .. for open)") from None
+            raise InvalidParameter("datetime", "layers.datetime", value=part) from None
     if "/" in value:
         start_text, _, end_text = value.partition("/")
         start, end = one(start_text), one(end_text)
         if start and end and start > end:
-            raise InvalidParameter("datetime", "datetime interval starts after it ends")
+            raise InvalidParameter("datetime", "layers.datetime_order")
         return (start, end), False
     moment = one(value)
     return (moment, moment), True
@@ -204,12 +206,31 @@ def _page_links(c: features.Collection, query: ItemsQuery, matched: int) -> list
 
 # OGC exception format: {"code": ..., "description": ...}
 @bp.errorhandler(InvalidParameter)
+def _invalid(error: InvalidParameter):
+    return jsonify(code="InvalidParameterValue", description=described(error)), 400
+
+
 @bp.errorhandler(InvalidQuery)
-def _invalid(error):
-    return jsonify(code="InvalidParameterValue", description=str(error)), 400
+def _invalid_query(error: InvalidQuery):
+    return jsonify(code="InvalidParameterValue", description=described(query_refusal(error))), 400
 
 
-@bp.errorhandler(features.UnknownCollection)
-def _unknown(error: features.UnknownCollection):
-    return jsonify(code="NotFound", description=f"There is no collection named {error.args[0]!r}. "
-                   f"Collections: {', '.join(features.COLLECTIONS)}"), 404
+def query_refusal(error: InvalidQuery) -> Message:
+    """The layer service words its refusals in English only (app/services/layers/features.py):
+    they are said here from what the request asked."""
+    collection = (request.view_args or {}).get("collection_id", "")
+    if error.name == "datetime":
+        return Message("layers.no_time", collection=collection)
+    try:
+        filters = sorted(features.collection(collection).filters)
+    except features.UnknownCollection:
+        filters = []
+    return Message("layers.no_filter", collection=collection, name=error.name, filters=filters)
+
+
+def unknown_collection(error: features.UnknownCollection):
+    return jsonify(code="NotFound", description=described(Message(
+        "layers.no_collection", name=error.args[0], known=list(features.COLLECTIONS)))), 404
+
+
+bp.register_error_handler(features.UnknownCollection, unknown_collection)

@@ -6,7 +6,10 @@ from flask import Blueprint, jsonify, request, url_for
 from ... import db
 from ...auth import require, requires
 from ...services.layers import features, tiles
+from ...messages import Message
 from .. import http
+from ..errors import described
+from .ogcapi import unknown_collection
 from .request import layer_request
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
@@ -35,11 +38,13 @@ def tile(collection_id: str, z: int, x: int, y: int):
 
 
 @bp.errorhandler(tiles.InvalidTile)
-def _invalid(error):
-    return jsonify(code="InvalidParameterValue", description=str(error)), 400
+def _invalid(_error):
+    # the tile service words it in English only (app/services/layers/tiles.py): said here
+    # from the tile asked for
+    z = (request.view_args or {}).get("z", 0)
+    message = (Message("tile.zoom", most=tiles.MAX_ZOOM) if not 0 <= z <= tiles.MAX_ZOOM
+               else Message("tile.xy", z=z, most=2 ** z - 1))
+    return jsonify(code="InvalidParameterValue", description=described(message)), 400
 
 
-@bp.errorhandler(features.UnknownCollection)
-def _unknown(error):
-    return jsonify(code="NotFound", description=f"There is no collection named {error.args[0]!r}. "
-                   f"Collections: {', '.join(features.COLLECTIONS)}"), 404
+bp.register_error_handler(features.UnknownCollection, unknown_collection)

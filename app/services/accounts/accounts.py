@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from ...messages import LANGUAGES, Said
 from ...models import USER_ROLES, ApiToken, AppUser, Area, UserSession, Worker
 from . import audit
 
@@ -42,11 +43,14 @@ class Principal:
     scope_area_id: int | None
     scope_grid_codes: tuple[str, ...]
     worker_id: int | None
+    # the language the account is answered in when a request names none; not part of what a
+    # credential stands for (a stream stays open when it changes)
+    language: str | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, user: AppUser) -> "Principal":
         return cls(user.id, user.username, user.role, user.scope_area_id,
-                   tuple(user.scope_grid_codes or ()), user.worker_id)
+                   tuple(user.scope_grid_codes or ()), user.worker_id, user.language)
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,18 @@ class Credential:
     digest: str | None = None
 
 
-class AccountError(ValueError):
-    """A refusal with a message a person understands."""
+class AccountError(Said, ValueError):
+    """A refusal with a message a person understands (a catalogue key, app/messages.py)."""
 
 
 class LockedOut(AccountError):
     def __init__(self, until: datetime):
-        super().__init__(f"Too many failed logins: this account is locked until "
-                         f"{until.astimezone(timezone.utc):%H:%M:%S} UTC.")
+        super().__init__("account.locked", until=f"{until.astimezone(timezone.utc):%H:%M:%S}")
         self.until = until
+
+
+class NoSuchToken(Said, LookupError):
+    """No token of that id that the asker may revoke."""
 
 
 def now() -> datetime:
@@ -92,18 +99,18 @@ def create_user(session: Session, username: str, password: str, role: str, *,
                 worker_code: str | None = None, allow_short_password: bool = False) -> AppUser:
     username = (username or "").strip()
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
-        raise AccountError("A username is 1–64 letters, digits, '.', '-' or '_'.")
+        raise AccountError("account.username_form")
     if session.scalar(select(AppUser.id).where(AppUser.username == username)):
-        raise AccountError(f"The username {username!r} is taken.")
+        raise AccountError("account.username_taken", username=username)
     check_role(role)
-    if not allow_short_password and len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"A password has at least {MIN_PASSWORD} characters.")
+    if not allow_short_password:
+        check_password(password)
     user = AppUser(username=username, password_hash=hash_password(password), role=role)
     set_scope(session, user, scope_area_code, scope_grid_codes)
     if worker_code:
         user.worker_id = _worker_id(session, worker_code)
     if role == "worker" and user.worker_id is None:
-        raise AccountError("A worker account belongs to a worker: give --worker CODE.")
+        raise AccountError("account.worker_needed")
     session.add(user)
     session.flush()
     return user
@@ -111,7 +118,20 @@ def create_user(session: Session, username: str, password: str, role: str, *,
 
 def check_role(role: str) -> None:
     if role not in USER_ROLES:
-        raise AccountError(f"Unknown role {role!r}; roles: {', '.join(USER_ROLES)}.")
+        raise AccountError("account.role_unknown", role=role, known=USER_ROLES)
+
+
+def check_password(password: str | None) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError("account.password_short", least=MIN_PASSWORD)
+
+
+def set_language(user: AppUser, language) -> None:
+    """The language the account is answered in when a request names none: zh, en, or None
+    (no choice)."""
+    if language is not None and language not in LANGUAGES:
+        raise AccountError("account.language", value=language)
+    user.language = language
 
 
 def set_scope(session: Session, user: AppUser, area_code: str | None,
@@ -119,7 +139,7 @@ def set_scope(session: Session, user: AppUser, area_code: str | None,
     if area_code:
         area_id = session.scalar(select(Area.id).where(Area.code == area_code))
         if area_id is None:
-            raise AccountError(f"There is no area with the code {area_code!r}.")
+            raise AccountError("account.no_area", code=area_code)
         user.scope_area_id = area_id
     else:
         user.scope_area_id = None
@@ -129,7 +149,7 @@ def set_scope(session: Session, user: AppUser, area_code: str | None,
 def _worker_id(session: Session, code: str) -> int:
     worker_id = session.scalar(select(Worker.id).where(Worker.code == code))
     if worker_id is None:
-        raise AccountError(f"There is no worker with the code {code!r}.")
+        raise AccountError("account.no_worker", code=code)
     return worker_id
 
 
@@ -143,7 +163,7 @@ def disable(session: Session, user: AppUser) -> None:
 def find_user(session: Session, username: str) -> AppUser:
     user = session.scalar(select(AppUser).where(AppUser.username == username))
     if user is None:
-        raise AccountError(f"There is no user {username!r}.")
+        raise AccountError("account.no_user", username=username)
     return user
 
 
@@ -165,7 +185,7 @@ def authenticate(session: Session, username: str, password: str) -> AppUser:
             _hasher.verify(_DUMMY_HASH, password or "")
         except VerificationError:
             pass
-        raise AccountError("Wrong username or password.")
+        raise AccountError("account.wrong_password")
     if user.locked_until and user.locked_until > now():
         raise LockedOut(user.locked_until)
     if not password_matches(user, password or ""):
@@ -175,7 +195,7 @@ def authenticate(session: Session, username: str, password: str) -> AppUser:
             user.locked_until = now() + wait
         audit.record(session, "LOGIN_FAILED", "app_user", str(user.id), None,
                      {"failed_logins": user.failed_logins})
-        raise AccountError("Wrong username or password.")
+        raise AccountError("account.wrong_password")
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None
     return user
@@ -230,7 +250,7 @@ def create_token(session: Session, user: AppUser | Principal, name: str,
     """The stored row and the token itself, which is shown once and never again."""
     name = (name or "").strip() or "token"
     if len(name) > 100:
-        raise AccountError("A token name has at most 100 characters.")
+        raise AccountError("account.token_name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret), prefix=secret[:10],
                    expires_at=now() + valid_for if valid_for else None)
@@ -266,7 +286,7 @@ def tokens_of(session: Session, user: Principal | None) -> list[ApiToken]:
 def revoke_token(session: Session, token_id: int, by: Principal, may_revoke_any: bool) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None or (row.user_id != by.id and not may_revoke_any):
-        raise LookupError(f"There is no token {token_id}.")
+        raise NoSuchToken("account.no_token", id=token_id)
     if row.revoked_at is None:
         row.revoked_at = now()
     return row

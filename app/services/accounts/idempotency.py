@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
+from ...messages import Said
 from ...models import IdempotentRequest
 
 MAX_KEY_LENGTH = 200
 
 
-class KeyReused(ValueError):
+class KeyReused(Said, ValueError):
     """The same key came with a different request: a client bug, never a retry."""
 
 
@@ -44,8 +45,7 @@ def claim(session: Session, actor: str, key: str, request_digest: str) -> Answer
         return None
     row = session.get(IdempotentRequest, (actor, key), populate_existing=True)
     if row.request_digest != request_digest:
-        raise KeyReused("This Idempotency-Key was already used for a different request; "
-                        "use a new key for a new request.")
+        raise KeyReused("idempotency.reused")
     return Answer(row.status_code, row.body, row.headers or {})
 
 

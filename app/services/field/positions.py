@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ... import dates
 from ...config import PositionRules
 from ...geo.distance import haversine_m
+from ...messages import Said
 from ..city import frame
 
 REJECTIONS = ("malformed", "outside_city", "future", "too_old", "inaccurate")
@@ -90,7 +91,7 @@ def read_fixes(items) -> tuple[list[Fix], int]:
     return fixes, malformed
 
 
-class BadGpx(ValueError):
+class BadGpx(Said, ValueError):
     pass
 
 
@@ -99,7 +100,7 @@ def read_gpx(data: str | bytes) -> list[Fix]:
     try:
         gpx = gpxpy.parse(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
     except (gpxpy.gpx.GPXException, UnicodeDecodeError, ValueError) as error:
-        raise BadGpx(f"This is not a GPX file we can read: {error}") from None
+        raise BadGpx("positions.bad_gpx", error=str(error)) from None
     fixes = []
     for track in gpx.tracks:
         for segment in track.segments:

@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 
 from ... import personal
 from ...config import IncidentRules
+from ...messages import Message, Said, per_field, status_name, step_done, step_name
 from ...models import CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
 from ..accounts.scope import Scope
 from . import driver, photos, responsibility, views
 
 DISPATCHER, HANDLER, REPORTER = "dispatcher", "handler", "reporter"
+DESCRIPTION_MAX = 4000          # characters
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ RULES: dict[str, Rule] = {
 
 
 # -- errors, each with the HTTP answer the API gives it -----------------------------------
+# Their words are catalogue keys (app/messages.py), said in the reader's language by the API.
 
-class IncidentError(Exception):
+class IncidentError(Said):
     status = 400
 
 
@@ -66,9 +69,12 @@ class Invalid(IncidentError):
     """A report or step with bad fields: one message per field."""
     status = 422
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    def __init__(self, errors: dict[str, Message]):
+        super().__init__("incident.invalid", fields=list(errors))
         self.errors = errors
+
+    def describe(self, language: str) -> str:
+        return per_field(self.errors, language)
 
 
 class NotFound(IncidentError):
@@ -87,8 +93,8 @@ class Stale(IncidentError):
     """The client acted on an older version (If-Match)."""
     status = 412
 
-    def __init__(self, message: str, incident: Incident):
-        super().__init__(message)
+    def __init__(self, incident: Incident, expected_version: int):
+        super().__init__("incident.stale", code=incident.code, yours=expected_version, now=incident.version)
         self.incident = incident
 
 
@@ -152,23 +158,24 @@ def check_report(session: Session, report: Report, rules: IncidentRules, now: da
                  ) -> tuple[CategoryRule, responsibility.Place, tuple[int, str] | None]:
     """Validates every field, and locates the point (with any possible duplicate) in the
     same round trip."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     categories = category_rules(session)
     category = categories.get(report.category) if isinstance(report.category, str) else None
     if category is None:
-        errors["category"] = f"Unknown category {report.category!r}; known: {', '.join(sorted(categories))}."
+        errors["category"] = Message("incident.category_unknown", category=report.category,
+                                     known=sorted(categories))
     if not isinstance(report.description, str) or not report.description.strip():
-        errors["description"] = "Describe what is wrong (the description is missing)."
-    elif len(report.description) > 4000:
-        errors["description"] = "The description is longer than 4,000 characters."
+        errors["description"] = Message("incident.description_missing")
+    elif len(report.description) > DESCRIPTION_MAX:
+        errors["description"] = Message("incident.description_too_long", most=DESCRIPTION_MAX)
     if report.severity not in SEVERITIES:
-        errors["severity"] = f"Severity is one of {', '.join(SEVERITIES)}."
+        errors["severity"] = Message("incident.severity_unknown", known=SEVERITIES)
     if report.channel not in CHANNELS:
-        errors["channel"] = f"Channel is one of {', '.join(CHANNELS)}."
+        errors["channel"] = Message("incident.channel_unknown", known=CHANNELS)
     place, duplicate = None, None
     if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (report.lon, report.lat)) \
             or not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
-        errors["point"] = "The point needs a longitude and a latitude in degrees (WGS84)."
+        errors["point"] = Message("incident.point_missing")
     elif category is None:
         place = responsibility.locate(session, report.lon, report.lat)
     else:
@@ -178,8 +185,7 @@ def check_report(session: Session, report: Report, rules: IncidentRules, now: da
         place, (dup_id, dup_code) = responsibility.place_of(row), row[-2:]
         duplicate = (dup_id, dup_code) if dup_id else None
     if place is not None and not place.in_city:
-        errors["point"] = (f"The point {report.lon:.6f}, {report.lat:.6f} is outside the "
-                           "city this service covers.")
+        errors["point"] = Message("incident.point_outside", lon=report.lon, lat=report.lat)
     if errors:
         raise Invalid(errors)
     return category, place, duplicate
@@ -271,7 +277,7 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
         try:
             photos.attach(session, list(draft.photo_ids), row["id"], by.name, row["report_event"])
         except photos.PhotoRefused as error:
-            raise Invalid({"photos": str(error)}) from None
+            raise Invalid({"photos": error.message}) from None
         answer = views.describe(session, row["id"], now)
     return Filed(row["id"], row["code"], level, status, place.grid_id, place.community_id,
                  place.street_id, assignee, None if place.grid_id else "outside_grids", draft.triage,
@@ -318,7 +324,7 @@ def load(session: Session, incident_id: int, lock: bool = False) -> Incident:
     query = select(Incident).where(Incident.id == incident_id)
     incident = session.scalars(query.with_for_update() if lock else query).first()
     if incident is None:
-        raise NotFound(f"There is no incident {incident_id}.")
+        raise NotFound("incident.not_found", id=incident_id)
     return incident
 
 
@@ -336,20 +342,18 @@ def act(session: Session, incident_id: int, action: str, by: Participant, now: d
     Flushes; the caller commits."""
     rule = RULES.get(action)
     if rule is None:
-        raise Invalid({"action": f"Unknown action {action!r}; actions: {', '.join(RULES)}."})
+        raise Invalid({"action": Message("incident.unknown_action", action=action, actions=list(RULES))})
     incident = load(session, incident_id, lock=True)
     if not visible_to(session, incident, by):
-        raise NotFound(f"There is no incident {incident_id} in your area.")
+        raise NotFound("incident.not_in_area", id=incident_id)
     _check_actor(incident, rule, action, by)
     if expected_version is not None and expected_version != incident.version:
-        raise Stale(f"Incident {incident.code} changed since you loaded it (you have version "
-                    f"{expected_version}, it is now {incident.version}); reload and try again.",
-                    incident)
+        raise Stale(incident, expected_version)
     if incident.status not in rule.from_statuses:
-        raise IllegalTransition(_illegal_message(incident, action))
+        raise _illegal(incident, action)
     note = note.strip() if isinstance(note, str) else None
     if rule.note_required and not note:
-        raise Invalid({"note": f"Say why: {action} needs a note."})
+        raise Invalid({"note": Message("incident.note_needed", action=step_name(action))})
     step = _STEPS[action]
     event = step(session, incident, by, now, note=note, worker_id=worker_id, grid_code=grid_code,
                  level=level, into_id=into_id, satisfaction=satisfaction, transfer=transfer)
@@ -357,7 +361,7 @@ def act(session: Session, incident_id: int, action: str, by: Participant, now: d
         try:
             photos.attach(session, list(photo_ids), incident.id, by.name, event.id)
         except photos.PhotoRefused as error:
-            raise Invalid({"photos": str(error)}) from None
+            raise Invalid({"photos": error.message}) from None
     return incident
 
 
@@ -369,22 +373,16 @@ def _check_actor(incident: Incident, rule: Rule, action: str, by: Participant) -
     if rule.who == REPORTER and incident.reported_by == by.name:
         return
     if rule.who == HANDLER:
-        raise NotAllowed(f"Only the assignee or an operator may {action} incident {incident.code}.")
+        raise NotAllowed("incident.only_assignee", action=step_name(action), code=incident.code)
     if rule.who == REPORTER:
-        raise NotAllowed(f"Only the reporter or an operator may rate incident {incident.code}.")
-    raise NotAllowed(f"Only an operator may {action} an incident.")
+        raise NotAllowed("incident.only_reporter", code=incident.code)
+    raise NotAllowed("incident.only_operator", action=step_name(action))
 
 
-def _illegal_message(incident: Incident, action: str) -> str:
+def _illegal(incident: Incident, action: str) -> IllegalTransition:
     allowed = sorted(a for a, r in RULES.items() if incident.status in r.from_statuses)
-    return (f"Incident {incident.code} is {incident.status}: it cannot be {_PAST.get(action, action)}. "
-            f"From {incident.status} the loop allows: {', '.join(allowed)}.")
-
-
-_PAST = {"assign": "assigned", "accept": "accepted", "start": "started", "resolve": "resolved",
-         "verify": "verified", "reopen": "reopened", "reject": "rejected",
-         "escalate": "escalated", "merge": "merged", "rate": "rated", "publish": "published",
-         "withdraw": "withdrawn"}
+    return IllegalTransition("incident.illegal", code=incident.code, status=status_name(incident.status),
+                             action=step_done(action), allowed=[step_name(a) for a in allowed])
 
 
 def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, transfer=False, **_):
@@ -393,24 +391,24 @@ def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, tr
     elsewhere is a transfer, said so and noted."""
     targets = [t for t in (worker_id, grid_code, level) if t is not None]
     if len(targets) != 1:
-        raise Invalid({"target": "Assign to exactly one of: worker_id, grid, level."})
+        raise Invalid({"target": Message("incident.assign_one")})
     if incident.assignee_id is not None and not note:
-        raise Invalid({"note": "Say why: reassigning needs a note."})
-    data = {}
+        raise Invalid({"note": Message("incident.reassign_note")})
+    # the worker it is taken from hears of it (the stream sends them this event)
+    data = {"from_assignee_id": incident.assignee_id}
     if worker_id is not None:
         if session.execute(text("SELECT active FROM worker WHERE id = :id"),
                            {"id": worker_id}).scalar() is not True \
                 or not by.scope.holds_worker(session, worker_id):
-            raise Invalid({"worker_id": f"There is no active worker {worker_id} in your area."})
+            raise Invalid({"worker_id": Message("incident.no_worker", worker_id=worker_id)})
         incident.assignee_id, data["worker_id"] = worker_id, worker_id
     elif grid_code is not None:
         place = responsibility.grid_place(session, grid_code)
         if place is None or not by.scope.holds(session, "grid", place.grid_id):
-            raise Invalid({"grid": f"There is no current grid {grid_code!r} in your area."})
+            raise Invalid({"grid": Message("incident.no_grid", grid=grid_code)})
         if not _grid_holds(session, place.grid_id, incident.id):
             if not transfer or not note:
-                raise Invalid({"grid": f"Grid {grid_code} does not hold the incident's place: to send it "
-                                       "there all the same, say transfer: true and why in the note."})
+                raise Invalid({"grid": Message("incident.grid_elsewhere", grid=grid_code)})
             data["transfer"] = True
         incident.grid_id, incident.community_id, incident.street_id = (
             place.grid_id, place.community_id, place.street_id)
@@ -418,15 +416,17 @@ def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, tr
         data["grid"] = grid_code
     else:
         if level not in responsibility.LEVEL_ORDER:
-            raise Invalid({"level": f"Level is one of {', '.join(responsibility.LEVEL_ORDER)}."})
+            raise Invalid({"level": Message("incident.level_unknown", known=responsibility.LEVEL_ORDER)})
         if level == "grid" and incident.grid_id is None:
-            raise Invalid({"level": "This incident is in no grid; assign it to a grid by code."})
+            raise Invalid({"level": Message("incident.no_grid_for_level")})
         incident.level = level
         incident.assignee_id = _grid_worker(session, incident.grid_id) if level == "grid" else None
         data["level"] = level
     incident.assigned_at = now
     incident.triage = False
     data["assignee_id"] = incident.assignee_id
+    if data["from_assignee_id"] == incident.assignee_id:
+        del data["from_assignee_id"]
     return record_step(session, incident, "assign", by, "assigned", now, note, data)
 
 
@@ -475,13 +475,12 @@ def _escalate(session, incident, by, now, *, note, **_):
 
 def _merge(session, incident, by, now, *, note, into_id, **_):
     if into_id is None:
-        raise Invalid({"into": "Name the incident to merge into (into)."})
+        raise Invalid({"into": Message("incident.merge_into")})
     target = load(session, into_id, lock=True)
     if not visible_to(session, target, by):
-        raise Invalid({"into": f"There is no incident {into_id} in your area."})
+        raise Invalid({"into": Message("incident.not_in_area", id=into_id)})
     if target.id == incident.id or target.merged_into_id is not None:
-        raise Invalid({"into": f"Incident {target.code} cannot take this one: it is the same "
-                               "incident or was itself merged."})
+        raise Invalid({"into": Message("incident.merge_target", code=target.code)})
     incident.merged_into_id = target.id
     incident.closed_at = now
     _event(session, target, "merged_in", by, target.status, target.status, now, note,
@@ -496,19 +495,18 @@ def _comment(session, incident, by, now, *, note, **_):
 
 def _rate(session, incident, by, now, *, note, satisfaction, **_):
     if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
-        raise Invalid({"satisfaction": "Satisfaction is a whole number from 1 to 5."})
+        raise Invalid({"satisfaction": Message("incident.satisfaction")})
     incident.satisfaction, incident.rated_at = satisfaction, now
     return record_step(session, incident, "rate", by, None, now, note, {"satisfaction": satisfaction})
 
 
 def _publish(session, incident, by, now, *, note, **_):
     if session.get(Category, incident.category_code).visibility == "private":
-        raise Invalid({"action": f"Cases of the category {incident.category_code} are never shown to the "
-                                 "public; there is nothing to publish."})
+        raise Invalid({"action": Message("incident.private_category", category=incident.category_code)})
     kinds = personal.found_in(note)
     if kinds:
-        raise Invalid({"note": "The public note names personal data (" + ", ".join(kinds) + "); write it "
-                               "without phone numbers, ID numbers or e-mail addresses."})
+        raise Invalid({"note": Message("incident.public_note_personal",
+                                       kinds=[Message(f"personal.{kind}") for kind in kinds])})
     incident.public_note, incident.published = note, True
     return record_step(session, incident, "publish", by, None, now, note)
 
@@ -533,15 +531,14 @@ def escalate(session: Session, incident: Incident, by: Participant, now: datetim
     time limits for the new level."""
     above = responsibility.level_above(incident.level)
     if above is None:
-        raise IllegalTransition(f"Incident {incident.code} is already at street level; "
-                                "there is no level above to escalate to.")
-    previous = incident.level
+        raise IllegalTransition("incident.no_level_above", code=incident.code)
+    previous, taken_from = incident.level, incident.assignee_id
     incident.level, incident.assignee_id = above, None
     incident.escalations += 1
     incident.overdue_since = None
     _start_clock(incident, session.get(Category, incident.category_code), now)
     return record_step(session, incident, "escalate", by, "escalated", now, note,
-                 {"from_level": previous, "to_level": above})
+                 {"from_level": previous, "to_level": above, "from_assignee_id": taken_from})
 
 
 def _grid_worker(session: Session, grid_id: int | None) -> int | None:

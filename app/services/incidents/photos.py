@@ -9,12 +9,13 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ...messages import Said
 from ...models import IncidentPhoto
 
 ACCEPTED = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-class PhotoRefused(ValueError):
+class PhotoRefused(Said, ValueError):
     pass
 
 
@@ -24,18 +25,17 @@ class PhotoTooLarge(PhotoRefused):
 
 def store(session: Session, data: bytes, uploaded_by: str, max_bytes: int) -> IncidentPhoto:
     if not data:
-        raise PhotoRefused("The upload is empty: send the photo's bytes.")
+        raise PhotoRefused("photo.empty")
     if len(data) > max_bytes:
-        raise PhotoTooLarge(f"The photo is {len(data) / 1e6:.1f} MB; the limit is "
-                           f"{max_bytes / 1e6:.1f} MB. Send a smaller photo.")
+        raise PhotoTooLarge("photo.too_large", size=len(data) / 1e6, limit=max_bytes / 1e6)
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, (width, height) = image.format, image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise PhotoRefused("This file is not a JPEG, PNG or WebP image.") from None
+        raise PhotoRefused("photo.not_image") from None
     if kind not in ACCEPTED:
-        raise PhotoRefused(f"{kind} images are not accepted; send JPEG, PNG or WebP.")
+        raise PhotoRefused("photo.kind", kind=kind)
     photo = IncidentPhoto(uploaded_by=uploaded_by, content_type=ACCEPTED[kind], width=width,
                           height=height, size_bytes=len(data),
                           sha256=hashlib.sha256(data).hexdigest(), data=data)
@@ -54,8 +54,7 @@ def attach(session: Session, photo_ids: list[int], incident_id: int, uploaded_by
         IncidentPhoto.incident_id.is_(None))))
     missing = sorted(set(photo_ids) - free)
     if missing:
-        raise PhotoRefused(f"Photos {missing} are not yours to attach, or are attached already; "
-                           "upload them first with POST /api/v1/photos.")
+        raise PhotoRefused("photo.not_yours", ids=missing)
     session.execute(update(IncidentPhoto).where(IncidentPhoto.id.in_(photo_ids))
                     .values(incident_id=incident_id, event_id=event_id))
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ... import csvfile, dates
+from ...messages import Said
 from ...models import OPEN_STATUSES, STATUSES
 from ..accounts.scope import Scope
 from . import lateness
@@ -44,9 +45,11 @@ FILTERS = ("status", "category", "grid", "community", "street", "level", "severi
            "assignee", "overdue", "triage", "open", "since", "until", "q", "code", "bbox")
 
 
-class BadFilter(ValueError):
-    def __init__(self, name: str, message: str):
-        super().__init__(message)
+class BadFilter(Said, ValueError):
+    """A list filter refused: `name` names it, the catalogue key and blanks say why."""
+
+    def __init__(self, name: str, key: str, /, **params):
+        super().__init__(key, **params)
         self.name = name
 
 
@@ -118,13 +121,13 @@ def _where(filters: dict[str, str], worker_id: int | None, now: datetime) -> tup
     where, params = [], {"now": now}
     unknown = set(filters) - set(FILTERS)
     if unknown:
-        raise BadFilter(sorted(unknown)[0], f"Unknown filter {sorted(unknown)[0]!r}; filters: {', '.join(FILTERS)}.")
+        raise BadFilter(sorted(unknown)[0], "filter.unknown", name=sorted(unknown)[0], known=FILTERS)
     for name, value in filters.items():
         if name == "status":
             statuses = value.split(",")
             bad = [s for s in statuses if s not in STATUSES]
             if bad:
-                raise BadFilter(name, f"Unknown status {bad[0]!r}; statuses: {', '.join(STATUSES)}.")
+                raise BadFilter(name, "filter.status", status=bad[0], known=STATUSES)
             where.append("t.status = ANY(:status)")
             params["status"] = statuses
         elif name in ("category", "level", "severity", "channel"):
@@ -140,7 +143,7 @@ def _where(filters: dict[str, str], worker_id: int | None, now: datetime) -> tup
         elif name == "assignee":
             if value == "me":
                 if worker_id is None:
-                    raise BadFilter(name, "assignee=me needs an account linked to a worker.")
+                    raise BadFilter(name, "filter.assignee_me")
                 where.append("t.assignee_id = :assignee")
                 params["assignee"] = worker_id
             else:
@@ -148,15 +151,15 @@ def _where(filters: dict[str, str], worker_id: int | None, now: datetime) -> tup
                 params["assignee"] = value
         elif name in ("overdue", "triage", "open"):
             if value not in ("true", "false"):
-                raise BadFilter(name, f"{name} is true or false.")
+                raise BadFilter(name, "param.boolean", name=name)
             condition = {"overdue": lateness.overdue("t", ":now"), "triage": "t.triage",
                          "open": f"t.status IN {OPEN_STATUSES}"}[name]
             where.append(condition if value == "true" else f"NOT ({condition})")
         elif name in ("since", "until"):
             try:
                 params[name] = value if isinstance(value, datetime) else dates.moment(value, timezone.utc)
-            except dates.Unusable as error:
-                raise BadFilter(name, f"{name} is an ISO 8601 time, e.g. 2026-11-23T08:00:00Z: {error}.") from None
+            except dates.Unusable:
+                raise BadFilter(name, "filter.time", name=name) from None
             where.append("t.reported_at >= :since" if name == "since" else "t.reported_at < :until")
         elif name == "code":
             where.append("t.code = ANY(:code)")
@@ -175,9 +178,9 @@ def _bbox(value: str) -> tuple[float, float, float, float]:
     try:
         minx, miny, maxx, maxy = (float(v) for v in value.split(","))
     except ValueError:
-        raise BadFilter("bbox", "bbox is four numbers: minLon,minLat,maxLon,maxLat.") from None
+        raise BadFilter("bbox", "param.bbox_four") from None
     if minx > maxx or miny > maxy:
-        raise BadFilter("bbox", "bbox minimum must not exceed its maximum.")
+        raise BadFilter("bbox", "param.bbox_order")
     return minx, miny, maxx, maxy
 
 

@@ -99,7 +99,7 @@ class Audience:
         kind = event.get("type")
         if kind == "incident":
             incident = event["incident"]
-            if self.worker_id is not None and incident.get("assignee_id") == self.worker_id:
+            if self.worker_id is not None and self.worker_id in (incident.get("assignee_id"), event.get("taken_from")):
                 return self.incidents is not None
             if self.incidents == "own" and self.worker_id is None:
                 return False
@@ -452,7 +452,8 @@ def replay(session: Session, after: int, scope: Scope, worker_id: int | None,
     rows = session.execute(text(f"""
         SELECT gridmap_stream_event(e, p.seq)::text FROM stream_position p
         JOIN incident_event e ON e.id = p.event_id JOIN incident t ON t.id = e.incident_id
-        WHERE p.seq > :after AND (({condition}) OR t.assignee_id = :worker)
+        WHERE p.seq > :after AND (({condition}) OR t.assignee_id = :worker
+                                  OR (e.data->>'from_assignee_id')::bigint = :worker)
         ORDER BY p.seq LIMIT :limit"""),
         {**params, "after": after, "worker": worker_id, "limit": limit}).scalars().all()
     events = [json.loads(raw) for raw in rows]

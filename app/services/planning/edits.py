@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ...geo import plan_edits as geo
 from ...geo.crs import frame_for
+from ...messages import Both, Message
 from ...models import GRID_KINDS, Area, Building, GridPlan, GridPlanFeature, Worker
 from ..city import names
 from . import plans
@@ -50,20 +51,17 @@ def parse_line(value, field: str = "line") -> LineString:
 
 def _parse(value, field: str, kinds: tuple[str, ...], wanted: str) -> BaseGeometry:
     if not isinstance(value, dict) or value.get("type") not in kinds:
-        raise InvalidEdit(f"{field} must be a GeoJSON {wanted} in WGS84 longitude/latitude.",
-                          f"{field} 必须是 WGS84 经纬度的 GeoJSON {wanted}。", field=field)
+        raise InvalidEdit("plan.geometry_kind", {"field": field, "wanted": wanted}, field=field)
     try:
         geom = shape(value)
     except Exception as error:           # shapely names what is wrong with the coordinates
-        raise InvalidEdit(f"{field} is not valid GeoJSON: {error}", f"{field} 不是有效的 GeoJSON:{error}",
-                          field=field) from None
+        raise InvalidEdit("plan.geometry_invalid", {"field": field, "error": str(error)}, field=field) from None
     coords = shapely.get_coordinates(geom)
     if geom.is_empty or not len(coords) or not all(math.isfinite(v) for v in coords.ravel()):
-        raise InvalidEdit(f"{field} has no usable coordinates.", f"{field} 没有可用的坐标。", field=field)
+        raise InvalidEdit("plan.geometry_empty", {"field": field}, field=field)
     if not ((-180 <= coords[:, 0]).all() and (coords[:, 0] <= 180).all()
             and (-90 <= coords[:, 1]).all() and (coords[:, 1] <= 90).all()):
-        raise InvalidEdit(f"{field} must be in WGS84 degrees (longitude first).",
-                          f"{field} 必须是 WGS84 经纬度(经度在前)。", field=field)
+        raise InvalidEdit("plan.geometry_degrees", {"field": field}, field=field)
     return geom
 
 
@@ -102,8 +100,7 @@ def patch(session: Session, plan_id: int, feature_id: int, body: dict, version: 
     """A JSON merge patch: the geometry, the properties given, or both."""
     plan, feature = _one(session, plan_id, feature_id, version, actor)
     if not isinstance(body, dict) or not (set(body) & {"geometry", "properties"}):
-        raise InvalidEdit("Send {\"geometry\": …} and/or {\"properties\": {…}}.",
-                          "请提交 geometry 和/或 properties。", field="body")
+        raise InvalidEdit("plan.patch_body", field="body")
     geom = parse_polygon(body["geometry"]) if "geometry" in body else to_shape(feature.geom)
     _apply_properties(session, plan, feature, _properties(body), geom)
     if "geometry" in body:
@@ -126,11 +123,10 @@ def _one(session, plan_id, feature_id, version, actor) -> tuple[GridPlan, GridPl
 def _properties(body) -> dict:
     props = (body or {}).get("properties") or {}
     if not isinstance(props, dict):
-        raise InvalidEdit("properties must be an object.", "properties 必须是对象。", field="properties")
+        raise InvalidEdit("plan.properties_object", field="properties")
     unknown = sorted(set(props) - set(PROPERTIES) - {"version", "repaired", "households", "source_grid"})
     if unknown:
-        raise InvalidEdit(f"Unknown properties: {', '.join(unknown)}; a planned grid has "
-                          f"{', '.join(PROPERTIES)}.", f"未知属性:{', '.join(unknown)}。", field="properties")
+        raise InvalidEdit("plan.properties_unknown", {"unknown": unknown, "known": PROPERTIES}, field="properties")
     return {k: v for k, v in props.items() if k in PROPERTIES}
 
 
@@ -138,7 +134,7 @@ def _apply_properties(session, plan, feature, props: dict, geom, creating: bool 
     errors = {}
     if "kind" in props:
         if props["kind"] not in GRID_KINDS:
-            errors["kind"] = f"kind is one of {', '.join(GRID_KINDS)}"
+            errors["kind"] = Message("plan.import.kind", known=GRID_KINDS)
         else:
             feature.kind = props["kind"]
     community = None
@@ -146,7 +142,7 @@ def _apply_properties(session, plan, feature, props: dict, geom, creating: bool 
         community = session.scalar(select(Area).where(Area.code == str(props["community"]),
                                                       Area.level == "community"))
         if community is None or community.id not in _communities(session, plan):
-            errors["community"] = f"{props['community']!r} is not a community of this plan's area"
+            errors["community"] = Message("plan.community_outside", community=str(props["community"]))
     elif creating or "community" in props or feature.community_id is None:
         community = holding_community(session, plan, geom)
     if community is not None:
@@ -157,22 +153,22 @@ def _apply_properties(session, plan, feature, props: dict, geom, creating: bool 
         else:
             worker = session.scalar(select(Worker).where(Worker.code == str(props["worker"])))
             if worker is None or not worker.active or worker.role != "full_time":
-                errors["worker"] = f"{props['worker']!r} is not an active full-time grid worker"
+                errors["worker"] = Message("plan.worker_unfit", worker=str(props["worker"]))
             else:
                 feature.worker_id = worker.id
     code = props.get("code")
     if code is not None:
         code = str(code).strip()
         if not re.fullmatch(r"[\w.-]{1,32}", code):
-            errors["code"] = "code is 1–32 letters, digits, '-', '_' or '.'"
+            errors["code"] = Message("plan.code_form")
         elif session.scalar(select(GridPlanFeature.id).where(
                 GridPlanFeature.plan_id == plan.id, GridPlanFeature.code == code,
                 GridPlanFeature.id != (feature.id or 0))):
-            errors["code"] = f"another grid of this plan has code {code}"
+            errors["code"] = Message("plan.code_taken", code=code)
         else:
             feature.code = code
     if errors:
-        raise InvalidEdit("; ".join(errors.values()), "属性有误:" + ";".join(errors.values()), errors=errors)
+        raise InvalidEdit("plan.properties_invalid", {"fields": list(errors)}, errors=errors)
     if not feature.code:
         feature.code = next_code(session, plan, feature.community_id)
     number = int(feature.code.rsplit("-", 1)[-1]) if feature.code.rsplit("-", 1)[-1].isdigit() else 0
@@ -260,7 +256,7 @@ def merge(session: Session, plan_id: int, feature_ids: list[int], versions: dict
           actor: Actor) -> dict:
     """The grids become the first one named (its code, names and worker)."""
     if len(set(feature_ids)) < 2:
-        raise InvalidEdit("Name two or more grids to merge.", "请至少指定两个要合并的网格。", field="features")
+        raise InvalidEdit("plan.merge_two", field="features")
     plan, found = _many(session, plan_id, feature_ids, versions, actor)
     by_id = {f.id: f for f in found}
     keeper = by_id[feature_ids[0]]
@@ -291,7 +287,7 @@ def hand_over(session: Session, plan_id: int, building_id: int, to_id: int, vers
     plan = plans.editable(session, plan_id, actor.scope)
     building = session.get(Building, building_id)
     if building is None:
-        raise plans.NotFound(f"There is no building {building_id}.", f"没有楼栋 {building_id}。")
+        raise plans.NotFound("place.building_not_found", {"id": building_id})
     giver_id = session.execute(text("""
         SELECT f.id FROM grid_plan_feature f, building b
         WHERE b.id = :building AND f.plan_id = :plan AND f.id <> :to AND f.geom && b.geom
@@ -299,8 +295,7 @@ def hand_over(session: Session, plan_id: int, building_id: int, to_id: int, vers
         ORDER BY ST_Area(ST_Intersection(f.geom, b.geom)) DESC LIMIT 1"""),
         {"building": building_id, "plan": plan.id, "to": to_id}).scalar()
     if giver_id is None:
-        raise InvalidEdit("No other grid of this plan holds that building.",
-                          "本方案中没有其他网格包含该楼栋。", field="building")
+        raise InvalidEdit("plan.building_not_held", field="building")
     _, found = _many(session, plan_id, [giver_id, to_id], versions, actor)
     by_id = {f.id: f for f in found}
     footprint = to_shape(building.geom)
@@ -316,8 +311,7 @@ def _many(session, plan_id, ids, versions, actor) -> tuple[GridPlan, list[GridPl
     found = plans.features_of(session, plan.id, ids, lock=True)
     missing = sorted(set(ids) - {f.id for f in found})
     if missing:
-        raise plans.NotFound(f"Plan {plan_id} has no feature {', '.join(map(str, missing))}.",
-                             f"方案 {plan_id} 中没有要素 {', '.join(map(str, missing))}。")
+        raise plans.NotFound("plan.no_feature", {"plan": plan_id, "features": missing})
     plans.check_versions(found, versions, lambda f: as_feature(session, f))
     order = {key: n for n, key in enumerate(ids)}
     return plan, sorted(found, key=lambda f: order[f.id])
@@ -327,7 +321,7 @@ def _geo(edit):
     try:
         return edit()
     except geo.EditRefused as refused:
-        raise InvalidEdit(str(refused), refused.message_zh) from None
+        raise InvalidEdit("plan.edit_refused", {"reason": Both(refused.message_zh, str(refused))}) from None
 
 
 def parse_versions(value) -> dict[int, int]:
@@ -335,13 +329,11 @@ def parse_versions(value) -> dict[int, int]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InvalidEdit("versions is an object {featureId: version}.", "versions 必须是 {要素ID: 版本} 对象。",
-                          field="versions")
+        raise InvalidEdit("plan.versions_object", field="versions")
     try:
         return {int(k): int(v) for k, v in value.items()}
     except (TypeError, ValueError):
-        raise InvalidEdit("versions maps feature ids to whole-number versions.",
-                          "versions 的键和值都必须是整数。", field="versions") from None
+        raise InvalidEdit("plan.versions_whole", field="versions") from None
 
 
 def _now() -> datetime:

@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ...geo.plan_edits import as_multi
+from ...messages import Message
 from ...models import GRID_KINDS, GridPlan, GridPlanFeature, Worker
 from . import edits, plans
 from .plans import Actor, InvalidEdit
@@ -44,10 +45,9 @@ class UnsupportedFile(InvalidEdit):
 
 def export(session: Session, plan: GridPlan, fmt: str, epsg: int) -> tuple[bytes, str, str]:
     if fmt not in FORMATS:
-        raise InvalidEdit(f"format is one of {', '.join(FORMATS)}.", f"格式须为 {', '.join(FORMATS)}。", field="format")
+        raise InvalidEdit("param.one_of", {"name": "format", "known": list(FORMATS)}, field="format")
     if not allowed_crs(epsg):
-        raise InvalidEdit("crs is 4326 (WGS84), 4490 (CGCS2000), 3857 or a UTM zone (326xx/327xx).",
-                          "坐标系须为 4326、4490(CGCS2000)、3857 或 UTM 分带(326xx/327xx)。", field="crs")
+        raise InvalidEdit("plan.crs", field="crs")
     rows = session.execute(text("""
         SELECT f.code, f.name_zh, f.name_en, f.kind, c.code AS community, w.code AS worker,
                (SELECT coalesce(sum(b.households), 0) FROM building b
@@ -104,17 +104,16 @@ def import_file(session: Session, plan_id: int, filename: str, data: bytes, epsg
             if repair:
                 geom, repaired = _repair(geom), True
                 if geom.is_empty:
-                    problem = "nothing polygonal is left after repairing it"
+                    problem = Message("plan.import.nothing_left")
             else:
-                problem = f"invalid shape: {shapely.is_valid_reason(geom)} (send repair=1 to repair it)"
+                problem = Message("plan.import.invalid_shape", reason=shapely.is_valid_reason(geom))
         if problem:
             errors.append({"feature": n, "code": code or None, "problem": problem})
             continue
         seen.add(code)
         features.append((code, geom, props, repaired))
     if errors:
-        raise InvalidEdit(f"{len(errors)} feature(s) of the file cannot be used; nothing was imported.",
-                          f"文件中有 {len(errors)} 个要素无法使用,未导入任何内容。", errors=errors)
+        raise InvalidEdit("plan.import_unusable", {"count": len(errors)}, errors=errors)
     existing = {f.code: f for f in plans.features_of(session, plan.id, lock=True)}
     created = updated = 0
     for code, geom, props, repaired in features:
@@ -151,17 +150,15 @@ def import_file(session: Session, plan_id: int, filename: str, data: bytes, epsg
 def _read(filename: str, data: bytes, epsg: int | None):
     """[(WGS84 geometry, properties)], and the CRS the file was in."""
     if not data:
-        raise InvalidEdit("The file is empty.", "文件为空。", field="file")
+        raise InvalidEdit("plan.file_empty", field="file")
     with tempfile.TemporaryDirectory() as folder:
         path = _unpack(Path(folder), filename, data)
         try:
             meta, _, geometry, field_data = pyogrio.raw.read(str(path), max_features=MAX_FEATURES + 1)
         except Exception as error:             # GDAL says what it could not read
-            raise UnsupportedFile(f"The file could not be read as GeoJSON, GeoPackage or Shapefile: {error}",
-                                  f"无法读取该文件(支持 GeoJSON、GeoPackage、Shapefile):{error}", field="file") from None
+            raise UnsupportedFile("plan.file_unreadable", {"error": str(error)}, field="file") from None
     if len(geometry) > MAX_FEATURES:
-        raise InvalidEdit(f"A plan file holds at most {MAX_FEATURES} grids.", f"方案文件最多 {MAX_FEATURES} 个网格。",
-                          field="file")
+        raise InvalidEdit("plan.file_too_many", {"most": MAX_FEATURES}, field="file")
     source = _source_epsg(meta.get("crs"), epsg, path.suffix)
     geoms = np.array([shapely.from_wkb(g) if g is not None else None for g in geometry], dtype=object)
     present = np.array([g is not None for g in geoms])
@@ -180,8 +177,7 @@ def _unpack(folder: Path, filename: str, data: bytes) -> Path:
             members = [m for m in archive.namelist() if not m.endswith("/") and ".." not in m]
             shp = [m for m in members if m.lower().endswith(".shp")]
             if len(shp) != 1:
-                raise UnsupportedFile("A zip must hold exactly one Shapefile (.shp with its .shx, .dbf, .prj).",
-                                      "压缩包中须恰好有一个 Shapefile(.shp 及 .shx、.dbf、.prj)。", field="file")
+                raise UnsupportedFile("plan.zip_one_shapefile", field="file")
             for member in members:
                 (folder / Path(member).name).write_bytes(archive.read(member))
             return folder / Path(shp[0]).name
@@ -203,32 +199,29 @@ def _source_epsg(crs_text: str | None, given: int | None, suffix: str) -> int:
     elif suffix in (".geojson", ".json"):
         source = 4326                                      # RFC 7946: GeoJSON is WGS84
     else:
-        raise InvalidEdit("The file does not say its coordinate system: send crs=EPSG code.",
-                          "文件未说明坐标系:请提交 crs(EPSG 代码)。", field="crs")
+        raise InvalidEdit("plan.crs_unknown", field="crs")
     if not allowed_crs(source):
-        raise InvalidEdit(f"Coordinate system EPSG:{source} is not accepted: use 4326, 4490 (CGCS2000), "
-                          "3857 or a UTM zone.", f"不支持坐标系 EPSG:{source}:请使用 4326、4490、3857 或 UTM 分带。",
-                          field="crs")
+        raise InvalidEdit("plan.crs_not_accepted", {"epsg": source}, field="crs")
     return source
 
 
-def _problem(geom, props: dict, code: str, seen: set, communities: dict, workers: dict) -> str | None:
+def _problem(geom, props: dict, code: str, seen: set, communities: dict, workers: dict) -> Message | None:
     if geom is None or geom.is_empty:
-        return "it has no geometry"
+        return Message("plan.import.no_geometry")
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        return f"a grid is a Polygon or MultiPolygon, not a {geom.geom_type}"
+        return Message("plan.import.not_polygon", kind=geom.geom_type)
     if not code:
-        return "it has no code"
+        return Message("plan.import.no_code")
     if code in seen:
-        return f"code {code} appears twice"
+        return Message("plan.import.code_twice", code=code)
     if len(code) > 32:
-        return "code is longer than 32 characters"
+        return Message("plan.import.code_long")
     if props.get("kind") and props["kind"] not in GRID_KINDS:
-        return f"kind is one of {', '.join(GRID_KINDS)}"
+        return Message("plan.import.kind", known=GRID_KINDS)
     if props.get("community") and props["community"] not in communities:
-        return f"community {props['community']!r} is not a community of the plan's area"
+        return Message("plan.community_outside", community=str(props["community"]))
     if props.get("worker") and props["worker"] not in workers:
-        return f"worker {props['worker']!r} is not an active full-time grid worker"
+        return Message("plan.worker_unfit", worker=str(props["worker"]))
     return None
 
 

@@ -49,10 +49,7 @@ def check_base(session: Session, plan: GridPlan) -> None:
         SELECT id FROM grid WHERE valid_to IS NULL AND community_id IN ({plans.COMMUNITIES_UNDER})"""),
         {"area": plan.area_id}).scalars())
     if now != set(plan.base_grid_ids or []):
-        raise DivisionMoved(
-            "The current grids of this area changed after the plan was started (another plan "
-            "was filed): start a new plan from the current division.",
-            "该区域的现行网格在本方案起草后已变更(另一方案已备案):请基于现行网格重新起草方案。")
+        raise DivisionMoved("plan.division_moved")
 
 
 def file(session: Session, plan: GridPlan, effective: datetime, actor: str) -> Filed:
@@ -105,10 +102,7 @@ def _check_date(session: Session, plan: GridPlan, effective: datetime) -> None:
                OR a.worker_id IN (SELECT worker_id FROM grid_plan_feature WHERE plan_id = :plan))) s"""),
         {"base": list(plan.base_grid_ids), "plan": plan.id}).scalar()
     if latest is not None and effective <= latest:
-        raise BadEffectiveDate(
-            f"The effective date must come after {latest.isoformat()}, when the grids or "
-            "assignments it replaces began.",
-            f"生效日期必须晚于 {latest.isoformat()}(被替换网格或任职的起始时间)。")
+        raise BadEffectiveDate("plan.effective_too_early", {"latest": latest.isoformat()})
 
 
 def _assign_workers(session: Session, plan: GridPlan, params: dict) -> list[dict]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...geo.partition import GRID_SIZE, clean_coverage
 from ...geo.plan_edits import as_multi
+from ...messages import Said, plan_status_name
 from ...models import Area, GridPlan, GridPlanEvent, GridPlanFeature
 from ..accounts.scope import Scope
 from ..incidents.responsibility import GRID_WORKER
@@ -28,13 +29,14 @@ COMMUNITIES_UNDER = """
     SELECT id FROM under WHERE level = 'community'"""
 
 
-class PlanError(Exception):
+class PlanError(Said):
+    """A refusal: a catalogue key and its blanks (`params`, app/messages.py), and `detail`,
+    more fields of the answer (`field`, `errors`, `current`…)."""
     status = 400
     code = "PlanError"
 
-    def __init__(self, message_en: str, message_zh: str | None = None, **detail):
-        super().__init__(message_en)
-        self.message_zh = message_zh or message_en
+    def __init__(self, key: str, params: dict | None = None, /, **detail):
+        super().__init__(key, **(params or {}))
         self.detail = detail
 
 
@@ -113,7 +115,7 @@ def start(session: Session, area_code: str, name: str, actor: Actor, note: str |
 def area_in_scope(session: Session, code: str, scope: Scope) -> Area:
     area = session.scalar(select(Area).where(Area.code == code))
     if area is None or not scope.holds(session, "area", area.id):
-        raise NotFound(f"There is no area {code!r} that you may plan.", f"没有您可规划的区域 {code!r}。")
+        raise NotFound("plan.no_area", {"code": code})
     return area
 
 
@@ -125,7 +127,7 @@ def load(session: Session, plan_id: int, scope: Scope, lock: bool = False) -> Gr
         query = query.with_for_update()
     plan = session.scalar(query)
     if plan is None or not scope.holds(session, "area", plan.area_id):
-        raise NotFound(f"There is no plan {plan_id} that you may see.", f"没有您可查看的方案 {plan_id}。")
+        raise NotFound("plan.not_found", {"id": plan_id})
     return plan
 
 
@@ -133,9 +135,7 @@ def editable(session: Session, plan_id: int, scope: Scope) -> GridPlan:
     """The plan, locked for a change: only drafts (and rejected plans being revised) change."""
     plan = load(session, plan_id, scope, lock=True)
     if plan.status not in EDITABLE:
-        raise NotEditable(f"Plan {plan.id} is {plan.status}; only a draft or a rejected plan can be "
-                          "edited (withdraw a submitted plan first).",
-                          f"方案 {plan.id} 当前状态为 {plan.status},只有草稿或被退回的方案可以修改(已提交的方案请先撤回)。")
+        raise NotEditable("plan.not_editable", {"id": plan.id, "status": plan_status_name(plan.status)})
     return plan
 
 
@@ -156,18 +156,11 @@ def check_versions(features: list[GridPlanFeature], expected: dict[int, int | No
     one is 428, a stale one 412 with what the feature is now."""
     missing = [f.id for f in features if expected.get(f.id) is None]
     if missing:
-        raise VersionRequired(
-            f"Say which version of feature(s) {', '.join(map(str, missing))} you edited "
-            "(If-Match with the ETag you read, or \"versions\": {id: version}).",
-            f"请说明您修改的是要素 {', '.join(map(str, missing))} 的哪个版本(If-Match 或 versions)。",
-            features=missing)
+        raise VersionRequired("plan.version_required", {"features": missing}, features=missing)
     stale = [f for f in features if expected[f.id] != f.version]
     if stale:
-        raise Stale(
-            f"Feature(s) {', '.join(str(f.id) for f in stale)} changed since you read them "
-            "(someone else edited them): reload and apply your edit again.",
-            f"要素 {', '.join(str(f.id) for f in stale)} 在您读取后已被他人修改:请刷新后重新编辑。",
-            current=[feature_json(f) for f in stale])
+        raise Stale("plan.stale", {"features": [f.id for f in stale]},
+                    current=[feature_json(f) for f in stale])
 
 
 def geometry_of(feature: GridPlanFeature):

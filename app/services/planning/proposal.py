@@ -49,11 +49,9 @@ def _range(proposal, rules) -> tuple[int, int]:
         low = int(proposal.get("min_households", rules.min_households))
         high = int(proposal.get("max_households", rules.max_households))
     except (TypeError, ValueError):
-        raise InvalidEdit("min_households and max_households are whole numbers.",
-                          "户数上下限必须是整数。", field="propose") from None
+        raise InvalidEdit("plan.households_whole", field="propose") from None
     if not 1 <= low < high:
-        raise InvalidEdit("The household range needs 1 ≤ min_households < max_households.",
-                          "户数范围须满足 1 ≤ 下限 < 上限。", field="propose")
+        raise InvalidEdit("plan.households_range", field="propose")
     return low, high
 
 

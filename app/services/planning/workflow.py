@@ -11,6 +11,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...messages import Either, plan_status_name, plan_step_done
 from ...models import GridPlan, GridPlanEvent
 from . import filing, plans, problems
 from .plans import Actor, PlanError
@@ -55,21 +56,17 @@ def act(session: Session, plan_id: int, action: str, actor: Actor, rules, *, not
     now = now or datetime.now(timezone.utc)
     plan = plans.load(session, plan_id, actor.scope, lock=True)
     if plan.status not in step.from_statuses:
-        raise WrongState(f"A {plan.status} plan cannot be {_past(action)}; it must be "
-                         f"{' or '.join(step.from_statuses)}.",
-                         f"状态为 {plan.status} 的方案不能执行“{action}”,需要状态:{'、'.join(step.from_statuses)}。",
-                         status_now=plan.status)
+        raise WrongState("plan.wrong_state", {
+            "status": plan_status_name(plan.status), "action": plan_step_done(action),
+            "needed": Either(plan_status_name(s) for s in step.from_statuses)}, status_now=plan.status)
     note = (note or "").strip() or None
     if step.note_required and not note:
-        raise NoteRequired("Say why the plan is rejected, so the planner knows what to change.",
-                           "请填写退回理由,以便规划人员修改。", field="note")
+        raise NoteRequired("plan.reject_note", field="note")
     data, map_html = None, None
     if action == "submit":
         found = problems.check_loaded(session, plan, rules)
         if found.check.blocking:
-            raise Blocked(f"The plan has {len(found.check.blocking)} blocking problem(s); solve them "
-                          "before submitting.",
-                          f"方案还有 {len(found.check.blocking)} 个必须解决的问题,解决后才能提交。",
+            raise Blocked("plan.blocked", {"count": len(found.check.blocking)},
                           problems=[{"kind": p.kind, "message_zh": p.message_zh, "message_en": p.message_en,
                                      "grids": p.grids} for p in found.check.blocking])
         filing.check_base(session, plan)
@@ -79,9 +76,7 @@ def act(session: Session, plan_id: int, action: str, actor: Actor, rules, *, not
     elif action == "file":
         effective = effective or now
         if effective > now:
-            raise filing.BadEffectiveDate(
-                "File a plan on or after the day it takes effect; a future date is not accepted.",
-                "请在生效当日或之后备案,不接受未来的生效日期。")
+            raise filing.BadEffectiveDate("plan.effective_future")
         data = filing.file(session, plan, effective, actor.name).summary()
         plan.filed_at, plan.effective_from = now, effective
     from_status = plan.status
@@ -98,7 +93,3 @@ def history(session: Session, plan_id: int) -> list[GridPlanEvent]:
     return list(session.scalars(select(GridPlanEvent).where(GridPlanEvent.plan_id == plan_id)
                                 .order_by(GridPlanEvent.at, GridPlanEvent.id)))
 
-
-def _past(action: str) -> str:
-    return {"submit": "submitted", "withdraw": "withdrawn", "approve": "approved",
-            "reject": "rejected", "file": "filed"}[action]
