@@ -53,6 +53,12 @@ EXAMPLES = {
     "users.create": ("POST", "/api/v1/users", {"username": "matrix_{n}", "password": "long enough pw",
                                                 "role": "viewer", "scope_area": "HEL"}),
     "users.change": ("PATCH", "/api/v1/users/{viewer}", {"active": True}),
+    "users.me": ("GET", "/api/v1/users/me", None),
+    "places.search": ("GET", "/api/v1/places?q=katu", None),
+    "pages.worker_service_worker": ("GET", "/worker-sw.js", None),
+    "places.nearest": ("GET", "/api/v1/places/nearest?lon=24.95&lat=60.17", None),
+    # null: no choice, as the accounts start, so other tests' answers stay in their language
+    "users.change_me": ("PATCH", "/api/v1/users/me", {"language": None}),
     "audit.entries": ("GET", "/api/v1/audit?limit=1", None),
     "incidents.categories": ("GET", "/api/v1/categories", None),
     "incidents.report": ("POST", "/api/v1/incidents", {"category": "matrix"}),

@@ -20,6 +20,8 @@ VENDOR_CSS = ["leaflet/dist/leaflet.css"]
 WALL_JS = ["leaflet.markercluster/dist/leaflet.markercluster.js",
            "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
 WALL_CSS = ["leaflet.markercluster/dist/MarkerCluster.css"]
+# The phone: roads and street lines from the same vector tiles as the wall.
+WORKER_JS = ["leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
 # The planner's editing: drawing, vertex editing and snapping to grids, roads and buildings.
 PLANNER_JS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js"]
 PLANNER_CSS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"]
@@ -41,6 +43,8 @@ def init_assets(app: Flask) -> None:
                                    output="gen/app.%(version)s.css"))
     env.register("worker_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/worker.css",
                                       output="gen/worker.%(version)s.css"))
+    env.register("worker_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + WORKER_JS],
+                                     output="gen/worker.%(version)s.js"))
     env.register("wall_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + WALL_JS],
                                    output="gen/wall.%(version)s.js"))
     env.register("wall_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS + WALL_CSS],

@@ -1,11 +1,11 @@
 """Pages: the city map, the command-center wall, the grid worker's phone view and the planner."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, send_from_directory
 
 from .. import db
-from ..auth import current_user, permits, requires
-from ..services.incidents.responsibility import grids_held
+from ..auth import current_user, permits, public, requires
+from ..services.city.places import grids_named
 from ..services.layers.features import COLLECTIONS
 
 bp = Blueprint("pages", __name__, template_folder="templates")
@@ -45,8 +45,19 @@ def worker():
     user = current_user()
     return render_template("worker.html", user=user, collections=_readable(user),
                            csrf_token=g.get("csrf_token", ""),
-                           grids=grids_held(db.session(), user.worker_id),
+                           grids=grids_named(db.session(), user.worker_id),
                            sends_positions=bool(user.worker_id) and permits(user.role, "positions:write") == "own")
+
+
+@bp.get("/worker-sw.js")
+@public
+def worker_service_worker():
+    """The phone page's service worker (static/js/worker/sw.js), served from the root so that
+    it may control /worker; it holds no data of its own, so anyone may read it."""
+    response = send_from_directory(current_app.static_folder, "js/worker/sw.js", mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/planner")

@@ -1,6 +1,8 @@
 // JSON over fetch with the session cookie; writes carry the CSRF token. A failed answer becomes
 // an Error whose message is the server's own description.
 const csrf = () => document.querySelector('meta[name=csrf-token]')?.content || '';
+// the server says what is wrong in the language the page is in
+const language = () => document.documentElement.lang || 'zh';
 
 export class HttpError extends Error {
   constructor(status, body) {
@@ -11,7 +13,7 @@ export class HttpError extends Error {
 }
 
 export async function getJson(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  const response = await fetch(url, { headers: { Accept: 'application/json', 'Accept-Language': language() } });
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new HttpError(response.status, body);
   return body;
@@ -20,7 +22,7 @@ export async function getJson(url) {
 export async function sendJson(method, url, data, headers = {}) {
   const response = await fetch(url, {
     method,
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf(), ...headers },
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf(), 'Accept-Language': language(), ...headers },
     body: data === undefined ? undefined : JSON.stringify(data),
   });
   const body = await response.json().catch(() => null);

@@ -283,3 +283,33 @@ def test_a_stream_the_hub_ends_alone_says_why_then_ends_for_the_client_to_resume
     threading.Timer(0.2, hub.end, (ending, stream.ENDED_AT_MAX_AGE)).start()
     assert list(body) == [b": end max-age; reconnect with Last-Event-ID\n\n"]     # a comment, no resync
     assert not hub.ended(hub_subscription(hub, everyone))    # the others go on
+
+
+def test_a_task_taken_from_a_worker_reaches_them_live_and_on_replay(live_server, client, users, auth, session,
+                                                                      open_streams):
+    """Reassigned far outside their grid, the task still leaves the phone, with the reason."""
+    me, far, someone = session.execute(text("""
+        SELECT u.worker_id,
+               (SELECT ARRAY[ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))]
+                FROM grid g WHERE g.valid_to IS NULL ORDER BY g.code DESC LIMIT 1),
+               (SELECT w.id FROM worker w WHERE w.active AND w.role = 'full_time' AND w.id <> u.worker_id
+                ORDER BY w.id LIMIT 1)
+        FROM app_user u WHERE u.username = 't_worker'""")).one()
+    worker = EventStream(live_server, users["worker"]["token"])
+    open_streams.append(worker)
+    made = report(client, users["operator"]["token"], far, category="illegal_parking")
+    incident = made["id"]
+    for target, note in ((me, "yours for now"), (someone, "back to the grid's own worker")):
+        answer = client.post(f"/api/v1/incidents/{incident}/events", headers=auth("operator"),
+                             json={"action": "assign", "worker_id": target, "note": note})
+        assert answer.status_code == 200, answer.get_json()
+    given, taken = worker.incidents(2)
+    assert given["data"]["incident"]["assignee_id"] == me
+    assert taken["data"]["incident"]["assignee_id"] == someone
+    assert taken["data"]["taken_from"] == me and taken["data"]["note"] == "back to the grid's own worker"
+    assert worker.incidents(1, timeout=0.5) == []        # nothing else of that far grid
+
+    again = EventStream(live_server, users["worker"]["token"], last_event_id=given["id"])
+    open_streams.append(again)
+    replayed = again.incidents(1)
+    assert [e["id"] for e in replayed] == [taken["id"]] and replayed[0]["data"]["taken_from"] == me

@@ -21,11 +21,12 @@ def my_grid(app, users):
     with app.app_context():
         row = db.session().execute(text("""
             SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)),
-                   ST_XMax(g.geom) + 0.01, ST_YMax(g.geom) + 0.01
+                   ST_XMax(g.geom) + 0.01, ST_YMax(g.geom) + 0.01, g.name_zh, g.name_en
             FROM app_user u JOIN worker_assignment a ON a.worker_id = u.worker_id AND a.valid_to IS NULL
             JOIN grid g ON g.id = a.grid_id AND g.valid_to IS NULL
             WHERE u.username = :name ORDER BY g.code LIMIT 1"""), {"name": users["worker"]["username"]}).one()
-    return {"code": row[0], "inside": (row[1], row[2]), "outside": (row[3], row[4])}
+    return {"code": row[0], "inside": (row[1], row[2]), "outside": (row[3], row[4]),
+            "name": {"zh": row[5], "en": row[6]}}
 
 
 def open_phone(browser, live_server, users, where, locale="zh-CN"):
@@ -51,8 +52,11 @@ def events_of(client, auth, code, action):
 @pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
 def test_the_phone_shows_my_grid_its_buildings_and_that_i_am_inside_it(browser, live_server, users, my_grid, locale):
     context, page, errors = open_phone(browser, live_server, users, my_grid["inside"], locale)
-    assert my_grid["code"] in page.inner_text("#my-grid")
+    # the grid by its name (和平社区第1网格), the code small beside it
+    assert page.inner_text("#my-grid") == my_grid["name"][locale[:2]]
+    assert page.inner_text("#my-grid-code") == my_grid["code"]
     page.wait_for_selector("#where[data-state='inside']", timeout=5_000)
+    page.click("#legend summary")               # folded on the small map until asked for
     legend = page.inner_text("#legend")
     assert ("我的网格" if locale == "zh-CN" else "My grid") in legend
     # find a building of my grid by its address
@@ -61,8 +65,8 @@ def test_the_phone_shows_my_grid_its_buildings_and_that_i_am_inside_it(browser, 
         if (!a && l.feature && l.feature.properties.address) a = l.feature.properties.address; }); return a; }""")
     assert first_address, "no building with an address in the worker's grid"
     page.fill("#search", first_address[:6])
-    page.wait_for_selector("#search-results li")
-    page.click("#search-results li >> nth=0")
+    page.wait_for_selector("#search-results li[data-kind='building']")
+    page.click("#search-results li[data-kind='building'] >> nth=0")
     page.wait_for_selector(".leaflet-popup-content")
     assert my_grid["code"] in page.inner_text(".leaflet-popup-content")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -76,6 +80,13 @@ def test_standing_outside_my_grid_says_so(browser, live_server, users, my_grid):
     context, page, errors = open_phone(browser, live_server, users, my_grid["outside"], "en-GB")
     page.wait_for_selector("#where[data-state='outside']", timeout=5_000)
     assert "Outside" in page.inner_text("#where")
+    # an arrow and the distance to the grid's nearest edge, and a button back to where I am
+    page.wait_for_selector("#to-grid:not([hidden])")
+    assert 500 < int(page.get_attribute("#to-grid", "data-metres")) < 3000
+    assert "To my grid" in page.inner_text("#to-grid")
+    page.click("#locate")
+    centre = page.evaluate("window.gridmapWorker.map.getCenter()")
+    assert abs(centre["lng"] - my_grid["outside"][0]) < 1e-4 and abs(centre["lat"] - my_grid["outside"][1]) < 1e-4
     assert errors == []
     context.close()
 

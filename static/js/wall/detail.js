@@ -45,6 +45,16 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onRoute =
     add('respond_by', clock(p.respond_remaining_s, p.due_respond_at), p.respond_remaining_s < 0 ? 'late' : '');
     add('resolve_by', clock(p.resolve_remaining_s, p.due_resolve_at), p.resolve_remaining_s < 0 ? 'late' : '');
     element.append(facts);
+    if (p.photos?.length) {
+      // what the worker saw on site, each opening full size
+      const photos = el('div', null, 'photos');
+      for (const photoId of p.photos) {
+        const link = Object.assign(el('a'), { href: `/api/v1/photos/${photoId}`, target: '_blank', rel: 'noopener' });
+        link.append(Object.assign(el('img'), { src: `/api/v1/photos/${photoId}`, alt: `${t('photo')} ${photoId}`, loading: 'lazy' }));
+        photos.append(link);
+      }
+      element.append(el('h3', t('photos')), photos);
+    }
     if (p.possible_duplicates.length) {
       element.append(el('h3', t('duplicates')), el('p', p.possible_duplicates.map((d) => d.code).join(', ')));
     }

@@ -5,10 +5,11 @@ import { tiles as tileStyles, outlines, gridStyle, segmentStyle } from './styles
 import { localName, t } from '../i18n.js';
 
 // `bounds`: the city's extent; no tile outside it is asked for (they would all be empty)
-export function tileLayer(collection, minZoom, bounds) {
+// `style`: the phone's light map draws the same tiles in its own colours
+export function tileLayer(collection, minZoom, bounds, style = tileStyles[collection]) {
   return L.vectorGrid.protobuf(`/tiles/${collection}/{z}/{x}/{y}.mvt`, {
     bounds,
-    vectorTileLayerStyles: { [collection]: tileStyles[collection] },
+    vectorTileLayerStyles: { [collection]: style },
     interactive: false,      // VectorGrid 1.3's click handling predates Leaflet 1.9
     rendererFactory: L.canvas.tile,
     minZoom,

@@ -29,12 +29,21 @@ export function newKey() {
 
 const csrf = () => document.querySelector('meta[name=csrf-token]')?.content || '';
 
-// Answers that will not change on a retry: the item is dropped and the worker told why.
-const refused = (status) => status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
+// Answers that will not change on a retry: the item is dropped and the worker told why. A 401,
+// or a 403 for a missing CSRF token, means the sign-in has lapsed: everything waits for the
+// worker to sign in again. 408 and 429 are the server asking for patience.
+function verdict(status, body) {
+  if (status === 401 || (status === 403 && body?.code === 'CSRFTokenMissing')) return 'signed-out';
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) return 'refused';
+  return 'later';
+}
+const REFUSED_PHOTO = 'refused';      // kept under a photo's key when the server refused it
 
 export class Outbox {
-  constructor({ onChange = () => {}, onDelivered = () => {}, onRefused = () => {} } = {}) {
-    Object.assign(this, { onChange, onDelivered, onRefused });
+  // prepare(item, body): a last look at a JSON body just before it is sent (online by then)
+  constructor({ onChange = () => {}, onDelivered = () => {}, onRefused = () => {}, onSignedOut = () => {},
+                prepare = async (item, body) => body } = {}) {
+    Object.assign(this, { onChange, onDelivered, onRefused, onSignedOut, prepare });
     this.db = openDb();
     this.flushing = null;
     this.counter = 0;
@@ -64,45 +73,73 @@ export class Outbox {
     return all.sort((a, b) => a.order - b.order);
   }
 
+  // One sending round at a time. An item added while a round runs (a step queued just after
+  // its photo) gets a round of its own at once, not at the next retry.
   flush() {
-    if (!this.flushing) this.flushing = this.sendAll().finally(() => { this.flushing = null; });
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;           // settles after the extra round too
+    }
+    this.again = false;
+    this.flushing = this.sendAll().then((delivered) => {
+      this.flushing = null;
+      if (this.again && delivered) return this.flush();
+      return undefined;
+    }, () => { this.flushing = null; });
     return this.flushing;
   }
 
   async sendAll() {
     for (const item of await this.items()) {
+      const photos = await this.photoIds(item);
+      if (photos.refused) {
+        // a step whose photo was refused is not taken without it: the worker takes it again
+        await this.store('readwrite', ITEMS, (s) => s.delete(item.key));
+        this.onRefused(item, photos.refused, null);
+        this.onChange(await this.items());
+        continue;
+      }
       let response;
       try {
-        response = await this.send(item);
+        response = await this.send(item, photos.ids);
       } catch {
-        return;                         // no network: everything waits, in order
+        return false;                   // no network: everything waits, in order
       }
+      const body = await response.json().catch(() => null);
       if (response.ok) {
-        const body = await response.json().catch(() => null);
         if (item.photo) await this.store('readwrite', PHOTO_IDS, (s) => s.put(body.id, item.key));
         await this.store('readwrite', ITEMS, (s) => s.delete(item.key));
         this.onDelivered(item, body, response.headers.get('Idempotent-Replayed') === 'true');
-      } else if (refused(response.status)) {
-        const body = await response.json().catch(() => null);
+      } else {
+        const said = verdict(response.status, body);
+        if (said === 'signed-out') { this.onSignedOut(); return false; }
+        if (said === 'later') return false;           // the server is down or busy: try again later
+        if (item.photo) await this.store('readwrite', PHOTO_IDS, (s) => s.put(`${REFUSED_PHOTO}:${body?.description || response.status}`, item.key));
         await this.store('readwrite', ITEMS, (s) => s.delete(item.key));
         this.onRefused(item, body?.description || `HTTP ${response.status}`, body);
-      } else {
-        return;                         // the server is down or busy: try again later
       }
       this.onChange(await this.items());
     }
+    return true;
   }
 
-  async send(item) {
-    const headers = { 'Idempotency-Key': item.key, 'X-CSRF-Token': csrf() };
+  // the server's ids of an item's photos, or why one of them was refused
+  async photoIds(item) {
+    if (!item.photoKeys?.length) return { ids: [] };
+    const ids = await Promise.all(item.photoKeys.map((k) => this.store('readonly', PHOTO_IDS, (s) => s.get(k))));
+    const refusal = ids.find((id) => typeof id === 'string' && id.startsWith(`${REFUSED_PHOTO}:`));
+    if (refusal) return { refused: refusal.slice(REFUSED_PHOTO.length + 1) };
+    return { ids: ids.filter((id) => typeof id === 'number') };
+  }
+
+  async send(item, photoIds) {
+    // the server answers a refusal in the language the page is in
+    const headers = { 'Idempotency-Key': item.key, 'X-CSRF-Token': csrf(), 'Accept-Language': document.documentElement.lang };
     if (item.photo) {
       return fetch('/api/v1/photos', { method: 'POST', headers: { ...headers, 'Content-Type': item.photo.type || 'image/jpeg' }, body: item.photo });
     }
-    const body = { ...item.body };
-    if (item.photoKeys?.length) {
-      const ids = await Promise.all(item.photoKeys.map((k) => this.store('readonly', PHOTO_IDS, (s) => s.get(k))));
-      body.photos = ids.filter((id) => id !== undefined);
-    }
+    const body = await this.prepare(item, { ...item.body });
+    if (photoIds.length) body.photos = photoIds;
     return fetch(item.url, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   }
 }

@@ -1,0 +1,46 @@
+// The phone page's service worker: a worker whose tab is reloaded with no signal (Android does
+// that after the camera app) still gets the page, their grid, the streets and the task list
+// read last time, instead of the browser's "no internet" page. Network first, so what the
+// server has now always wins; the cache answers only when the network does not, or is slower
+// than a person waits.
+const CACHE = 'gridmap-worker-1';
+const WAIT_MS = 6000;
+
+function kept(url) {
+  return url.pathname === '/worker' || url.pathname.startsWith('/static/') || url.pathname.startsWith('/tiles/')
+    || url.pathname.startsWith('/ogcapi/collections/') || url.pathname === '/api/v1/categories';
+}
+
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin || !kept(url)) return;
+  event.respondWith(networkFirst(request));
+});
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  const fromNetwork = fetch(request).then((response) => {
+    // a redirect to the login page is not the page: never kept
+    if (response.ok && !response.redirected && response.type === 'basic') cache.put(request, response.clone());
+    return response;
+  });
+  const late = new Promise((resolve) => { setTimeout(resolve, WAIT_MS, null); });
+  try {
+    const first = await Promise.race([fromNetwork, late]);
+    if (first) return first;
+    return (await cache.match(request)) || await fromNetwork;
+  } catch {
+    const cached = await cache.match(request);
+    if (cached) return cached;
+    throw new Error('offline and not kept');
+  }
+}
+
+// signing out: nothing of this worker stays on the phone
+self.addEventListener('message', (event) => {
+  if (event.data === 'forget') event.waitUntil(caches.delete(CACHE));
+});
