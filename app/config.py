@@ -79,6 +79,9 @@ class PositionRules:
     stale_minutes: float = 10.0         # a worker with no newer fix shows as stale
     out_of_grid_minutes: float = 15.0   # outside their grid this long on duty: an alert
     duty_hours: tuple[int, int] = (8, 18)
+    # when `flask simulate`'s grid workers walk (city time): all day, so the demo shows them
+    # whatever the hour it starts at; "8,18" keeps them to the duty hours
+    simulated_duty_hours: tuple[int, int] = (0, 24)
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
             retention_months=int(_env("GRIDMAP_POSITION_RETENTION_MONTHS", "6")),
             out_of_grid_minutes=float(_env("GRIDMAP_OUT_OF_GRID_MINUTES", "15")),
             duty_hours=tuple(int(h) for h in _env("GRIDMAP_DUTY_HOURS", "8,18").split(",")),
+            simulated_duty_hours=tuple(int(h) for h in _env("GRIDMAP_SIMULATED_DUTY_HOURS", "0,24").split(",")),
         ),
         backups=BackupRules(
             directory=Path(_env("GRIDMAP_BACKUP_DIR")) if _env("GRIDMAP_BACKUP_DIR") else None,

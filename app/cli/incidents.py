@@ -54,21 +54,34 @@ def forget_keys():
 @click.option("--step", "step_seconds", default=5.0, show_default=True, help="seconds between live steps")
 @click.option("--steps", default=0, show_default=True, help="live steps to run (0: until stopped)")
 @click.option("--seed", default=1, show_default=True)
+@click.option("--walk/--no-walk", default=True, show_default=True,
+              help="the grid workers walk their grids and to the incidents they accept")
 @with_appcontext
-def simulate(rate: float, history_hours: float, step_seconds: float, steps: int, seed: int):
-    """Demo life: report incidents around buildings and move them through the loop."""
+def simulate(rate: float, history_hours: float, step_seconds: float, steps: int, seed: int, walk: bool):
+    """Demo life: report incidents around buildings and move them through the loop; the
+    full-time grid workers walk their grids (GRIDMAP_SIMULATED_DUTY_HOURS, city time) and to
+    the incidents they accept — except those a person acts for (the demo `worker` account,
+    and accounts signed in on the web within the hour)."""
     import time
 
     from ..services.accounts import audit
     from ..services.incidents.simulation import Pace, Simulator, Tally
+    from ..services.incidents.walkers import Roster, Walkers, held_by_people
     from .progress import Progress
     token = audit.act_as(audit.Actor("system:simulation"))
     session = db.session()
+    settings = current_app.config["GRIDMAP"]
     try:
-        simulator = Simulator(session, seed, Pace(reports_per_hour=rate),
-                              current_app.config["GRIDMAP"].incidents)
+        roster = Roster(hours=settings.positions.simulated_duty_hours, zone=settings.timezone)
+        walkers = Walkers(session, settings.positions, roster, seed) if walk else None
+        simulator = Simulator(session, seed, Pace(reports_per_hour=rate), settings.incidents, walkers)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
+    if walkers is not None:
+        start, end = roster.hours
+        left = len(set(walkers.beats) & held_by_people(session, datetime.now(timezone.utc)))
+        click.echo(f"{len(walkers.beats) - left} grid workers walk their grids, {start:02d}:00–{end:02d}:00 "
+                   f"{settings.timezone}; {left} left to the people holding their phones.")
     try:
         # Only the part of the history window the database has not lived yet: a restart
         # continues the day instead of playing it twice.

@@ -2,7 +2,7 @@
 loop, and the ones it neglects go overdue and escalate — on the synthetic city."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
@@ -55,7 +55,14 @@ def test_every_incident_history_starts_with_its_report_in_time_order(lived_day):
     assert broken == 0
 
 
-def test_the_simulate_command_runs_live_steps(zhenxing_app):
+def test_the_simulate_command_runs_live_steps_and_walks_the_workers(zhenxing_app):
+    started = datetime.now(timezone.utc)
     result = zhenxing_app.test_cli_runner().invoke(
         args=["simulate", "--history-hours", "0", "--steps", "2", "--step", "0.1", "--rate", "3600"])
     assert result.exit_code == 0, result.output
+    assert "grid workers walk their grids" in result.output, result.output
+    with zhenxing_app.app_context():
+        walked = db.session().execute(text(
+            "SELECT count(DISTINCT worker_id) FROM position WHERE fixed_at >= :since"),
+            {"since": started - timedelta(seconds=1)}).scalar()
+    assert walked >= 10         # each walker's phone takes its first fix at once

@@ -9,8 +9,14 @@ from sqlalchemy.orm import Session
 
 from ...geo.crs import utm_epsg
 
-_city: tuple[float, object] = (0.0, None)
+_cities: dict[str, tuple[float, object]] = {}     # database → (loaded at, outline)
 CITY_CACHE_SECONDS = 60
+
+
+def database_of(session: Session) -> str:
+    """Which database a session reads (no password): a process may serve more than one
+    over its life (the tests do), and what it keeps of one must not answer for another."""
+    return session.get_bind().url.render_as_string(hide_password=True)
 
 
 def city_utm(session: Session) -> int:
@@ -22,12 +28,12 @@ def city_utm(session: Session) -> int:
 
 def city_outline(session: Session):
     """The served city as a prepared geometry; each process keeps it for a minute."""
-    global _city
-    loaded_at, city = _city
+    database = database_of(session)
+    loaded_at, city = _cities.get(database, (0.0, None))
     if city is None or time.monotonic() - loaded_at > CITY_CACHE_SECONDS:
         wkb = session.execute(text(
             "SELECT ST_AsBinary(ST_Union(geom)) FROM area WHERE parent_id IS NULL")).scalar_one()
         city = shapely.from_wkb(wkb) if wkb else shapely.GeometryCollection()
         shapely.prepare(city)
-        _city = (time.monotonic(), city)
+        _cities[database] = (time.monotonic(), city)
     return city

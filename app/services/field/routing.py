@@ -18,20 +18,23 @@ from sqlalchemy.orm import Session
 from ...config import PositionRules
 from ...geo import network
 from ..accounts.scope import Scope
+from ..city import frame
 
-_cache: dict = {"version": None, "network": None}
+_networks: dict[str, tuple[int, network.RoadNetwork | None]] = {}     # database → (version, graph)
 _lock = threading.Lock()
 
 
 def road_network(session: Session) -> network.RoadNetwork | None:
     version = session.execute(text(
         "SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'road'")).scalar_one()
+    database = frame.database_of(session)
     with _lock:
-        if _cache["version"] != version:
+        held = _networks.get(database)
+        if held is None or held[0] != version:
             lines = [shapely.from_wkb(w) for w in session.execute(text(
                 "SELECT ST_AsBinary(geom) FROM road")).scalars()]
-            _cache.update(version=version, network=network.build(lines))
-        return _cache["network"]
+            held = _networks[database] = (version, network.build(lines))
+        return held[1]
 
 
 def nearest_workers(session: Session, lon: float, lat: float, scope: Scope, rules: PositionRules,

@@ -1,10 +1,13 @@
 """Demo life: incidents reported around buildings (more where more people live), categories
 weighted as the category table says, and moved through the loop by simulated workers and
-operators — some too slowly, so the clock marks them overdue and escalates them.
+operators — some too slowly, so the clock marks them overdue and escalates them. Given
+`walkers` (walkers.py), the grid workers on duty also walk their grids, and one who accepts an
+incident walks there: it is started when they arrive and resolved when they leave.
 
-Everything goes through the real services (report, act, tick), so the wall map sees what
-it would see in a real command center. Time is a parameter: `backfill` plays the past
-hours in order so the map opens on a lived-in day; `step` plays one live moment.
+Everything goes through the real services (report, act, tick, the positions' intake), so the
+wall map sees what it would see in a real command center. Time is a parameter: `backfill`
+plays the past hours in order so the map opens on a lived-in day; `step` plays one live
+moment. Tasks of workers a person acts for (walkers.held_by_people) are never touched.
 """
 from __future__ import annotations
 
@@ -20,20 +23,22 @@ from sqlalchemy.orm import Session
 from ...config import IncidentRules
 from ...models import OPEN_STATUSES, Category, Incident
 from . import escalation, loop
+from .walkers import Walkers, held_by_people
 
 DESK = loop.Participant("operator:simulated", dispatcher=True)
+# What residents and workers write, as they would write it: in Chinese.
 DESCRIPTIONS = {
-    "environment": ["垃圾满溢 Bins overflowing", "楼道堆物 Clutter in the stairwell", "路面油污 Oil on the road"],
-    "road_damage": ["路面坑洼 Pothole", "井盖松动 Loose manhole cover"],
-    "illegal_parking": ["占用消防通道 Car in the fire lane", "人行道停车 Car on the pavement"],
-    "street_vending": ["流动摊贩 Street vendor at the gate"],
-    "public_facility": ["路灯不亮 Street light out", "健身器材损坏 Broken exercise equipment"],
-    "greenery": ["树枝折断 Broken branch", "绿地毁损 Trampled lawn"],
-    "neighbour_dispute": ["噪音纠纷 Noise dispute", "漏水纠纷 Leak between flats"],
-    "safety_hazard": ["围栏松动 Loose railing", "外墙脱落 Facade tiles falling"],
-    "illegal_construction": ["违建阳台 Unauthorised balcony", "私搭棚屋 Shed built on common land"],
-    "fire_risk": ["电动车楼道充电 E-bike charging indoors", "消防栓损坏 Broken hydrant"],
-    "elderly_care": ["独居老人需探访 Elderly resident living alone needs a visit"],
+    "environment": ["垃圾满溢", "楼道堆物", "路面油污"],
+    "road_damage": ["路面坑洼", "井盖松动"],
+    "illegal_parking": ["占用消防通道", "人行道停车"],
+    "street_vending": ["流动摊贩"],
+    "public_facility": ["路灯不亮", "健身器材损坏"],
+    "greenery": ["树枝折断", "绿地毁损"],
+    "neighbour_dispute": ["噪音纠纷", "漏水纠纷"],
+    "safety_hazard": ["围栏松动", "外墙脱落"],
+    "illegal_construction": ["违建阳台", "私搭棚屋"],
+    "fire_risk": ["电动车楼道充电", "消防栓损坏"],
+    "elderly_care": ["独居老人需探访"],
 }
 
 
@@ -57,23 +62,26 @@ class Tally:
     steps: dict[str, int] = field(default_factory=dict)
     overdue: int = 0
     escalated: int = 0
+    fixes: int = 0
 
     def count(self, action: str) -> None:
         self.steps[action] = self.steps.get(action, 0) + 1
 
     def summary(self) -> str:
         steps = ", ".join(f"{k} {v}" for k, v in sorted(self.steps.items()))
+        walked = f"; {self.fixes} fixes" if self.fixes else ""
         return (f"{self.reported} reported; {steps or 'no steps'}; {self.overdue} overdue, "
-                f"{self.escalated} escalated")
+                f"{self.escalated} escalated{walked}")
 
 
 class Simulator:
     def __init__(self, session: Session, seed: int = 1, pace: Pace | None = None,
-                 rules: IncidentRules | None = None):
+                 rules: IncidentRules | None = None, walkers: Walkers | None = None):
         self.session = session
         self.rng = random.Random(seed)
         self.pace = pace or Pace()
         self.rules = rules or IncidentRules()
+        self.walkers = walkers
         self._places = session.execute(text("""
             SELECT ST_X(c), ST_Y(c), greatest(households, 1) FROM (
                 SELECT ST_PointOnSurface(geom) AS c, households FROM building) b""")).all()
@@ -94,7 +102,7 @@ class Simulator:
         lat += metres * math.sin(angle) / 111_320
         category = self.rng.choices(self._categories, weights=self._weights)[0]
         draft = loop.Report(
-            category, lon, lat, self.rng.choice(DESCRIPTIONS.get(category, ["问题 Problem"])),
+            category, lon, lat, self.rng.choice(DESCRIPTIONS.get(category, ["发现问题"])),
             severity=self.rng.choices(("low", "normal", "high"), weights=(3, 6, 1))[0],
             channel=self.rng.choices(("worker", "citizen", "hotline", "camera"), weights=(6, 2, 2, 1))[0])
         try:
@@ -107,20 +115,32 @@ class Simulator:
             self._neglected.add(made.id)
         return made
 
-    def advance(self, now: datetime, minutes: float, tally: Tally) -> None:
-        """Each open incident may take its next step within `minutes`."""
+    def advance(self, now: datetime, minutes: float, tally: Tally,
+                held: frozenset[int] = frozenset()) -> None:
+        """Each open incident may take its next step within `minutes`; incidents of `held`
+        workers are theirs to move. A walking worker's accepted incident waits for them to
+        get there (`arrive`)."""
         def chance(per_minute: float) -> bool:
             return self.rng.random() < 1 - (1 - per_minute) ** minutes
 
-        rows = self.session.execute(select(Incident.id, Incident.status, Incident.assignee_id,
-                                           Incident.duplicate_of_id, Incident.level)
-                                    .where(Incident.status.in_(OPEN_STATUSES + ("resolved",)))).all()
-        for incident_id, status, assignee, duplicate_of, level in rows:
+        walking = self.walkers.walking if self.walkers else set()
+        rows = self.session.execute(text("""
+            SELECT i.id, i.status, i.assignee_id, i.duplicate_of_id, i.level, d.assignee_id,
+                   ST_X(i.geom), ST_Y(i.geom)
+            FROM incident i LEFT JOIN incident d ON d.id = i.duplicate_of_id
+            WHERE i.status = ANY(:statuses) ORDER BY i.id"""),
+            {"statuses": list(OPEN_STATUSES + ("resolved",))}).all()
+        for incident_id, status, assignee, duplicate_of, level, original_assignee, lon, lat in rows:
+            if assignee in held or (duplicate_of and original_assignee in held):
+                continue
             if incident_id in self._neglected and status in ("assigned", "reported"):
                 continue
             action, extra = None, {}
             if duplicate_of and status in OPEN_STATUSES and chance(self.pace.merge / 30):
                 action, extra = "merge", {"into_id": duplicate_of}
+            elif assignee in walking and status in ("accepted", "in_progress"):
+                self.walkers.send(assignee, incident_id, lon, lat, self.rng)
+                continue
             elif status in ("assigned", "reopened", "escalated") and chance(self.pace.accept):
                 action = "accept"
             elif status == "reported" and chance(self.pace.accept):
@@ -128,7 +148,7 @@ class Simulator:
             elif status == "accepted" and chance(self.pace.start):
                 action = "start"
             elif status in ("accepted", "in_progress") and chance(self.pace.resolve):
-                action, extra = "resolve", {"note": "已处置 Handled on site"}
+                action, extra = "resolve", {"note": "已现场处置"}
             elif status == "resolved" and chance(self.pace.verify):
                 action = "verify"
             if action is None:
@@ -144,14 +164,46 @@ class Simulator:
             except loop.IncidentError:
                 continue        # e.g. the duplicate's original was itself merged meanwhile
             tally.count(action)
+            if action == "accept" and assignee in walking:
+                self.walkers.send(assignee, incident_id, lon, lat, self.rng)
 
-    def step(self, now: datetime, minutes: float, tally: Tally | None = None) -> Tally:
-        """One moment: new reports for `minutes` of time, steps taken, the clock run."""
+    def arrive(self, reached, tally: Tally) -> None:
+        """A walking worker got to an incident they accepted (it is started) or left it after
+        their stay (resolved), at that moment."""
+        for worker_id, where in reached:
+            action, extra = ("start", {}) if where.what == "arrived" else \
+                ("resolve", {"note": "已现场处置"})
+            by = loop.Participant(f"worker:{worker_id}", worker_id=worker_id)
+            try:
+                with self.session.begin_nested():
+                    loop.act(self.session, where.job, action, by, where.at, **extra)
+            except loop.IncidentError:
+                found = self.session.execute(text("SELECT status, assignee_id FROM incident WHERE id = :id"),
+                                             {"id": where.job}).one()
+                if not (action == "start" and tuple(found) == ("in_progress", worker_id)):
+                    self.walkers.cancel(worker_id, where.job)   # no longer theirs: back to patrol
+                continue
+            tally.count(action)
+
+    def step(self, now: datetime, minutes: float, tally: Tally | None = None, *, walk: bool = True,
+             fix_seconds: float | None = None) -> Tally:
+        """One moment: new reports for `minutes` of time, the workers' walk up to it (unless
+        `walk` is false), steps taken, the clock run."""
         tally = tally or Tally()
+        held = frozenset(held_by_people(self.session, now))
         expected = self.pace.reports_per_hour * minutes / 60
         for _ in range(_poisson(self.rng, expected)):
             self.report_one(now, tally)
-        self.advance(now, minutes, tally)
+        if self.walkers is not None:
+            if walk:
+                reached, stored = self.walkers.walk(
+                    self.session, now - timedelta(minutes=minutes), now,
+                    fix_seconds or self.walkers.roster.fix_seconds, held)
+                tally.fixes += stored
+                self.arrive(reached, tally)
+            else:
+                self.walkers.walking = set()
+        self.advance(now, minutes, tally, held)
         result = escalation.tick(self.session, now)
         tally.overdue += len(result.overdue)
         tally.escalated += len(result.escalated)
@@ -159,12 +211,15 @@ class Simulator:
 
     def backfill(self, until: datetime, hours: float, every_minutes: float = 10,
                  progress=lambda done, total: None) -> Tally:
-        """Play the last `hours` in order, committing as it goes."""
+        """Play the last `hours` in order, committing as it goes; the workers walk the last
+        of them (their roster's `history_hours`), their phones taking fewer fixes."""
         tally = Tally()
         steps = max(1, int(hours * 60 / every_minutes))
+        walk_from = until - timedelta(hours=self.walkers.roster.history_hours) if self.walkers else until
         for i in range(steps):
             moment = until - timedelta(minutes=every_minutes * (steps - 1 - i))
-            self.step(moment, every_minutes, tally)
+            self.step(moment, every_minutes, tally, walk=moment > walk_from,
+                      fix_seconds=self.walkers.roster.history_fix_seconds if self.walkers else None)
             self.session.commit()
             progress(i + 1, steps)
         return tally
