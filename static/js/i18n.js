@@ -35,8 +35,11 @@ const catalogues = {
     report_point: '位置', tap_or_locate: '点地图或使用我的位置', use_my_location: '使用我的位置', send_report: '上报',
     search_placeholder: '输入地址或楼栋', queued: '待发送', sent: '已发送', failed: '未成功',
     action_request_help: '请求支援', photo: '照片', need_point: '请先选择位置', need_description: '请填写描述',
-    accept: '受理', start: '开始处置', resolve: '办结', request_help: '请求支援', due_in: '剩余', overdue_by: '已超时',
-    street_result: '街道', colon: '：', near_mark: '（附近）', resolved_wait_check: '已办结，等待核查', help_requested: '已请求支援，等待上级处理',
+    accept: '受理', start: '开始处置', resolve: '完成处置', request_help: '请求支援', due_in: '剩余', overdue_by: '已超时',
+    street_result: '道路', colon: '：', lang_short: 'EN', logout_short: '退出',
+    logout_offline: '离线时无法退出登录，请联网后再试', logout_patrol: '请先结束巡查再退出登录',
+    taken_while_offline: '离线期间此任务已改派或变更，这一步没有执行', your_note: '你写的说明',
+    respond_limit: '响应', resolve_limit: '处置', near_mark: '（附近）', resolved_wait_check: '已处置，等待核查', help_requested: '已请求支援，等待上级处理',
     signed_out: '登录已过期：点此重新登录，待发送的内容会保留', legend: '图例', zoom_in: '放大', zoom_out: '缩小',
     photos: '现场照片', patrol: '巡查', refresh: '刷新', allow_notifications: '开启提醒', pull_to_refresh: '松开刷新', add_photo: '拍照',
     patrol_distance: '巡查里程', patrol_time: '巡查时长', patrol_start: '开始巡查', patrol_stop: '结束巡查', patrol_done: '巡查结束',
@@ -102,7 +105,10 @@ const catalogues = {
     search_placeholder: 'Address or building', queued: 'Waiting to send', sent: 'Sent', failed: 'Not accepted',
     action_request_help: 'Request help', photo: 'Photo', need_point: 'Choose a place first', need_description: 'Describe the problem',
     accept: 'Accept', start: 'Start', resolve: 'Resolve', request_help: 'Request help', due_in: 'due in', overdue_by: 'overdue by',
-    street_result: 'Street', colon: ': ', near_mark: '(nearby)', resolved_wait_check: 'resolved, waiting to be checked', help_requested: 'help requested from the level above',
+    street_result: 'Road', colon: ': ', lang_short: '中文', logout_short: 'Log out',
+    logout_offline: 'Signing out needs the network; try again when online', logout_patrol: 'Stop the patrol before signing out',
+    taken_while_offline: 'the task was reassigned or changed while you were offline; this step was not taken', your_note: 'your note',
+    respond_limit: 'respond', resolve_limit: 'resolve', near_mark: '(nearby)', resolved_wait_check: 'resolved, waiting to be checked', help_requested: 'help requested from the level above',
     signed_out: 'Signed out: tap here to sign in again; what waits to be sent is kept', legend: 'Legend', zoom_in: 'Zoom in', zoom_out: 'Zoom out',
     photos: 'Photos', patrol: 'Patrol', refresh: 'Refresh', allow_notifications: 'Allow alerts', pull_to_refresh: 'Release to refresh', add_photo: 'Take photo',
     patrol_distance: 'Distance', patrol_time: 'Time', patrol_start: 'Start patrol', patrol_stop: 'Stop patrol', patrol_done: 'Patrol finished',
@@ -149,6 +155,7 @@ export function translatePage(titleKey = 'title') {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
   document.title = t(titleKey);
 }
 

@@ -59,6 +59,16 @@ def test_the_phone_shows_my_grid_its_buildings_and_that_i_am_inside_it(browser, 
     page.click("#legend summary")               # folded on the small map until asked for
     legend = page.inner_text("#legend")
     assert ("我的网格" if locale == "zh-CN" else "My grid") in legend
+    # a tap on a building of my grid says what it is
+    where = page.evaluate("""(() => { let at = null; window.gridmapWorker.map.eachLayer((l) => {
+        if (!at && l.feature && l.feature.properties.address && l.getBounds) {
+            const p = window.gridmapWorker.map.latLngToContainerPoint(l.getBounds().getCenter());
+            at = [p.x, p.y, l.feature.properties.address]; } }); return at; })()""")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + where[0], box["y"] + where[1])
+    page.wait_for_selector(".leaflet-popup-content")
+    assert my_grid["code"] in page.inner_text(".leaflet-popup-content")
+    page.click(".leaflet-popup-close-button")
     # find a building of my grid by its address
     page.click("[data-tab='search']")
     first_address = page.evaluate("""() => { let a = null; window.gridmapWorker.map.eachLayer((l) => {

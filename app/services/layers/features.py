@@ -38,6 +38,8 @@ class Collection:
     properties: dict[str, str] = field(default_factory=dict)  # output name -> SQL on alias t
     where: str = "TRUE"                                        # fixed filter on alias t
     boundary: bool = False      # a division layer: a worker also sees the neighbours' outlines
+    ground: bool = False        # the ground itself (roads): no one's data, seen city-wide, so a
+                                # phone finds its way to a task beyond the grid
     permission: str = "layers:read"
     # query parameter -> SQL compared (as text) with its value: ?status=open
     filters: dict[str, str] = field(default_factory=dict)
@@ -100,7 +102,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                 "households": "t.households", "population": "t.population", "grid": _GRID_OF},
                filters={"grid": _IN_GRID, "kind": "t.kind"}, reads=("grid",), minzoom=13),
     Collection("roads", "道路", "Roads", "road", "LineString",
-               {"name": "t.name", "class": "t.class"}, filters={"class": "t.class"}, minzoom=11),
+               {"name": "t.name", "class": "t.class"}, filters={"class": "t.class"}, minzoom=11, ground=True),
     Collection("road-segments", "街长路段", "Street-chief road segments", "road_segment",
                "MultiLineString",
                {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
@@ -216,6 +218,8 @@ def in_reach(session: Session, c: Collection, scope: Scope, owner: int | None) -
     wherever they are: a worker's own route leaves their grid too."""
     if owner is not None and c.owner is not None:
         return f"{c.owner} = :owner", {"owner": owner}
+    if c.ground:
+        return "TRUE", {}
     return scope.condition(session, "t", c.boundary)
 
 

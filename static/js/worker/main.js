@@ -40,6 +40,8 @@ L.control.scale({ imperial: false }).addTo(map);
 legend().addTo(map);
 // where I am and my tasks, above the grid's shading
 map.createPane('marks').style.zIndex = 620;
+// SVG, not canvas: a canvas over the map would take every tap meant for the buildings below
+const marks = L.svg({ pane: 'marks' });
 
 // what each mark on the phone's map means, drawn like the map draws it; folded by default,
 // the map is small
@@ -157,7 +159,7 @@ if (navigator.geolocation) {
     sender?.add(p);
     patrol.heard(position);
     if (marker) marker.setLatLng([position.lat, position.lon]);
-    else marker = L.circleMarker([position.lat, position.lon], { radius: 7, color: '#fff', weight: 2, fillColor: '#1e88e5', fillOpacity: 1, pane: 'marks' }).addTo(map);
+    else marker = L.circleMarker([position.lat, position.lon], { radius: 7, color: '#fff', weight: 2, fillColor: '#1e88e5', fillOpacity: 1, pane: 'marks', renderer: marks, interactive: false }).addTo(map);
     // on patrol the map keeps me in view
     if (patrol.active() && !map.getBounds().pad(-0.15).contains([position.lat, position.lon])) map.panTo([position.lat, position.lon]);
     showWhere();
@@ -216,11 +218,24 @@ async function start() {
   outbox.onChange(await outbox.items());
   await outbox.flush();
   element.dataset.ready = 'true';
+  keepForOffline();
 }
 
 // the page opens again without network (a secure context only: https, or localhost)
-if ('serviceWorker' in navigator) navigator.serviceWorker.register('/worker-sw.js', { scope: '/worker' }).catch(() => null);
-document.querySelector('.bar .account').addEventListener('submit', () => {
+const registered = 'serviceWorker' in navigator
+  ? navigator.serviceWorker.register('/worker-sw.js', { scope: '/worker' }).then(() => navigator.serviceWorker.ready).catch(() => null)
+  : Promise.resolve(null);
+// The first visit's page, scripts and layers were fetched before the worker ran: once the page
+// is ready it hands the worker their addresses.
+async function keepForOffline() {
+  const ready = await registered;
+  const mine = performance.getEntriesByType('resource').map((e) => e.name).filter((url) => url.startsWith(window.location.origin));
+  ready?.active?.postMessage({ keep: [window.location.pathname, ...mine] });
+}
+document.querySelector('.bar .account').addEventListener('submit', (e) => {
+  // signing out needs the network, and a patrol is finished first (its route goes out)
+  if (!navigator.onLine) { e.preventDefault(); notices.show(t('logout_offline'), 'error'); return; }
+  if (patrol.active()) { e.preventDefault(); notices.show(t('logout_patrol'), 'error'); return; }
   navigator.serviceWorker?.controller?.postMessage('forget');
   for (const key of ['gridmap.tasks.v2', 'gridmap.patrol']) localStorage.removeItem(key);
 });

@@ -10,7 +10,9 @@ export function notices(element) {
   return {
     // kind: 'info' | 'error' | 'new'; href: where a tap on it leads (signing in again)
     show(message, kind = 'info', href = null) {
-      text.textContent = message;
+      // errors arriving together (an outbox's worth of refusals) are all kept, newest first
+      const stacking = kind === 'error' && !element.hidden && element.dataset.kind === 'error';
+      text.textContent = stacking ? `${message}\n${text.textContent}`.split('\n').slice(0, 4).join('\n') : message;
       element.dataset.kind = kind;
       if (href) element.dataset.href = href;
       else delete element.dataset.href;

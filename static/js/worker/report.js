@@ -117,10 +117,12 @@ export function reportForm({ form, pointLabel, useLocation, map, outbox, here, n
     loadCategories,
     async addressOf(lon, lat) { return (await name(lon, lat))?.address || null; },
     delivered(body) {
+      message.classList.remove('error');
       message.textContent = `${body.properties.code} · ${t('sent')}`;
       notices.show(`${t('report_incident')} ${body.properties.code} · ${t('sent')}`, 'info');
     },
     refused(reason) {
+      message.classList.add('error');
       message.textContent = `${t('failed')}${t('colon')}${reason}`;
       notices.show(`${t('report_incident')} · ${t('failed')}${t('colon')}${reason}`, 'error');
     },

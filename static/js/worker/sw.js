@@ -40,7 +40,13 @@ async function networkFirst(request) {
   }
 }
 
-// signing out: nothing of this worker stays on the phone
+// signing out: nothing of this worker stays on the phone. {keep: [urls]}: what the page loaded
+// before this worker ran, fetched again into the cache.
 self.addEventListener('message', (event) => {
   if (event.data === 'forget') event.waitUntil(caches.delete(CACHE));
+  else if (Array.isArray(event.data?.keep)) {
+    event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(event.data.keep
+      .map((href) => new URL(href, self.location.origin)).filter(kept)
+      .map((url) => fetch(url).then((r) => (r.ok && !r.redirected ? cache.put(url, r) : null)).catch(() => null)))));
+  }
 });

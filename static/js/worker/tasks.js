@@ -117,7 +117,8 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
       order = order.filter((x) => x !== i.id);
       fresh.delete(i.id);
       if (!mine(event.actor)) {
-        const note = event.note ? `${t('colon')}${event.note}` : '';
+        // a reassignment's note is written to the new assignee: not repeated to the old one
+        const note = event.note && event.action !== 'assign' ? `${t('colon')}${event.note}` : '';
         notices.show(`${i.code} · ${t(TAKEN[event.action] || 'taken_other')}${note}`, 'info');
       }
       save();
@@ -155,7 +156,8 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
   async function step(task, action, note, photo) {
     const photoKeys = photo ? [await outbox.add({ photo: await shrink(photo), label: t('photo'), taskId: task.id })] : [];
     await outbox.add({ url: `/api/v1/incidents/${task.id}/events`, body: { action, note: note || undefined },
-                       photoKeys, label: t(action === 'escalate' ? 'request_help' : action), taskId: task.id, code: task.properties.code });
+                       photoKeys, label: t({ escalate: 'request_help', comment: 'reply' }[action] || action), taskId: task.id,
+                       code: task.properties.code, note });
     fresh.delete(task.id);
     if (action === 'comment') {
       talk.set(task.id, [...(talk.get(task.id) || []), { at: new Date().toISOString(), actor: `user:${me.user}`, note }]);
@@ -164,7 +166,8 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
       if (action === 'resolve' || action === 'escalate') {
         tasks.delete(task.id);
         order = order.filter((x) => x !== task.id);
-        notices.show(`${task.properties.code} · ${t(action === 'resolve' ? 'resolved_wait_check' : 'help_requested')}`, 'info');
+        const done = t(action === 'resolve' ? 'resolved_wait_check' : 'help_requested');
+        notices.show(`${task.properties.code} · ${navigator.onLine ? done : `${t(action === 'resolve' ? 'resolve' : 'request_help')} · ${t('queued')}`}`, 'info');
       }
     }
     save();
@@ -191,7 +194,8 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
     const due = Date.parse(p.responded_at || !p.due_respond_at ? p.due_resolve_at : p.due_respond_at);
     const left = (due - Date.now()) / 1000;
     if (!Number.isFinite(left)) return null;
-    return { text: left < 0 ? `${t('overdue_by')} ${duration(-left)}` : `${t('due_in')} ${duration(left)}`, late: left < 0 };
+    const which = t(p.responded_at || !p.due_respond_at ? 'resolve_limit' : 'respond_limit');
+    return { text: `${which} ${left < 0 ? `${t('overdue_by')} ${duration(-left)}` : `${t('due_in')} ${duration(left)}`}`, late: left < 0 };
   }
 
   function render() {
@@ -293,12 +297,16 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
   }
 
   // the outbox could not deliver a step: the server said why, in the worker's language
-  function refused(item, reason) {
-    notices.show(`${item.code || ''} ${item.label}${t('colon')}${reason}`, 'error');
-    load();
+  async function refused(item, reason) {
+    await load();
+    // taken from me while I worked offline: say so, and give back what I wrote
+    const gone = item.taskId && !tasks.has(item.taskId);
+    const lines = [`${item.code || ''} ${item.label}${t('colon')}${gone ? t('taken_while_offline') : reason}`];
+    if (item.note) lines.push(`${t('your_note')}${t('colon')}${item.note}`);
+    notices.show(lines.join(' — '), 'error');
   }
 
-  setInterval(tick, 30_000);
+  setInterval(tick, 1000);
   return {
     load, render, heard, setWaiting, refused,
     setCategories(list) { categories = Object.fromEntries(list.map((c) => [c.code, c.name])); },
