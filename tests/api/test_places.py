@@ -86,3 +86,11 @@ def test_a_bad_coordinate_is_refused_by_name(client, auth, query):
 
 def test_places_need_a_signed_in_user(client):
     assert client.get("/api/v1/places?q=a").status_code == 401
+
+
+def test_a_worker_sees_the_roads_of_the_whole_city_but_only_their_grids_buildings(client, auth):
+    """Roads are the ground a worker walks to a task beyond the grid; buildings carry households."""
+    worker = lambda c: client.get(f"/ogcapi/collections/{c}/items?limit=10000", headers=auth("worker")).get_json()
+    operator = lambda c: client.get(f"/ogcapi/collections/{c}/items?limit=10000", headers=auth("operator")).get_json()
+    assert worker("roads")["numberMatched"] == operator("roads")["numberMatched"]
+    assert 0 < worker("buildings")["numberMatched"] < operator("buildings")["numberMatched"]
