@@ -797,13 +797,11 @@ class Message:
     __hash__ = None
 
 
-class Said(Exception):
-    """An error whose words are a catalogue key and its blanks: `describe(language)` says it;
-    `str()` is the English, for logs and the command line."""
+class Worded:
+    """Anything whose words are a Message (`self.message`): its key, blanks, and the words in a
+    language. A service's error (Said) and the API's refusal (api/errors.py) both are."""
 
-    def __init__(self, key: str, /, **params):
-        self.message = Message(key, **params)
-        super().__init__(key)
+    message: Message
 
     @property
     def key(self) -> str:
@@ -815,6 +813,15 @@ class Said(Exception):
 
     def describe(self, language: str) -> str:
         return self.message.say(language)
+
+
+class Said(Worded, Exception):
+    """An error whose words are a catalogue key and its blanks: `describe(language)` says it;
+    `str()` is the English, for logs and the command line."""
+
+    def __init__(self, key: str, /, **params):
+        self.message = Message(key, **params)
+        super().__init__(key)
 
     def __str__(self) -> str:
         return self.describe("en")

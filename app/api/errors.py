@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .. import db
-from ..messages import DEFAULT_LANGUAGE, LANGUAGES, Message, Said, rendered
+from ..messages import DEFAULT_LANGUAGE, LANGUAGES, Message, Said, Worded, rendered
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def in_language(value):
     return rendered(value, request_language())
 
 
-class Refused(HTTPException):
+class Refused(Worded, HTTPException):
     """A 4xx or 5xx whose description comes from the catalogue. `headers`: sent with it
     (Retry-After on a 503); `extra`: more fields of the answer (`parameter`, `errors`)."""
 
@@ -59,17 +59,6 @@ class Refused(HTTPException):
         self.code, self.error = status, code
         self.extra_headers = headers or {}
         self.extra = extra or {}
-
-    @property
-    def key(self) -> str:
-        return self.message.key
-
-    @property
-    def params(self) -> dict:
-        return self.message.params
-
-    def describe(self, language: str) -> str:
-        return self.message.say(language)
 
 
 def refused(status: int, code: str, error: Said, **extra) -> Refused:
