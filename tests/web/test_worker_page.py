@@ -170,6 +170,7 @@ def test_a_report_made_offline_at_my_location_is_filed_once_in_my_grid(browser, 
     page.fill("#report textarea[name=description]", "phone test: fallen tree, reported offline")
     page.click("#report button[type=submit]")
     assert "Choose a place" in page.inner_text("#report-message")       # the form says what is missing
+    page.wait_for_selector("#where[data-state='inside']")     # the phone knows where it is
     page.click("#use-location")
     context.set_offline(True)
     page.click("#report button[type=submit]")
