@@ -75,16 +75,24 @@ TEST_SETTINGS = {"login_rate": "10000/minute", "public_rate": "10000/minute",
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app({"DATABASE_URL": database_url, **TEST_SETTINGS})
+HELSINKI_CITY = (["import", "categories"], ["import", "osm", str(HELSINKI)], ["generate", "areas"])
+
+
+def city_app(url: str, *commands: list[str]):
+    """The app on the database at `url`, loaded by running `commands` (flask's arguments)."""
+    app = create_app({"DATABASE_URL": url, **TEST_SETTINGS})
     app.config.update(TESTING=True)
     app.test_client_class = BufferedClient
     runner = app.test_cli_runner()
-    for args in (["import", "categories"], ["import", "osm", str(HELSINKI)], ["generate", "areas"]):
+    for args in commands:
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
     return app
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    return city_app(database_url, *HELSINKI_CITY)
 
 
 @pytest.fixture(scope="session")
@@ -92,12 +100,7 @@ def zhenxing_app(make_database):
     """A synthetic city of two Zhenxing-sized streets side by side (shared edges matter)."""
     url = make_database("zhenxing")
     db.upgrade(url)
-    app = create_app({"DATABASE_URL": url, **TEST_SETTINGS})
-    app.config.update(TESTING=True)
-    app.test_client_class = BufferedClient
-    result = app.test_cli_runner().invoke(
-        args=["generate", "city", "--preset", "zhenxing", "--scale", "2", "--seed", "7"])
-    assert result.exit_code == 0, result.output
+    app = city_app(url, ["generate", "city", "--preset", "zhenxing", "--scale", "2", "--seed", "7"])
     return app
 
 

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from app import create_app, db
+from app import db
 from app.services.accounts import accounts, demo
 from app.services.incidents import loop
 from app.services.incidents.simulation import DESK, Pace, Simulator
 from app.services.incidents.walkers import Roster, Walkers
-from tests.conftest import HELSINKI, PASSWORD, TEST_SETTINGS, BufferedClient
+from tests.conftest import HELSINKI_CITY, PASSWORD, city_app
 
 ZONE = "Asia/Shanghai"
 LIVE = timedelta(minutes=2)
@@ -28,13 +28,7 @@ STEP_S = 5
 def city(make_database):
     url = make_database("walkers")
     db.upgrade(url)
-    app = create_app({"DATABASE_URL": url, **TEST_SETTINGS})
-    app.config.update(TESTING=True)
-    app.test_client_class = BufferedClient
-    runner = app.test_cli_runner()
-    for args in (["import", "categories"], ["import", "osm", str(HELSINKI)], ["generate", "areas"]):
-        result = runner.invoke(args=args)
-        assert result.exit_code == 0, result.output
+    app = city_app(url, *HELSINKI_CITY)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     live_from = now - LIVE
     with app.app_context():
