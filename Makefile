@@ -7,21 +7,22 @@ FLASK := $(VENV)/bin/flask
 PORT  ?= 5000
 export FLASK_APP := app
 
-# Debian packages: the database (unless DATABASE_URL points elsewhere) and, for tests, the
-# browser, a CJK font so screenshots show the Chinese UI, and GDAL (a real OGC API client).
+# Debian packages: the database (unless DATABASE_URL points elsewhere), nginx in front of
+# the servers (deploy/nginx.conf) and, for tests, the browser, a CJK font so screenshots show
+# the Chinese UI, and GDAL (a real OGC API client).
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 TEST_PACKAGES := chromium fonts-wqy-zenhei gdal-bin
 
-.PHONY: run test bench bench-incidents bench-wall bench-positions bench-cameras bench-plans setup demo system-db system-test-tools db-stop clean-db
+.PHONY: run test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans setup demo system-db system-nginx system-test-tools db-stop clean-db
 
-run: setup demo
+run: setup system-nginx demo
 	@echo ""
 	@echo "  Gridmap is serving the demo city on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	@echo "  with simulated incidents; make run RUN_ARGS=--no-simulate serves it quiet."
 	@echo ""
 	$(FLASK) serve --port $(PORT) $(RUN_ARGS)
 
-test: setup system-test-tools
+test: setup system-nginx system-test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Gridmap's layers against TiPG and pygeoapi (installed into bench/.venv) on the scale-10 city.
@@ -31,6 +32,10 @@ bench: setup
 # The incident loop: live-event latency with 100 open streams, report intake, many streams.
 bench-incidents: setup
 	$(PY) bench/incidents.py $(BENCH_ARGS)
+
+# 10,000 open live streams: walls and phones, reports reaching them, other requests beside them.
+bench-streams: setup system-nginx
+	$(PY) bench/streams.py $(BENCH_ARGS)
 
 bench-wall: setup
 	$(PY) bench/wall.py $(BENCH_ARGS)
@@ -61,6 +66,16 @@ system-db:
 	    echo "  sudo apt-get install $(DB_PACKAGES)"; \
 	    echo "or point Gridmap at an existing PostGIS with DATABASE_URL=postgresql+psycopg://user:pw@host/db"; \
 	    exit 1; \
+	  fi; \
+	fi
+
+system-nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing nginx from the OS packages…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+	  else \
+	    echo "nginx is not installed: sudo apt-get install nginx  (or: flask serve --no-proxy)"; exit 1; \
 	  fi; \
 	fi
 

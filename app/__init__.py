@@ -19,6 +19,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese names stay readable in API answers
 
     db.init_app(app, url or (lambda: db.database_url(settings)))
+    if settings.proxies:
+        # behind `flask serve`'s nginx every request comes from nginx: the client's address
+        # (rate limits, sessions, the audit) is the one nginx was asked from
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies)
     _refuse_unsafe_production(app, settings)
 
     from .web.assets import init_assets

@@ -163,6 +163,7 @@ class Settings:
     demo_password: str = "demo"
     timezone: str = "Asia/Shanghai"        # where "today" begins on the wall
     basemap_url: str | None = None         # an XYZ raster basemap, for networks that have one
+    proxies: int = 0                       # reverse proxies in front whose X-Forwarded-For/-Proto are believed
 
     @property
     def production(self) -> bool:
@@ -236,6 +237,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         demo_password=_env("GRIDMAP_DEMO_PASSWORD", "demo"),
         timezone=_env("GRIDMAP_TIMEZONE", "Asia/Shanghai"),
         basemap_url=_env("GRIDMAP_BASEMAP_URL") or None,
+        proxies=int(_env("GRIDMAP_PROXIES", "0")),
     )
     values.update(overrides)
     return Settings(**values)

@@ -4,8 +4,9 @@ A worker told to stop (SIGTERM: a restart, a deploy) first ends its open live st
 never finish by themselves, so the worker would otherwise wait out its whole graceful
 timeout; ended, the browsers reconnect at once to a live worker and replay what they missed.
 
-Each server has its own control socket (`gunicornc -s var/gunicorn-127.0.0.1-5000.ctl`),
-named after the address it listens on. gunicorn's default is one path per OS user
+Each server has its own control socket, named after the address it listens on: beside its
+Unix socket under `flask serve` (`gunicornc -s var/serve-5000/gunicorn.ctl`), else
+var/gunicorn-<address>.ctl (`gunicornc -s var/gunicorn-127.0.0.1-5000.ctl`). gunicorn's default is one path per OS user
 ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl): a second server on the host
 unlinked the first one's socket and took the path, and whichever stopped first removed the
 other's. A master started by USR2 (an upgrade in place) listens on the same address beside
@@ -35,8 +36,12 @@ def when_ready(server):
 
 
 def control_socket_path(var_dir: Path, listeners: list[str], upgrade_pid: int | None = None) -> Path:
-    """var/gunicorn-<first address>.ctl: two servers cannot listen on the same address, but
-    for a master upgrading another in place (`upgrade_pid`: its pid)."""
+    """var/gunicorn-<first address>.ctl, or gunicorn.ctl beside its Unix socket: two servers
+    cannot listen on the same address, but for a master upgrading another in place
+    (`upgrade_pid`: its pid)."""
+    if listeners and listeners[0].startswith("unix:"):
+        beside = Path(listeners[0][len("unix:"):]).parent
+        return beside / (f"gunicorn-{upgrade_pid}.ctl" if upgrade_pid else "gunicorn.ctl")
     address = re.sub(r"^[a-z]+:(//)?", "", listeners[0]) if listeners else "unbound"
     name = re.sub(r"[^A-Za-z0-9.]+", "-", address).strip("-")
     return Path(var_dir) / (f"gunicorn-{name}-{upgrade_pid}.ctl" if upgrade_pid else f"gunicorn-{name}.ctl")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from app import create_app, db
 from app.config import ROOT, IncidentRules, load_settings
@@ -162,12 +162,22 @@ def session(app):
 
 
 def serve(app):
-    """The app on a real port while the generator runs: yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    """The app on a real port while the generator runs, as the event-loop server serves it
+    (app/asgi.py: streams held by its loop, the rest through its thread pool): yields its
+    base URL."""
+    from app import asgi
+    server = asgi.Server(asgi.config(app, host="127.0.0.1", port=0, log_config=None,
+                                     access_log=False, timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
 
 
 @pytest.fixture(scope="session")

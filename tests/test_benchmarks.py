@@ -61,6 +61,16 @@ PROMISES = {
         rf"PostGIS ST_Overlaps self-join: +median {NUMBER} ms",
         rf"self-join ÷ validation = {NUMBER}",
     ],
+    "streams": [
+        rf"\| streams answered \(200 \+ hello\) \| {NUMBER} / {NUMBER} \(",
+        rf"\| opening: until the last answer \| {NUMBER} s",
+        rf"\| server memory per open stream \(PSS\) \| -?{NUMBER} kB",    # < 0 happens with 50 streams
+        rf"\| GET /api/v1/categories p50, no stream open \| {NUMBER} ms",
+        rf"\| GET /api/v1/categories p50, streams open, idle \| {NUMBER} ms",
+        # a rate's row: reports made, delays, nothing missing, nothing another grid's (privacy)
+        rf"\| {NUMBER} → {NUMBER} \| {NUMBER} / {NUMBER} \| {NUMBER} / {NUMBER} \| {NUMBER} / {NUMBER} \| {NUMBER} \| 0 \| 0 \| {NUMBER} \|",
+        rf"Intake with {NUMBER} streams open: {NUMBER} reports/s \({NUMBER} in {NUMBER} s, 0 errors\)",
+    ],
 }
 
 

@@ -63,7 +63,7 @@ def test_two_servers_on_one_host_each_keep_their_own_control_socket_under_var(tm
     ports = [free_port(), free_port()]
     servers = [serve(tmp_path, port) for port in ports]
     try:
-        sockets = [var / f"gunicorn-127.0.0.1-{port}.ctl" for port in ports]
+        sockets = [var / f"serve-{port}" / "gunicorn.ctl" for port in ports]
         for path in sockets:
             wait_for(path)
         for server, path in zip(servers, sockets):

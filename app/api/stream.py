@@ -1,10 +1,14 @@
 """GET /api/v1/stream: Server-Sent Events of incident steps and worker positions, filtered by
 the user's scope, resumable with Last-Event-ID. A stream ends when what let it in no longer
 does (a token revoked, an account disabled or rescoped: the hub hears of it from any process)
-and at its maximum age; the browser reconnects and is let in afresh."""
+and at its maximum age; the browser reconnects and is let in afresh.
+
+This view answers the opening: who asks, what they may see, what they missed. Under the
+event-loop server (app/asgi.py, what `flask serve` routes streams to) it hands the live part
+to the loop through `HOLD` in the environ; under a plain WSGI server it writes it itself, a
+thread per stream."""
 from __future__ import annotations
 
-import ssl
 import threading
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -14,16 +18,16 @@ from .. import db
 from ..auth import current_user, identity, permits, requires
 from ..auth.identity import current_credential, current_scope
 from ..services.live import stream
-from ..services.live.writer import StreamWriter
 from .errors import Refused
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 _hub_lock = threading.Lock()
+HOLD = "gridmap.stream.hold"     # environ: hold(subscription, heartbeat) takes the live part over
 
 
 def hub(app: Flask) -> stream.Hub:
     """The process's one listener, started on the first subscriber or the first credential
-    cached (after a fork, so each gunicorn worker has its own), and its one writer."""
+    cached (after a fork, so each gunicorn worker has its own)."""
     if "gridmap.stream" not in app.extensions:
         with _hub_lock:
             if "gridmap.stream" not in app.extensions:
@@ -37,7 +41,6 @@ def hub(app: Flask) -> stream.Hub:
                                      max_age=rules.stream_max_age_seconds or None,
                                      recheck_seconds=rules.stream_recheck_seconds)
                 the_hub.on_account_change(lambda user_id: identity.account_changed(app, user_id))
-                app.extensions["gridmap.stream_writer"] = StreamWriter(the_hub)
                 app.extensions["gridmap.stream"] = the_hub
     return app.extensions["gridmap.stream"]
 
@@ -49,20 +52,6 @@ def _hear_account_changes(state) -> None:
     identity.hear_account_changes(app, lambda: hub(app).listen(wait=False))
 
 
-def writable_socket(environ: dict):
-    """The connection's socket, when the server frames this response as HTTP/1.1 chunks and
-    lets the app write between them: gunicorn, and werkzeug's threaded server. None
-    otherwise (the body is then written the plain WSGI way)."""
-    if environ.get("SERVER_PROTOCOL") != "HTTP/1.1" or environ.get("REQUEST_METHOD") != "GET":
-        return None
-    sock = environ.get("gunicorn.socket")
-    if sock is None and environ.get("wsgi.multithread"):
-        sock = environ.get("werkzeug.socket")
-    if sock is None or isinstance(sock, ssl.SSLSocket) or sock.gettimeout() is not None:
-        return None
-    return sock
-
-
 @bp.get("/stream")
 @requires("incidents:read")
 def events():
@@ -72,6 +61,9 @@ def events():
     sent = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     if sent is not None and not sent.strip().isdigit():
         raise Refused(400, "InvalidParameterValue", "stream.last_event_id", sent=sent)
+    if request.method == "HEAD":
+        # headers only: a stream subscribed for a body no one reads would never be let go
+        return Response(mimetype="text/event-stream", headers={"Cache-Control": "no-cache"})
     reach = permits(user.role, "incidents:read")
     worker_id = user.worker_id
     audience = stream.Audience.of(session, scope, reach, permits(user.role, "tracks:read"), worker_id)
@@ -86,19 +78,19 @@ def events():
     truncated = len(backlog) >= stream.REPLAY_LIMIT
     session.rollback()      # the stream holds no database connection while it is open
     heartbeat = current_app.config["GRIDMAP"].incidents.stream_heartbeat_seconds
-    sock, writer = writable_socket(request.environ), current_app.extensions["gridmap.stream_writer"]
+    hold = request.environ.get(HOLD)
+    if hold is not None and not truncated:
+        hold(subscription, heartbeat)         # the server unsubscribes when the stream ends
+        body = stream.opening(subscription, backlog, (start, truncated))
+    else:
+        def body():
+            try:
+                yield from stream.frames(the_hub, subscription, backlog, heartbeat, (start, truncated))
+            finally:
+                the_hub.unsubscribe(subscription)
+        body = body()
 
-    def hand_over(subscription: stream.Subscription) -> None:
-        writer.wait(writer.hold(subscription, sock, heartbeat))
-
-    def body():
-        try:
-            yield from stream.frames(the_hub, subscription, backlog, heartbeat, (start, truncated),
-                                     hand_over=hand_over if sock is not None else None)
-        finally:
-            the_hub.unsubscribe(subscription)
-
-    response = Response(body(), mimetype="text/event-stream")
+    response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"     # a reverse proxy must not hold events back
     return response

@@ -205,12 +205,15 @@ def _token_user(secret: str, policy: Policy) -> accounts.Principal:
     if user is None:
         mark = cache.mark()
         session = db.session()
-        user = accounts.resolve_token(session, secret)
+        found = accounts.resolve_token_until(session, secret)
         session.commit()        # last_used_at, and a clean transaction for the user's own work
-        if user is None:
+        if found is None:
             raise AccessDenied(401, "Unauthorized", "auth.token_unknown", _challenge(policy))
+        user, expires_at = found
         _notices_heard()        # from the first token kept on, this process hears of revocations
-        cache.put(digest, user, TOKEN_CACHE_SECONDS, mark)
+        # no notice announces an expiry: kept no longer than the token lives
+        left = TOKEN_CACHE_SECONDS if expires_at is None else (expires_at - accounts.now()).total_seconds()
+        cache.put(digest, user, min(TOKEN_CACHE_SECONDS, left), mark)
     g.credential = accounts.Credential(user, "token", digest)
     return user
 

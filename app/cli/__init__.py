@@ -15,5 +15,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(incidents.incidents_group)
     app.cli.add_command(incidents.simulate)
     app.cli.add_command(serve.serve)
+    app.cli.add_command(serve.serve_streams)
     app.cli.add_command(positions.positions_group)
     app.cli.add_command(cameras.cameras_group)

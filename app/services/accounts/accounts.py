@@ -262,17 +262,25 @@ def create_token(session: Session, user: AppUser | Principal, name: str,
 def resolve_token(session: Session, secret: str) -> Principal | None:
     """The account behind a bearer token: one indexed join. None when the token is unknown,
     expired or revoked, or its account is disabled."""
+    found = resolve_token_until(session, secret)
+    return found[0] if found else None
+
+
+def resolve_token_until(session: Session, secret: str) -> tuple[Principal, datetime | None] | None:
+    """resolve_token, with when the token expires (None: never): a cache of it must not keep
+    it past that."""
     found = session.execute(
-        select(AppUser, ApiToken.id, ApiToken.last_used_at).join(ApiToken, ApiToken.user_id == AppUser.id)
+        select(AppUser, ApiToken.id, ApiToken.last_used_at, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == AppUser.id)
         .where(ApiToken.token_hash == token_digest(secret), ApiToken.revoked_at.is_(None),
                AppUser.active.is_(True))
         .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now()))).first()
     if found is None:
         return None
-    user, token_id, last_used = found
+    user, token_id, last_used, expires_at = found
     if last_used is None or now() - last_used > timedelta(minutes=1):
         session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now()))
-    return Principal.of(user)
+    return Principal.of(user), expires_at
 
 
 def tokens_of(session: Session, user: Principal | None) -> list[ApiToken]:

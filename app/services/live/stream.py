@@ -28,6 +28,7 @@ Last-Event-ID and misses nothing.
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import json
 import logging
@@ -71,7 +72,12 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Audience:
     """What one client may see: incidents in scope (or assigned to its worker), and worker
-    positions if it may read tracks ('all', or 'own' for just its worker)."""
+    positions if it may read tracks ('all', or 'own' for just its worker).
+
+    Two parts, judged apart: what it sees in its area (`sees_in_area`: the same for every
+    client with the same `area_key`, so a city's phones share 640 verdicts, not 10,000) and what
+    it hears as its worker (`hears_as_worker`: the tasks given to or taken from them, their own
+    track), looked up by worker id."""
 
     incidents: str | None                 # 'all', 'own' or None
     positions: str | None
@@ -79,7 +85,7 @@ class Audience:
     area: object | None = None            # a prepared Shapely geometry; None with everything
     everything: bool = False
     key: tuple = ()                       # equal keys see the same events
-
+    area_key: tuple = ()                  # equal area keys see the same events in their area
 
     @classmethod
     def of(cls, session: Session, scope: Scope, incidents: str | None, positions: str | None,
@@ -87,28 +93,44 @@ class Audience:
         area, ewkb = None, None
         if not scope.everything:
             ewkb = scope.geometry(session)
-            area = shapely.from_wkb(ewkb) if ewkb else shapely.GeometryCollection()
-            shapely.prepare(area)
+            area = _prepared(ewkb)
+        area_key = (incidents, positions, worker_id is not None, scope.everything, ewkb)
         return cls(incidents, positions, worker_id, area, scope.everything,
-                   key=(incidents, positions, worker_id, scope.everything, ewkb))
+                   key=area_key + (worker_id,), area_key=area_key)
 
     def _inside(self, lon, lat) -> bool:
         return self.everything or (lon is not None and bool(shapely.intersects_xy(self.area, lon, lat)))
 
     def accepts(self, event: dict) -> bool:
+        return self.hears_as_worker(event) or self.sees_in_area(event)
+
+    def hears_as_worker(self, event: dict) -> bool:
+        if self.worker_id is None:
+            return False
         kind = event.get("type")
         if kind == "incident":
-            incident = event["incident"]
-            if self.worker_id is not None and self.worker_id in (incident.get("assignee_id"), event.get("taken_from")):
-                return self.incidents is not None
-            if self.incidents == "own" and self.worker_id is None:
+            return self.incidents is not None and self.worker_id in (
+                event["incident"].get("assignee_id"), event.get("taken_from"))
+        return kind == "position" and self.positions == "own" and event.get("worker_id") == self.worker_id
+
+    def sees_in_area(self, event: dict) -> bool:
+        kind = event.get("type")
+        if kind == "incident":
+            if self.incidents is None or (self.incidents == "own" and self.worker_id is None):
                 return False
-            return self.incidents is not None and self._inside(incident["lon"], incident["lat"])
+            return self._inside(event["incident"]["lon"], event["incident"]["lat"])
         if kind == "position":
-            if self.positions == "own":
-                return event.get("worker_id") == self.worker_id
             return self.positions == "all" and self._inside(event.get("lon"), event.get("lat"))
-        return True          # the hub's own notices (resync) go to everyone
+        return True          # the hub's own notices (resync, a division filed) go to everyone
+
+
+@functools.lru_cache(maxsize=4096)
+def _prepared(ewkb: bytes | None):
+    """One parsed, prepared area per distinct scope, shared by every stream opened with it:
+    a grid's phones would otherwise hold a copy (and a GEOS index) each."""
+    area = shapely.from_wkb(ewkb) if ewkb else shapely.GeometryCollection()
+    shapely.prepare(area)
+    return area
 
 
 # -- the hub -------------------------------------------------------------------------------
@@ -152,6 +174,7 @@ class Hub:
         self._max_age = max_age
         self._recheck_every = recheck_seconds
         self._account_listeners: list[Callable[[int | None], None]] = []
+        self._watchers: list[tuple[Callable[[], None], Callable[[Subscription | None], None]]] = []
         self._listening = False
         self._look_at = 0.0
         self._subscribers: set[Subscription] = set()
@@ -178,6 +201,22 @@ class Hub:
             self._subscribers.add(subscription)
         return subscription
 
+    def watch(self, on_news: Callable[[], None], on_end: Callable[[Subscription | None], None]) -> None:
+        """For a writer that does not wait in `take` (an event loop's, fanout.py): `on_news()`
+        after each event published, `on_end(subscription)` when the hub ends one stream and
+        `on_end(None)` when it ends them all. Called on the hub's thread (or the caller's):
+        they must only pass the word on."""
+        self._watchers.append((on_news, on_end))
+
+    def unwatch(self, on_news: Callable[[], None], on_end: Callable[[Subscription | None], None]) -> None:
+        self._watchers = [w for w in self._watchers if w != (on_news, on_end)]
+
+    def reader(self) -> Subscription:
+        """A cursor into the log from now on, for one reader of every event (an event loop's
+        writer); not a stream: no one asks about its access, and it never ends."""
+        with self._arrived:
+            return Subscription(None, self._published, self._generation)
+
     def on_account_change(self, listener: Callable[[int | None], None]) -> None:
         """`listener(user_id)` is called, on the hub's thread, for each account notice, and
         with None when notices may have been missed (the hub was not listening): then every
@@ -200,6 +239,8 @@ class Hub:
             if subscription.ended_because is None:
                 subscription.ended_because = because
             self._arrived.notify_all()
+        for _, on_end in self._watchers:
+            on_end(subscription)
 
     def farewell(self, subscription: Subscription) -> bytes:
         """What an ended stream writes last: why it ended, as an SSE comment, when the hub
@@ -215,6 +256,8 @@ class Hub:
         with self._arrived:
             self._generation += 1
             self._arrived.notify_all()
+        for _, on_end in self._watchers:
+            on_end(None)
 
     def ended(self, subscription: Subscription) -> bool:
         return subscription.ended_because is not None or subscription.generation != self._generation
@@ -247,6 +290,18 @@ class Hub:
             fresh.reverse()
             subscription.cursor = self._published
             return fresh
+
+    def logged(self, after: int, upto: int) -> list[Published] | None:
+        """The events the hub counted after `after` up to `upto`, oldest first; None when the
+        log no longer reaches back that far."""
+        with self._arrived:
+            upto = min(upto, self._published)
+            if upto <= after:
+                return []
+            if after + 1 < self._log[0].n:
+                return None
+            newest = list(itertools.islice(reversed(self._log), self._published - after))
+            return [p for p in reversed(newest) if p.n <= upto]
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
@@ -436,6 +491,8 @@ class Hub:
             self._log.append(Published(self._published, event, frame))
             self._arrived.notify_all()
         self.delivered += 1
+        for on_news, _ in self._watchers:
+            on_news()
 
 
 # -- replay --------------------------------------------------------------------------------
@@ -473,29 +530,31 @@ def sse(event: dict | None, raw: str, kind: str | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]],
-           heartbeat: float, hello: tuple[int, bool], coalesce: float = COALESCE_SECONDS,
-           hand_over=None):
-    """The body of one stream: a hello (with the id to resume from), the replayed backlog,
-    then live events with heartbeats between them. Ends with a resync when it falls behind.
-
-    `hand_over`, when the server lets the app write to the connection, gives the live part
-    to the process's stream writer (stream_writer.py) and returns when the stream ends.
-    Otherwise this generator writes it: under load, events go out together, one write per
-    wake-up. A stream that wrote less than `coalesce` seconds ago waits out the rest of it
-    first, so a busy stream wakes at most 1/coalesce times a second; a quiet one sends each
-    event at once."""
+def opening(subscription: Subscription, backlog: list[tuple[dict, str]], hello: tuple[int, bool]) -> bytes:
+    """What a stream writes first: a hello (with the id to resume from) and the replayed
+    backlog; a resync after it when the backlog was cut short, and then the stream ends."""
     start_id, truncated = hello
     subscription.replayed_up_to = backlog[-1][0]["id"] if backlog else start_id
-    yield (f"retry: 2000\nid: {start_id}\nevent: hello\n"
-           f"data: {json.dumps({'last_event_id': start_id, 'replayed': len(backlog)})}\n\n").encode()
-    for _, frame in backlog:
-        yield frame.encode()
+    parts = [(f"retry: 2000\nid: {start_id}\nevent: hello\n"
+              f"data: {json.dumps({'last_event_id': start_id, 'replayed': len(backlog)})}\n\n").encode()]
+    parts += [frame.encode() for _, frame in backlog]
     if truncated:
-        yield resync_frame("too many missed events; reload")
-        return
-    if hand_over is not None:
-        hand_over(subscription)           # everything above has been written by now
+        parts.append(resync_frame("too many missed events; reload"))
+    return b"".join(parts)
+
+
+def frames(hub: Hub, subscription: Subscription, backlog: list[tuple[dict, str]],
+           heartbeat: float, hello: tuple[int, bool], coalesce: float = COALESCE_SECONDS):
+    """The body of one stream written the plain WSGI way, a thread waiting on it: the
+    opening, then live events with heartbeats between them. Ends with a resync when it falls
+    behind. (Under `flask serve` streams are held by the event-loop server instead,
+    fanout.py; this serves the development server and a bare WSGI server.)
+
+    Under load, events go out together, one write per wake-up. A stream that wrote less than
+    `coalesce` seconds ago waits out the rest of it first, so a busy stream wakes at most
+    1/coalesce times a second; a quiet one sends each event at once."""
+    yield opening(subscription, backlog, hello)
+    if hello[1]:
         return
     last_write = 0.0
     while True:

@@ -1,0 +1,65 @@
+"""nginx in front of `flask serve`: deploy/nginx.conf filled in for one server, under
+var/serve-<port>/ (its sockets, pid and temporary files)."""
+from __future__ import annotations
+
+import os
+import pwd
+import resource
+import shutil
+from pathlib import Path
+
+from ..config import ROOT
+
+TEMPLATE = ROOT / "deploy" / "nginx.conf"
+SOCKET_PATH_MAX = 107            # sun_path holds 108 bytes with the terminating NUL
+MAX_CONNECTIONS = 65536          # per nginx worker, when the host lets it open that many files
+
+
+class NoProxy(Exception):
+    pass
+
+
+def nginx() -> str:
+    found = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+    if found is None:
+        raise NoProxy("nginx is not installed: `apt-get install nginx` (what `make run` does as "
+                      "root), or serve without it: `flask serve --no-proxy`")
+    return found
+
+
+def run_dir(var_dir: Path, port: int) -> Path:
+    """Where one server's sockets live. A Unix socket's path is short: a deep var/ falls back
+    to the system's temporary directory."""
+    run = Path(var_dir) / f"serve-{port}"
+    if len(str(run / "streams.sock").encode()) > SOCKET_PATH_MAX:
+        run = Path("/tmp") / f"gridmap-serve-{os.getuid()}-{port}"
+    return run
+
+
+def render(run: Path, host: str, port: int, max_body: int) -> Path:
+    """Writes the filled-in config into `run` and gives its path."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    as_root = os.geteuid() == 0
+    # not above the hard limit, even as root: a container may refuse (seen here)
+    nofile = MAX_CONNECTIONS if hard == resource.RLIM_INFINITY else min(MAX_CONNECTIONS, hard)
+    names = {
+        # started by root, nginx would run its workers as `nobody`, who may not reach var/
+        "@USER@": f"user {pwd.getpwuid(os.getuid()).pw_name};" if as_root else "",
+        "@NOFILE@": str(nofile),
+        "@CONNECTIONS@": str(max(1024, nofile - 64)),
+        "@RUN@": str(run),
+        "@MAX_BODY@": str(max_body + 1024 * 1024),      # the app refuses bigger, in words
+        "@LISTEN@": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+    }
+    text = TEMPLATE.read_text()
+    for name, value in names.items():
+        text = text.replace(name, value)
+    run.mkdir(parents=True, exist_ok=True)
+    path = run / "nginx.conf"
+    path.write_text(text)
+    return path
+
+
+def command(run: Path, config: Path) -> list[str]:
+    return [nginx(), "-p", str(run), "-c", str(config), "-e", "stderr"]
