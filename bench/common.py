@@ -132,6 +132,13 @@ def bench_token(url: str, username: str, role: str, whole_city: bool = False) ->
     return token
 
 
+def flask_serve(port: int, workers: int = 2, threads: int = 32) -> list[str]:
+    """Gridmap as a city runs it (`flask serve`): nginx in front of gunicorn and the event-loop
+    server that holds the live streams."""
+    return [sys.executable, "-m", "flask", "serve", "--port", str(port), "--workers", str(workers),
+            "--threads", str(threads), "--no-simulate"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -197,6 +204,9 @@ class Listener:
         self.ready = threading.Event()
         self.head = b""
         self.closed = False
+        self._raw = b""          # chunked framing not yet read: behind nginx a chunk may end mid-line
+        self._left = 0           # bytes left in the current chunk
+        self._rest = b""         # a line not yet ended
 
     def readable(self, arrived: float) -> None:
         try:
@@ -215,16 +225,36 @@ class Listener:
         if b" 200 " not in self.head.split(b"\r\n", 1)[0]:
             raise SystemExit(f"stream refused: {self.head[:200]!r}")
         if b"event: hello" in self.head:
+            self._dechunk(self.head.split(b"\r\n\r\n", 1)[1])      # the hello: read past it
             self.ready.set()
+
+    def _dechunk(self, data: bytes) -> bytes:
+        """The body bytes of `data`, HTTP/1.1 chunk framing taken off."""
+        out, buf, i = bytearray(), self._raw + data, 0
+        while i < len(buf):
+            if self._left:
+                taken = min(self._left, len(buf) - i)
+                out += buf[i:i + taken]
+                i += taken
+                self._left -= taken
+                continue
+            end = buf.find(b"\r\n", i)
+            if end < 0:
+                break
+            size, i = buf[i:end], end + 2
+            if size:                 # (an empty line is the CRLF that closes a chunk's data)
+                self._left = int(size.split(b";")[0], 16)
+        self._raw = buf[i:]
+        return bytes(out)
 
     def take(self) -> tuple[list[tuple[float, bytes]], int]:
         """(arrival, data line) of every incident event received so far, and the number of
         resyncs; forgets them."""
         chunks, self.chunks = self.chunks, []
-        arrivals, resyncs, rest = [], 0, b""
+        arrivals, resyncs = [], 0
         for arrived, data in chunks:
-            lines = (rest + data).split(b"\n")
-            rest = lines.pop()
+            lines = (self._rest + self._dechunk(data)).split(b"\n")
+            self._rest = lines.pop()
             for line in lines:
                 if line.startswith(b"data:") and b'"incident"' in line[:80]:   # the type, after an id of any length
                     arrivals.append((arrived, line))
@@ -340,7 +370,7 @@ def cpu_seconds(client: tuple[int, ...] = ()) -> dict[str, float]:
     its process ids, e.g. the posters' and the stream readers'), and the whole machine (busy,
     from /proc/stat): where the machine's two cores went during a phase."""
     tick = os.sysconf("SC_CLK_TCK")
-    used = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0}
+    used = {"server": 0.0, "gunicorn": 0.0, "streams": 0.0, "nginx": 0.0, "postgres": 0.0, "client": 0.0}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             cmdline = (stat.parent / "cmdline").read_bytes()
@@ -348,9 +378,12 @@ def cpu_seconds(client: tuple[int, ...] = ()) -> dict[str, float]:
         except OSError:
             continue
         name = ("client" if int(stat.parent.name) in client else "gunicorn" if b"gunicorn" in cmdline
+                else "streams" if b"serve-streams" in cmdline else "nginx" if cmdline.startswith(b"nginx")
                 else "postgres" if b"postgres" in cmdline else None)
         if name:
             used[name] += (int(fields[11]) + int(fields[12])) / tick
+            if name in ("gunicorn", "streams", "nginx"):      # what `flask serve` runs, together
+                used["server"] += (int(fields[11]) + int(fields[12])) / tick
     cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     used["machine_busy"] = (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) / tick
     return used

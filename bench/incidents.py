@@ -3,8 +3,9 @@ report intake, and whether hundreds of open streams slow other requests.
 
     make bench-incidents     (or: .venv/bin/python bench/incidents.py)
 
-On the scale-10 synthetic city (the same database as bench/layers.py), Gridmap runs as
-`flask serve` runs it: gunicorn, gthread worker, 2 processes × 256 threads.
+On the scale-10 synthetic city (the same database as bench/layers.py), Gridmap runs as a
+city runs it, `flask serve`: nginx in front of gunicorn (gthread, 2 processes × 32 threads) and
+the event-loop server that holds the live streams.
 
 1. latency: --streams (100) SSE clients stay open; --reports (1,000) reports are sent one
    after another at --pace per second; for every report and every client, the time from
@@ -34,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, WORK, Streams, arguments, city_url, cpu_seconds, free_port, log,  # noqa: E402
+from common import (ROOT, WORK, Streams, arguments, city_url, cpu_seconds, flask_serve, free_port, log,  # noqa: E402
                     operator_token, percentile, serve)
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -210,7 +211,7 @@ def main() -> None:
                              "pools open and its statements planned, as in a server that has run a while")
     parser.add_argument("--many", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=32)
     args = arguments(parser, SMOKE)
 
     url = city_url(args.scale)
@@ -220,10 +221,7 @@ def main() -> None:
     port = free_port()
     env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app",
            "GRIDMAP_PUBLIC_RATE": "1000000/minute"}
-    command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(args.workers),
-               "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-               "--graceful-timeout", "3", "--config", "python:app.gunicorn_conf",
-               "app:create_app()"]
+    command = flask_serve(port, args.workers, args.threads)
     results = {}
     with serve("gridmap-incidents", command, env, port, "/healthz"):
         results["get_p50_no_streams_ms"] = get_p50(port, token)
@@ -259,7 +257,8 @@ def report(r: dict, args) -> str:
     every = all(x["every_client_got_every_report"] for x in rounds)
     return "\n".join([
         "",
-        f"Incident loop on the scale-{args.scale} city; gunicorn gthread {args.workers}×{args.threads}; "
+        f"Incident loop on the scale-{args.scale} city; flask serve (nginx, gunicorn gthread "
+        f"{args.workers}×{args.threads}, the stream server); "
         f"{os.cpu_count()} CPUs",
         f"  report → event, {args.streams} open streams, {args.reports} reports at {args.pace:g}/s:",
         f"    p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, max {lat['max_ms']:.0f} ms "
@@ -269,7 +268,9 @@ def report(r: dict, args) -> str:
         f"{args.seconds:g} s (rounds: {rates}; {errors} errors; every client got every report: "
         f"{every})      goal ≥ 200/s",
         f"    in the median round:",
-        f"      CPU per report: gunicorn {intake['cpu_ms_per_report']['gunicorn']:.1f} ms, PostgreSQL "
+        f"      CPU per report: server {intake['cpu_ms_per_report']['server']:.1f} ms (gunicorn "
+        f"{intake['cpu_ms_per_report']['gunicorn']:.1f}, stream server {intake['cpu_ms_per_report']['streams']:.1f}, "
+        f"nginx {intake['cpu_ms_per_report']['nginx']:.1f}), PostgreSQL "
         f"{intake['cpu_ms_per_report']['postgres']:.1f} ms, this client "
         f"{intake['cpu_ms_per_report']['client']:.1f} ms, whole machine "
         f"{intake['cpu_ms_per_report']['machine_busy']:.1f} ms; {intake['cores_busy']:.2f} of "

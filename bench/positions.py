@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ROOT, WORK, Streams, arguments, bench_token, city_url, cpu_seconds, free_port,  # noqa: E402
+from common import (ROOT, WORK, Streams, arguments, bench_token, city_url, cpu_seconds, flask_serve, free_port,  # noqa: E402
                     log, operator_token, serve)
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -246,9 +246,7 @@ def main() -> None:
     walkers = [Walker(code, lon, lat, start, rng) for code, lon, lat in patrols(url, args.workers_count)]
     port = free_port()
     env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app"}
-    command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "2",
-               "--threads", "64", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-               "--config", "python:app.gunicorn_conf", "app:create_app()"]
+    command = flask_serve(port, 2, 64)
     results = {}
     with serve("gridmap-positions", command, env, port, "/healthz"):
         streams = Streams(port, operator)
@@ -276,7 +274,9 @@ def main() -> None:
         f"  Gridmap: {g['per_second']:,.0f} fixes/s ({g['fixes']:,} in {g['seconds']:.1f} s, {g['stored']:,} stored, "
         f"{g['errors']} errors) with {args.streams} streams open      goal ≥ 5,000/s",
         f"    stored: {g['stored'] / g['seconds']:,.0f} fixes/s (the rest refused or already stored)",
-        f"    CPU per fix: gunicorn {g['cpu_us_per_fix']['gunicorn']:.0f} µs, PostgreSQL "
+        f"    CPU per fix: server {g['cpu_us_per_fix']['server']:.0f} µs (gunicorn "
+        f"{g['cpu_us_per_fix']['gunicorn']:.0f}, stream server {g['cpu_us_per_fix']['streams']:.0f}, nginx "
+        f"{g['cpu_us_per_fix']['nginx']:.0f}), PostgreSQL "
         f"{g['cpu_us_per_fix']['postgres']:.0f} µs",
         f"  bare INSERT, one connection: {b['per_second']:,.0f} fixes/s      Gridmap ÷ bare: "
         f"{g['per_second'] / b['per_second']:.2f}",

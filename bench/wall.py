@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, WORK, arguments, database_name, ensure_city, free_port, log, serve  # noqa: E402
+from common import ROOT, WORK, arguments, database_name, ensure_city, flask_serve, free_port, log, serve  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from app import create_app, db  # noqa: E402
@@ -153,9 +153,7 @@ def main() -> None:
     engine.dispose()
     port = free_port()
     env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app", "GRIDMAP_SECURE_COOKIES": "0"}
-    command = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "2",
-               "--threads", "64", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT),
-               "--config", "python:app.gunicorn_conf", "app:create_app()"]
+    command = flask_serve(port, 2, 64)
     from playwright.sync_api import sync_playwright
     results: dict[str, list[dict]] = {"/wall": [], "/": []}
     with serve("gridmap-wall", command, env, port, "/healthz"), sync_playwright() as p:

@@ -32,13 +32,13 @@ PROMISES = {
     "incidents": [
         rf"p50 {NUMBER} ms, p99 {NUMBER} ms, max {NUMBER} ms over {NUMBER} report×client pairs \(0 missing\)",
         rf"sustained intake, .*: {NUMBER} reports/s, .*0 errors; every client got every report: True",
-        rf"CPU per report: gunicorn {NUMBER} ms, PostgreSQL {NUMBER} ms",
+        rf"CPU per report: server {NUMBER} ms \(gunicorn {NUMBER}, stream server {NUMBER}, nginx {NUMBER}\), PostgreSQL {NUMBER} ms",
         rf"GET /api/v1/categories p50: {NUMBER} ms with no stream open, {NUMBER} ms with {NUMBER} open",
     ],
     "positions": [
         rf"Gridmap: {NUMBER} fixes/s \({NUMBER} in {NUMBER} s, {NUMBER} stored, 0 errors\)",
         rf"stored: {NUMBER} fixes/s",
-        rf"CPU per fix: gunicorn {NUMBER} µs, PostgreSQL {NUMBER} µs",
+        rf"CPU per fix: server {NUMBER} µs \(gunicorn {NUMBER}, stream server {NUMBER}, nginx {NUMBER}\), PostgreSQL {NUMBER} µs",
         rf"bare INSERT, one connection: {NUMBER} fixes/s +Gridmap ÷ bare: {NUMBER}",
         rf"patrol coverage, every grid, one day: {NUMBER} s for {NUMBER} grids",
         rf"nearest workers along the roads .*p50 {NUMBER} ms, p99 {NUMBER} ms",
