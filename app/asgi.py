@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 from typing import Any, Awaitable, Callable
 
 import uvicorn
@@ -28,9 +29,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from .api import stream as stream_api
 from .services.live.fanout import Fanout
 
+log = logging.getLogger(__name__)
+
 ABORT = "gridmap.abort"          # scope["extensions"]: drop this connection now
 STREAM_PATH = "/api/v1/stream"
 GRACE_SECONDS = 5.0              # what a stop waits for streams to write their last chunk
+CENSUS_SECONDS = 60.0            # how often the number of open streams is logged (when it changed)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -64,13 +68,25 @@ class Application:
             if message["type"] == "lifespan.startup":
                 self.fanout()
                 self.hub.listen(wait=False)      # listening before the first stream asks
+                census = asyncio.get_running_loop().create_task(self._census())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                census.cancel()
                 fanout = self._fanouts.pop(asyncio.get_running_loop(), None)
                 if fanout is not None:
                     fanout.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _census(self) -> None:
+        """How many streams are open, in the log: what an operator of the servers watches."""
+        said = None
+        while True:
+            await asyncio.sleep(CENSUS_SECONDS)
+            count = self.fanout().count
+            if count != said:
+                log.info("%d live stream(s) open", count)
+                said = count
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()

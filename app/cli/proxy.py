@@ -6,6 +6,8 @@ import os
 import pwd
 import resource
 import shutil
+import signal
+import time
 from pathlib import Path
 
 from ..config import ROOT
@@ -63,3 +65,20 @@ def render(run: Path, host: str, port: int, max_body: int) -> Path:
 
 def command(run: Path, config: Path) -> list[str]:
     return [nginx(), "-p", str(run), "-c", str(config), "-e", "stderr"]
+
+
+def stop_stale(run: Path) -> None:
+    """An nginx left by a `flask serve` that was killed outright holds the port: it is told
+    to finish (SIGQUIT) before a new one starts."""
+    try:
+        pid = int((run / "nginx.pid").read_text().split()[0])
+        if b"nginx" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return
+        os.kill(pid, signal.SIGQUIT)
+    except (OSError, ValueError, IndexError):
+        return
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)

@@ -46,7 +46,7 @@ def serve(host: str, port: int | None, workers: int, threads: int, use_proxy: bo
     settings = current_app.config["GRIDMAP"]
     port = port or settings.port
     flask = [sys.executable, "-m", "flask"]
-    children: list[subprocess.Popen] = []
+    children = Children()
 
     def stop(_signum, _frame):
         raise SystemExit(0)         # a service manager's SIGTERM stops the children too
@@ -59,29 +59,76 @@ def serve(host: str, port: int | None, workers: int, threads: int, use_proxy: bo
                 raise click.ClickException(str(error)) from None
             run = proxy.run_dir(settings.var_dir, port)
             run.mkdir(parents=True, exist_ok=True)
+            proxy.stop_stale(run)
             app_sock, streams_sock = run / "app.sock", run / "streams.sock"
             for stale in (app_sock, streams_sock):
                 stale.unlink(missing_ok=True)
             env = {**os.environ, "GRIDMAP_PROXIES": "1"}      # the client's address is nginx's word
-            children.append(subprocess.Popen(_gunicorn(f"unix:{app_sock}", workers, threads), env=env))
-            children.append(subprocess.Popen(flask + ["serve-streams", "--uds", str(streams_sock)], env=env))
+            children.start("gunicorn", _gunicorn(f"unix:{app_sock}", workers, threads), env=env)
+            children.start("stream server", flask + ["serve-streams", "--uds", str(streams_sock)], env=env)
             _wait_for_sockets(children, [app_sock, streams_sock])
             config = proxy.render(run, host, port, settings.max_request_bytes)
-            children.append(subprocess.Popen(proxy.command(run, config)))
+            # in a session of its own: a terminal's Ctrl-C reaches the servers, which end
+            # their streams, and not nginx, which would drop them mid-chunk; it goes last
+            children.start("nginx", proxy.command(run, config), start_new_session=True)
         else:
-            children.append(subprocess.Popen(flask + ["serve-streams", "--host", host, "--port", str(port)]))
+            children.start("stream server", flask + ["serve-streams", "--host", host, "--port", str(port)])
         if simulate:
-            children.append(subprocess.Popen(flask + ["simulate"]))
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        failed = [c for c in children if c.poll() not in (None, 0)]
-        if failed:
-            raise click.ClickException(f"{_name(failed[0])} stopped (exit {failed[0].returncode}); "
-                                       "the others are stopped too")
+            children.start("simulator", flask + ["simulate"])
+        children.watch()
     except KeyboardInterrupt:
         pass
     finally:
-        _stop(children)
+        children.stop()
+
+
+class Children:
+    """The servers `flask serve` runs, each started again when it dies unasked (a crash, an
+    out-of-memory kill): one part down must not take the others, and a wall, with it. Five
+    deaths of one within a minute are a fault that a restart will not mend: then all stop."""
+
+    RESTARTS, WITHIN_SECONDS = 5, 60.0
+
+    def __init__(self):
+        self.running: dict[str, subprocess.Popen] = {}
+        self._how: dict[str, tuple[list[str], dict]] = {}
+        self._deaths: dict[str, list[float]] = {}
+
+    def start(self, name: str, command: list[str], **options) -> None:
+        self._how[name] = (command, options)
+        self.running[name] = subprocess.Popen(command, **options)
+
+    def died(self) -> list[str]:
+        return [name for name, child in self.running.items() if child.poll() is not None]
+
+    def watch(self) -> None:
+        while True:
+            time.sleep(0.5)
+            for name in self.died():
+                code = self.running[name].returncode
+                deaths = [t for t in self._deaths.get(name, []) if t > time.monotonic() - self.WITHIN_SECONDS]
+                deaths.append(time.monotonic())
+                self._deaths[name] = deaths
+                if len(deaths) >= self.RESTARTS:
+                    raise click.ClickException(f"{name} stopped {len(deaths)} times within "
+                                               f"{self.WITHIN_SECONDS:.0f} s (exit {code}); stopping everything")
+                click.echo(f"gridmap: {name} stopped (exit {code}); starting it again", err=True)
+                command, options = self._how[name]
+                self.running[name] = subprocess.Popen(command, **options)
+
+    def stop(self) -> None:
+        """The stream server and nginx first, together: the stream server ends every stream
+        as a whole HTTP body and nginx passes the ends on while it finishes what is under way
+        (SIGQUIT), ordinary requests still answered by gunicorn; then gunicorn, which nginx
+        no longer holds keep-alive connections to; then the simulator."""
+        first = [(n, signal.SIGTERM if n == "stream server" else signal.SIGQUIT)
+                 for n in ("stream server", "nginx") if n in self.running]
+        for group in (first, [("gunicorn", signal.SIGTERM)], [("simulator", signal.SIGINT)]):
+            live = [(self.running[n], sig) for n, sig in group if n in self.running
+                    and self.running[n].poll() is None]
+            for child, sig in live:
+                child.send_signal(sig)
+            _reap([child for child, _ in live])
 
 
 def _gunicorn(bind: str, workers: int, threads: int) -> list[str]:
@@ -90,13 +137,13 @@ def _gunicorn(bind: str, workers: int, threads: int) -> list[str]:
             "--access-logfile", "-", "--config", "python:app.gunicorn_conf", "app:create_app()"]
 
 
-def _wait_for_sockets(children: list[subprocess.Popen], paths: list[Path]) -> None:
+def _wait_for_sockets(children: Children, paths: list[Path]) -> None:
     """nginx starts once what it forwards to answers: before, a request would get a 502."""
     deadline = time.monotonic() + STARTUP_SECONDS
     waiting = list(paths)
     while waiting:
-        if any(child.poll() is not None for child in children):
-            raise click.ClickException("a server stopped while starting; see its output above")
+        if children.died():
+            raise click.ClickException(f"{', '.join(children.died())} stopped while starting; see its output above")
         if time.monotonic() > deadline:
             raise click.ClickException(f"{', '.join(p.name for p in waiting)} did not start in {STARTUP_SECONDS} s")
         with socket.socket(socket.AF_UNIX) as probe:
@@ -107,31 +154,6 @@ def _wait_for_sockets(children: list[subprocess.Popen], paths: list[Path]) -> No
             except OSError:
                 pass
         time.sleep(0.1)
-
-
-def _stop(children: list[subprocess.Popen]) -> None:
-    """The servers first, nginx last: the stream server ends every stream as a whole HTTP
-    body, and nginx passes the ends on before it goes (SIGQUIT: finish what is under way)."""
-    servers = [c for c in children if c.poll() is None and not _is_nginx(c)]
-    for child in servers:
-        child.send_signal(signal.SIGTERM)
-    _reap(servers)
-    rest = [c for c in children if c.poll() is None]
-    for child in rest:
-        child.send_signal(signal.SIGQUIT if _is_nginx(child) else signal.SIGINT)
-    _reap(rest)
-
-
-def _is_nginx(child: subprocess.Popen) -> bool:
-    return _name(child) == "nginx"
-
-
-def _name(child: subprocess.Popen) -> str:
-    """nginx, gunicorn, serve-streams or simulate."""
-    args = child.args
-    if args[0] == sys.executable:
-        return args[2] if args[2] == "gunicorn" else args[3]
-    return Path(args[0]).name
 
 
 def _reap(children: list[subprocess.Popen]) -> None:
@@ -155,4 +177,17 @@ def serve_streams(uds: str | None, host: str, port: int | None):
     # behind nginx on a Unix socket: the access log names the client nginx was asked by
     where = ({"uds": uds, "proxy_headers": True, "forwarded_allow_ips": "*"} if uds
              else {"host": host, "port": port or app.config["GRIDMAP"].port})
-    asgi.Server(asgi.config(app, **where)).run()
+    asgi.Server(asgi.config(app, log_config=_timed_logs(), **where)).run()
+
+
+def _timed_logs() -> dict:
+    """uvicorn's log settings, each line with its time, as gunicorn's and nginx's have."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+    settings = copy.deepcopy(LOGGING_CONFIG)
+    for formatter in settings["formatters"].values():
+        formatter["fmt"] = "[%(asctime)s] " + formatter["fmt"]
+    # the stream server's own lines (how many streams are open, who was cut off) beside uvicorn's
+    settings["loggers"]["app"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return settings

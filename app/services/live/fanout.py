@@ -21,6 +21,7 @@ from .audiences import Audiences
 from .stream import COALESCE_SECONDS, HEARTBEAT, Hub, Published, Subscription, resync_frame
 
 MAX_PENDING = 4 * 1024 * 1024
+WRITE_LIMIT = 256 * 1024      # bytes handed to one write: the server buffers whatever it is given
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,21 @@ class Fanout:
         elif (held := self._held.get(subscription)) is not None:
             held.woken.set()
 
+    @staticmethod
+    def _slice(held: Held) -> bytes:
+        """What waits, up to WRITE_LIMIT (at least a frame): a burst handed to one write would
+        sit whole in the connection's buffer, past the reach of MAX_PENDING."""
+        taken, size = 0, 0
+        while taken < len(held.frames) and (taken == 0 or size + len(held.frames[taken]) <= WRITE_LIMIT):
+            size += len(held.frames[taken])
+            taken += 1
+        body = b"".join(held.frames[:taken])
+        del held.frames[:taken]
+        held.size -= size
+        if held.frames:
+            held.woken.set()              # the rest goes in the next period
+        return body
+
     async def _watch(self, held: Held, gone: Callable[[], Awaitable[None]]) -> None:
         await gone()
         held.gone = True
@@ -207,9 +223,7 @@ class Fanout:
                 await held.send(resync_frame("the client fell behind; reconnect to catch up"), False)
                 return
             if held.frames:
-                body = b"".join(held.frames)
-                held.frames.clear()
-                held.size = 0
+                body = self._slice(held)
             elif quiet:
                 body = HEARTBEAT
             else:
