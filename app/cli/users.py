@@ -1,4 +1,4 @@
-"""flask users create|set-role|set-scope|disable|list."""
+"""flask users create|set-password|set-role|set-scope|disable|list."""
 from __future__ import annotations
 
 import click
@@ -10,7 +10,7 @@ from ..models import USER_ROLES, AppUser, Area
 from ..services.accounts import accounts
 
 
-@click.group("users", help="Accounts: create them, change role or scope, disable them.")
+@click.group("users", help="Accounts: create them, change password, role or scope, disable them.")
 def users_group():
     pass
 
@@ -39,6 +39,23 @@ def create(username, role, password, scope_area, scope_grids, worker):
         _fail(error)
     session.commit()
     click.echo(f"created {user.username} ({user.role})")
+
+
+@users_group.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def set_password(username, password):
+    """Give an account a new password (the demo accounts' before production; a worker who
+    forgot theirs). Its login sessions end; its API tokens stay."""
+    session = db.session()
+    user = _user(session, username)
+    try:
+        accounts.set_password(session, user, password)
+    except accounts.AccountError as error:
+        _fail(error)
+    session.commit()
+    click.echo(f"{username} has a new password; their sessions are signed out")
 
 
 @users_group.command("set-role")

@@ -3,6 +3,7 @@
 from sqlalchemy import text
 
 from app import create_app, db
+from tests.accounts.test_accounts import sign_in
 from tests.conftest import TEST_SETTINGS, scalar
 
 
@@ -22,6 +23,23 @@ def test_create_set_role_set_scope_and_disable(runner, session, client):
     headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
     assert client.get("/api/v1/tokens", headers=headers).status_code == 401
     assert "cli_user" in runner.invoke(args=["users", "list"]).output
+
+
+def test_a_new_password_lets_the_account_in_and_signs_out_its_sessions(runner, session, client):
+    assert runner.invoke(args=["users", "create", "pw_user", "--role", "viewer", "--scope-area", "HEL",
+                               "--password", "the old password"]).exit_code == 0
+    signed_in = sign_in(client, "pw_user", "the old password")
+    assert signed_in.status_code in (302, 303)
+    assert scalar(session, "SELECT count(*) FROM user_session s JOIN app_user u ON u.id = s.user_id "
+                           "WHERE u.username = 'pw_user'") == 1
+    short = runner.invoke(args=["users", "set-password", "pw_user"], input="short\nshort\n")
+    assert short.exit_code != 0 and "8 characters" in short.output
+    changed = runner.invoke(args=["users", "set-password", "pw_user"], input="a brand new one\na brand new one\n")
+    assert changed.exit_code == 0, changed.output
+    assert scalar(session, "SELECT count(*) FROM user_session s JOIN app_user u ON u.id = s.user_id "
+                           "WHERE u.username = 'pw_user'") == 0
+    assert client.post("/api/v1/tokens", json={"username": "pw_user", "password": "the old password"}).status_code == 401
+    assert client.post("/api/v1/tokens", json={"username": "pw_user", "password": "a brand new one"}).status_code == 201
 
 
 def test_mistakes_get_a_clear_message_and_change_nothing(runner, session):

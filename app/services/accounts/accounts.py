@@ -160,6 +160,14 @@ def disable(session: Session, user: AppUser) -> None:
     close_all_sessions(session, user)
 
 
+def set_password(session: Session, user: AppUser, password: str) -> None:
+    """A new password: the account's login sessions end (whoever knew the old one is signed
+    out, their pages' streams with them); its API tokens stay, each revoked on its own."""
+    check_password(password)
+    user.password_hash = hash_password(password)
+    close_all_sessions(session, user)
+
+
 def find_user(session: Session, username: str) -> AppUser:
     user = session.scalar(select(AppUser).where(AppUser.username == username))
     if user is None:
