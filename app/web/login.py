@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timezone
 from urllib.parse import urlparse
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 
 from .. import db
 from ..auth import current_user, public, requires
@@ -18,10 +18,14 @@ TEXT = {
     "zh": {"title": "登录 · 网格地图", "heading": "网格地图 登录", "username": "用户名",
            "password": "密码", "submit": "登录", "other": "English", "other_lang": "en",
            "csrf": "表单已过期,请重试。", "missing": "请输入用户名和密码。",
+           "https": "此服务器只能通过 HTTPS 登录（它的 Cookie 仅限安全连接）。请用 https:// 打开；"
+                    "在封闭网络中也可设置 GRIDMAP_SECURE_COOKIES=0。",
            "wrong": "用户名或密码错误。", "locked": "登录失败次数过多,账户锁定至 {} UTC。"},
     "en": {"title": "Sign in · Gridmap", "heading": "Sign in to Gridmap", "username": "Username",
            "password": "Password", "submit": "Sign in", "other": "中文", "other_lang": "zh",
            "csrf": "The form expired; please try again.",
+           "https": "This server signs in over HTTPS only (its cookies are for secure connections): "
+                    "open it with https://, or on a closed network set GRIDMAP_SECURE_COOKIES=0.",
            "missing": "Enter your username and password.",
            "wrong": "Wrong username or password.",
            "locked": "Too many failed logins: this account is locked until {} UTC."},
@@ -65,7 +69,7 @@ def form():
 def submit():
     t = TEXT[_lang()]
     if not login_csrf_valid():
-        return _form(t["csrf"], 400)
+        return _form(t["https"] if _cookies_refused() else t["csrf"], 400)
     username, password = request.form.get("username", "").strip(), request.form.get("password", "")
     if not username or not password:
         return _form(t["missing"], 400, username)
@@ -83,6 +87,15 @@ def submit():
     response = redirect(_safe_next(request.form.get("next")))
     set_session_cookie(response, opened.token)
     return response
+
+
+def _cookies_refused() -> bool:
+    """The form's cookie never came back because the browser keeps Secure cookies from plain
+    HTTP (to any host but this machine's own): "the form expired" would send a person
+    looking for the wrong fault."""
+    return (request.scheme == "http" and current_app.config["GRIDMAP"].secure_cookies
+            and not request.cookies and request.host.rsplit(":", 1)[0].strip("[]")
+            not in ("localhost", "127.0.0.1", "::1"))
 
 
 @bp.post("/logout")

@@ -90,6 +90,18 @@ def test_the_login_form_refuses_a_post_without_its_csrf_token(client, guessable)
     assert response.status_code == 400 and "表单已过期" in response.get_data(as_text=True)
 
 
+def test_signing_in_over_plain_http_from_another_machine_says_https_is_needed(app, guessable):
+    # a browser keeps the form's Secure cookie from http://192.0.2.2: the form never "expired"
+    lan = app.test_client()
+    page = lan.get("/login", base_url="http://192.0.2.2:8082")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    # the browser dropped the Secure cookie: it posts the form without it
+    response = app.test_client().post("/login", base_url="http://192.0.2.2:8082",
+                        data={"username": guessable, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 400 and "HTTPS" in response.get_data(as_text=True)
+    assert "GRIDMAP_SECURE_COOKIES=0" in response.get_data(as_text=True)
+
+
 def test_a_cookie_signed_write_without_the_csrf_token_is_refused(app, users):
     client = app.test_client()
     sign_in(client, users["admin"]["username"])
