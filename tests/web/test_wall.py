@@ -243,3 +243,21 @@ def test_an_operator_turns_a_camera_from_the_wall_and_its_coverage_follows(brows
                     {"b": bearing, "f": fov, "e": estimated, "id": camera})
     session.commit()
     camera_coverage.refresh(session)
+
+
+@pytest.mark.browser
+def test_grids_are_shaded_by_load_even_when_their_shapes_come_after_the_counts(browser, live_server, users):
+    # the day's counts answer first and the grids' shapes a moment later, as on a busy server
+    page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    sign_in(page, live_server, users["operator"]["username"])
+    page.wait_for_selector("#map[data-ready='true']", timeout=20_000)
+
+    def late(route):
+        time.sleep(1.5)
+        route.continue_()
+    page.route("**/ogcapi/collections/grids/items*", late)
+    page.goto(f"{live_server}/wall")
+    page.wait_for_selector("#map[data-ready='true']", timeout=30_000)
+    # shaded at once, not at the counts' next refresh half a minute on
+    page.wait_for_selector("#map[data-grids-shaded='true']", state="attached", timeout=5_000)
+    page.close()

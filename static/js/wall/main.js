@@ -81,12 +81,22 @@ async function loadIncidents() {
   incidents.load(all);
 }
 
+// The loads are kept: the counts often come before the grids' shapes, which then take them
+// when they arrive (else the grids stayed unshaded until the next refresh, half a minute on).
+let gridLoads = null;
+function shadeGrids() {
+  if (!grids || !gridLoads) return;
+  grids.shade(gridLoads);
+  element.dataset.gridsShaded = 'true';
+}
+
 let summaryTimer = null;
 async function refreshSummary() {
   clearTimeout(summaryTimer);
   const summary = await patiently(() => getJson('/api/v1/wall'));
   renderSummary(summary, select);
-  grids?.shade(summary.grid_load);
+  gridLoads = summary.grid_load;
+  shadeGrids();
   element.dataset.summaryAt = summary.now;
   summaryTimer = setTimeout(refreshSummary, SUMMARY_EVERY_MS);
 }
@@ -129,6 +139,7 @@ async function start() {
     readable.has('camera-blind-spots') ? hasFeatures('camera-blind-spots') : false,
   ]));
   grids = gridLayer(gridData);
+  shadeGrids();
   const overlays = {};
   overlays[t('grids')] = grids.addTo(map);
   if (communityData) overlays[t('communities')] = outlineLayer(communityData, 'communities').addTo(map);
