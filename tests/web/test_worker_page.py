@@ -151,6 +151,7 @@ def test_a_step_whose_answer_is_lost_survives_a_reload_and_is_not_done_twice(
     assert lost
     page.wait_for_timeout(300)
     assert page.get_attribute("#outbox", "data-count") == "1"               # kept for a retry
+    assert page.query_selector(f"{task} button[data-action='start']") is None   # not offered twice
     assert len(events_of(client, auth, code, "start")[1]) == 1                # done once already
 
     page.unroute("**/api/v1/incidents/*/events")

@@ -145,16 +145,21 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onRoute =
         if (grid.value) body.grid = grid.value;
         if (level.value) body.level = level.value;
       }
+      // a live event may have redrawn the card while the request was out: the answer goes
+      // to the form on the screen, not to this one
+      const say = (text, className) => {
+        const shown = form.isConnected ? message : element.querySelector('form p');
+        if (shown) Object.assign(shown, { textContent: text, className });
+      };
       try {
         await postJson(`/api/v1/incidents/${feature.id}/events`, body, { 'If-Match': `"v${feature.properties.version}"` });
         form.reset();               // done: the refreshed card keeps only the message
-        message.className = 'ok';
-        message.textContent = t('done');
+        say(t('done'), 'ok');
         onChanged();
         await show(feature.id);
       } catch (error) {
         const fields = error.body?.errors ? Object.values(error.body.errors).join(' ') : '';
-        message.textContent = fields || error.message;
+        say(fields || error.message, 'error');
         if (error.status === 412) setTimeout(() => show(feature.id), 1500);
       }
     });

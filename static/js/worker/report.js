@@ -44,7 +44,7 @@ export function reportForm({ form, pointLabel, useLocation, map, outbox, here, n
     if (marker) marker.setLatLng([lat, lon]);
     else marker = L.circleMarker([lat, lon], { radius: 8, color: '#d32f2f', weight: 3, fillOpacity: 0.3 }).addTo(map);
     const named = await name(lon, lat);
-    if (point[0] !== lon || point[1] !== lat) return;      // another tap since
+    if (!point || point[0] !== lon || point[1] !== lat) return;      // another tap since, or sent and cleared
     address = named?.address || null;
     pointLabel.textContent = named?.text || fallback;
     pointLabel.dataset.state = named ? 'named' : 'coordinates';

@@ -37,7 +37,7 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
   let order = saved.order || [...tasks.keys()];
   const fresh = new Set(saved.fresh || []);          // not looked at yet
   const talk = new Map(saved.talk || []);            // incident id → [{at, actor, note}]
-  let waiting = new Map();                           // incident id → [labels of queued steps]
+  let waiting = new Map();                           // incident id → [{label, action} of queued steps]
   let loaded = false;
   const mine = (actor) => actor === `user:${me.user}`;
   // what people said on a task: comments, and why a person (not the intake) sent it to me
@@ -148,7 +148,7 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
   function setWaiting(items) {
     waiting = new Map();
     for (const item of items) {
-      if (item.taskId) waiting.set(item.taskId, [...(waiting.get(item.taskId) || []), item.label]);
+      if (item.taskId) waiting.set(item.taskId, [...(waiting.get(item.taskId) || []), { label: item.label, action: item.body?.action }]);
     }
     render();
   }
@@ -223,9 +223,13 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
       if (due) item.append(el('span', due.text, due.late ? 'due late' : 'due'));
       const said = talkList(id);
       if (said) item.append(said);
-      for (const label of waiting.get(id) || []) item.append(el('span', `${label} · ${t('queued')}`, 'queued'));
+      const queued = waiting.get(id) || [];
+      for (const { label } of queued) item.append(el('span', `${label} · ${t('queued')}`, 'queued'));
+      // a step waiting to be sent is not offered again: the card still shows the server's
+      // status until it is delivered, and a second tap would send it twice
+      const moving = queued.some(({ action }) => action && action !== 'comment');
       const buttons = el('div', null, 'steps');
-      for (const action of [...(NEXT[p.status] || []), 'comment']) {
+      for (const action of [...(moving ? [] : NEXT[p.status] || []), 'comment']) {
         const button = el('button', t(action === 'escalate' ? 'request_help' : action === 'comment' ? 'reply' : action));
         button.type = 'button';
         button.dataset.action = action;
