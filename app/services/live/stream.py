@@ -1,5 +1,8 @@
 """The live stream's engine: one LISTEN connection per process, fanned out to every open
-Server-Sent Events client, each with its own filter (scope and permissions).
+Server-Sent Events client, each with its own filter (scope and permissions). It hears the
+events' channel only once the process holds a stream (or a writer watches): gunicorn's
+workers behind `flask serve` hear only the accounts' channel and, one of them perhaps, number
+events.
 
 Incident events are published with their stream position, which one hub in the database
 gives (the sequencer, migration 0015): a committed event waits in `stream_unsequenced` and
@@ -187,12 +190,21 @@ class Hub:
         self._arrived = threading.Condition()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        # the events' channel is heard only once something here wants them: a gunicorn
+        # worker behind `flask serve` holds no stream, and parsing every event in each of
+        # them (and PostgreSQL sending it to each) was work for no one
+        self._events_wanted = False
+        self._hearing_events = threading.Event()
         self._last_event_id: int | None = None
         self._stopping = False
         self.delivered = 0
 
     def subscribe(self, audience: Audience, credential: accounts.Credential | None = None) -> Subscription:
+        self._events_wanted = True
         self.listen()
+        # nothing committed after it subscribed may be missed: wait until the events are heard
+        # (at once when the hub heard them already; within a second of the first stream)
+        self._hearing_events.wait(timeout=10)
         ends_at = None
         if self._max_age is not None:
             ends_at = time.monotonic() + self._max_age * (1 - MAX_AGE_SPREAD * random.random())
@@ -210,6 +222,7 @@ class Hub:
         after each event published, `on_end(subscription)` when the hub ends one stream and
         `on_end(None)` when it ends them all. Called on the hub's thread (or the caller's):
         they must only pass the word on."""
+        self._events_wanted = True
         self._watchers.append((on_news, on_end))
 
     def unwatch(self, on_news: Callable[[], None], on_end: Callable[[Subscription | None], None]) -> None:
@@ -336,18 +349,20 @@ class Hub:
                 conninfo = self._conninfo() if callable(self._conninfo) else self._conninfo
                 with psycopg.connect(conninfo, autocommit=True,
                                      application_name="gridmap-stream-hub") as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
                     conn.execute(f"LISTEN {accounts.ACCOUNT_CHANNEL}")
                     # what changed while no one listened went unannounced: forget it all
                     # and ask about every stream, from here on notices tell the rest
                     self._tell_listeners(None)
                     self._listening = True
-                    self._catch_up(conn)
+                    if self._events_wanted:
+                        self._hear_events(conn)
                     sequencer = self._try_to_sequence(conn)
                     self._ready.set()
                     now = time.monotonic()
                     retry_at, recheck_at = now + SEQUENCER_RETRY_SECONDS, now
                     while not self._stopping:
+                        if self._events_wanted and not self._hearing_events.is_set():
+                            self._hear_events(conn)
                         woken, changed = False, set()
                         for notice in conn.notifies(timeout=1.0, stop_after=1):
                             if notice.channel == CHANNEL:
@@ -373,7 +388,13 @@ class Hub:
                 time.sleep(self._reconnect)
         self._stop_hearing()
 
+    def _hear_events(self, conn) -> None:
+        conn.execute(f"LISTEN {CHANNEL}")
+        self._catch_up(conn)
+        self._hearing_events.set()
+
     def _stop_hearing(self) -> None:
+        self._hearing_events.clear()
         if self._listening:
             self._listening = False
             self._tell_listeners(None)
