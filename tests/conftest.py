@@ -7,6 +7,7 @@ through the same commands a user runs.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 
@@ -159,6 +160,13 @@ def runner(app):
 def session(app):
     with app.app_context():
         yield db.session()
+
+
+def free_port() -> int:
+    """A loopback port no one listens on just now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def serve(app):

@@ -35,7 +35,7 @@ from sqlalchemy.pool import NullPool
 from app import create_app, db
 from app.config import ROOT
 from app.pgserver import DEMO_DATABASE, Cluster
-from tests.conftest import TEST_SETTINGS
+from tests.conftest import TEST_SETTINGS, free_port
 
 REPORTS = 24            # per fault
 POSTERS = 4             # phones reporting at the same time
@@ -101,9 +101,7 @@ class Server:
 
     def __init__(self, var_dir: Path, log: Path):
         self.var_dir, self.log = var_dir, log
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from ..config import ROOT
+from ..gunicorn_conf import SOCKET_PATH_MAX
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
-SOCKET_PATH_MAX = 107            # sun_path holds 108 bytes with the terminating NUL
 MAX_CONNECTIONS = 65536          # per nginx worker, when the host lets it open that many files
 
 

@@ -18,18 +18,13 @@ import time
 import pytest
 
 from app.config import ROOT
+from tests.conftest import free_port
 
 STREAMS = 1000
 THREADS = 4
 
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None and not os.path.exists("/usr/sbin/nginx"),
                                 reason="nginx is installed by `make test` (Debian's package)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
