@@ -126,13 +126,14 @@ class Children:
                 self.running[name] = subprocess.Popen(command, **options)
 
     def stop(self) -> None:
-        """The stream server and nginx first, together: the stream server ends every stream
-        as a whole HTTP body and nginx passes the ends on while it finishes what is under way
-        (SIGQUIT), ordinary requests still answered by gunicorn; then gunicorn, which nginx
-        no longer holds keep-alive connections to; then the simulator."""
+        """The simulator first, so that nothing is written while the rest goes. Then the
+        stream server and nginx, together: the stream server ends every stream as a whole HTTP
+        body and nginx passes the ends on while it finishes what is under way (SIGQUIT),
+        ordinary requests still answered by gunicorn. Then gunicorn, which nginx no longer
+        holds keep-alive connections to."""
         first = [(n, signal.SIGTERM if n == "stream server" else signal.SIGQUIT)
                  for n in ("stream server", "nginx") if n in self.running]
-        for group in (first, [("gunicorn", signal.SIGTERM)], [("simulator", signal.SIGINT)]):
+        for group in ([("simulator", signal.SIGINT)], first, [("gunicorn", signal.SIGTERM)]):
             live = [(self.running[n], sig) for n, sig in group if n in self.running
                     and self.running[n].poll() is None]
             for child, sig in live:
@@ -143,6 +144,9 @@ class Children:
 def _ending_with_parent(sig: int):
     def arrange() -> None:           # in the child, before it runs the command
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+        # a shell starting `make run &` ignores SIGINT in what it starts, and the ignoring is
+        # inherited: the simulator never heard its stop and was killed 10 s later
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     return arrange
 
 
