@@ -60,6 +60,7 @@ class IncidentRules:
     stream_max_age_seconds: float = 12 * 3600
     stream_recheck_seconds: float = 5.0     # open streams' access asked again: the notices' net
     idempotency_keep_days: int = 7
+    timezone: str = "Asia/Shanghai"         # the city's: an incident's code carries its local date
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         default_levels=float(_env("GRIDMAP_DEFAULT_LEVELS", "5")),
         persons_per_household=float(_env("GRIDMAP_PERSONS_PER_HOUSEHOLD", "2.4")),
     )
+    zone = _env("GRIDMAP_TIMEZONE", "Asia/Shanghai")      # the city's day: the wall's and the codes'
     incidents = IncidentRules(
         duplicate_window_hours=int(_env("GRIDMAP_DUPLICATE_WINDOW_HOURS", "24")),
         photo_max_bytes=int(_env("GRIDMAP_PHOTO_MAX_BYTES", str(8 * 1024 * 1024))),
@@ -197,6 +199,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         stream_heartbeat_seconds=int(_env("GRIDMAP_STREAM_HEARTBEAT_SECONDS", "15")),
         stream_max_age_seconds=float(_env("GRIDMAP_STREAM_MAX_AGE_SECONDS", str(12 * 3600))),
         stream_recheck_seconds=float(_env("GRIDMAP_STREAM_RECHECK_SECONDS", "5")),
+        timezone=zone,
     )
     on_time, speed, satisfaction = _floats("GRIDMAP_STAR_WEIGHTS", "0.5,0.2,0.3")
     thresholds = _floats("GRIDMAP_STAR_THRESHOLDS", "0.9,0.8,0.7,0.6")
@@ -235,7 +238,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         public_rate=_env("GRIDMAP_PUBLIC_RATE", "30/minute"),
         max_request_bytes=int(_env("GRIDMAP_MAX_REQUEST_BYTES", str(16 * 1024 * 1024))),
         demo_password=_env("GRIDMAP_DEMO_PASSWORD", "demo"),
-        timezone=_env("GRIDMAP_TIMEZONE", "Asia/Shanghai"),
+        timezone=zone,
         basemap_url=_env("GRIDMAP_BASEMAP_URL") or None,
         proxies=int(_env("GRIDMAP_PROXIES", "0")),
     )

@@ -36,6 +36,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "{field} 不是可用的日期时间：{value}（请用 ISO 8601，如 2026-11-24T08:00:00+08:00）。",
         "en": "{field} is not a usable date and time: {value} (use ISO 8601, e.g. 2026-11-24T08:00:00+08:00).",
     },
+    "account.display_name_long": {"zh": "姓名最多 {most} 个字。", "en": "A name has at most {most} characters."},
+    # what the system notes on an incident's steps (said in both languages in the event's data)
+    "system_note.located": {"zh": "按位置定位到网格", "en": "located by position"},
+    "system_note.no_worker": {"zh": "该网格没有专职网格员，转社区", "en": "the grid has no full-time worker"},
+    "system_note.missed_respond": {"zh": "超过响应时限", "en": "missed the time limit to respond"},
+    "system_note.missed_resolve": {"zh": "超过办结时限", "en": "missed the time limit to resolve"},
+    "system_note.escalated_respond": {"zh": "超时未响应，上报上级", "en": "overdue: missed the time limit to respond"},
+    "system_note.escalated_resolve": {"zh": "超时未办结，上报上级", "en": "overdue: missed the time limit to resolve"},
     # the public surfaces (services/public/view.py)
     "public.too_many_codes": {
         "zh": "一次最多查询 {most} 个编号。",
@@ -760,6 +768,12 @@ def say(key: str, language: str = DEFAULT_LANGUAGE, /, **params) -> str:
     if params.get("where") in PLACES:
         params["where"] = PLACES[params["where"]][language]
     return texts[language].format(**{name: _blank(value, language) for name, value in params.items()})
+
+
+def in_both(key: str, /, **params) -> dict[str, str]:
+    """The message in every language, for a record many readers will read in theirs (an
+    incident step's system note: {"key", "zh", "en"})."""
+    return {"key": key, **{language: say(key, language, **params) for language in LANGUAGES}}
 
 
 class Both(NamedTuple):

@@ -13,7 +13,7 @@ from ..models import Category, IncidentPhoto
 from ..services.field import routing
 from ..messages import Message
 from ..services.incidents import loop as incidents, photos, views as incident_views
-from .errors import Refused, described, in_language
+from .errors import Refused, described, in_language, request_language
 from .idempotent import transactional
 from .params import InvalidParameter, parse_datetime, parse_int
 
@@ -170,9 +170,7 @@ def show(incident_id: int):
     if not incidents.visible_to(session, incident, participant()):
         raise incidents.NotFound("incident.not_in_area", id=incident_id)
     body = _seen([incident_views.describe(session, incident_id, now())])[0]
-    body["properties"]["history"] = [dict(
-        id=e.id, at=e.at.isoformat(), actor=e.actor, action=e.action, from_status=e.from_status,
-        to_status=e.to_status, note=e.note, data=e.data) for e in incidents.history(session, incident_id)]
+    body["properties"]["history"] = incident_views.history(session, incident_id, request_language())
     body["properties"]["possible_duplicates"] = [
         {"id": i.id, "code": i.code, "status": i.status}
         for i in incidents.duplicates_of(session, incident_id)

@@ -35,6 +35,9 @@ class AppUser(Base):
     # the language the server answers this account in when its request names none (zh, en);
     # None: no choice made
     language: Mapped[str | None] = mapped_column(String(2))
+    # the person's name as colleagues read it on the wall and in a case's history (王敏);
+    # None: their worker's name, else the username
+    display_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class UserSession(Base):

@@ -410,3 +410,38 @@ def _rules():
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def test_an_incident_code_carries_the_citys_local_date_not_utcs(session, worker_grid):
+    _, lon, lat, _ = worker_grid
+    # 01:30 on 2 March in Shanghai is still 1 March in UTC
+    at = datetime(2026, 3, 1, 17, 30, tzinfo=timezone.utc)
+    filed = incidents.report(session, incidents.Report("environment", lon, lat, "bins"),
+                             Participant("user:test", dispatcher=True), _rules(), at)
+    assert filed.code.startswith("E20260302-")
+    session.rollback()
+
+
+def test_a_cases_history_names_people_and_says_the_systems_notes_in_the_readers_language(
+        report, client, auth, users, session):
+    session.execute(text("UPDATE app_user SET display_name = '王敏' WHERE username = :u"),
+                    {"u": users["operator"]["username"]})
+    session.commit()
+    incident = report()
+    steps = {}
+    for language in ("zh", "en"):
+        answer = client.get(f"/api/v1/incidents/{incident['id']}",
+                            headers={**auth("operator"), "Accept-Language": language}).get_json()
+        steps[language] = answer["properties"]["history"]
+    reported, dispatched = steps["zh"][:2]
+    assert reported["by"] == {"kind": "person", "zh": "王敏", "en": "王敏"}
+    assert dispatched["by"] == {"kind": "system"}
+    assert dispatched["note"] == "按位置定位到网格"
+    assert steps["en"][1]["note"] == "located by position"
+    # a worker is named by their worker's name
+    accepted = act(client, auth, incident, "accept")
+    assert accepted.status_code == 200
+    history = client.get(f"/api/v1/incidents/{incident['id']}", headers=auth("operator")).get_json()
+    worker_name = session.execute(text("""SELECT w.name_zh FROM app_user u JOIN worker w ON w.id = u.worker_id
+                                           WHERE u.username = :u"""), {"u": users["worker"]["username"]}).scalar()
+    assert history["properties"]["history"][-1]["by"]["zh"] == worker_name

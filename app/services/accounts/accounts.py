@@ -96,7 +96,8 @@ def password_matches(user: AppUser, password: str) -> bool:
 
 def create_user(session: Session, username: str, password: str, role: str, *,
                 scope_area_code: str | None = None, scope_grid_codes: list[str] | None = None,
-                worker_code: str | None = None, allow_short_password: bool = False) -> AppUser:
+                worker_code: str | None = None, allow_short_password: bool = False,
+                display_name: str | None = None) -> AppUser:
     username = (username or "").strip()
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise AccountError("account.username_form")
@@ -105,7 +106,11 @@ def create_user(session: Session, username: str, password: str, role: str, *,
     check_role(role)
     if not allow_short_password:
         check_password(password)
-    user = AppUser(username=username, password_hash=hash_password(password), role=role)
+    display_name = (display_name or "").strip() or None
+    if display_name is not None and len(display_name) > 100:
+        raise AccountError("account.display_name_long", most=100)
+    user = AppUser(username=username, password_hash=hash_password(password), role=role,
+                   display_name=display_name)
     set_scope(session, user, scope_area_code, scope_grid_codes)
     if worker_code:
         user.worker_id = _worker_id(session, worker_code)

@@ -8,6 +8,11 @@ from sqlalchemy.orm import Session
 from ...models import USER_ROLES, AppUser, Area, Grid, Worker, WorkerAssignment
 from . import accounts
 
+# The demo's people, so that the wall and a case's history read as they would in a city;
+# the worker account goes by its worker's name.
+DEMO_NAMES = {"admin": "李建国", "operator": "王敏", "planner": "陈晓东", "reviewer": "赵丽华",
+              "filer": "孙志强", "viewer": "周婷"}
+
 
 def ensure_demo_accounts(session: Session, password: str) -> list[tuple[str, str]]:
     """Creates the missing ones; returns (username, what they see) for every demo account."""
@@ -21,11 +26,14 @@ def ensure_demo_accounts(session: Session, password: str) -> list[tuple[str, str
         .order_by(Grid.code).limit(1)).one()
     shown = []
     for role in USER_ROLES:
-        if session.scalar(select(AppUser.id).where(AppUser.username == role)) is None:
+        existing = session.scalar(select(AppUser).where(AppUser.username == role))
+        if existing is not None and existing.display_name is None:
+            existing.display_name = DEMO_NAMES.get(role)       # a demo made before names
+        if existing is None:
             accounts.create_user(session, role, password, role,
                                  scope_area_code=None if role in ("admin", "worker") else city.code,
                                  worker_code=worker.code if role == "worker" else None,
-                                 allow_short_password=True)
+                                 allow_short_password=True, display_name=DEMO_NAMES.get(role))
         shown.append((role, "everything" if role == "admin" else
                       f"grid {grid.code} ({worker.name_en})" if role == "worker" else city.name_en))
     return shown

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
+from ...messages import in_both
 from ...models import OPEN_STATUSES, Incident
 from . import loop, responsibility
 
@@ -44,11 +45,11 @@ def tick(session: Session, now: datetime, limit: int = 500) -> TickResult:
                   else "resolve")
         incident.overdue_since, incident.ever_overdue = now, True
         due = incident.due_respond_at if missed == "respond" else incident.due_resolve_at
-        loop.record_step(session, incident, "overdue", clock, None, now,
-                        f"missed the time limit to {missed}",
-                        {"missed": missed, "due": due.isoformat(), "level": incident.level})
+        loop.record_step(session, incident, "overdue", clock, None, now, None,
+                         {"missed": missed, "due": due.isoformat(), "level": incident.level,
+                          "said": in_both(f"system_note.missed_{missed}")})
         result.overdue.append(incident.code)
         if responsibility.level_above(incident.level) is not None:
-            loop.escalate(session, incident, clock, now, f"overdue: missed the time limit to {missed}")
+            loop.escalate(session, incident, clock, now, None, said=in_both(f"system_note.escalated_{missed}"))
             result.escalated.append(incident.code)
     return result

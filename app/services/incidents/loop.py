@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ... import personal
 from ...config import IncidentRules
-from ...messages import Message, Said, per_field, status_name, step_done, step_name
+from ...messages import Message, Said, in_both, per_field, status_name, step_done, step_name
 from ...models import CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
 from ..accounts.scope import Scope
 from . import driver, photos, responsibility, views
@@ -217,7 +217,7 @@ _FILE = text(f"""
                               address, reporter_contact, reported_by, triage, grid_id, community_id,
                               street_id, level, flag, assignee_id, assigned_at, duplicate_of_id,
                               reported_at, due_respond_at, due_resolve_at, version, geom)
-        SELECT n.id, 'E' || to_char(CAST(:now AS timestamptz) AT TIME ZONE 'UTC', 'YYYYMMDD') || '-'
+        SELECT n.id, 'E' || to_char(CAST(:now AS timestamptz) AT TIME ZONE :zone, 'YYYYMMDD') || '-'
                      || lpad(n.id::text, 6, '0'),
                :category, :severity, :status, :channel, :description, :address, :contact, :by,
                :triage, :grid_id, :community_id, :street_id, :level, :flag, :assignee_id,
@@ -230,7 +230,7 @@ _FILE = text(f"""
                step.note, step.data
         FROM filed, (VALUES
             (1, CAST(:by AS varchar), 'report', NULL, 'reported', NULL, CAST(:report_data AS jsonb)),
-            (2, 'system', 'assign', 'reported', 'assigned', CAST(:dispatch_note AS text),
+            (2, 'system', 'assign', 'reported', 'assigned', CAST(NULL AS text),
              CAST(:dispatch_data AS jsonb))
         ) AS step (n, actor, action, from_status, to_status, note, data)
         WHERE step.n = 1 OR CAST(:dispatched AS boolean)
@@ -245,17 +245,16 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
     then written in one statement: the hot path of intake. The caller commits."""
     category, place, duplicate = check_report(session, draft, rules, now)
     level = category.default_level if place.grid_id else "street"
-    status, assignee, dispatch_note, dispatch_data = "reported", None, None, None
+    status, assignee, dispatch_data = "reported", None, None
     if not draft.triage:
-        status = "assigned"
+        status, why = "assigned", "system_note.located"
         if level == "grid" and place.worker_id is not None:
-            assignee, dispatch_note = place.worker_id, "located by position"
+            assignee = place.worker_id
         elif level == "grid":
-            level, dispatch_note = "community", "the grid has no full-time worker"
-        else:
-            dispatch_note = "located by position"
+            level, why = "community", "system_note.no_worker"
         dispatch_data = {k: v for k, v in {"worker_id": assignee, "level": level,
-                                           "assignee_id": assignee}.items() if v is not None}
+                                           "assignee_id": assignee, "said": in_both(why)}.items()
+                         if v is not None}
     report_data = {k: v for k, v in {"grid": place.grid_code,
                                      "possible_duplicate_of": duplicate and duplicate[1]}.items()
                    if v is not None} or None
@@ -271,7 +270,7 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
         "due_resolve_at": now + timedelta(minutes=category.resolve_within_min),
         "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat,
         "report_data": _json(report_data), "dispatched": dispatch_data is not None,
-        "dispatch_note": dispatch_note, "dispatch_data": _json(dispatch_data)})
+        "dispatch_data": _json(dispatch_data), "zone": rules.timezone})
     answer = views.shape(row, now)
     if draft.photo_ids:
         try:
@@ -526,7 +525,7 @@ _STEPS = {"assign": _assign, "accept": _accept, "start": _start, "resolve": _res
 # -- escalation (also used by the clock) ---------------------------------------------------
 
 def escalate(session: Session, incident: Incident, by: Participant, now: datetime,
-             note: str | None) -> IncidentEvent:
+             note: str | None, said: dict | None = None) -> IncidentEvent:
     """Up one level (grid → community → street): the new level's queue holds it, with fresh
     time limits for the new level."""
     above = responsibility.level_above(incident.level)
@@ -538,7 +537,7 @@ def escalate(session: Session, incident: Incident, by: Participant, now: datetim
     incident.overdue_since = None
     _start_clock(incident, session.get(Category, incident.category_code), now)
     return record_step(session, incident, "escalate", by, "escalated", now, note,
-                 {"from_level": previous, "to_level": above, "from_assignee_id": taken_from})
+                 {"from_level": previous, "to_level": above, "from_assignee_id": taken_from, "said": said})
 
 
 def _grid_worker(session: Session, grid_id: int | None) -> int | None:

@@ -97,6 +97,24 @@ def search(session: Session, filters: dict[str, str], scope: Scope, now: datetim
     return Listing(total, [shape(r, now) for r in rows])
 
 
+_HISTORY = text("""
+    SELECT e.id, e.at, e.actor, gridmap_actor(e.actor) AS by, e.action, e.from_status, e.to_status,
+           e.note, e.data
+    FROM incident_event e WHERE e.incident_id = :id ORDER BY e.id""")
+
+
+def history(session: Session, incident_id: int, language: str) -> list[dict]:
+    """An incident's steps as people read them: who by name (gridmap_actor, migration 0021),
+    and a system step's note in the reader's language."""
+    steps = []
+    for e in session.execute(_HISTORY, {"id": incident_id}).mappings():
+        said = (e["data"] or {}).get("said") or {}
+        steps.append(dict(id=e["id"], at=e["at"].isoformat(), actor=e["actor"], by=e["by"],
+                          action=e["action"], from_status=e["from_status"], to_status=e["to_status"],
+                          note=e["note"] or said.get(language), data=e["data"]))
+    return steps
+
+
 LINKS = ("possible_duplicate_of", "merged_into")
 
 
