@@ -8,21 +8,23 @@ PORT  ?= 5000
 export FLASK_APP := app
 
 # Debian packages: the database (unless DATABASE_URL points elsewhere), nginx in front of
-# the servers (deploy/nginx.conf) and, for tests, the browser, a CJK font so screenshots show
-# the Chinese UI, and GDAL (a real OGC API client).
+# the servers (deploy/nginx.conf), a CJK font and Pango, with which WeasyPrint prints the
+# assessment report in Chinese (and screenshots show the Chinese UI), and, for tests, the
+# browser, GDAL (a real OGC API client) and poppler (pdftoppm, pdftotext read the PDFs back).
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
-TEST_PACKAGES := chromium fonts-wqy-zenhei gdal-bin
+FONT_PACKAGES    := fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0
+TEST_PACKAGES := chromium gdal-bin poppler-utils
 
-.PHONY: run test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans setup demo system-db system-nginx system-test-tools db-stop clean-db
+.PHONY: run test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans setup demo system-db system-nginx system-fonts system-test-tools db-stop clean-db
 
-run: setup system-nginx demo
+run: setup system-nginx system-fonts demo
 	@echo ""
 	@echo "  Gridmap is serving the demo city on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	@echo "  with simulated incidents; make run RUN_ARGS=--no-simulate serves it quiet."
 	@echo ""
 	$(FLASK) serve --port $(PORT) $(RUN_ARGS)
 
-test: setup system-nginx system-test-tools
+test: setup system-nginx system-fonts system-test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Gridmap's layers against TiPG and pygeoapi (installed into bench/.venv) on the scale-10 city.
@@ -79,11 +81,24 @@ system-nginx:
 	  fi; \
 	fi
 
+system-fonts:
+	@missing=""; \
+	[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing$$missing for the PDF reports…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "The PDF reports need Debian's$$missing: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
 system-test-tools:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
 	[ -x /usr/bin/ogrinfo ] || missing="$$missing gdal-bin"; \
+	[ -x /usr/bin/pdftoppm ] || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing for the tests…"; \

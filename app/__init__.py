@@ -35,12 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth
     auth.init_app(app)
 
-    from .api import (assessment, audit, cameras, health, incidents, open311, patrol, places, plans,
+    from .api import (assessment, audit, cameras, charts, health, incidents, open311, patrol, places, plans,
                       positions, stream, tokens, users, wall)
     from .api.layers import edits as ogcapi_edits, ogcapi, tiles
     from .web import login, pages
     for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp,
-                      incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, positions.bp, patrol.bp, places.bp, cameras.bp, plans.bp,
+                      incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, charts.bp, positions.bp, patrol.bp, places.bp, cameras.bp, plans.bp,
                       ogcapi_edits.bp, login.bp,
                       pages.bp):
         app.register_blueprint(blueprint)

@@ -64,6 +64,14 @@ class IncidentRules:
 
 
 @dataclass(frozen=True)
+class WallRules:
+    """How the command-center wall calls for attention (static/js/wall/pulse.js)."""
+
+    pulse_seconds: int = 600        # a new incident pulses until an operator clicks it, or this long
+    alarm: bool = False             # a sound for a high-severity report (calm by default)
+
+
+@dataclass(frozen=True)
 class PositionRules:
     """What a phone's fix must be to count, and how fixes become tracks (services/field/positions.py,
     services/field/tracks.py)."""
@@ -156,6 +164,7 @@ class Settings:
     incidents: IncidentRules = field(default_factory=IncidentRules)
     assessment: AssessmentRules = field(default_factory=AssessmentRules)
     positions: PositionRules = field(default_factory=PositionRules)
+    wall: WallRules = field(default_factory=WallRules)
     backups: BackupRules = field(default_factory=BackupRules)
     secure_cookies: bool = True
     login_rate: str = "20/minute"          # per client address, on login and token requests
@@ -225,6 +234,10 @@ def load_settings(overrides: dict | None = None) -> Settings:
             out_of_grid_minutes=float(_env("GRIDMAP_OUT_OF_GRID_MINUTES", "15")),
             duty_hours=tuple(int(h) for h in _env("GRIDMAP_DUTY_HOURS", "8,18").split(",")),
             simulated_duty_hours=tuple(int(h) for h in _env("GRIDMAP_SIMULATED_DUTY_HOURS", "0,24").split(",")),
+        ),
+        wall=WallRules(
+            pulse_seconds=int(float(_env("GRIDMAP_WALL_PULSE_MINUTES", "10")) * 60),
+            alarm=_env("GRIDMAP_WALL_ALARM", "0") not in ("0", "false", "no"),
         ),
         backups=BackupRules(
             directory=Path(_env("GRIDMAP_BACKUP_DIR")) if _env("GRIDMAP_BACKUP_DIR") else None,

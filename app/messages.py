@@ -349,6 +349,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "param.one_of": {"zh": "{name} 取以下之一：{known}。", "en": "{name} is one of {known}."},
     "param.boolean": {"zh": "{name} 取 true 或 false。", "en": "{name} is true or false."},
+    "param.required": {"zh": "缺少 {name}。", "en": "{name} is required."},
     "param.period_empty": {"zh": "时段为空：to 必须晚于 from。", "en": "The period is empty: to must come after from."},
     "param.period_span": {
         "zh": "时段须从前往后，且最长 {days} 天。",
@@ -473,6 +474,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "{name} 应为 ISO 8601 时间，例如 2026-11-23T08:00:00Z。",
         "en": "{name} is an ISO 8601 time, e.g. 2026-11-23T08:00:00Z.",
     },
+    "filter.hexagon": {
+        "zh": "hexagon 应为 size,i,j：size 为六边形边长（米），i、j 为其在热力图六边形网格中的整数位置，且须位于本市所在的 UTM 带内；收到的是 {value}。",
+        "en": "hexagon is size,i,j: a side in metres and the whole-number place of a heat map hexagon within the city's UTM zone; got '{value}'.",
+    },
+    "filter.hexagon_size": {
+        "zh": "hexagon 的边长应在 {low} 到 {high} 米之间，收到的是 {value}。",
+        "en": "A hexagon's side is between {low} and {high} metres; got '{value}'.",
+    },
     "photo.empty": {"zh": "上传内容为空：请发送照片本身。", "en": "The upload is empty: send the photo's bytes."},
     "photo.too_large": {
         "zh": "照片大小为 {size:.1f} MB，上限为 {limit:.1f} MB，请发送较小的照片。",
@@ -525,6 +534,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "巡查覆盖率只能并入网格排名（unit=grid），且时段不超过 {days} 天。",
         "en": "Patrol coverage joins the grid ranking (unit=grid) for a period of at most {days} days.",
     },
+    # the monthly report (services/incidents/assessment_report.py, flask assessment report)
+    "assessment.month": {
+        "zh": "month 应为年月 YYYY-MM（如 2026-11），收到的是 {value}。",
+        "en": "month is a year and month, YYYY-MM (e.g. 2026-11); got '{value}'.",
+    },
+    "assessment.no_street": {"zh": "没有编号为 {code} 的街道。", "en": "There is no street '{code}'."},
+    "assessment.written": {
+        "zh": "已写入 {path}，共 {pages} 页。",
+        "en": "Wrote {path}: {pages} page(s).",
+    },
+    "assessment.not_written": {"zh": "无法写入 {path}：{error}", "en": "Could not write {path}: {error}"},
 
     # -- cameras and areas (api/cameras.py) -------------------------------------------------------
     "camera.body": {

@@ -20,3 +20,18 @@ _PATTERNS = {
 def found_in(text: str) -> list[str]:
     """The kinds of personal data in `text` (empty when none), in a fixed order."""
     return [kind for kind, pattern in _PATTERNS.items() if pattern.search(text or "")]
+
+
+def masked(value: str | None) -> str | None:
+    """A contact as a colleague may see it by default: enough to tell two apart, not to call
+    (138****5678, z***@example.com); the whole of it is for the few who must act on it."""
+    if not value:
+        return None
+    value = value.strip()
+    digits = re.sub(r"[\s-]", "", value)
+    if _PATTERNS["email"].fullmatch(value):
+        name, domain = value.split("@", 1)
+        return f"{name[:1]}***@{domain}"
+    if re.fullmatch(r"\+?\d{7,15}", digits):
+        return f"{digits[:-8]}****{digits[-4:]}" if len(digits) >= 11 else f"{digits[:2]}****{digits[-2:]}"
+    return f"{value[:1]}***"

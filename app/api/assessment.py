@@ -1,16 +1,19 @@
-"""GET /api/v1/assessment: the ranking table (考核) for a unit and a period, JSON or CSV."""
+"""GET /api/v1/assessment: the ranking table (考核) for a unit and a period, JSON or CSV;
+GET /api/v1/assessment/report.pdf: a month's assessment as a printable report."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import db
 from ..auth import requires
 from ..auth.identity import current_scope
+from ..messages import LANGUAGES, Said
 from ..services.field import patrol
-from ..services.incidents import assessment
-from .errors import Refused, refused
+from ..services.incidents import assessment, assessment_report
+from .errors import Refused, refused, request_language
 from .params import InvalidParameter, parse_datetime
 from .patrol import MAX_PERIOD
 
@@ -55,3 +58,24 @@ def ranking():
                           "star_thresholds": list(rules.star_thresholds),
                           "min_incidents": rules.min_incidents},
                    ranking=[r.as_dict() for r in rows])
+
+
+@bp.get("/assessment/report.pdf")
+@requires("incidents:read")
+def report():
+    """?month=YYYY-MM (a calendar month in the city's time zone; default: this one)&lang=zh|en
+    (default: the request's language): the month's assessment within the reader's scope, as a PDF."""
+    settings = current_app.config["GRIDMAP"]
+    month = request.args.get("month") or datetime.now(ZoneInfo(settings.timezone)).strftime("%Y-%m")
+    language = request.args.get("lang") or request_language()
+    if language not in LANGUAGES:
+        raise Refused(400, "InvalidParameterValue", "param.one_of", extra={"parameter": "lang"},
+                      name="lang", known=LANGUAGES)
+    try:
+        gathered = assessment_report.gather(db.session(), month, current_scope(), settings.assessment,
+                                            settings.timezone)
+    except Said as error:
+        raise refused(400, "InvalidParameterValue", error, parameter="month") from None
+    response = Response(assessment_report.pdf(gathered, language).pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"attachment; filename=assessment-{gathered.month}.pdf"
+    return response

@@ -114,10 +114,12 @@ def _bad_parameter(error):
 
 
 def init_app(app: Flask) -> None:
+    from ..services.incidents.statistics import UnknownPeriod
     from .params import InvalidParameter
     app.register_error_handler(Refused, answer)
     app.register_error_handler(HTTPException, _http_error)
     # a parameter refused in a view of a blueprint that does not answer it itself
     app.register_error_handler(InvalidParameter, _bad_parameter)
+    app.register_error_handler(UnknownPeriod, _bad_parameter)     # the wall's and its charts' ?period=
     app.register_error_handler(SQLAlchemyError, _database_error)
     app.register_error_handler(psycopg.Error, _database_error)

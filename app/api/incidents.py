@@ -10,7 +10,7 @@ from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..models import Category, IncidentPhoto
-from ..services.field import routing
+from ..services.field import roster, routing
 from ..messages import Message
 from ..services.incidents import loop as incidents, photos, views as incident_views
 from .errors import Refused, described, in_language, request_language
@@ -171,6 +171,7 @@ def show(incident_id: int):
         raise incidents.NotFound("incident.not_in_area", id=incident_id)
     body = _seen([incident_views.describe(session, incident_id, now())])[0]
     body["properties"]["history"] = incident_views.history(session, incident_id, request_language())
+    body["properties"]["allowed"] = incidents.allowed_steps(incident, participant())
     body["properties"]["possible_duplicates"] = [
         {"id": i.id, "code": i.code, "status": i.status}
         for i in incidents.duplicates_of(session, incident_id)
@@ -268,4 +269,9 @@ def nearest_workers(incident_id: int):
     lon, lat = session.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incident WHERE id = :id"),
                                {"id": incident_id}).one()
     ranked = routing.nearest_workers(session, lon, lat, current_scope(), settings.positions, now(), limit)
-    return jsonify(incident=incident.code, stale_minutes=settings.positions.stale_minutes, workers=ranked)
+    held = roster.holdings(session, [w["worker_id"] for w in ranked])
+    community = session.execute(text("SELECT code FROM area WHERE id = :id"), {"id": incident.community_id}).scalar()
+    for worker in ranked:
+        worker.update(held.get(worker["worker_id"], {"grids": [], "communities": []}))
+    return jsonify(incident=incident.code, community=community,
+                   stale_minutes=settings.positions.stale_minutes, workers=ranked)

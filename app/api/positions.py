@@ -11,10 +11,10 @@ from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..messages import Said
-from ..services.field import positions, tracks, workers_live as workers_live_service
+from ..services.field import positions, roster, tracks, workers_live as workers_live_service
 from .errors import Refused, described
 from .idempotent import transactional
-from .params import InvalidParameter, parse_date
+from .params import InvalidParameter, parse_date, parse_int
 
 bp = Blueprint("positions", __name__, url_prefix="/api/v1")
 
@@ -108,6 +108,18 @@ def track(code: str):
         return jsonify(code="InvalidParameterValue", parameter=error.name, description=described(error)), 400
     found = tracks.of_day(db.session(), worker, day, settings.timezone, settings.positions)
     return jsonify(found.as_geojson())
+
+
+@bp.get("/workers")
+@requires("incidents:dispatch")
+def workers_found():
+    """?q=张 (a name or code, at least one character): active grid workers in the dispatcher's
+    area, each with the grids and communities they hold — whom to send, found by name."""
+    query = (request.args.get("q") or "").strip()
+    if not query:
+        raise Refused(400, "InvalidParameterValue", "param.required", extra={"parameter": "q"}, name="q")
+    limit = parse_int(request.args.get("limit"), "limit", 10, 1, 50)
+    return jsonify(workers=roster.search(db.session(), current_scope(), query[:50], limit))
 
 
 @bp.get("/workers/live")

@@ -1,38 +1,53 @@
 """GET /api/v1/wall: the side panel of the command-center wall in one answer — today's counts,
-the load per grid, the overdue list and the grid ranking of the month."""
+the load per grid, the overdue list, the triage queue, the grid ranking of the chosen period
+and, when the wall opens, the last events for its ticker."""
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
-from ..services.incidents import assessment, views as incident_views
-from ..services.live import wall
+from ..services.incidents import assessment, statistics, views as incident_views
+from ..services.live import stream, wall
+from .params import parse_int
 
 bp = Blueprint("wall", __name__, url_prefix="/api/v1")
 
 OVERDUE_LIST = 50
+TRIAGE_LIST = 30
 RANKING = 20
 
 
 @bp.get("/wall")
 @requires("incidents:read")
 def summary():
+    """?period=today|7d|30d|month (the ranking's; default month) &recent=N (the last N events
+    the user may see, newest first, for a ticker that opens; default none)."""
     settings = current_app.config["GRIDMAP"]
     now = datetime.now(ZoneInfo(settings.timezone))
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    period = statistics.period(request.args.get("period", "month"), now, settings.timezone)
+    recent = parse_int(request.args.get("recent"), "recent", 0, 0, 100)
     session, scope, user = db.session(), current_scope(), current_user()
-    overdue = incident_views.search(
-        session, {"overdue": "true", "open": "true"}, scope, now, worker_id=user.worker_id,
-        own_only=permits(user.role, "incidents:read") == "own", limit=OVERDUE_LIST, order="lateness")
-    ranking = assessment.assess(session, "grid", day_start.replace(day=1), now, scope, settings.assessment)
+    own_only = permits(user.role, "incidents:read") == "own"
+
+    def listed(filters: dict, limit: int, order: str) -> dict:
+        found = incident_views.search(session, filters, scope, now, worker_id=user.worker_id,
+                                      own_only=own_only, limit=limit, order=order)
+        return {"total": found.total,
+                "items": incident_views.without_unseen_links(session, found.items, scope, user.worker_id)}
+
+    ranking = assessment.assess(session, "grid", period.start, period.end, scope, settings.assessment)
     return jsonify(
         now=now.isoformat(), day_start=day_start.isoformat(), timezone=settings.timezone,
-        today=wall.today(session, scope, day_start), grid_load=wall.grid_load(session, scope),
-        overdue={"total": overdue.total,
-                 "items": incident_views.without_unseen_links(session, overdue.items, scope, user.worker_id)},
-        ranking=[r.as_dict() for r in ranking[:RANKING]])
+        period=period.as_dict(),
+        today=wall.today(session, scope, day_start), grid_load=wall.grid_load(session, scope, day_start),
+        overdue=listed({"overdue": "true", "open": "true"}, OVERDUE_LIST, "lateness"),
+        # citizens' reports an operator has to accept before anyone is sent
+        triage=listed({"triage": "true", "status": "reported"}, TRIAGE_LIST, "reported"),
+        ranking=[r.as_dict() for r in ranking[:RANKING]],
+        recent=stream.recent(session, scope, user.worker_id, recent) if recent else [])

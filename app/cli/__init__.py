@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import cameras, data, database, incidents, positions, serve, users
+    from . import assessment, cameras, data, database, incidents, positions, serve, users
     app.cli.add_command(database.db_server)
     app.cli.add_command(database.db_group)
     app.cli.add_command(data.import_group)
@@ -18,3 +18,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(serve.serve_streams)
     app.cli.add_command(positions.positions_group)
     app.cli.add_command(cameras.cameras_group)
+    app.cli.add_command(assessment.assessment_group)

@@ -70,7 +70,8 @@ class Incident(Base):
     # operator has merged it, both histories kept.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
-    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # the wall's charts and heat map read a period's reports (migration 0022)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     due_respond_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     due_resolve_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,8 +17,10 @@ GENERATED = ROOT / "static" / "gen"
 VENDOR_JS = ["leaflet/dist/leaflet.js"]
 VENDOR_CSS = ["leaflet/dist/leaflet.css"]
 # The wall's plugins: incident clusters, and vector tiles for the layers too big for GeoJSON.
+# The wall's charts: Apache ECharts (the full build: the on-time gauge is not in the common one).
 WALL_JS = ["leaflet.markercluster/dist/leaflet.markercluster.js",
-           "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
+           "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js",
+           "echarts/dist/echarts.min.js"]
 WALL_CSS = ["leaflet.markercluster/dist/MarkerCluster.css"]
 # The phone: roads and street lines from the same vector tiles as the wall.
 WORKER_JS = ["leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]

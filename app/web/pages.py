@@ -33,8 +33,14 @@ def wall():
     return render_template(
         "wall.html", user=user, collections=_readable(user), csrf_token=g.get("csrf_token", ""),
         kiosk=request.args.get("kiosk") == "1", basemap_url=settings.basemap_url or "",
+        timezone=settings.timezone, pulse_seconds=settings.wall.pulse_seconds, alarm=settings.wall.alarm,
+        # the optional layers a kiosk opens with (it has no switcher): ?layers=heat,cameras
+        layers=",".join(name for name in request.args.get("layers", "").split(",") if name in WALL_LAYERS),
         dispatcher=permits(user.role, "incidents:dispatch") == "all",
         camera_editor=bool(permits(user.role, "cameras:write")))
+
+
+WALL_LAYERS = ("heat", "cameras", "coverage", "blind_spots", "chief_segments")
 
 
 @bp.get("/worker")

@@ -3,13 +3,14 @@ said in both languages, and the stream's overdue by the lateness rule
 
 The wall's ticker and the card's history read "张军 受理了 …", not "user:operator accepted".
 `gridmap_actor(actor)` names the actor of an event from the one place that knows it: a worker
-by their name, an account by its display name (or its worker's name), the clock and the
-intake as kinds the pages say in their language. The stream carries it with the category's
+by their name, an account by its display name (or its worker's name; an account with neither
+by its role), the clock and the intake as kinds the pages say in their language. The stream carries it with the category's
 and the grid's names, so that a ticker line needs no request.
 
 A system step's note was English text ("located by position"); it is now said in both
-languages in the event's data (`said`: {"zh", "en"}, written from app/messages.py), and the
-notes already written are given theirs here.
+languages in the event's data (`said`: {"zh", "en"}, written from app/messages.py). The log is
+append-only: the notes already written stay as they were, and the history says them in the
+reader's language (services/incidents/views.py).
 
 The stream said `overdue` when the clock had marked an incident and escalation had not since
 cleared the mark; it now says what lateness.py says: late and still open.
@@ -25,29 +26,17 @@ down_revision = '0020'
 branch_labels = None
 depends_on = None
 
-# The notes the system wrote before, and what they say (as app/messages.py says them now).
-SYSTEM_NOTES = {
-    "located by position": ("system_note.located", "按位置定位到网格", "located by position"),
-    "the grid has no full-time worker": ("system_note.no_worker", "该网格没有专职网格员，转社区",
-                                         "the grid has no full-time worker"),
-    "missed the time limit to respond": ("system_note.missed_respond", "超过响应时限",
-                                         "missed the time limit to respond"),
-    "missed the time limit to resolve": ("system_note.missed_resolve", "超过办结时限",
-                                         "missed the time limit to resolve"),
-    "overdue: missed the time limit to respond": ("system_note.escalated_respond", "超时未响应，上报上级",
-                                                  "overdue: missed the time limit to respond"),
-    "overdue: missed the time limit to resolve": ("system_note.escalated_resolve", "超时未办结，上报上级",
-                                                  "overdue: missed the time limit to resolve"),
-}
-
 ACTOR = """
     CREATE OR REPLACE FUNCTION gridmap_actor(actor text) RETURNS json
     LANGUAGE sql STABLE AS $$
         SELECT CASE
             WHEN actor LIKE 'user:%' THEN coalesce((
-                SELECT json_build_object('kind', 'person',
-                                         'zh', coalesce(u.display_name, w.name_zh, u.username),
-                                         'en', coalesce(u.display_name, w.name_en, u.username))
+                SELECT CASE WHEN coalesce(u.display_name, w.name_zh) IS NULL
+                            -- an account without a name: its role, said in the reader's language
+                            THEN json_build_object('kind', 'role', 'role', u.role)
+                            ELSE json_build_object('kind', 'person',
+                                                   'zh', coalesce(u.display_name, w.name_zh),
+                                                   'en', coalesce(u.display_name, w.name_en)) END
                 FROM app_user u LEFT JOIN worker w ON w.id = u.worker_id
                 WHERE u.username = substr(actor, 6)), json_build_object('kind', 'account'))
             WHEN actor ~ '^worker:[0-9]+$' THEN coalesce((
@@ -112,20 +101,9 @@ def upgrade() -> None:
     op.add_column("app_user", sa.Column("display_name", sa.String(100), nullable=True))
     op.execute(ACTOR)
     _functions(named=True)
-    for english, (key, zh, en) in SYSTEM_NOTES.items():
-        op.execute(sa.text("""
-            UPDATE incident_event SET note = NULL,
-                data = coalesce(data, '{}'::jsonb) || jsonb_build_object(
-                    'said', jsonb_build_object('key', CAST(:key AS text), 'zh', CAST(:zh AS text),
-                                               'en', CAST(:en AS text)))
-            WHERE actor LIKE 'system%' AND note = :english""").bindparams(key=key, zh=zh, en=en, english=english))
 
 
 def downgrade() -> None:
-    for english, (key, _zh, _en) in SYSTEM_NOTES.items():
-        op.execute(sa.text("""
-            UPDATE incident_event SET note = :english, data = data - 'said'
-            WHERE data->'said'->>'key' = :key""").bindparams(key=key, english=english))
     _functions(named=False)
     op.execute("DROP FUNCTION gridmap_actor(text)")
     op.drop_column("app_user", "display_name")

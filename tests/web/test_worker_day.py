@@ -104,7 +104,7 @@ def in_view(page, selector) -> bool:
 
 @pytest.mark.browser
 def test_a_task_dispatched_from_the_wall_reaches_the_open_phone_and_comes_back_resolved_with_a_photo(
-        browser, live_server, users, my_grid, elsewhere, my_worker_id, client, auth):
+        app, browser, live_server, users, my_grid, elsewhere, my_worker_id, client, auth):
     phone_context, phone, phone_errors = pocket_phone(browser, live_server, users, my_grid["inside"], ["notifications"])
     wall, wall_errors = open_wall(browser, live_server, users, "zh-CN")
     code = post_report(client, users["operator"]["token"], elsewhere["point"], "消防通道被两辆车堵住")
@@ -113,9 +113,12 @@ def test_a_task_dispatched_from_the_wall_reaches_the_open_phone_and_comes_back_r
     # the operator sends it to this worker from the wall's card
     wall.wait_for_selector(f"#ticker li[data-code='{code}']", timeout=5_000)
     wall.click(f"#ticker li[data-code='{code}']")
-    wall.wait_for_selector("#detail:not([hidden]) form")
-    wall.select_option("#detail select[name=action]", "assign")
-    wall.fill("#detail input[name=worker_id]", str(my_worker_id))
+    wall.wait_for_selector("#detail:not([hidden]) .actions")
+    wall.click("#detail .actions button[data-action='assign']")
+    with app.app_context():
+        name = db.session().execute(text("SELECT name_zh FROM worker WHERE id = :id"), {"id": my_worker_id}).scalar()
+    wall.fill("#detail input[name=worker_search]", name)
+    wall.locator("#detail .found li", has_text=name).first.click()
     wall.fill("#detail input[name=note]", "离你最近，请马上去")
     wall.click("#detail button[type=submit]")
     phone.wait_for_selector(f"#tasks li[data-code='{code}'][data-fresh='true']", timeout=2_000)
@@ -137,7 +140,7 @@ def test_a_task_dispatched_from_the_wall_reaches_the_open_phone_and_comes_back_r
     assert phone.get_attribute("#tasks li >> nth=0", "data-code") == code
 
     # the command center asks on the card; the phone shows it; the worker answers
-    wall.select_option("#detail select[name=action]", "comment")
+    wall.click("#detail .actions button[data-action='comment']")
     wall.fill("#detail input[name=note]", "到了吗？需要城管协助吗")
     wall.click("#detail button[type=submit]")
     wait_until(phone, f"document.querySelector(\"{task} .talk\").innerText.includes('需要城管协助')", 2)

@@ -364,6 +364,27 @@ def act(session: Session, incident_id: int, action: str, by: Participant, now: d
     return incident
 
 
+# Steps a card offers only with what they need beside it: a rating is the reporter's, a merge
+# needs the case it goes into (offered when a duplicate is suspected), an escalation a level above.
+def allowed_steps(incident: Incident, by: Participant) -> list[dict]:
+    """The steps `by` may take on `incident` as it stands, in the loop's order, each saying
+    whether it needs a note: what the wall's card offers (the server still checks each one)."""
+    steps = []
+    for action, rule in RULES.items():
+        if incident.status not in rule.from_statuses or action == "rate":
+            continue
+        if action == "merge" and incident.duplicate_of_id is None:
+            continue
+        if action == "escalate" and responsibility.level_above(incident.level) is None:
+            continue
+        try:
+            _check_actor(incident, rule, action, by)
+        except NotAllowed:
+            continue
+        steps.append({"action": action, "note_required": rule.note_required})
+    return steps
+
+
 def _check_actor(incident: Incident, rule: Rule, action: str, by: Participant) -> None:
     if by.dispatcher:
         return

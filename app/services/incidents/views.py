@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ... import csvfile, dates
-from ...messages import Said
+from ... import csvfile, dates, personal
+from ...messages import Said, say
 from ...models import OPEN_STATUSES, STATUSES
 from ..accounts.scope import Scope
-from . import lateness
+from ..city.frame import city_utm
+from . import heat, lateness
 
 # Names come from scalar subqueries, not eight joins: with the joins, planning the query took
 # 5 ms (the join order search) against 0.2 ms to run it, on every report's answer.
@@ -26,6 +27,8 @@ COLUMNS = f"""
            t.severity, t.status, t.channel, t.description, t.address, t.level, t.flag, t.triage,
            round(ST_X(t.geom)::numeric, 7) AS lon, round(ST_Y(t.geom)::numeric, 7) AS lat,
            (SELECT g.code FROM grid g WHERE g.id = t.grid_id) AS grid,
+           (SELECT json_build_object('zh', g.name_zh, 'en', g.name_en) FROM grid g WHERE g.id = t.grid_id) AS grid_name,
+           t.reporter_contact, t.public_note,
            (SELECT {_NAMES} FROM area x WHERE x.id = t.community_id) AS community,
            (SELECT {_NAMES} FROM area x WHERE x.id = t.street_id) AS street,
            (SELECT json_build_object('id', x.id, 'code', x.code, 'zh', x.name_zh, 'en', x.name_en)
@@ -38,11 +41,18 @@ COLUMNS = f"""
            (SELECT d.code FROM incident d WHERE d.id = t.duplicate_of_id) AS duplicate_of,
            t.merged_into_id, (SELECT m.code FROM incident m WHERE m.id = t.merged_into_id) AS merged_into,
            t.version,
-           (SELECT array_agg(p.id ORDER BY p.id) FROM incident_photo p WHERE p.incident_id = t.id) AS photos"""
+           (SELECT array_agg(p.id ORDER BY p.id) FROM incident_photo p WHERE p.incident_id = t.id) AS photos,
+           (SELECT json_agg(json_build_object('id', p.id, 'step', coalesce(e.action, 'report')) ORDER BY p.id)
+              FROM incident_photo p LEFT JOIN incident_event e ON e.id = p.event_id
+             WHERE p.incident_id = t.id) AS photo_steps"""
 _SELECT = f"SELECT {COLUMNS} FROM incident t"
 
 FILTERS = ("status", "category", "grid", "community", "street", "level", "severity", "channel",
-           "assignee", "overdue", "triage", "open", "since", "until", "q", "code", "bbox")
+           "assignee", "overdue", "triage", "open", "since", "until", "q", "code", "bbox",
+           "late", "merged", "closed_since", "closed_until", "hexagon")
+# since/until: when reported; closed_since/closed_until: when closed (the wall's charts)
+_TIMES = {"since": "t.reported_at >= :since", "until": "t.reported_at < :until",
+          "closed_since": "t.closed_at >= :closed_since", "closed_until": "t.closed_at < :closed_until"}
 
 
 class BadFilter(Said, ValueError):
@@ -79,7 +89,7 @@ def describe(session: Session, incident_id: int, now: datetime) -> dict | None:
 def search(session: Session, filters: dict[str, str], scope: Scope, now: datetime, *,
            worker_id: int | None = None, own_only: bool = False, limit: int = 100,
            offset: int = 0, order: str = "reported") -> Listing:
-    where, params = _where(filters, worker_id, now)
+    where, params = _where(filters, worker_id, now, session)
     visible, visible_params = _visibility(session, scope, worker_id, own_only)
     params.update(visible_params)
     clauses = " AND ".join([visible, *where])
@@ -103,15 +113,30 @@ _HISTORY = text("""
     FROM incident_event e WHERE e.incident_id = :id ORDER BY e.id""")
 
 
+# What the system wrote in English before its notes were said in both languages (migration
+# 0021); the log is append-only, so they are said in the reader's language when read.
+_EARLIER_SYSTEM_NOTES = {
+    "located by position": "system_note.located",
+    "the grid has no full-time worker": "system_note.no_worker",
+    "missed the time limit to respond": "system_note.missed_respond",
+    "missed the time limit to resolve": "system_note.missed_resolve",
+    "overdue: missed the time limit to respond": "system_note.escalated_respond",
+    "overdue: missed the time limit to resolve": "system_note.escalated_resolve",
+}
+
+
 def history(session: Session, incident_id: int, language: str) -> list[dict]:
     """An incident's steps as people read them: who by name (gridmap_actor, migration 0021),
     and a system step's note in the reader's language."""
     steps = []
     for e in session.execute(_HISTORY, {"id": incident_id}).mappings():
         said = (e["data"] or {}).get("said") or {}
+        note = e["note"]
+        if e["actor"].startswith("system") and note in _EARLIER_SYSTEM_NOTES:
+            note = say(_EARLIER_SYSTEM_NOTES[note], language)
         steps.append(dict(id=e["id"], at=e["at"].isoformat(), actor=e["actor"], by=e["by"],
                           action=e["action"], from_status=e["from_status"], to_status=e["to_status"],
-                          note=e["note"] or said.get(language), data=e["data"]))
+                          note=note or said.get(language), data=e["data"]))
     return steps
 
 
@@ -135,7 +160,8 @@ def without_unseen_links(session: Session, features: list[dict], scope: Scope,
     return features
 
 
-def _where(filters: dict[str, str], worker_id: int | None, now: datetime) -> tuple[list[str], dict]:
+def _where(filters: dict[str, str], worker_id: int | None, now: datetime,
+           session: Session) -> tuple[list[str], dict]:
     where, params = [], {"now": now}
     unknown = set(filters) - set(FILTERS)
     if unknown:
@@ -167,21 +193,27 @@ def _where(filters: dict[str, str], worker_id: int | None, now: datetime) -> tup
             else:
                 where.append("t.assignee_id IN (SELECT id FROM worker WHERE code = :assignee)")
                 params["assignee"] = value
-        elif name in ("overdue", "triage", "open"):
+        elif name in ("overdue", "triage", "open", "late", "merged"):
             if value not in ("true", "false"):
                 raise BadFilter(name, "param.boolean", name=name)
             condition = {"overdue": lateness.overdue("t", ":now"), "triage": "t.triage",
-                         "open": f"t.status IN {OPEN_STATUSES}"}[name]
+                         "open": f"t.status IN {OPEN_STATUSES}", "late": lateness.late("t", ":now"),
+                         "merged": "t.merged_into_id IS NOT NULL"}[name]
             where.append(condition if value == "true" else f"NOT ({condition})")
-        elif name in ("since", "until"):
+        elif name in _TIMES:
             try:
                 params[name] = value if isinstance(value, datetime) else dates.moment(value, timezone.utc)
             except dates.Unusable:
                 raise BadFilter(name, "filter.time", name=name) from None
-            where.append("t.reported_at >= :since" if name == "since" else "t.reported_at < :until")
+            where.append(_TIMES[name])
         elif name == "code":
             where.append("t.code = ANY(:code)")
             params["code"] = value.split(",")
+        elif name == "hexagon":
+            # the heat map's hexagon (heat.py), on the incidents' index
+            where.append("ST_Intersects(t.geom, " + heat.cell("CAST(:hexagon_size AS float8)", "CAST(:hexagon_i AS integer)",
+                                                              "CAST(:hexagon_j AS integer)", ":hexagon_srid") + ")")
+            params.update(_hexagon(value), hexagon_srid=city_utm(session))
         elif name == "bbox":
             box = value if isinstance(value, tuple) else _bbox(value)
             where.append("t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
@@ -190,6 +222,21 @@ def _where(filters: dict[str, str], worker_id: int | None, now: datetime) -> tup
             where.append("(t.description ILIKE :q OR t.code ILIKE :q OR t.address ILIKE :q)")
             params["q"] = f"%{value}%"
     return where, params
+
+
+def _hexagon(value: str) -> dict:
+    """hexagon=size,i,j: the side in metres and the place in the city's hexagon grid."""
+    low, high = heat.CELL_SIZES
+    try:
+        size, i, j = value.split(",")
+        size, i, j = float(size), int(i), int(j)
+    except ValueError:
+        raise BadFilter("hexagon", "filter.hexagon", value=value) from None
+    if not low <= size <= high:
+        raise BadFilter("hexagon", "filter.hexagon_size", low=low, high=high, value=value)
+    if not heat.in_zone(size, i, j):
+        raise BadFilter("hexagon", "filter.hexagon", value=value)
+    return {"hexagon_size": size, "hexagon_i": i, "hexagon_j": j}
 
 
 def _bbox(value: str) -> tuple[float, float, float, float]:
@@ -220,7 +267,9 @@ def shape(row, now: datetime) -> dict:
             "code": row["code"], "category": row["category_code"], "category_name": row["category_name"],
             "severity": row["severity"], "status": row["status"], "channel": row["channel"],
             "description": row["description"], "address": row["address"], "level": row["level"],
-            "flag": row["flag"], "triage": row["triage"], "grid": row["grid"],
+            "flag": row["flag"], "triage": row["triage"], "grid": row["grid"], "grid_name": row["grid_name"],
+            # masked: a colleague tells two reporters apart, and calls through the case, not the number
+            "reporter_contact": personal.masked(row["reporter_contact"]), "public_note": row["public_note"],
             "community": row["community"], "street": row["street"], "assignee": row["assignee"],
             "reported_by": row["reported_by"],
             "reported_at": _iso(row["reported_at"]), "assigned_at": _iso(row["assigned_at"]),
@@ -236,7 +285,8 @@ def shape(row, now: datetime) -> dict:
             "overdue_since": _iso(row["overdue_since"]), "ever_overdue": row["ever_overdue"],
             "escalations": row["escalations"], "satisfaction": row["satisfaction"],
             "possible_duplicate_of": row["duplicate_of"], "merged_into": row["merged_into"],
-            "photos": list(row["photos"] or []), "version": row["version"],
+            "photos": list(row["photos"] or []), "photo_steps": row["photo_steps"] or [],
+            "version": row["version"],
         },
     }
 

@@ -539,16 +539,27 @@ def replay(session: Session, after: int, scope: Scope, worker_id: int | None,
            limit: int = REPLAY_LIMIT) -> list[tuple[dict, str]]:
     """Incident events after `after` that the user may see, oldest first, as (event, frame);
     at most `limit` (the caller tells the client to resync when the limit is hit)."""
+    rows = _logged(session, scope, worker_id, after, "p.seq", limit)
+    events = [json.loads(raw) for raw in rows]
+    return [(event, sse(event, raw)) for event, raw in zip(events, rows)]
+
+
+def recent(session: Session, scope: Scope, worker_id: int | None, limit: int) -> list[dict]:
+    """The last `limit` incident events the user may see, newest first: what a wall's ticker
+    shows when it opens, as the stream would have sent them."""
+    return [json.loads(raw) for raw in _logged(session, scope, worker_id, 0, "p.seq DESC", limit)]
+
+
+def _logged(session: Session, scope: Scope, worker_id: int | None, after: int, order: str,
+            limit: int) -> list[str]:
     condition, params = scope.condition(session, "t")
-    rows = session.execute(text(f"""
+    return session.execute(text(f"""
         SELECT gridmap_stream_event(e, p.seq)::text FROM stream_position p
         JOIN incident_event e ON e.id = p.event_id JOIN incident t ON t.id = e.incident_id
         WHERE p.seq > :after AND (({condition}) OR t.assignee_id = :worker
                                   OR (e.data->>'from_assignee_id')::bigint = :worker)
-        ORDER BY p.seq LIMIT :limit"""),
+        ORDER BY {order} LIMIT :limit"""),
         {**params, "after": after, "worker": worker_id, "limit": limit}).scalars().all()
-    events = [json.loads(raw) for raw in rows]
-    return [(event, sse(event, raw)) for event, raw in zip(events, rows)]
 
 
 # -- the wire format -----------------------------------------------------------------------

@@ -60,12 +60,47 @@ def today(session: Session, scope: Scope, day_start: datetime) -> dict:
             "communities": shaped["community"]}
 
 
-def grid_load(session: Session, scope: Scope) -> dict[str, dict]:
-    """Open and overdue incidents per current grid: {grid code: {"open": n, "overdue": n}}."""
+# Grids shaded in this many classes of today's load: with fixed bounds (1–2, 3–5, 6+) a busy
+# city painted every grid the same red, and a quiet one every grid the same blue.
+LOAD_CLASSES = 5
+
+
+def grid_load(session: Session, scope: Scope, day_start: datetime) -> dict:
+    """Today's load per current grid — incidents open now or reported today — with its open
+    and overdue ones, and the class bounds: quantiles of the loads of every grid in scope
+    (quiet grids included), so the shading tells grids apart whatever the day. {"grids":
+    {code: {"load", "open", "overdue"}}, "breaks": [the lowest load of each class above the
+    first]}."""
     condition, params = scope.condition(session, "t")
+    grid_condition, grid_params = scope.condition(session, "g")
     rows = session.execute(text(f"""
-        SELECT g.code, count(*) AS open, count(*) FILTER (WHERE {lateness.overdue('t', 'now()')}) AS overdue
-        FROM incident t JOIN grid g ON g.id = t.grid_id
-        WHERE {_OPEN} AND t.merged_into_id IS NULL AND {condition}
-        GROUP BY g.code"""), params).all()
-    return {code: {"open": n_open, "overdue": n_overdue} for code, n_open, n_overdue in rows}
+        WITH loads AS (
+            SELECT t.grid_id, count(*) AS load, count(*) FILTER (WHERE {_OPEN}) AS open,
+                   count(*) FILTER (WHERE {lateness.overdue('t', 'now()')}) AS overdue
+            FROM incident t
+            WHERE t.merged_into_id IS NULL AND ({_OPEN} OR t.reported_at >= :day_start)
+              AND t.grid_id IS NOT NULL AND {condition}
+            GROUP BY t.grid_id)
+        SELECT g.code, coalesce(l.load, 0) AS load, coalesce(l.open, 0) AS open,
+               coalesce(l.overdue, 0) AS overdue
+        FROM grid g LEFT JOIN loads l ON l.grid_id = g.id
+        WHERE g.valid_to IS NULL AND (l.grid_id IS NOT NULL OR {grid_condition})"""),
+        {**params, **grid_params, "day_start": day_start}).all()
+    loads = sorted(r.load for r in rows)
+    return {"grids": {r.code: {"load": r.load, "open": r.open, "overdue": r.overdue} for r in rows if r.load},
+            "breaks": quantile_breaks(loads, LOAD_CLASSES)}
+
+
+def quantile_breaks(values: list[int], classes: int) -> list[int]:
+    """The lowest value of each class above the first, cutting sorted `values` into `classes`
+    groups of (nearly) equal size; a value never starts two classes, and 0 is always a class
+    of its own (a grid with nothing today looks quiet, not "low")."""
+    positive = [v for v in values if v > 0]
+    breaks: list[int] = [1] if positive else []
+    for k in range(1, classes - 1):
+        if not positive:
+            break
+        value = positive[min(len(positive) - 1, (k * len(positive)) // (classes - 1))]
+        if value > breaks[-1]:
+            breaks.append(value)
+    return breaks
