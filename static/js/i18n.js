@@ -12,7 +12,7 @@ const catalogues = {
     wall_title: '指挥大屏', connecting: '连接中…', live: '实时', lost: '连接中断，重连中…',
     today: '今日', reported_today: '今日上报', open_now: '处置中', overdue_now: '超时', closed_today: '今日办结',
     area: '区域', reported_short: '报', open_short: '办', overdue_short: '超', closed_short: '结',
-    live_events: '实时事件', overdue_list: '超时事件', grid_ranking: '网格排名（本月）',
+    live_events: '实时事件', overdue_list: '超时事件', grid_ranking: '网格排名',
     incidents: '事件', workers: '网格员位置', worker_live: '在线', worker_stale: '位置过期',
     load: '网格（按待办事件）', coverage: '视频覆盖范围', load_0: '无待办', load_1: '1–2 件', load_3: '3–5 件', load_6: '6 件以上', has_overdue: '有超时',
     status_reported: '已上报', status_assigned: '已派遣', status_accepted: '已受理', status_in_progress: '处置中',
@@ -67,6 +67,28 @@ const catalogues = {
     diff_added: '新增网格', diff_removed: '撤销网格', diff_changed: '变更网格', diff_unchanged: '未变网格',
     diff_buildings: '改变所属网格的楼栋', diff_new_line: '新边界', diff_old_line: '原边界', households_out: '户数超出标准',
     selected: '已选中', problem_blocking: '必须解决的问题', problem_warning: '提醒',
+    // the wall (驾驶舱)
+    period_today: '今日', period_7d: '近7天', period_30d: '近30天', period_month: '本月',
+    alarm_on: '警报声：开', alarm_off: '警报声：关', assessment_pdf: '月度考核报告',
+    chart_by_hour: '今日分时', chart_by_day: '近30天', chart_by_category: '按类别', chart_by_channel: '按渠道',
+    chart_open_by_status: '在办状态', chart_by_area: '街道社区对比',
+    series_today: '今日', series_yesterday: '昨日', series_last_week: '上周同日', series_reported: '上报',
+    series_closed: '办结', series_open: '在办', series_overdue: '超时', series_on_time: '按时率', series_late: '超时',
+    channel_worker: '网格员', channel_citizen: '群众', channel_camera: '视频', channel_hotline: '热线',
+    channel_open311: '开放接口', channel_system: '系统',
+    triage_queue: '群众上报待受理', more_n: '另有 {n} 条', n_incidents: '共 {n} 件', hour_n: '{n}时',
+    heat: '热力图', heat_all: '全部类别', heat_fewer: '少', heat_more: '多', heat_cell: '此处 {n} 件',
+    actor_system: '系统', actor_desk: '调度台', actor_resident: '群众', actor_account: '账号',
+    did_report: '上报了', did_assign: '派遣', did_accept: '受理了', did_start: '开始处置', did_resolve: '办结了',
+    did_verify: '核查结案', did_reopen: '要求重办', did_reject: '退回了', did_escalate: '上报上级', did_merge: '合并了',
+    did_comment: '备注了', did_rate: '评价了', did_overdue: '标记超时', did_publish: '公开了', did_withdraw: '撤回公开',
+    to_whom: '给', channel: '渠道', reporter: '上报人', contact: '联系方式', public_note: '公开说明',
+    photo_step_report: '上报时', photo_step_resolve: '办结时', photo_step_other: '处置中',
+    search_worker: '输入姓名或编号搜索网格员', outside_community: '不在本社区', choose_worker: '请先选择网格员',
+    dispatch_to: '派给', or_level: '或转到层级', escalated_to: '已上报{level}', ever_escalated: '已上报{n}次',
+    grid_name: '网格', drill_period: '{what} · {period}', by_anyone: '', rank_incidents: '{n}件',
+    load_quantile: '网格（今日事件，按分位数）', load_none: '今日无事件', load_range: '{from}–{to} 件', load_from: '{from} 件以上',
+    cameras_none: '本城尚未登记摄像机',
   },
   en: {
     title: 'Gridmap', switch_language: '中文',
@@ -81,7 +103,7 @@ const catalogues = {
     wall_title: 'Command center', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost, reconnecting…',
     today: 'Today', reported_today: 'Reported today', open_now: 'Open', overdue_now: 'Overdue', closed_today: 'Closed today',
     area: 'Area', reported_short: 'Rep.', open_short: 'Open', overdue_short: 'Late', closed_short: 'Closed',
-    live_events: 'Live events', overdue_list: 'Overdue', grid_ranking: 'Grid ranking (this month)',
+    live_events: 'Live events', overdue_list: 'Overdue', grid_ranking: 'Grid ranking',
     incidents: 'Incidents', workers: 'Grid workers', worker_live: 'Live', worker_stale: 'Position stale',
     load: 'Grids by open incidents', coverage: 'Camera coverage', load_0: 'Nothing open', load_1: '1–2 open', load_3: '3–5 open', load_6: '6 or more', has_overdue: 'Has overdue',
     status_reported: 'Reported', status_assigned: 'Assigned', status_accepted: 'Accepted', status_in_progress: 'In progress',
@@ -136,6 +158,28 @@ const catalogues = {
     diff_added: 'Grids added', diff_removed: 'Grids removed', diff_changed: 'Grids changed', diff_unchanged: 'Grids unchanged',
     diff_buildings: 'Buildings changing grid', diff_new_line: 'New boundary', diff_old_line: 'Old boundary', households_out: 'Households outside the standard',
     selected: 'Selected', problem_blocking: 'Blocking problem', problem_warning: 'Warning',
+    // the wall
+    period_today: 'Today', period_7d: '7 days', period_30d: '30 days', period_month: 'This month',
+    alarm_on: 'Alarm: on', alarm_off: 'Alarm: off', assessment_pdf: 'Monthly assessment (PDF)',
+    chart_by_hour: 'Today by hour', chart_by_day: 'Last 30 days', chart_by_category: 'By category', chart_by_channel: 'By channel',
+    chart_open_by_status: 'Open by status', chart_by_area: 'Streets and communities',
+    series_today: 'Today', series_yesterday: 'Yesterday', series_last_week: 'Same day last week', series_reported: 'Reported',
+    series_closed: 'Closed', series_open: 'Open', series_overdue: 'Overdue', series_on_time: 'On time', series_late: 'Late',
+    channel_worker: 'Grid worker', channel_citizen: 'Resident', channel_camera: 'Camera', channel_hotline: 'Hotline',
+    channel_open311: 'Open311', channel_system: 'System',
+    triage_queue: 'Residents\' reports to accept', more_n: '{n} more', n_incidents: '{n} incidents', hour_n: '{n}:00',
+    heat: 'Heat map', heat_all: 'All categories', heat_fewer: 'fewer', heat_more: 'more', heat_cell: '{n} incidents here',
+    actor_system: 'System', actor_desk: 'Dispatch desk', actor_resident: 'Resident', actor_account: 'An account',
+    did_report: 'reported', did_assign: 'dispatched', did_accept: 'accepted', did_start: 'started', did_resolve: 'resolved',
+    did_verify: 'verified and closed', did_reopen: 'reopened', did_reject: 'rejected', did_escalate: 'escalated', did_merge: 'merged',
+    did_comment: 'commented on', did_rate: 'rated', did_overdue: 'marked overdue', did_publish: 'published', did_withdraw: 'withdrew',
+    to_whom: 'to', channel: 'Channel', reporter: 'Reported by', contact: 'Contact', public_note: 'Public note',
+    photo_step_report: 'At report', photo_step_resolve: 'At resolve', photo_step_other: 'While handling',
+    search_worker: 'Search a worker by name or code', outside_community: 'outside the community', choose_worker: 'Choose a worker first',
+    dispatch_to: 'Dispatch to', or_level: 'or send to level', escalated_to: 'escalated to {level}', ever_escalated: 'escalated {n}×',
+    grid_name: 'Grid', drill_period: '{what} · {period}', by_anyone: '', rank_incidents: '{n}',
+    load_quantile: 'Grids (today\'s incidents, by quantile)', load_none: 'None today', load_range: '{from}–{to}', load_from: '{from} or more',
+    cameras_none: 'No cameras registered in this city',
   },
 };
 
@@ -177,4 +221,28 @@ export function duration(seconds) {
 export function switchLanguage() {
   lang = lang === 'zh' ? 'en' : 'zh';
   localStorage.setItem('gridmap.lang', lang);
+}
+
+// "另有 {n} 条" with its blanks filled
+export function tf(key, values) {
+  return t(key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
+}
+
+// Times as the city reads them: in its time zone (set once by the page), whatever the zone of
+// the browser showing them.
+let zone;
+export function setTimeZone(name) { zone = name || undefined; }
+const formats = new Map();
+export function when(value, style = 'datetime') {
+  if (value === null || value === undefined) return '–';
+  const key = `${lang}|${style}|${zone}`;
+  if (!formats.has(key)) {
+    const options = { timeZone: zone, hour12: false,
+      ...(style === 'time' ? { hour: '2-digit', minute: '2-digit', second: '2-digit' }
+        : style === 'short' ? { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }
+          : style === 'day' ? { month: 'numeric', day: 'numeric' }
+            : { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }) };
+    formats.set(key, new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', options));
+  }
+  return formats.get(key).format(typeof value === 'number' ? value : new Date(value));
 }

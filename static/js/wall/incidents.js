@@ -1,12 +1,9 @@
 // Incidents on the wall: a dot per open incident in its status colour, overdue ones ringed in
-// red, new ones pulsing; clustered when zoomed out (a cluster holding an overdue one is red).
+// red (new ones pulse: pulse.js); clustered when zoomed out (a cluster holding an overdue one is red).
 import { OPEN } from './styles.js';
 
-function icon(status, overdue, fresh) {
-  return L.divIcon({
-    className: `incident-icon s-${status}${overdue ? ' overdue' : ''}${fresh ? ' pulse' : ''}`,
-    iconSize: [16, 16],
-  });
+function icon(status, overdue) {
+  return L.divIcon({ className: `incident-icon s-${status}${overdue ? ' overdue' : ''}`, iconSize: [16, 16] });
 }
 
 export function incidentLayer(onSelect) {
@@ -23,7 +20,7 @@ export function incidentLayer(onSelect) {
     },
   });
 
-  function upsert(incident, fresh = false) {
+  function upsert(incident) {
     const { id, status, lon, lat } = incident;
     const existing = markers.get(id);
     if (!OPEN.has(status)) {          // closed, rejected or merged: off the wall
@@ -32,11 +29,11 @@ export function incidentLayer(onSelect) {
     }
     if (existing) {
       existing.incident = { ...existing.incident, ...incident };
-      existing.setIcon(icon(status, existing.incident.overdue, fresh));
+      existing.setIcon(icon(status, existing.incident.overdue));
       cluster.refreshClusters(existing);
       return;
     }
-    const marker = L.marker([lat, lon], { icon: icon(status, incident.overdue, fresh), keyboard: false });
+    const marker = L.marker([lat, lon], { icon: icon(status, incident.overdue), keyboard: false });
     marker.incident = incident;
     marker.on('click', () => onSelect(id));
     markers.set(id, marker);
@@ -50,7 +47,7 @@ export function incidentLayer(onSelect) {
     for (const incident of incidents) {
       if (!OPEN.has(incident.status)) continue;
       const marker = L.marker([incident.lat, incident.lon],
-                              { icon: icon(incident.status, incident.overdue, false), keyboard: false });
+                              { icon: icon(incident.status, incident.overdue), keyboard: false });
       marker.incident = incident;
       marker.on('click', () => onSelect(incident.id));
       markers.set(incident.id, marker);
@@ -72,5 +69,6 @@ export function fromFeature(feature) {
   const p = feature.properties;
   const [lon, lat] = feature.geometry.coordinates;
   return { id: feature.id, code: p.code, status: p.status, category: p.category, overdue: p.overdue,
-           lon, lat, grid: p.grid, level: p.level };
+           lon, lat, grid: p.grid, level: p.level, severity: p.severity, reported_at: p.reported_at,
+           category_name: p.category_name, grid_name: p.grid_name };
 }

@@ -31,12 +31,14 @@ export function gridLayer(data) {
   const layer = L.geoJSON(data, { style: () => gridStyle(null) });
   layer.eachLayer((sub) => sub.bindTooltip(() => {
     const p = sub.feature.properties;
-    const load = sub.load || { open: 0, overdue: 0 };
-    return `${escapeHtml(p.code)} ${escapeHtml(localName(p))}<br>${t('open_now')} ${load.open} · ${t('overdue_now')} ${load.overdue}`;
+    const load = sub.load || { load: 0, open: 0, overdue: 0 };
+    return `${escapeHtml(localName(p))} <small>${escapeHtml(p.code)}</small><br>`
+      + `${t('period_today')} ${load.load} · ${t('open_now')} ${load.open} · ${t('overdue_now')} ${load.overdue}`;
   }, { sticky: true }));
-  layer.shade = (loads) => layer.eachLayer((sub) => {
+  // today's load per grid and the quantile breaks its classes are cut at (services/live/wall.py)
+  layer.shade = (loads, breaks) => layer.eachLayer((sub) => {
     sub.load = loads[sub.feature.properties.code];
-    sub.setStyle(gridStyle(sub.load));
+    sub.setStyle(gridStyle(sub.load, breaks));
   });
   return layer;
 }

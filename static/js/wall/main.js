@@ -1,32 +1,45 @@
-// The command-center wall: the map, the side panel and the live stream, wired together.
-import { translatePage, switchLanguage, t } from '../i18n.js';
+// The command-center wall: the charts, the map with the day's figures, the lists, and the live
+// stream that keeps them all current, wired together.
+import { translatePage, switchLanguage, t, setTimeZone } from '../i18n.js';
 import { getJson } from '../http.js';
 import { tileLayer, geojson, outlineLayer, gridLayer, segmentLayer } from './layers.js';
 import { cameraLayer } from './cameras.js';
 import { incidentLayer, fromFeature } from './incidents.js';
 import { workerLayer } from './workers.js';
-import { renderSummary, addToTicker, tickClocks, renderAlerts } from './panel.js';
+import { renderSummary, addToTicker, tickClocks, renderAlerts, fit } from './panel.js';
 import { wallLegend } from './legend.js';
 import { detailPanel } from './detail.js';
+import { drillPanel } from './drill.js';
+import { wallCharts } from './charts.js';
+import { heatLayer } from './heat.js';
+import { pulses as pulseLayer } from './pulse.js';
 import { connect } from './live.js';
 import { playbackControl } from './playback.js';
 
 const PAGE = 1000;
 const SUMMARY_EVERY_MS = 30_000;
+const RECENT_EVENTS = 30;
+const PERIODS = ['today', '7d', '30d', 'month'];
 
 const element = document.getElementById('map');
 const readable = new Set((element.dataset.collections || '').split(','));
 const kiosk = element.dataset.kiosk === 'true';
+const asked = new Set((element.dataset.layers || '').split(',').filter(Boolean));   // a kiosk's extra layers
+setTimeZone(element.dataset.timezone);
 translatePage('wall_title');
 document.getElementById('lang')?.addEventListener('click', () => { switchLanguage(); window.location.reload(); });
 
-const map = L.map(element, { preferCanvas: true, zoomControl: !kiosk, attributionControl: false, maxZoom: 20 });
+// zoomSnap: the city fills the room beside the legend, not the next whole zoom level out
+const map = L.map(element, { preferCanvas: true, zoomControl: !kiosk, attributionControl: false, maxZoom: 20, zoomSnap: 0.25 });
 map.setView([0, 0], 2);
 if (element.dataset.basemap) L.tileLayer(element.dataset.basemap, { maxZoom: 19 }).addTo(map);
 
+let period = PERIODS.includes(localStorage.getItem('gridmap.wall.period')) ? localStorage.getItem('gridmap.wall.period') : 'today';
 const workers = workerLayer({ onSelect: (fix) => showRoute(fix) });
 const playback = playbackControl(map);
 playback.control.addTo(map);
+const pulses = pulseLayer(map, { seconds: Number(element.dataset.pulseSeconds || 600), t,
+                                 alarmButton: document.getElementById('alarm'), alarmDefault: element.dataset.alarm === 'true' });
 
 async function showRoute(fix) {
   try {
@@ -47,11 +60,16 @@ async function refreshWorkers() {
 const detail = detailPanel({ element: document.getElementById('detail'),
                              dispatcher: element.dataset.dispatcher === 'true', workers,
                              onChanged: () => refreshSummary(),
+                             onLooked: (id) => pulses.look(id),
                              onRoute: (line) => { if (line) workers.showRoute(line); } });
 const select = (id) => detail.show(id).catch((e) => console.warn('incident', id, e.message));
+const drill = drillPanel({ element: document.getElementById('drill'),
+                           onSelect: (id, [lon, lat]) => { select(id); map.panTo([lat, lon]); } });
+const charts = wallCharts({ onDrill: (asking) => drill.show(asking).catch((e) => console.warn('drill', e.message)) });
 const incidents = incidentLayer(select);
 let grids = null;
 let cameras = null;
+let heat = null;
 
 // Everything the page loads is retried until it comes: a wall left alone through a server
 // restart recovers by itself.
@@ -79,21 +97,32 @@ async function loadIncidents() {
     if (page.features.length < PAGE) break;
   }
   incidents.load(all);
+  // new ones the operator has not looked at yet pulse, silently: the alarm is for what arrives
+  for (const incident of all) pulses.start(incident, { ring: false });
 }
 
 // The loads are kept: the counts often come before the grids' shapes, which then take them
 // when they arrive (else the grids stayed unshaded until the next refresh, half a minute on).
 let gridLoads = null;
+let legend = null;
 function shadeGrids() {
   if (!grids || !gridLoads) return;
-  grids.shade(gridLoads);
+  grids.shade(gridLoads.grids, gridLoads.breaks);
+  legend?.shading(gridLoads.breaks);
   element.dataset.gridsShaded = 'true';
 }
 
 let summaryTimer = null;
+let tickerFilled = false;
 async function refreshSummary() {
   clearTimeout(summaryTimer);
-  const summary = await patiently(() => getJson('/api/v1/wall'));
+  const recent = tickerFilled ? '' : `&recent=${RECENT_EVENTS}`;
+  const summary = await patiently(() => getJson(`/api/v1/wall?period=${period}${recent}`));
+  if (!tickerFilled) {
+    // the ticker opens with the last events, as the stream sent them, oldest first in
+    for (const event of [...summary.recent].reverse()) addToTicker(event, select, { fresh: false });
+    tickerFilled = true;
+  }
   renderSummary(summary, select);
   gridLoads = summary.grid_load;
   shadeGrids();
@@ -101,20 +130,41 @@ async function refreshSummary() {
   summaryTimer = setTimeout(refreshSummary, SUMMARY_EVERY_MS);
 }
 
-// Events come in bursts: the counts follow a moment later, once per burst.
+// Events come in bursts: the counts follow a moment later, once per burst; the charts a little
+// later still (their aggregates read more).
 let pending = null;
+let chartsPending = null;
 function refreshSoon() {
-  if (pending) return;
-  pending = setTimeout(() => { pending = null; refreshSummary(); }, 1500);
+  if (!pending) pending = setTimeout(() => { pending = null; refreshSummary(); }, 1500);
+  if (!chartsPending) {
+    chartsPending = setTimeout(() => {
+      chartsPending = null;
+      charts.refresh().catch((e) => console.warn('charts', e.message));
+      heat?.refresh().catch((e) => console.warn('heat', e.message));
+    }, 4000);
+  }
 }
 
 function onEvent(event) {
   if (event.type === 'position') { workers.move(event); return; }
   if (event.type !== 'incident') return;
-  incidents.upsert(event.incident, event.action === 'report');
+  const incident = { ...event.incident, reported_at: event.incident.reported_at };
+  incidents.upsert(incident);
+  if (event.action === 'report') pulses.start(incident);
   addToTicker(event, select);
   if (detail.currentId() === event.incident.id) select(event.incident.id);
   refreshSoon();
+}
+
+function choosePeriod(name) {
+  period = name;
+  localStorage.setItem('gridmap.wall.period', name);
+  for (const button of document.querySelectorAll('#period button')) button.setAttribute('aria-pressed', String(button.dataset.period === name));
+  return Promise.all([charts.setPeriod(name), refreshSummary(), heat?.refresh()]);
+}
+for (const button of document.querySelectorAll('#period button')) {
+  button.setAttribute('aria-pressed', String(button.dataset.period === period));
+  button.addEventListener('click', () => choosePeriod(button.dataset.period).catch((e) => console.warn('period', e.message)));
 }
 
 // A tiled layer is only worth its tile requests when its collection holds something.
@@ -126,62 +176,85 @@ async function hasFeatures(collection) {
 async function start() {
   // Everything the panel and the vector layers need is asked for at once; the base tiles
   // come after, so the browser's six connections are not queued behind a hundred tiles.
+  const chartsReady = patiently(() => charts.setPeriod(period));
   const summaryReady = refreshSummary();
   const incidentsReady = patiently(loadIncidents);
   const workersReady = refreshWorkers();
-  const [gridData, communityData, streetData, cameraData, coverage, segmentData, blindSpots] = await patiently(() => Promise.all([
+  const [gridData, communityData, streetData, cameraData, segmentData, categories] = await patiently(() => Promise.all([
     geojson('grids'),
     readable.has('communities') ? geojson('communities') : null,
     readable.has('streets') ? geojson('streets') : null,
     readable.has('cameras') ? geojson('cameras') : null,
-    readable.has('camera-coverage') ? hasFeatures('camera-coverage') : false,
     readable.has('road-segments') ? geojson('road-segments') : null,
-    readable.has('camera-blind-spots') ? hasFeatures('camera-blind-spots') : false,
+    getJson('/api/v1/categories').then((answer) => answer.categories),
   ]));
   grids = gridLayer(gridData);
   shadeGrids();
   const overlays = {};
-  overlays[t('grids')] = grids.addTo(map);
-  if (communityData) overlays[t('communities')] = outlineLayer(communityData, 'communities').addTo(map);
-  if (streetData) overlays[t('streets')] = outlineLayer(streetData, 'streets').addTo(map);
+  const legendKeys = new Map();        // layer → the legend rows it has
+  const show = (label, layer, on, key = label) => {
+    overlays[t(label)] = layer;
+    legendKeys.set(layer, key);
+    if (on) layer.addTo(map);
+    return layer;
+  };
+  show('grids', grids, true);
+  if (communityData) show('communities', outlineLayer(communityData, 'communities'), true);
+  if (streetData) show('streets', outlineLayer(streetData, 'streets'), true);
+  // Camera coverage and blind spots are there when asked for; with no camera at all there is
+  // nothing to cover and no road is "blind" for it.
+  const cameraCount = cameraData?.features.length || 0;
   const redrawn = [];      // the tiled layers a camera edit changes
-  if (cameraData) {
+  if (cameraCount) {
     cameras = cameraLayer(cameraData, {
       editable: element.dataset.cameraEditor === 'true',
       onChanged: () => redrawn.forEach((layer) => layer.redraw()),
     });
-    overlays[t('cameras')] = cameras;
+    show('cameras', cameras, asked.has('cameras'));
   }
-  if (segmentData?.features.length) overlays[t('chief_segments')] = segmentLayer(segmentData).addTo(map);
-  overlays[t('workers')] = workers.layer.addTo(map);
-  overlays[t('incidents')] = incidents.layer.addTo(map);
+  if (segmentData?.features.length) show('chief_segments', segmentLayer(segmentData), asked.has('chief_segments'), 'road-segments');
+  heat = heatLayer({ map, categories, period: () => period,
+                     onDrill: (asking) => drill.show(asking).catch((e) => console.warn('drill', e.message)) });
+  show('heat', heat.layer, asked.has('heat'));
+  show('workers', workers.layer, true);
+  show('incidents', incidents.layer, true);
   const extent = gridData.features.length ? grids.getBounds().pad(0.02) : undefined;
-  if (extent) map.fitBounds(grids.getBounds());
-  await Promise.all([summaryReady, incidentsReady]);
+  await Promise.all([summaryReady, incidentsReady, chartsReady]);
+  // the quiet ground first, then what cameras see when asked for
   const tiled = [['roads', 11, true, 'roads'], ['buildings', 13, true, 'buildings'],
-    ['camera-coverage', 12, coverage, 'coverage'], ['camera-blind-spots', 12, blindSpots, 'blind_spots']];
-  for (const [collection, minZoom, shown, label] of tiled) {
-    if (!readable.has(collection) || !shown) continue;
-    const layer = tileLayer(collection, minZoom, extent).addTo(map);
-    if (collection !== 'camera-blind-spots') layer.bringToBack();
+    ['camera-coverage', 12, asked.has('coverage'), 'coverage'], ['camera-blind-spots', 12, asked.has('blind_spots'), 'blind_spots']];
+  for (const [collection, minZoom, on, label] of tiled) {
+    if (!readable.has(collection) || (collection.startsWith('camera-') && !cameraCount)) continue;
+    const layer = tileLayer(collection, minZoom, extent);
+    show(label, layer, on, collection);
+    if (on && collection !== 'camera-blind-spots') layer.bringToBack();
+    layer.on('add', () => { if (collection !== 'camera-blind-spots') layer.bringToBack(); });
     if (collection.startsWith('camera-')) redrawn.push(layer);
-    overlays[t(label)] = layer;
   }
   if (!kiosk) L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
-  wallLegend(readable).addTo(map);
+  legend = wallLegend(readable, { cameras: cameraCount > 0 });
+  legend.addTo(map);
+  const legendFollows = () => legend.showing(new Set([...legendKeys].filter(([layer]) => map.hasLayer(layer)).map(([, key]) => key)));
+  map.on('overlayadd overlayremove', legendFollows);
+  legendFollows();
+  shadeGrids();
+  // the city beside the legend, not under it
+  if (extent) map.fitBounds(grids.getBounds(), { paddingTopLeft: [document.getElementById('legend').offsetWidth + 12, 0] });
   L.control.scale({ imperial: false }).addTo(map);
   connect({
     onEvent,
     onState: setConnection,
     onResync: () => patiently(loadIncidents).then(refreshSummary),
-    onReconnected: refreshSummary,
+    onReconnected: () => { refreshSummary(); charts.refresh(); },
   });
   await workersReady;
   setInterval(refreshWorkers, 60_000);
   setInterval(() => { tickClocks(); workers.markStale(); }, 1000);
+  window.addEventListener('resize', () => { for (const list of document.querySelectorAll('.panel ol.fit')) fit(list); });
   element.dataset.ready = 'true';
 }
 
 // for the browser tests and for anyone debugging a wall: what is on it
-window.gridmapWall = { map, incidents, workers, playback, cameras: () => cameras };
+window.gridmapWall = { map, incidents, workers, playback, pulses, charts, drill, heat: () => heat, cameras: () => cameras,
+                       choosePeriod, open: select };
 start();

@@ -1,14 +1,49 @@
-// The side panel: today's counts (whole area, then each street and community), the live ticker,
-// the overdue list with running clocks, and the month's grid ranking.
-import { t, pick, duration } from '../i18n.js';
+// The lists beside the map: the day's figures, the overdue cases with running clocks, residents'
+// reports waiting to be accepted, the live ticker as sentences, the out-of-grid alerts and the
+// grid ranking. Names first, codes small; a list longer than its room says how many more.
+import { t, tf, pick, duration, when } from '../i18n.js';
 
-const TICKER_LENGTH = 60;
+const TICKER_LENGTH = 40;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
+  if (text !== undefined && text !== null) node.textContent = text;
   return node;
+}
+
+const code = (text) => el('span', 'code', text);
+
+// Keeps what fits in the list's room and says how many more there are (of `total`).
+export function fit(list, total, { counted = true } = {}) {
+  list.querySelector('li.more')?.remove();
+  if (!list.children.length) { list.append(el('li', 'more', t('none'))); return; }
+  if (total === undefined) total = Number(list.dataset.total || list.children.length);
+  list.dataset.total = String(total);
+  const items = [...list.children];
+  items.forEach((item) => { item.hidden = false; });
+  const bottom = list.getBoundingClientRect().bottom;
+  let shown = items.length;
+  const overflows = () => shown > 0 && items[shown - 1].getBoundingClientRect().bottom > bottom + 1;
+  if (!overflows() && shown >= total) return;
+  if (!counted) {          // a ticker: what fits, no half line, no count
+    items.forEach((item) => { item.hidden = item.getBoundingClientRect().bottom > bottom + 1; });
+    return;
+  }
+  const more = el('li', 'more');
+  list.append(more);
+  const say = () => { more.textContent = tf('more_n', { n: total - shown }); };
+  say();
+  while (shown > 0 && more.getBoundingClientRect().bottom > bottom + 1) {
+    shown -= 1;
+    items[shown].hidden = true;
+    say();
+  }
+  if (shown >= total) more.remove();
+}
+
+export function placeName(p) {
+  return pick(p.grid_name) || pick(p.community) || pick(p.street) || '';
 }
 
 export function renderSummary(summary, onSelect) {
@@ -16,18 +51,8 @@ export function renderSummary(summary, onSelect) {
     const tile = document.querySelector(`.tile[data-count="${key}"] .n`);
     if (tile) tile.textContent = String(value);
   }
-  const body = document.querySelector('#areas tbody');
-  body.replaceChildren();
-  for (const [level, areas] of [['street', summary.today.streets], ['community', summary.today.communities]]) {
-    for (const a of areas) {
-      const row = el('tr', level);
-      row.dataset.area = a.code;
-      row.append(el('td', '', pick(a.name) || a.code), el('td', '', String(a.reported)),
-                 el('td', '', String(a.open)), el('td', '', String(a.overdue)), el('td', '', String(a.closed)));
-      body.append(row);
-    }
-  }
   renderOverdue(summary.overdue, onSelect);
+  renderTriage(summary.triage, onSelect);
   renderRanking(summary.ranking);
 }
 
@@ -43,22 +68,43 @@ function renderOverdue(overdue, onSelect) {
     const item = el('li');
     item.dataset.code = p.code;
     item.dataset.due = due;
-    item.append(el('span', 'late'), `${p.code} ${pick(p.category_name)} · ${p.grid || pick(p.street) || ''}`);
+    item.dataset.id = f.id;
+    item.append(el('span', 'late'));
+    // escalation beside the lateness, not instead of it
+    if (p.escalations) item.append(el('span', 'tag escalated', tf('escalated_to', { level: t(`level_${p.level}`) })));
+    item.append(`${pick(p.category_name)} · ${placeName(p)} `, code(p.code));
     item.addEventListener('click', () => onSelect(f.id));
     list.append(item);
   }
   tickClocks();
+  fit(list, overdue.total);
 }
 
-// Every second: how late each overdue incident is, counted from its missed deadline.
+function renderTriage(triage, onSelect) {
+  const list = document.getElementById('triage');
+  if (!list || !triage) return;
+  document.getElementById('triage-total').textContent = String(triage.total);
+  list.replaceChildren();
+  for (const f of triage.items) {
+    const p = f.properties;
+    const item = el('li');
+    item.dataset.code = p.code;
+    item.append(`${when(p.reported_at, 'short')} ${pick(p.category_name)} · ${p.address || placeName(p)} `, code(p.code));
+    item.addEventListener('click', () => onSelect(f.id));
+    list.append(item);
+  }
+  fit(list, triage.total);
+}
+
+// Every second: how late each overdue incident is, counted from its missed deadline; the clock.
 export function tickClocks() {
   const now = Date.now();
-  for (const item of document.querySelectorAll('#overdue li')) {
+  for (const item of document.querySelectorAll('#overdue li[data-due]')) {
     const late = (now - Date.parse(item.dataset.due)) / 1000;
-    item.firstChild.textContent = `${t('late_by')} ${duration(Math.max(0, late))}`;
+    item.firstChild.textContent = duration(Math.max(0, late));
   }
   const clock = document.getElementById('clock');
-  if (clock) clock.textContent = new Date(now).toLocaleString(document.documentElement.lang === 'zh' ? 'zh-CN' : 'en-GB');
+  if (clock) clock.textContent = when(now);
 }
 
 function renderRanking(ranking) {
@@ -69,22 +115,45 @@ function renderRanking(ranking) {
     item.dataset.grid = r.code;
     const stars = r.stars ? '★'.repeat(r.stars) : t('none');
     const onTime = r.on_time_rate === null ? '–' : `${Math.round(r.on_time_rate * 100)}%`;
-    item.append(el('span', 'stars', stars), `${r.rank}. ${r.code} · ${t('on_time')} ${onTime} · ${r.incidents}`);
+    item.append(el('span', 'stars', stars), `${r.rank}. ${pick({ zh: r.name_zh, en: r.name_en }) || r.code} · ${onTime} · ${tf('rank_incidents', { n: r.incidents })}`);
     list.append(item);
   }
+  fit(list, ranking.length);
 }
 
-export function addToTicker(event, onSelect) {
-  const list = document.getElementById('ticker');
-  const item = el('li', 'fresh');
+// Who did it, in words: a person by name, else what kind of actor (the clock, the intake…).
+export function actorName(by) {
+  if (!by) return '';
+  if (by.kind === 'person') return pick(by);
+  return by.kind === 'role' ? t(`role_${by.role}`) : t(`actor_${by.kind}`);
+}
+
+// "08:03:12 张军 受理了 路面油污 E20261125-000123 · 和平社区第1网格"
+export function sentence(event) {
   const i = event.incident;
+  const parts = [actorName(event.by), t(`did_${event.action}`), pick(i.category_name) || i.category];
+  if (event.action === 'assign' && i.assignee) parts.push(`→ ${pick(i.assignee)}`);
+  else if (event.action === 'assign' || event.action === 'escalate') parts.push(`→ ${t(`level_${i.level}`)}`);
+  return parts.filter(Boolean).join(' ');
+}
+
+export function addToTicker(event, onSelect, { fresh = true } = {}) {
+  const list = document.getElementById('ticker');
+  const i = event.incident;
+  if (list.querySelector(`li[data-event="${event.event_id}"]`)) return;
+  const item = el('li', fresh ? 'fresh' : '');
   item.dataset.code = i.code;
   item.dataset.action = event.action;
-  const at = new Date(event.at).toLocaleTimeString(document.documentElement.lang === 'zh' ? 'zh-CN' : 'en-GB');
-  item.textContent = `${at} ${i.code} ${t(`action_${event.action}`)} → ${t(`status_${event.to || i.status}`)}${i.grid ? ` · ${i.grid}` : ''}`;
+  item.dataset.event = event.event_id;
+  item.classList.add(`sev-${i.severity}`);
+  const place = pick(i.grid_name);
+  item.append(`${when(event.at, 'time')} ${sentence(event)} `, code(i.code), place ? ` · ${place}` : '');
   item.addEventListener('click', () => onSelect(i.id));
+  // newest first; the room shows what fits (a ticker needs no "more")
+  list.querySelector('li.more')?.remove();
   list.prepend(item);
   while (list.children.length > TICKER_LENGTH) list.lastChild.remove();
+  fit(list, undefined, { counted: false });
 }
 
 // workers outside their grid too long on duty (脱岗): the operator calls them
@@ -98,8 +167,9 @@ export function renderAlerts(alerts, onSelect) {
     const item = el('li');
     item.dataset.worker = p.worker;
     const since = (Date.now() - Date.parse(p.outside_since)) / 1000;
-    item.textContent = `${pick(p.name)} (${p.worker}) · ${p.grids.join(', ')} · ${t('outside_for')} ${duration(since)}`;
+    item.append(`${pick(p.name)} · ${t('outside_for')} ${duration(since)} `, code(p.grids.join(', ')));
     item.addEventListener('click', () => onSelect({ worker: p.worker }));
     list.append(item);
   }
+  fit(list, alerts.length);
 }

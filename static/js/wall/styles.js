@@ -7,29 +7,43 @@ export const outlines = {
   communities: { color: '#f48fb1', weight: 2, fill: false, dashArray: '8 4', interactive: false },
 };
 
+// Roads and buildings are the quiet ground the rest stands on: dim, thin, never a status colour.
 export const tiles = {
-  buildings: { color: '#5d6b85', weight: 0.5, fill: true, fillColor: '#2b3750', fillOpacity: 0.9 },
-  roads: { color: '#46536d', weight: 1.2 },
-  'camera-coverage': { color: '#ffb74d', weight: 0.5, fill: true, fillColor: '#ffb74d', fillOpacity: 0.18 },
+  buildings: { color: '#26324a', weight: 0.4, fill: true, fillColor: '#1a2438', fillOpacity: 0.8 },
+  roads: { color: '#2f3b55', weight: 1 },
+  'camera-coverage': { color: '#80cbc4', weight: 0.5, fill: true, fillColor: '#80cbc4', fillOpacity: 0.15 },
   'camera-blind-spots': { color: '#ff4081', weight: 2.5, opacity: 0.85 },
 };
 
-// Grids are shaded by their open incidents; a red edge when any is overdue.
-export const LOAD_CLASSES = [
-  { key: 'load_0', min: 0, fillColor: '#1e3a5f', fillOpacity: 0.25 },
-  { key: 'load_1', min: 1, fillColor: '#fdd835', fillOpacity: 0.3 },
-  { key: 'load_3', min: 3, fillColor: '#fb8c00', fillOpacity: 0.4 },
-  { key: 'load_6', min: 6, fillColor: '#e53935', fillOpacity: 0.5 },
+// Grids are shaded by today's load in classes cut at the quantiles the server sends
+// (services/live/wall.py): the first class is "nothing today", then from cool to hot.
+export const LOAD_FILLS = [
+  { fillColor: '#1e3a5f', fillOpacity: 0.2 },
+  { fillColor: '#26a69a', fillOpacity: 0.3 },
+  { fillColor: '#d4e157', fillOpacity: 0.35 },
+  { fillColor: '#ffb300', fillOpacity: 0.4 },
+  { fillColor: '#f4511e', fillOpacity: 0.45 },
+  { fillColor: '#d50000', fillOpacity: 0.5 },
 ];
 
-export function gridStyle(load) {
-  const open = load?.open || 0;
-  const cls = [...LOAD_CLASSES].reverse().find((c) => open >= c.min);
-  return { color: load?.overdue ? '#ff5252' : '#4f83cc', weight: load?.overdue ? 2.5 : 1,
-           fillColor: cls.fillColor, fillOpacity: cls.fillOpacity };
+// the class of a load: 0 for none, then 1 + the number of breaks above 1 it reaches
+export function loadClass(load, breaks) {
+  if (!load) return 0;
+  let cls = 0;
+  for (const b of breaks) if (load >= b) cls += 1;
+  return Math.min(cls, LOAD_FILLS.length - 1);
 }
 
-export const cameraStyle = { radius: 4, color: '#ffb74d', weight: 1, fillColor: '#ff9800', fillOpacity: 0.9 };
+export function gridStyle(load, breaks = []) {
+  const fill = LOAD_FILLS[loadClass(load?.load || 0, breaks)];
+  return { color: load?.overdue ? '#ff5252' : '#4f83cc', weight: load?.overdue ? 2.5 : 1, ...fill };
+}
+
+// Cameras are equipment, not cases: a grey-blue square, in no incident status's colour.
+export const cameraStyle = { radius: 4, color: '#263238', weight: 2, fillColor: '#b0bec5', fillOpacity: 0.95 };
 
 // a street chief's segment: a bright dashed line along the road it answers for
 export const segmentStyle = { color: '#4dd0e1', weight: 4, opacity: 0.8, dashArray: '10 6' };
+
+// the heat map's ramp, from a few incidents to many
+export const HEAT_RAMP = ['#fff59d', '#ffcc80', '#ff8a65', '#f4511e', '#b71c1c'];

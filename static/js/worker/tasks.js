@@ -118,7 +118,9 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
       fresh.delete(i.id);
       if (!mine(event.actor)) {
         // a reassignment's note is written to the new assignee: not repeated to the old one
-        const note = event.note && event.action !== 'assign' ? `${t('colon')}${event.note}` : '';
+        // the system's reasons come in both languages (escalated for lateness…)
+        const why = event.note || pick(event.said);
+        const note = why && event.action !== 'assign' ? `${t('colon')}${why}` : '';
         notices.show(`${i.code} · ${t(TAKEN[event.action] || 'taken_other')}${note}`, 'info');
       }
       save();
