@@ -1,10 +1,15 @@
 """Pages: the city map, the command-center wall, the grid worker's phone view and the planner."""
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, current_app, g, render_template, request, send_from_directory
+from sqlalchemy import select
 
 from .. import db
 from ..auth import current_user, permits, public, requires
+from ..models import AppUser
 from ..services.city.places import grids_named
 from ..services.layers.features import COLLECTIONS
 
@@ -34,10 +39,22 @@ def wall():
         "wall.html", user=user, collections=_readable(user), csrf_token=g.get("csrf_token", ""),
         kiosk=request.args.get("kiosk") == "1", basemap_url=settings.basemap_url or "",
         timezone=settings.timezone, pulse_seconds=settings.wall.pulse_seconds, alarm=settings.wall.alarm,
+        months=_last_months(datetime.now(ZoneInfo(settings.timezone)), 12),
+        display_name=db.session().scalar(select(AppUser.display_name).where(AppUser.id == user.id)),
         # the optional layers a kiosk opens with (it has no switcher): ?layers=heat,cameras
         layers=",".join(name for name in request.args.get("layers", "").split(",") if name in WALL_LAYERS),
         dispatcher=permits(user.role, "incidents:dispatch") == "all",
         camera_editor=bool(permits(user.role, "cameras:write")))
+
+
+def _last_months(now: datetime, n: int) -> list[str]:
+    """This month and the n − 1 before it, newest first: what the assessment report is asked for."""
+    year, month = now.year, now.month
+    months = []
+    for _ in range(n):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
 
 
 WALL_LAYERS = ("heat", "cameras", "coverage", "blind_spots", "chief_segments")

@@ -81,7 +81,7 @@ def test_a_missing_note_is_said_per_field(client, incident, asking, language):
     body = refused.get_json()
     assert refused.status_code == 422 and body["code"] == "Invalid" and set(body["errors"]) == {"note"}
     assert said_in(language, body["errors"]["note"]) and said_in(language, body["description"])
-    assert body["errors"]["note"] == {"zh": "请说明情况：不予受理必须填写说明。",
+    assert body["errors"]["note"] == {"zh": "请说明情况：退回必须填写说明。",
                                       "en": "Say why: reject needs a note."}[language]
 
 

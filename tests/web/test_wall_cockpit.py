@@ -124,8 +124,8 @@ def test_a_high_severity_report_pulses_until_an_operator_clicks_it(browser, live
     page.close()
 
 
-# Latin words a Chinese wall may show: the language button, units.
-ALLOWED = {"English", "km"}
+# Latin words a Chinese wall may show: the language button, a unit, a file format's name.
+ALLOWED = {"English", "km", "PDF"}
 SCAN = """() => {
     const words = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);

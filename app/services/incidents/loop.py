@@ -377,6 +377,8 @@ def allowed_steps(incident: Incident, by: Participant) -> list[dict]:
             continue
         if action == "escalate" and responsibility.level_above(incident.level) is None:
             continue
+        if action == "withdraw" and not incident.published:
+            continue            # nothing published to take back
         try:
             _check_actor(incident, rule, action, by)
         except NotAllowed:

@@ -109,7 +109,10 @@ def search(session: Session, filters: dict[str, str], scope: Scope, now: datetim
 
 _HISTORY = text("""
     SELECT e.id, e.at, e.actor, gridmap_actor(e.actor) AS by, e.action, e.from_status, e.to_status,
-           e.note, e.data
+           e.note, e.data,
+           -- whom a dispatch sent it to, by name
+           (SELECT json_build_object('zh', w.name_zh, 'en', w.name_en) FROM worker w
+             WHERE e.action = 'assign' AND w.id = (e.data->>'worker_id')::bigint) AS to_worker
     FROM incident_event e WHERE e.incident_id = :id ORDER BY e.id""")
 
 
@@ -136,7 +139,7 @@ def history(session: Session, incident_id: int, language: str) -> list[dict]:
             note = say(_EARLIER_SYSTEM_NOTES[note], language)
         steps.append(dict(id=e["id"], at=e["at"].isoformat(), actor=e["actor"], by=e["by"],
                           action=e["action"], from_status=e["from_status"], to_status=e["to_status"],
-                          note=note or said.get(language), data=e["data"]))
+                          note=note or said.get(language), data=e["data"], to_worker=e["to_worker"]))
     return steps
 
 

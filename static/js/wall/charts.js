@@ -52,6 +52,17 @@ function namedBars(items) {
   };
 }
 
+// the categories past the busiest, as one bar whose click lists all of them
+function others(rest) {
+  const sum = (key) => rest.reduce((n, c) => n + c[key], 0);
+  const codes = rest.map((c) => c.code).join(',');
+  const first = rest[0];
+  const widen = (filter) => ({ ...filter, category: codes });
+  return { code: codes, name: { zh: tf('others_n', { n: rest.length }), en: tf('others_n', { n: rest.length }) },
+           reported: sum('reported'), overdue: sum('overdue'), filter: widen(first.filter),
+           filters: { overdue: widen(first.filters.overdue) } };
+}
+
 const shortDay = (iso) => { const [, m, d] = iso.split('-'); return `${Number(m)}/${Number(d)}`; };
 
 // What each panel draws, and how a click on a datum becomes a list of incidents.
@@ -65,7 +76,8 @@ const PANELS = {
       legend: { top: 0, right: 0, textStyle: { color: MUTED, fontSize: size }, itemWidth: 18 },
       grid: { left: 8, right: 8, top: size * 2, bottom: 4, containLabel: true },
       tooltip: { renderMode: 'richText', trigger: 'axis', textStyle: { fontSize: size } },
-      xAxis: axis({ type: 'category', data: [...Array(24).keys()].map(String), axisLabel: { color: MUTED, fontSize: size, interval: 5 } }),
+      xAxis: axis({ type: 'category', data: [...Array(24).keys()].map((h) => tf('hour_n', { n: h })),
+                    axisLabel: { color: MUTED, fontSize: size, interval: 5 } }),
       yAxis: axis({ type: 'value', minInterval: 1 }),
       series: series.map(([name, colour, width, type]) => ({
         name: t(`series_${name}`), type: 'line', smooth: true, symbolSize: name === 'today' ? 7 : 4,
@@ -94,7 +106,9 @@ const PANELS = {
   },
   by_category(panel) {
     const size = fontSize();
-    const top = panel.categories.slice(0, TOP).reverse();
+    const rest = panel.categories.slice(TOP - 1);
+    const top = panel.categories.length > TOP ? [...panel.categories.slice(0, TOP - 1), others(rest)] : panel.categories;
+    top.reverse();
     return {
       ...base(size),
       grid: { left: 8, right: 16, top: 4, bottom: 4, containLabel: true },
@@ -136,7 +150,9 @@ const PANELS = {
   },
   by_area(panel, answer, section) {
     const size = fontSize();
-    const areas = [...panel.streets, ...panel.communities].slice(0, TOP);
+    // streets side by side when there are several, else the one street's communities: a street
+    // beside its own communities dwarfs them on one scale
+    const areas = (panel.streets.length > 1 ? panel.streets : panel.communities).slice(0, TOP);
     const room = Math.max(40, section.clientWidth / Math.max(1, areas.length) - 6);   // each name's width
     const names = areas.map((a) => pick(a.name));
     const bar = (key, colour, filterOf) => ({

@@ -5,7 +5,7 @@
 // stale card (someone else acted first) gets the server's 412 message and reloads.
 import { getJson, postJson } from '../http.js';
 import { t, tf, pick, duration, when } from '../i18n.js';
-import { actorName } from './panel.js';
+import { actorName, lateWords } from './panel.js';
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -19,7 +19,7 @@ function clock(remaining, due) {
   return remaining < 0 ? `${t('late_by')} ${duration(-remaining)}` : `${duration(remaining)} ${t('left')}`;
 }
 
-export function detailPanel({ element, dispatcher, workers, onChanged, onLooked = () => {}, onRoute = () => {} }) {
+export function detailPanel({ element, dispatcher, workers, onChanged, onLooked = () => {}, onRoute = () => {}, onShown = () => {} }) {
   let current = null;
   let chosen = null;              // the worker picked for a dispatch: {worker_id, name}
 
@@ -57,6 +57,8 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
     add('reported_at', when(p.reported_at));
     add('respond_by', clock(p.respond_remaining_s, p.due_respond_at), p.respond_remaining_s < 0 ? 'late' : '');
     add('resolve_by', clock(p.resolve_remaining_s, p.due_resolve_at), p.resolve_remaining_s < 0 ? 'late' : '');
+    // late from the first limit it missed, whatever fresh limits escalation gave it since
+    if (p.overdue && p.overdue_from) add('overdue_for', lateWords((Date.now() - Date.parse(p.overdue_from)) / 1000), 'late');
     add('public_note', p.public_note);
     element.append(facts);
     if (p.photo_steps?.length) {
@@ -73,7 +75,13 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
       element.append(el('h3', t('photos')), photos);
     }
     if (p.possible_duplicates.length) {
-      element.append(el('h3', t('duplicates')), el('p', p.possible_duplicates.map((d) => d.code).join(', ')));
+      const links = el('p');
+      for (const d of p.possible_duplicates) {
+        const link = Object.assign(el('a', d.code, 'code'), { href: '#' });
+        link.addEventListener('click', (e) => { e.preventDefault(); show(d.id); });
+        links.append(link, ' ');
+      }
+      element.append(el('h3', t('duplicates')), links);
     }
     element.append(el('h3', t(dispatcher ? 'nearest_by_road' : 'nearest_workers')));
     const nearList = el('ol', null, 'nearest');
@@ -83,12 +91,14 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
       const [lon, lat] = feature.geometry.coordinates;
       const near = workers.nearest(lon, lat);
       if (!near.length) nearList.replaceWith(el('p', t('no_positions')));
-      for (const n of near) nearList.append(el('li', `${pick(n.fix.name) || n.fix.worker} · ${n.metres} ${t('metres')}`));
+      for (const n of near) nearList.append(el('li', `${pick(n.name) || n.fix.worker} · ${n.metres} ${t('metres')}`));
     }
     element.append(el('h3', t('history')));
     const history = el('ol', null, 'history');
     for (const e of p.history) {
-      history.append(el('li', `${when(e.at, 'short')} ${actorName(e.by)} ${t(`action_${e.action}`)}${e.note ? `：${e.note}` : ''}`));
+      const to = e.to_worker ? ` ${tf('to_name', { name: pick(e.to_worker) })}`
+        : e.action === 'assign' && e.data?.level ? ` ${tf('to_name', { name: t(`level_${e.data.level}`) })}` : '';
+      history.append(el('li', `${when(e.at, 'short')} ${actorName(e.by)} ${t(`action_${e.action}`)}${to}${e.note ? `：${e.note}` : ''}`));
     }
     element.append(history);
     if (p.allowed?.length) {
@@ -96,6 +106,7 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
       if (typed) restoreForm(typed);
     }
     element.hidden = false;
+    onShown(feature);
   }
 
   function nearestByRoad(id, nearList) {
@@ -149,6 +160,8 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
 
   function openForm(action) {
     const form = element.querySelector('form');
+    element.querySelector('.actions + p.ok')?.remove();       // the last step's "done" is not this one's
+    if (form.dataset.action !== action) Object.assign(form.querySelector('p.error, p.ok'), { textContent: '', className: 'error' });
     form.hidden = false;
     form.dataset.action = action;
     for (const b of element.querySelectorAll('.actions button')) b.setAttribute('aria-pressed', String(b.dataset.action === action));
@@ -216,19 +229,22 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
       const action = form.dataset.action;
       message.className = 'error';
       message.textContent = '';
-      const body = { action, note: note.value || undefined };
-      if (action === 'assign') {
-        if (chosen) body.worker_id = chosen.worker_id;
-        else if (level.value) body.level = level.value;
-        else { message.textContent = t('choose_worker'); return; }
-      }
-      if (action === 'merge') body.into = feature.properties.possible_duplicates[0]?.id;
       // a live event may have redrawn the card while the request was out: the answer goes
       // to the form on the screen, not to this one
       const say = (text, className) => {
         const shown = form.isConnected ? message : element.querySelector('form p.error, form p.ok');
-        if (shown) Object.assign(shown, { textContent: text, className });
+        if (shown) {
+          Object.assign(shown, { textContent: text, className });
+          shown.scrollIntoView({ block: 'nearest' });            // the answer where the eye is
+        }
       };
+      const body = { action, note: note.value || undefined };
+      if (action === 'assign') {
+        if (chosen) body.worker_id = chosen.worker_id;
+        else if (level.value) body.level = level.value;
+        else { say(t('choose_worker'), 'error'); return; }
+      }
+      if (action === 'merge') body.into = feature.properties.possible_duplicates[0]?.id;
       try {
         await postJson(`/api/v1/incidents/${feature.id}/events`, body, { 'If-Match': `"v${feature.properties.version}"` });
         form.reset();               // done: the refreshed card keeps only the message

@@ -16,8 +16,10 @@ export function heatLayer({ map, categories, period, onDrill }) {
     style: () => ({ weight: 0.5, color: '#ffccbc', fillOpacity: 0.55 }),
     onEachFeature: (feature, sub) => {
       sub.bindTooltip(() => tf('heat_cell', { n: feature.properties.count }), { sticky: true });
-      sub.on('click', () => onDrill({ title: `${t('heat')} · ${tf('heat_cell', { n: feature.properties.count })}`,
-                                      filter: feature.properties.filter }));
+      sub.on('click', () => onDrill({
+        title: [t('heat'), category ? pick(categories.find((c) => c.code === category)?.name) : t('heat_all'),
+                t(`period_${period()}`), tf('heat_cell', { n: feature.properties.count })].join(' · '),
+        filter: feature.properties.filter }));
     },
   });
   let category = '';
@@ -34,16 +36,28 @@ export function heatLayer({ map, categories, period, onDrill }) {
     select.append(Object.assign(document.createElement('option'), { value: '', textContent: t('heat_all') }));
     for (const c of categories) select.append(Object.assign(document.createElement('option'), { value: c.code, textContent: pick(c.name) }));
     select.addEventListener('change', () => { category = select.value; refresh(); });
-    const ramp = L.DomUtil.create('div', 'ramp', div);
-    ramp.append(t('heat_fewer'));
-    for (const colour of HEAT_RAMP) {
-      const step = L.DomUtil.create('span', 'step', ramp);
-      step.style.background = colour;
-    }
-    ramp.append(t('heat_more'));
+    L.DomUtil.create('div', 'ramp', div);
     L.DomEvent.disableClickPropagation(div);
     return div;
   };
+
+  // the ramp with the counts each colour stands for, at this max
+  function drawRamp() {
+    const ramp = document.querySelector('#heat-control .ramp');
+    if (!ramp) return;
+    ramp.replaceChildren();
+    HEAT_RAMP.forEach((colour, i) => {
+      const from = Math.floor((i * max) / HEAT_RAMP.length) + 1;
+      const to = Math.max(from, Math.floor(((i + 1) * max) / HEAT_RAMP.length));
+      if (from > max) return;
+      const step = document.createElement('span');
+      step.className = 'step';
+      step.style.background = colour;
+      const label = document.createElement('small');
+      label.textContent = tf('heat_count', { from, to });
+      ramp.append(step, label);
+    });
+  }
 
   async function refresh() {
     if (!shown) return;
@@ -54,6 +68,7 @@ export function heatLayer({ map, categories, period, onDrill }) {
     layer.clearLayers();
     layer.addData(data);
     layer.eachLayer((sub) => sub.setStyle({ fillColor: shade(sub.feature.properties.count, max) }));
+    drawRamp();
     map.getContainer().dataset.heatCells = String(data.features.length);
   }
 

@@ -36,10 +36,17 @@ export function gridLayer(data) {
       + `${t('period_today')} ${load.load} · ${t('open_now')} ${load.open} · ${t('overdue_now')} ${load.overdue}`;
   }, { sticky: true }));
   // today's load per grid and the quantile breaks its classes are cut at (services/live/wall.py)
-  layer.shade = (loads, breaks) => layer.eachLayer((sub) => {
-    sub.load = loads[sub.feature.properties.code];
-    sub.setStyle(gridStyle(sub.load, breaks));
-  });
+  let off = false;
+  let last = [{}, []];
+  layer.shade = (loads, breaks) => {
+    last = [loads, breaks];
+    layer.eachLayer((sub) => {
+      sub.load = loads[sub.feature.properties.code];
+      sub.setStyle({ ...gridStyle(sub.load, breaks), ...(off ? { fillOpacity: 0 } : {}) });
+    });
+  };
+  // outlines only (under the heat map), and back
+  layer.shadeOff = (yes) => { off = yes; layer.shade(...last); };
   return layer;
 }
 

@@ -48,6 +48,7 @@ export function wallLegend(shown, { cameras = true } = {}) {
     div.append(heading('h3', t('incidents')));
     for (const s of STATUSES) div.append(row('incidents', swatch(null, '#fff', { dot: true, className: `s-${s}` }), t(`status_${s}`)));
     div.append(row('incidents', swatch('#888', '#ff5252', { dot: true }), t('overdue_now')));
+    div.append(row('incidents', swatch('rgba(2, 136, 209, 0.85)', '#d32f2f', { dot: true }), t('cluster_legend')));
     div.append(heading('h3', t('load_quantile')));
     shading = document.createElement('div');
     shading.className = 'shading';

@@ -1,6 +1,6 @@
 // The command-center wall: the charts, the map with the day's figures, the lists, and the live
 // stream that keeps them all current, wired together.
-import { translatePage, switchLanguage, t, setTimeZone } from '../i18n.js';
+import { translatePage, switchLanguage, t, tf, pick, setTimeZone } from '../i18n.js';
 import { getJson } from '../http.js';
 import { tileLayer, geojson, outlineLayer, gridLayer, segmentLayer } from './layers.js';
 import { cameraLayer } from './cameras.js';
@@ -34,18 +34,21 @@ const map = L.map(element, { preferCanvas: true, zoomControl: !kiosk, attributio
 map.setView([0, 0], 2);
 if (element.dataset.basemap) L.tileLayer(element.dataset.basemap, { maxZoom: 19 }).addTo(map);
 
-let period = PERIODS.includes(localStorage.getItem('gridmap.wall.period')) ? localStorage.getItem('gridmap.wall.period') : 'today';
+// a kiosk's period from its URL (?period=7d), else the one chosen last on this screen
+const periodAsked = new URLSearchParams(window.location.search).get('period') || localStorage.getItem('gridmap.wall.period');
+let period = PERIODS.includes(periodAsked) ? periodAsked : 'today';
 const workers = workerLayer({ onSelect: (fix) => showRoute(fix) });
 const playback = playbackControl(map);
 playback.control.addTo(map);
-const pulses = pulseLayer(map, { seconds: Number(element.dataset.pulseSeconds || 600), t,
-                                 alarmButton: document.getElementById('alarm'), alarmDefault: element.dataset.alarm === 'true' });
+const pulses = pulseLayer(map, { seconds: Number(element.dataset.pulseSeconds || 600), t, tf, pick,
+                                 alarmButton: document.getElementById('alarm'), alarmDefault: element.dataset.alarm === 'true',
+                                 strip: document.getElementById('urgent'), onSelect: (id) => select(id) });
 
 async function showRoute(fix) {
   try {
     const day = await getJson(`/api/v1/workers/${encodeURIComponent(fix.worker)}/track`);
     const drawn = workers.showRoute(day);
-    playback.show(day.properties, fix.worker);
+    playback.show(day.properties, workers.nameOf(fix.worker_id) || fix.worker);
     element.dataset.route = fix.worker;
     if (day.features.length) map.fitBounds(drawn.getBounds(), { maxZoom: 18 });
   } catch (error) { console.warn('route', fix.worker, error.message); }
@@ -61,11 +64,23 @@ const detail = detailPanel({ element: document.getElementById('detail'),
                              dispatcher: element.dataset.dispatcher === 'true', workers,
                              onChanged: () => refreshSummary(),
                              onLooked: (id) => pulses.look(id),
-                             onRoute: (line) => { if (line) workers.showRoute(line); } });
+                             onRoute: (line) => { if (line) workers.showRoute(line); },
+                             onShown: keepInSight });
 const select = (id) => detail.show(id).catch((e) => console.warn('incident', id, e.message));
+
+// the case a card is about stays in sight beside the card, not under it
+function keepInSight(feature) {
+  const [lon, lat] = feature.geometry.coordinates;
+  const point = map.latLngToContainerPoint([lat, lon]);
+  const card = document.getElementById('detail').getBoundingClientRect();
+  const box = element.getBoundingClientRect();
+  const covered = point.x > card.left - box.left - 20;
+  if (covered) map.panBy([point.x - (card.left - box.left) / 2, 0], { animate: true });
+}
 const drill = drillPanel({ element: document.getElementById('drill'),
                            onSelect: (id, [lon, lat]) => { select(id); map.panTo([lat, lon]); } });
-const charts = wallCharts({ onDrill: (asking) => drill.show(asking).catch((e) => console.warn('drill', e.message)) });
+const showDrill = (asking) => drill.show(asking).catch((e) => console.warn('drill', e.message));
+const charts = wallCharts({ onDrill: showDrill });
 const incidents = incidentLayer(select);
 let grids = null;
 let cameras = null;
@@ -123,7 +138,7 @@ async function refreshSummary() {
     for (const event of [...summary.recent].reverse()) addToTicker(event, select, { fresh: false });
     tickerFilled = true;
   }
-  renderSummary(summary, select);
+  renderSummary(summary, select, showDrill);
   gridLoads = summary.grid_load;
   shadeGrids();
   element.dataset.summaryAt = summary.now;
@@ -162,6 +177,26 @@ function choosePeriod(name) {
   for (const button of document.querySelectorAll('#period button')) button.setAttribute('aria-pressed', String(button.dataset.period === name));
   return Promise.all([charts.setPeriod(name), refreshSummary(), heat?.refresh()]);
 }
+// The whole area beside the legend, not under it: to its right or above it, whichever shows
+// the area larger (a tall city beside it, a wide one above).
+function showWholeArea() {
+  if (!grids?.getLayers().length) return;
+  const bounds = grids.getBounds();
+  const legendBox = document.getElementById('legend');
+  const beside = [legendBox.offsetWidth + 12, 0];
+  const above = [0, legendBox.offsetHeight + 12];
+  const zoom = (pad) => map.getBoundsZoom(bounds, false, L.point(pad));
+  if (zoom(beside) >= zoom(above)) map.fitBounds(bounds, { paddingTopLeft: beside });
+  else map.fitBounds(bounds, { paddingBottomRight: above });
+}
+
+// find a case by its code, an address or words of its description: the list, then its card
+document.getElementById('find')?.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const q = e.target.elements.q.value.trim();
+  if (q) showDrill({ title: tf('search_result', { q }), filter: { q } });
+});
+
 for (const button of document.querySelectorAll('#period button')) {
   button.setAttribute('aria-pressed', String(button.dataset.period === period));
   button.addEventListener('click', () => choosePeriod(button.dataset.period).catch((e) => console.warn('period', e.message)));
@@ -213,8 +248,7 @@ async function start() {
     show('cameras', cameras, asked.has('cameras'));
   }
   if (segmentData?.features.length) show('chief_segments', segmentLayer(segmentData), asked.has('chief_segments'), 'road-segments');
-  heat = heatLayer({ map, categories, period: () => period,
-                     onDrill: (asking) => drill.show(asking).catch((e) => console.warn('drill', e.message)) });
+  heat = heatLayer({ map, categories, period: () => period, onDrill: showDrill });
   show('heat', heat.layer, asked.has('heat'));
   show('workers', workers.layer, true);
   show('incidents', incidents.layer, true);
@@ -231,15 +265,33 @@ async function start() {
     layer.on('add', () => { if (collection !== 'camera-blind-spots') layer.bringToBack(); });
     if (collection.startsWith('camera-')) redrawn.push(layer);
   }
-  if (!kiosk) L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
+  if (!kiosk) L.control.layers(null, overlays, { collapsed: false, position: 'topleft' }).addTo(map);
+  // back to the whole area after zooming in on a worker or a case
+  const home = L.control({ position: 'topleft' });
+  home.onAdd = () => {
+    const button = L.DomUtil.create('button', 'home-control');
+    button.type = 'button';
+    button.textContent = t('whole_area');
+    L.DomEvent.on(button, 'click', (e) => {
+      L.DomEvent.stop(e);
+      workers.showRoute(null);
+      playback.hide?.();
+      showWholeArea();
+    });
+    return button;
+  };
+  if (!kiosk) home.addTo(map);
+  // two colour maps at once read as neither: the heat map takes the grids' fill away
+  map.on('overlayadd', (e) => { if (e.layer === heat.layer) grids.shadeOff(true); });
+  map.on('overlayremove', (e) => { if (e.layer === heat.layer) grids.shadeOff(false); });
+  if (map.hasLayer(heat.layer)) grids.shadeOff(true);
   legend = wallLegend(readable, { cameras: cameraCount > 0 });
   legend.addTo(map);
   const legendFollows = () => legend.showing(new Set([...legendKeys].filter(([layer]) => map.hasLayer(layer)).map(([, key]) => key)));
   map.on('overlayadd overlayremove', legendFollows);
   legendFollows();
   shadeGrids();
-  // the city beside the legend, not under it
-  if (extent) map.fitBounds(grids.getBounds(), { paddingTopLeft: [document.getElementById('legend').offsetWidth + 12, 0] });
+  showWholeArea();
   L.control.scale({ imperial: false }).addTo(map);
   connect({
     onEvent,

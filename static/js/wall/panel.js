@@ -3,6 +3,7 @@
 // grid ranking. Names first, codes small; a list longer than its room says how many more.
 import { t, tf, pick, duration, when } from '../i18n.js';
 
+
 const TICKER_LENGTH = 40;
 
 function el(tag, className, text) {
@@ -46,14 +47,32 @@ export function placeName(p) {
   return pick(p.grid_name) || pick(p.community) || pick(p.street) || '';
 }
 
-export function renderSummary(summary, onSelect) {
+// What each of the day's figures counts, as the incident list's filter: a click lists them.
+export function tileFilters(summary) {
+  const today = { since: summary.day_start, merged: 'false' };
+  return { reported: today, open: { open: 'true', merged: 'false' }, overdue: { overdue: 'true', merged: 'false' },
+           closed: { closed_since: summary.day_start, merged: 'false' } };
+}
+
+export function renderSummary(summary, onSelect, onDrill = () => {}) {
+  const filters = tileFilters(summary);
   for (const [key, value] of Object.entries(summary.today.total)) {
-    const tile = document.querySelector(`.tile[data-count="${key}"] .n`);
-    if (tile) tile.textContent = String(value);
+    const tile = document.querySelector(`.tile[data-count="${key}"]`);
+    if (!tile) continue;
+    tile.querySelector('.n').textContent = String(value);
+    tile.onclick = () => onDrill({ title: tile.querySelector('.k').textContent, filter: filters[key] });
   }
   renderOverdue(summary.overdue, onSelect);
   renderTriage(summary.triage, onSelect);
-  renderRanking(summary.ranking);
+  renderRanking(summary.ranking, summary.period, onDrill);
+}
+
+// "5小时22分" / "5 h 22 min"; under an hour with its seconds, so the list shows it running
+export function lateWords(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? tf('late_hm', { h, m }) : tf('late_m', { m, s: s % 60 });
 }
 
 function renderOverdue(overdue, onSelect) {
@@ -101,18 +120,22 @@ export function tickClocks() {
   const now = Date.now();
   for (const item of document.querySelectorAll('#overdue li[data-due]')) {
     const late = (now - Date.parse(item.dataset.due)) / 1000;
-    item.firstChild.textContent = duration(Math.max(0, late));
+    item.firstChild.textContent = lateWords(late);
   }
   const clock = document.getElementById('clock');
   if (clock) clock.textContent = when(now);
 }
 
-function renderRanking(ranking) {
+function renderRanking(ranking, period, onDrill) {
   const list = document.getElementById('ranking');
   list.replaceChildren();
   for (const r of ranking) {
     const item = el('li');
     item.dataset.grid = r.code;
+    // the grid's incidents of the period behind its figures
+    item.addEventListener('click', () => onDrill({
+      title: pick({ zh: r.name_zh, en: r.name_en }) || r.code,
+      filter: { grid: r.code, since: period.start, until: period.end, merged: 'false' } }));
     const stars = r.stars ? '★'.repeat(r.stars) : t('none');
     const onTime = r.on_time_rate === null ? '–' : `${Math.round(r.on_time_rate * 100)}%`;
     item.append(el('span', 'stars', stars), `${r.rank}. ${pick({ zh: r.name_zh, en: r.name_en }) || r.code} · ${onTime} · ${tf('rank_incidents', { n: r.incidents })}`);
@@ -147,6 +170,7 @@ export function addToTicker(event, onSelect, { fresh = true } = {}) {
   item.dataset.event = event.event_id;
   item.classList.add(`sev-${i.severity}`);
   const place = pick(i.grid_name);
+  if (['high', 'critical'].includes(i.severity)) item.append(el('span', 'tag urgent', t('severity_tag')));
   item.append(`${when(event.at, 'time')} ${sentence(event)} `, code(i.code), place ? ` · ${place}` : '');
   item.addEventListener('click', () => onSelect(i.id));
   // newest first; the room shows what fits (a ticker needs no "more")

@@ -6,7 +6,7 @@ const LOOKED_KEY = 'gridmap.wall.looked';
 const LOOKED_KEPT = 500;
 const HIGH = new Set(['high', 'critical']);
 
-export function pulses(map, { seconds, alarmButton, alarmDefault, t }) {
+export function pulses(map, { seconds, alarmButton, alarmDefault, t, tf, pick, strip, onSelect }) {
   const layer = L.layerGroup().addTo(map);
   const active = new Map();           // incident id → {marker, timer}
   const looked = new Set(JSON.parse(localStorage.getItem(LOOKED_KEY) || '[]'));
@@ -51,14 +51,33 @@ export function pulses(map, { seconds, alarmButton, alarmDefault, t }) {
     const age = (Date.now() - Date.parse(incident.reported_at)) / 1000;
     if (!(age < seconds)) return;
     const high = HIGH.has(incident.severity);
+    // an urgent one rings wide and red; the others quietly, so ten at once are not a storm
+    const size = high ? 96 : 44;
     const marker = L.marker([lat, lon], {
-      icon: L.divIcon({ className: `pulse-icon${high ? ' high' : ''}`, iconSize: [64, 64] }),
+      icon: L.divIcon({ className: `pulse-icon${high ? ' high' : ''}`, iconSize: [size, size] }),
       interactive: false, keyboard: false, zIndexOffset: -100,
     }).addTo(layer);
     marker.getElement()?.setAttribute('data-incident', String(id));
     const timer = setTimeout(() => stop(id), (seconds - Math.max(0, age)) * 1000);
-    active.set(id, { marker, timer });
+    active.set(id, { marker, timer, line: high ? urgentLine(incident) : null });
     if (ring && high && alarmOn) sound();
+  }
+
+  // urgent ones also stand in a strip over the map until someone opens them: a ring in a
+  // cluster or a line that scrolls off the ticker is easy to miss
+  function urgentLine(incident) {
+    if (!strip) return null;
+    const line = document.createElement('li');
+    line.dataset.incident = String(incident.id);
+    const place = pick(incident.grid_name) || '';
+    const minutes = () => Math.max(0, Math.round((Date.now() - Date.parse(incident.reported_at)) / 60000));
+    const say = () => { line.textContent = `${t('severity_tag')} · ${pick(incident.category_name) || incident.category}${place ? ` · ${place}` : ''} · ${tf('minutes_ago', { n: minutes() })}`; };
+    say();
+    line.timer = setInterval(say, 30_000);
+    line.addEventListener('click', () => onSelect(incident.id));
+    strip.querySelector('ol').prepend(line);
+    strip.hidden = false;
+    return line;
   }
 
   function stop(id) {
@@ -66,6 +85,11 @@ export function pulses(map, { seconds, alarmButton, alarmDefault, t }) {
     if (!pulse) return;
     clearTimeout(pulse.timer);
     layer.removeLayer(pulse.marker);
+    if (pulse.line) {
+      clearInterval(pulse.line.timer);
+      pulse.line.remove();
+      if (!strip.querySelector('li')) strip.hidden = true;
+    }
     active.delete(id);
   }
 

@@ -18,12 +18,13 @@ export const tiles = {
 // Grids are shaded by today's load in classes cut at the quantiles the server sends
 // (services/live/wall.py): the first class is "nothing today", then from cool to hot.
 export const LOAD_FILLS = [
+  // cool to deep violet: red stays the colour of lateness (a red edge, the overdue count)
   { fillColor: '#1e3a5f', fillOpacity: 0.2 },
   { fillColor: '#26a69a', fillOpacity: 0.3 },
-  { fillColor: '#d4e157', fillOpacity: 0.35 },
-  { fillColor: '#ffb300', fillOpacity: 0.4 },
-  { fillColor: '#f4511e', fillOpacity: 0.45 },
-  { fillColor: '#d50000', fillOpacity: 0.5 },
+  { fillColor: '#42a5f5', fillOpacity: 0.35 },
+  { fillColor: '#7e57c2', fillOpacity: 0.42 },
+  { fillColor: '#ab47bc', fillOpacity: 0.5 },
+  { fillColor: '#e040fb', fillOpacity: 0.55 },
 ];
 
 // the class of a load: 0 for none, then 1 + the number of breaks above 1 it reaches

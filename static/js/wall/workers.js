@@ -1,7 +1,7 @@
 // Grid workers' live positions, as they arrive on the stream. A position older than
 // STALE_MINUTES greys out: the phone stopped reporting.
 import { escapeHtml } from './layers.js';
-import { t } from '../i18n.js';
+import { t, tf, pick, when } from '../i18n.js';
 
 const STALE_MINUTES = 10;
 
@@ -22,7 +22,7 @@ export function workerLayer({ onSelect = () => {} } = {}) {
       known.fix = fix;
     } else {
       const marker = L.marker([fix.lat, fix.lon], { icon: icon(false), keyboard: false })
-        .bindTooltip(() => `${escapeHtml(fix.worker)} · ${new Date(workers.get(fix.worker_id).fix.at).toLocaleTimeString()}`);
+        .bindTooltip(() => { const known = workers.get(fix.worker_id); return `${escapeHtml(pick(known.name) || known.fix.worker)} · ${when(known.fix.at, 'time')}`; });
       marker.on('click', () => onSelect(workers.get(fix.worker_id).fix));
       workers.set(fix.worker_id, { marker, fix });
       layer.addLayer(marker);
@@ -37,10 +37,10 @@ export function workerLayer({ onSelect = () => {} } = {}) {
   // straight-line distance in metres; road distances come with routing (issue 9)
   function nearest(lon, lat, n = 5) {
     const rad = Math.PI / 180;
-    return [...workers.values()].map(({ fix }) => {
+    return [...workers.values()].map(({ fix, name }) => {
       const x = (fix.lon - lon) * rad * Math.cos(lat * rad);
       const y = (fix.lat - lat) * rad;
-      return { fix, metres: Math.round(Math.hypot(x, y) * 6_371_000) };
+      return { fix, name, metres: Math.round(Math.hypot(x, y) * 6_371_000) };
     }).sort((a, b) => a.metres - b.metres).slice(0, n);
   }
 
@@ -49,7 +49,9 @@ export function workerLayer({ onSelect = () => {} } = {}) {
     for (const f of collection.features) {
       const p = f.properties;
       move({ worker_id: p.worker_id, worker: p.worker, at: p.at, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] });
-      workers.get(p.worker_id).marker.setIcon(icon(p.stale, p.out_of_grid_alert));
+      const known = workers.get(p.worker_id);
+      known.name = p.name;              // the stream's fixes carry the code only
+      known.marker.setIcon(icon(p.stale, p.out_of_grid_alert));
     }
     return collection.features.filter((f) => f.properties.out_of_grid_alert);
   }
@@ -60,10 +62,11 @@ export function workerLayer({ onSelect = () => {} } = {}) {
     route = L.geoJSON(geojson, {
       style: { color: '#00e676', weight: 3, opacity: 0.9 },
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 6, color: '#00e676', fillOpacity: 0.4 })
-        .bindTooltip(`${f.properties.minutes} min`),
+        .bindTooltip(tf('stay_minutes', { n: f.properties.minutes })),
     }).addTo(layer);
     return route;
   }
 
-  return { layer, move, markStale, nearest, load, showRoute, count: () => workers.size, label: t('workers') };
+  return { layer, move, markStale, nearest, load, showRoute, count: () => workers.size, label: t('workers'),
+           nameOf: (id) => pick(workers.get(id)?.name) };
 }
