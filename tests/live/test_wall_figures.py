@@ -55,6 +55,13 @@ def test_a_card_offers_only_the_steps_the_state_and_the_role_allow(session, work
     assert "assign" in offered and "accept" in offered
     assert not {"verify", "reopen", "rate", "start"} & set(offered)
     assert ("merge" in offered) == (incident.duplicate_of_id is not None)     # into the suspected original
+    # a worker's case is not on the public pages until published; a citizen's is, until withdrawn
+    assert "publish" in offered and "withdraw" not in offered
+    incident.channel = "citizen"
+    offered = [s["action"] for s in loop.allowed_steps(incident, desk)]
+    assert "withdraw" in offered
+    incident.published = False
+    assert "withdraw" not in [s["action"] for s in loop.allowed_steps(incident, desk)]
     # a worker takes steps on their own tasks only
     stranger = loop.Participant("user:someone", worker_id=-1)
     assert [s["action"] for s in loop.allowed_steps(incident, stranger)] == []

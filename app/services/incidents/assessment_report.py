@@ -291,10 +291,12 @@ class Words:
     def percent(rate: float | None) -> str:
         return "—" if rate is None else f"{rate * 100:.1f}%"
 
-    def duration(self, minutes: float | None) -> str:
+    def duration(self, minutes: float | None, unit: str = "minutes") -> str:
+        """In one unit per column (responses in minutes, resolutions in hours): a column that
+        mixed "118 分钟" with "2.0 小时" was read wrong."""
         if minutes is None:
             return "—"
-        if minutes < 120:
+        if unit == "minutes":
             return self("minutes", n=f"{minutes:.0f}")
         return self("hours", n=f"{minutes / 60:.1f}")
 

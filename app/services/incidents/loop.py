@@ -23,6 +23,7 @@ from ...config import IncidentRules
 from ...messages import Message, Said, in_both, per_field, status_name, step_done, step_name
 from ...models import CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
 from ..accounts.scope import Scope
+from ..public.view import CITIZEN_CHANNELS
 from . import driver, photos, responsibility, views
 
 DISPATCHER, HANDLER, REPORTER = "dispatcher", "handler", "reporter"
@@ -377,14 +378,21 @@ def allowed_steps(incident: Incident, by: Participant) -> list[dict]:
             continue
         if action == "escalate" and responsibility.level_above(incident.level) is None:
             continue
-        if action == "withdraw" and not incident.published:
-            continue            # nothing published to take back
+        if action == "withdraw" and not _on_public_surfaces(incident):
+            continue            # nothing shown to take back
+        if action == "publish" and incident.published:
+            continue
         try:
             _check_actor(incident, rule, action, by)
         except NotAllowed:
             continue
         steps.append({"action": action, "note_required": rule.note_required})
     return steps
+
+
+def _on_public_surfaces(incident: Incident) -> bool:
+    """Published, or filed by a citizen and not withdrawn (as services/public/view.py shows)."""
+    return bool(incident.published if incident.published is not None else incident.channel in CITIZEN_CHANNELS)
 
 
 def _check_actor(incident: Incident, rule: Rule, action: str, by: Participant) -> None:
