@@ -186,7 +186,7 @@ def test_after_its_stream_drops_the_wall_catches_up_with_what_it_missed(
 
 @pytest.mark.browser
 def test_workers_live_positions_show_on_the_wall_and_a_click_draws_the_route(
-        browser, live_server, users, client, auth, a_grid_point):
+        browser, live_server, users, client, auth, a_grid_point, session):
     from datetime import datetime, timedelta, timezone
     now = datetime.now(timezone.utc).replace(microsecond=0)
     lon, lat = a_grid_point
@@ -195,8 +195,11 @@ def test_workers_live_positions_show_on_the_wall_and_a_click_draws_the_route(
     assert client.post("/api/v1/positions", headers=auth("worker"), json={"fixes": fixes}).status_code == 200
     page, errors = open_wall(browser, live_server, users, "en-GB")
     wait_until(page, "window.gridmapWall.workers.count() >= 1")
-    page.evaluate(f"window.gridmapWall.map.setView([{lat + 15e-4}, {lon}], 17, {{ animate: false }})")
-    page.click(".leaflet-marker-pane .worker-icon >> nth=0", force=True)
+    # this worker's marker (other tests' workers stand elsewhere), in view, clicked
+    code = session.execute(text("SELECT w.code FROM worker w JOIN app_user u ON u.worker_id = w.id WHERE u.username = :u"),
+                           {"u": users["worker"]["username"]}).scalar()
+    page.evaluate(f"window.gridmapWall.map.setView(window.gridmapWall.workers.latLngOf('{code}'), 18, {{ animate: false }})")
+    page.click(f".leaflet-marker-pane .w-{code}")
     wait_until(page, "!!document.getElementById('map').dataset.route")
     assert "Route today" in page.inner_text("#legend")
     # the day plays back: the marker runs from the first fix to the last, then stops

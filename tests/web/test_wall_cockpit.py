@@ -89,7 +89,11 @@ def test_the_heat_map_draws_hexagons_that_open_their_incidents(browser, live_ser
     cells = page.evaluate("window.gridmapWall.heat().layer.getLayers().length")
     assert cells == int(page.get_attribute("#map", "data-heat-cells"))
     assert "全部类别" in page.inner_text("#heat-control")
-    # a click on the busiest hexagon lists its incidents, as many as it counted
+    # a click on the busiest hexagon lists its incidents, as many as it counted (the markers
+    # and the urgent strip, which stand above it, out of the way)
+    page.evaluate("""(() => { const w = window.gridmapWall; w.map.removeLayer(w.incidents.layer);
+        w.map.removeLayer(w.workers.layer); w.map.removeLayer(w.pulses.layer);
+        document.getElementById('urgent').hidden = true; })()""")
     spot = page.evaluate("""(() => { const w = window.gridmapWall;
         const cell = w.heat().layer.getLayers()[0];
         const p = w.map.latLngToContainerPoint(cell.getBounds().getCenter());

@@ -10,18 +10,19 @@ export function workerLayer({ onSelect = () => {} } = {}) {
   const workers = new Map();      // worker id → {marker, fix}
   let route = null;
 
-  function icon(stale, alert = false) {
-    return L.divIcon({ className: `worker-icon${stale ? ' stale' : ''}${alert ? ' alert' : ''}`, iconSize: [12, 12] });
+  // the worker's code in a class: a test (or a person with the inspector) finds their marker
+  function icon(stale, alert = false, code = '') {
+    return L.divIcon({ className: `worker-icon${stale ? ' stale' : ''}${alert ? ' alert' : ''} w-${code}`, iconSize: [12, 12] });
   }
 
   function move(fix) {
     const known = workers.get(fix.worker_id);
     if (known && Date.parse(known.fix.at) > Date.parse(fix.at)) return;   // an older fix, late
     if (known) {
-      known.marker.setLatLng([fix.lat, fix.lon]).setIcon(icon(false));
+      known.marker.setLatLng([fix.lat, fix.lon]).setIcon(icon(false, false, fix.worker));
       known.fix = fix;
     } else {
-      const marker = L.marker([fix.lat, fix.lon], { icon: icon(false), keyboard: false })
+      const marker = L.marker([fix.lat, fix.lon], { icon: icon(false, false, fix.worker), keyboard: false })
         .bindTooltip(() => { const known = workers.get(fix.worker_id); return `${escapeHtml(pick(known.name) || known.fix.worker)} · ${when(known.fix.at, 'time')}`; });
       marker.on('click', () => onSelect(workers.get(fix.worker_id).fix));
       workers.set(fix.worker_id, { marker, fix });
@@ -31,7 +32,7 @@ export function workerLayer({ onSelect = () => {} } = {}) {
 
   function markStale() {
     const limit = Date.now() - STALE_MINUTES * 60_000;
-    for (const w of workers.values()) w.marker.setIcon(icon(Date.parse(w.fix.at) < limit));
+    for (const w of workers.values()) w.marker.setIcon(icon(Date.parse(w.fix.at) < limit, false, w.fix.worker));
   }
 
   // straight-line distance in metres; road distances come with routing (issue 9)
@@ -51,7 +52,7 @@ export function workerLayer({ onSelect = () => {} } = {}) {
       move({ worker_id: p.worker_id, worker: p.worker, at: p.at, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] });
       const known = workers.get(p.worker_id);
       known.name = p.name;              // the stream's fixes carry the code only
-      known.marker.setIcon(icon(p.stale, p.out_of_grid_alert));
+      known.marker.setIcon(icon(p.stale, p.out_of_grid_alert, p.worker));
     }
     return collection.features.filter((f) => f.properties.out_of_grid_alert);
   }
@@ -68,5 +69,6 @@ export function workerLayer({ onSelect = () => {} } = {}) {
   }
 
   return { layer, move, markStale, nearest, load, showRoute, count: () => workers.size, label: t('workers'),
-           nameOf: (id) => pick(workers.get(id)?.name) };
+           nameOf: (id) => pick(workers.get(id)?.name),
+           latLngOf: (code) => [...workers.values()].find((w) => w.fix.worker === code)?.marker.getLatLng() };
 }
