@@ -4,7 +4,7 @@ from .areas import AREA_LEVELS, Area
 from .grids import GRID_KINDS, Grid
 from .buildings import Building, Road, RoadSegment
 from .workers import WORKER_ROLES, Position, TrackDay, Worker, WorkerAssignment
-from .incidents import CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, VISIBILITIES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition, StreamUnsequenced
+from .incidents import CHANNELS, CITIZEN_CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, VISIBILITIES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition, StreamUnsequenced
 from .cameras import Camera, CameraBlindSpot, CameraCoverage, CameraDirty
 from .plans import PLAN_STATUSES, GridPlan, GridPlanEvent, GridPlanFeature
 from .layers import LayerVersion

@@ -13,6 +13,8 @@ from .base import Base, geometry
 LEVELS = ("grid", "community", "street")
 SEVERITIES = ("low", "normal", "high", "critical")
 CHANNELS = ("worker", "citizen", "camera", "hotline", "open311", "system")
+# Channels a resident files through: their cases are on the public pages unless withdrawn.
+CITIZEN_CHANNELS = ("citizen", "open311")
 STATUSES = ("reported", "assigned", "accepted", "in_progress", "resolved", "closed",
             "rejected", "reopened", "escalated")
 # Statuses in which the clock runs: someone still has to act.

@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 from ... import personal
 from ...config import IncidentRules
 from ...messages import Message, Said, in_both, per_field, status_name, step_done, step_name
-from ...models import CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
+from ...models import CHANNELS, CITIZEN_CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
 from ..accounts.scope import Scope
-from ..public.view import CITIZEN_CHANNELS
 from . import driver, photos, responsibility, views
 
 DISPATCHER, HANDLER, REPORTER = "dispatcher", "handler", "reporter"

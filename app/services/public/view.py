@@ -19,9 +19,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ...models import OPEN_STATUSES
+from ...models import CITIZEN_CHANNELS, OPEN_STATUSES
 
-CITIZEN_CHANNELS = ("citizen", "open311")
 PLACE_DECIMALS = 3          # 0.001° ≈ 111 m north–south, 85 m east–west at 40°N
 MAX_WINDOW = timedelta(days=90)
 MAX_CODES = 20
