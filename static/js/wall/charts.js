@@ -5,7 +5,7 @@
 // again, a moment after a burst, instead of every panel polling. Every bar, slice and point
 // carries the incident-list filter of the incidents behind it: a click lists them.
 import { getJson } from '../http.js';
-import { t, tf, pick, when } from '../i18n.js';
+import { t, tf, pick } from '../i18n.js';
 
 const STATUS_COLOURS = { reported: '#29b6f6', assigned: '#42a5f5', accepted: '#7e57c2', in_progress: '#ffa726',
                          reopened: '#ec407a', escalated: '#ef5350' };
@@ -233,8 +233,3 @@ export function wallCharts({ onDrill }) {
   };
 }
 
-// "按类别 · 路面油污 · 今日" with the period's own words
-export function periodWords(period) {
-  if (!period) return '';
-  return `${when(period.start, 'day')}–${when(Date.parse(period.end) - 1, 'day')}`;
-}
