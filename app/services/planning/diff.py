@@ -14,14 +14,16 @@ LINE_TOLERANCE_DEG = 1e-7        # ~1 cm: closer than this, a line has not moved
 
 
 def diff(session: Session, plan: GridPlan) -> dict:
-    params = {"plan": plan.id, "base": list(plan.base_grid_ids or []), "area": plan.area_id}
+    params = {"plan": plan.id, "base": list(plan.base_grid_ids or []), "area": plan.area_id,
+              "tolerance": LINE_TOLERANCE_DEG}
     grids = session.execute(text("""
         WITH planned AS (SELECT * FROM grid_plan_feature WHERE plan_id = :plan),
              current AS (SELECT * FROM grid WHERE id = ANY(:base))
         SELECT coalesce(p.code, c.code) AS code,
                CASE WHEN c.id IS NULL THEN 'added' WHEN p.id IS NULL THEN 'removed'
-                    WHEN ST_Equals(p.geom, c.geom) AND p.community_id = c.community_id
-                         AND p.kind = c.kind THEN 'unchanged'
+                    WHEN p.community_id IS NOT DISTINCT FROM c.community_id AND p.kind = c.kind
+                         AND (ST_Equals(p.geom, c.geom)
+                              OR ST_HausdorffDistance(p.geom, c.geom) < :tolerance) THEN 'unchanged'
                     ELSE 'changed' END AS change,
                p.id AS feature, c.id AS grid
         FROM planned p FULL JOIN current c ON c.code = p.code
@@ -33,7 +35,10 @@ def diff(session: Session, plan: GridPlan) -> dict:
             unchanged += 1
         else:
             changes[row.change].append({"code": row.code, "feature": row.feature, "grid": row.grid})
-    buildings = session.execute(text(f"""
+    # A building is the plan's business when a base grid holds it now or a planned grid will:
+    # a bounding box that merely overlaps a planned grid (the neighbouring community's
+    # buildings along the line) is not, or they would all "move" to no grid.
+    buildings = session.execute(text("""
         SELECT b.id, b.households, b.address, g.code AS now, p.code AS planned
         FROM building b
         LEFT JOIN grid g ON g.id = b.grid_id
@@ -41,8 +46,7 @@ def diff(session: Session, plan: GridPlan) -> dict:
             SELECT f.code FROM grid_plan_feature f WHERE f.plan_id = :plan AND f.geom && b.geom
               AND ST_IsValid(f.geom) AND ST_Contains(f.geom, ST_PointOnSurface(b.geom))
             ORDER BY f.id LIMIT 1) p ON true
-        WHERE (b.grid_id = ANY(:base) OR EXISTS (
-                  SELECT 1 FROM grid_plan_feature f WHERE f.plan_id = :plan AND f.geom && b.geom))
+        WHERE (b.grid_id = ANY(:base) OR p.code IS NOT NULL)
           AND g.code IS DISTINCT FROM p.code
         ORDER BY b.id"""), params).all()
     moving = [{"building": b.id, "address": b.address, "from": b.now, "to": b.planned,

@@ -35,6 +35,14 @@ window.gridmapPlanner = {                              // read by the browser te
   featureAt: (code) => [...state.features.values()].find((f) => f.feature.properties.code === code)?.feature.id,
   select: (id) => select(id),
   centre: (id) => { const c = state.features.get(id).getBounds().getCenter(); return map.latLngToContainerPoint(c); },
+  // where a place is on the page (for a mouse), and the map's zoom
+  pixel: (lon, lat) => {
+    const point = map.latLngToContainerPoint([lat, lon]);
+    const box = map.getContainer().getBoundingClientRect();
+    return { x: point.x + box.left, y: point.y + box.top };
+  },
+  zoom: () => map.getZoom(),
+  drawing: () => map.pm.globalDrawModeEnabled(),
   boundsOf: (id) => {
     const b = state.features.get(id).getBounds();
     return [map.latLngToContainerPoint(b.getNorthWest()), map.latLngToContainerPoint(b.getSouthEast())];
@@ -47,10 +55,42 @@ async function loadPlans(chosen) {
   const { plans } = await getJson('/api/v1/plans');
   const select = $('plan-select');
   select.replaceChildren(new Option('—', ''));
-  for (const plan of plans) select.add(new Option(`#${plan.id} ${plan.name} (${t(`plan_${plan.status}`)})`, plan.id));
+  for (const plan of plans) select.add(new Option(`#${plan.id} ${planName(plan.name)}${paren(t(`plan_${plan.status}`))}`, plan.id));
   if (chosen) select.value = String(chosen);
-  select.onchange = () => openPlan(select.value);
-  if (select.value) await openPlan(select.value);
+  select.onchange = () => (select.value ? openPlan(select.value) : showCurrent());
+  if (select.value) await openPlan(select.value); else await showCurrent();
+}
+
+// No plan chosen: the planner's area as it is divided now, with households per grid.
+async function showCurrent() {
+  state.pending += 1;
+  try {
+    history.replaceState(null, '', window.location.pathname);
+    state.plan = null;
+    state.problems = null;
+    state.selected = [];
+    useTool(null);
+    const items = await getJson('/ogcapi/collections/grids/items?limit=10000');
+    $('plan').hidden = false;
+    for (const part of document.querySelectorAll('.plan-only')) part.hidden = true;
+    $('plan-name').textContent = t('current_division');
+    $('plan-status').textContent = t('plan_filed');
+    $('plan-grids').textContent = `${items.features.length} ${t('grids')}`;
+    const grids = items.features.map((f) => ({ id: f.id, code: f.properties.code, households: f.properties.households ?? 0 }));
+    drawGrids(items, { grids, features: [] }, { interactive: false });
+    listHouseholds({ grids, features: [] });
+    diffLayer.remove();
+    if (gridLayer.getLayers().length) map.fitBounds(gridLayer.getBounds());
+    if (!state.contextLoaded) await loadContext();
+  } finally {
+    state.pending -= 1;
+  }
+}
+
+// Plan names are made in both languages ("中文 / English"): the reader's half.
+function planName(name) {
+  const halves = String(name).split(' / ');
+  return halves.length === 2 ? halves[lang === 'zh' ? 0 : 1] : name;
 }
 
 async function loadAreas() {
@@ -94,7 +134,8 @@ async function refresh(id = state.plan.id, { fit = false } = {}) {
     state.plan = plan;
     state.problems = problems;
     $('plan').hidden = false;
-    $('plan-name').textContent = plan.name;
+    for (const part of document.querySelectorAll('.plan-only')) part.hidden = false;
+    $('plan-name').textContent = planName(plan.name);
     $('plan-status').textContent = t(`plan_${plan.status}`);
     $('plan-grids').textContent = `${plan.grids} ${t('grids')}`;
     $('tools').hidden = !(can.write && plan.editable);
@@ -123,7 +164,7 @@ function gridStyle(feature) {
     fillColor: off ? '#ffb300' : '#64b5f6', fillOpacity: chosen ? 0.35 : 0.15 };
 }
 
-function drawGrids(items, problems) {
+function drawGrids(items, problems, { interactive = true } = {}) {
   gridLayer.clearLayers();
   state.features.clear();
   const held = new Map(problems.grids.map((g) => [g.id, g.households]));
@@ -134,7 +175,8 @@ function drawGrids(items, problems) {
       layer.feature = feature;
       layer.bindTooltip(`${feature.properties.code}<br>${held.get(feature.id) ?? 0} ${t('households_short')}`,
         { permanent: true, direction: 'center', className: 'grid-label' });
-      layer.on('click', (event) => { L.DomEvent.stop(event); onGridClick(feature.id); });
+      // while a line is drawn, a click inside a grid is the line's vertex: it must reach the map
+      if (interactive) layer.on('click', (event) => { if (drawing()) return; L.DomEvent.stop(event); select(feature.id); });
       gridLayer.addLayer(layer);
     },
   });
@@ -150,12 +192,12 @@ function drawProblems(problems) {
   const list = $('problems');
   list.replaceChildren();
   const blocking = problems.features.filter((p) => p.properties.blocking).length;
-  $('problem-count').textContent = `${problems.features.length} (${t('blocking')} ${blocking})`;
+  $('problem-count').textContent = `${problems.features.length}${paren(`${t('blocking')} ${blocking}`)}`;
   for (const problem of problems.features) {
     const item = document.createElement('li');
     item.className = problem.properties.blocking ? 'blocking' : 'warning';
     item.dataset.kind = problem.properties.kind;
-    item.textContent = lang === 'zh' ? problem.properties.message_zh : problem.properties.message_en;
+    item.textContent = punctuated(lang === 'zh' ? problem.properties.message_zh : problem.properties.message_en);
     list.append(item);
     if (!problem.geometry) continue;
     const shape = L.geoJSON(problem, {
@@ -187,8 +229,8 @@ function listHouseholds(problems) {
     row.classList.toggle('out', problems.features.some((p) => p.properties.kind === 'households' && p.properties.grids.includes(grid.code)));
     row.insertCell().textContent = grid.code;
     row.insertCell().textContent = grid.households;
-    row.insertCell().textContent = layer?.feature.properties.worker || t('none');
-    row.addEventListener('click', () => { if (layer) map.fitBounds(layer.getBounds()); select(grid.id); });
+    row.insertCell().textContent = state.plan ? (layer?.feature.properties.worker || t('none')) : '';
+    row.addEventListener('click', () => { if (layer) map.fitBounds(layer.getBounds()); if (state.plan) select(grid.id); });
   }
 }
 
@@ -197,7 +239,7 @@ function listEvents(events) {
   list.replaceChildren();
   for (const event of events) {
     const item = document.createElement('li');
-    item.textContent = `${new Date(event.at).toLocaleString(lang)} ${event.actor} ${t(`step_${event.action}`)}${event.note ? `: ${event.note}` : ''}`;
+    item.textContent = `${new Date(event.at).toLocaleString(lang)} ${event.actor} ${t(`step_${event.action}`)}${event.note ? `${colon()}${event.note}` : ''}`;
     if (event.map) {
       const link = document.createElement('a');
       link.href = event.map;
@@ -240,15 +282,15 @@ for (const button of document.querySelectorAll('#tools button')) {
 }
 
 function useTool(tool) {
-  map.pm.disableDraw();
+  stopDrawing();
   for (const layer of state.features.values()) layer.pm.disable();
   state.tool = tool;
   for (const button of document.querySelectorAll('#tools button')) button.setAttribute('aria-pressed', String(button.dataset.tool === tool));
   $('hint').textContent = tool ? t(hints[tool]) : '';
-  if (tool === 'draw') map.pm.enableDraw('Polygon');
+  if (tool === 'draw') startDrawing('Polygon');
   if (tool === 'merge' && state.selected.length >= 2) merge();
   if (tool === 'delete' && state.selected.length) remove();
-  if ((tool === 'split' || tool === 'move') && enoughSelected()) map.pm.enableDraw('Line');
+  if ((tool === 'split' || tool === 'move') && enoughSelected()) startDrawing('Line');
   if (tool === 'edit' && state.selected.length === 1) editShape(state.selected[0]);
 }
 
@@ -265,22 +307,67 @@ function select(id) {
     state.selected = [id];
   }
   restyle();
-  if ((state.tool === 'split' || state.tool === 'move') && enoughSelected()) map.pm.enableDraw('Line');
+  if ((state.tool === 'split' || state.tool === 'move') && enoughSelected()) startDrawing('Line');
   if (state.tool === 'edit') editShape(id);
 }
 
-function onGridClick(id) {
-  if (map.pm.globalDrawModeEnabled()) return;       // a click while drawing places a vertex
-  select(id);
+const drawing = () => map.pm.globalDrawModeEnabled();
+
+// Drawing: the grids let clicks through to the map (each is a vertex, inside a grid or not)
+// and the finishing double-click does not zoom.
+function startDrawing(shape) {
+  map.doubleClickZoom.disable();
+  map.pm.enableDraw(shape);
+  for (const layer of state.features.values()) layer.getElement?.()?.classList.add('drawing');
+}
+
+function stopDrawing() {
+  map.pm.disableDraw();
+  for (const layer of state.features.values()) layer.getElement?.()?.classList.remove('drawing');
+  // after the double-click that finished the line has been handled everywhere
+  setTimeout(() => { if (!drawing()) map.doubleClickZoom.enable(); }, 400);
 }
 
 function versions(ids) {
   return Object.fromEntries(ids.map((id) => [id, state.features.get(id).feature.properties.version]));
 }
 
+// A line may start and end anywhere: an end inside the chosen grids is carried on, the way it
+// was heading, until it is out of them, so the server gets a line from edge to edge.
+function inside([x, y], geometry) {
+  const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  return polygons.some((rings) => rings.reduce((odd, ring) => {
+    let crossing = odd;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+      const [xi, yi] = ring[i];
+      const [xj, yj] = ring[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) crossing = !crossing;
+    }
+    return crossing;
+  }, false));
+}
+
+function reachingOut(line, ids) {
+  const shapes = ids.map((id) => state.features.get(id).feature.geometry);
+  const within = (point) => shapes.some((g) => inside(point, g));
+  const bounds = L.latLngBounds(ids.map((id) => state.features.get(id).getBounds()));
+  const reach = Math.hypot(bounds.getEast() - bounds.getWest(), bounds.getNorth() - bounds.getSouth());
+  const coords = line.coordinates.map((c) => [...c]);
+  if (coords.length < 2) return line;
+  const onward = (from, to) => {
+    const [dx, dy] = [to[0] - from[0], to[1] - from[1]];
+    const length = Math.hypot(dx, dy) || 1;
+    return [to[0] + (dx / length) * reach, to[1] + (dy / length) * reach];
+  };
+  if (within(coords[coords.length - 1])) coords.push(onward(coords[coords.length - 2], coords[coords.length - 1]));
+  if (within(coords[0])) coords.unshift(onward(coords[1], coords[0]));
+  return { type: 'LineString', coordinates: coords };
+}
+
 map.on('pm:create', async ({ shape, layer }) => {
   map.removeLayer(layer);
-  const geometry = layer.toGeoJSON().geometry;
+  let geometry = layer.toGeoJSON().geometry;
+  if (shape === 'Line' && ['split', 'move'].includes(state.tool)) geometry = reachingOut(geometry, state.selected);
   if (shape === 'Line' && state.tool === 'split') {
     const [feature] = state.selected;
     await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/split`, { feature, line: geometry, versions: versions([feature]) }));
@@ -343,7 +430,7 @@ async function act(change) {
     message.classList.add('ok');
   } catch (error) {
     const zh = error instanceof HttpError && error.body?.description_zh;
-    message.textContent = (lang === 'zh' && zh) || error.message;
+    message.textContent = punctuated((lang === 'zh' && zh) || error.message);
   } finally {
     state.pending -= 1;
   }
@@ -351,6 +438,20 @@ async function act(change) {
 }
 
 // -- diff and history ----------------------------------------------------------------------------
+
+// Chinese punctuation in Chinese: one comma (，), the full-width colon and brackets.
+// Chinese text from the server in Chinese punctuation: ",:;" after Chinese words become "，：；"
+// and brackets round Chinese words "（）".
+function punctuated(text) {
+  if (lang !== 'zh' || !text) return text;
+  const full = { ',': '，', ':': '：', ';': '；' };
+  return text.replace(/([\u3000-\u9fff\uff00-\uffef）」”])\s*([,:;])\s*/gu, (_, before, mark) => before + full[mark])
+    .replace(/\(([^()]*[\u4e00-\u9fff][^()]*)\)/gu, '（$1）');
+}
+
+const comma = () => (lang === 'zh' ? '，' : ', ');
+const colon = () => (lang === 'zh' ? '：' : ': ');
+const paren = (text) => (lang === 'zh' ? `（${text}）` : ` (${text})`);
 
 $('show-diff').addEventListener('change', async (event) => {
   $('diff').hidden = !event.target.checked;
@@ -364,12 +465,14 @@ async function showDiff() {
     style: (f) => (f.properties.kind === 'new' ? { color: '#2e7d32', weight: 4 } : { color: '#616161', weight: 3, dashArray: '6 4' }) })
     .addTo(diffLayer);
   diffLayer.addTo(map);
-  const codes = (list) => list.map((g) => g.code).join(', ') || t('none');
-  $('diff').replaceChildren(...[
-    `${t('diff_added')}: ${codes(diff.added)}`, `${t('diff_removed')}: ${codes(diff.removed)}`,
-    `${t('diff_changed')}: ${codes(diff.changed)}`, `${t('diff_unchanged')}: ${diff.unchanged}`,
-    `${t('diff_buildings')}: ${diff.buildings.length} (${diff.households_moving} ${t('households_short')})`,
-  ].map((text) => Object.assign(document.createElement('p'), { textContent: text })));
+  const codes = (list) => list.map((g) => g.code).join(comma()) || t('none');
+  const line = (key, text) => Object.assign(document.createElement('p'), { textContent: `${t(key)}${colon()}${text}` });
+  $('diff').replaceChildren(line('diff_added', codes(diff.added)), line('diff_removed', codes(diff.removed)),
+    line('diff_changed', codes(diff.changed)), line('diff_unchanged', diff.unchanged),
+    line('diff_buildings', `${diff.buildings.length}${paren(`${diff.households_moving} ${t('households_short')}`)}`));
+  $('diff').dataset.changed = diff.changed.map((g) => g.code).join(' ');
+  $('diff').dataset.added = diff.added.map((g) => g.code).join(' ');
+  $('diff').dataset.moving = String(diff.households_moving);
 }
 
 async function loadHistory() {
@@ -381,16 +484,24 @@ async function loadHistory() {
   const slider = $('history-slider');
   slider.max = String(steps.length - 1);
   slider.value = slider.max;
-  const show = async () => {
-    const at = steps[Number(slider.value)];
+  const draw = async (at, now) => {
     $('history-date').textContent = at.toLocaleString(lang);
     historyLayer.clearLayers();
-    if (Number(slider.value) === steps.length - 1) return;        // now: the plan is what is drawn
+    if (now) return;                                               // now: the plan is what is drawn
     const grids = await getJson(`/ogcapi/collections/grids/items?limit=10000&datetime=${at.toISOString()}`);
     L.geoJSON(grids, { pmIgnore: true, snapIgnore: true, interactive: false,
       style: { color: '#e65100', weight: 2, dashArray: '4 4', fill: false } }).addTo(historyLayer);
   };
+  const show = () => draw(steps[Number(slider.value)], Number(slider.value) === steps.length - 1);
   slider.addEventListener('input', show);
+  // or any date from the picker: the division at the end of that day
+  const picker = $('history-picker');
+  picker.max = new Date().toISOString().slice(0, 10);
+  picker.addEventListener('change', () => {
+    if (!picker.value) { show(); return; }
+    const at = new Date(`${picker.value}T23:59:59`);
+    draw(at > new Date() ? new Date() : at, at > new Date());
+  });
   await show();
 }
 
