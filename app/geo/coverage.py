@@ -15,6 +15,9 @@ from .crs import MetricFrame
 
 # Below this, a difference in area is floating-point noise, not a gap (m²).
 AREA_TOLERANCE_M2 = 0.5
+# A division is exact (DESIGN.md): children share their parent's vertices, so in any metric
+# projection nothing larger than this lies between them (m²).
+EXACT_M2 = 0.01
 SEGMENT_DEG = 1e-4              # ~10 m: over this, a geodesic and a straight edge agree
 
 
@@ -117,18 +120,3 @@ def rough_area_m2(pieces: np.ndarray) -> np.ndarray:
     under a kilometre across; NaN for an empty piece."""
     box = shapely.bounds(pieces)
     return shapely.area(pieces) * M_PER_DEG ** 2 * np.cos(np.radians((box[:, 1] + box[:, 3]) / 2))
-
-
-def areas_over(pieces: np.ndarray, frame: MetricFrame, threshold_m2: float) -> list[tuple[int, float]]:
-    """(index, geodesic area) of the pieces larger than the threshold. Overlays leave many
-    crumbs far below it; a plane scaled at each crumb's latitude sizes them to within a few per
-    cent, so only those within a factor of two of the threshold are measured on the ellipsoid."""
-    if not len(pieces):
-        return []
-    rough = rough_area_m2(pieces)
-    found = []
-    for index in np.flatnonzero(rough > threshold_m2 / 2):
-        area = area_m2(pieces[index], frame)
-        if area > threshold_m2:
-            found.append((int(index), area))
-    return found

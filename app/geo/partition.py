@@ -118,7 +118,90 @@ def divide(region: BaseGeometry, units: Sequence[BaseGeometry], households: Sequ
     parts: list[Part] = []
     context.bisect(region, np.arange(len(units)), n, parts)
     geoms = match_vertices([p.geom for p in parts])
+    geoms = end_cuts_at_vertices(region, geoms, [context.units[list(p.units)] for p in parts], frame)
     return [Part(g, p.units, p.households) for g, p in zip(geoms, parts)]
+
+
+# A building corner on the region's edge is where a cut ends most often: put on the metric
+# edge, it stays with its building to this much (~2 cm), as it lies on the region's edge.
+CHORD_SLACK_DEG = 2e-7
+END_SNAP_M = 150.0      # how far along the region's edge a cut's end may move to its vertex
+
+
+def end_cuts_at_vertices(region: BaseGeometry, parts: Sequence[BaseGeometry],
+                         units: Sequence[np.ndarray], frame: MetricFrame) -> list[BaseGeometry]:
+    """Parts whose cut lines end on the region's own vertices, where one lies near.
+
+    A cut that ends part-way along an edge of the region adds a vertex there that the region
+    lacks: straight in degrees, the edge bows in any projection (and on the ellipsoid), so
+    measured there the parts leave slivers against the region (a hundredth of a square metre
+    at a 100 m edge, square metres at a kilometre's). Each such end moves to the nearer end of
+    its edge if that lies within END_SNAP_M (else to the farther), the same in every part
+    holding it, unless that would leave a part invalid or a building outside its part. An end
+    no corner takes is put on the edge as drawn straight in the metric frame (the city's UTM
+    zone, where divisions are measured): the parts then meet the region there to a rounding,
+    though not vertex for vertex — only a parent that takes the vertex (as generation does,
+    division.fit_levels) is exact in every frame."""
+    parts = list(parts)
+    if len(parts) < 2:
+        return parts
+    rings = shapely.get_rings(shapely.get_parts(region))
+    ends = [shapely.get_coordinates(r) for r in rings]
+    starts = np.vstack([xy[:-1] for xy in ends])
+    stops = np.vstack([xy[1:] for xy in ends])
+    edges = shapely.linestrings(np.stack([starts, stops], axis=1))
+    corner_set = {(float(x), float(y)) for x, y in starts}
+    vertices = np.unique(np.vstack([shapely.get_coordinates(p) for p in parts]), axis=0)
+    on_edge = shapely.dwithin(shapely.boundary(region), shapely.points(vertices), GRID_SIZE * 2)
+    moves: dict[tuple[float, float], tuple[float, float]] = {}
+    for xy in vertices[on_edge]:
+        key = (float(xy[0]), float(xy[1]))
+        if key in corner_set:
+            continue
+        on = int(np.argmin(shapely.distance(edges, shapely.Point(key))))
+        here, a, b = shapely.get_coordinates(frame.to_metric(shapely.multipoints([xy, starts[on], stops[on]])))
+        to_a, to_b = np.hypot(*(a - here)), np.hypot(*(b - here))
+        targets = sorted(((to_a, starts[on]), (to_b, stops[on])), key=lambda t: t[0])
+        moves[key] = [(float(xy[0]), float(xy[1]), 0.0) for metres, xy in targets if metres <= END_SNAP_M]
+        # failing both corners: onto the edge as the metric frame draws it, a centimetre away
+        # at most, so that measured in metres nothing lies between the part and the region
+        chord = b - a
+        t = float((here - a) @ chord / (chord @ chord)) if chord @ chord else 0.0
+        on_chord = shapely.get_coordinates(frame.to_wgs84(shapely.Point(a + t * chord)))[0]
+        moves[key].append((float(on_chord[0]), float(on_chord[1]), CHORD_SLACK_DEG))
+    result = list(parts)
+    holders = [{(float(x), float(y)) for x, y in shapely.get_coordinates(p)} for p in parts]
+    for key, targets in moves.items():      # one end at a time, to the nearer corner that fits
+        for *target, slack in targets:
+            trial = _moved_end(result, holders, units, key, tuple(target), slack)
+            if trial:
+                for i, geom in trial.items():
+                    result[i] = geom
+                break
+    return result
+
+
+def _moved_end(parts, holders, units, key, target, slack: float = 0.0) -> dict[int, BaseGeometry] | None:
+    """The parts holding vertex `key` with it moved to `target`; None if one would then be
+    invalid or leave one of its buildings by more than `slack` (degrees)."""
+    def moved(coords: np.ndarray) -> np.ndarray:
+        at = (coords[:, 0] == key[0]) & (coords[:, 1] == key[1])
+        coords = coords.copy()
+        coords[at] = target
+        return coords
+
+    trial = {}
+    for i in (i for i, held in enumerate(holders) if key in held):
+        candidate = shapely.transform(parts[i], moved)
+        if not candidate.is_valid:          # the end folded the part over itself
+            return None
+        candidate = _polygonal(shapely.set_precision(candidate, GRID_SIZE))
+        if not (candidate.is_valid and not candidate.is_empty
+                and (not len(units[i]) or shapely.covers(
+                    shapely.buffer(candidate, slack, join_style="mitre") if slack else candidate, units[i]).all())):
+            return None
+        trial[i] = candidate
+    return trial
 
 
 def match_vertices(parts: Sequence[BaseGeometry]) -> list[BaseGeometry]:
@@ -158,10 +241,25 @@ def clean_coverage(parts: Sequence[BaseGeometry]) -> list[BaseGeometry]:
     matched = match_vertices(parts)
     if len(matched) < 2 or not all(shapely.is_valid(matched)):
         return matched
-    cleaned = shapely.coverage_clean(np.asarray(matched, dtype=object))
+    # gaps narrower than a line cleaning may move go to the neighbour sharing most of their edge
+    cleaned = shapely.coverage_clean(np.asarray(matched, dtype=object), gap_width=CLEAN_MOVE_DEG,
+                                     merge_strategy="longest_border")
     moved = shapely.hausdorff_distance(cleaned, np.asarray(matched, dtype=object))
     return [c if ok and not c.is_empty else m
             for c, m, ok in zip(cleaned, matched, moved <= CLEAN_MOVE_DEG)]
+
+
+def coverage_outline(parts: Sequence[BaseGeometry]) -> BaseGeometry:
+    """What a coverage's parts cover together, edge for edge: the outer boundary keeps every
+    vertex the parts have on it, so a parent stored as this shares its children's vertices
+    exactly (measured in any projection, nothing lies between them). Parts that are not a clean
+    coverage are unioned by overlay instead."""
+    parts = np.asarray(parts, dtype=object)
+    if len(parts) == 1:
+        return parts[0]
+    if shapely.coverage_is_valid(parts):
+        return shapely.coverage_union_all(parts)
+    return shapely.union_all(parts)
 
 
 @dataclass

@@ -3,8 +3,15 @@ English: the field's rules (DESIGN.md) checked in one pass over the plan's grids
 
 Gaps and overlaps come from the overlay (the plan's area minus the union of its grids; the
 pairwise intersections), since a wide gap is a hole that GEOS's coverage check does not flag;
-the coverage check then adds the edges that fail to meet only by a sliver or a vertex. All
-figures are in square metres on the ellipsoid (coverage.area_m2).
+the coverage check then adds the edges that fail to meet only by a sliver or a vertex.
+
+Gaps, overlaps and what lies outside a community are found by overlaying the outlines in the
+metric frame, and reported from coverage.EXACT_M2 (a hundredth of a square metre): an edge
+straight in degrees bows in any projection (and on the ellipsoid), so a vertex that a grid has
+on its community's edge and the community lacks opens a sliver there, over a kilometre's edge
+square metres wide. Overlaid in degrees such a sliver has no area at all; divisions are exact
+only when they share vertices (DESIGN.md), and only an overlay in metres sees that they do not.
+Each is reported with its piece and a point inside it (`at`, WGS84).
 """
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
-from .coverage import AREA_TOLERANCE_M2, areas_over, cut_buildings, rough_area_m2
+from .coverage import EXACT_M2, cut_buildings, rough_area_m2
 from .crs import MetricFrame
 
 NOISE_DEG = 1e-8     # ~1 mm: closer than this, a vertex lies on the line (GRID_SIZE is 1e-9)
@@ -89,12 +96,10 @@ class Buildings:
 @dataclass(frozen=True)
 class Communities:
     outlines: dict[str, BaseGeometry]          # code -> outline
-    margins: dict[str, BaseGeometry]           # code -> outline widened by NOISE_DEG
 
     @classmethod
     def of(cls, outlines: dict[str, BaseGeometry]) -> "Communities":
-        return cls(outlines, {code: shapely.buffer(c, NOISE_DEG, quad_segs=1, join_style="mitre")
-                              for code, c in outlines.items()})
+        return cls(outlines)
 
 
 def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: Communities,
@@ -124,18 +129,20 @@ def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: Co
         flagged = ~(shapely.is_missing(edges) | shapely.is_empty(edges))
     else:                       # one grid (or none) has no neighbour to meet
         edges, flagged = np.full(len(shapes), None, dtype=object), np.zeros(len(shapes), dtype=bool)
-    overlaps = _overlaps(shapes, codes, frame, np.flatnonzero(flagged))
+    # projected, edges that match vertex for vertex still match: flagged or not is the same
+    metric = frame.to_metric(shapes) if len(shapes) else shapes
+    overlaps = _overlaps(metric, codes, frame, np.flatnonzero(flagged))
     problems += overlaps
     # the grids no edge of which is flagged form a true coverage, quick to union; the few
     # flagged ones are taken out of what that leaves of the area rather than unioned with it
-    union = shapely.coverage_union_all(shapes[~flagged]) if (~flagged).any() else shapely.Polygon()
-    left = shapely.difference(area, union)
+    union = shapely.coverage_union_all(metric[~flagged]) if (~flagged).any() else shapely.Polygon()
+    left = shapely.difference(frame.to_metric(area), union)
     if flagged.any():
-        left = shapely.difference(left, shapely.union_all(shapes[flagged]))
+        left = shapely.difference(left, shapely.union_all(metric[flagged]))
     gaps = _gaps(left, frame)
     problems += gaps
     problems += _edges(edges, flagged, codes, [p.geometry for p in overlaps + gaps])
-    problems += _outside(grids, shapes, labels, communities, frame)
+    problems += _outside(grids, metric, labels, communities, frame)
 
     owner = _owners(shapes, buildings)
     problems += _cut(shapes, codes, buildings, owner, frame)
@@ -182,7 +189,7 @@ def _slivers(grids, shapes, rules, frame: MetricFrame) -> list[Problem]:
 
 def _overlaps(shapes: np.ndarray, codes: list[str], frame: MetricFrame, flagged: np.ndarray) -> list[Problem]:
     """Overlaps among the flagged grids and whatever they touch (a grid drawn wholly inside
-    another is flagged alone: the outer one's edges are all fine)."""
+    another is flagged alone: the outer one's edges are all fine). `shapes` are metric."""
     if not len(flagged) or len(shapes) < 2:
         return []
     f_idx, other = STRtree(shapes).query(shapes[flagged], predicate="intersects")
@@ -195,22 +202,48 @@ def _overlaps(shapes: np.ndarray, codes: list[str], frame: MetricFrame, flagged:
     common = np.array([_polygonal(shapely.intersection(shapes[a], shapes[b]))
                        for a, b in zip(left, right)], dtype=object)
     found = []
-    for n, area in areas_over(common, frame, AREA_TOLERANCE_M2):
+    for n, area in _over(common):
         a, b = left[n], right[n]
+        piece, at = _placed(common[n], frame)
         found.append(Problem(
-            "overlap", f"网格 {codes[a]} 与 {codes[b]} 重叠 {area:.1f} 平方米",
-            f"Grids {codes[a]} and {codes[b]} overlap by {area:.1f} m²", common[n],
-            [codes[a], codes[b]], {"area_m2": round(area, 1)}))
+            "overlap", f"网格 {codes[a]} 与 {codes[b]} 重叠 {_m2(area)} 平方米",
+            f"Grids {codes[a]} and {codes[b]} overlap by {_m2(area)} m²", piece,
+            [codes[a], codes[b]], {"area_m2": _rounded(area), "at": at}))
     return found
 
 
 def _gaps(left: BaseGeometry, frame: MetricFrame) -> list[Problem]:
-    """`left`: the area minus its grids."""
+    """`left`: the area minus its grids, metric."""
     pieces = shapely.get_parts(left)
     pieces = pieces[shapely.get_type_id(pieces) == 3]
-    return [Problem("gap", f"有 {size:.1f} 平方米不属于任何网格", f"{size:.1f} m² belong to no grid",
-                    pieces[i], [], {"area_m2": round(size, 1)})
-            for i, size in areas_over(pieces, frame, AREA_TOLERANCE_M2)]
+    found = []
+    for i, size in _over(pieces):
+        piece, at = _placed(pieces[i], frame)
+        found.append(Problem("gap", f"有 {_m2(size)} 平方米不属于任何网格", f"{_m2(size)} m² belong to no grid",
+                             piece, [], {"area_m2": _rounded(size), "at": at}))
+    return found
+
+
+def _over(pieces: np.ndarray) -> list[tuple[int, float]]:
+    """(index, area) of the metric pieces of EXACT_M2 or more."""
+    if not len(pieces):
+        return []
+    areas = shapely.area(pieces)
+    return [(int(i), float(areas[i])) for i in np.flatnonzero(areas >= EXACT_M2)]
+
+
+def _placed(piece_m: BaseGeometry, frame: MetricFrame) -> tuple[BaseGeometry, list[float]]:
+    """A metric piece back in WGS84, with a point inside it ([lon, lat])."""
+    inside = frame.to_wgs84(shapely.point_on_surface(piece_m))
+    return frame.to_wgs84(piece_m), [inside.x, inside.y]
+
+
+def _m2(area: float) -> str:
+    return f"{area:.2f}" if area < 1 else f"{area:.1f}"
+
+
+def _rounded(area: float) -> float:
+    return round(area, 3) if area < 1 else round(area, 1)
 
 
 def _edges(edges: np.ndarray, flagged: np.ndarray, codes: list[str], explained: list[BaseGeometry]) -> list[Problem]:
@@ -234,6 +267,7 @@ def _edges(edges: np.ndarray, flagged: np.ndarray, codes: list[str], explained: 
 
 
 def _outside(grids, shapes, labels, communities: Communities, frame: MetricFrame) -> list[Problem]:
+    """`shapes`: the grids, metric."""
     found = []
     parents = np.array([communities.outlines.get(g.community) if g.community else None for g in grids],
                        dtype=object)
@@ -244,18 +278,22 @@ def _outside(grids, shapes, labels, communities: Communities, frame: MetricFrame
     placed = np.flatnonzero(parents != None)  # noqa: E711
     if not len(placed):
         return found
-    # most grids lie inside their community (up to the snapping of vertices, far below a
-    # millimetre): only the others are cut and measured
-    widened = np.array([communities.margins[grids[i].community] for i in placed], dtype=object)
-    inside = shapely.covered_by(shapes[placed], widened)
-    stray = placed[~inside]
-    beyond = np.array([_polygonal(shapely.difference(shapes[i], parents[i])) for i in stray], dtype=object)
-    for n, area in areas_over(beyond, frame, AREA_TOLERANCE_M2):
+    # most grids share their community's vertices and lie inside it exactly: only the others
+    # are cut and measured
+    used = sorted({grids[i].community for i in placed})
+    metric = dict(zip(used, frame.to_metric(np.array([communities.outlines[c] for c in used], dtype=object))))
+    outlines = np.array([metric[grids[i].community] for i in placed], dtype=object)
+    inside = shapely.covered_by(shapes[placed], outlines)
+    stray, outlines = placed[~inside], outlines[~inside]
+    beyond = np.array([_polygonal(shapely.difference(shapes[i], o)) for i, o in zip(stray, outlines)],
+                      dtype=object)
+    for n, area in _over(beyond):
         grid = grids[stray[n]]
+        piece, at = _placed(beyond[n], frame)
         found.append(Problem(
-            "outside", f"网格 {grid.code} 有 {area:.1f} 平方米超出社区 {grid.community}",
-            f"{area:.1f} m² of grid {grid.code} lie outside community {grid.community}",
-            beyond[n], [grid.code], {"area_m2": round(area, 1), "community": grid.community}))
+            "outside", f"网格 {grid.code} 有 {_m2(area)} 平方米超出社区 {grid.community}",
+            f"{_m2(area)} m² of grid {grid.code} lie outside community {grid.community}",
+            piece, [grid.code], {"area_m2": _rounded(area), "community": grid.community, "at": at}))
     return found
 
 

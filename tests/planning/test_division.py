@@ -1,15 +1,24 @@
 """The generated division obeys the field's rules on the real city and on the synthetic one:
 grids tile their community and communities tile their street, with no gap and no overlap;
 no building is cut by a grid line; every grid holds 300–1000 households; every grid has
-exactly one full-time worker."""
+exactly one full-time worker. Coverage is exact: measured by a plain overlay in the city's UTM
+zone, nothing of 0.01 m² lies between any area and its children, generated or proposed, and
+the plan check finds exactly what that overlay finds."""
 import numpy as np
+import pytest
 import shapely
+from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select, text
 
 from app.geo.coverage import check_division
-from app.geo.crs import frame_for
-from app.models import Area, Building, Grid
+from app.geo.crs import MetricFrame, frame_for
+from app.geo.plan_check import Buildings, Communities, PlannedGrid, check_plan
+from app.models import Area, Building, Grid, GridPlanFeature
+from app.services.accounts.scope import Scope
+from app.services.city.frame import city_utm
+from app.services.planning import proposal
+from app.services.planning.plans import Actor
 from tests.conftest import scalar
 
 
@@ -94,3 +103,134 @@ def test_a_second_generate_changes_nothing_and_says_why(runner, session):
     result = runner.invoke(args=["generate", "areas"])
     assert result.exit_code != 0 and "grid plan" in result.output
     assert scalar(session, "SELECT count(*) FROM grid") == before
+
+
+# --- Exact coverage, checked independently of app.geo.coverage and app.geo.plan_check:
+# plain Shapely overlay in the city's UTM zone (DESIGN.md: shared vertices, no sliver).
+
+EXACT_M2 = 0.01
+
+
+def _utm(session):
+    return MetricFrame(city_utm(session))
+
+
+def _leftovers(parent, children, frame):
+    """area(parent − ∪children) and area(∪children − parent), in m², measured in UTM."""
+    parent_m = frame.to_metric(parent)
+    union_m = shapely.union_all(frame.to_metric(np.asarray(children, dtype=object)))
+    return (shapely.area(shapely.difference(parent_m, union_m)),
+            shapely.area(shapely.difference(union_m, parent_m)))
+
+
+def _divisions(session):
+    """(level, code, parent, children) for every community's grids and every other area's
+    areas."""
+    for community in session.scalars(select(Area).where(Area.level == "community").order_by(Area.code)):
+        grids = shapes(session.scalars(select(Grid.geom).where(
+            Grid.community_id == community.id, Grid.valid_to.is_(None)).order_by(Grid.code)).all())
+        yield "community", community.code, to_shape(community.geom), grids
+    for level in ("street", "district", "city"):
+        for parent in session.scalars(select(Area).where(Area.level == level).order_by(Area.code)):
+            children = shapes(session.scalars(select(Area.geom).where(
+                Area.parent_id == parent.id).order_by(Area.code)).all())
+            yield level, parent.code, to_shape(parent.geom), children
+
+
+def test_children_cover_their_parent_exactly_by_an_independent_overlay(city_session):
+    frame = _utm(city_session)
+    found = []
+    worst = {}
+    for level, code, parent, children in _divisions(city_session):
+        gap, spill = _leftovers(parent, children, frame)
+        worst[level] = (max(worst.get(level, (0, 0))[0], gap), max(worst.get(level, (0, 0))[1], spill))
+        if gap >= EXACT_M2 or spill >= EXACT_M2:
+            found.append((code, round(gap, 4), round(spill, 4)))
+    print("\nworst (gap, spill) m² by parent level:", worst, "over:", len(found), found)
+    assert not found, found
+
+
+def _shapely_findings(parent, children, frame):
+    """What lies between a parent and its children from EXACT_M2 up, by plain overlay in
+    metres: {"gap": [piece…], "overlap": [piece…], "outside": [piece…]}, pieces metric."""
+    parent_m = frame.to_metric(parent)
+    kids_m = frame.to_metric(np.asarray(children, dtype=object))
+    left = shapely.get_parts(shapely.difference(parent_m, shapely.union_all(kids_m)))
+    found = {"gap": [p for p in left if p.area >= EXACT_M2], "overlap": [], "outside": []}
+    for i in range(len(kids_m)):
+        spill = shapely.difference(kids_m[i], parent_m)
+        if spill.area >= EXACT_M2:
+            found["outside"].append(spill)
+        for j in range(i + 1, len(kids_m)):
+            common = shapely.intersection(kids_m[i], kids_m[j])
+            if common.area >= EXACT_M2:
+                found["overlap"].append(common)
+    return found
+
+
+def _plan_check_findings(parent, children, frame, rules):
+    planned = [PlannedGrid(n, f"C{n}", "special", "parent", None, geom) for n, geom in enumerate(children)]
+    check = check_plan(planned, parent, Communities.of({"parent": parent}), Buildings.of([], []),
+                       rules, frame)
+    return {kind: [p for p in check.problems if p.kind == kind] for kind in ("gap", "overlap", "outside")}
+
+
+def _agree(parent, children, frame, rules, where):
+    mine = _shapely_findings(parent, children, frame)
+    theirs = _plan_check_findings(parent, children, frame, rules)
+    for kind in mine:
+        assert len(theirs[kind]) == len(mine[kind]), (where, kind, [p.area for p in mine[kind]],
+                                                      [p.detail for p in theirs[kind]])
+        assert sorted(p.detail["area_m2"] for p in theirs[kind]) == pytest.approx(
+            sorted(p.area for p in mine[kind]), abs=0.051), (where, kind)   # reported to 0.1 m² above 1 m²
+        pieces = shapely.union_all(mine[kind]) if mine[kind] else None
+        for problem in theirs[kind]:        # its place: a point inside what the overlay found
+            at = frame.to_metric(shapely.Point(problem.detail["at"]))
+            assert pieces.distance(at) < 1e-3, (where, kind, problem.detail)
+    return {kind: len(v) for kind, v in mine.items()}
+
+
+def _metric_buffer(geom, metres, frame):
+    return frame.to_wgs84(shapely.buffer(frame.to_metric(geom), metres, join_style="mitre"))
+
+
+def test_the_plan_check_finds_exactly_what_an_independent_overlay_finds(city_session):
+    rules = current_app.config["GRIDMAP"].grid_rules
+    frame = _utm(city_session)
+    seen = {"gap": 0, "overlap": 0, "outside": 0}
+    for level, code, parent, children in _divisions(city_session):
+        # as generated: nothing for either to find
+        assert not any(_agree(parent, children, frame, rules, code).values()), code
+        if len(children) < 2:
+            continue
+        # with a child pulled in by 5 cm and another pushed out by 3 cm: both find the same
+        spoilt = list(children)
+        spoilt[0] = _metric_buffer(spoilt[0], -0.05, frame)
+        spoilt[1] = _metric_buffer(spoilt[1], 0.03, frame)
+        for kind, count in _agree(parent, spoilt, frame, rules, f"{code} spoilt").items():
+            seen[kind] += count
+    print("\nspoilt divisions, findings both checks agree on:", seen)
+    assert all(seen.values()), seen
+
+
+def test_a_proposed_division_is_exact_and_the_plan_check_agrees(city_session):
+    """The generator offered to planners (planning.proposal) keeps to its communities too;
+    the proposal is rolled back, so the city stays as generated."""
+
+    rules = current_app.config["GRIDMAP"].grid_rules
+    frame = _utm(city_session)
+    worst = [0.0, 0.0]
+    try:
+        for street in city_session.scalars(select(Area).where(Area.level == "street").order_by(Area.code)):
+            plan = proposal.propose(city_session, street.code, "", Actor("test", None, Scope(everything=True)),
+                                    rules, {"min_households": 200, "max_households": 600})
+            for community in city_session.scalars(select(Area).where(Area.parent_id == street.id)):
+                grids = shapes(city_session.scalars(select(GridPlanFeature.geom).where(
+                    GridPlanFeature.plan_id == plan.id, GridPlanFeature.community_id == community.id)).all())
+                gap, spill = _leftovers(to_shape(community.geom), grids, frame)
+                worst = [max(worst[0], gap), max(worst[1], spill)]
+                assert gap < EXACT_M2 and spill < EXACT_M2, (community.code, gap, spill)
+                _agree(to_shape(community.geom), grids, frame, rules, community.code)
+    finally:
+        city_session.rollback()
+    print("\nproposed: worst (gap, spill) m²:", worst)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from ...config import GridRules
 from ...geo.crs import MetricFrame, frame_for
-from ...geo.partition import GRID_SIZE, atomic_units, clean_coverage, divide, part_count, share_out
+from ...geo.partition import (GRID_SIZE, atomic_units, clean_coverage, coverage_outline, divide, part_count,
+                              share_out)
 from ...models import Area, Building, Grid, Road, Worker, WorkerAssignment
 from ..city import names
 
@@ -114,16 +115,13 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
                             minor_roads, (rules.min_households, rules.max_households))
         planned += [(community, name, number, p) for number, p in enumerate(grid_parts, start=1)]
         report.communities += 1
-    # grids of neighbouring communities were cut apart: they are made one coverage
-    shapes = clean_coverage([p.geom for *_, p in planned])
-    for (community, name, number, grid_part), geom in zip(planned, shapes):
+    # grids of neighbouring communities (and streets) were cut apart, and a grid's boundary
+    # never changes once stored: they are stored by finish_division, made one coverage
+    staged = session.info.setdefault(STAGED_GRIDS, [])
+    for community, name, number, grid_part in planned:
         code = f"{community.code}-{number:02d}"
-        grid = Grid(code=code, kind="comprehensive", community_id=community.id,
-                    geom=from_shape(_multi(geom), srid=4326))
-        grid.name_zh, grid.name_en = names.grid_name(name, number)
-        session.add(grid)
-        session.flush()
-        _add_full_time_worker(session, grid, rng)
+        staged.append(_StagedGrid(code, community.id, names.grid_name(name, number), grid_part.geom,
+                                  names.person_name(rng), names.phone_number(rng)))
         report.grids += 1
         report.workers += 1
         if not rules.min_households <= grid_part.households <= rules.max_households:
@@ -133,15 +131,51 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
 
 
 def finish_division(session: Session) -> None:
-    """Put every building in the grid holding it, and cache households and residents on
-    grids and on every level of area."""
+    """Make the division exact (fit_levels), put every building in the grid holding it, and
+    cache households and residents on grids and on every level of area."""
     session.flush()
+    fit_levels(session, session.info.pop(STAGED_GRIDS, []))
     session.execute(text("""
         UPDATE building b SET grid_id = g.id
         FROM grid g
         WHERE g.valid_to IS NULL AND g.geom && b.geom
           AND ST_Contains(g.geom, ST_PointOnSurface(b.geom))"""))
     count_households(session)
+
+
+def fit_levels(session: Session, staged: list["_StagedGrid"]) -> None:
+    """Every level shares its vertices exactly with the next (DESIGN.md: coverage is exact).
+
+    Each part was cut from its parent, but cut lines end on the parent's edges with vertices
+    the parent lacks, and the cleaning that makes the grids one coverage moves vertices by up
+    to a centimetre: measured in a projection, where an edge straight in degrees bows, the
+    difference is slivers of square metres along every long edge. So the grids staged for the
+    whole city (divide_street) are cleaned as one coverage and stored, each with its full-time
+    worker, and each area, level by level upwards, becomes the union of its children edge for
+    edge (moving it by no more than the cleaning did, a centimetre at most)."""
+    if not staged:
+        return
+    cleaned = clean_coverage([shapely.set_precision(g.geom, GRID_SIZE) for g in staged])
+    children: dict[int, list] = {}
+    for planned, geom in zip(staged, cleaned):
+        grid = Grid(code=planned.code, kind="comprehensive", community_id=planned.community_id,
+                    geom=from_shape(_multi(geom), srid=4326))
+        grid.name_zh, grid.name_en = planned.name
+        session.add(grid)
+        session.flush()
+        worker = Worker(code=f"W{grid.code}", name_zh=planned.worker_name[0],
+                        name_en=planned.worker_name[1], phone=planned.worker_phone, role="full_time")
+        session.add(worker)
+        session.flush()
+        session.add(WorkerAssignment(worker_id=worker.id, grid_id=grid.id))
+        children.setdefault(grid.community_id, []).append(geom)
+    areas = session.scalars(select(Area)).all()
+    for level in ("community", "street", "district", "city"):
+        for area in (a for a in areas if a.level == level and a.id in children):
+            outline = coverage_outline(children[area.id])
+            area.geom = from_shape(_multi(outline), srid=4326)
+            children.setdefault(area.parent_id, []).append(outline)
+    session.flush()
 
 
 def count_households(session: Session) -> None:
@@ -174,14 +208,17 @@ def add_area(session: Session, code: str, level: str, name: tuple[str, str], par
     return area
 
 
-def _add_full_time_worker(session: Session, grid: Grid, rng: random.Random) -> Worker:
-    name_zh, name_en = names.person_name(rng)
-    worker = Worker(code=f"W{grid.code}", name_zh=name_zh, name_en=name_en,
-                    phone=names.phone_number(rng), role="full_time")
-    session.add(worker)
-    session.flush()
-    session.add(WorkerAssignment(worker_id=worker.id, grid_id=grid.id))
-    return worker
+STAGED_GRIDS = "gridmap.staged_grids"      # session.info key: grids divided, not yet stored
+
+
+@dataclass(frozen=True)
+class _StagedGrid:
+    code: str
+    community_id: int
+    name: tuple[str, str]
+    geom: object
+    worker_name: tuple[str, str]            # drawn when divided, so the names follow the seed
+    worker_phone: str
 
 
 def _buildings_in(session: Session, street_id: int):

@@ -11,10 +11,11 @@ from shapely.geometry import mapping
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ...geo.crs import frame_for
+from ...geo.crs import MetricFrame
 from ...geo.plan_check import Buildings, Check, Communities, PlannedGrid, check_plan
 from ...models import GridPlan
 from ..accounts.scope import Scope
+from ..city.frame import city_utm
 from ..layers.kept import Kept
 from . import plans
 
@@ -53,7 +54,9 @@ def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
           AND NOT g.id = ANY(coalesce((SELECT base_grid_ids FROM grid_plan WHERE id = :plan), '{}'))
           AND w.id IN (SELECT worker_id FROM grid_plan_feature WHERE plan_id = :plan)
         GROUP BY w.code"""), {"plan": plan.id}).all())
-    result = check_plan(grids, area, communities, buildings, rules, frame_for(area), held_elsewhere)
+    # measured where every check of the city measures: in its UTM zone
+    result = check_plan(grids, area, communities, buildings, rules, MetricFrame(city_utm(session)),
+                        held_elsewhere)
     return PlanCheck(plan, grids, result)
 
 

@@ -1,0 +1,40 @@
+"""The plan check's gaps, overlaps and overhangs are measured in metres, from a hundredth of a
+square metre: a grid that has a vertex on its community's edge which the community lacks
+leaves a sliver there, though in degrees the two meet exactly."""
+import shapely
+
+from app.config import GridRules
+from app.geo.crs import frame_for
+from app.geo.plan_check import Buildings, Communities, PlannedGrid, check_plan
+
+# a community 1.2 km east–west at 41.7° N, cut in two halves north–south
+WEST, EAST, SOUTH, NORTH = 123.370, 123.3844, 41.760, 41.765
+MIDDLE = (WEST + EAST) / 2
+HALVES = [shapely.box(WEST, SOUTH, MIDDLE, NORTH), shapely.box(MIDDLE, SOUTH, EAST, NORTH)]
+
+
+def found(community, grids):
+    planned = [PlannedGrid(n, f"G{n}", "special", "C", None, g) for n, g in enumerate(grids)]
+    check = check_plan(planned, community, Communities.of({"C": community}), Buildings.of([], []),
+                       GridRules(), frame_for(community))
+    return [p for p in check.problems if p.kind in ("gap", "overlap", "outside")]
+
+
+def test_grids_sharing_their_communitys_vertices_leave_nothing_to_report():
+    # the community holds the cut's two ends, as a generated division stores it
+    community = shapely.Polygon([(WEST, SOUTH), (MIDDLE, SOUTH), (EAST, SOUTH), (EAST, NORTH),
+                                 (MIDDLE, NORTH), (WEST, NORTH)])
+    assert found(community, HALVES) == []
+
+
+def test_a_cut_ending_midway_along_the_communitys_edge_leaves_measured_slivers():
+    community = shapely.box(WEST, SOUTH, EAST, NORTH)
+    # in degrees the halves tile the community exactly ...
+    assert shapely.union_all(HALVES).symmetric_difference(community).area < 1e-18
+    # ... in metres the edges bow: square metres along each 1.2 km edge, each problem placed
+    problems = found(community, HALVES)
+    assert sorted(p.kind for p in problems) == ["gap", "outside", "outside"]
+    for problem in problems:
+        assert problem.detail["area_m2"] > 1
+        lon, lat = problem.detail["at"]
+        assert WEST < lon < EAST and min(abs(lat - SOUTH), abs(lat - NORTH)) < 1e-6
