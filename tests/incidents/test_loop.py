@@ -445,3 +445,15 @@ def test_a_cases_history_names_people_and_says_the_systems_notes_in_the_readers_
     worker_name = session.execute(text("""SELECT w.name_zh FROM app_user u JOIN worker w ON w.id = u.worker_id
                                            WHERE u.username = :u"""), {"u": users["worker"]["username"]}).scalar()
     assert history["properties"]["history"][-1]["by"]["zh"] == worker_name
+
+
+def test_a_system_note_written_in_english_before_is_said_in_the_readers_language(report, client, auth, session):
+    incident = report()
+    # as the clock wrote them before its notes came in both languages (the log is append-only)
+    session.execute(text("""INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status, note)
+                            VALUES (:id, now(), 'system', 'comment', 'assigned', 'assigned',
+                                    'overdue: missed the time limit to respond')"""), {"id": incident["id"]})
+    session.commit()
+    history = client.get(f"/api/v1/incidents/{incident['id']}",
+                         headers={**auth("operator"), "Accept-Language": "zh"}).get_json()["properties"]["history"]
+    assert history[-1]["note"] == "超时未响应，上报上级"

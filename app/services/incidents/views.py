@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ... import csvfile, dates, personal
-from ...messages import Said, say
+from ...messages import CATALOGUE, Said, say
 from ...models import OPEN_STATUSES, STATUSES
 from ..accounts.scope import Scope
 from ..city.frame import city_utm
@@ -117,15 +117,9 @@ _HISTORY = text("""
 
 
 # What the system wrote in English before its notes were said in both languages (migration
-# 0021); the log is append-only, so they are said in the reader's language when read.
-_EARLIER_SYSTEM_NOTES = {
-    "located by position": "system_note.located",
-    "the grid has no full-time worker": "system_note.no_worker",
-    "missed the time limit to respond": "system_note.missed_respond",
-    "missed the time limit to resolve": "system_note.missed_resolve",
-    "overdue: missed the time limit to respond": "system_note.escalated_respond",
-    "overdue: missed the time limit to resolve": "system_note.escalated_resolve",
-}
+# 0021) is the catalogue's English of the same notes; the log is append-only, so they are said
+# in the reader's language when read.
+_EARLIER_SYSTEM_NOTES = {texts["en"]: key for key, texts in CATALOGUE.items() if key.startswith("system_note.")}
 
 
 def history(session: Session, incident_id: int, language: str) -> list[dict]:
