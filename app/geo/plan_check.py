@@ -31,6 +31,12 @@ from .crs import MetricFrame
 NOISE_DEG = 1e-8     # ~1 mm: closer than this, a vertex lies on the line (GRID_SIZE is 1e-9)
 BLOCKING = frozenset({"invalid", "sliver", "gap", "overlap", "edge", "outside", "no_community",
                       "cut_building"})
+# Crumbs of coverage are reported from EXACT_M2 and block from half a square metre, the check's
+# tolerance before it measured in metres: a division made before its grids shared their
+# parents' vertices (or imported from a source that does not) has crumbs no tool can reach, and
+# they would otherwise stop every plan made from it.
+CRUMBS = frozenset({"gap", "overlap", "outside"})
+CRUMB_BLOCKS_M2 = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class Problem:
 
     @property
     def blocking(self) -> bool:
+        if self.kind in CRUMBS and self.detail.get("area_m2", CRUMB_BLOCKS_M2) < CRUMB_BLOCKS_M2:
+            return False
         return self.kind in BLOCKING
 
 

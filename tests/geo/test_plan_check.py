@@ -38,3 +38,14 @@ def test_a_cut_ending_midway_along_the_communitys_edge_leaves_measured_slivers()
         assert problem.detail["area_m2"] > 1
         lon, lat = problem.detail["at"]
         assert WEST < lon < EAST and min(abs(lat - SOUTH), abs(lat - NORTH)) < 1e-6
+
+
+def test_crumbs_under_half_a_square_metre_are_reported_but_do_not_block_a_plan():
+    from shapely.geometry import Point
+    from app.geo.plan_check import Problem
+    crumb = Problem("gap", "有 0.27 平方米不属于任何网格", "0.27 m² belong to no grid", Point(0, 0), [], {"area_m2": 0.27})
+    hole = Problem("gap", "有 0.75 平方米不属于任何网格", "0.75 m² belong to no grid", Point(0, 0), [], {"area_m2": 0.75})
+    overhang = Problem("outside", "…", "…", Point(0, 0), ["G"], {"area_m2": 0.02})
+    assert not crumb.blocking and not overhang.blocking
+    assert hole.blocking
+    assert Problem("cut_building", "…", "…", Point(0, 0), [], {"area_m2": 0.01}).blocking     # not a crumb
