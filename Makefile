@@ -15,7 +15,7 @@ DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 FONT_PACKAGES    := fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0
 TEST_PACKAGES := chromium gdal-bin poppler-utils
 
-.PHONY: run test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans setup demo system-db system-nginx system-fonts system-test-tools db-stop clean-db
+.PHONY: run test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans bench-division setup demo system-db system-nginx system-fonts system-test-tools db-stop clean-db
 
 run: setup system-nginx system-fonts demo
 	@echo ""
@@ -51,6 +51,10 @@ bench-cameras: setup
 # Validation of a ~1,000-grid plan against PostGIS's pairwise ST_Overlaps self-join.
 bench-plans: setup
 	$(PY) bench/plans.py $(BENCH_ARGS)
+
+# Grids along the ground (blocks) against straight bisection, on real and synthetic towns.
+bench-division: setup
+	$(PY) bench/division.py $(BENCH_ARGS)
 
 setup: system-db $(VENV)/.installed node_modules/.installed
 

@@ -55,6 +55,11 @@ PROMISES = {
         rf"coverage statistics, every grid: {NUMBER} s for {NUMBER} grids",
         rf"placement suggestions for one community: {NUMBER} s",
     ],
+    "division": [
+        rf"\| Helsinki \(tuned\) \| blocks \| {NUMBER} \| {NUMBER}% \| {NUMBER} \| {NUMBER}–{NUMBER} \| {NUMBER} \| {NUMBER}× \| {NUMBER} \|",
+        rf"\| Helsinki \(tuned\) \| bisection \| {NUMBER} \| {NUMBER}% \|",
+        rf"\| hexi organic ×1 \(tuned\) \| blocks \| {NUMBER} \| {NUMBER}% \|",
+    ],
     "plans": [
         rf"plan {NUMBER}: {NUMBER} grids, {NUMBER} buildings",
         rf"full validation \(read \+ every check\): median {NUMBER} ms",

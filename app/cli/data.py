@@ -36,7 +36,7 @@ def import_group():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_osm(path: Path):
-    """Buildings, roads and cameras from an .osm.pbf file (re-running updates, never duplicates)."""
+    """Buildings, roads, railways, rivers and cameras from an .osm.pbf file (re-running updates, never duplicates)."""
     progress = Progress(f"importing {path.name}")
     session = db.session()
     with audit.bulk_load(session, "IMPORT", {"source": path.name}) as summary:
@@ -46,7 +46,8 @@ def import_osm(path: Path):
     session.commit()
     progress.done()
     click.echo(f"{result['buildings']:,} buildings ({result['households']:,} households), "
-               f"{result['roads']:,} roads, {result['cameras']:,} cameras")
+               f"{result['roads']:,} roads, {result['ground lines']:,} railways, rivers, shores and "
+               f"compound outlines, {result['cameras']:,} cameras")
     for why, count in result["skipped"].items():
         click.echo(f"  skipped {count:,}: {why}")
     cameras_cli.refresh(every_road=True)
@@ -151,6 +152,11 @@ def _print_report(report: division.DivisionReport, rules) -> None:
             click.echo(f"  {code}: {households}")
     else:
         click.echo(f"every grid holds {rules.min_households}–{rules.max_households} households")
+    if report.on_ground_share is not None:
+        click.echo(f"{report.on_ground_share:.0%} of {report.interior_m / 1000:,.1f} km of grid lines lie "
+                   f"within 10 m of a road, railway or river")
+    for code, ratio in report.elongated:
+        click.echo(f"  {code} is {ratio}× longer than wide")
 
 
 @click.command("setup-demo")

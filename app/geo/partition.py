@@ -95,11 +95,13 @@ def atomic_units(footprints: Sequence[BaseGeometry]) -> list[list[int]]:
 
 def divide(region: BaseGeometry, units: Sequence[BaseGeometry], households: Sequence[int],
            n: int, frame: MetricFrame, guides: Sequence[BaseGeometry] = (),
-           bounds: tuple[int, int] | None = None) -> list[Part]:
+           bounds: tuple[int, int] | None = None, snap_ends: bool = True) -> list[Part]:
     """Cut `region` into `n` parts. `units` must lie inside the region and not overlap each
     other (see atomic_units); `guides` are roads the cuts should follow. With `bounds`
     (households per part, low–high), a cut must leave each side able to average inside them:
-    balance within the range comes before a tidy line."""
+    balance within the range comes before a tidy line. Without `snap_ends`, cut lines end where
+    they meet the region's edge (its neighbours then take those vertices when made one
+    coverage), and the parts are exactly the region."""
     if n < 1:
         raise ValueError("a region is divided into at least one part")
     # Everything on one precision grid, so that shared edges have identical vertices.
@@ -118,7 +120,8 @@ def divide(region: BaseGeometry, units: Sequence[BaseGeometry], households: Sequ
     parts: list[Part] = []
     context.bisect(region, np.arange(len(units)), n, parts)
     geoms = match_vertices([p.geom for p in parts])
-    geoms = end_cuts_at_vertices(region, geoms, [context.units[list(p.units)] for p in parts], frame)
+    if snap_ends:
+        geoms = end_cuts_at_vertices(region, geoms, [context.units[list(p.units)] for p in parts], frame)
     return [Part(g, p.units, p.households) for g, p in zip(geoms, parts)]
 
 

@@ -1,8 +1,9 @@
-"""The ground truth under every layer: buildings (楼栋) with households, roads (道路), and the
+"""The ground truth under every layer: buildings (楼栋) with households, roads (道路), the
+other lines a boundary can follow on the ground (railways, rivers, compound walls), and the
 road segments that street chiefs (街长) answer for."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, geometry
@@ -31,6 +32,24 @@ class Road(Base):
     source_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
     road_class: Mapped[str] = mapped_column("class", String(32))
+    geom = mapped_column(geometry("LINESTRING"), nullable=False)
+
+
+GROUND_LINE_KINDS = ("railway", "waterway", "water", "compound")
+
+
+class GroundLine(Base):
+    """A line other than a road that a grid boundary can follow and a worker can see: a railway,
+    a river or canal, a shore, the outline of a residential compound (小区). Roads are kept
+    apart because workers walk them (routing) and cameras watch them."""
+
+    __tablename__ = "ground_line"
+    __table_args__ = (CheckConstraint(f"kind IN {GROUND_LINE_KINDS}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))      # railway | waterway | water | compound
+    name: Mapped[str | None] = mapped_column(String(200))
     geom = mapped_column(geometry("LINESTRING"), nullable=False)
 
 

@@ -32,6 +32,18 @@ def test_every_building_road_and_camera_of_the_extract_is_imported(session):
     assert scalar(session, "SELECT count(*) FROM camera WHERE source = 'osm'") == expected["cameras"]
 
 
+def test_railways_rivers_shores_and_compounds_are_kept_as_ground_lines(session):
+    """Lines a grid boundary may follow besides roads; a tunnel is not one (nobody sees it)."""
+    railways = sum(1 for obj in osmium.FileProcessor(str(HELSINKI)).with_locations()
+                   if obj.is_way() and obj.tags.get("railway") in ("rail", "light_rail", "narrow_gauge")
+                   and obj.tags.get("tunnel", "no") == "no" and not obj.tags.get("layer", "0").startswith("-")
+                   and len({(n.location.x, n.location.y) for n in obj.nodes if n.location.valid()}) >= 2)
+    kinds = dict(session.execute(text("SELECT kind, count(*) FROM ground_line GROUP BY kind")).all())
+    assert railways > 100 and kinds["railway"] == railways
+    assert kinds["compound"] > 0 and kinds["water"] > 0
+    assert scalar(session, "SELECT count(*) FROM ground_line g JOIN road r ON r.source_id = g.source_id") == 0
+
+
 def test_multipolygon_buildings_are_imported_from_relations(session):
     assert scalar(session, "SELECT count(*) FROM building WHERE source_id LIKE 'osm:r%'") > 50
 

@@ -1,4 +1,5 @@
-"""Importing an OpenStreetMap extract: buildings, roads and surveillance cameras.
+"""Importing an OpenStreetMap extract: buildings, roads, the other lines a grid boundary can
+follow (railways, rivers, shores, compound outlines) and surveillance cameras.
 
 Idempotent: every row is keyed by its OSM id (osm:w123, osm:r45, osm:n678) and re-importing
 updates it in place instead of adding another.
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ...geo.crs import frame_for
 from ...geo.households import estimate_households, estimate_population, parse_levels
-from ...models import Building, Road
+from ...models import Building, GroundLine, Road
 from ..cameras import store
 from ..cameras.sources import camera_from_osm_tags
 
@@ -31,6 +32,7 @@ BATCH = 1000
 class OsmContent:
     buildings: list[dict] = field(default_factory=list)
     roads: list[dict] = field(default_factory=list)
+    ground_lines: list[dict] = field(default_factory=list)
     cameras: list[dict] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -50,6 +52,10 @@ class _Reader(osmium.SimpleHandler):
         self.factory = osmium.geom.WKBFactory()
 
     def area(self, a):
+        outline = ground_outline_kind(a.tags)
+        if outline and "building" not in a.tags:
+            self._outline(a, outline)
+            return
         if "building" not in a.tags:
             return
         kind = "osm:w" if a.from_way() else "osm:r"
@@ -74,13 +80,32 @@ class _Reader(osmium.SimpleHandler):
         ))
         self.progress("read", 1)
 
+    def _outline(self, a, kind: str) -> None:
+        try:
+            geom = wkb.loads(self.factory.create_multipolygon(a), hex=True)
+        except RuntimeError:
+            self.content.skip(f"{kind} outline without complete geometry")
+            return
+        source = f"osm:{'w' if a.from_way() else 'r'}{a.orig_id()}"
+        for i, ring in enumerate(shapely.get_rings(shapely.get_parts(geom))):
+            self.content.ground_lines.append({"source_id": f"{source}:{i}", "kind": kind,
+                                              "name": a.tags.get("name"),
+                                              "geom": shapely.LineString(ring.coords)})
+        self.progress("read", 1)
+
     def way(self, w):
+        line_kind = ground_line_kind(w.tags)
+        if line_kind:
+            points = _located(w)
+            if len(set(points)) >= 2:
+                self.content.ground_lines.append({"source_id": f"osm:w{w.id}", "kind": line_kind,
+                                                  "name": w.tags.get("name"),
+                                                  "geom": shapely.LineString(points)})
+                self.progress("read", 1)
+            return
         if "highway" not in w.tags:
             return
-        # A road cut by the extract's edge keeps the part inside it: the line is drawn through
-        # the nodes that have a location (those outside the extract have none).
-        points = [(n.location.lon, n.location.lat) for n in w.nodes if n.location.valid()]
-        points = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
+        points = _located(w)
         if len(set(points)) < 2:
             self.content.skip("road with fewer than two points inside the extract")
             return
@@ -99,9 +124,51 @@ class _Reader(osmium.SimpleHandler):
         self.progress("read", 1)
 
 
+RAILWAYS = ("rail", "light_rail", "narrow_gauge")
+WATERWAYS = ("river", "canal", "stream")
+UNDERGROUND = ("tunnel", "culvert")
+
+
+def ground_line_kind(tags) -> str | None:
+    """What a way is as a line a boundary can follow and a worker can see, if it is one: not
+    in a tunnel nor underground."""
+    if tags.get("tunnel", "no") != "no" or tags.get("layer", "0").startswith("-"):
+        return None
+    if tags.get("railway") in RAILWAYS:
+        return "railway"
+    if tags.get("waterway") in WATERWAYS:
+        return "waterway"
+    if tags.get("natural") == "coastline":
+        return "water"
+    return None
+
+
+def ground_outline_kind(tags) -> str | None:
+    """An area whose outline is such a line: a residential compound (小区), a lake or a river."""
+    if tags.get("landuse") == "residential":
+        return "compound"
+    if tags.get("natural") == "water" or tags.get("waterway") == "riverbank":
+        return "water"
+    return None
+
+
+def _located(w) -> list[tuple[float, float]]:
+    # A way cut by the extract's edge keeps the part inside it: the line is drawn through
+    # the nodes that have a location (those outside the extract have none).
+    points = [(n.location.lon, n.location.lat) for n in w.nodes if n.location.valid()]
+    return [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
+
+
 def read_osm(path: Path, progress: Progress = lambda what, n: None) -> OsmContent:
     content = OsmContent()
     _Reader(content, progress).apply_file(str(path), locations=True)
+    return content
+
+
+def read_with_households(path: Path, household_rule, progress: Progress = lambda what, n: None) -> OsmContent:
+    """The file's content with households estimated, as import_osm would store it."""
+    content = read_osm(path, progress)
+    _estimate_households(content.buildings, household_rule)
     return content
 
 
@@ -113,11 +180,13 @@ def import_osm(session: Session, path: Path, household_rule,
     upsert(session, Building, content.buildings, progress,
             ("name", "address", "kind", "levels", "households", "population", "geom"))
     upsert(session, Road, content.roads, progress, ("name", "class", "geom"))
+    upsert(session, GroundLine, content.ground_lines, progress, ("kind", "name", "geom"))
     store.upsert(session, content.cameras, ("name", "kind", "bearing", "fov", "range_m", "height_m",
                                              "estimated", "geom"), progress)
     session.commit()
     return {
         "buildings": len(content.buildings), "roads": len(content.roads),
+        "ground lines": len(content.ground_lines),
         "cameras": len(content.cameras), "skipped": content.skipped,
         "households": sum(b["households"] for b in content.buildings),
     }

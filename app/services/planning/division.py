@@ -1,6 +1,7 @@
 """Deriving a division for a city: street → communities → grids, with one full-time grid
-worker per grid. Communities are cut along main roads, grids along smaller roads; no building
-is cut and every grid aims at the household range (see geo.partition)."""
+worker per grid. Grids are groups of whole blocks, the ground between roads, railways, rivers
+and compound outlines; communities prefer main roads as their edges. No building is cut and
+every grid aims at the household range (see geo.blocks and geo.regions)."""
 from __future__ import annotations
 
 import random
@@ -16,15 +17,17 @@ from sqlalchemy.orm import Session
 
 from ...config import GridRules
 from ...geo.crs import MetricFrame, frame_for
-from ...geo.partition import (GRID_SIZE, atomic_units, clean_coverage, coverage_outline, divide, part_count,
-                              share_out)
-from ...models import Area, Building, Grid, Road, Worker, WorkerAssignment
+from ...geo.partition import GRID_SIZE, atomic_units, clean_coverage, coverage_outline, part_count, share_out
+from ...geo.ground_share import ground_share
+from ...geo.regions import divide_along_ground, elongation
+from ...models import Area, Building, GroundLine, Grid, Road, Worker, WorkerAssignment
 from ..city import names
 
 Progress = Callable[[str, int], None]
 MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
 MINOR_ROADS = MAIN_ROADS + ("unclassified", "residential", "living_street", "service", "pedestrian")
 GRIDS_PER_COMMUNITY = 5        # when the source does not say how many communities
+ELONGATED = 3.0                # a grid longer than this many times its width is reported
 CITY_MARGIN_M = 40.0           # the served area reaches this far past the outermost building
 
 
@@ -41,11 +44,21 @@ class DivisionReport:
     households: int = 0
     # grids whose households fall outside the configured range: (code, households)
     out_of_range: list[tuple[str, int]] = field(default_factory=list)
+    # grid lines between grids, and how much of them lies on a road, railway or river (m)
+    interior_m: float = 0.0
+    on_ground_m: float = 0.0
+    # grids more than ELONGATED times longer than wide: (code, ratio)
+    elongated: list[tuple[str, float]] = field(default_factory=list)
 
     def add(self, other: "DivisionReport") -> None:
-        for name in ("streets", "communities", "grids", "workers", "households"):
+        for name in ("streets", "communities", "grids", "workers", "households", "interior_m", "on_ground_m"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.out_of_range += other.out_of_range
+        self.elongated += other.elongated
+
+    @property
+    def on_ground_share(self) -> float | None:
+        return self.on_ground_m / self.interior_m if self.interior_m else None
 
 
 @dataclass(frozen=True)
@@ -99,20 +112,18 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
     total = int(unit_households.sum())
 
     grids = grids or part_count(total, rules.min_households, rules.max_households)
-    communities = communities or max(1, round(grids / GRIDS_PER_COMMUNITY))
-    main_roads, minor_roads = roads_in(session, street_geom)
+    communities = min(communities or max(1, round(grids / GRIDS_PER_COMMUNITY)), grids)
+    ground = ground_lines_in(session, street_geom)
 
     report = DivisionReport(households=total)
-    community_parts = divide(street_geom, units, unit_households, communities, frame, main_roads)
-    grid_counts = share_out(grids, [p.households for p in community_parts])
+    divided = divide_along_ground(street_geom, units, unit_households, frame, ground.lines, ground.main,
+                                  share_out(grids, [1] * communities),
+                                  (rules.min_households, rules.max_households))
     planned = []        # (community, its name, number, part)
-    for index, (part, count) in enumerate(zip(community_parts, grid_counts)):
+    for index, grid_parts in enumerate(divided):
         name = names.community_name(index)
-        community = add_area(session, f"{street.code}-{index + 1:02d}", "community", name, street,
-                             part.geom)
-        members = np.array(part.units, dtype=int)
-        grid_parts = divide(part.geom, units[members], unit_households[members], count, frame,
-                            minor_roads, (rules.min_households, rules.max_households))
+        outline = coverage_outline([p.geom for p in grid_parts if not p.geom.is_empty])
+        community = add_area(session, f"{street.code}-{index + 1:02d}", "community", name, street, outline)
         planned += [(community, name, number, p) for number, p in enumerate(grid_parts, start=1)]
         report.communities += 1
     # grids of neighbouring communities (and streets) were cut apart, and a grid's boundary
@@ -126,7 +137,12 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
         report.workers += 1
         if not rules.min_households <= grid_part.households <= rules.max_households:
             report.out_of_range.append((code, grid_part.households))
+        ratio = elongation(frame.to_metric(grid_part.geom))
+        if ratio > ELONGATED:
+            report.elongated.append((code, round(ratio, 1)))
         progress("grids", 1)
+    measured = ground_share([p.geom for *_, p in planned], ground.lines, frame)
+    report.interior_m, report.on_ground_m = measured.interior_m, measured.on_ground_m
     return report
 
 
@@ -229,13 +245,25 @@ def _buildings_in(session: Session, street_id: int):
         {"street": street_id}).all()
 
 
-def roads_in(session: Session, street_geom) -> tuple[list, list]:
-    rows = session.execute(
-        select(Road.geom, Road.road_class).where(
-            func.ST_Intersects(Road.geom, from_shape(street_geom, srid=4326)),
-            Road.road_class.in_(MINOR_ROADS))).all()
-    main = [to_shape(r.geom) for r in rows if r.road_class in MAIN_ROADS]
-    return main, [to_shape(r.geom) for r in rows]
+@dataclass(frozen=True)
+class GroundLines:
+    """The lines in an area that a grid boundary may follow: `lines` every road a worker can
+    see as an edge, railway, river, shore and compound outline; `main` those a community's
+    edge prefers (main roads, railways, rivers)."""
+    lines: list
+    main: list
+
+
+def ground_lines_in(session: Session, geom) -> GroundLines:
+    where = from_shape(geom, srid=4326)
+    roads = session.execute(select(Road.geom, Road.road_class).where(
+        func.ST_Intersects(Road.geom, where), Road.road_class.in_(MINOR_ROADS))).all()
+    others = session.execute(select(GroundLine.geom, GroundLine.kind).where(
+        func.ST_Intersects(GroundLine.geom, where))).all()
+    lines = [to_shape(r.geom) for r in roads] + [to_shape(o.geom) for o in others]
+    main = [to_shape(r.geom) for r in roads if r.road_class in MAIN_ROADS] + \
+        [to_shape(o.geom) for o in others if o.kind != "compound"]
+    return GroundLines(lines, main)
 
 
 def _multi(geom) -> MultiPolygon:

@@ -10,7 +10,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ...geo.crs import frame_for
-from ...geo.partition import atomic_units, divide, part_count
+from ...geo.coverage import EXACT_M2
+from ...geo.partition import GRID_SIZE, Part, atomic_units, divide, end_cuts_at_vertices, part_count
+from ...geo.regions import divide_along_ground
 from ...geo.plan_edits import as_multi
 from ...models import Area, GridPlan, GridPlanFeature
 from ..city import names
@@ -68,8 +70,19 @@ def _divide_community(session: Session, plan: GridPlan, community: Area, low: in
                      dtype=object)
     unit_households = np.array([households[g].sum() for g in groups], dtype=int)
     count = part_count(int(unit_households.sum()), low, high)
-    _, roads = division.roads_in(session, outline)
-    parts = divide(outline, units, unit_households, count, frame_for(outline), roads, (low, high))
+    ground = division.ground_lines_in(session, outline)
+    frame = frame_for(outline)
+    parts = divide_along_ground(outline, units, unit_households, frame, ground.lines, ground.main,
+                                [count], (low, high))[0]
+    # the community's outline stays as it is: grid lines that meet it part-way along an edge
+    # end at its corners instead (or on the edge as the metric frame draws it)
+    geoms = end_cuts_at_vertices(outline, [p.geom for p in parts], [units[list(p.units)] for p in parts], frame)
+    parts = [Part(g, p.units, p.households) for g, p in zip(geoms, parts)]
+    if not _exact(outline, geoms, frame):
+        # roads meet an outline drawn before blocks (by bisection, or by hand) part-way along
+        # its edges, and those vertices bow against it: the straight bisection, which ends
+        # its lines at the outline's corners, keeps the community exactly
+        parts = divide(outline, units, unit_households, count, frame, ground.lines, (low, high))
     # the community's current workers carry over, one per grid, as far as they go
     workers = list(session.execute(text(f"""
         SELECT DISTINCT ON (g.code) ({GRID_WORKER.format(grid='g.id')}) FROM grid g
@@ -86,3 +99,10 @@ def _divide_community(session: Session, plan: GridPlan, community: Area, low: in
                                     geom=from_shape(as_multi(part.geom), 4326)))
     session.flush()
     return len(parts)
+
+
+def _exact(outline, geoms, frame) -> bool:
+    """Nothing of EXACT_M2 between the community and its grids, measured in metres."""
+    union = shapely.union_all(geoms, grid_size=GRID_SIZE)
+    left = frame.to_metric(shapely.symmetric_difference(outline, union, grid_size=GRID_SIZE))
+    return all(piece.area < EXACT_M2 for piece in shapely.get_parts(left))
