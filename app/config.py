@@ -20,10 +20,13 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 @dataclass(frozen=True)
 class HouseholdRule:
-    """How households are estimated from a footprint when the source does not say.
+    """How households are estimated from a building when the source does not count them
+    (README, "Households"). A `building:flats` tag is a count and wins for any kind; else
 
-    households = floor(footprint m² × levels × net_floor_ratio × residential_share(kind)
-                       / m2_per_household)
+    - a house is one household, whatever its footprint (`one_dwelling`);
+    - a terrace is a row of houses: footprint / terraced_dwelling_m2, at least one;
+    - any other kind by its floor space:
+      floor(footprint m² × levels × net_floor_ratio × residential_share(kind) / m2_per_household)
     """
 
     m2_per_household: float = 80.0
@@ -32,10 +35,14 @@ class HouseholdRule:
     persons_per_household: float = 2.4
     # Share of floor space that is homes, by OSM building=* value; kinds not listed count 0.
     residential_share: dict[str, float] = field(default_factory=lambda: {
-        "apartments": 1.0, "residential": 1.0, "house": 1.0, "detached": 1.0,
-        "semidetached_house": 1.0, "terrace": 1.0, "dormitory": 1.0, "bungalow": 1.0,
+        "apartments": 1.0, "residential": 1.0, "dormitory": 1.0,
         "yes": 0.6,  # untyped buildings in a city centre are mostly mixed use
     })
+    # One household per building: a house of one or two storeys is one home however large its
+    # footprint (by floor space, an untagged 174 m² house came out at 8.7 households).
+    one_dwelling: frozenset[str] = frozenset({"house", "detached", "bungalow", "semidetached_house"})
+    # The footprint of one house of a terrace (a 5 m frontage, 10 m deep, one or two storeys).
+    terraced_dwelling_m2: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         m2_per_household=float(_env("GRIDMAP_M2_PER_HOUSEHOLD", "80")),
         default_levels=float(_env("GRIDMAP_DEFAULT_LEVELS", "5")),
         persons_per_household=float(_env("GRIDMAP_PERSONS_PER_HOUSEHOLD", "2.4")),
+        terraced_dwelling_m2=float(_env("GRIDMAP_TERRACED_DWELLING_M2", "50")),
     )
     zone = _env("GRIDMAP_TIMEZONE", "Asia/Shanghai")      # the city's day: the wall's and the codes'
     incidents = IncidentRules(

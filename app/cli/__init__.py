@@ -1,7 +1,25 @@
 """flask commands. Each long one shows progress and can be run again safely."""
 from __future__ import annotations
 
+from functools import update_wrapper
+
+import click
 from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import db
+from ..pgserver import PgServerError
+
+# The commands that migrate the database need it to exist; those that start it, not even
+# that; every other one needs its schema. The servers ride out a database that is down for
+# now (requests get a 503 until it is back, README): they refuse only one that answers
+# without the database or its schema.
+BEFORE_THE_SCHEMA = ("db", "setup-demo")
+BEFORE_THE_DATABASE = ("db-server",)
+SERVERS = ("serve", "serve-streams")
+UPGRADE = "flask --app app db upgrade"
 
 
 def register(app: Flask) -> None:
@@ -19,3 +37,66 @@ def register(app: Flask) -> None:
     app.cli.add_command(positions.positions_group)
     app.cli.add_command(cameras.cameras_group)
     app.cli.add_command(assessment.assessment_group)
+    for name, command in app.cli.commands.items():
+        if name not in BEFORE_THE_DATABASE:
+            _after_the_check(command, schema=name not in BEFORE_THE_SCHEMA, outage=name in SERVERS)
+
+
+def _after_the_check(command: click.Command, schema: bool, outage: bool = False) -> None:
+    """The command runs once the database is ready (`check_database`), so that a missing
+    database or schema is one sentence saying what to run, not a traceback from the first
+    query. Commands are module objects shared by every app made: each is wrapped once."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _after_the_check(sub, schema, outage)
+        return
+    run = command.callback
+    if run is None or getattr(run, "checks_database", False):
+        return
+
+    @with_appcontext
+    def checked(*args, **kwargs):
+        check_database(schema, outage)
+        return run(*args, **kwargs)
+    command.callback = update_wrapper(checked, run)
+    command.callback.checks_database = True
+
+
+def check_database(schema: bool = True, outage: bool = False) -> None:
+    """Refuses a database that cannot be reached (unless `outage` may pass), does not exist or
+    (with `schema`) is not migrated to this code's schema, each with what to run."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    try:
+        raw = db.url()
+        url = make_url(raw)
+        with db.engine().connect() as connection:
+            revisions = set(MigrationContext.configure(connection).get_current_heads())
+    except PgServerError as error:          # the embedded cluster could not start
+        if outage:
+            return
+        raise click.ClickException(str(error)) from None
+    except SQLAlchemyError as error:
+        reason = db.unreachable(error)
+        if reason == "no_database":
+            raise click.ClickException(
+                f"The database {url.database} does not exist on {url.host}:{url.port}: create it "
+                f"(createdb -h {url.host} -p {url.port} -U {url.username} {url.database}), "
+                f"then run `{UPGRADE}`.") from None
+        if reason is None:
+            raise
+        if outage:
+            return
+        raise click.ClickException(
+            f"The database at {url.host}:{url.port} cannot be reached ({reason}): start it "
+            "(`flask --app app db-server start` for the embedded one) or correct DATABASE_URL.") from None
+    if not schema:
+        return
+    if not revisions:
+        raise click.ClickException(f"The database {url.database} has no schema yet: run `{UPGRADE}` first.")
+    heads = set(ScriptDirectory.from_config(db.alembic_config(raw)).get_heads())
+    if revisions != heads:
+        raise click.ClickException(
+            f"The database {url.database} is at migration {', '.join(sorted(revisions))}, not this "
+            f"code's {', '.join(sorted(heads))}: run `{UPGRADE}` first.")

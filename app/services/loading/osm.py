@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ...geo.crs import frame_for
-from ...geo.households import estimate_households, estimate_population, parse_levels
+from ...geo.households import estimate_households, estimate_population, parse_flats, parse_levels
 from ...models import Building, GroundLine, Road
 from ..cameras import store
 from ..cameras.sources import camera_from_osm_tags
@@ -76,6 +76,7 @@ class _Reader(osmium.SimpleHandler):
             address=f"{street} {number}" if street and number else street,
             kind=tags.get("building"),
             levels=parse_levels(tags.get("building:levels")),
+            flats=parse_flats(tags.get("building:flats")),      # read by _estimate_households
             geom=geom,
         ))
         self.progress("read", 1)
@@ -198,7 +199,9 @@ def _estimate_households(buildings: list[dict], rule) -> None:
     geoms = np.array([b["geom"] for b in buildings], dtype=object)
     areas = shapely.area(frame_for(geoms).to_metric(geoms))
     for building, area in zip(buildings, areas):
-        building["households"] = estimate_households(area, building["kind"], building["levels"], rule)
+        flats = building.pop("flats", None)     # a tag, not a column: a count, so not estimated
+        building["households"] = estimate_households(area, building["kind"], building["levels"], rule, flats)
+        building["households_estimated"] = flats is None
         building["population"] = estimate_population(building["households"], rule)
 
 
