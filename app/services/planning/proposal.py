@@ -78,10 +78,11 @@ def _divide_community(session: Session, plan: GridPlan, community: Area, low: in
     # end at its corners instead (or on the edge as the metric frame draws it)
     geoms = end_cuts_at_vertices(outline, [p.geom for p in parts], [units[list(p.units)] for p in parts], frame)
     parts = [Part(g, p.units, p.households) for g, p in zip(geoms, parts)]
-    if not _exact(outline, geoms, frame):
+    if not (_exact(outline, geoms, frame) and _valid_as_served(geoms)):
         # roads meet an outline drawn before blocks (by bisection, or by hand) part-way along
         # its edges, and those vertices bow against it: the straight bisection, which ends
-        # its lines at the outline's corners, keeps the community exactly
+        # its lines at the outline's corners, keeps the community exactly (and a block cut
+        # between buildings can leave a neck that rounding to the layers' precision crosses)
         parts = divide(outline, units, unit_households, count, frame, ground.lines, (low, high))
     # the community's current workers carry over, one per grid, as far as they go
     workers = list(session.execute(text(f"""
@@ -106,3 +107,11 @@ def _exact(outline, geoms, frame) -> bool:
     union = shapely.union_all(geoms, grid_size=GRID_SIZE)
     left = frame.to_metric(shapely.symmetric_difference(outline, union, grid_size=GRID_SIZE))
     return all(piece.area < EXACT_M2 for piece in shapely.get_parts(left))
+
+
+SERVED_DECIMALS = 7     # the layers' precision (~1 cm), as OpenStreetMap's
+
+
+def _valid_as_served(geoms) -> bool:
+    return bool(shapely.is_valid(shapely.transform(np.asarray(geoms, dtype=object),
+                                                   lambda xy: np.round(xy, SERVED_DECIMALS))).all())
