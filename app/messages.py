@@ -11,6 +11,7 @@ CLI. A field's message that is not yet said is a `Message`. A blank may itself h
 No blank ever shows personal data (app/personal.py): such a value is masked."""
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from . import personal
@@ -749,7 +750,75 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The current grids of this area changed after the plan was started (another plan was filed): "
               "start a new plan from the current division.",
     },
+    "plan.at_point": {
+        "zh": "at 须为一个 WGS84 经纬度点：[经度，纬度]。",
+        "en": "at is a point in WGS84 degrees: [lon, lat].",
+    },
+    "plan.no_neighbour": {
+        "zh": "网格 {grid} 在此处没有与之共用边界的相邻网格，无法并入。",
+        "en": "Grid {grid} shares no boundary with a neighbouring grid here, so it cannot be merged into one.",
+    },
+    "plan.grid_name": {
+        "zh": "网格名称为 1–200 个字符。",
+        "en": "A grid's name is 1–200 characters.",
+    },
+    "plan.worker_name": {
+        "zh": "请填写新网格员的姓名（最多 100 个字）。",
+        "en": "Give the new grid worker's name (at most 100 characters).",
+    },
+    "plan.nothing_to_undo": {
+        "zh": "方案 {id} 没有可撤销的修改（提交、退回、导入之前的修改不能撤销）。",
+        "en": "Plan {id} has no edit to undo (edits made before it was submitted, rejected or imported stay).",
+    },
+    "plan.nothing_to_redo": {
+        "zh": "方案 {id} 没有可重做的修改。",
+        "en": "Plan {id} has no undone edit to redo.",
+    },
+    "plan.journal_conflict": {
+        "zh": "方案 {id} 的网格已被其他方式修改，无法按记录撤销或重做：请刷新后继续编辑。",
+        "en": "The grids of plan {id} were changed another way, so the record cannot be undone or redone: "
+              "reload and edit on.",
+    },
     "place.building_not_found": {"zh": "没有楼栋 {id}。", "en": "There is no building {id}."},
+    # a plan's problems as planners read them (services/planning/problems.py, from geo/plan_check.py)
+    "problem.invalid": {"zh": "网格 {grid} 的边界无效：{reason}", "en": "Grid {grid}'s outline is invalid: {reason}"},
+    "problem.invalid_crossing": {
+        "zh": "网格 {grid} 的边界自相交：{reason}",
+        "en": "Grid {grid}'s outline crosses itself: {reason}",
+    },
+    "problem.sliver": {"zh": "网格 {grid} 有一块仅 {area} 平方米的碎片", "en": "Grid {grid} has a sliver of only {area} m²"},
+    "problem.overlap": {"zh": "网格 {a} 与 {b} 重叠 {area} 平方米", "en": "Grids {a} and {b} overlap by {area} m²"},
+    "problem.gap": {"zh": "有 {area} 平方米不属于任何网格", "en": "{area} m² belong to no grid"},
+    "problem.edge": {
+        "zh": "网格 {grid} 的边界与相邻网格没有严丝合缝（细缝或细小重叠）",
+        "en": "Grid {grid}'s boundary does not meet its neighbour's exactly (a thin gap or overlap)",
+    },
+    "problem.no_community": {"zh": "网格 {grid} 不属于任何社区", "en": "Grid {grid} belongs to no community"},
+    "problem.outside": {
+        "zh": "网格 {grid} 有 {area} 平方米超出社区 {community}",
+        "en": "{area} m² of grid {grid} lie outside community {community}",
+    },
+    "problem.cut_building": {
+        "zh": "一栋楼（{households} 户）被网格线切开：{shares}",
+        "en": "A building ({households} households) is cut by a grid line: {shares}",
+    },
+    "problem.share": {"zh": "{grid} {share}", "en": "{share} in {grid}"},
+    "problem.households_few": {
+        "zh": "网格 {grid} 有 {households} 户，少于标准 {low}–{high} 户",
+        "en": "Grid {grid} holds {households} households, under the standard {low}–{high}",
+    },
+    "problem.households_many": {
+        "zh": "网格 {grid} 有 {households} 户，多于标准 {low}–{high} 户",
+        "en": "Grid {grid} holds {households} households, over the standard {low}–{high}",
+    },
+    "problem.no_worker": {
+        "zh": "综合网格 {grid} 没有专职网格员",
+        "en": "Comprehensive grid {grid} has no full-time grid worker",
+    },
+    "problem.worker_many_grids": {
+        "zh": "网格员 {worker} 同时负责 {count} 个网格",
+        "en": "Grid worker {worker} would hold {count} grids",
+    },
     "place.no_address": {"zh": "没有与 {address} 匹配的地址。", "en": "No address matches '{address}'."},
     "place.outside_scope": {"zh": "该位置不在您可查看的区域内。", "en": "That place is outside the area you may see."},
     "place.coordinates": {
@@ -889,6 +958,18 @@ def plan_step_done(action: str) -> Message | str:
 def _word(family: str, code: str) -> Message | str:
     key = f"{family}.{code}"
     return Message(key) if key in CATALOGUE else code
+
+
+_FULL_WIDTH = {",": "，", ":": "：", ";": "；"}
+_AFTER_CHINESE = re.compile(r"([\u3000-\u9fff\uff00-\uffef）」”])\s*([,:;])\s*")
+_BRACKETED_CHINESE = re.compile(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)")
+
+
+def zh_punctuated(text: str) -> str:
+    """Chinese written with ASCII marks (the geometry checks' own words) in Chinese
+    punctuation: ",:;" after a Chinese word become "，：；", brackets round Chinese "（）"."""
+    text = _AFTER_CHINESE.sub(lambda m: m[1] + _FULL_WIDTH[m[2]], text)
+    return _BRACKETED_CHINESE.sub(r"（\1）", text)
 
 
 def per_field(errors: dict, language: str) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from .. import csvfile, db
-from ..auth import current_scope, current_user, requires
+from ..auth import current_scope, current_user, permits, requires
 from ..services.planning import (diff as plan_diff, division_history, edits as plan_edits,
                                  files as plan_files, plans, printable_maps, problems as plan_problems,
                                  proposal as plan_proposal, workflow as plan_workflow)
@@ -95,13 +95,26 @@ def start():
 @bp.get("/plans/<int:plan_id>")
 @requires("plans:read")
 def read(plan_id: int):
+    """The plan's header, its record (`events`, each actor by name in `by`; an edit with
+    `undone`), what undo and redo would do, and (to those who may edit it) the full-time workers
+    it gives no grid."""
     session = db.session()
     plan = plans.load(session, plan_id, current_scope())
-    events = [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-               "from": e.from_status, "to": e.to_status, "note": e.note, "data": e.data,
-               "map": url_for(".event_map", plan_id=plan.id, event_id=e.id) if e.map_html else None}
+    events = [{"id": e["id"], "at": e["at"].isoformat(), "actor": e["actor"], "by": e["by"],
+               "action": e["action"], "from": e["from_status"], "to": e["to_status"], "note": e["note"],
+               "data": e["data"], "undone": e["undone"],
+               "map": url_for(".event_map", plan_id=plan.id, event_id=e["id"]) if e["has_map"] else None}
               for e in plan_workflow.history(session, plan.id)]
-    return jsonify({**plans.summary(session, plan), "events": events})
+    staffing = plan.status in plans.EDITABLE and permits(current_user().role, "plans:write")
+    return jsonify({**plans.summary(session, plan), "events": events, **plan_edits.undo_state(session, plan),
+                    "free_workers": plan_edits.free_workers(session, plan) if staffing else []})
+
+
+@bp.get("/division")
+@requires("plans:read")
+def division():
+    """The current grids the user may see, with their names and full-time workers."""
+    return jsonify(grids=plans.current_grids(db.session(), current_scope()))
 
 
 @bp.get("/plans/<int:plan_id>/problems")
@@ -125,7 +138,8 @@ def _changed(result: dict) -> dict:
     plan = session.get(plans.GridPlan, request.view_args["plan_id"])
     touched = plans.features_of(session, plan.id, result["changed"] + result["created"])
     return {"features": [plan_edits.as_feature(session, f) for f in touched],
-            "removed": result["removed"], "created": result["created"], "plan_version": plan.version}
+            "removed": result["removed"], "created": result["created"], "plan_version": plan.version,
+            **plan_edits.undo_state(session, plan)}
 
 
 @bp.post("/plans/<int:plan_id>/split")
@@ -175,6 +189,46 @@ def hand_over(plan_id: int):
     result = plan_edits.hand_over(db.session(), plan_id, _id(body, "building"), _id(body, "to"),
                                   plan_edits.parse_versions(body.get("versions")), actor())
     return jsonify(_changed(result))
+
+
+@bp.post("/plans/<int:plan_id>/merge-into-neighbour")
+@requires("plans:write")
+@transactional
+def merge_into_neighbour(plan_id: int):
+    """{"feature": id, "at"?: [lon, lat] (the part of it to move: a sliver), "versions": {…}
+    (the grid's and its neighbours')}: the fix for a sliver or a tiny grid."""
+    body = _body()
+    result = plan_edits.merge_into_neighbour(db.session(), plan_id, _id(body, "feature"), body.get("at"),
+                                             plan_edits.parse_versions(body.get("versions")), actor())
+    return jsonify(_changed(result))
+
+
+@bp.post("/plans/<int:plan_id>/name")
+@requires("plans:write")
+@transactional
+def name_grid(plan_id: int):
+    """{"feature": id, "name_zh"?, "name_en"?, "worker"?: CODE | null, "new_worker"?: NAME,
+    "versions": {…}}: a grid's names and its full-time worker (a new one registered by name)."""
+    body = _body()
+    result = plan_edits.name_grid(db.session(), plan_id, _id(body, "feature"), body,
+                                  plan_edits.parse_versions(body.get("versions")), actor())
+    return jsonify(_changed(result))
+
+
+@bp.post("/plans/<int:plan_id>/undo")
+@requires("plans:write")
+@transactional
+def undo(plan_id: int):
+    """The draft's last edit taken back (409 when there is none, or the plan is no draft)."""
+    return jsonify(_changed(plan_edits.undo(db.session(), plan_id, actor())))
+
+
+@bp.post("/plans/<int:plan_id>/redo")
+@requires("plans:write")
+@transactional
+def redo(plan_id: int):
+    """The edit undone last made again."""
+    return jsonify(_changed(plan_edits.redo(db.session(), plan_id, actor())))
 
 
 def _id(body: dict, name: str) -> int:

@@ -1,15 +1,18 @@
 """The planner's page, where planners draw, in the real browser (zh-CN, a 1440×900 desk): the
 first open shows the area as divided now; a split and a moved boundary are drawn with real
-clicks that start and end inside grids; the problems, households and diff follow; a reviewer
-gets no edit tool. Against the live test server on the Helsinki demo data."""
+clicks that start and end inside grids; the problems, households and diff follow; a new grid
+is named and given its worker on the page; undo and redo; the one-click fix for a tiny grid;
+the plan kept in the address; a reviewer gets no edit tool. Against the live test server on
+the Helsinki demo data."""
 from __future__ import annotations
 
 import pytest
 import shapely
-from shapely.geometry import LineString, Point, shape
+from shapely.geometry import LineString, Point, mapping, shape
 from sqlalchemy import text
 
 from app import db
+from app.geo.crs import frame_for
 from tests.web.test_pages import ARTIFACTS, browser, sign_in  # noqa: F401  (browser is a fixture)
 from tests.web.test_wall import wait_until, watch_errors
 
@@ -46,8 +49,8 @@ def community_codes(app):
             session.rollback()
 
 
-def open_planner(browser, live_server, username, plan=None):
-    page = browser.new_page(viewport=DESK, locale="zh-CN")
+def open_planner(browser, live_server, username, plan=None, locale="zh-CN"):
+    page = browser.new_page(viewport=DESK, locale=locale)
     errors = watch_errors(page)
     sign_in(page, live_server, username)
     page.wait_for_url(lambda url: "/login" not in url)
@@ -73,6 +76,24 @@ def inner_chord(polygon, fraction=0.5):
 
 def households(page):
     return page.eval_on_selector_all("#households tbody tr", "rows => rows.map(r => r.innerText)")
+
+
+def surrounded(grids):
+    """The grid most surrounded by others of the plan: every line through it starts among grids."""
+    return max(grids.values(), key=lambda f: sum(
+        shape(f["geometry"]).intersection(shape(g["geometry"])).length for g in grids.values() if g is not f))
+
+
+def draw_split(page, target):
+    """Splits the grid on the page, as a planner does: the tool, the grid, a line inside it."""
+    before = page.evaluate("window.gridmapPlanner.gridCount()")
+    page.click("#tools button[data-tool='split']")
+    start_at, end_at = inner_chord(shape(target["geometry"]))
+    click_at(page, shape(target["geometry"]).representative_point())
+    wait_until(page, "window.gridmapPlanner.drawing()")
+    click_at(page, start_at)
+    click_at(page, end_at, double=True)
+    wait_until(page, f"window.gridmapPlanner.gridCount() > {before} && !window.gridmapPlanner.busy()", 15)
 
 
 @pytest.mark.browser
@@ -170,16 +191,160 @@ def test_a_planner_moves_a_shared_boundary_by_drawing_it_inside_the_grids(browse
     page.close()
 
 
+def tiny_piece(api, plan, grid, metres=4):
+    """Splits off a strip `metres` wide along the grid's east edge through the API: a tiny grid."""
+    geom = shape(grid["geometry"])
+    frame = frame_for(geom)
+    minx, miny, maxx, maxy = frame.to_metric(geom).bounds
+    line = frame.to_wgs84(LineString([(maxx - metres, miny - 20), (maxx - metres, maxy + 20)]))
+    response = api("POST", f"/api/v1/plans/{plan}/split", json={
+        "feature": grid["id"], "line": mapping(line), "versions": {grid["id"]: grid["properties"]["version"]}})
+    assert response.status_code == 200, response.json
+    return [f for f in response.json["features"] if f["id"] in response.json["created"]]
+
+
 @pytest.mark.browser
 def test_a_reviewer_sees_no_edit_tool(browser, live_server, users, app, api):
     plan = start(api, community_codes(app)[3])
+    grids = grids_of(api, plan)
+    tiny_piece(api, plan, max(grids.values(), key=lambda f: shape(f["geometry"]).area))
     page, errors = open_planner(browser, live_server, users["reviewer"]["username"], plan)
     assert page.locator("#plan").is_visible()
     assert not page.locator("#tools").is_visible()
     assert page.locator("#tools button:visible").count() == 0
     assert not page.locator("#new-plan").is_visible()
+    assert not page.locator("#journal").is_visible()                    # no undo, no redo
+    assert page.locator("#problems li").count() > 0                     # the problems, to read…
+    assert page.locator("#problems button.fix").count() == 0            # …but no fix
+    page.keyboard.press("Control+z")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.gridmapPlanner.gridCount()") == len(grids) + 1
+    click_at(page, shape(next(iter(grids.values()))["geometry"]).representative_point())
+    page.wait_for_timeout(300)
+    assert not page.locator("#grid-form").is_visible()                  # nothing to name or staff
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "planner-reviewer-zh-CN.png"))
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_new_grid_is_named_and_given_a_worker_on_the_page_after_a_split(browser, live_server, users, app, api):
+    plan = start(api, community_codes(app)[0])
+    grids = grids_of(api, plan)
+    # a merge frees the worker of the grid merged away: the plan gives them no grid
+    a, b = next((a, b) for a in grids.values() for b in grids.values() if a["id"] < b["id"]
+                and shape(a["geometry"]).intersection(shape(b["geometry"])).length > 0)
+    merged = api("POST", f"/api/v1/plans/{plan}/merge", json={
+        "features": [a["id"], b["id"]], "versions": {a["id"]: 1, b["id"]: 1}})
+    assert merged.status_code == 200, merged.json
+    free = b["properties"]["worker"]
+    with app.app_context():
+        free_name = db.session().execute(text("SELECT name_zh FROM worker WHERE code = :c"), {"c": free}).scalar_one()
+    grids = grids_of(api, plan)
+    target = surrounded({i: f for i, f in grids.items() if i != a["id"]})       # not the merged one
+    page, errors = open_planner(browser, live_server, users["planner"]["username"], plan)
+    draw_split(page, target)
+    # a new grid is chosen, and the form for its names and worker is open on it
+    made = [i for i in grids_of(api, plan) if i not in grids]
+    [new] = page.evaluate("window.gridmapPlanner.selected()")
+    assert new in made
+    form = page.locator("#grid-form")
+    assert form.is_visible() and form.get_attribute("data-feature") == str(new)
+    assert "新网格" in form.locator("h3").inner_text()
+    suggested = form.locator("input[name=name_zh]").input_value()
+    assert suggested.endswith("网格") and form.locator("input[name=name_en]").input_value()
+    options = form.locator("select[name=worker] option").all_inner_texts()
+    assert any(free_name in o for o in options)                         # the freed worker, by name
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "planner-new-grid-zh-CN.png"))
+    form.locator("input[name=name_zh]").fill("滨河网格")
+    form.locator("input[name=name_en]").fill("Riverside Grid")
+    form.locator("select[name=worker]").select_option(free)
+    form.locator("button[type=submit]").click()
+    wait_until(page, "document.querySelector('#message').textContent !== '' && !window.gridmapPlanner.busy()", 15)
+    assert "已保存" in page.inner_text("#message"), page.inner_text("#message")
+    saved = grids_of(api, plan)[new]["properties"]
+    assert (saved["name_zh"], saved["name_en"], saved["worker"]) == ("滨河网格", "Riverside Grid", free)
+    assert not page.locator("#problems li[data-kind='no_worker']", has_text=saved["code"]).count()
+    row = page.locator(f"#households tbody tr[data-id='{new}']")
+    assert free_name in row.inner_text() and free not in row.inner_text()   # the worker by name
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["zh-CN", "en-GB"])
+def test_a_split_is_undone_with_ctrl_z_and_redone_with_the_button(browser, live_server, users, app, api, locale):
+    plan = start(api, community_codes(app)[1])
+    grids = grids_of(api, plan)
+    target = surrounded(grids)
+    page, errors = open_planner(browser, live_server, users["planner"]["username"], plan, locale)
+    assert page.locator("#undo").is_disabled() and page.locator("#redo").is_disabled()
+    draw_split(page, target)
+    after = grids_of(api, plan)
+    made = [i for i in after if i not in grids]
+    assert made and not page.locator("#undo").is_disabled()
+    page.keyboard.press("Control+z")            # the new grid's name field has the focus, untouched
+    wait_until(page, f"window.gridmapPlanner.gridCount() === {len(grids)} && !window.gridmapPlanner.busy()", 15)
+    assert ("已撤销：拆分网格" if locale == "zh-CN" else "Undone: Split") in page.inner_text("#message")
+    back = grids_of(api, plan)
+    assert set(back) == set(grids)
+    assert back[target["id"]]["geometry"] == target["geometry"]          # exactly the grid it was
+    assert page.locator("#undo").is_disabled() and not page.locator("#redo").is_disabled()
+    assert page.locator("#events li.undone").count() == 1
+    page.click("#redo")
+    wait_until(page, f"window.gridmapPlanner.gridCount() === {len(after)} && !window.gridmapPlanner.busy()", 15)
+    again = grids_of(api, plan)
+    assert set(again) == set(after)
+    assert all(again[i]["geometry"] == after[i]["geometry"] and again[i]["properties"]["code"] == after[i]["properties"]["code"]
+               for i in after)
+    assert page.locator("#events li.undone").count() == 0
+    assert ("已重做" if locale == "zh-CN" else "Redone") in page.inner_text("#message")
+    assert [e["action"] for e in api("GET", f"/api/v1/plans/{plan}").json["events"]] == ["created", "edit", "undo", "redo"]
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_tiny_grid_is_merged_into_its_neighbour_with_one_click(browser, live_server, users, app, api):
+    plan = start(api, community_codes(app)[2])
+    grids = grids_of(api, plan)
+    grid = max(grids.values(), key=lambda f: shape(f["geometry"]).area)
+    tiny = tiny_piece(api, plan, grid)
+    page, errors = open_planner(browser, live_server, users["planner"]["username"], plan)
+    count = page.evaluate("window.gridmapPlanner.gridCount()")
+    code = tiny[0]["properties"]["code"]
+    item = page.locator("#problems li", has_text=code).filter(has=page.locator("button.fix")).first
+    assert item.is_visible()
+    item.locator("button.fix").click()
+    wait_until(page, f"window.gridmapPlanner.gridCount() === {count - 1} && !window.gridmapPlanner.busy()", 15)
+    now = grids_of(api, plan)
+    assert tiny[0]["id"] not in now
+    assert now[grid["id"]]["properties"]["code"] == grid["properties"]["code"]       # the neighbour keeps its own
+    assert code not in page.inner_text("#problems")
+    assert page.get_attribute("#undo", "data-op") == "merge_into_neighbour"
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_the_plan_chosen_stays_in_the_address_across_a_reload(browser, live_server, users, app, api):
+    plan = start(api, community_codes(app)[3])
+    page, errors = open_planner(browser, live_server, users["planner"]["username"])
+    assert "现行网格划分" in page.inner_text("#plan-name")
+    page.select_option("#plan-select", str(plan))
+    wait_until(page, f"window.gridmapPlanner.plan() === {plan} && !window.gridmapPlanner.busy()", 15)
+    assert page.url.endswith(f"/planner?plan={plan}")
+    name = page.inner_text("#plan-name")
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    wait_until(page, READY, 15)
+    assert page.evaluate("window.gridmapPlanner.plan()") == plan
+    assert page.input_value("#plan-select") == str(plan) and page.inner_text("#plan-name") == name
+    page.go_back()                                                      # Back: the current division again
+    wait_until(page, "window.gridmapPlanner.plan() === null && !window.gridmapPlanner.busy()", 15)
+    assert "现行网格划分" in page.inner_text("#plan-name")
     assert not errors, errors
     page.close()
 

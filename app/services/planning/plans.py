@@ -245,3 +245,16 @@ def visible(session: Session, scope: Scope, status: str | None = None, area: str
 
 def listing(session: Session, scope: Scope, status: str | None = None, area: str | None = None) -> list[dict]:
     return [summary(session, p) for p in visible(session, scope, status, area)]
+
+
+def current_grids(session: Session, scope: Scope) -> list[dict]:
+    """The current grids the user may see, each with its names and its full-time worker by
+    name: what a plan starts from."""
+    condition, params = scope.condition(session, "g")
+    rows = session.execute(text(f"""
+        SELECT g.id, g.code, g.name_zh, g.name_en, w.code AS worker, w.name_zh AS worker_zh, w.name_en AS worker_en
+        FROM grid g LEFT JOIN worker w ON w.id = ({GRID_WORKER.format(grid='g.id')})
+        WHERE g.valid_to IS NULL AND {condition} ORDER BY g.code"""), params)
+    return [{"id": r.id, "code": r.code, "name_zh": r.name_zh, "name_en": r.name_en,
+             "worker": {"code": r.worker, "zh": r.worker_zh, "en": r.worker_en} if r.worker else None}
+            for r in rows]

@@ -3,7 +3,7 @@ read from the plan, its area, the area's communities and buildings, and who else
 planned workers already answer for."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -12,7 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ...geo.crs import MetricFrame
-from ...geo.plan_check import Buildings, Check, Communities, PlannedGrid, check_plan
+from ...geo.plan_check import Buildings, Check, Communities, PlannedGrid, Problem, check_plan
+from ...messages import LANGUAGES, Both, Message, zh_punctuated
 from ...models import GridPlan
 from ..accounts.scope import Scope
 from ..city.frame import city_utm
@@ -27,6 +28,8 @@ class PlanCheck:
     plan: GridPlan
     grids: list[PlannedGrid]
     check: Check
+    # grid id -> its names and its worker's ({"name_zh", "name_en", "worker": {"code", "zh", "en"}})
+    named: dict[int, dict] = field(default_factory=dict)
 
 
 def check(session: Session, plan_id: int, scope: Scope, rules) -> PlanCheck:
@@ -37,7 +40,8 @@ def check(session: Session, plan_id: int, scope: Scope, rules) -> PlanCheck:
 def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
     with _binary(session) as cursor:
         cursor.execute("""
-            SELECT f.id, f.code, f.kind, c.code AS community, w.code AS worker, ST_AsBinary(f.geom)
+            SELECT f.id, f.code, f.kind, c.code AS community, w.code AS worker, ST_AsBinary(f.geom),
+                   f.name_zh, f.name_en, w.name_zh, w.name_en
             FROM grid_plan_feature f LEFT JOIN area c ON c.id = f.community_id
             LEFT JOIN worker w ON w.id = f.worker_id
             WHERE f.plan_id = %(plan)s ORDER BY f.code, f.id""", {"plan": plan.id})
@@ -57,7 +61,9 @@ def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
     # measured where every check of the city measures: in its UTM zone
     result = check_plan(grids, area, communities, buildings, rules, MetricFrame(city_utm(session)),
                         held_elsewhere)
-    return PlanCheck(plan, grids, result)
+    named = {r[0]: {"name_zh": r[6], "name_en": r[7],
+                    "worker": {"code": r[4], "zh": r[8], "en": r[9]} if r[4] else None} for r in rows}
+    return PlanCheck(plan, grids, result, named)
 
 
 def _binary(session: Session):
@@ -98,15 +104,18 @@ def _surroundings(session: Session, area_id: int) -> tuple[Communities, Building
 
 
 def as_geojson(found: PlanCheck) -> dict:
-    """The problems as a FeatureCollection (a map layer), with each grid's households."""
+    """The problems as a FeatureCollection (a map layer), each said in both languages, with
+    each grid's households, names and worker."""
+    workers = {g["worker"]["code"]: g["worker"] for g in found.named.values() if g["worker"]}
     features = []
     for n, problem in enumerate(found.check.problems):
         # rounded to ~1 cm like every layer; rounding the numbers only, so nothing collapses
         geometry = shapely.transform(problem.geometry, lambda xy: np.round(xy, COORDINATE_DECIMALS))
+        message = said(problem, workers)
         features.append({"type": "Feature", "id": n + 1,
                          "geometry": mapping(geometry) if not geometry.is_empty else None,
                          "properties": {"kind": problem.kind, "blocking": problem.blocking,
-                                        "message_zh": problem.message_zh, "message_en": problem.message_en,
+                                        "message_zh": message.zh, "message_en": message.en,
                                         "grids": problem.grids, **problem.detail}})
     by_kind: dict[str, int] = {}
     for problem in found.check.problems:
@@ -114,5 +123,57 @@ def as_geojson(found: PlanCheck) -> dict:
     return {"type": "FeatureCollection", "plan": found.plan.id, "version": found.plan.version,
             "status": found.plan.status, "blocking": len(found.check.blocking),
             "counts": by_kind, "features": features,
-            "grids": [{"id": g.id, "code": g.code, "households": found.check.households.get(g.id, 0)}
-                      for g in found.grids]}
+            "grids": [{"id": g.id, "code": g.code, "households": found.check.households.get(g.id, 0),
+                       **found.named.get(g.id, {})} for g in found.grids]}
+
+
+def said(problem: Problem, workers: dict[str, dict] | None = None) -> Both:
+    """A problem in the catalogue's words (a worker by name); a finding the catalogue has no
+    words for keeps the check's own, in Chinese punctuation."""
+    try:
+        message = _message(problem, workers or {})
+    except (KeyError, IndexError, TypeError, ValueError):
+        message = None
+    if message is None:
+        return Both(zh_punctuated(problem.message_zh), problem.message_en)
+    return Both(*(message.say(language) for language in LANGUAGES))
+
+
+def _m2(area: float) -> str:
+    return f"{area:.2f}" if area < 1 else f"{area:.1f}"
+
+
+def _message(problem: Problem, workers: dict[str, dict]) -> Message | None:
+    kind, detail, grids = problem.kind, problem.detail, problem.grids
+    if kind == "invalid":
+        crossing = detail["reason"].startswith(("Self-intersection", "Ring Self-intersection"))
+        return Message("problem.invalid_crossing" if crossing else "problem.invalid", grid=grids[0],
+                       reason=detail["reason"])
+    if kind == "sliver":
+        return Message("problem.sliver", grid=grids[0], area=f"{detail['area_m2']:.1f}")
+    if kind == "overlap":
+        return Message("problem.overlap", a=grids[0], b=grids[1], area=_m2(detail["area_m2"]))
+    if kind == "gap":
+        return Message("problem.gap", area=_m2(detail["area_m2"]))
+    if kind == "edge":
+        return Message("problem.edge", grid=grids[0])
+    if kind == "no_community":
+        return Message("problem.no_community", grid=grids[0])
+    if kind == "outside":
+        return Message("problem.outside", grid=grids[0], area=_m2(detail["area_m2"]),
+                       community=detail["community"])
+    if kind == "cut_building":
+        shares = [Message("problem.share", grid=code, share=f"{share:.0%}") for code, share in detail["shares"].items()]
+        return Message("problem.cut_building", households=detail["households"], shares=shares)
+    if kind == "households":
+        low, high = detail["range"]
+        few = detail["households"] < low
+        return Message("problem.households_few" if few else "problem.households_many", grid=grids[0],
+                       households=detail["households"], low=low, high=high)
+    if kind == "no_worker":
+        return Message("problem.no_worker", grid=grids[0])
+    if kind == "worker_many_grids":
+        worker = workers.get(detail["worker"])
+        name = Both(worker["zh"] or detail["worker"], worker["en"] or detail["worker"]) if worker else detail["worker"]
+        return Message("problem.worker_many_grids", worker=name, count=detail["grid_count"])
+    return None

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ...messages import Either, plan_status_name, plan_step_done
 from ...models import GridPlan, GridPlanEvent
-from . import filing, plans, problems
+from . import edits, filing, plans, problems
 from .plans import Actor, PlanError
 
 
@@ -89,7 +89,15 @@ def act(session: Session, plan_id: int, action: str, actor: Actor, rules, *, not
     return plan, event
 
 
-def history(session: Session, plan_id: int) -> list[GridPlanEvent]:
-    return list(session.scalars(select(GridPlanEvent).where(GridPlanEvent.plan_id == plan_id)
-                                .order_by(GridPlanEvent.at, GridPlanEvent.id)))
+def history(session: Session, plan_id: int) -> list[dict]:
+    """The plan's record as people read it: who by name (gridmap_actor, migration 0021), each
+    edit by what it did and to which grids (not the outlines it keeps for undo), and whether
+    it has been undone."""
+    undone = edits.journal_of(session, plan_id).undone
+    rows = session.execute(text("""
+        SELECT e.id, e.at, e.actor, gridmap_actor(e.actor) AS by, e.action, e.from_status, e.to_status,
+               e.note, CASE WHEN e.action = 'edit' THEN e.data - 'features' ELSE e.data END AS data,
+               e.map_html IS NOT NULL AS has_map
+        FROM grid_plan_event e WHERE e.plan_id = :plan ORDER BY e.at, e.id"""), {"plan": plan_id}).mappings()
+    return [{**row, "undone": row["id"] in undone} for row in rows]
 

@@ -1,16 +1,25 @@
 // The planner's page: a plan's grids over buildings and roads, the planners' operations
-// (Leaflet-Geoman draws the lines, with snapping), the problems as they draw, households per
-// grid, the diff against the current division, the workflow by role, and the division on any
-// past date.
-import { translatePage, switchLanguage, t, lang } from '../i18n.js';
+// (Leaflet-Geoman draws the lines, with snapping), undo and redo, a new grid's names and worker,
+// the problems as they draw (with a one-click fix for slivers and tiny grids), households and
+// workers per grid, the diff against the current division, the workflow by role, and the
+// division on any past date. The plan open is in the address (?plan=ID).
+import { translatePage, switchLanguage, t, tf, lang } from '../i18n.js';
 import { getJson, sendJson, HttpError } from '../http.js';
 import { workflowButtons } from './workflow.js';
+import { problemList, problemCount } from './problems.js';
+import { gridForm } from './gridform.js';
+import { listEvents, journalButtons } from './record.js';
 
 const body = document.body;
 const can = { write: body.dataset.canWrite === 'true', review: body.dataset.canReview === 'true',
   file: body.dataset.canFile === 'true' };
 translatePage('planner_title');
-document.getElementById('lang').addEventListener('click', () => { switchLanguage(); window.location.reload(); });
+document.getElementById('lang').addEventListener('click', async () => {
+  switchLanguage();
+  // the server answers in this language too when a request does not say (an API client)
+  await sendJson('PATCH', '/api/v1/users/me', { language: lang }).catch(() => null);
+  window.location.reload();
+});
 
 const $ = (id) => document.getElementById(id);
 const map = L.map('map', { maxZoom: 20 }).setView([0, 0], 2);
@@ -26,7 +35,7 @@ const historyLayer = L.featureGroup().addTo(map);
 legend().addTo(map);
 
 const state = { plan: null, features: new Map(), problems: null, selected: [], tool: null,
-  contextLoaded: false, pending: 0 };
+  contextLoaded: false, pending: 0, folded: new Set(), seen: new Set(), fresh: null, shapes: [] };
 window.gridmapPlanner = {                              // read by the browser tests
   problemCount: () => (state.problems ? state.problems.features.length : -1),
   problemKinds: () => (state.problems ? state.problems.features.map((f) => f.properties.kind) : []),
@@ -34,6 +43,8 @@ window.gridmapPlanner = {                              // read by the browser te
   busy: () => state.pending > 0,
   featureAt: (code) => [...state.features.values()].find((f) => f.feature.properties.code === code)?.feature.id,
   select: (id) => select(id),
+  selected: () => [...state.selected],
+  plan: () => state.plan?.id ?? null,
   centre: (id) => { const c = state.features.get(id).getBounds().getCenter(); return map.latLngToContainerPoint(c); },
   // where a place is on the page (for a mouse), and the map's zoom
   pixel: (lon, lat) => {
@@ -54,32 +65,58 @@ window.gridmapPlanner = {                              // read by the browser te
 async function loadPlans(chosen) {
   const { plans } = await getJson('/api/v1/plans');
   const select = $('plan-select');
-  select.replaceChildren(new Option('—', ''));
+  select.replaceChildren(new Option(`— ${t('current_division')} —`, ''));
   for (const plan of plans) select.add(new Option(`#${plan.id} ${planName(plan.name)}${paren(t(`plan_${plan.status}`))}`, plan.id));
-  if (chosen) select.value = String(chosen);
-  select.onchange = () => (select.value ? openPlan(select.value) : showCurrent());
+  select.value = chosen ? String(chosen) : '';
+  select.onchange = () => choose(select.value);
+  if (chosen && select.value !== String(chosen)) {           // not a plan this user may see
+    history.replaceState(null, '', window.location.pathname);
+    await showCurrent();
+    say(tf('plan_not_found', { id: chosen }));
+    return;
+  }
   if (select.value) await openPlan(select.value); else await showCurrent();
 }
 
-// No plan chosen: the planner's area as it is divided now, with households per grid.
+// The plan chosen is kept in the address, so a reload (or a link) opens it again; Back goes
+// to the plan open before.
+async function choose(id) {
+  if (window.location.search !== (id ? `?plan=${id}` : '')) {
+    history.pushState({ plan: id || null }, '', id ? `?plan=${id}` : window.location.pathname);
+  }
+  if (id) await openPlan(id); else await showCurrent();
+}
+
+window.addEventListener('popstate', () => {
+  const id = new URLSearchParams(window.location.search).get('plan') || '';
+  $('plan-select').value = id;
+  if (id) openPlan(id); else showCurrent();
+});
+
+// No plan chosen: the planner's area as it is divided now, with households and workers per grid.
 async function showCurrent() {
   state.pending += 1;
   try {
-    history.replaceState(null, '', window.location.pathname);
     state.plan = null;
     state.problems = null;
     state.selected = [];
+    state.fresh = null;
     useTool(null);
-    const items = await getJson('/ogcapi/collections/grids/items?limit=10000');
+    const [items, division] = await Promise.all([getJson('/ogcapi/collections/grids/items?limit=10000'),
+      getJson('/api/v1/division')]);
     $('plan').hidden = false;
     for (const part of document.querySelectorAll('.plan-only')) part.hidden = true;
     $('plan-name').textContent = t('current_division');
     $('plan-status').textContent = t('plan_filed');
     $('plan-grids').textContent = `${items.features.length} ${t('grids')}`;
-    const grids = items.features.map((f) => ({ id: f.id, code: f.properties.code, households: f.properties.households ?? 0 }));
+    const staff = new Map(division.grids.map((g) => [g.id, g]));
+    const grids = items.features.map((f) => ({ id: f.id, code: f.properties.code, households: f.properties.households ?? 0,
+      name_zh: f.properties.name_zh, name_en: f.properties.name_en, worker: staff.get(f.id)?.worker ?? null }));
     drawGrids(items, { grids, features: [] }, { interactive: false });
     listHouseholds({ grids, features: [] });
+    declutter();
     diffLayer.remove();
+    problemLayer.clearLayers();
     if (gridLayer.getLayers().length) map.fitBounds(gridLayer.getBounds());
     if (!state.contextLoaded) await loadContext();
   } finally {
@@ -96,11 +133,13 @@ function planName(name) {
 async function loadAreas() {
   const form = $('new-plan');
   const areas = form.elements.area;
-  for (const level of ['streets', 'communities']) {
-    const items = await getJson(`/ogcapi/collections/${level}/items?limit=1000`);
+  for (const [collection, level] of [['streets', 'level_street'], ['communities', 'level_community']]) {
+    const items = await getJson(`/ogcapi/collections/${collection}/items?limit=1000`);
     for (const f of items.features) {
-      areas.add(new Option(`${t(level)} ${f.properties.code} ${lang === 'zh' ? f.properties.name_zh : f.properties.name_en}`,
-        f.properties.code));
+      const name = (lang === 'zh' ? f.properties.name_zh : f.properties.name_en) || f.properties.code;
+      const option = new Option(`${t(level)} · ${name}${paren(f.properties.code)}`, f.properties.code);
+      option.title = option.text;
+      areas.add(option);
     }
   }
   form.addEventListener('submit', async (event) => {
@@ -109,17 +148,20 @@ async function loadAreas() {
     if (form.elements.propose.checked) {
       request.propose = { min_households: Number(form.elements.min.value), max_households: Number(form.elements.max.value) };
     }
-    await act(async () => {
-      const plan = await sendJson('POST', '/api/v1/plans', request);
+    const plan = await act(() => sendJson('POST', '/api/v1/plans', request));
+    if (plan?.id) {
+      history.pushState({ plan: plan.id }, '', `?plan=${plan.id}`);
       await loadPlans(plan.id);
-    });
+    }
   });
 }
 
 async function openPlan(id) {
   if (!id) return;
-  history.replaceState(null, '', `?plan=${id}`);
   state.selected = [];
+  state.fresh = null;
+  state.folded.clear();
+  state.seen.clear();
   await refresh(Number(id), { fit: true });
 }
 
@@ -138,14 +180,19 @@ async function refresh(id = state.plan.id, { fit = false } = {}) {
     $('plan-name').textContent = planName(plan.name);
     $('plan-status').textContent = t(`plan_${plan.status}`);
     $('plan-grids').textContent = `${plan.grids} ${t('grids')}`;
-    $('tools').hidden = !(can.write && plan.editable);
+    const editing = can.write && plan.editable;
+    $('tools').hidden = !editing;
+    $('journal').hidden = !editing;
+    journalButtons($('undo'), $('redo'), plan);
     $('print').href = `/api/v1/plans/${id}/map.html`;
     $('export').href = `/api/v1/plans/${id}/export?format=gpkg`;
     drawGrids(items, problems);
+    state.selected = state.selected.filter((s) => state.features.has(s));
     drawProblems(problems);
     listHouseholds(problems);
-    listEvents(plan.events);
+    listEvents($('events'), plan.events, $('event-count'));
     workflowButtons($('workflow'), plan, can, { act, refresh: () => refresh(id) });
+    restyle();
     if (fit && gridLayer.getLayers().length) map.fitBounds(gridLayer.getBounds());
     if (!state.contextLoaded) await loadContext();
     if ($('show-diff').checked) await showDiff();
@@ -160,8 +207,9 @@ function gridStyle(feature) {
   const code = feature.properties.code;
   const off = state.problems?.features.some((p) => p.properties.kind === 'households' && p.properties.grids.includes(code));
   const chosen = state.selected.includes(feature.id);
-  return { color: chosen ? '#d81b60' : '#1565c0', weight: chosen ? 4 : 2,
-    fillColor: off ? '#ffb300' : '#64b5f6', fillOpacity: chosen ? 0.35 : 0.15 };
+  return chosen
+    ? { color: '#d81b60', weight: 5, dashArray: null, fillColor: '#f06292', fillOpacity: 0.45 }
+    : { color: '#1565c0', weight: 2, dashArray: null, fillColor: off ? '#ffb300' : '#64b5f6', fillOpacity: 0.15 };
 }
 
 function drawGrids(items, problems, { interactive = true } = {}) {
@@ -182,41 +230,140 @@ function drawGrids(items, problems, { interactive = true } = {}) {
   });
 }
 
+// The chosen grids stand out: drawn over their neighbours in a strong colour, their labels
+// and rows marked, and named in the selection line.
 function restyle() {
-  for (const layer of state.features.values()) layer.setStyle(gridStyle(layer.feature));
+  for (const [id, layer] of state.features) {
+    const chosen = state.selected.includes(id);
+    layer.setStyle(gridStyle(layer.feature));
+    if (chosen) layer.bringToFront();
+    layer.getTooltip()?.getElement()?.classList.toggle('selected', chosen);
+  }
+  problemLayer.bringToFront();                      // the problems stay over the chosen grids
   for (const row of $('households').tBodies[0].rows) row.classList.toggle('selected', state.selected.includes(Number(row.dataset.id)));
+  declutter();
+  showSelection();
+  showGridForm();
+}
+
+// Grid labels that would cover one another: a chosen grid's is shown, then the larger grids'.
+function declutter() {
+  const labels = [...state.features.entries()].map(([id, layer]) => {
+    const bounds = layer.getBounds();
+    const size = (bounds.getEast() - bounds.getWest()) * (bounds.getNorth() - bounds.getSouth());
+    return { element: layer.getTooltip()?.getElement(), rank: state.selected.includes(id) ? Infinity : size };
+  }).filter((label) => label.element);
+  for (const label of labels) label.element.classList.remove('crowded');
+  for (const label of labels) label.box = label.element.getBoundingClientRect();   // one layout for all
+  const shown = [];
+  for (const label of labels.sort((a, b) => b.rank - a.rank)) {
+    const { box } = label;
+    const covered = shown.some((s) => box.left < s.right && box.right > s.left && box.top < s.bottom && box.bottom > s.top);
+    if (covered) label.element.classList.add('crowded'); else shown.push(box);
+  }
+}
+
+map.on('zoomend', () => declutter());
+
+function codeOf(id) {
+  return state.features.get(id)?.feature.properties.code ?? String(id);
+}
+
+function showSelection() {
+  const bar = $('selection');
+  bar.replaceChildren();
+  bar.hidden = !state.plan || !state.selected.length;
+  if (bar.hidden) return;
+  bar.append(Object.assign(document.createElement('span'), {
+    textContent: tf('selected_n', { n: state.selected.length, codes: state.selected.map(codeOf).join(lang === 'zh' ? '、' : ', ') }) }));
+  const button = (key, action, id) => {
+    const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t(key), id });
+    b.addEventListener('click', action);
+    bar.append(' ', b);
+  };
+  if (state.tool === 'merge' && state.selected.length >= 2) button('merge_selected', merge, 'merge-selected');
+  if (state.tool === 'delete' && state.selected.length) button('delete_selected', remove, 'delete-selected');
+  button('clear_selection', () => { state.selected = []; state.fresh = null; restyle(); }, 'clear-selection');
+}
+
+// One grid chosen in a draft, and no line being drawn: its names and worker can be set.
+function showGridForm() {
+  const form = $('grid-form');
+  const [id] = state.selected;
+  const editing = can.write && state.plan?.editable && state.selected.length === 1 && [null, 'edit'].includes(state.tool);
+  if (!editing || !state.features.has(id)) {
+    form.hidden = true;
+    form.replaceChildren();
+    return;
+  }
+  if (!form.hidden && form.dataset.feature === String(id) && form.dataset.version === String(state.features.get(id).feature.properties.version)) return;
+  const feature = state.features.get(id).feature;
+  gridForm(form, {
+    feature, grid: state.problems?.grids.find((g) => g.id === id), free: state.plan.free_workers || [],
+    fresh: state.fresh === id,
+    save: async (body) => {
+      state.fresh = null;
+      document.activeElement?.blur();
+      await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/name`, body));
+    },
+  });
+  form.dataset.version = String(feature.properties.version);
 }
 
 function drawProblems(problems) {
   problemLayer.clearLayers();
-  const list = $('problems');
-  list.replaceChildren();
-  const blocking = problems.features.filter((p) => p.properties.blocking).length;
-  $('problem-count').textContent = `${problems.features.length}${paren(`${t('blocking')} ${blocking}`)}`;
-  for (const problem of problems.features) {
-    const item = document.createElement('li');
-    item.className = problem.properties.blocking ? 'blocking' : 'warning';
-    item.dataset.kind = problem.properties.kind;
-    item.textContent = punctuated(lang === 'zh' ? problem.properties.message_zh : problem.properties.message_en);
-    list.append(item);
-    if (!problem.geometry) continue;
+  state.shapes = problems.features.map((problem) => {
+    if (!problem.geometry) return null;
     const shape = L.geoJSON(problem, {
       pmIgnore: true, snapIgnore: true,
       style: { color: problem.properties.blocking ? '#d50000' : '#ff8f00', weight: 3, fillOpacity: 0.45 },
       pointToLayer: (_, latlng) => L.circleMarker(latlng, { radius: 7, pmIgnore: true, snapIgnore: true }),
-    }).bindTooltip(item.textContent);
+    }).bindTooltip(problemText(problem));
     problemLayer.addLayer(shape);
-    item.addEventListener('click', () => {
-      const bounds = shape.getBounds();
-      map.fitBounds(bounds.pad(2), { maxZoom: 19 });
-      shape.openTooltip(bounds.getCenter());
-    });
+    return shape;
+  });
+  $('problem-count').textContent = problemCount(problems);
+  problemList($('problems'), problems, {
+    folded: state.folded, seen: state.seen, message: problemText, show: showProblem,
+    fix: can.write && state.plan?.editable ? fixProblem : null,
+  });
+}
+
+function problemText(problem) {
+  return punctuated(lang === 'zh' ? problem.properties.message_zh : problem.properties.message_en);
+}
+
+// The map goes to the problem's place: around it with a margin, never wider than it needs,
+// closer for a point or a sliver; the problem flashes.
+function showProblem(n) {
+  const shape = state.shapes[n];
+  if (!shape) return;
+  const bounds = shape.getBounds();
+  if (!bounds.isValid()) return;
+  const zoom = Math.min(map.getBoundsZoom(bounds, false, L.point(160, 160)), 18);
+  map.setView(bounds.getCenter(), zoom);
+  shape.openTooltip(bounds.getCenter());
+  shape.setStyle({ weight: 7 });
+  setTimeout(() => shape.setStyle({ weight: 3 }), 1200);
+  for (const item of document.querySelectorAll('#problems li.shown')) item.classList.remove('shown');
+  document.querySelector(`#problems li[data-n="${n}"]`)?.classList.add('shown');
+}
+
+// A sliver or a tiny grid merged into the neighbour it shares most boundary with (the server
+// finds it); a sliver sends where it is, so only that part of its grid moves.
+async function fixProblem(problem) {
+  const [code] = problem.properties.grids;
+  const id = [...state.features.values()].find((l) => l.feature.properties.code === code)?.feature.id;
+  if (id === undefined) return;
+  const body = { feature: id, versions: versions([...state.features.keys()]) };
+  const shape = state.shapes[state.problems.features.indexOf(problem)];
+  if (problem.properties.kind === 'sliver' && shape) {
+    const piece = shape.getLayers()[0];
+    const at = piece?.getCenter ? piece.getCenter() : shape.getBounds().getCenter();
+    body.at = [at.lng, at.lat];
   }
-  if (!problems.features.length) {
-    const item = document.createElement('li');
-    item.textContent = t('no_problems');
-    list.append(item);
-  }
+  state.selected = [];
+  await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/merge-into-neighbour`, body));
 }
 
 function listHouseholds(problems) {
@@ -226,28 +373,16 @@ function listHouseholds(problems) {
     const layer = state.features.get(grid.id);
     const row = rows.insertRow();
     row.dataset.id = grid.id;
+    row.title = (lang === 'zh' ? grid.name_zh : grid.name_en) || '';
     row.classList.toggle('out', problems.features.some((p) => p.properties.kind === 'households' && p.properties.grids.includes(grid.code)));
     row.insertCell().textContent = grid.code;
     row.insertCell().textContent = grid.households;
-    row.insertCell().textContent = state.plan ? (layer?.feature.properties.worker || t('none')) : '';
+    const worker = grid.worker ? ((lang === 'zh' ? grid.worker.zh : grid.worker.en) || grid.worker.code) : t('none');
+    const cell = row.insertCell();
+    cell.textContent = worker;
+    if (grid.worker) cell.title = grid.worker.code;
+    else cell.classList.add('none');
     row.addEventListener('click', () => { if (layer) map.fitBounds(layer.getBounds()); if (state.plan) select(grid.id); });
-  }
-}
-
-function listEvents(events) {
-  const list = $('events');
-  list.replaceChildren();
-  for (const event of events) {
-    const item = document.createElement('li');
-    item.textContent = `${new Date(event.at).toLocaleString(lang)} ${event.actor} ${t(`step_${event.action}`)}${event.note ? `${colon()}${event.note}` : ''}`;
-    if (event.map) {
-      const link = document.createElement('a');
-      link.href = event.map;
-      link.target = '_blank';
-      link.textContent = ` ${t('printable_map')}`;
-      item.append(link);
-    }
-    list.append(item);
   }
 }
 
@@ -277,8 +412,14 @@ async function loadContext() {
 const hints = { split: 'hint_split', merge: 'hint_merge', move: 'hint_move', handover: 'hint_handover',
   edit: 'hint_edit', draw: 'hint_draw', delete: 'hint_delete' };
 
+// A tool's button toggles it; pressed again with its grids chosen, merge and delete act.
 for (const button of document.querySelectorAll('#tools button')) {
-  button.addEventListener('click', () => useTool(state.tool === button.dataset.tool ? null : button.dataset.tool));
+  button.addEventListener('click', () => {
+    const tool = button.dataset.tool;
+    if (state.tool === tool && tool === 'merge' && state.selected.length >= 2) merge();
+    else if (state.tool === tool && tool === 'delete' && state.selected.length) remove();
+    else useTool(state.tool === tool ? null : tool);
+  });
 }
 
 function useTool(tool) {
@@ -287,11 +428,11 @@ function useTool(tool) {
   state.tool = tool;
   for (const button of document.querySelectorAll('#tools button')) button.setAttribute('aria-pressed', String(button.dataset.tool === tool));
   $('hint').textContent = tool ? t(hints[tool]) : '';
+  if (tool && tool !== 'edit') state.fresh = null;
   if (tool === 'draw') startDrawing('Polygon');
-  if (tool === 'merge' && state.selected.length >= 2) merge();
-  if (tool === 'delete' && state.selected.length) remove();
   if ((tool === 'split' || tool === 'move') && enoughSelected()) startDrawing('Line');
   if (tool === 'edit' && state.selected.length === 1) editShape(state.selected[0]);
+  if (state.plan) restyle();
 }
 
 function enoughSelected() {
@@ -306,6 +447,7 @@ function select(id) {
   } else {
     state.selected = [id];
   }
+  if (state.fresh !== id) state.fresh = null;
   restyle();
   if ((state.tool === 'split' || state.tool === 'move') && enoughSelected()) startDrawing('Line');
   if (state.tool === 'edit') editShape(id);
@@ -368,21 +510,32 @@ map.on('pm:create', async ({ shape, layer }) => {
   map.removeLayer(layer);
   let geometry = layer.toGeoJSON().geometry;
   if (shape === 'Line' && ['split', 'move'].includes(state.tool)) geometry = reachingOut(geometry, state.selected);
-  if (shape === 'Line' && state.tool === 'split') {
+  const tool = state.tool;
+  let done = null;
+  if (shape === 'Line' && tool === 'split') {
     const [feature] = state.selected;
-    await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/split`, { feature, line: geometry, versions: versions([feature]) }));
-  } else if (shape === 'Line' && state.tool === 'move') {
-    await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/move-boundary`,
+    done = await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/split`, { feature, line: geometry, versions: versions([feature]) }));
+  } else if (shape === 'Line' && tool === 'move') {
+    done = await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/move-boundary`,
       { features: state.selected, line: geometry, versions: versions(state.selected) }));
   } else if (shape === 'Polygon') {
-    await act(() => sendJson('POST', `/ogcapi/collections/plan-${state.plan.id}/items`, { type: 'Feature', geometry, properties: {} }));
+    const made = await act(() => sendJson('POST', `/ogcapi/collections/plan-${state.plan.id}/items`, { type: 'Feature', geometry, properties: {} }));
+    if (made?.id !== undefined) done = { created: [made.id] };
   }
   useTool(null);
+  // a new grid is chosen at once, with the form for its names and its worker open
+  const [created] = done?.created ?? [];
+  if (created !== undefined && state.features.has(created)) {
+    state.selected = [created];
+    state.fresh = created;
+    restyle();
+  }
 });
 
 async function merge() {
   const ids = state.selected;
   await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/merge`, { features: ids, versions: versions(ids) }));
+  state.selected = state.selected.filter((s) => state.features.has(s)).slice(0, 1);
   useTool(null);
 }
 
@@ -394,6 +547,7 @@ async function remove() {
         { 'If-Match': `"pf${id}-${versions([id])[id]}"` });
     }
   });
+  state.selected = [];
   useTool(null);
 }
 
@@ -413,20 +567,56 @@ function editShape(id) {
     const version = layer.feature.properties.version;
     await act(() => sendJson('PATCH', `/ogcapi/collections/plan-${state.plan.id}/items/${id}`,
       { geometry: layer.toGeoJSON().geometry }, { 'If-Match': `"pf${id}-${version}"` }));
-    if (state.tool === 'edit') editShape(id);
+    if (state.tool === 'edit' && state.features.has(id)) editShape(id);
   });
 }
 
+// -- undo and redo: the server keeps every edit of a draft, so they restore it exactly -------
+
+async function travel(direction) {
+  if (!state.plan?.editable || !can.write || state.pending || drawing()) return;
+  const step = state.plan[direction];
+  if (!step) { say(t(direction === 'undo' ? 'nothing_to_undo' : 'nothing_to_redo')); return; }
+  state.fresh = null;
+  await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/${direction}`), {
+    saved: tf(direction === 'undo' ? 'undone_what' : 'redone_what', { what: editDoneText(step) }) });
+}
+
+const editDoneText = (step) => `${t(`edit_${step.op}`)} ${(step.grids || []).join(lang === 'zh' ? '、' : ', ')}`.trim();
+
+$('undo').addEventListener('click', () => travel('undo'));
+$('redo').addEventListener('click', () => travel('redo'));
+
+// Ctrl+Z undoes, Ctrl+Shift+Z (or Ctrl+Y) redoes; in a text field typed in they stay the
+// field's own. Escape puts the tool down and lets the grids go.
+document.addEventListener('keydown', (event) => {
+  const field = event.target.closest?.('input, textarea, [contenteditable]');
+  const typing = field && (field.isContentEditable || field.value !== field.defaultValue);
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && !typing) {
+    const key = event.key.toLowerCase();
+    if (key === 'z' || key === 'y') {
+      event.preventDefault();
+      travel(key === 'y' || event.shiftKey ? 'redo' : 'undo');
+    }
+  } else if (event.key === 'Escape' && !typing && state.plan) {
+    state.selected = [];
+    state.fresh = null;
+    useTool(null);
+  }
+});
+
 // Every change goes through here: the message line says what went wrong (a stale version
 // names who changed it first), and the plan, its problems and households are read again.
-async function act(change) {
+// Returns the server's answer, or null when the change was refused.
+async function act(change, { saved = t('saved') } = {}) {
   const message = $('message');
   message.textContent = '';
   message.classList.remove('ok');
   state.pending += 1;
+  let answer = null;
   try {
-    await change();
-    message.textContent = t('saved');
+    answer = (await change()) ?? {};
+    message.textContent = saved;
     message.classList.add('ok');
   } catch (error) {
     const zh = error instanceof HttpError && error.body?.description_zh;
@@ -435,6 +625,13 @@ async function act(change) {
     state.pending -= 1;
   }
   if (state.plan) await refresh(state.plan.id);
+  return answer;
+}
+
+function say(text) {
+  const message = $('message');
+  message.classList.remove('ok');
+  message.textContent = text;
 }
 
 // -- diff and history ----------------------------------------------------------------------------
@@ -511,7 +708,7 @@ function legend() {
     const div = L.DomUtil.create('div', 'legend');
     div.id = 'legend';
     for (const [key, fill, border, dash] of [['grids', '#64b5f6', '#1565c0'], ['households_out', '#ffb300', '#1565c0'],
-      ['selected', '#64b5f6', '#d81b60'], ['problem_blocking', '#d50000', '#d50000'], ['problem_warning', '#ff8f00', '#ff8f00'],
+      ['selected', '#f06292', '#d81b60'], ['problem_blocking', '#d50000', '#d50000'], ['problem_warning', '#ff8f00', '#ff8f00'],
       ['buildings', '#bcaaa4', '#6d4c41'], ['roads', 'transparent', '#9e9e9e'], ['diff_new_line', 'transparent', '#2e7d32'],
       ['diff_old_line', 'transparent', '#616161', true], ['division_on_date', 'transparent', '#e65100', true]]) {
       const row = document.createElement('div');

@@ -1,0 +1,58 @@
+// A grid's names and its full-time worker, for the one grid selected in a draft. After a split
+// it opens on the new grid: its names suggested (the community's next "第N网格"), its worker
+// picked from those the plan gives no grid, or a new worker typed by name. Saved as one edit.
+import { t, tf, lang } from '../i18n.js';
+
+const NEW = '__new__';
+
+// `grid`: the grid's names and worker from the problems answer; `feature`: the plan's feature
+// (its version); `free`: the workers the plan gives no grid; `save(body)` sends the change.
+export function gridForm(form, { feature, grid, free, fresh, save }) {
+  form.replaceChildren();
+  form.dataset.feature = String(feature.id);
+  form.classList.toggle('fresh', Boolean(fresh));
+  const heading = document.createElement('h3');
+  heading.textContent = tf(fresh ? 'grid_form_new' : 'grid_form', { code: feature.properties.code });
+  const field = (key, input) => {
+    const label = document.createElement('label');
+    label.className = 'field';
+    label.append(Object.assign(document.createElement('span'), { textContent: t(key) }), input);
+    return label;
+  };
+  const nameZh = Object.assign(document.createElement('input'), { name: 'name_zh', required: true, maxLength: 200,
+    value: grid?.name_zh ?? feature.properties.name_zh ?? '' });
+  const nameEn = Object.assign(document.createElement('input'), { name: 'name_en', required: true, maxLength: 200,
+    value: grid?.name_en ?? feature.properties.name_en ?? '' });
+  const worker = Object.assign(document.createElement('select'), { name: 'worker' });
+  const current = grid?.worker;
+  worker.add(new Option(current ? t('worker_none') : t('worker_choose'), ''));
+  const name = (w) => (lang === 'zh' ? w.zh || w.name_zh : w.en || w.name_en) || w.code;
+  if (current) worker.add(new Option(name(current), current.code, true, true));
+  for (const w of free) {
+    const where = w.holds ? tf('worker_now_at', { code: w.holds }) : t('worker_free');
+    worker.add(new Option(`${name(w)}${lang === 'zh' ? `（${where}）` : ` (${where})`}`, w.code));
+  }
+  worker.add(new Option(t('worker_new'), NEW));
+  nameZh.defaultValue = nameZh.value;          // untouched, Ctrl+Z is the plan's undo
+  nameEn.defaultValue = nameEn.value;
+  const newName = Object.assign(document.createElement('input'), { name: 'new_worker', maxLength: 100 });
+  const newField = field('new_worker_name', newName);
+  newField.hidden = true;
+  worker.addEventListener('change', () => {
+    newField.hidden = worker.value !== NEW;
+    newName.required = worker.value === NEW;
+    if (worker.value === NEW) newName.focus();
+  });
+  const submit = Object.assign(document.createElement('button'), { type: 'submit', textContent: t('save') });
+  form.append(heading, field('name_zh', nameZh), field('name_en', nameEn), field('full_time_worker', worker), newField, submit);
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    const body = { feature: feature.id, name_zh: nameZh.value.trim(), name_en: nameEn.value.trim(),
+      versions: { [feature.id]: feature.properties.version } };
+    if (worker.value === NEW) body.new_worker = newName.value.trim();
+    else if (worker.value !== (current?.code ?? '')) body.worker = worker.value || null;
+    save(body);
+  };
+  form.hidden = false;
+  if (fresh) nameZh.focus();
+}

@@ -1,0 +1,55 @@
+// The plan's record, newest first: who (by name) did what and when — each workflow step, each
+// edit with the grids it was about (struck through once undone), each undo and redo — and the
+// undo and redo buttons, which say what they would take back or make again.
+import { t, tf, lang, when } from '../i18n.js';
+
+const list = (codes) => (codes || []).join(lang === 'zh' ? '、' : ', ');
+
+// the person behind an event, as the incident history names them (gridmap_actor)
+export function who(by, actor) {
+  if (by?.kind === 'person') return (lang === 'zh' ? by.zh : by.en) || by.zh || by.en;
+  if (by?.kind === 'role') return t(`role_${by.role}`);
+  if (by?.kind === 'system') return t('actor_system');
+  if (by?.kind === 'account') return t('actor_account');
+  return actor;
+}
+
+// "拆分网格 HEL-01-01-01-01、HEL-01-01-01-06"
+export function editDone(data) {
+  return `${t(`edit_${data?.op}`)} ${list(data?.grids)}`.trim();
+}
+
+export function listEvents(container, events, count) {
+  container.replaceChildren();
+  count.textContent = events.length ? `(${events.length})` : '';
+  for (const event of [...events].reverse()) {
+    const item = document.createElement('li');
+    item.dataset.action = event.action;
+    const time = Object.assign(document.createElement('time'), { dateTime: event.at, textContent: when(event.at, 'short') });
+    const name = Object.assign(document.createElement('b'), { className: 'who', textContent: who(event.by, event.actor) });
+    let what = t(`step_${event.action}`);
+    if (event.action === 'edit') what = editDone(event.data);
+    if (event.action === 'undo' || event.action === 'redo') what = `${t(`step_${event.action}`)} ${editDone(event.data)}`;
+    const step = Object.assign(document.createElement('span'), { className: 'what', textContent: what });
+    if (event.undone) {
+      item.classList.add('undone');
+      step.title = t('undone');
+    }
+    item.append(time, ' ', name, ' ', step);
+    if (event.note) item.append(`${t('colon')}${event.note}`);
+    if (event.map) {
+      const link = Object.assign(document.createElement('a'), { href: event.map, target: '_blank', textContent: t('printable_map') });
+      item.append(' ', link);
+    }
+    container.append(item);
+  }
+}
+
+// the buttons' state from the plan (or an edit's answer): {undo: {op, grids} | null, redo: …}
+export function journalButtons(undo, redo, state) {
+  for (const [button, step, key] of [[undo, state.undo, 'undo_what'], [redo, state.redo, 'redo_what']]) {
+    button.disabled = !step;
+    button.title = step ? tf(key, { what: editDone(step) }) : t(key === 'undo_what' ? 'nothing_to_undo' : 'nothing_to_redo');
+    button.dataset.op = step?.op || '';
+  }
+}
