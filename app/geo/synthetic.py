@@ -163,6 +163,20 @@ def build_city(preset: Preset, scale: int = 1, seed: int = 1) -> SyntheticCity:
                         for n, (x0, y0) in enumerate(tiles)]
     metric_segments = [_street_segments(preset, n + 1, x0, y0, spacing)
                        for n, (x0, y0) in enumerate(tiles)]
+    streets, flat = _streets(to_wgs84, tiles, tile, metric_buildings, metric_segments)
+
+    used = {(i % cols, i // cols) for i in range(scale)}
+    metric_roads = _roads(preset, used, spacing)
+    roads = [replace(r, geom=g) for r, g in zip(metric_roads, to_wgs84([r.geom for r in metric_roads]))]
+    metric_cameras = _cameras(preset, rng, used, spacing, flat)
+    cameras = [replace(c, geom=g)
+               for c, g in zip(metric_cameras, to_wgs84([c.geom for c in metric_cameras]))]
+    return SyntheticCity(preset, frame, streets, roads, cameras)
+
+
+def _streets(to_wgs84, tiles, tile: float, metric_buildings, metric_segments):
+    """Each tile as a street in WGS84 with its buildings and segments; and every building, in
+    metres, in one list."""
     boundaries = to_wgs84([box(x0, y0, x0 + tile, y0 + tile) for x0, y0 in tiles])
     flat = [b for street in metric_buildings for b in street]
     footprints = iter(to_wgs84([b.geom for b in flat]))
@@ -173,14 +187,7 @@ def build_city(preset: Preset, scale: int = 1, seed: int = 1) -> SyntheticCity:
         street.buildings = [replace(b, geom=next(footprints)) for b in metric_buildings[n]]
         street.segments = [replace(s, geom=next(lines)) for s in metric_segments[n]]
         streets.append(street)
-
-    used = {(i % cols, i // cols) for i in range(scale)}
-    metric_roads = _roads(preset, used, spacing)
-    roads = [replace(r, geom=g) for r, g in zip(metric_roads, to_wgs84([r.geom for r in metric_roads]))]
-    metric_cameras = _cameras(preset, rng, used, spacing, flat)
-    cameras = [replace(c, geom=g)
-               for c, g in zip(metric_cameras, to_wgs84([c.geom for c in metric_cameras]))]
-    return SyntheticCity(preset, frame, streets, roads, cameras)
+    return streets, flat
 
 
 def street_name(preset: Preset, index: int) -> tuple[str, str]:
@@ -928,16 +935,7 @@ def _organic_city(preset: Preset, frame: MetricFrame, rng: random.Random, tile: 
             roads.append(SyntheticRoad(f"gen:{preset.code}-e{axis}{i}-{j}-{k}", zh, "primary", LineString([a, b])))
     roads += interior
 
-    boundaries = to_wgs84([box(x0, y0, x0 + tile, y0 + tile) for x0, y0 in tiles])
-    flat = [b for street in metric_buildings for b in street]
-    footprints = iter(to_wgs84([b.geom for b in flat]))
-    lines = iter(to_wgs84([s.geom for street in metric_segments for s in street]))
-    streets = []
-    for n, boundary in enumerate(boundaries):
-        street = SyntheticStreet(n + 1, boundary)
-        street.buildings = [replace(b, geom=next(footprints)) for b in metric_buildings[n]]
-        street.segments = [replace(s, geom=next(lines)) for s in metric_segments[n]]
-        streets.append(street)
+    streets, flat = _streets(to_wgs84, tiles, tile, metric_buildings, metric_segments)
     metric_cameras = _organic_cameras(preset, rng, roads, flat)
     cameras = [replace(c, geom=g) for c, g in zip(metric_cameras, to_wgs84([c.geom for c in metric_cameras]))]
     roads = [replace(r, geom=g) for r, g in zip(roads, to_wgs84([r.geom for r in roads]))]
