@@ -91,9 +91,9 @@ def build_graph(region: BaseGeometry, units: Sequence[BaseGeometry], households:
     metric = frame.to_metric(faces)
     block_households = np.bincount(owner, weights=households, minlength=len(faces)).astype(int) \
         if len(units) else np.zeros(len(faces), dtype=int)
-    edges, shared = _adjacency(metric)
-    on_line = _runs_along(metric, edges, frame.to_metric(np.asarray(lines, dtype=object)))
-    on_main = _runs_along(metric, edges, frame.to_metric(np.asarray(main_lines, dtype=object)))
+    edges, shared, between = _adjacency(metric)
+    on_line = _runs_along(between, frame.to_metric(np.asarray(lines, dtype=object)))
+    on_main = _runs_along(between, frame.to_metric(np.asarray(main_lines, dtype=object)))
     return BlockGraph(faces, metric, owner, block_households,
                       shapely.get_coordinates(shapely.centroid(metric)), shapely.area(metric),
                       edges, shared, on_line, on_main)
@@ -141,10 +141,9 @@ def _absorb_crumbs(faces: np.ndarray, owner: np.ndarray, frame: MetricFrame) -> 
     stray pieces: each goes to the neighbour it shares most boundary with, as does a block
     that meets its neighbours only at corners."""
     metric = frame.to_metric(faces)
-    left, right = STRtree(metric).query(metric, predicate="intersects")
-    keep = left != right
-    left, right = left[keep], right[keep]
-    shared = shapely.length(shapely.intersection(shapely.boundary(metric[left]), shapely.boundary(metric[right])))
+    left, right, between = _shared_boundaries(metric)
+    left, right = np.concatenate([left, right]), np.concatenate([right, left])    # both ways
+    shared = np.tile(shapely.length(between), 2)
     occupied = np.zeros(len(faces), dtype=bool)
     occupied[owner] = True
     best_shared = np.zeros(len(faces))
@@ -169,28 +168,33 @@ def _absorb_crumbs(faces: np.ndarray, owner: np.ndarray, frame: MetricFrame) -> 
     return shapely.get_parts(np.array(merged, dtype=object))
 
 
-def _adjacency(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _shared_boundaries(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of blocks (a < b) that meet, and the boundary each pair shares."""
     left, right = STRtree(metric).query(metric, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
-    shared = shapely.length(shapely.intersection(shapely.boundary(metric[left]),
-                                                 shapely.boundary(metric[right])))
+    return left, right, shapely.intersection(shapely.boundary(metric[left]), shapely.boundary(metric[right]))
+
+
+def _adjacency(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Neighbours (blocks meeting along MIN_SHARED_M or more): edges, lengths, boundaries."""
+    left, right, between = _shared_boundaries(metric)
+    shared = shapely.length(between)
     touching = shared > MIN_SHARED_M
     edges = np.column_stack([left[touching], right[touching]]).astype(int)
-    return (edges if len(edges) else np.empty((0, 2), dtype=int)), shared[touching]
+    return (edges if len(edges) else np.empty((0, 2), dtype=int)), shared[touching], between[touching]
 
 
-def _runs_along(metric: np.ndarray, edges: np.ndarray, lines: np.ndarray) -> np.ndarray:
-    """Whether the boundary two blocks share runs along one of the lines (sampled at its
+def _runs_along(shared: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Whether each boundary two blocks share runs along one of the lines (sampled at its
     quarter points: a shared boundary is often a road with a bend)."""
-    if not len(edges) or not len(lines):
-        return np.zeros(len(edges), dtype=bool)
-    shared = shapely.intersection(shapely.boundary(metric[edges[:, 0]]), shapely.boundary(metric[edges[:, 1]]))
+    if not len(shared) or not len(lines):
+        return np.zeros(len(shared), dtype=bool)
     tree = STRtree(lines)
-    near = np.ones(len(edges), dtype=bool)
+    near = np.ones(len(shared), dtype=bool)
     for at in (0.25, 0.5, 0.75):
         points = shapely.line_interpolate_point(shapely.line_merge(shared), at, normalized=True)
-        hit = np.zeros(len(edges), dtype=bool)
+        hit = np.zeros(len(shared), dtype=bool)
         index, _ = tree.query(points, predicate="dwithin", distance=ON_LINE_M)
         hit[index] = True
         near &= hit

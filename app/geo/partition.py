@@ -198,7 +198,7 @@ def _moved_end(parts, holders, units, key, target, slack: float = 0.0) -> dict[i
         candidate = shapely.transform(parts[i], moved)
         if not candidate.is_valid:          # the end folded the part over itself
             return None
-        candidate = _polygonal(shapely.set_precision(candidate, GRID_SIZE))
+        candidate = polygonal(shapely.set_precision(candidate, GRID_SIZE))
         if not (candidate.is_valid and not candidate.is_empty
                 and (not len(units[i]) or shapely.covers(
                     shapely.buffer(candidate, slack, join_style="mitre") if slack else candidate, units[i]).all())):
@@ -413,8 +413,8 @@ class _Context:
             low_side = shapely.difference(low_side, shapely.union_all(self.units[pushed_out], grid_size=GRID_SIZE),
                                           grid_size=GRID_SIZE)
         low_side = shapely.intersection(low_side, region, grid_size=GRID_SIZE)
-        low_side = _polygonal(low_side)
-        high_side = _polygonal(shapely.difference(region, low_side, grid_size=GRID_SIZE))
+        low_side = polygonal(low_side)
+        high_side = polygonal(shapely.difference(region, low_side, grid_size=GRID_SIZE))
         low_side, high_side = _move_orphans(low_side, high_side, self.units[low_members])
         high_side, low_side = _move_orphans(high_side, low_side, self.units[high_members])
         return low_side, high_side, low_members, high_members
@@ -447,7 +447,7 @@ def _half_plane(region, frame, axis, cut) -> Polygon:
     return shapely.segmentize(Polygon(corners), reach / 16)
 
 
-def _polygonal(geom) -> BaseGeometry:
+def polygonal(geom) -> BaseGeometry:
     """Keep the areal part of an overlay result (touching lines and points are dropped)."""
     if isinstance(geom, (Polygon, MultiPolygon)):
         return geom
@@ -471,8 +471,8 @@ def _move_orphans(side, other, own_units):
             keep.append(piece)
     if not give or not keep:
         return side, other
-    return (_polygonal(shapely.union_all(keep, grid_size=GRID_SIZE)),
-            _polygonal(shapely.union_all([other, *give], grid_size=GRID_SIZE)))
+    return (polygonal(shapely.union_all(keep, grid_size=GRID_SIZE)),
+            polygonal(shapely.union_all([other, *give], grid_size=GRID_SIZE)))
 
 
 def _guide_segments(frame: MetricFrame, guides: Sequence[BaseGeometry]) -> np.ndarray:

@@ -24,7 +24,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from .blocks import BlockGraph
-from .partition import GRID_SIZE, Part
+from .partition import GRID_SIZE, Part, polygonal
 
 DIRECTIONS = 8
 MAX_DRIFT = 0.45            # quotas a side may miss its share by, when a split within it exists
@@ -263,7 +263,7 @@ def shapes(graph: BlockGraph, groups: Sequence[np.ndarray], units: np.ndarray,
             if len(foreign):
                 geom = shapely.difference(geom, shapely.union_all(units[foreign], grid_size=GRID_SIZE),
                                           grid_size=GRID_SIZE)
-            geoms[g] = _polygonal(geom)
+            geoms[g] = polygonal(geom)
     geoms = _give_away_orphans(geoms, [units[unit_group == g] for g in range(len(groups))])
     return [Part(geom, tuple(int(u) for u in np.flatnonzero(unit_group == g)),
                  int(households[unit_group == g].sum()) if len(units) else 0)
@@ -289,18 +289,11 @@ def _give_away_orphans(geoms: list, own_units: list[np.ndarray]) -> list:
                       for o, other in enumerate(geoms) if o != g and not other.is_empty]
             length, o = max(shared, default=(0.0, -1))
             if length > 0:
-                geoms[o] = _polygonal(shapely.union(geoms[o], piece, grid_size=GRID_SIZE))
+                geoms[o] = polygonal(shapely.union(geoms[o], piece, grid_size=GRID_SIZE))
             else:
                 keep.append(piece)
-        geoms[g] = _polygonal(shapely.union_all(keep, grid_size=GRID_SIZE))
+        geoms[g] = polygonal(shapely.union_all(keep, grid_size=GRID_SIZE))
     return geoms
-
-
-def _polygonal(geom):
-    if isinstance(geom, (Polygon, MultiPolygon)):
-        return geom
-    polygons = [g for g in shapely.get_parts(geom) if isinstance(g, (Polygon, MultiPolygon))]
-    return shapely.union_all(polygons, grid_size=GRID_SIZE) if polygons else Polygon()
 
 
 def elongation(metric_geom) -> float:
