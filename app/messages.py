@@ -788,6 +788,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "problem.sliver": {"zh": "网格 {grid} 有一块仅 {area} 平方米的碎片", "en": "Grid {grid} has a sliver of only {area} m²"},
     "problem.overlap": {"zh": "网格 {a} 与 {b} 重叠 {area} 平方米", "en": "Grids {a} and {b} overlap by {area} m²"},
+    "problem.strip": {"zh": "网格 {grid} 长是宽的 {ratio} 倍，走访路线过长", "en": "Grid {grid} is {ratio}× longer than wide: a long walk for its worker"},
     "problem.gap": {"zh": "有 {area} 平方米不属于任何网格", "en": "{area} m² belong to no grid"},
     "problem.edge": {
         "zh": "网格 {grid} 的边界与相邻网格没有严丝合缝（细缝或细小重叠）",

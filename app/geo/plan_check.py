@@ -25,8 +25,10 @@ import shapely
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
+from .compactness import too_elongated
 from .coverage import EXACT_M2, cut_buildings, rough_area_m2
 from .crs import MetricFrame
+from .ground_share import GroundShare, ground_share
 
 NOISE_DEG = 1e-8     # ~1 mm: closer than this, a vertex lies on the line (GRID_SIZE is 1e-9)
 BLOCKING = frozenset({"invalid", "sliver", "gap", "overlap", "edge", "outside", "no_community",
@@ -69,6 +71,8 @@ class Problem:
 class Check:
     problems: list[Problem]
     households: dict[int, int]                        # grid id -> households it holds
+    # how much of the plan's grid lines lie on a road, railway or river (when they were given)
+    on_ground: GroundShare | None = None
 
     @property
     def blocking(self) -> list[Problem]:
@@ -112,9 +116,12 @@ class Communities:
 
 def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: Communities,
                buildings: Buildings, rules, frame: MetricFrame,
-               held_elsewhere: dict[str, int] | None = None) -> Check:
+               held_elsewhere: dict[str, int] | None = None,
+               lines: Sequence[BaseGeometry] | None = None) -> Check:
     """`area`: what the grids must cover; `rules`: a config.GridRules (household range, sliver
-    area); `held_elsewhere`: worker code -> grids they hold outside this plan."""
+    area); `held_elsewhere`: worker code -> grids they hold outside this plan; `lines`: the
+    roads, railways and rivers the grid lines should follow (measured, and strips reported,
+    when given)."""
     problems: list[Problem] = []
     shapes = np.array([g.geom for g in grids], dtype=object)
     codes = [g.code for g in grids]
@@ -157,7 +164,28 @@ def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: Co
     held = _households(len(shapes), owner, buildings.households)
     problems += _sizes(grids, labels, held, rules)
     problems += _staffing(grids, labels, held_elsewhere or {})
-    return Check(problems, {g.id: int(n) for g, n in zip(grids, held)})
+    on_ground = None
+    if lines is not None:
+        problems += _strips(grids, shapes, valid, area, lines, frame)
+        on_ground = ground_share(list(shapes), lines, frame)
+    return Check(problems, {g.id: int(n) for g, n in zip(grids, held)}, on_ground)
+
+
+def _strips(grids, shapes, valid, area, lines, frame: MetricFrame) -> list[Problem]:
+    """Grids more than ELONGATED times longer than wide, and than each block of the ground they
+    lie on: a worker's patch walkable from its middle is the field's habit, not a rule, so
+    this warns."""
+    found = []
+    kept = [n for n, (shape, ok) in enumerate(zip(shapes, valid)) if ok and not shape.is_empty]
+    ratios = too_elongated(shapes[kept], area, lines, frame) if kept else []
+    for n, ratio in zip(kept, ratios):
+        if ratio is not None:
+            code = grids[n].code
+            found.append(Problem(
+                "strip", f"网格 {code} 长是宽的 {ratio:.1f} 倍，走访路线过长",
+                f"Grid {code} is {ratio:.1f}× longer than wide: a long walk for its worker",
+                shapely.point_on_surface(shapes[n]), [code], {"ratio": round(ratio, 1)}))
+    return found
 
 
 def _invalid(grid: PlannedGrid) -> Problem:

@@ -23,6 +23,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from . import compactness
 from .blocks import BlockGraph
 from .partition import GRID_SIZE, Part, polygonal
 
@@ -35,6 +36,7 @@ REFINEMENTS = 8             # times blocks are cut finer for grids to fall insid
 LOOKAHEAD = 40              # best splits tried for connected sides before repairing one
 MAX_TRIES = 400             # splits inside the bounds tried for connected, splittable sides
 FEASIBLE_TRIES = 60         # splits tried to show that a side of two parts can be split
+COMPACTING_MOVES = 200      # blocks moved at most to make strips squarer
 
 
 def group(graph: BlockGraph, nodes: np.ndarray, sizes: Sequence[float],
@@ -49,7 +51,7 @@ def group(graph: BlockGraph, nodes: np.ndarray, sizes: Sequence[float],
     out: list[np.ndarray] = []
     splitter.split(np.asarray(nodes, dtype=int), list(sizes), out)
     if bounds and all(size == 1 for size in sizes):
-        out = splitter.rebalance(out)
+        out = splitter.compact(splitter.rebalance(out))
     return out
 
 
@@ -151,6 +153,57 @@ class _Splitter:
             if not best:
                 break
             _, block, source, target = best
+            members[source].discard(block)
+            members[target].add(block)
+            label[block] = target
+            sums[source] -= self.weights[block]
+            sums[target] += self.weights[block]
+        return [np.array(sorted(m), dtype=int) for m in members]
+
+    def compact(self, groups: list[np.ndarray]) -> list[np.ndarray]:
+        """Move blocks across group edges, one at a time, while that makes the more elongated
+        of the two groups less so beyond what its own blocks allow, keeping both inside the
+        bounds and in one piece: the sweeps balance households first, and a balanced group
+        can still be a strip."""
+        low, high = self.bounds
+        members = [set(int(b) for b in g) for g in groups]
+        label = {b: g for g, m in enumerate(members) for b in m}
+        sums = [self.weights[list(m)].sum() if m else 0.0 for m in members]
+        own = np.array([compactness.allowed([b]) for b in self.graph.metric])
+
+        def excess(blocks: set[int]) -> float:
+            if not blocks:
+                return 0.0
+            shape = shapely.union_all(self.graph.metric[list(blocks)])
+            return max(0.0, compactness.elongation(shape) - own[list(blocks)].max())
+
+        excesses = [excess(m) for m in members]
+        for _ in range(COMPACTING_MOVES):
+            best = None
+            for g in sorted((g for g in range(len(members)) if excesses[g] > 0), key=lambda g: -excesses[g]):
+                for block in sorted(b for b in label if any(
+                        (label[b] == g) != (label.get(o) == g) for o, _ in self.adjacent[b])):
+                    source = label[block]
+                    for target in {label[o] for o, _ in self.adjacent[block] if o in label} - {source}:
+                        if g not in (source, target):
+                            continue
+                        w = self.weights[block]
+                        # a strip of a block moved in would only excuse the group it joins
+                        if not (low <= sums[source] - w and sums[target] + w <= high) \
+                                or len(members[source]) < 2 or own[block] > own[list(members[target])].max():
+                            continue
+                        before = max(excesses[source], excesses[target])
+                        after_source = excess(members[source] - {block})
+                        after_target = excess(members[target] | {block})
+                        gain = before - max(after_source, after_target)
+                        if gain > 0.01 and (best is None or gain > best[0]) \
+                                and self._connected(list(members[source] - {block})):
+                            best = (gain, block, source, target, after_source, after_target)
+                if best:
+                    break
+            if not best:
+                break
+            _, block, source, target, excesses[source], excesses[target] = best
             members[source].discard(block)
             members[target].add(block)
             label[block] = target
@@ -294,13 +347,6 @@ def _give_away_orphans(geoms: list, own_units: list[np.ndarray]) -> list:
                 keep.append(piece)
         geoms[g] = polygonal(shapely.union_all(keep, grid_size=GRID_SIZE))
     return geoms
-
-
-def elongation(metric_geom) -> float:
-    """Length over width of the smallest rectangle around a shape."""
-    rect = shapely.get_coordinates(shapely.minimum_rotated_rectangle(metric_geom))
-    sides = np.hypot(*np.diff(rect[:3], axis=0).T)
-    return float(sides.max() / sides.min()) if sides.min() > 0 else math.inf
 
 
 def divide_along_ground(region, units: np.ndarray, households: np.ndarray, frame, lines, main_lines,

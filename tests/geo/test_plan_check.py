@@ -49,3 +49,30 @@ def test_crumbs_under_half_a_square_metre_are_reported_but_do_not_block_a_plan()
     assert not crumb.blocking and not overhang.blocking
     assert hole.blocking
     assert Problem("cut_building", "…", "…", Point(0, 0), [], {"area_m2": 0.01}).blocking     # not a crumb
+
+
+def checked_with_lines(grids, lines):
+    community = shapely.box(WEST, SOUTH, EAST, NORTH)
+    planned = [PlannedGrid(n, f"G{n}", "special", "C", None, g) for n, g in enumerate(grids)]
+    return check_plan(planned, community, Communities.of({"C": community}), Buildings.of([], []),
+                      GridRules(), frame_for(community), lines=lines)
+
+
+def test_the_check_measures_how_much_of_the_grid_lines_lie_on_roads():
+    on_the_road = shapely.LineString([(MIDDLE, SOUTH - 0.001), (MIDDLE, NORTH + 0.001)])
+    elsewhere = shapely.LineString([(WEST + 0.001, SOUTH - 0.001), (WEST + 0.001, NORTH + 0.001)])
+    assert checked_with_lines(HALVES, [on_the_road]).on_ground.share == 1.0
+    assert checked_with_lines(HALVES, [elsewhere]).on_ground.share == 0.0
+    assert checked_with_lines(HALVES, None).on_ground is None
+
+
+def test_a_strip_is_a_warning_unless_the_block_it_lies_on_is_one():
+    # the west half cut into a strip 100 m wide and the rest: the strip is 5.6× longer than wide
+    narrow = WEST + 0.0012
+    grids = [shapely.box(WEST, SOUTH, narrow, NORTH), shapely.box(narrow, SOUTH, MIDDLE, NORTH), HALVES[1]]
+    strips = [p for p in checked_with_lines(grids, []).problems if p.kind == "strip"]
+    assert [p.grids for p in strips] == [["G0"]] and not strips[0].blocking
+    assert strips[0].detail["ratio"] > 5
+    # with a road along its east side, the ground itself is a strip there: nothing to warn of
+    road = shapely.LineString([(narrow, SOUTH - 0.001), (narrow, NORTH + 0.001)])
+    assert [p for p in checked_with_lines(grids, [road]).problems if p.kind == "strip"] == []

@@ -1,12 +1,14 @@
 """Grids made of whole blocks follow the ground, on a real town and on a synthetic one whose
 streets are diagonal and curved: most of their lines lie on roads, they tile their street
-exactly, no building is cut, and every grid holds 300–1000 households (or is the closest
-achievable, and said so)."""
+exactly, no building is cut, every grid holds 300–1000 households (or is the closest
+achievable, and said so), and none is a strip more than 3× longer than wide unless one of its
+own blocks is."""
 import numpy as np
 import pytest
 import shapely
 
 from app.geo.blocks import cut_into_blocks
+from app.geo.compactness import elongation, too_elongated
 from app.geo.ground_share import ground_share
 from app.geo.partition import GRID_SIZE
 from app.geo.regions import divide_along_ground
@@ -68,3 +70,17 @@ def test_blocks_tile_their_area_and_a_dead_end_cuts_nothing():
     blocks = cut_into_blocks(square, cross + dead_end)
     assert len(blocks) == 4
     assert shapely.union_all(blocks).equals(square)
+
+
+def test_no_grid_is_a_strip_its_blocks_do_not_make_it(divided):
+    street, communities = divided
+    strips = too_elongated([p.geom for parts in communities for p in parts], street.region, street.lines,
+                           street.frame)
+    assert not any(strips), strips
+
+
+def test_a_hairline_tail_does_not_make_a_square_long():
+    square = shapely.box(0, 0, 100, 100)
+    tail = shapely.box(100, 0, 900, 0.004)       # a road traced 4 mm off the community's edge
+    assert elongation(shapely.union(square, tail)) == pytest.approx(1.0)
+    assert elongation(shapely.box(0, 0, 400, 100)) == pytest.approx(4.0)

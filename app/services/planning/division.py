@@ -19,7 +19,8 @@ from ...config import GridRules
 from ...geo.crs import MetricFrame, frame_for
 from ...geo.partition import GRID_SIZE, atomic_units, clean_coverage, coverage_outline, part_count, share_out
 from ...geo.ground_share import ground_share
-from ...geo.regions import divide_along_ground, elongation
+from ...geo.compactness import too_elongated
+from ...geo.regions import divide_along_ground
 from ...models import Area, Building, GroundLine, Grid, Road, Worker, WorkerAssignment
 from ..city import names
 
@@ -27,7 +28,6 @@ Progress = Callable[[str, int], None]
 MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
 MINOR_ROADS = MAIN_ROADS + ("unclassified", "residential", "living_street", "service", "pedestrian")
 GRIDS_PER_COMMUNITY = 5        # when the source does not say how many communities
-ELONGATED = 3.0                # a grid longer than this many times its width is reported
 CITY_MARGIN_M = 40.0           # the served area reaches this far past the outermost building
 
 
@@ -47,7 +47,7 @@ class DivisionReport:
     # grid lines between grids, and how much of them lies on a road, railway or river (m)
     interior_m: float = 0.0
     on_ground_m: float = 0.0
-    # grids more than ELONGATED times longer than wide: (code, ratio)
+    # grids more than 3× longer than wide and than their own blocks (geo.compactness): (code, ratio)
     elongated: list[tuple[str, float]] = field(default_factory=list)
 
     def add(self, other: "DivisionReport") -> None:
@@ -137,10 +137,9 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
         report.workers += 1
         if not rules.min_households <= grid_part.households <= rules.max_households:
             report.out_of_range.append((code, grid_part.households))
-        ratio = elongation(frame.to_metric(grid_part.geom))
-        if ratio > ELONGATED:
-            report.elongated.append((code, round(ratio, 1)))
         progress("grids", 1)
+    strips = too_elongated([p.geom for *_, p in planned], street_geom, ground.lines, frame)
+    report.elongated += [(f"{c.code}-{n:02d}", round(r, 1)) for (c, _, n, _), r in zip(planned, strips) if r]
     measured = ground_share([p.geom for *_, p in planned], ground.lines, frame)
     report.interior_m, report.on_ground_m = measured.interior_m, measured.on_ground_m
     return report

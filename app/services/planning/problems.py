@@ -19,6 +19,7 @@ from ..accounts.scope import Scope
 from ..city.frame import city_utm
 from ..layers.kept import Kept
 from . import plans
+from .division import ground_lines_in
 
 COORDINATE_DECIMALS = 7
 
@@ -50,7 +51,7 @@ def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
         area = shapely.from_wkb(cursor.fetchone()[0])
     shapes = shapely.from_wkb([r[5] for r in rows]) if rows else []
     grids = [PlannedGrid(*r[:5], g) for r, g in zip(rows, shapes)]
-    communities, buildings = _surroundings(session, plan.area_id)
+    communities, buildings, lines = _surroundings(session, plan.area_id, area)
     held_elsewhere = dict(session.execute(text("""
         SELECT w.code, count(*) FROM worker_assignment a
         JOIN worker w ON w.id = a.worker_id JOIN grid g ON g.id = a.grid_id
@@ -60,7 +61,7 @@ def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
         GROUP BY w.code"""), {"plan": plan.id}).all())
     # measured where every check of the city measures: in its UTM zone
     result = check_plan(grids, area, communities, buildings, rules, MetricFrame(city_utm(session)),
-                        held_elsewhere)
+                        held_elsewhere, lines)
     named = {r[0]: {"name_zh": r[6], "name_en": r[7],
                     "worker": {"code": r[4], "zh": r[8], "en": r[9]} if r[4] else None} for r in rows}
     return PlanCheck(plan, grids, result, named)
@@ -81,11 +82,12 @@ def forget_surroundings() -> None:
     _kept.clear()
 
 
-def _surroundings(session: Session, area_id: int) -> tuple[Communities, Buildings]:
+def _surroundings(session: Session, area_id: int, area) -> tuple[Communities, Buildings, list]:
     key = (area_id, *session.execute(text("""
         SELECT current_database(),
                (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'area'),
-               (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'building')""")).one())
+               (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'building'),
+               (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'road')""")).one())
     kept = _kept.get(key)
     if kept is not None:
         return kept
@@ -99,8 +101,9 @@ def _surroundings(session: Session, area_id: int) -> tuple[Communities, Building
             WHERE b.geom && (SELECT geom FROM area WHERE id = %(area)s) ORDER BY b.id""", {"area": area_id})
         rows = cursor.fetchall()
     buildings = Buildings.of(shapely.from_wkb([r[0] for r in rows]) if rows else [], [r[1] for r in rows])
-    _kept.put(key, (communities, buildings))
-    return communities, buildings
+    lines = ground_lines_in(session, area).lines
+    _kept.put(key, (communities, buildings, lines))
+    return communities, buildings, lines
 
 
 def as_geojson(found: PlanCheck) -> dict:
@@ -120,8 +123,10 @@ def as_geojson(found: PlanCheck) -> dict:
     by_kind: dict[str, int] = {}
     for problem in found.check.problems:
         by_kind[problem.kind] = by_kind.get(problem.kind, 0) + 1
+    ground = found.check.on_ground
     return {"type": "FeatureCollection", "plan": found.plan.id, "version": found.plan.version,
             "status": found.plan.status, "blocking": len(found.check.blocking),
+            "on_ground": {"share": ground.share, "interior_m": round(ground.interior_m, 1)} if ground else None,
             "counts": by_kind, "features": features,
             "grids": [{"id": g.id, "code": g.code, "households": found.check.households.get(g.id, 0),
                        **found.named.get(g.id, {})} for g in found.grids]}
@@ -170,6 +175,8 @@ def _message(problem: Problem, workers: dict[str, dict]) -> Message | None:
         few = detail["households"] < low
         return Message("problem.households_few" if few else "problem.households_many", grid=grids[0],
                        households=detail["households"], low=low, high=high)
+    if kind == "strip":
+        return Message("problem.strip", grid=grids[0], ratio=f"{detail['ratio']:.1f}")
     if kind == "no_worker":
         return Message("problem.no_worker", grid=grids[0])
     if kind == "worker_many_grids":

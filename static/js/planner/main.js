@@ -6,7 +6,7 @@
 import { translatePage, switchLanguage, t, tf, lang } from '../i18n.js';
 import { getJson, sendJson, HttpError } from '../http.js';
 import { workflowButtons } from './workflow.js';
-import { problemList, problemCount } from './problems.js';
+import { problemList, problemCount, onGround } from './problems.js';
 import { gridForm } from './gridform.js';
 import { listEvents, journalButtons } from './record.js';
 
@@ -323,6 +323,7 @@ function drawProblems(problems) {
     return shape;
   });
   $('problem-count').textContent = problemCount(problems);
+  $('on-ground').textContent = onGround(problems);
   problemList($('problems'), problems, {
     folded: state.folded, seen: state.seen, message: problemText, show: showProblem,
     fix: can.write && state.plan?.editable ? fixProblem : null,

@@ -5,7 +5,7 @@
 import { t, tf } from '../i18n.js';
 
 const ORDER = ['invalid', 'gap', 'overlap', 'edge', 'sliver', 'outside', 'no_community', 'cut_building',
-  'households', 'no_worker', 'worker_many_grids'];
+  'households', 'strip', 'no_worker', 'worker_many_grids'];
 
 // a group this long starts folded (its count in its heading); the reader's folding is kept
 const FOLDED_OVER = 25;
@@ -77,6 +77,12 @@ export function problemList(container, problems, { folded, seen, show, fix, mess
   if (!problems.features.length) {
     container.append(Object.assign(document.createElement('p'), { className: 'none', textContent: t('no_problems') }));
   }
+}
+
+// "网格线 96% 沿道路、铁路或河流": how much of the plan's lines a worker can see on the ground
+export function onGround(problems) {
+  const share = problems.on_ground?.share;
+  return share == null ? '' : tf('on_ground', { share: `${Math.round(share * 100)}%` });
 }
 
 // "25（必须解决 15）": how many, and how many block submission
