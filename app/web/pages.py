@@ -16,6 +16,11 @@ from ..services.layers.features import COLLECTIONS
 bp = Blueprint("pages", __name__, template_folder="templates")
 
 
+def _display_name(user) -> str | None:
+    """The name people know the signed-in user by (their account name when none is set)."""
+    return db.session().scalar(select(AppUser.display_name).where(AppUser.id == user.id))
+
+
 def _readable(user) -> list[str]:
     """The layers this user's role may read: the page requests no other."""
     return [c.id for c in COLLECTIONS.values() if permits(user.role, c.permission)]
@@ -26,7 +31,7 @@ def _readable(user) -> list[str]:
 def city_map():
     user = current_user()
     return render_template("map.html", user=user, collections=_readable(user),
-                           csrf_token=g.get("csrf_token", ""))
+                           csrf_token=g.get("csrf_token", ""), display_name=_display_name(user))
 
 
 @bp.get("/wall")
@@ -40,7 +45,7 @@ def wall():
         kiosk=request.args.get("kiosk") == "1", basemap_url=settings.basemap_url or "",
         timezone=settings.timezone, pulse_seconds=settings.wall.pulse_seconds, alarm=settings.wall.alarm,
         months=_last_months(datetime.now(ZoneInfo(settings.timezone)), 12),
-        display_name=db.session().scalar(select(AppUser.display_name).where(AppUser.id == user.id)),
+        display_name=_display_name(user),
         # the optional layers a kiosk opens with (it has no switcher): ?layers=heat,cameras
         layers=",".join(name for name in request.args.get("layers", "").split(",") if name in WALL_LAYERS),
         dispatcher=permits(user.role, "incidents:dispatch") == "all",
@@ -90,7 +95,7 @@ def planner():
     take a plan on from the same page. ?plan=ID opens a plan."""
     user = current_user()
     return render_template(
-        "planner.html", user=user, csrf_token=g.get("csrf_token", ""),
+        "planner.html", user=user, csrf_token=g.get("csrf_token", ""), display_name=_display_name(user),
         plan=request.args.get("plan", type=int) or "",
         can_write=bool(permits(user.role, "plans:write")), can_review=bool(permits(user.role, "plans:review")),
         can_file=bool(permits(user.role, "plans:file")))
