@@ -828,6 +828,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "place.coordinate_range": {"zh": "{name} 应在 -{limit} 到 {limit} 之间。", "en": "{name} must be between -{limit} and {limit}."},
     "grid.not_found": {"zh": "没有您可查看的现行网格 {code}。", "en": "There is no current grid '{code}' that you may see."},
+    # naming a generated division (services/planning/naming.py, flask generate areas)
+    "division.unnamed": {
+        "zh": "导入的数据中没有行政边界或地名能说明这座城市叫什么：请用 --city-name 和 --code-prefix 给出。",
+        "en": "Nothing in the imported extract names the town (no administrative boundary or place): "
+              "pass --city-name and --code-prefix.",
+    },
+    "division.no_code": {
+        "zh": "无法从名称 {name} 得出编号前缀：请用 --code-prefix 给出（2–6 个字母或数字）。",
+        "en": "No code prefix can be made from the name {name}: pass --code-prefix (2–6 letters or digits).",
+    },
 
     # -- Open311's thanks (api/open311.py) ----------------------------------------------------------
     "open311.thanks_triage": {

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from .. import db
 from ..config import ROOT
@@ -18,14 +20,16 @@ from ..services.city import frame
 from ..services.incidents import categories
 from ..services.loading import areas as areas_import
 from ..services.loading import osm as osm_import, synthetic as synthetic_city
-from ..services.planning import division
+from ..services.planning import division, naming
 from . import cameras as cameras_cli
 from .progress import Progress
 
 DEMO_EXTRACT = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
+# The demo keeps the names it has always had: the extract gives 赫尔辛基 and HEL as well, but
+# not this district and street, which are the demo's own.
 HELSINKI = division.CityNames(
     code="HEL", city=("赫尔辛基", "Helsinki"), district=("赫尔辛基南区", "Southern Helsinki"),
-    street=("赫尔辛基中心街道", "Helsinki Centre Street"))
+    streets=(division.StreetName(("赫尔辛基中心街道", "Helsinki Centre Street")),))
 
 
 @click.group("import", help="Import data: OpenStreetMap extracts, category tables.")
@@ -37,7 +41,8 @@ def import_group():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_osm(path: Path):
-    """Buildings, roads, railways, rivers and cameras from an .osm.pbf file (re-running updates, never duplicates)."""
+    """Buildings, roads, railways, rivers, cameras, and the administrative boundaries and places
+    that name the town, from an .osm.pbf file (re-running updates, never duplicates)."""
     progress = Progress(f"importing {path.name}")
     session = db.session()
     with audit.bulk_load(session, "IMPORT", {"source": path.name}) as summary:
@@ -48,7 +53,8 @@ def import_osm(path: Path):
     progress.done()
     click.echo(f"{result['buildings']:,} buildings ({result['households']:,} households), "
                f"{result['roads']:,} roads, {result['ground lines']:,} railways, rivers, shores and "
-               f"compound outlines, {result['cameras']:,} cameras")
+               f"compound outlines, {result['cameras']:,} cameras, {result['places']:,} boundaries and "
+               f"named places")
     for why, count in result["skipped"].items():
         click.echo(f"  skipped {count:,}: {why}")
     cameras_cli.refresh(every_road=True)
@@ -175,23 +181,51 @@ def generate_group():
     pass
 
 
+def _code_prefix(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not naming.CODE_PREFIX.fullmatch(value.upper()):
+        raise click.BadParameter(f"{value!r} is not 2–6 letters or digits beginning with a letter (e.g. HEL, SZ01)")
+    return value.upper()
+
+
 @generate_group.command("areas")
 @click.option("--seed", default=1, show_default=True, help="for the generated worker names")
+@click.option("--city-name", metavar="NAME",
+              help="the city's Chinese name [default: from the extract's boundaries or places]")
+@click.option("--city-name-en", metavar="NAME",
+              help="its English name [default: the extract's; with --city-name, that name]")
+@click.option("--code-prefix", metavar="ABC", callback=_code_prefix,
+              help="2–6 letters or digits every area's code begins with [default: from the English name]")
 @with_appcontext
-def generate_areas(seed: int):
-    """Derive street → communities → grids for the imported buildings."""
+def generate_areas(seed: int, city_name: str | None, city_name_en: str | None, code_prefix: str | None):
+    """Derive streets → communities → grids for the imported buildings, named after the town's
+    own boundaries and places in the extract (flask import osm), or as the options say."""
+    rules = current_app.config["GRIDMAP"].grid_rules
+    given = naming.Given(city_name, city_name_en, code_prefix)
+    _divide(lambda session: naming.name_town(session, given, rules), seed)
+
+
+def _divide(name: Callable[[Session], division.CityNames], seed: int) -> None:
     settings = current_app.config["GRIDMAP"]
-    progress = Progress("dividing")
     session = db.session()
     try:
-        with audit.bulk_load(session, "GENERATE", {"division": HELSINKI.code, "seed": seed}) as summary:
-            report = division.generate_areas(session, HELSINKI, settings.grid_rules, seed, progress)
+        names = name(session)
+        progress = Progress("dividing")
+        with audit.bulk_load(session, "GENERATE", {"division": names.code, "seed": seed}) as summary:
+            report = division.generate_areas(session, names, settings.grid_rules, seed, progress)
             summary.update(grids=report.grids, communities=report.communities)
     except (division.AlreadyDivided, ValueError) as error:
         raise click.ClickException(str(error)) from None
     session.commit()
     progress.done()
+    streets = ", ".join(_both(s.name) for s in names.streets)
+    click.echo(f"{_both(names.city)}, code {names.code}; streets: {streets}")
     _print_report(report, settings.grid_rules)
+
+
+def _both(name: tuple[str, str]) -> str:
+    return name[0] if name[0] == name[1] else f"{name[0]} ({name[1]})"
 
 
 @generate_group.command("city")
@@ -249,7 +283,7 @@ def setup_demo(asked_for_accounts: bool):
         click.echo("Importing the demo city (central Helsinki, © OpenStreetMap contributors)…")
         click.get_current_context().invoke(import_osm, path=DEMO_EXTRACT)
     if not session.scalar(select(func.count()).select_from(Area)):
-        click.get_current_context().invoke(generate_areas, seed=1)
+        _divide(lambda session: HELSINKI, seed=1)
     cameras_cli.refresh()          # what a migration or an earlier interrupted run left queued
     settings = current_app.config["GRIDMAP"]
     click.echo("The demo city is ready.")

@@ -3,6 +3,7 @@ from .base import SRID, Base
 from .areas import AREA_LEVELS, Area
 from .grids import GRID_KINDS, Grid
 from .buildings import Building, GroundLine, Road, RoadSegment
+from .places import Place
 from .workers import WORKER_ROLES, Position, TrackDay, Worker, WorkerAssignment
 from .incidents import CHANNELS, CITIZEN_CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, VISIBILITIES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition, StreamUnsequenced
 from .cameras import Camera, CameraBlindSpot, CameraCoverage, CameraDirty
@@ -11,7 +12,7 @@ from .layers import LayerVersion
 from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
 
 __all__ = [
-    "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "GroundLine", "Road",
+    "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "GroundLine", "Place", "Road",
     "RoadSegment", "CHANNELS", "OPEN_STATUSES", "SEVERITIES", "STATUSES", "VISIBILITIES", "WORKER_ROLES", "Position", "TrackDay", "Worker", "WorkerAssignment", "Category",
     "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "StreamPosition", "StreamUnsequenced", "Camera", "CameraCoverage", "CameraDirty", "CameraBlindSpot", "PLAN_STATUSES", "GridPlan", "GridPlanEvent", "GridPlanFeature",
     "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",

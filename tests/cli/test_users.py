@@ -91,6 +91,10 @@ def test_demo_accounts_are_made_on_the_embedded_demo_database_or_when_asked_for_
     assert "The demo city is ready." in result.output and "password: demo" not in result.output
     assert "setup-demo --demo-accounts" in result.output
     assert demo_accounts_in(own) == 0
+    with own.app_context():     # the demo keeps its names, whatever the extract would call it
+        assert db.session().execute(text(
+            "SELECT code, name_zh FROM area WHERE level <> 'community' ORDER BY code")).all() == [
+            ("HEL", "赫尔辛基"), ("HEL-01", "赫尔辛基南区"), ("HEL-01-01", "赫尔辛基中心街道")]
     asked = own.test_cli_runner().invoke(args=["setup-demo", "--demo-accounts"])
     assert asked.exit_code == 0, asked.output
     assert "password: demo" in asked.output and demo_accounts_in(own) == 7

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from app.services.cameras.sources import camera_from_osm_tags, parse_direction
-from app.services.loading.osm import is_camera
+from app.services.loading.osm import is_camera, named_place
 from tests.conftest import HELSINKI, scalar
 
 
@@ -49,12 +49,43 @@ def test_multipolygon_buildings_are_imported_from_relations(session):
 
 
 def test_reimporting_updates_instead_of_duplicating(runner, session):
-    before = scalar(session, "SELECT count(*) FROM building") + scalar(session, "SELECT count(*) FROM road")
+    counted = "SELECT (SELECT count(*) FROM building) + (SELECT count(*) FROM road) + (SELECT count(*) FROM place)"
+    before = scalar(session, counted)
     result = runner.invoke(args=["import", "osm", str(HELSINKI)])
     assert result.exit_code == 0, result.output
     session.expire_all()
-    after = scalar(session, "SELECT count(*) FROM building") + scalar(session, "SELECT count(*) FROM road")
-    assert after == before
+    assert scalar(session, counted) == before
+
+
+PLACES = ("city", "town", "village", "suburb", "quarter", "neighbourhood")
+
+
+def test_named_places_are_kept_with_their_chinese_and_english_names(session):
+    # Helsinki's boundaries reach past the extract, so osmium cannot close them: its places are
+    # points (Monaco's whole quarters: tests/planning/test_naming.py)
+    places = {obj.id for obj in osmium.FileProcessor(str(HELSINKI))
+              if obj.is_node() and obj.tags.get("place") in PLACES and "name" in obj.tags}
+    assert scalar(session, "SELECT count(*) FROM place WHERE source_id LIKE 'osm:n%'") == len(places) > 5
+    city = session.execute(text("SELECT name, name_zh, name_en, GeometryType(geom) FROM place "
+                                "WHERE place = 'city'")).one()
+    assert tuple(city) == ("Helsinki", "赫尔辛基", "Helsinki", "POINT")     # name:zh-Hans, not name:zh (赫爾辛基)
+
+
+@pytest.mark.parametrize("tags, kept", [
+    ({"boundary": "administrative", "admin_level": "10", "name": "Kamppi"},
+     {"admin_level": 10, "place": None, "name": "Kamppi", "name_zh": None, "name_en": None}),
+    ({"boundary": "administrative", "admin_level": "8", "place": "city", "name": "Monaco",
+      "name:zh": "摩納哥", "name:zh-Hans": "摩纳哥", "name:en": "Monaco"},
+     {"admin_level": 8, "place": "city", "name": "Monaco", "name_zh": "摩纳哥", "name_en": "Monaco"}),
+    ({"place": "suburb", "name": "France", "name:zh": "法国/法國"},
+     {"admin_level": None, "place": "suburb", "name": "France", "name_zh": "法国", "name_en": None}),
+    ({"boundary": "administrative", "admin_level": "6", "name": "Uusimaa"}, None),     # a region
+    ({"admin_level": "10", "name": "Fontvieille"}, None),                                # not a boundary
+    ({"place": "square", "name": "Narinkkatori"}, None),
+    ({"boundary": "administrative", "admin_level": "10"}, None),                         # names nothing
+])
+def test_a_boundary_or_place_is_kept_when_it_is_a_named_one_of_the_levels_that_name_a_town(tags, kept):
+    assert named_place(tags) == kept
 
 
 def test_households_are_estimated_for_residential_buildings_only(session):

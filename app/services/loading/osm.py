@@ -1,5 +1,6 @@
 """Importing an OpenStreetMap extract: buildings, roads, the other lines a grid boundary can
-follow (railways, rivers, shores, compound outlines) and surveillance cameras.
+follow (railways, rivers, shores, compound outlines), surveillance cameras, and the
+administrative boundaries and named places that name the areas `generate areas` derives.
 
 Idempotent: every row is keyed by its OSM id (osm:w123, osm:r45, osm:n678) and re-importing
 updates it in place instead of adding another.
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from ...geo.crs import frame_for
 from ...geo.households import estimate_households, estimate_population, parse_flats, parse_levels
-from ...models import Building, GroundLine, Road
+from ...models import Building, GroundLine, Place, Road
+from ...models.places import ADMIN_LEVELS, PLACE_KINDS
 from ..cameras import store
 from ..cameras.sources import camera_from_osm_tags
 
@@ -34,6 +36,7 @@ class OsmContent:
     roads: list[dict] = field(default_factory=list)
     ground_lines: list[dict] = field(default_factory=list)
     cameras: list[dict] = field(default_factory=list)
+    places: list[dict] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
     def skip(self, why: str) -> None:
@@ -52,6 +55,9 @@ class _Reader(osmium.SimpleHandler):
         self.factory = osmium.geom.WKBFactory()
 
     def area(self, a):
+        place = named_place(a.tags)
+        if place:           # and perhaps a compound as well: a neighbourhood is often landuse=residential
+            self._place(a, place)
         outline = ground_outline_kind(a.tags)
         if outline and "building" not in a.tags:
             self._outline(a, outline)
@@ -59,14 +65,8 @@ class _Reader(osmium.SimpleHandler):
         if "building" not in a.tags:
             return
         kind = "osm:w" if a.from_way() else "osm:r"
-        try:
-            geom = wkb.loads(self.factory.create_multipolygon(a), hex=True)
-        except RuntimeError:
-            self.content.skip("building without complete geometry")
-            return
-        geom = _polygonal(shapely.make_valid(geom)) if not geom.is_valid else geom
-        if geom is None or geom.is_empty:
-            self.content.skip("building with degenerate geometry")
+        geom = self._valid_multipolygon(a, "building")
+        if geom is None:
             return
         tags = a.tags
         street, number = tags.get("addr:street"), tags.get("addr:housenumber")
@@ -94,6 +94,27 @@ class _Reader(osmium.SimpleHandler):
                                               "geom": shapely.LineString(ring.coords)})
         self.progress("read", 1)
 
+    def _place(self, a, place: dict) -> None:
+        geom = self._valid_multipolygon(a, "boundary or place outline")
+        if geom is None:
+            return
+        self.content.places.append({**place, "source_id": f"osm:{'w' if a.from_way() else 'r'}{a.orig_id()}",
+                                    "geom": geom})
+        self.progress("read", 1)
+
+    def _valid_multipolygon(self, a, what: str):
+        """The area's outline made valid, or None (and a skip counted) if there is none."""
+        try:
+            geom = wkb.loads(self.factory.create_multipolygon(a), hex=True)
+        except RuntimeError:
+            self.content.skip(f"{what} without complete geometry")
+            return None
+        geom = _polygonal(shapely.make_valid(geom)) if not geom.is_valid else geom
+        if geom is None or geom.is_empty:
+            self.content.skip(f"{what} with degenerate geometry")
+            return None
+        return geom
+
     def way(self, w):
         line_kind = ground_line_kind(w.tags)
         if line_kind:
@@ -116,6 +137,11 @@ class _Reader(osmium.SimpleHandler):
         self.progress("read", 1)
 
     def node(self, n):
+        place = named_place(n.tags)
+        if place:
+            self.content.places.append({**place, "source_id": f"osm:n{n.id}",
+                                        "geom": shapely.Point(n.location.lon, n.location.lat)})
+            self.progress("read", 1)
         if not is_camera(n.tags):
             return
         camera = camera_from_osm_tags({t.k: t.v for t in n.tags})
@@ -153,6 +179,24 @@ def ground_outline_kind(tags) -> str | None:
     return None
 
 
+ZH_NAMES = ("name:zh-Hans", "name:zh-CN", "name:zh")     # simplified first: name:zh is often traditional
+
+
+def named_place(tags) -> dict | None:
+    """An administrative boundary of admin level 8–10 or a place from city down to
+    neighbourhood, with its names, if the tags are one and name it."""
+    level = tags.get("admin_level") if tags.get("boundary") == "administrative" else None
+    level = int(level) if level in {str(n) for n in ADMIN_LEVELS} else None
+    kind = tags.get("place") if tags.get("place") in PLACE_KINDS else None
+    name = tags.get("name")
+    if not name or (level is None and kind is None):
+        return None
+    zh = next((tags.get(key) for key in ZH_NAMES if tags.get(key)), None)
+    return {"admin_level": level, "place": kind, "name": name,
+            # "法国/法國": both scripts in one tag, the simplified one first
+            "name_zh": zh.split("/")[0].strip() if zh else None, "name_en": tags.get("name:en")}
+
+
 def _located(w) -> list[tuple[float, float]]:
     # A way cut by the extract's edge keeps the part inside it: the line is drawn through
     # the nodes that have a location (those outside the extract have none).
@@ -182,12 +226,14 @@ def import_osm(session: Session, path: Path, household_rule,
             ("name", "address", "kind", "levels", "households", "population", "geom"))
     upsert(session, Road, content.roads, progress, ("name", "class", "geom"))
     upsert(session, GroundLine, content.ground_lines, progress, ("kind", "name", "geom"))
+    upsert(session, Place, content.places, progress,
+           ("admin_level", "place", "name", "name_zh", "name_en", "geom"))
     store.upsert(session, content.cameras, ("name", "kind", "bearing", "fov", "range_m", "height_m",
                                              "estimated", "geom"), progress)
     session.commit()
     return {
         "buildings": len(content.buildings), "roads": len(content.roads),
-        "ground lines": len(content.ground_lines),
+        "ground lines": len(content.ground_lines), "places": len(content.places),
         "cameras": len(content.cameras), "skipped": content.skipped,
         "households": sum(b["households"] for b in content.buildings),
     }

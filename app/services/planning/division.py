@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from ...geo.partition import GRID_SIZE, atomic_units, clean_coverage, coverage_o
 from ...geo.ground_share import ground_share
 from ...geo.compactness import too_elongated
 from ...geo.regions import divide_along_ground
+from ...geo.streets import street_outlines
 from ...models import Area, Building, GroundLine, Grid, Road, Worker, WorkerAssignment
 from ..city import names
 
@@ -62,33 +64,52 @@ class DivisionReport:
 
 
 @dataclass(frozen=True)
+class StreetName:
+    name: tuple[str, str]
+    place: BaseGeometry | None = None       # the boundary it follows (WGS84); None: the whole city
+
+
+@dataclass(frozen=True)
 class CityNames:
     code: str
     city: tuple[str, str]
     district: tuple[str, str]
-    street: tuple[str, str]
+    streets: tuple[StreetName, ...]         # one street per place when they split the town
+
+
+def refuse_undividable(session: Session) -> None:
+    if session.scalar(select(func.count()).select_from(Area)):
+        raise AlreadyDivided("This database already has a division. A division changes only "
+                             "through a grid plan, so that its history is kept.")
+    if not session.scalar(select(func.count()).select_from(Building)):
+        raise ValueError("There are no buildings to divide: import some first "
+                         "(flask import osm FILE).")
 
 
 def generate_areas(session: Session, city: CityNames, rules: GridRules, seed: int = 1,
                    progress: Progress = lambda what, n: None) -> DivisionReport:
-    """Divide every imported building into one street of one district of one city."""
-    if session.scalar(select(func.count()).select_from(Area)):
-        raise AlreadyDivided("This database already has a division. A division changes only "
-                             "through a grid plan, so that its history is kept.")
+    """Divide every imported building into the streets of one district of one city."""
+    refuse_undividable(session)
     rows = session.execute(select(Building.geom)).all()
-    if not rows:
-        raise ValueError("There are no buildings to divide: import some first "
-                         "(flask import osm FILE).")
     footprints = np.array([to_shape(r.geom) for r in rows], dtype=object)
     frame = frame_for(footprints)
     outline = shapely.convex_hull(shapely.union_all(frame.to_metric(footprints)))
     boundary = shapely.set_precision(frame.to_wgs84(outline.buffer(CITY_MARGIN_M)), GRID_SIZE)
+    if len(city.streets) > 1:
+        units = [shapely.union_all(footprints[g]) for g in atomic_units(footprints)]
+        outlines = street_outlines(boundary, [s.place for s in city.streets], units, frame)
+    else:
+        outlines = [boundary]
 
     city_area = add_area(session, city.code, "city", city.city, None, boundary)
     district = add_area(session, f"{city.code}-01", "district", city.district, city_area, boundary)
-    street = add_area(session, f"{city.code}-01-01", "street", city.street, district, boundary)
-    report = divide_street(session, street, rules, frame, random.Random(seed), progress=progress)
-    report.streets = 1
+    rng = random.Random(seed)
+    report = DivisionReport()
+    for number, (street, geom) in enumerate(zip(city.streets, outlines), start=1):
+        area = add_area(session, f"{district.code}-{number:02d}", "street", street.name, district,
+                        shapely.set_precision(geom, GRID_SIZE))
+        report.add(divide_street(session, area, rules, frame, rng, progress=progress))
+        report.streets += 1
     finish_division(session)
     session.commit()
     return report
