@@ -48,6 +48,9 @@ class Incident(Base):
         CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
         CheckConstraint(f"level IN {LEVELS}", name="level"),
         CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
+        CheckConstraint("rated_by IN ('resident', 'callback')", name="rated_by"),
+        CheckConstraint("(reporter_phone IS NULL AND reporter_email IS NULL) OR reporter_consent_at IS NOT NULL",
+                        name="contact_consented"),
         Index("ix_incident_open_deadlines", "due_respond_at", "due_resolve_at",
               postgresql_where=text(f"status IN {OPEN_STATUSES} AND overdue_since IS NULL")),
         # lists and layers filtered by status, paged in id order (?status=reported)
@@ -81,6 +84,15 @@ class Incident(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # who rated: the resident through their private link, or an operator calling back
+    rated_by: Mapped[str | None] = mapped_column(String(16))
+    # A resident's own contact, kept only with their consent (migration 0025) and only to tell
+    # them what happened: masked for colleagues (personal.masked), never on a public surface.
+    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    reporter_email: Mapped[str | None] = mapped_column(String(200))
+    reporter_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # sha256 of the resident's private link token (/r/<token>); the token is never stored
+    reporter_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     reported_by: Mapped[str] = mapped_column(String(100), default="anonymous",
                                              server_default="anonymous")
     # "outside_grids": the point is in no current grid, so a street queue holds it.
