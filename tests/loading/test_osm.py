@@ -51,10 +51,17 @@ def test_multipolygon_buildings_are_imported_from_relations(session):
 def test_reimporting_updates_instead_of_duplicating(runner, session):
     counted = "SELECT (SELECT count(*) FROM building) + (SELECT count(*) FROM road) + (SELECT count(*) FROM place)"
     before = scalar(session, counted)
+    # a building whose households were counted (building:flats) is estimated by the file
+    # again on a re-import, and says so: the estimate and its flag are refreshed together
+    flagged = scalar(session, "SELECT source_id FROM building WHERE households_estimated LIMIT 1")
+    session.execute(text("UPDATE building SET households = households + 7, households_estimated = false "
+                         "WHERE source_id = :id"), {"id": flagged})
+    session.commit()
     result = runner.invoke(args=["import", "osm", str(HELSINKI)])
     assert result.exit_code == 0, result.output
     session.expire_all()
     assert scalar(session, counted) == before
+    assert scalar(session, "SELECT households_estimated FROM building WHERE source_id = :id", id=flagged) is True
 
 
 PLACES = ("city", "town", "village", "suburb", "quarter", "neighbourhood")

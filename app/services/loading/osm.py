@@ -223,7 +223,7 @@ def import_osm(session: Session, path: Path, household_rule,
     content = read_osm(path, progress)
     _estimate_households(content.buildings, household_rule)
     upsert(session, Building, content.buildings, progress,
-            ("name", "address", "kind", "levels", "households", "population", "geom"))
+            ("name", "address", "kind", "levels", "households", "households_estimated", "population", "geom"))
     upsert(session, Road, content.roads, progress, ("name", "class", "geom"))
     upsert(session, GroundLine, content.ground_lines, progress, ("kind", "name", "geom"))
     upsert(session, Place, content.places, progress,
