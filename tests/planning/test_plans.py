@@ -716,6 +716,8 @@ def test_filing_closes_old_grids_opens_new_ones_and_moves_buildings_incidents_an
                                         if g["properties"]["worker"]}
     assert not sql(city, "SELECT 1 FROM worker_assignment WHERE valid_to IS NULL AND grid_id = ANY(:ids)",
                    ids=list(old.values()))
+    # the filed plan's grids are the current ones, not a second grid for each of their workers
+    assert not [f for f in problems(api, plan)["features"] if f["properties"]["kind"] == "worker_many_grids"]
     # the live stream heard of it
     notices = [json.loads(n.payload) for n in listener.notifies(timeout=2, stop_after=50)
                if '"division"' in n.payload]

@@ -6,6 +6,8 @@ the plan kept in the address; a reviewer gets no edit tool. Against the live tes
 the Helsinki demo data."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import shapely
 from shapely.geometry import LineString, Point, mapping, shape
@@ -355,5 +357,39 @@ def test_the_division_on_a_date_comes_from_a_date_picker(browser, live_server, u
     page.fill("#history-picker", "2020-01-01")          # before the demo city was filed: no grids
     wait_until(page, "document.querySelector('#history-date').textContent.startsWith('2020')")
     assert page.locator("#history-picker").get_attribute("max")
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_building_is_handed_over_by_clicking_it_inside_the_neighbouring_grid(browser, live_server, users, app, api):
+    plan = start(api, community_codes(app)[1])
+    grids = grids_of(api, plan)
+    a, b = next((a, b) for a in grids.values() for b in grids.values() if a["id"] != b["id"]
+                and shape(a["geometry"]).intersection(shape(b["geometry"])).length > 0)
+    with app.app_context():
+        session = db.session()
+        try:
+            # a building of b's near a (a hand-over goes to a neighbour), wholly inside b
+            anchor = session.execute(text("""
+                SELECT ST_AsText(ST_PointOnSurface(b.geom)) FROM building b
+                WHERE b.households > 0
+                  AND ST_Contains(ST_Buffer(ST_GeomFromGeoJSON(:b), -0.00005), b.geom)
+                  AND ST_DWithin(b.geom::geography, ST_GeomFromGeoJSON(:a)::geography, 40)
+                ORDER BY ST_Area(b.geom) DESC LIMIT 1"""),
+                {"a": json.dumps(a["geometry"]), "b": json.dumps(b["geometry"])}).scalar_one()
+        finally:
+            session.rollback()
+    page, errors = open_planner(browser, live_server, users["planner"]["username"], plan)
+    wait_until(page, "window.gridmapPlanner.contextLoaded()", 15)
+    page.click("#tools button[data-tool='handover']")
+    click_at(page, shape(a["geometry"]).representative_point())      # the grid that receives
+    click_at(page, shapely.from_wkt(anchor))                          # the building, inside b
+    wait_until(page, "document.querySelector('#message').textContent !== '' && !window.gridmapPlanner.busy()", 15)
+    now = grids_of(api, plan)
+    moved = shapely.from_wkt(anchor)
+    assert shape(now[a["id"]]["geometry"]).contains(moved), page.inner_text("#message")
+    assert not shape(now[b["id"]]["geometry"]).contains(moved)
+    assert len(now) == len(grids)
     assert not errors, errors
     page.close()

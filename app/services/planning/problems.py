@@ -57,6 +57,8 @@ def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
         JOIN worker w ON w.id = a.worker_id JOIN grid g ON g.id = a.grid_id
         WHERE a.valid_to IS NULL AND g.valid_to IS NULL
           AND NOT g.id = ANY(coalesce((SELECT base_grid_ids FROM grid_plan WHERE id = :plan), '{}'))
+          -- once filed, the plan's grids are the current ones: not a second grid of their workers
+          AND g.code NOT IN (SELECT code FROM grid_plan_feature WHERE plan_id = :plan)
           AND w.id IN (SELECT worker_id FROM grid_plan_feature WHERE plan_id = :plan)
         GROUP BY w.code"""), {"plan": plan.id}).all())
     # measured where every check of the city measures: in its UTM zone

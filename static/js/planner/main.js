@@ -41,6 +41,7 @@ window.gridmapPlanner = {                              // read by the browser te
   problemKinds: () => (state.problems ? state.problems.features.map((f) => f.properties.kind) : []),
   gridCount: () => state.features.size,
   busy: () => state.pending > 0,
+  contextLoaded: () => state.contextLoaded,
   featureAt: (code) => [...state.features.values()].find((f) => f.feature.properties.code === code)?.feature.id,
   select: (id) => select(id),
   selected: () => [...state.selected],
@@ -224,7 +225,15 @@ function drawGrids(items, problems, { interactive = true } = {}) {
       layer.bindTooltip(`${feature.properties.code}<br>${held.get(feature.id) ?? 0} ${t('households_short')}`,
         { permanent: true, direction: 'center', className: 'grid-label' });
       // while a line is drawn, a click inside a grid is the line's vertex: it must reach the map
-      if (interactive) layer.on('click', (event) => { if (drawing()) return; L.DomEvent.stop(event); select(feature.id); });
+      if (interactive) layer.on('click', (event) => {
+        if (drawing()) return;
+        L.DomEvent.stop(event);
+        // handing over: with the receiving grid chosen, a click on another grid's building
+        // hands that building over (the grid lies above the buildings and takes the click)
+        const building = state.tool === 'handover' && state.selected.length === 1 && state.selected[0] !== feature.id
+          ? buildingAt(event.latlng) : null;
+        if (building) handOver(building); else select(feature.id);
+      });
       gridLayer.addLayer(layer);
     },
   });
@@ -552,6 +561,17 @@ async function remove() {
   useTool(null);
 }
 
+// The building under a point, among those loaded around the area.
+function buildingAt(latlng) {
+  let found = null;
+  context.eachLayer((group) => group.eachLayer?.((layer) => {
+    const geometry = layer.feature?.geometry;
+    if (found || !['Polygon', 'MultiPolygon'].includes(geometry?.type) || !layer.getBounds().contains(latlng)) return;
+    if (inside([latlng.lng, latlng.lat], geometry)) found = layer.feature;
+  }));
+  return found;
+}
+
 async function handOver(building) {
   const [to] = state.selected;
   if (to === undefined) { $('hint').textContent = t('hint_handover'); return; }
@@ -621,6 +641,7 @@ async function act(change, { saved = t('saved') } = {}) {
     message.classList.add('ok');
   } catch (error) {
     const zh = error instanceof HttpError && error.body?.description_zh;
+    message.classList.remove('ok');
     message.textContent = punctuated((lang === 'zh' && zh) || error.message);
   } finally {
     state.pending -= 1;

@@ -20,14 +20,24 @@ export function workflowButtons(container, plan, can, { act }) {
     if (!can[role] || !from.includes(plan.status)) continue;
     const button = Object.assign(document.createElement('button'), { type: 'button', textContent: t(`step_${action}`) });
     button.dataset.action = action;
-    button.addEventListener('click', () => act(() => {
-      const request = { note: note.value };
-      if (action === 'file' && date.value) request.effective_from = new Date(date.value).toISOString();
-      return sendJson('POST', `/api/v1/plans/${plan.id}/${action}`, request);
-    }));
+    // one press is one step: every button waits while it is sent (the plan is read again after)
+    button.addEventListener('click', () => {
+      for (const other of container.querySelectorAll('button')) other.disabled = true;
+      return act(() => {
+        const request = { note: note.value };
+        if (action === 'file' && date.value) request.effective_from = new Date(date.value).toISOString();
+        return sendJson('POST', `/api/v1/plans/${plan.id}/${action}`, request);
+      }, { saved: t(`done_${action}`) });
+    });
     container.append(button);
     offered += 1;
   }
   if (offered) container.prepend(note);
-  if (can.file && plan.status === 'approved') container.append(date);
+  if (can.file && plan.status === 'approved') {
+    // in force from: now or a past moment (the server refuses a future one)
+    const now = new Date();
+    date.max = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    const label = Object.assign(document.createElement('label'), { htmlFor: 'workflow-date', textContent: t('effective_from') });
+    container.append(label, date);
+  }
 }
