@@ -153,11 +153,7 @@ class _Splitter:
             if not best:
                 break
             _, block, source, target = best
-            members[source].discard(block)
-            members[target].add(block)
-            label[block] = target
-            sums[source] -= self.weights[block]
-            sums[target] += self.weights[block]
+            self._move(block, source, target, members, label, sums)
         return [np.array(sorted(m), dtype=int) for m in members]
 
     def compact(self, groups: list[np.ndarray]) -> list[np.ndarray]:
@@ -204,12 +200,17 @@ class _Splitter:
             if not best:
                 break
             _, block, source, target, excesses[source], excesses[target] = best
-            members[source].discard(block)
-            members[target].add(block)
-            label[block] = target
-            sums[source] -= self.weights[block]
-            sums[target] += self.weights[block]
+            self._move(block, source, target, members, label, sums)
         return [np.array(sorted(m), dtype=int) for m in members]
+
+    def _move(self, block: int, source: int, target: int, members: list[set[int]], label: dict,
+              sums: list[float]) -> None:
+        """One block from group `source` to `target`, in the groups' members, labels and sums."""
+        members[source].discard(block)
+        members[target].add(block)
+        label[block] = target
+        sums[source] -= self.weights[block]
+        sums[target] += self.weights[block]
 
     def _sweep_cuts(self, order, inside) -> np.ndarray:
         """The cost of the boundary between the first k+1 blocks of the order and the rest."""
