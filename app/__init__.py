@@ -36,19 +36,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
 
     from .api import (assessment, audit, cameras, charts, health, incidents, open311, patrol, places, plans,
-                      positions, stream, tokens, users, wall)
+                      positions, public_reports, stream, tokens, users, wall)
     from .api.layers import edits as ogcapi_edits, ogcapi, tiles
-    from .web import login, pages
+    from .web import login, pages, public as public_pages
     for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp,
                       incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, charts.bp, positions.bp, patrol.bp, places.bp, cameras.bp, plans.bp,
                       ogcapi_edits.bp, login.bp,
-                      pages.bp):
+                      pages.bp, public_reports.bp, public_pages.bp):
         app.register_blueprint(blueprint)
     auth.check_every_endpoint(app)   # refuses to start if any endpoint lacks a policy
     from .api.http import compress_json
     app.after_request(compress_json)
 
     _start_clock_on_first_request(app, settings)
+    _send_to_reporters(app, settings)
 
     from .cli import register
     register(app)
@@ -65,6 +66,26 @@ def _start_clock_on_first_request(app: Flask, settings) -> None:
                     settings.timezone, settings.positions)
     app.extensions["gridmap.ticker"] = ticker
     app.before_request(ticker.start)
+
+
+def _send_to_reporters(app: Flask, settings) -> None:
+    """Messages to reporters go out from serving processes, like the clock: the servers start
+    the sender when a process is ready (app/gunicorn_conf.py, app/asgi.py) and stop it when it
+    ends; the first request starts it under any other server. With no channel configured
+    there is none: the messages wait in the outbox."""
+    from .services.notify.sender import Sender, configured_channels
+    if not configured_channels(settings.notify):
+        return
+    from sqlalchemy.engine import make_url
+    database = app.extensions["gridmap.db"]
+
+    def address() -> str:       # read again at each reconnect (the embedded cluster's port may move)
+        return make_url(database.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    from .services.public.follow import link_maker
+    sender = Sender(database.new_session, address, settings.notify, settings.timezone,
+                    link_maker(settings.notify.public_url, settings.secret_key))
+    app.extensions["gridmap.notify"] = sender
+    app.before_request(sender.start)
 
 
 def _refuse_unsafe_production(app: Flask, settings) -> None:

@@ -68,6 +68,9 @@ class Application:
             if message["type"] == "lifespan.startup":
                 self.fanout()
                 self.hub.listen(wait=False)      # listening before the first stream asks
+                sender = self.flask.extensions.get("gridmap.notify")
+                if sender is not None:
+                    sender.start()               # messages to reporters (services/notify)
                 census = asyncio.get_running_loop().create_task(self._census())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -75,6 +78,8 @@ class Application:
                 fanout = self._fanouts.pop(asyncio.get_running_loop(), None)
                 if fanout is not None:
                     fanout.close()
+                if sender is not None:           # the message being sent is finished and marked
+                    await asyncio.to_thread(sender.stop, GRACE_SECONDS)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -6,6 +6,7 @@ deployments override them with GRIDMAP_* variables (or DATABASE_URL / SECRET_KEY
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,10 @@ class IncidentRules:
     stream_max_age_seconds: float = 12 * 3600
     stream_recheck_seconds: float = 5.0     # open streams' access asked again: the notices' net
     idempotency_keep_days: int = 7
+    # residents (services/public): reports one phone or e-mail may make in 24 hours, and how long
+    # a finished case's private link keeps working after its last step
+    contact_reports_per_day: int = 5
+    link_days: int = 90
     timezone: str = "Asia/Shanghai"         # the city's: an incident's code carries its local date
 
 
@@ -122,6 +127,85 @@ class BackupRules:
     warn_archive_lag_minutes: float = 15
 
 
+@dataclass(frozen=True)
+class SmsGateway:
+    """An HTTP SMS gateway (services/notify/sms.py). A `url` with {phone} and {text} (and
+    {id}, the message's key) in it is asked with GET, the values filled in; any other is sent
+    the message as JSON {"phone", "text", "id"} by POST. Basic credentials, or a bearer token.
+    No url: SMS messages wait in the outbox."""
+
+    url: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    timeout_s: float = 10.0
+
+
+SMTP_TLS = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """The SMTP server e-mail to reporters goes through (services/notify/mail.py). No host:
+    e-mail waits in the outbox."""
+
+    host: str | None = None
+    port: int = 587
+    tls: str = "starttls"               # one of SMTP_TLS
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "gridmap@localhost"   # From:, and the domain of each Message-ID
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class NotifyRules:
+    """Telling the reporter (services/notify): the channels, and how a failed message is
+    tried again — after retry_seconds, doubling up to retry_max_seconds, jittered, until
+    max_attempts, when it is left dead (shown by /healthz) for `flask notify retry`."""
+
+    sms: SmsGateway = field(default_factory=SmsGateway)
+    mail: MailServer = field(default_factory=MailServer)
+    poll_seconds: float = 5.0           # the sender looks this often besides being woken
+    retry_seconds: float = 30.0
+    retry_max_seconds: float = 1800.0
+    max_attempts: int = 20
+    warn_minutes: float = 30.0          # /healthz warns of a message waiting longer
+    # the address residents reach the site at (https://gridmap.example.gov.cn): the message at
+    # close carries their private link under it; None: it tells them to open the one they got
+    public_url: str | None = None
+
+
+def _notify_rules() -> NotifyRules:
+    tls = _env("GRIDMAP_SMTP_TLS", "starttls")
+    if tls not in SMTP_TLS:
+        raise ValueError(f"GRIDMAP_SMTP_TLS is one of {', '.join(SMTP_TLS)}, not {tls!r}")
+    default_port = {"starttls": "587", "ssl": "465", "none": "25"}[tls]
+    return NotifyRules(
+        sms=SmsGateway(url=_env("GRIDMAP_SMS_URL"), user=_env("GRIDMAP_SMS_USER"),
+                       password=_env("GRIDMAP_SMS_PASSWORD"), token=_env("GRIDMAP_SMS_TOKEN"),
+                       timeout_s=float(_env("GRIDMAP_SMS_TIMEOUT_S", "10"))),
+        mail=MailServer(host=_env("GRIDMAP_SMTP_HOST"), port=int(_env("GRIDMAP_SMTP_PORT", default_port)),
+                        tls=tls, user=_env("GRIDMAP_SMTP_USER"), password=_env("GRIDMAP_SMTP_PASSWORD"),
+                        sender=_env("GRIDMAP_MAIL_FROM", "gridmap@localhost"),
+                        timeout_s=float(_env("GRIDMAP_SMTP_TIMEOUT_S", "10"))),
+        poll_seconds=float(_env("GRIDMAP_NOTIFY_POLL_SECONDS", "5")),
+        retry_seconds=float(_env("GRIDMAP_NOTIFY_RETRY_SECONDS", "30")),
+        retry_max_seconds=float(_env("GRIDMAP_NOTIFY_RETRY_MAX_SECONDS", "1800")),
+        max_attempts=int(_env("GRIDMAP_NOTIFY_ATTEMPTS", "20")),
+        warn_minutes=float(_env("GRIDMAP_NOTIFY_WARN_MINUTES", "30")),
+        public_url=_public_url(_env("GRIDMAP_PUBLIC_URL")),
+    )
+
+
+def _public_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError(f"GRIDMAP_PUBLIC_URL is the site's address (https://host[/path]), not {value!r}")
+    return value.rstrip("/")
+
+
 def _floats(name: str, default: str) -> tuple[float, ...]:
     return tuple(float(v) for v in _env(name, default).split(","))
 
@@ -173,6 +257,7 @@ class Settings:
     positions: PositionRules = field(default_factory=PositionRules)
     wall: WallRules = field(default_factory=WallRules)
     backups: BackupRules = field(default_factory=BackupRules)
+    notify: NotifyRules = field(default_factory=NotifyRules)
     secure_cookies: bool = True
     login_rate: str = "20/minute"          # per client address, on login and token requests
     public_rate: str = "30/minute"         # per client address, on anonymous reports
@@ -216,6 +301,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
         stream_heartbeat_seconds=int(_env("GRIDMAP_STREAM_HEARTBEAT_SECONDS", "15")),
         stream_max_age_seconds=float(_env("GRIDMAP_STREAM_MAX_AGE_SECONDS", str(12 * 3600))),
         stream_recheck_seconds=float(_env("GRIDMAP_STREAM_RECHECK_SECONDS", "5")),
+        contact_reports_per_day=int(_env("GRIDMAP_CONTACT_REPORTS_PER_DAY", "5")),
+        link_days=int(_env("GRIDMAP_LINK_DAYS", "90")),
         timezone=zone,
     )
     on_time, speed, satisfaction = _floats("GRIDMAP_STAR_WEIGHTS", "0.5,0.2,0.3")
@@ -254,6 +341,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
             warn_backup_age_hours=float(_env("GRIDMAP_BACKUP_WARN_HOURS", "26")),
             warn_archive_lag_minutes=float(_env("GRIDMAP_ARCHIVE_WARN_MINUTES", "15")),
         ),
+        notify=_notify_rules(),
         secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),
         login_rate=_env("GRIDMAP_LOGIN_RATE", "20/minute"),
         public_rate=_env("GRIDMAP_PUBLIC_RATE", "30/minute"),

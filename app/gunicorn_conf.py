@@ -21,6 +21,7 @@ from pathlib import Path
 # gunicorn takes every module-level name that is also a setting's name as that setting:
 # helpers here are named unlike any (control_socket_path, not control_socket)
 SOCKET_PATH_MAX = 107       # sun_path holds 108 bytes with the terminating NUL
+SENDER_STOP_SECONDS = 4.0    # within the graceful timeout `flask serve` gives (5 s)
 
 
 def when_ready(server):
@@ -53,6 +54,9 @@ def _var_dir() -> Path:
 
 
 def post_worker_init(worker):
+    sender = _reporters_sender(worker)
+    if sender is not None:
+        sender.start()          # messages waiting for a retry go out without waiting for a request
     stop = signal.getsignal(signal.SIGTERM)
 
     def end_streams_then_stop(signum, frame):
@@ -63,3 +67,14 @@ def post_worker_init(worker):
             stop(signum, frame)
 
     signal.signal(signal.SIGTERM, end_streams_then_stop)
+
+
+def worker_exit(server, worker):
+    # the message being sent is finished and marked, so it is not sent again by another process
+    sender = _reporters_sender(worker)
+    if sender is not None:
+        sender.stop(timeout=SENDER_STOP_SECONDS)
+
+
+def _reporters_sender(worker):
+    return getattr(worker.wsgi, "extensions", {}).get("gridmap.notify")

@@ -163,6 +163,56 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "WAL 归档失败（{wal}），原因见 var/postgres.log。",
         "en": "Archiving WAL fails ({wal}); var/postgres.log says why.",
     },
+    # -- telling the reporter (services/notify/texts.py): what a resident receives by SMS and e-mail --
+    "notify.subject.accepted": {"zh": "您的报事已受理（{code}）", "en": "Your report {code} is accepted"},
+    "notify.subject.resolved": {"zh": "您的报事已处理（{code}）", "en": "Your report {code} is dealt with"},
+    "notify.subject.rejected": {"zh": "您的报事无法办理（{code}）", "en": "Your report {code} cannot be solved"},
+    "notify.subject.closed": {"zh": "您的报事已办结，请评价（{code}）", "en": "Your report {code} is closed: please rate it"},
+    "notify.accepted": {
+        "zh": "您反映的“{category}”问题（编号 {code}）已受理，预计 {due} 前处理完毕。",
+        "en": "Your report {code} ({category}) is accepted; we expect to deal with it by {due}.",
+    },
+    "notify.resolved": {
+        "zh": "您反映的“{category}”问题（编号 {code}）已处理：{note}",
+        "en": "Your report {code} ({category}) has been dealt with: {note}",
+    },
+    "notify.resolved_checking": {
+        "zh": "您反映的“{category}”问题（编号 {code}）已处理，正在核查。",
+        "en": "Your report {code} ({category}) has been dealt with; the work is being checked.",
+    },
+    "notify.rejected": {
+        "zh": "您反映的“{category}”问题（编号 {code}）无法办理。原因：{reason}",
+        "en": "Your report {code} ({category}) cannot be solved. The reason: {reason}",
+    },
+    "notify.closed": {
+        "zh": "您反映的“{category}”问题（编号 {code}）已办结。请打开报事时得到的专属链接，为办理结果打分（1–5 星）。",
+        "en": "Your report {code} ({category}) is closed. Please rate how it was handled (1 to 5 "
+              "stars) through the private link you were given when you reported.",
+    },
+    "notify.closed_link": {
+        "zh": "您反映的“{category}”问题（编号 {code}）已办结。请为办理结果打分（1–5 星）：{link}",
+        "en": "Your report {code} ({category}) is closed. Please rate how it was handled (1 to 5 stars): {link}",
+    },
+    # the time promised in notify.accepted, in the city's time
+    "notify.due": {"zh": "{month}月{day}日 {time}", "en": "{time} on {day} {month}"},
+    # the outbox's backlog (/healthz)
+    "notify.dead": {
+        "zh": "{count} 条给报事人的{channel}多次发送失败，已停止重试（flask notify retry 可重新发送）。",
+        "en": "{count} message(s) to reporters by {channel} failed too often and are no longer "
+              "tried (flask notify retry sends them again).",
+    },
+    "notify.waiting": {
+        "zh": "给报事人的{channel}在积压：最早的一条已等待 {minutes} 分钟（上限 {bound} 分钟）。",
+        "en": "Messages to reporters by {channel} are backing up: the oldest has waited {minutes} "
+              "min (the bound is {bound} min).",
+    },
+    "notify.not_configured": {
+        "zh": "给报事人的{channel}在等待发送，但{channel}通道尚未配置（见 README“Telling the reporter”）；最早的一条已等待 {minutes} 分钟。",
+        "en": "Messages to reporters by {channel} are waiting, but no {channel} channel is "
+              "configured (README, \"Telling the reporter\"); the oldest has waited {minutes} min.",
+    },
+    "notify.channel.sms": {"zh": "短信", "en": "SMS"},
+    "notify.channel.email": {"zh": "邮件", "en": "e-mail"},
     # text written where it was refused, not yet moved here (api/params.py InvalidParameter
     # keeps such callers working; tests/test_messages.py finds them)
     "unworded": {"zh": "{text}", "en": "{text}"},
@@ -847,6 +897,183 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "open311.thanks_sent": {
         "zh": "感谢您的反映。您反映的问题已派给网格员处置。",
         "en": "Thank you. Your report has been sent to the grid worker.",
+    },
+
+    # -- residents: report, follow, rate (services/public, api/public_reports.py, web/public.py) ----
+    "report.body": {
+        "zh": "请以表单（multipart/form-data）或 JSON 提交：category、description，以及 lon 和 lat 或 address。",
+        "en": "Send a form (multipart/form-data) or JSON: category, description, and lon and lat or address.",
+    },
+    "report.category_unknown": {
+        "zh": "请从列表中选择问题类别（收到的是 {category}；可选：{known}）。",
+        "en": "Choose the kind of problem from the list (got '{category}'; the choices: {known}).",
+    },
+    "report.description_missing": {
+        "zh": "请描述发生了什么问题。",
+        "en": "Describe what is wrong.",
+    },
+    "report.description_too_long": {
+        "zh": "问题描述最多 {most} 字（现有 {count} 字），请精简。",
+        "en": "A description has at most {most} characters (this one has {count}); shorten it.",
+    },
+    "report.place_missing": {
+        "zh": "请在地图上点选位置，或输入地址后从列表中选择。",
+        "en": "Tap the place on the map, or type an address and choose it from the list.",
+    },
+    "report.coordinate": {
+        "zh": "{name} 应为 {low} 到 {high} 之间的经纬度（WGS84），收到的是 {value}。",
+        "en": "{name} is a WGS84 degree between {low} and {high}; got {value}.",
+    },
+    "report.address_too_long": {
+        "zh": "地址最多 {most} 字。",
+        "en": "An address has at most {most} characters.",
+    },
+    "report.address_unknown": {
+        "zh": "没有找到地址“{address}”：请从搜索结果中选择楼栋，或在地图上点选位置。",
+        "en": "No building has the address '{address}': choose one from the search, or tap the place on the map.",
+    },
+    "report.address_ambiguous": {
+        "zh": "“{address}”对应 {count} 处楼栋（如 {examples}），请写得更具体，或在地图上点选位置。",
+        "en": "'{address}' matches {count} buildings (such as {examples}); be more precise, or tap the place on the map.",
+    },
+    "report.phone_form": {
+        "zh": "手机号码应为 11 位中国大陆手机号，例如 138 0013 8000。",
+        "en": "A phone number is an 11-digit mainland mobile number, e.g. 138 0013 8000.",
+    },
+    "report.email_form": {
+        "zh": "电子邮箱格式有误（最多 200 个字符，例如 name@example.com）。",
+        "en": "This is not an e-mail address (at most 200 characters, e.g. name@example.com).",
+    },
+    "report.consent_needed": {
+        "zh": "留下联系方式须勾选同意：联系方式仅用于告知本案的处理进展。",
+        "en": "To leave a contact, tick the consent: it is used only to tell you how this case goes.",
+    },
+    "report.photos_too_many": {
+        "zh": "最多附 {most} 张照片（收到 {count} 张）。",
+        "en": "Attach at most {most} photos (got {count}).",
+    },
+    "report.photo": {
+        "zh": "第 {n} 张照片：{why}",
+        "en": "Photo {n}: {why}",
+    },
+    "report.honeypot": {
+        "zh": "表单中隐藏的“网站”一栏须留空（它用于识别自动程序）：请刷新页面后重新填写。",
+        "en": "The form's hidden 'website' field must stay empty (it catches programs): reload the page and fill it in again.",
+    },
+    "report.too_many_contact": {
+        "zh": "同一联系方式 24 小时内最多反映 {most} 个问题，请 {minutes} 分钟后再试。",
+        "en": "One contact may report at most {most} problems in 24 hours; try again in {minutes} minutes.",
+    },
+    "report.key": {
+        "zh": "submission（或 Idempotency-Key）为 16–200 个字母、数字或“-”“_”。",
+        "en": "submission (or Idempotency-Key) is 16–200 letters, digits, '-' or '_'.",
+    },
+    "report.not_found": {
+        "zh": "该查询链接无效或已过期。",
+        "en": "This link is not valid, or it has expired.",
+    },
+    "report.report_a_problem": {"zh": "我要反映问题", "en": "Report a problem"},
+    "report.rate_when_closed": {
+        "zh": "问题办结后才能评价（现在：{status}）。",
+        "en": "A case can be rated once it is closed (it is now {status}).",
+    },
+    "report.already_rated": {
+        "zh": "您已评价过本案：每个案件只能评价一次。",
+        "en": "You have rated this case already: each case is rated once.",
+    },
+    "report.rating_body": {
+        "zh": "请提交 JSON：{{\"satisfaction\": 1–5, \"comment\": …, \"not_solved\": true|false}}。",
+        "en": "Send JSON: {{\"satisfaction\": 1–5, \"comment\": …, \"not_solved\": true|false}}.",
+    },
+    "report.comment_too_long": {
+        "zh": "评价说明最多 {most} 字。",
+        "en": "A comment has at most {most} characters.",
+    },
+    "report.not_solved_words": {
+        "zh": "请说明哪里还没有解决，值班员将据此重新派单。",
+        "en": "Say what is still wrong: the operator sends the case out again with your words.",
+    },
+    "report.callback_resident": {
+        "zh": "反映人留有联系方式，由其本人通过查询链接评价；回访评价只用于没有联系方式的案件。",
+        "en": "The reporter left a contact and rates the case through their own link; a call-back rating is "
+              "for cases without a contact.",
+    },
+    "report.callback_rated": {
+        "zh": "本案已有评价，不能再评价。",
+        "en": "This case has been rated already.",
+    },
+    "report.thanks_triage": {
+        "zh": "感谢您的反映。值班员核实后派单，{respond} 前响应。",
+        "en": "Thank you. An operator checks it and sends it on; a response is due by {respond}.",
+    },
+    "report.contact_dropped": {
+        "zh": "未保存您的联系方式：同时提交 contact_consent=true 表示同意其仅用于告知处理进展，才会保存。",
+        "en": "Your contact was not kept: send contact_consent=true with it, agreeing that it is used only to "
+              "tell you how the case goes.",
+    },
+    "report.place_or_address": {
+        "zh": "请提供 lat 和 long，或与本市楼栋相符的 address_string。",
+        "en": "Give lat and long, or an address_string that matches one of the city's buildings.",
+    },
+    "public.open311.service": {
+        "zh": "{name}：{respond}内响应，{resolve}内办结。",
+        "en": "{name}: answered within {respond}, resolved within {resolve}.",
+    },
+    "public.open311.token_unknown": {
+        "zh": "没有这个令牌（token），或它已过期。",
+        "en": "There is no such token, or it has expired.",
+    },
+    "public.hours": {"zh": "{n} 小时", "en": "{n} hours"},
+    "public.days": {"zh": "{n} 天", "en": "{n} days"},
+    "public.minutes": {"zh": "{n} 分钟", "en": "{n} minutes"},
+    # what happens next, on the resident's own page and in Open311's status_notes
+    "public.next.triage": {
+        "zh": "值班员核实后派单，应在 {by} 前响应。",
+        "en": "An operator checks it and sends it on; a response is due by {by}.",
+    },
+    "public.next.assigned": {
+        "zh": "已派给负责的网格员，应在 {by} 前响应。",
+        "en": "Sent to the grid worker in charge; a response is due by {by}.",
+    },
+    "public.next.handling": {
+        "zh": "正在处理，应在 {by} 前办结。",
+        "en": "Being handled; it is due to be resolved by {by}.",
+    },
+    "public.next.overdue": {
+        "zh": "已超过时限（{by}），已上报{level}督办。",
+        "en": "Past its time limit ({by}); it has gone up to the {level} to be pushed on.",
+    },
+    "public.next.overdue_here": {
+        "zh": "已超过时限（{by}），正在催办。",
+        "en": "Past its time limit ({by}); it is being chased.",
+    },
+    "public.next.resolved": {
+        "zh": "已处理，等待核查结案。",
+        "en": "Handled; waiting for the check that closes it.",
+    },
+    "public.next.rate": {
+        "zh": "已办结。请评价处理结果；如果问题没有解决，请告诉我们。",
+        "en": "Closed. Rate how it was handled; if the problem is not solved, tell us.",
+    },
+    "public.next.rated": {
+        "zh": "已办结，感谢您的评价。",
+        "en": "Closed. Thank you for your rating.",
+    },
+    "public.next.rejected": {
+        "zh": "不予受理。原因：{reason}",
+        "en": "Not taken on. The reason: {reason}",
+    },
+    "public.next.rejected_unsaid": {
+        "zh": "不予受理，值班员将说明原因。",
+        "en": "Not taken on; an operator will tell you why.",
+    },
+    "public.next.merged": {
+        "zh": "已与同一问题的其他报告合并处理。",
+        "en": "Handled together with another report of the same problem.",
+    },
+    "public.next.reopened": {
+        "zh": "已重新办理，应在 {by} 前办结。",
+        "en": "Taken up again; it is due to be resolved by {by}.",
     },
 }
 

@@ -109,6 +109,21 @@ EXAMPLES = {
     "ogcapi_edits.patch": ("PATCH", "/ogcapi/collections/plan-999999/items/1", {"properties": {}}),
     "ogcapi_edits.delete": ("DELETE", "/ogcapi/collections/plan-999999/items/1", None),
     "pages.planner": ("GET", "/planner", None),
+    # the residents' side: anyone, no account (an unknown token is a 404 for everyone alike)
+    "open311.token_": ("GET", "/open311/v2/tokens/none.json", None),
+    "public_pages.report": ("GET", "/report", None),
+    "public_pages.follow": ("GET", "/r/none", None),
+    "public_pages.cases": ("GET", "/public", None),
+    "residents.categories": ("GET", "/api/v1/public/categories", None),
+    "residents.address_search": ("GET", "/api/v1/public/addresses?q=katu", None),
+    "residents.address_nearest": ("GET", "/api/v1/public/addresses/nearest?lon=24.95&lat=60.17", None),
+    "residents.report": ("POST", "/api/v1/public/reports", {"category": "matrix"}),
+    "residents.follow_case": ("GET", "/api/v1/public/follow/none", None),
+    "residents.rate": ("POST", "/api/v1/public/follow/none/rating", {"satisfaction": 5}),
+    "residents.own_photo": ("GET", "/api/v1/public/follow/none/photos/1", None),
+    "residents.cases": ("GET", "/api/v1/public/cases", None),
+    "residents.photo": ("GET", "/api/v1/public/photos/999999", None),
+    "residents.tile": ("GET", "/api/v1/public/tiles/roads/14/9326/4739.mvt", None),
 }
 
 

@@ -1,5 +1,5 @@
 """GET /healthz: is the database there (and if not, why), which PostGIS, how many rows per table,
-and how fresh the backups are."""
+how fresh the backups are, and whether the messages to reporters are going out."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -13,6 +13,7 @@ from ..auth import public
 from ..messages import say
 from ..services.health.backups import backup_status
 from ..services.health.database import database_status
+from ..services.health.outbox import outbox_status
 from .errors import request_language
 
 bp = Blueprint("health", __name__)
@@ -23,7 +24,9 @@ bp = Blueprint("health", __name__)
 def healthz():
     try:
         status = database_status(db.session())
-        backup = backup_status(db.session(), current_app.config["GRIDMAP"], datetime.now(timezone.utc))
+        settings = current_app.config["GRIDMAP"]
+        backup = backup_status(db.session(), settings, datetime.now(timezone.utc))
+        notify = outbox_status(db.session(), settings.notify)
     except (SQLAlchemyError, psycopg.Error, OSError) as error:
         reason = db.unreachable(error)
         response = jsonify(status="error", database="unreachable" if reason else "error",
@@ -40,6 +43,8 @@ def healthz():
     else:
         backup["warnings"] = [{"code": code, "message": say(code, language, **params)}
                               for code, params in backup["warnings"]]
-    # a stale backup is no reason to take the server out of service: still a 200
-    return jsonify(status="warning" if backup.get("warnings") else "ok", database="ok", **status,
-                   backup=backup)
+    notify["warnings"] = [{"code": code, "message": say(code, language, **params)}
+                          for code, params in notify["warnings"]]
+    # a stale backup or a backlog of messages is no reason to take the server out of service: a 200
+    return jsonify(status="warning" if backup.get("warnings") or notify["warnings"] else "ok", database="ok",
+                   **status, backup=backup, notify=notify)

@@ -12,7 +12,7 @@ from ..auth.identity import current_scope
 from ..models import Category, IncidentPhoto
 from ..services.field import roster, routing
 from ..messages import Message
-from ..services.incidents import loop as incidents, photos, views as incident_views
+from ..services.incidents import loop as incidents, photos, ratings, views as incident_views
 from .errors import Refused, described, in_language, request_language
 from .idempotent import transactional
 from .params import InvalidParameter, parse_datetime, parse_int
@@ -206,6 +206,11 @@ def act(incident_id: int):
         raise incidents.Invalid({"photos": Message("incident.photos_list")})
     worker_id = body.get("worker_id")
     into = body.get("into")
+    if body["action"] == "rate":
+        # an operator's call-back rating: once, and only for a case whose reporter cannot rate it
+        ratings.by_callback(db.session(), incident_id, participant(), now(), satisfaction=body.get("satisfaction"),
+                            note=body.get("note"), expected_version=_expected_version())
+        return _answer(incident_id)
     incidents.act(db.session(), incident_id, body["action"], participant(), now(),
                   note=body.get("note"), expected_version=_expected_version(),
                   worker_id=worker_id if isinstance(worker_id, int) else None,

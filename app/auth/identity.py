@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import secrets
 import threading
 import time
@@ -261,8 +262,13 @@ def _rate_limit(policy: Policy) -> None:
         parsed[setting] = parse(setting)
     if request.method in SAFE_METHODS and policy.rate == "login":
         return          # showing the login form is free; trying passwords is not
-    if not limiter.hit(parsed[setting], policy.rate, request.remote_addr or "-"):
-        raise AccessDenied(429, "TooManyRequests", "auth.too_many", limit=setting)
+    address = request.remote_addr or "-"
+    if not limiter.hit(parsed[setting], policy.rate, address):
+        # when the oldest hit in the window leaves it, the next one is let through
+        reset = limiter.get_window_stats(parsed[setting], policy.rate, address).reset_time
+        error = AccessDenied(429, "TooManyRequests", "auth.too_many", limit=setting)
+        error.extra_headers["Retry-After"] = str(max(1, math.ceil(reset - time.time())))
+        raise error
 
 
 def _challenge(policy: Policy) -> str:

@@ -10,10 +10,12 @@ from .cameras import Camera, CameraBlindSpot, CameraCoverage, CameraDirty
 from .plans import PLAN_STATUSES, GridPlan, GridPlanEvent, GridPlanFeature
 from .layers import LayerVersion
 from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
+from .outbox import MESSAGE_CHANNELS, MESSAGE_STATUSES, TOLD_STEPS, OutboxMessage
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "GroundLine", "Place", "Road",
     "RoadSegment", "CHANNELS", "OPEN_STATUSES", "SEVERITIES", "STATUSES", "VISIBILITIES", "WORKER_ROLES", "Position", "TrackDay", "Worker", "WorkerAssignment", "Category",
     "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "StreamPosition", "StreamUnsequenced", "Camera", "CameraCoverage", "CameraDirty", "CameraBlindSpot", "PLAN_STATUSES", "GridPlan", "GridPlanEvent", "GridPlanFeature",
     "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
+    "MESSAGE_CHANNELS", "MESSAGE_STATUSES", "TOLD_STEPS", "OutboxMessage",
 ]

@@ -51,6 +51,7 @@ class Incident(Base):
         CheckConstraint("rated_by IN ('resident', 'callback')", name="rated_by"),
         CheckConstraint("(reporter_phone IS NULL AND reporter_email IS NULL) OR reporter_consent_at IS NOT NULL",
                         name="contact_consented"),
+        CheckConstraint("reporter_language IN ('zh', 'en')", name="reporter_language"),
         Index("ix_incident_open_deadlines", "due_respond_at", "due_resolve_at",
               postgresql_where=text(f"status IN {OPEN_STATUSES} AND overdue_since IS NULL")),
         # lists and layers filtered by status, paged in id order (?status=reported)
@@ -93,6 +94,11 @@ class Incident(Base):
     reporter_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # sha256 of the resident's private link token (/r/<token>); the token is never stored
     reporter_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # what the token is made from with the server's secret (services/public/reporting.py): the
+    # message at close carries the link again, which is stored nowhere
+    reporter_link_seed: Mapped[str | None] = mapped_column(String(200))
+    # the language the resident reported in, and so is told in (services/notify; None: Chinese)
+    reporter_language: Mapped[str | None] = mapped_column(String(2))
     reported_by: Mapped[str] = mapped_column(String(100), default="anonymous",
                                              server_default="anonymous")
     # "outside_grids": the point is in no current grid, so a street queue holds it.

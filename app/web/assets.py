@@ -24,6 +24,8 @@ WALL_JS = ["leaflet.markercluster/dist/leaflet.markercluster.js",
 WALL_CSS = ["leaflet.markercluster/dist/MarkerCluster.css"]
 # The phone: roads and street lines from the same vector tiles as the wall.
 WORKER_JS = ["leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
+# The residents' pages: roads and buildings from our own public tiles.
+PUBLIC_JS = ["leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
 # The planner's editing: drawing, vertex editing and snapping to grids, roads and buildings.
 PLANNER_JS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js"]
 PLANNER_CSS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"]
@@ -51,6 +53,10 @@ def init_assets(app: Flask) -> None:
                                    output="gen/wall.%(version)s.js"))
     env.register("wall_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS + WALL_CSS],
                                     "css/wall.css", output="gen/wall.%(version)s.css"))
+    env.register("public_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + PUBLIC_JS],
+                                     output="gen/public.%(version)s.js"))
+    env.register("public_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/public.css",
+                                      output="gen/public.%(version)s.css"))
     env.register("planner_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + PLANNER_JS],
                                       output="gen/planner.%(version)s.js"))
     env.register("planner_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS + PLANNER_CSS],

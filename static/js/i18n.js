@@ -108,7 +108,7 @@ const catalogues = {
     photo_step_report: '上报时', photo_step_resolve: '办结时', photo_step_other: '处置中',
     search_worker: '输入姓名或编号搜索网格员', outside_community: '不在本社区', choose_worker: '请先选择网格员',
     dispatch_to: '派给', or_level: '或转到层级', escalated_to: '已上报{level}', ever_escalated: '已上报{n}次',
-    grid_name: '网格', rank_incidents: '{n}件',
+    grid_name: '网格', rank_incidents: '{n}件', rank_satisfaction: '满意度 {s}（{n} 评）',
     load_quantile: '网格（今日事件，按分位数）', load_none: '今日无事件', load_range: '{from}–{to} 件', load_from: '{from} 件以上',
     cameras_none: '本城尚未登记摄像机',
     // the residents' pages (/report, /r/<token>, /public)
@@ -119,7 +119,7 @@ const catalogues = {
     pub_address_placeholder: '输入地址或楼名', pub_tap_map: '在地图上点选位置，或输入地址后从列表中选择',
     pub_locate: '使用我的位置', pub_locating: '正在定位…', pub_no_location: '无法获取您的位置，请在地图上点选',
     pub_finding: '正在查找地址…', pub_near: '附近', pub_no_address: '没有找到，请换个写法或在地图上点选',
-    pub_category: '类别', pub_choose: '请选择', pub_category_promise: '此类问题{respond}内响应，{resolve}内办结',
+    pub_category: '类别', pub_choose: '请选择', pub_category_promise: '此类问题 {respond}内响应，{resolve}内办结',
     pub_description: '描述', pub_description_placeholder: '发生了什么？具体在哪儿（如几单元门口）？',
     pub_add_photos: '添加照片（最多 3 张）', pub_remove_photo: '删除照片', pub_photo: '照片',
     pub_phone: '手机号码', pub_email: '电子邮箱',
@@ -143,7 +143,7 @@ const catalogues = {
     pub_need_stars: '请选择星级', pub_send_rating: '提交评价', pub_your_rating: '您的评价',
     pub_load_failed: '加载失败，请刷新页面', pub_public_title: '公开案件 · 网格地图', pub_public_heading: '公开案件',
     pub_all_categories: '全部类别', pub_all_statuses: '全部状态', pub_open: '处理中', pub_closed: '已结束',
-    pub_count: '近 90 天 {n} 件', pub_none: '没有符合条件的案件', pub_restricted: '不公开具体位置和内容',
+    pub_count: '近 90 天 {n} 件', pub_more: '再显示 {n} 件（还有 {left} 件）', pub_none: '没有符合条件的案件', pub_restricted: '不公开具体位置和内容',
     pub_in_charge: '负责', pub_expected: '预计办结', pub_public_about: '这里只公开问题类别、大致位置（约 100 米）、状态和处理说明；不公开反映人的描述和联系方式。',
   },
   en: {
@@ -255,7 +255,7 @@ const catalogues = {
     photo_step_report: 'At report', photo_step_resolve: 'At resolve', photo_step_other: 'While handling',
     search_worker: 'Search a worker by name or code', outside_community: 'outside the community', choose_worker: 'Choose a worker first',
     dispatch_to: 'Dispatch to', or_level: 'or send to level', escalated_to: 'escalated to {level}', ever_escalated: 'escalated {n}×',
-    grid_name: 'Grid', rank_incidents: '{n}',
+    grid_name: 'Grid', rank_incidents: '{n}', rank_satisfaction: 'satisfaction {s} ({n} rated)',
     load_quantile: 'Grids (today\'s incidents, by quantile)', load_none: 'None today', load_range: '{from}–{to}', load_from: '{from} or more',
     cameras_none: 'No cameras registered in this city',
     // the residents' pages (/report, /r/<token>, /public)
@@ -290,7 +290,7 @@ const catalogues = {
     pub_need_stars: 'Choose how many stars', pub_send_rating: 'Send the rating', pub_your_rating: 'Your rating',
     pub_load_failed: 'Could not load; reload the page', pub_public_title: 'Public cases · Gridmap', pub_public_heading: 'Public cases',
     pub_all_categories: 'All kinds', pub_all_statuses: 'Any status', pub_open: 'Open', pub_closed: 'Ended',
-    pub_count: '{n} cases in the last 90 days', pub_none: 'No case matches', pub_restricted: 'Place and details not public',
+    pub_count: '{n} cases in the last 90 days', pub_more: 'Show {n} more ({left} left)', pub_none: 'No case matches', pub_restricted: 'Place and details not public',
     pub_in_charge: 'In charge', pub_expected: 'Due', pub_public_about: 'Shown here: the kind of problem, a rough place (about 100 m), the status and the city\'s note; never the reporter\'s words or contact.',
   },
 };

@@ -48,7 +48,7 @@ def test_an_anonymous_report_is_accepted_and_waits_in_triage(client, spot, auth)
         "description": "Broken bench by the bus stop", "email": "resident@example.org"})
     assert response.status_code == 201
     [made] = response.get_json()
-    assert set(made) == {"service_request_id", "service_notice", "account_id"}
+    assert set(made) == {"service_request_id", "token", "service_notice", "account_id"}
     code = made["service_request_id"]
     # not public until an operator has looked at it
     assert client.get(f"/open311/v2/requests/{code}.json").status_code == 404

@@ -1,3 +1,4 @@
 """The service's account of itself for /healthz: the database, its tables and migration, and
-whether the live stream numbers its events (`database`). The top floor: it may ask any domain.
+whether the live stream numbers its events (`database`), the backups (`backups`), the messages
+to reporters waiting to go out (`outbox`). The top floor: it may ask any domain.
 """

@@ -16,6 +16,7 @@ TABLE_KEYS = {
     "camera_blind_spot": "camera_blind_spots", "camera_dirty": "cameras_to_recompute", "position": "positions",
     "grid_plan": "grid_plans", "grid_plan_feature": "grid_plan_features", "app_user": "users",
     "stream_position": "stream_positions", "stream_unsequenced": "stream_events_waiting",
+    "outbox_message": "messages_to_reporters",
 }
 
 

@@ -7,7 +7,9 @@ Figures, over incidents reported in the period:
 - on-time rate: of the incidents whose outcome is known (resolved, closed, or gone overdue),
   the share that never went overdue;
 - speed: mean over responded incidents of max(0, 1 − response time ÷ the category's limit);
-- satisfaction: residents' mean rating (1–5) after closing, and how many rated.
+- satisfaction: the mean rating (1–5) of closed cases, and how many rated — residents through their
+  private link, or an operator calling back a case that left no contact (ratings.py); how many of
+  the ratings are the residents' own is counted beside it.
 
 Stars: score = Σ weight × figure (on-time rate, speed, (satisfaction − 1) ÷ 4); figures a unit
 lacks (no rating yet) leave the score to the others, reweighted. The score's thresholds give
@@ -34,9 +36,12 @@ UNITS = ("grid", "worker", "community", "street")
 # scope holds, and a second aggregate joined to the first was planned as a nested loop.
 _BY_STATUS = ", ".join(f"'{s}', count(*) FILTER (WHERE f.status = '{s}')" for s in STATUSES)
 
-# The worker answerable for an incident: the first one it was assigned to.
-_FIRST_WORKER = """(SELECT (e.data->>'worker_id')::int FROM incident_event e
-                     WHERE e.incident_id = t.id AND e.action = 'assign' AND e.data ? 'worker_id'
+# The worker answerable for an incident: the first one it was assigned to — by name
+# (worker_id), or as the grid's worker when an operator sent it to the grid (assignee_id), as
+# every resident's report is once out of triage.
+_FIRST_WORKER = """(SELECT coalesce(e.data->>'worker_id', e.data->>'assignee_id')::int FROM incident_event e
+                     WHERE e.incident_id = t.id AND e.action = 'assign'
+                       AND (e.data ? 'worker_id' OR e.data ? 'assignee_id')
                      ORDER BY e.id LIMIT 1)"""
 
 _UNIT = {
@@ -68,6 +73,7 @@ class Row:
     rank: int | None = None
     patrol_coverage: float | None = None    # grids, when asked: the share of roads patrolled
     patrol_rank: int | None = None
+    rated_by_residents: int = 0             # of `rated`: by residents themselves, not a call-back
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -84,6 +90,7 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
     rows = session.execute(text(f"""
         WITH facts AS (
             SELECT {key} AS unit_id, t.status, t.escalations, {lateness.late('t')} AS late, t.satisfaction,
+                   t.rated_by,
                    extract(epoch FROM t.responded_at - t.reported_at) / 60 AS response_min,
                    extract(epoch FROM t.resolved_at - t.reported_at) / 60 AS resolution_min,
                    c.respond_within_min,
@@ -100,7 +107,8 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
                    count(*) FILTER (WHERE f.known AND NOT f.late) AS on_time,
                    avg(greatest(0, 1 - f.response_min / f.respond_within_min))
                        FILTER (WHERE f.response_min IS NOT NULL) AS speed,
-                   avg(f.satisfaction) AS satisfaction, count(f.satisfaction) AS rated
+                   avg(f.satisfaction) AS satisfaction, count(f.satisfaction) AS rated,
+                   count(f.satisfaction) FILTER (WHERE f.rated_by = 'resident') AS rated_by_residents
             FROM facts f GROUP BY f.unit_id)
         SELECT u.code, u.name_zh, u.name_en, figures.*
         FROM figures JOIN ({names}) u ON u.id = figures.unit_id"""),
@@ -124,7 +132,7 @@ def _row(unit: str, r, rules: AssessmentRules) -> Row:
     return Row(unit, r["code"], r["name_zh"], r["name_en"], r["incidents"], by_status,
                int(r["escalations"] or 0), _round(r["median_response"]), _round(r["median_resolution"]),
                _round(on_time, 3), _round(speed, 3), _round(satisfaction, 2), r["rated"], known,
-               _round(score, 3), stars)
+               _round(score, 3), stars, rated_by_residents=r["rated_by_residents"])
 
 
 def star_score(on_time: float | None, speed: float | None, satisfaction: float | None,
@@ -160,7 +168,7 @@ def _round(value, digits: int = 1):
 
 CSV_COLUMNS = ("rank", "unit", "code", "name_zh", "name_en", "stars", "score", "incidents",
                "known_outcomes", "on_time_rate", "median_response_min", "median_resolution_min",
-               "speed", "satisfaction", "rated", "escalations", *(f"status_{s}" for s in STATUSES),
+               "speed", "satisfaction", "rated", "rated_by_residents", "escalations", *(f"status_{s}" for s in STATUSES),
                "patrol_coverage", "patrol_rank")
 
 
@@ -168,5 +176,5 @@ def as_csv(rows: list[Row]) -> str:
     return csvfile.table(CSV_COLUMNS, (
         [r.rank, r.unit, r.code, r.name_zh, r.name_en, r.stars, r.score, r.incidents,
          r.known_outcomes, r.on_time_rate, r.median_response_min,
-         r.median_resolution_min, r.speed, r.satisfaction, r.rated, r.escalations,
+         r.median_resolution_min, r.speed, r.satisfaction, r.rated, r.rated_by_residents, r.escalations,
          *(r.by_status[s] for s in STATUSES), r.patrol_coverage, r.patrol_rank] for r in rows))

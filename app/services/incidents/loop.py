@@ -23,6 +23,7 @@ from ...config import IncidentRules
 from ...messages import Message, Said, in_both, per_field, status_name, step_done, step_name
 from ...models import CHANNELS, CITIZEN_CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
 from ..accounts.scope import Scope
+from ..notify import reporter
 from . import driver, photos, responsibility, views
 
 DISPATCHER, HANDLER, REPORTER = "dispatcher", "handler", "reporter"
@@ -597,6 +598,7 @@ def _event(session, incident, action, by, from_status, to_status, now, note=None
                           data={k: v for k, v in (data or {}).items() if v is not None} or None)
     session.add(event)
     session.flush()
+    reporter.tell(session, incident, event)     # in this transaction: told if and only if it commits
     return event
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ...config import IncidentRules
 from ...models import OPEN_STATUSES, Category, Incident
-from . import escalation, loop
+from . import escalation, loop, ratings
 from .walkers import Walkers, held_by_people
 
 DESK = loop.Participant("operator:simulated", dispatcher=True)
@@ -159,8 +159,8 @@ class Simulator:
                 with self.session.begin_nested():
                     loop.act(self.session, incident_id, action, by, now, **extra)
                     if action == "verify" and self.rng.random() < self.pace.rate:
-                        loop.act(self.session, incident_id, "rate", DESK, now,
-                                      satisfaction=self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 8, 12))[0])
+                        ratings.by_callback(self.session, incident_id, DESK, now,
+                                            satisfaction=self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 8, 12))[0])
             except loop.IncidentError:
                 continue        # e.g. the duplicate's original was itself merged meanwhile
             tally.count(action)

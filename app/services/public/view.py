@@ -6,7 +6,10 @@ any case (incident.published: None leaves it to the channel). What is shown, and
 the code, the category, the status and its times, the community and street by name, and for a
 public category the operator's public note and a place rounded to about 100 m; a restricted
 category shows no note and sits at its community's point. Never the reporter's description or
-contact, workers' notes, photos or the address.
+contact, workers' notes or the address. The unit in charge is named no finer than the place: a
+public category's grid, a restricted one's community. Photos only as an operator publishes them:
+those attached to a `publish` step of a public category's case (a worker's or reporter's photo
+may show a face or a number plate; an operator picks, or crops, what the public sees).
 
 The statement selects only those columns, so nothing private is ever in hand to leak; a bbox
 filters on the place as shown, so a small box cannot find a case's true position.
@@ -19,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ...models import CITIZEN_CHANNELS, OPEN_STATUSES
+from ...models import CITIZEN_CHANNELS, OPEN_STATUSES, IncidentPhoto
 
 PLACE_DECIMALS = 3          # 0.001° ≈ 111 m north–south, 85 m east–west at 40°N
 MAX_WINDOW = timedelta(days=90)
@@ -74,6 +77,8 @@ class Case:
     reported_at: datetime
     updated_at: datetime
     expected_at: datetime | None
+    agency: dict | None = None     # the unit in charge {"zh", "en"}: grid, community or street
+    photos: tuple[int, ...] = ()   # photos published with the case (public categories only)
 
 
 def _shown(t: str, c: str) -> str:
@@ -81,6 +86,11 @@ def _shown(t: str, c: str) -> str:
     return (f"({c}.visibility <> 'private' AND NOT {t}.triage "
             f"AND coalesce({t}.published, {t}.channel IN {CITIZEN_CHANNELS}))")
 
+
+# the photos an operator published with a case (attached to its `publish` steps)
+_PUBLISHED_PHOTOS = """SELECT array_agg(ph.id ORDER BY ph.id) FROM incident_photo ph
+                          JOIN incident_event e ON e.id = ph.event_id AND e.action = 'publish'
+                         WHERE ph.incident_id = t.id"""
 
 _SELECT = f"""
     SELECT t.code, t.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
@@ -94,9 +104,17 @@ _SELECT = f"""
            round(ST_Y(p.place)::numeric, {PLACE_DECIMALS}) AS lat,
            t.reported_at,
            greatest(t.reported_at, t.assigned_at, t.responded_at, t.resolved_at, t.closed_at) AS updated_at,
-           t.due_resolve_at
+           t.due_resolve_at,
+           CASE WHEN t.level = 'grid' AND c.visibility = 'public' AND g.id IS NOT NULL THEN g.name_zh
+                WHEN t.level IN ('grid', 'community') AND cm.id IS NOT NULL THEN cm.name_zh
+                ELSE st.name_zh END AS agency_zh,
+           CASE WHEN t.level = 'grid' AND c.visibility = 'public' AND g.id IS NOT NULL THEN g.name_en
+                WHEN t.level IN ('grid', 'community') AND cm.id IS NOT NULL THEN cm.name_en
+                ELSE st.name_en END AS agency_en,
+           CASE WHEN c.visibility = 'public' THEN ({_PUBLISHED_PHOTOS}) END AS photos
     FROM incident t
     JOIN category c ON c.code = t.category_code
+    LEFT JOIN grid g ON g.id = t.grid_id
     LEFT JOIN area cm ON cm.id = t.community_id
     LEFT JOIN area st ON st.id = t.street_id
     CROSS JOIN LATERAL (SELECT CASE WHEN c.visibility = 'public' THEN t.geom
@@ -151,4 +169,16 @@ def _case(row) -> Case:
         street=_names(row["street_zh"], row["street_en"]),
         lon=float(row["lon"]) if row["lon"] is not None else None,
         lat=float(row["lat"]) if row["lat"] is not None else None,
-        reported_at=row["reported_at"], updated_at=row["updated_at"], expected_at=row["due_resolve_at"])
+        reported_at=row["reported_at"], updated_at=row["updated_at"], expected_at=row["due_resolve_at"],
+        agency=_names(row["agency_zh"], row["agency_en"]), photos=tuple(row["photos"] or ()))
+
+
+def photo(session: Session, photo_id: int) -> IncidentPhoto | None:
+    """A photo anyone may see: published with a shown case of a public category."""
+    shown = session.execute(text(f"""
+        SELECT p.id FROM incident_photo p
+        JOIN incident_event e ON e.id = p.event_id AND e.action = 'publish'
+        JOIN incident t ON t.id = p.incident_id
+        JOIN category c ON c.code = t.category_code
+        WHERE p.id = :id AND c.visibility = 'public' AND {_shown('t', 'c')}"""), {"id": photo_id}).scalar()
+    return session.get(IncidentPhoto, shown) if shown is not None else None

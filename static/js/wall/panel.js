@@ -138,7 +138,10 @@ function renderRanking(ranking, period, onDrill) {
       filter: { grid: r.code, since: period.start, until: period.end, merged: 'false' } }));
     const stars = r.stars ? '★'.repeat(r.stars) : t('none');
     const onTime = r.on_time_rate === null ? '–' : `${Math.round(r.on_time_rate * 100)}%`;
-    item.append(el('span', 'stars', stars), `${r.rank}. ${pick({ zh: r.name_zh, en: r.name_en }) || r.code} · ${onTime} · ${tf('rank_incidents', { n: r.incidents })}`);
+    // satisfaction with how many rated it beside it: one rating is not a grid's mood
+    const satisfied = r.rated ? ` · ${tf('rank_satisfaction', { s: r.satisfaction.toFixed(1), n: r.rated })}` : '';
+    item.append(el('span', 'stars', stars), `${r.rank}. ${pick({ zh: r.name_zh, en: r.name_en }) || r.code} · ${onTime}${satisfied} · ${tf('rank_incidents', { n: r.incidents })}`);
+    item.title = item.textContent;
     list.append(item);
   }
   fit(list, ranking.length);

@@ -1,0 +1,62 @@
+"""The residents' pages, for anyone, no account: /report (say where and what, with photos),
+/r/<token> (the private link: follow one's own case, rate it once it is closed) and /public
+(the public cases on a map and a list). Phone-sized first, Chinese first; everything they call
+is /api/v1/public (app/api/public_reports.py)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, g, make_response, render_template
+
+from .. import db
+from ..api.errors import request_language
+from ..auth import public
+from ..messages import say
+from ..services.public import basemap, follow as following, reporting
+
+bp = Blueprint("public_pages", __name__, template_folder="templates")
+
+
+def _page(template: str, status: int = 200, **values):
+    settings = current_app.config["GRIDMAP"]
+    session = db.session()
+    response = make_response(render_template(
+        template, csrf_token=g.get("csrf_token", ""), timezone=settings.timezone,
+        bounds=basemap.city_bounds(session), basemap_url=settings.basemap_url or "", **values), status)
+    return response
+
+
+@bp.get("/report")
+@public(page=True)
+def report():
+    """Report a problem: the place on the map or by address, the kind, words, photos, and a
+    contact to be told at (with consent)."""
+    return _page("report.html", categories=reporting.reportable(db.session()),
+                 max_photos=reporting.MAX_PHOTOS, description_max=reporting.DESCRIPTION_MAX)
+
+
+@bp.get("/r/<token>")
+@public(page=True)
+def follow(token: str):
+    """The private link. An unknown, malformed or expired one is a plain 404 that says no more
+    than that (never whether a case code exists)."""
+    found = following.find(db.session(), token, datetime.now(timezone.utc),
+                           current_app.config["GRIDMAP"].incidents.link_days)
+    if found is None:
+        language = request_language()
+        response = make_response(render_template(
+            "link_not_found.html", lang=language, message=say("report.not_found", language),
+            report=say("report.report_a_problem", language)), 404)
+    else:
+        response = _page("follow.html", token=token)
+    # the link is the key to one person's case: no cache keeps it, no search engine lists it
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/public")
+@public(page=True)
+def cases():
+    """The public cases (公开信息): what view.py lets anyone see, on a map and in a list."""
+    return _page("public.html", categories=reporting.reportable(db.session()))
