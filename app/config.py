@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,6 +207,44 @@ def _public_url(value: str | None) -> str | None:
     return value.rstrip("/")
 
 
+DEFAULT_OFFICE_HOURS = "08:30-12:00,13:30-17:30"
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """When a category's limits in working minutes run (services/city/workdays.py): these
+    office hours, on working days, in the city's time zone. Which days are working days is
+    China's statutory calendar and the city's overrides (flask calendar)."""
+
+    office_hours: tuple[tuple[time, time], ...] = ((time(8, 30), time(12)), (time(13, 30), time(17, 30)))
+    timezone: str = "Asia/Shanghai"
+
+
+def parse_office_hours(value: str) -> tuple[tuple[time, time], ...]:
+    """"08:30-12:00,13:30-17:30" → ((08:30, 12:00), (13:30, 17:30)): periods of a day, in order,
+    not overlapping."""
+    periods = []
+    for part in value.split(","):
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", part)
+        try:
+            start, end = (time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))) if match \
+                else (None, None)
+        except ValueError:
+            start = end = None
+        if start is None or start >= end or (periods and start < periods[-1][1]):
+            raise ValueError(f"GRIDMAP_OFFICE_HOURS is periods of a day in order, like {DEFAULT_OFFICE_HOURS!r}, "
+                             f"not {value!r}")
+        periods.append((start, end))
+    return tuple(periods)
+
+
+def working_hours() -> WorkingHours:
+    """The office hours and the city's time zone, as this process's environment sets them (the
+    services that file and reopen cases ask here: they have no settings object in hand)."""
+    return WorkingHours(parse_office_hours(_env("GRIDMAP_OFFICE_HOURS", DEFAULT_OFFICE_HOURS)),
+                        _env("GRIDMAP_TIMEZONE", "Asia/Shanghai"))
+
+
 def _floats(name: str, default: str) -> tuple[float, ...]:
     return tuple(float(v) for v in _env(name, default).split(","))
 
@@ -213,10 +252,10 @@ def _floats(name: str, default: str) -> tuple[float, ...]:
 # What each role may do (issue 3's table). A deployment may replace it with a JSON file
 # {role: [permission, …]} named by GRIDMAP_ROLES_FILE. Scope limits every permission to the
 # user's area; "own" permissions are further limited to the user's own records.
-EVERY_ROLE = ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer")
+EVERY_ROLE = ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer", "department")
 DEFAULT_ROLES: dict[str, frozenset[str]] = {role: frozenset(perms) for role, perms in {
     "admin": ["layers:read", "cameras:read", "personal:read", "incidents:read", "plans:read",
-              "tracks:read", "positions:write", "users:manage", "categories:write", "settings:write", "audit:read",
+              "tracks:read", "positions:write", "users:manage", "categories:write", "routing:write", "settings:write", "audit:read",
               "account:own"],
     "operator": ["layers:read", "cameras:read", "cameras:write", "personal:read",
                  "incidents:read", "incidents:report", "incidents:dispatch", "tracks:read",
@@ -227,6 +266,9 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {role: frozenset(perms) for role, per
     "worker": ["layers:read", "incidents:read:own", "incidents:report", "incidents:handle:own",
                "positions:write:own", "tracks:read:own", "account:own"],
     "viewer": ["layers:read", "account:own"],
+    # a department's staff (协同单位): their department's cases, and the map to find them on
+    "department": ["layers:read", "incidents:read:own", "incidents:handle:own", "incidents:department:own",
+                   "account:own"],
 }.items()}
 
 
@@ -258,6 +300,7 @@ class Settings:
     wall: WallRules = field(default_factory=WallRules)
     backups: BackupRules = field(default_factory=BackupRules)
     notify: NotifyRules = field(default_factory=NotifyRules)
+    working_hours: WorkingHours = field(default_factory=WorkingHours)
     secure_cookies: bool = True
     login_rate: str = "20/minute"          # per client address, on login and token requests
     public_rate: str = "30/minute"         # per client address, on anonymous reports
@@ -342,6 +385,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
             warn_archive_lag_minutes=float(_env("GRIDMAP_ARCHIVE_WARN_MINUTES", "15")),
         ),
         notify=_notify_rules(),
+        working_hours=working_hours(),
         secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),
         login_rate=_env("GRIDMAP_LOGIN_RATE", "20/minute"),
         public_rate=_env("GRIDMAP_PUBLIC_RATE", "30/minute"),

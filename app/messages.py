@@ -40,6 +40,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "account.display_name_long": {"zh": "姓名最多 {most} 个字。", "en": "A name has at most {most} characters."},
     # what the system notes on an incident's steps (said in both languages in the event's data)
     "system_note.located": {"zh": "按位置定位到网格", "en": "located by position"},
+    "system_note.routed": {"zh": "按分流规则派给部门", "en": "sent to a department by the routing rules"},
     "system_note.no_worker": {"zh": "该网格没有专职网格员，转社区", "en": "the grid has no full-time worker"},
     "system_note.missed_respond": {"zh": "超过响应时限", "en": "missed the time limit to respond"},
     "system_note.missed_resolve": {"zh": "超过办结时限", "en": "missed the time limit to resolve"},
@@ -168,6 +169,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "notify.subject.resolved": {"zh": "您的报事已处理（{code}）", "en": "Your report {code} is dealt with"},
     "notify.subject.rejected": {"zh": "您的报事无法办理（{code}）", "en": "Your report {code} cannot be solved"},
     "notify.subject.closed": {"zh": "您的报事已办结，请评价（{code}）", "en": "Your report {code} is closed: please rate it"},
+    "notify.subject.task": {"zh": "新派案件（{code}）", "en": "A case for you: {code}"},
+    "notify.task": {
+        "zh": "“{category}”案件（编号 {code}）已派给贵单位，请于 {due} 前办结。请在网格地图的部门案件列表中受理。",
+        "en": "Case {code} ({category}) has been given to your department; it is due by {due}. Please take it on "
+              "in Gridmap's department list.",
+    },
     "notify.accepted": {
         "zh": "您反映的“{category}”问题（编号 {code}）已受理，预计 {due} 前处理完毕。",
         "en": "Your report {code} ({category}) is accepted; we expect to deal with it by {due}.",
@@ -185,9 +192,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Your report {code} ({category}) cannot be solved. The reason: {reason}",
     },
     "notify.closed": {
-        "zh": "您反映的“{category}”问题（编号 {code}）已办结。请打开报事时得到的专属链接，为办理结果打分（1–5 星）。",
+        "zh": "您反映的“{category}”问题（编号 {code}）已办结。请打开报事时得到的查询链接，为办理结果打分（1–5 星）。",
         "en": "Your report {code} ({category}) is closed. Please rate how it was handled (1 to 5 "
-              "stars) through the private link you were given when you reported.",
+              "stars) through the link to follow your case that you were given when you reported.",
     },
     "notify.closed_link": {
         "zh": "您反映的“{category}”问题（编号 {code}）已办结。请为办理结果打分（1–5 星）：{link}",
@@ -244,6 +251,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "step.rate": {"zh": "评价", "en": "rate"},
     "step.publish": {"zh": "公开", "en": "publish"},
     "step.withdraw": {"zh": "撤回公开", "en": "withdraw"},
+    "step.transfer": {"zh": "转派", "en": "transfer"},
+    "step.return": {"zh": "退回重派", "en": "return"},
+    "step.assist": {"zh": "协办受理", "en": "take on the part"},
+    "step.assisted": {"zh": "协办完成", "en": "finish the part"},
     # …and as what cannot be done to an incident ("it cannot be accepted": 不能受理)
     "step_done.report": {"zh": "上报", "en": "reported"},
     "step_done.assign": {"zh": "指派", "en": "assigned"},
@@ -259,6 +270,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "step_done.rate": {"zh": "评价", "en": "rated"},
     "step_done.publish": {"zh": "公开", "en": "published"},
     "step_done.withdraw": {"zh": "撤回公开", "en": "withdrawn"},
+    "step_done.transfer": {"zh": "转派", "en": "transferred"},
+    "step_done.return": {"zh": "退回重派", "en": "returned"},
+    "step_done.assist": {"zh": "协办受理", "en": "taken on as a helper"},
+    "step_done.assisted": {"zh": "协办完成", "en": "finished as a helper"},
+    # who handles a case (routing rules)
+    "handling.grid": {"zh": "网格处置", "en": "the grid"},
+    "handling.department": {"zh": "部门处置", "en": "a department"},
+    "handling.both": {"zh": "部门处置、网格员现场核查", "en": "a department, checked on site by the grid"},
+    "return_reason.not_ours": {"zh": "不属本单位职责", "en": "not ours"},
+    "return_reason.wrong_place": {"zh": "位置有误", "en": "wrong place"},
+    "return_reason.duplicate": {"zh": "重复件", "en": "duplicate"},
     # the levels a case is handled at
     "level.grid": {"zh": "网格", "en": "grid"},
     "level.community": {"zh": "社区", "en": "community"},
@@ -335,6 +357,38 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "网格员账户必须关联一名网格员：请用 --worker 指定其编号。",
         "en": "A worker account belongs to a worker: give --worker CODE.",
     },
+    "account.department_needed": {
+        "zh": "部门账户必须且只有部门账户关联一个部门：请用 --department 指定其编号。",
+        "en": "A department account, and only one, belongs to a department: give --department CODE.",
+    },
+    "account.no_department": {"zh": "没有编号为 {department} 的部门。", "en": "No department has the code {department}."},
+    "filter.task_role": {"zh": "role 应为 lead（牵头）或 helper（协办）。", "en": "role is lead or helper."},
+    "incident.assist_first": {"zh": "请先协办受理，再报协办完成（{code}）。", "en": "Take on the part first, then finish it ({code})."},
+    "incident.only_department": {"zh": "只有牵头部门或指挥中心可以{action}（{code}）。",
+                                 "en": "Only the leading department or the command center may {action} {code}."},
+    "incident.only_helper": {"zh": "只有协办单位可以{action}（{code}）。", "en": "Only a department helping with {code} may {action}."},
+    "incident.against_routing": {
+        "zh": "分流规则将此类案件交由{handling}（{department}）：改派别处请写明原因。",
+        "en": "The routing rules send this kind of case to {handling} ({department}): say why it goes elsewhere.",
+    },
+    "incident.helpers_need_lead": {"zh": "协办单位需有牵头部门：请同时指定部门。", "en": "Helpers need a lead department: name one."},
+    "incident.department_unknown": {"zh": "没有编号为 {department} 的在用部门。", "en": "No active department has the code {department}."},
+    "incident.helpers_list": {"zh": "协办单位应为部门编号列表。", "en": "helpers is a list of department codes."},
+    "incident.lead_not_helper": {"zh": "{department} 已是牵头部门，不能同时协办。", "en": "{department} leads the case; it cannot also help."},
+    "incident.transfer_to": {"zh": "转派需指定接收部门。", "en": "A transfer names the department it goes to."},
+    "incident.transfer_same": {"zh": "案件已由 {department} 牵头办理。", "en": "{department} already leads the case."},
+    "incident.return_reason": {"zh": "退回原因应为：{known}。", "en": "The reason for returning is one of: {known}."},
+    "routing.body": {"zh": "请求体应为 JSON 对象，字段为：{fields}（字符串或 null）。",
+                     "en": "The body is a JSON object with the fields {fields} (strings or null)."},
+    "routing.not_in_force": {"zh": "编号为 {id} 的分流规则不存在或已停用。", "en": "Routing rule {id} is not in force."},
+    "routing.category_unknown": {"zh": "没有类别 {category}。", "en": "No category {category}."},
+    "routing.area_unknown": {"zh": "没有编号为 {area} 的街道或社区。", "en": "No street or community has the code {area}."},
+    "routing.severity_unknown": {"zh": "紧急程度应为：{known}。", "en": "The severity is one of: {known}."},
+    "routing.handling_unknown": {"zh": "处置方式应为：{known}。", "en": "The handling is one of: {known}."},
+    "routing.grid_no_department": {"zh": "网格处置的规则不指定部门。", "en": "A rule for the grid names no department."},
+    "routing.department_needed": {"zh": "部门处置的规则需指定部门。", "en": "A rule for a department names the department."},
+    "routing.department_unknown": {"zh": "没有编号为 {department} 的在用部门。", "en": "No active department has the code {department}."},
+    "routing.note_too_long": {"zh": "说明最多 {most} 字。", "en": "The note is at most {most} characters."},
     "account.role_unknown": {"zh": "没有角色 {role}，可用的角色：{known}。", "en": "Unknown role '{role}'; roles: {known}."},
     "account.no_area": {"zh": "没有编号为 {code} 的区域。", "en": "There is no area with the code '{code}'."},
     "account.no_worker": {"zh": "没有编号为 {code} 的网格员。", "en": "There is no worker with the code '{code}'."},
@@ -973,6 +1027,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This link is not valid, or it has expired.",
     },
     "report.report_a_problem": {"zh": "我要反映问题", "en": "Report a problem"},
+    # the page of a link that opens nothing (/r/<token>)
+    "public.res_link_help": {
+        "zh": "请在您反映问题时用的那部手机上打开“我的反映”，找到这个案件；找不到的话，可以重新反映。",
+        "en": "On the phone you reported from, open “My reports” to find the case; if it is not there, report it again.",
+    },
+    "public.res_my_reports": {"zh": "我的反映", "en": "My reports"},
     "report.rate_when_closed": {
         "zh": "问题办结后才能评价（现在：{status}）。",
         "en": "A case can be rated once it is closed (it is now {status}).",
@@ -1075,6 +1135,83 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "已重新办理，应在 {by} 前办结。",
         "en": "Taken up again; it is due to be resolved by {by}.",
     },
+    # the working calendar (services/city/workdays.py, flask calendar, /healthz)
+    "category.limit_unit": {
+        "zh": "limit_unit 只能是 {known}，不能是 {value}。",
+        "en": "limit_unit is one of {known}, not {value}.",
+    },
+    "calendar.no_office_hours": {
+        "zh": "没有设置办公时间（GRIDMAP_OFFICE_HOURS），工作时限无法计算。",
+        "en": "No office hours are set (GRIDMAP_OFFICE_HOURS): a limit in working time can never end.",
+    },
+    "calendar.naive_start": {
+        "zh": "起算时间 {start} 没有时区。",
+        "en": "The start {start} has no time zone.",
+    },
+    "calendar.no_working_time": {
+        "zh": "{start} 之后 {days} 天内没有工作时间，请检查日历设置（flask calendar show）。",
+        "en": "There is no working time within {days} days of {start}: check the calendar (flask calendar show).",
+    },
+    "calendar.bad_month": {
+        "zh": "{value} 不是月份，请写成 YYYY-MM（如 2026-10）。",
+        "en": "{value} is not a month: write it as YYYY-MM (e.g. 2026-10).",
+    },
+    "calendar.bad_day": {
+        "zh": "{value} 不是日期，请写成 YYYY-MM-DD（如 2026-10-09）。",
+        "en": "{value} is not a date: write it as YYYY-MM-DD (e.g. 2026-10-09).",
+    },
+    "calendar.working_or_rest": {
+        "zh": "请用 --working（上班）或 --rest（休息）说明这一天。",
+        "en": "Say whether the day is worked: --working or --rest.",
+    },
+    "calendar.month": {
+        "zh": "{month}：工作日 {working} 天，休息日 {rest} 天（办公时间 {hours}，{zone}）",
+        "en": "{month}: {working} working days, {rest} rest days (office hours {hours}, {zone})",
+    },
+    "calendar.line": {"zh": "{day} {weekday} {state} {why}", "en": "{day} {weekday} {state} {why}"},
+    "calendar.state.working": {"zh": "上班", "en": "working"},
+    "calendar.state.rest": {"zh": "休息", "en": "rest"},
+    "calendar.why.weekday": {"zh": "", "en": ""},
+    "calendar.why.weekend": {"zh": "周末", "en": "weekend"},
+    "calendar.why.holiday": {"zh": "法定节假日：{holiday}", "en": "statutory holiday: {holiday}"},
+    "calendar.why.make_up": {"zh": "调休上班（{holiday}）", "en": "调休 make-up working day ({holiday})"},
+    "calendar.why.override": {"zh": "本市设置：{note}", "en": "set by the city: {note}"},
+    "calendar.why.override_unsaid": {"zh": "本市设置", "en": "set by the city"},
+    "calendar.why.unknown": {
+        "zh": "（法定节假日日历不含 {year} 年，按周一至周五）",
+        "en": "(the statutory calendar does not know {year}: Monday to Friday)",
+    },
+    "calendar.set.working": {"zh": "{day} 已设为上班日。", "en": "{day} is now a working day."},
+    "calendar.set.rest": {"zh": "{day} 已设为休息日。", "en": "{day} is now a rest day."},
+    "calendar.unset": {"zh": "已取消 {day} 的本市设置。", "en": "{day} is no longer set by the city."},
+    "calendar.nothing_to_unset": {
+        "zh": "{day} 没有本市设置，无需取消。",
+        "en": "{day} is not set by the city: there is nothing to unset.",
+    },
+    "calendar.unknown_year": {
+        "zh": "法定节假日日历（chinese-calendar）不含 {year} 年，本市也没有设置该年的日期：工作时限按周一至周五计算。"
+              "请升级 chinese-calendar，或用 flask calendar set 设置该年的节假日与调休。",
+        "en": "The statutory holiday calendar (chinese-calendar) does not know {year}, and the city has set no day "
+              "in it: limits in working time count Monday to Friday. Upgrade chinese-calendar, or set the "
+              "year's holidays and make-up days with flask calendar set.",
+    },
+    "weekday.0": {"zh": "周一", "en": "Mon"},
+    "weekday.1": {"zh": "周二", "en": "Tue"},
+    "weekday.2": {"zh": "周三", "en": "Wed"},
+    "weekday.3": {"zh": "周四", "en": "Thu"},
+    "weekday.4": {"zh": "周五", "en": "Fri"},
+    "weekday.5": {"zh": "周六", "en": "Sat"},
+    "weekday.6": {"zh": "周日", "en": "Sun"},
+    # China's statutory holidays (the chinese-calendar package's names)
+    "holiday.new_years_day": {"zh": "元旦", "en": "New Year's Day"},
+    "holiday.spring_festival": {"zh": "春节", "en": "Spring Festival"},
+    "holiday.tomb_sweeping_day": {"zh": "清明节", "en": "Tomb-sweeping Day"},
+    "holiday.labour_day": {"zh": "劳动节", "en": "Labour Day"},
+    "holiday.dragon_boat_festival": {"zh": "端午节", "en": "Dragon Boat Festival"},
+    "holiday.national_day": {"zh": "国庆节", "en": "National Day"},
+    "holiday.mid_autumn_festival": {"zh": "中秋节", "en": "Mid-autumn Festival"},
+    "holiday.anti_fascist_70th_day": {"zh": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+                                      "en": "the 70th anniversary of the victory of the War of Resistance"},
 }
 
 # words that fill a {where}

@@ -76,7 +76,8 @@ TEST_SETTINGS = {"login_rate": "10000/minute", "public_rate": "10000/minute",
 PASSWORD = "correct horse battery"
 
 
-HELSINKI_CITY = (["import", "categories"], ["import", "osm", str(HELSINKI)], ["generate", "areas"])
+HELSINKI_CITY = (["import", "categories"], ["import", "osm", str(HELSINKI)], ["generate", "areas"],
+                 ["import", "departments"])
 
 
 def city_app(url: str, *commands: list[str]):
@@ -133,7 +134,8 @@ def users(app):
             user = accounts.create_user(
                 session, f"t_{role}", PASSWORD, role,
                 scope_area_code=None if role in ("admin", "worker") else city.code,
-                worker_code=worker.code if role == "worker" else None)
+                worker_code=worker.code if role == "worker" else None,
+                department_code="SZ" if role == "department" else None)
             _, token = accounts.create_token(session, user, "tests")
             made[role] = {"username": user.username, "id": user.id, "token": token}
         session.commit()

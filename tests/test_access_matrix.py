@@ -109,6 +109,7 @@ EXAMPLES = {
     "ogcapi_edits.patch": ("PATCH", "/ogcapi/collections/plan-999999/items/1", {"properties": {}}),
     "ogcapi_edits.delete": ("DELETE", "/ogcapi/collections/plan-999999/items/1", None),
     "pages.planner": ("GET", "/planner", None),
+    "pages.department": ("GET", "/department", None),
     # the residents' side: anyone, no account (an unknown token is a 404 for everyone alike)
     "open311.token_": ("GET", "/open311/v2/tokens/none.json", None),
     "public_pages.report": ("GET", "/report", None),
@@ -124,6 +125,11 @@ EXAMPLES = {
     "residents.cases": ("GET", "/api/v1/public/cases", None),
     "residents.photo": ("GET", "/api/v1/public/photos/999999", None),
     "residents.tile": ("GET", "/api/v1/public/tiles/roads/14/9326/4739.mvt", None),
+    # departments and the routing rules (协同)
+    "departments.listed": ("GET", "/api/v1/departments", None),
+    "departments.rules": ("GET", "/api/v1/routing-rules", None),
+    "departments.put_rule": ("POST", "/api/v1/routing-rules", {"category": "matrix_{n}", "handling": "grid"}),
+    "departments.end_rule": ("DELETE", "/api/v1/routing-rules/999999", None),
 }
 
 
@@ -232,7 +238,8 @@ def test_an_open_stream_ends_within_seconds_when_its_access_changes(app, client,
         {"worker": users["worker"]["id"]}).one()
     user = accounts.create_user(session, f"matrix_{change}_{role}_{next(_counter)}", PASSWORD, role,
                                 scope_area_code=None if role in ("admin", "worker") else city,
-                                worker_code=worker if role == "worker" else None)
+                                worker_code=worker if role == "worker" else None,
+                                department_code="SZ" if role == "department" else None)
     row, token = accounts.create_token(session, user, "matrix")
     session.commit()
     who = {"id": user.id, "token": token, "token_id": row.id, "community": community}

@@ -55,6 +55,10 @@ ALLOWED = {
     # the command line only (flask import / generate / setup-demo / simulate), which speaks English
     ("app/services/accounts/demo.py", "There is no division yet"): "flask setup-demo",
     ("app/services/incidents/categories.py", "visibility is one of"): "flask import categories",
+    ("app/services/incidents/departments.py", "missing columns"): "flask import departments",
+    ("app/services/incidents/departments.py", "code, name_zh, name_en and kind are needed"): "flask import departments",
+    ("app/services/incidents/departments.py", "kind is one of"): "flask import departments",
+    ("app/services/incidents/departments.py", "an area code is not in the division"): "flask import departments",
     ("app/services/incidents/simulation.py", "The simulation needs buildings"): "flask simulate",
     ("app/services/loading/synthetic.py", "unknown preset"): "flask generate city",
     ("app/services/loading/areas.py", "--level is one of"): "flask import areas",

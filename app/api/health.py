@@ -12,6 +12,7 @@ from .. import db
 from ..auth import public
 from ..messages import say
 from ..services.health.backups import backup_status
+from ..services.health.calendar import calendar_status
 from ..services.health.database import database_status
 from ..services.health.outbox import outbox_status
 from .errors import request_language
@@ -27,6 +28,7 @@ def healthz():
         settings = current_app.config["GRIDMAP"]
         backup = backup_status(db.session(), settings, datetime.now(timezone.utc))
         notify = outbox_status(db.session(), settings.notify)
+        calendar = calendar_status(db.session(), settings.working_hours, datetime.now(timezone.utc))
     except (SQLAlchemyError, psycopg.Error, OSError) as error:
         reason = db.unreachable(error)
         response = jsonify(status="error", database="unreachable" if reason else "error",
@@ -45,6 +47,8 @@ def healthz():
                               for code, params in backup["warnings"]]
     notify["warnings"] = [{"code": code, "message": say(code, language, **params)}
                           for code, params in notify["warnings"]]
+    calendar["warnings"] = [{"code": code, "message": say(code, language, **params)}
+                            for code, params in calendar["warnings"]]
     # a stale backup or a backlog of messages is no reason to take the server out of service: a 200
-    return jsonify(status="warning" if backup.get("warnings") or notify["warnings"] else "ok", database="ok",
-                   **status, backup=backup, notify=notify)
+    return jsonify(status="warning" if backup.get("warnings") or notify["warnings"] or calendar["warnings"]
+                   else "ok", database="ok", **status, backup=backup, notify=notify, calendar=calendar)

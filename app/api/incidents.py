@@ -12,7 +12,7 @@ from ..auth.identity import current_scope
 from ..models import Category, IncidentPhoto
 from ..services.field import roster, routing
 from ..messages import Message
-from ..services.incidents import loop as incidents, photos, ratings, views as incident_views
+from ..services.incidents import loop as incidents, photos, ratings, tasks as incident_tasks, views as incident_views
 from .errors import Refused, described, in_language, request_language
 from .idempotent import transactional
 from .params import InvalidParameter, parse_datetime, parse_int
@@ -29,7 +29,8 @@ def participant() -> incidents.Participant:
     return incidents.Participant(
         name=f"user:{user.username}",
         dispatcher=permits(user.role, "incidents:dispatch") == "all",
-        worker_id=user.worker_id, scope=current_scope())
+        worker_id=user.worker_id, department_id=user.department_id if user.role == "department" else None,
+        scope=current_scope())
 
 
 def etag(version: int) -> str:
@@ -37,7 +38,7 @@ def etag(version: int) -> str:
 
 
 @bp.errorhandler(incidents.IncidentError)
-def _incident_error(error: incidents.IncidentError):
+def incident_error(error: incidents.IncidentError):
     body = {"code": type(error).__name__, "description": described(error)}
     if isinstance(error, incidents.Invalid):
         body["errors"] = in_language(error.errors)
@@ -171,7 +172,8 @@ def show(incident_id: int):
         raise incidents.NotFound("incident.not_in_area", id=incident_id)
     body = _seen([incident_views.describe(session, incident_id, now())])[0]
     body["properties"]["history"] = incident_views.history(session, incident_id, request_language())
-    body["properties"]["allowed"] = incidents.allowed_steps(incident, participant())
+    body["properties"]["allowed"] = incidents.allowed_steps(incident, participant(), session)
+    body["properties"]["tasks"] = incident_tasks.of_case(session, incident_id)
     body["properties"]["possible_duplicates"] = [
         {"id": i.id, "code": i.code, "status": i.status}
         for i in incidents.duplicates_of(session, incident_id)
@@ -197,7 +199,10 @@ def _expected_version() -> int | None:
 @requires("incidents:read")
 @transactional
 def act(incident_id: int):
-    """One step of the loop: {"action": "accept" | "start" | "resolve" | …, "note": …}."""
+    """One step of the loop: {"action": "accept" | "start" | "resolve" | …, "note": …}; to a
+    department: {"action": "assign", "department": "SZ-01", "helpers": ["CG-01"]}, or as the
+    routing rules say: {"action": "assign", "route": true}; {"action": "transfer", "department",
+    "note"}; {"action": "return", "reason": "not_ours" | "wrong_place" | "duplicate", "note"}."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("action"), str):
         raise Refused(400, "InvalidBody", "incident.body_act", actions=list(incidents.RULES))
@@ -217,7 +222,8 @@ def act(incident_id: int):
                   grid_code=body.get("grid"), level=body.get("level"),
                   into_id=into if isinstance(into, int) else None,
                   satisfaction=body.get("satisfaction"), photo_ids=tuple(photo_ids),
-                  transfer=body.get("transfer") is True)
+                  transfer=body.get("transfer") is True, department=body.get("department"),
+                  helpers=body.get("helpers") or (), reason=body.get("reason"), route=body.get("route") is True)
     return _answer(incident_id)
 
 

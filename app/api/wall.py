@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
-from ..services.incidents import assessment, statistics, views as incident_views
+from ..services.incidents import assessment, departments, statistics, views as incident_views
 from ..services.live import stream, wall
 from .params import parse_int
 
@@ -49,5 +49,9 @@ def summary():
         overdue=listed({"overdue": "true", "open": "true"}, OVERDUE_LIST, "lateness"),
         # citizens' reports an operator has to accept before anyone is sent
         triage=listed({"triage": "true", "status": "reported"}, TRIAGE_LIST, "reported"),
+        # cases a department sent back (退回), for the dispatcher to send on
+        returned=listed({"returned": "true", "status": "reported"}, TRIAGE_LIST, "reported"),
+        # each department's queue and how much of it is overdue
+        departments=departments.queues(session, now) if permits(user.role, "incidents:dispatch") else [],
         ranking=[r.as_dict() for r in ranking[:RANKING]],
         recent=stream.recent(session, scope, user.worker_id, recent) if recent else [])

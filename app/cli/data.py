@@ -1,6 +1,7 @@
 """flask import … / flask generate … / flask setup-demo: filling the database."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -13,11 +14,11 @@ from sqlalchemy.orm import Session
 from .. import db
 from ..config import ROOT
 from ..geo.synthetic import PRESETS
-from ..models import Area, Building
+from ..models import Area, Building, RoutingRule
 from ..services.accounts import audit, demo as demo_accounts
 from ..services.cameras import sources as cameras_service, store as camera_store
 from ..services.city import frame
-from ..services.incidents import categories
+from ..services.incidents import categories, departments, routing
 from ..services.loading import areas as areas_import
 from ..services.loading import osm as osm_import, synthetic as synthetic_city
 from ..services.planning import division, naming
@@ -176,6 +177,40 @@ def import_categories(path: Path):
     click.echo(f"{count} categories")
 
 
+@import_group.command("departments")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                default=departments.DEFAULT_FILE)
+@with_appcontext
+def import_departments(path: Path):
+    """Departments (协同单位) that take cases: code, names, kind, duty phone and mailbox,
+    the areas they serve (CSV; upserted by code)."""
+    session = db.session()
+    try:
+        count = departments.import_departments(session, path)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    session.commit()
+    click.echo(f"{count} departments")
+
+
+@import_group.command("routing")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                default=departments.ROUTING_FILE)
+@with_appcontext
+def import_routing(path: Path):
+    """Routing rules (分流): category, area, severity → grid, department or both (CSV). Each
+    row becomes the rule in force for its combination; the one it replaces is kept as history."""
+    session = db.session()
+    from ..services.incidents import loop
+    from .assessment import locale_language
+    try:
+        count = routing.load_csv(session, path, audit.current().name, datetime.now(timezone.utc))
+    except loop.Invalid as error:
+        raise click.ClickException(error.describe(locale_language())) from None
+    session.commit()
+    click.echo(f"{count} routing rules")
+
+
 @click.group("generate", help="Generate divisions and synthetic cities.")
 def generate_group():
     pass
@@ -285,6 +320,10 @@ def setup_demo(asked_for_accounts: bool):
     if not session.scalar(select(func.count()).select_from(Area)):
         _divide(lambda session: HELSINKI, seed=1)
     cameras_cli.refresh()          # what a migration or an earlier interrupted run left queued
+    departments.import_departments(session)
+    if not session.scalar(select(func.count()).select_from(RoutingRule)):     # an admin's edits are kept
+        routing.load_csv(session, departments.ROUTING_FILE, "system:setup-demo", datetime.now(timezone.utc))
+    session.commit()
     settings = current_app.config["GRIDMAP"]
     click.echo("The demo city is ready.")
     if settings.production:

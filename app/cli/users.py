@@ -26,17 +26,18 @@ def _fail(error: Exception):
 @click.option("--scope-area", help="area code (city, district, street or community)")
 @click.option("--scope-grids", help="comma-separated grid codes")
 @click.option("--worker", help="the worker code a worker account belongs to")
+@click.option("--department", help="the department code a department account belongs to")
 @click.option("--name", "display_name", help="the person's name as colleagues read it (王敏)")
 @with_appcontext
-def create(username, role, password, scope_area, scope_grids, worker, display_name):
+def create(username, role, password, scope_area, scope_grids, worker, department, display_name):
     """Create an account."""
     session = db.session()
-    if role not in ("admin", "worker") and not scope_area and not scope_grids:
+    if role not in ("admin", "worker", "department") and not scope_area and not scope_grids:
         _fail(click.UsageError(f"A {role} sees only their scope: give --scope-area or --scope-grids."))
     try:
         user = accounts.create_user(session, username, password, role, scope_area_code=scope_area,
                                     scope_grid_codes=_codes(scope_grids), worker_code=worker,
-                                    display_name=display_name)
+                                    display_name=display_name, department_code=department)
     except accounts.AccountError as error:
         _fail(error)
     session.commit()

@@ -5,12 +5,15 @@ from .grids import GRID_KINDS, Grid
 from .buildings import Building, GroundLine, Road, RoadSegment
 from .places import Place
 from .workers import WORKER_ROLES, Position, TrackDay, Worker, WorkerAssignment
-from .incidents import CHANNELS, CITIZEN_CHANNELS, OPEN_STATUSES, SEVERITIES, STATUSES, VISIBILITIES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition, StreamUnsequenced
+from .incidents import CHANNELS, CITIZEN_CHANNELS, LIMIT_UNITS, OPEN_STATUSES, SEVERITIES, STATUSES, VISIBILITIES, Category, IdempotentRequest, Incident, IncidentEvent, IncidentPhoto, StreamPosition, StreamUnsequenced
 from .cameras import Camera, CameraBlindSpot, CameraCoverage, CameraDirty
 from .plans import PLAN_STATUSES, GridPlan, GridPlanEvent, GridPlanFeature
 from .layers import LayerVersion
 from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
 from .outbox import MESSAGE_CHANNELS, MESSAGE_STATUSES, TOLD_STEPS, OutboxMessage
+from .departments import (ACTIVE_TASK_STATUSES, DEPARTMENT_KINDS, HANDLINGS, RETURN_REASONS, TASK_ROLES,
+                          TASK_STATUSES, Department, DepartmentArea, IncidentTask, RoutingRule)
+from .calendar import WorkCalendarDay
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "GroundLine", "Place", "Road",
@@ -18,4 +21,7 @@ __all__ = [
     "Incident", "IncidentEvent", "IncidentPhoto", "IdempotentRequest", "StreamPosition", "StreamUnsequenced", "Camera", "CameraCoverage", "CameraDirty", "CameraBlindSpot", "PLAN_STATUSES", "GridPlan", "GridPlanEvent", "GridPlanFeature",
     "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
     "MESSAGE_CHANNELS", "MESSAGE_STATUSES", "TOLD_STEPS", "OutboxMessage",
+    "ACTIVE_TASK_STATUSES", "DEPARTMENT_KINDS", "HANDLINGS", "RETURN_REASONS", "TASK_ROLES", "TASK_STATUSES",
+    "Department", "DepartmentArea", "IncidentTask", "RoutingRule",
+    "LIMIT_UNITS", "WorkCalendarDay",
 ]

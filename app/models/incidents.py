@@ -21,12 +21,16 @@ STATUSES = ("reported", "assigned", "accepted", "in_progress", "resolved", "clos
 OPEN_STATUSES = ("reported", "assigned", "accepted", "in_progress", "reopened", "escalated")
 # What the public may see of a category's cases (services/public/view.py applies it).
 VISIBILITIES = ("public", "restricted", "private")
+# What a category's time limits count: every minute, or office-hour minutes on working days
+# (services/city/workdays.py).
+LIMIT_UNITS = ("natural", "working")
 
 
 class Category(Base):
     __tablename__ = "category"
     __table_args__ = (CheckConstraint(f"default_level IN {LEVELS}", name="default_level"),
-                      CheckConstraint(f"visibility IN {VISIBILITIES}", name="visibility"))
+                      CheckConstraint(f"visibility IN {VISIBILITIES}", name="visibility"),
+                      CheckConstraint(f"limit_unit IN {LIMIT_UNITS}", name="limit_unit"))
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(100))
@@ -38,6 +42,7 @@ class Category(Base):
     duplicate_radius_m: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     weight: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     visibility: Mapped[str] = mapped_column(String(16), default="private", server_default="private")
+    limit_unit: Mapped[str] = mapped_column(String(16), default="natural", server_default="natural")
 
 
 class Incident(Base):
@@ -52,6 +57,7 @@ class Incident(Base):
         CheckConstraint("(reporter_phone IS NULL AND reporter_email IS NULL) OR reporter_consent_at IS NOT NULL",
                         name="contact_consented"),
         CheckConstraint("reporter_language IN ('zh', 'en')", name="reporter_language"),
+        CheckConstraint("handling IN ('grid', 'department', 'both')", name="handling"),
         Index("ix_incident_open_deadlines", "due_respond_at", "due_resolve_at",
               postgresql_where=text(f"status IN {OPEN_STATUSES} AND overdue_since IS NULL")),
         # lists and layers filtered by status, paged in id order (?status=reported)
@@ -101,8 +107,12 @@ class Incident(Base):
     reporter_language: Mapped[str | None] = mapped_column(String(2))
     reported_by: Mapped[str] = mapped_column(String(100), default="anonymous",
                                              server_default="anonymous")
-    # "outside_grids": the point is in no current grid, so a street queue holds it.
+    # "outside_grids": the point is in no current grid, so a street queue holds it;
+    # "returned": a department sent it back (退回) and the dispatcher is to send it on.
     flag: Mapped[str | None] = mapped_column(String(32))
+    # who handles it (models/departments.py HANDLINGS), and the department leading it now
+    handling: Mapped[str] = mapped_column(String(16), default="grid", server_default="grid")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     # Anonymous public reports wait for an operator before anyone is dispatched.
     triage: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

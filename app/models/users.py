@@ -10,13 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
-USER_ROLES = ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer")
+USER_ROLES = ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer", "department")
 LANGUAGES = ("zh", "en")      # as app.messages.LANGUAGES
 
 
 class AppUser(Base):
     __tablename__ = "app_user"
     __table_args__ = (CheckConstraint(f"role IN {USER_ROLES}", name="role"),
+                      CheckConstraint("(role = 'department') = (department_id IS NOT NULL)", name="department_role"),
                       CheckConstraint(f"language IN {LANGUAGES}", name="language"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +29,8 @@ class AppUser(Base):
     scope_area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     scope_grid_codes: Mapped[list[str] | None] = mapped_column(ARRAY(String(32)))
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
+    # a department account's department: it sees and handles that department's cases
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

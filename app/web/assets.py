@@ -47,6 +47,8 @@ def init_assets(app: Flask) -> None:
                                    output="gen/app.%(version)s.css"))
     env.register("worker_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/worker.css",
                                       output="gen/worker.%(version)s.css"))
+    env.register("department_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/department.css",
+                                          output="gen/department.%(version)s.css"))
     env.register("worker_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + WORKER_JS],
                                      output="gen/worker.%(version)s.js"))
     env.register("wall_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + WALL_JS],

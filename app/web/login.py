@@ -39,10 +39,11 @@ def _lang() -> str:
     return request.accept_languages.best_match(["zh", "en"]) or "zh"
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, role: str | None = None) -> str:
     # only paths on this site: never an open redirect
     if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
-        return url_for("pages.city_map")
+        # a department's staff come for their list, not the city map
+        return url_for("pages.department") if role == "department" else url_for("pages.city_map")
     return target
 
 
@@ -51,7 +52,7 @@ def _form(error: str | None = None, status: int = 200, username: str = ""):
     token = login_csrf_token()
     response = make_response(render_template(
         "login.html", t=TEXT[lang], lang=lang, csrf_token=token, error=error, username=username,
-        next=_safe_next(request.values.get("next"))), status)
+        next=_safe_next(request.values.get("next")) if request.values.get("next") else ""), status)
     set_login_csrf_cookie(response, token)
     return response
 
@@ -60,7 +61,7 @@ def _form(error: str | None = None, status: int = 200, username: str = ""):
 @public(page=True)
 def form():
     if current_user() is not None:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), current_user().role))
     return _form()
 
 
@@ -84,7 +85,7 @@ def submit():
         return _form(t["wrong"], 401, username)
     opened = accounts.open_session(session, user, request.remote_addr)
     session.commit()
-    response = redirect(_safe_next(request.form.get("next")))
+    response = redirect(_safe_next(request.form.get("next"), user.role))
     set_session_cookie(response, opened.token)
     return response
 

@@ -5,12 +5,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, g, render_template, request, send_from_directory
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from .. import db
 from ..auth import current_user, permits, public, requires
 from ..models import AppUser
 from ..services.city.places import grids_named
+from ..services.incidents import departments as incident_departments
 from ..services.layers.features import COLLECTIONS
 
 bp = Blueprint("pages", __name__, template_folder="templates")
@@ -75,6 +76,22 @@ def worker():
                            csrf_token=g.get("csrf_token", ""),
                            grids=grids_named(db.session(), user.worker_id),
                            sends_positions=bool(user.worker_id) and permits(user.role, "positions:write") == "own")
+
+
+@bp.get("/department")
+@requires("incidents:department", page=True)
+def department():
+    """A department's staff (协同单位): the cases their department leads or helps with, each
+    with its deadline, its history and the steps they may take — accept, handle, resolve,
+    transfer to another department, return to the command center, a helper's part."""
+    user = current_user()
+    session = db.session()
+    mine = session.execute(text("SELECT code, name_zh, name_en FROM department WHERE id = :d"),
+                           {"d": user.department_id}).one()
+    return render_template("department.html", user=user, csrf_token=g.get("csrf_token", ""),
+                           display_name=_display_name(user), timezone=current_app.config["GRIDMAP"].timezone,
+                           department={"code": mine.code, "zh": mine.name_zh, "en": mine.name_en},
+                           departments=incident_departments.listed(session))
 
 
 @bp.get("/worker-sw.js")

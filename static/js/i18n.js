@@ -2,6 +2,18 @@
 const catalogues = {
   zh: {
     title: 'Gridmap 网格地图', switch_language: 'English',
+    dept_title: 'Gridmap 部门案件', dept_map: '地图', dept_open: '待办', dept_overdue: '超时', dept_all: '全部',
+    dept_search: '编号、地址、描述', dept_export: '导出 CSV', dept_none: '没有案件', dept_late: '已超时',
+    dept_role_lead: '牵头', dept_role_helper: '协办', dept_photo: '现场照片', dept_tasks: '承办单位',
+    dept_task_open: '待受理', dept_task_accepted: '办理中', dept_task_done: '已完成', dept_task_transferred: '已转派',
+    dept_task_returned: '已退回', dept_task_ended: '已结束', dept_choose: '请选择', dept_to: '转派给',
+    dept_reason: '退回原因', dept_reason_not_ours: '不属本单位职责', dept_reason_wrong_place: '位置有误', dept_reason_duplicate: '重复件',
+    dept_note: '说明（可不填）', dept_note_needed: '说明（必填）', dept_need_department: '请选择接收部门',
+    dept_need_reason: '请选择退回原因', dept_need_note: '请写明原因', dept_done: '已{step}：{code}',
+    action_transfer: '转派', action_return: '退回重派', action_assist: '协办受理', action_assisted: '协办完成',
+    did_transfer: '转派', did_return: '退回了', did_assist: '协办受理', did_assisted: '完成协办',
+    departments_queue: '部门待办', returned_list: '部门退回待重派', dept_queue: '待办 {n}', dept_queue_late: '超时 {n}', returned_tag: '退回',
+    departments_on_it: '承办部门', by_routing: '按分流规则', or_department: '或派给部门', transfer_to: '转派给…',
     streets: '街道', communities: '社区', grids: '网格', buildings: '楼栋', roads: '道路',
     cameras: '视频监控', legend: '图例', households: '户数', population: '人口',
     address: '地址', grid: '所属网格', community: '所属社区', code: '编码', kind: '类型',
@@ -24,6 +36,7 @@ const catalogues = {
     action_publish: '公开', action_withdraw: '撤回公开',
     category: '类别', status: '状态', assignee: '处置人', level: '层级', severity: '紧急程度',
     reported_at: '上报时间', respond_by: '响应时限', resolve_by: '办结时限', left: '剩余', late_by: '已超时',
+    due_at: '{date} {time}',
     history: '处置过程', duplicates: '疑似重复', nearest_workers: '附近网格员（直线）', no_positions: '暂无网格员位置', note: '说明', submit: '提交', done: '已提交',
     level_grid: '网格', level_community: '社区', level_street: '街道', close: '关闭',
     stars: '星级', on_time: '按时率', none: '无', out_of_grid: '脱岗提醒', route_today: '今日轨迹（点网格员）', nearest_by_road: '最近的网格员（沿道路）', by_road: '沿路', straight: '直线', outside_for: '离开网格', base_layers: '底图',
@@ -145,9 +158,30 @@ const catalogues = {
     pub_all_categories: '全部类别', pub_all_statuses: '全部状态', pub_open: '处理中', pub_closed: '已结束',
     pub_count: '近 90 天 {n} 件', pub_more: '再显示 {n} 件（还有 {left} 件）', pub_none: '没有符合条件的案件', pub_restricted: '不公开具体位置和内容',
     pub_in_charge: '负责', pub_expected: '预计办结', pub_public_about: '这里只公开问题类别、大致位置（约 100 米）、状态和处理说明；不公开反映人的描述和联系方式。',
+    pub_nav_mine: '我的反映', pub_outside_city: '这里不在本市服务范围内，请在地图上的城区范围内点选',
+    pub_zoom_closer: '已放大：请在地图上点选问题的准确位置', pub_area_chosen: '已移到{name}：请在地图上点选问题的准确位置',
+    pub_need_spot: '请在地图上点选问题的准确位置', pub_kind_community: '社区', pub_kind_street: '街道', pub_kind_place: '地名',
+    pub_chars_left: '还可输入 {n} 字', pub_chars_over: '超出 {n} 字，请删减', pub_too_long: '描述最多 {most} 字，现在多了 {n} 字，请删减后再提交',
+    pub_told_sms: '受理、办结和结案时，我们会发短信告诉您。', pub_told_email: '受理、办结和结案时，我们会发邮件告诉您。',
+    pub_told_both: '受理、办结和结案时，我们会发短信和邮件告诉您。',
+    pub_mine_about: '在这部手机上反映过的问题（最近 10 个），点编号查看进展。', pub_mine_none: '这部手机上还没有反映记录。',
+    pub_gone: '该查询链接无效或已过期。', pub_gone_report: '我要反映问题',
+    pub_gone_help: '请在您反映问题时用的那部手机上打开“我的反映”，找到这个案件；找不到的话，可以重新反映。',
   },
   en: {
     title: 'Gridmap', switch_language: '中文',
+    dept_title: 'Gridmap · department cases', dept_map: 'Map', dept_open: 'To do', dept_overdue: 'Overdue', dept_all: 'All',
+    dept_search: 'Code, address, words', dept_export: 'Export CSV', dept_none: 'No cases', dept_late: 'Overdue',
+    dept_role_lead: 'Lead', dept_role_helper: 'Helping', dept_photo: 'Photo from the scene', dept_tasks: 'Departments on it',
+    dept_task_open: 'not yet taken on', dept_task_accepted: 'being handled', dept_task_done: 'done', dept_task_transferred: 'transferred',
+    dept_task_returned: 'returned', dept_task_ended: 'ended', dept_choose: 'Choose…', dept_to: 'Transfer to',
+    dept_reason: 'Why it goes back', dept_reason_not_ours: 'Not ours', dept_reason_wrong_place: 'Wrong place', dept_reason_duplicate: 'Duplicate',
+    dept_note: 'Note (optional)', dept_note_needed: 'Note (needed)', dept_need_department: 'Choose the department it goes to',
+    dept_need_reason: 'Choose why it goes back', dept_need_note: 'Say why', dept_done: '{step}: {code}',
+    action_transfer: 'Transferred', action_return: 'Returned', action_assist: 'Helping', action_assisted: 'Helper done',
+    did_transfer: 'transferred', did_return: 'returned', did_assist: 'took on helping with', did_assisted: 'finished helping with',
+    departments_queue: 'Departments', returned_list: 'Returned by departments', dept_queue: '{n} open', dept_queue_late: '{n} overdue', returned_tag: 'returned',
+    departments_on_it: 'Departments', by_routing: 'As the routing rules say', or_department: 'or a department', transfer_to: 'Transfer to…',
     streets: 'Streets', communities: 'Communities', grids: 'Grids', buildings: 'Buildings',
     roads: 'Roads', cameras: 'Cameras', legend: 'Legend', households: 'Households',
     population: 'Residents', address: 'Address', grid: 'Grid', community: 'Community',
@@ -171,6 +205,7 @@ const catalogues = {
     action_publish: 'Published', action_withdraw: 'Withdrawn from public view',
     category: 'Category', status: 'Status', assignee: 'Assignee', level: 'Level', severity: 'Severity',
     reported_at: 'Reported', respond_by: 'Respond by', resolve_by: 'Resolve by', left: 'left', late_by: 'late by',
+    due_at: '{time} on {date}',
     history: 'History', duplicates: 'Possible duplicates', nearest_workers: 'Nearest workers (straight line)', no_positions: 'No worker positions yet', note: 'Note', submit: 'Submit', done: 'Done',
     level_grid: 'Grid', level_community: 'Community', level_street: 'Street', close: 'Close',
     stars: 'Stars', on_time: 'On time', none: 'none', out_of_grid: 'Out of grid', route_today: 'Route today (click a worker)', nearest_by_road: 'Nearest workers (along roads)', by_road: 'by road', straight: 'straight', outside_for: 'outside for', base_layers: 'Base layers',
@@ -274,7 +309,7 @@ const catalogues = {
     pub_send: 'Send', pub_sending: 'Sending…', pub_need_place: 'Tap the place on the map, or type an address',
     pub_need_category: 'Choose the kind of problem', pub_need_description: 'Describe the problem', pub_need_consent: 'Tick the consent to leave a contact',
     pub_offline: 'No network; try again in a moment — what you filled in stays', pub_received: 'Report received', pub_code: 'Case',
-    pub_keep_link: 'Keep this link: it shows how your case goes, and lets you rate it once it is closed. It is yours alone; do not pass it on.',
+    pub_keep_link: 'Keep this link to follow your case: it shows how it goes, and lets you rate it once it is closed. It is yours alone; do not pass it on.',
     pub_copy: 'Copy the link', pub_copied: 'Copied', pub_open_link: 'Follow it', pub_another: 'Report another problem',
     pub_my_reports: 'My reports on this phone',
     pub_follow_title: 'My report · Gridmap', pub_next: 'Next', pub_note: 'From the city',
@@ -292,6 +327,15 @@ const catalogues = {
     pub_all_categories: 'All kinds', pub_all_statuses: 'Any status', pub_open: 'Open', pub_closed: 'Ended',
     pub_count: '{n} cases in the last 90 days', pub_more: 'Show {n} more ({left} left)', pub_none: 'No case matches', pub_restricted: 'Place and details not public',
     pub_in_charge: 'In charge', pub_expected: 'Due', pub_public_about: 'Shown here: the kind of problem, a rough place (about 100 m), the status and the city\'s note; never the reporter\'s words or contact.',
+    pub_nav_mine: 'My reports', pub_outside_city: 'This place is outside the area the city serves; tap a place inside the city\'s outline on the map',
+    pub_zoom_closer: 'Zoomed in: now tap the exact place of the problem', pub_area_chosen: 'Moved to {name}: now tap the exact place of the problem on the map',
+    pub_need_spot: 'Tap the exact place of the problem on the map', pub_kind_community: 'Community', pub_kind_street: 'Street', pub_kind_place: 'Place',
+    pub_chars_left: '{n} characters left', pub_chars_over: '{n} characters too many: please shorten it', pub_too_long: 'At most {most} characters: {n} too many; shorten it before sending',
+    pub_told_sms: 'We will text you when it is taken on, solved and closed.', pub_told_email: 'We will e-mail you when it is taken on, solved and closed.',
+    pub_told_both: 'We will text and e-mail you when it is taken on, solved and closed.',
+    pub_mine_about: 'The problems reported from this phone (the last 10); tap a code to follow it.', pub_mine_none: 'No reports from this phone yet.',
+    pub_gone: 'This link is not valid, or it has expired.', pub_gone_report: 'Report a problem',
+    pub_gone_help: 'On the phone you reported from, open “My reports” to find the case; if it is not there, report it again.',
   },
 };
 
@@ -357,4 +401,17 @@ export function when(value, style = 'datetime') {
     formats.set(key, new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', options));
   }
   return formats.get(key).format(typeof value === 'number' ? value : new Date(value));
+}
+
+// A deadline as a day and a time of day, "10月9日 10:30" / "10:30 on 9 Oct" (with the year when
+// it is not this year's): a limit in working time may end days after a holiday.
+export function dueAt(value) {
+  if (value === null || value === undefined) return '–';
+  const moment = new Date(value);
+  const locale = lang === 'zh' ? 'zh-CN' : 'en-GB';
+  const year = (d) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric' }).format(d);
+  const date = new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: lang === 'zh' ? 'long' : 'short',
+    ...(year(moment) === year(new Date()) ? {} : { year: 'numeric' }) }).format(moment);
+  const time = new Intl.DateTimeFormat(locale, { timeZone: zone, hour: '2-digit', minute: '2-digit', hour12: false }).format(moment);
+  return tf('due_at', { date, time });
 }

@@ -187,7 +187,13 @@ def test_illegal_steps_are_refused_and_change_nothing(report, client, auth, stat
     assert response.status_code == expected, response.get_json()
     assert response.get_json()["description"]
     after = client.get(f"/api/v1/incidents/{incident['id']}", headers=auth("operator")).get_json()
-    assert after == before
+    assert unclocked(after) == unclocked(before)
+
+
+def unclocked(feature: dict) -> dict:
+    """The case without the seconds left on its clocks, which tick between two reads."""
+    properties = {k: v for k, v in feature["properties"].items() if not k.endswith("_remaining_s")}
+    return {**feature, "properties": properties}
 
 
 def test_an_illegal_transition_says_what_the_loop_allows(report, client, auth):

@@ -51,7 +51,7 @@ def test_a_chinese_reporter_is_told_of_accept_resolve_and_close_by_sms_and_email
 
     cases.act(case, "verify")
     send_due(cases.session, rules, ZONE)
-    closed = (f"您反映的“环境卫生”问题（编号 {code}）已办结。请打开报事时得到的专属链接，"
+    closed = (f"您反映的“环境卫生”问题（编号 {code}）已办结。请打开报事时得到的查询链接，"
               "为办理结果打分（1–5 星）。")
     assert [r.body["text"] for r in sms.to(phone)][2:] == [closed]
     assert smtp.to(address)[2].message["Subject"] == f"您的报事已办结，请评价（{code}）"
@@ -79,7 +79,7 @@ def test_an_english_reporter_is_told_in_english_and_a_rejection_says_why(cases, 
     send_due(cases.session, rules, ZONE)
     assert smtp.to(address)[-1].body == (
         f"Your report {code} (Sanitation and litter) is closed. Please rate how it was handled (1 to 5 "
-        "stars) through the private link you were given when you reported.")
+        "stars) through the link to follow your case that you were given when you reported.")
 
 
 def test_a_resolve_without_a_public_note_says_the_work_is_being_checked(cases, rules, smtp):
@@ -147,7 +147,7 @@ def test_the_message_at_close_carries_the_private_link_made_again_from_its_seed(
     send_due(cases.session, rules, ZONE)        # the e-mail, by a sender that knows no address
     closed = sms.to(phone)[-1].body["text"]
     assert closed.endswith(f"：https://gridmap.city.example.cn/r/{receipt.token}") and "打分" in closed
-    assert "专属链接" in smtp.to(address)[-1].body
+    assert "查询链接" in smtp.to(address)[-1].body
     # the link opens the resident's case
     token = closed.rsplit("/r/", 1)[1]
     assert follow.find(cases.session, token, datetime.now(timezone.utc), 90).id == receipt.incident_id

@@ -17,7 +17,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from ...messages import LANGUAGES, Said
-from ...models import USER_ROLES, ApiToken, AppUser, Area, UserSession, Worker
+from ...models import USER_ROLES, ApiToken, AppUser, Area, Department, UserSession, Worker
 from . import audit
 
 FREE_ATTEMPTS = 5                       # failures before the back-off starts
@@ -43,6 +43,7 @@ class Principal:
     scope_area_id: int | None
     scope_grid_codes: tuple[str, ...]
     worker_id: int | None
+    department_id: int | None = None
     # the language the account is answered in when a request names none; not part of what a
     # credential stands for (a stream stays open when it changes)
     language: str | None = field(default=None, compare=False)
@@ -50,7 +51,7 @@ class Principal:
     @classmethod
     def of(cls, user: AppUser) -> "Principal":
         return cls(user.id, user.username, user.role, user.scope_area_id,
-                   tuple(user.scope_grid_codes or ()), user.worker_id, user.language)
+                   tuple(user.scope_grid_codes or ()), user.worker_id, user.department_id, user.language)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def password_matches(user: AppUser, password: str) -> bool:
 def create_user(session: Session, username: str, password: str, role: str, *,
                 scope_area_code: str | None = None, scope_grid_codes: list[str] | None = None,
                 worker_code: str | None = None, allow_short_password: bool = False,
-                display_name: str | None = None) -> AppUser:
+                display_name: str | None = None, department_code: str | None = None) -> AppUser:
     username = (username or "").strip()
     if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise AccountError("account.username_form")
@@ -116,6 +117,12 @@ def create_user(session: Session, username: str, password: str, role: str, *,
         user.worker_id = _worker_id(session, worker_code)
     if role == "worker" and user.worker_id is None:
         raise AccountError("account.worker_needed")
+    if department_code:
+        user.department_id = session.scalar(select(Department.id).where(Department.code == department_code))
+        if user.department_id is None:
+            raise AccountError("account.no_department", department=department_code)
+    if (role == "department") != (user.department_id is not None):
+        raise AccountError("account.department_needed")
     session.add(user)
     session.flush()
     return user
@@ -325,9 +332,10 @@ def still_standing(session: Session, credentials) -> set[Credential]:
         return set()
     asked = list(credentials)
     users = {c.principal.id for c in asked}
-    accounts_now = {user_id: Principal(user_id, username, role, area_id, tuple(grid_codes or ()), worker_id)
-                    for user_id, username, role, area_id, grid_codes, worker_id in session.execute(text("""
-        SELECT id, username, role, scope_area_id, scope_grid_codes, worker_id
+    accounts_now = {user_id: Principal(user_id, username, role, area_id, tuple(grid_codes or ()), worker_id,
+                                       department_id)
+                    for user_id, username, role, area_id, grid_codes, worker_id, department_id in session.execute(text("""
+        SELECT id, username, role, scope_area_id, scope_grid_codes, worker_id, department_id
         FROM app_user WHERE active AND id = ANY(:users)"""), {"users": list(users)})}
     resolvable = [c for c in asked if c.kind in ("token", "session")]
     fallen = set()

@@ -11,7 +11,8 @@ from . import accounts
 # The demo's people, so that the wall and a case's history read as they would in a city;
 # the worker account goes by its worker's name.
 DEMO_NAMES = {"admin": "李建国", "operator": "王敏", "planner": "陈晓东", "reviewer": "赵丽华",
-              "filer": "孙志强", "viewer": "周婷"}
+              "filer": "孙志强", "viewer": "周婷", "department": "刘伟"}
+DEMO_DEPARTMENT = "SZ"      # the department account works for the municipal works office
 
 
 def ensure_demo_accounts(session: Session, password: str) -> list[tuple[str, str]]:
@@ -33,7 +34,9 @@ def ensure_demo_accounts(session: Session, password: str) -> list[tuple[str, str
             accounts.create_user(session, role, password, role,
                                  scope_area_code=None if role in ("admin", "worker") else city.code,
                                  worker_code=worker.code if role == "worker" else None,
+                                 department_code=DEMO_DEPARTMENT if role == "department" else None,
                                  allow_short_password=True, display_name=DEMO_NAMES.get(role))
         shown.append((role, "everything" if role == "admin" else
-                      f"grid {grid.code} ({worker.name_en})" if role == "worker" else city.name_en))
+                      f"grid {grid.code} ({worker.name_en})" if role == "worker" else
+                      f"department {DEMO_DEPARTMENT}'s cases" if role == "department" else city.name_en))
     return shown

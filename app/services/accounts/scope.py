@@ -4,6 +4,10 @@ A scope is a geometry: the user's area, the union of their grid set, or — for 
 the grids they currently hold. A feature is in scope when a point on it (ST_PointOnSurface)
 lies inside; boundary layers may also show the neighbours that touch a worker's grids, since
 those carry no personal data. Admins are not restricted.
+
+A department's staff are the one exception to "incidents by place": they see the cases their
+department has (or had) a task in, wherever those are (`incidents`); the map itself they see
+within their area, or the whole city.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ class Scope:
     area_id: int | None = None
     grid_codes: tuple[str, ...] = ()
     worker_id: int | None = None
+    department_id: int | None = None
     _ewkb: bytes | None = field(default=None, repr=False)
     _loaded: bool = field(default=False, repr=False)
 
@@ -56,9 +61,20 @@ class Scope:
         return (f"{alias}.geom && {scope} AND ST_Intersects({scope}, ST_PointOnSurface({alias}.geom))",
                 {"scope_geom": geom})
 
+    def incidents(self, session: Session, alias: str = "t") -> tuple[str, dict]:
+        """The condition on incident rows `alias`: by place, or a department's by its tasks."""
+        if self.department_id is not None:
+            return (f"EXISTS (SELECT 1 FROM incident_task k WHERE k.incident_id = {alias}.id"
+                    " AND k.department_id = :scope_department)", {"scope_department": self.department_id})
+        return self.condition(session, alias)
+
     def holds(self, session: Session, table: str, row_id: int) -> bool:
         """Whether the row `row_id` of `table` (a name from our code, never from a request)
         lies in the scope."""
+        if table == "incident" and self.department_id is not None:
+            condition, params = self.incidents(session, "t")
+            return bool(session.execute(text(f"SELECT {condition} FROM incident t WHERE t.id = :id"),
+                                        {**params, "id": row_id}).scalar())
         if self.everything:
             return True
         condition, params = self.condition(session, "t")
@@ -93,5 +109,8 @@ def scope_of(user) -> Scope:
         return Scope()          # anonymous: nothing beyond the public endpoints
     if user.role == "admin":
         return Scope(everything=True)
+    if user.role == "department":
+        return Scope(everything=user.scope_area_id is None, area_id=user.scope_area_id,
+                     department_id=user.department_id)
     return Scope(area_id=user.scope_area_id, grid_codes=tuple(user.scope_grid_codes or ()),
                  worker_id=user.worker_id if user.role == "worker" else None)

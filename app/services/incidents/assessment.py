@@ -86,7 +86,7 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
     if unit not in UNITS:
         raise ValueError(f"unit is one of {', '.join(UNITS)}")
     key, names = _UNIT[unit]
-    condition, params = scope.condition(session, "t")
+    condition, params = scope.incidents(session, "t")
     rows = session.execute(text(f"""
         WITH facts AS (
             SELECT {key} AS unit_id, t.status, t.escalations, {lateness.late('t')} AS late, t.satisfaction,

@@ -1,6 +1,8 @@
 """Incident categories, their time limits and what the public may see of their cases are data
 (gis_data/categories.csv), not code. A category's visibility is public, restricted or
-private; one left empty is private (it may be about a person)."""
+private; one left empty is private (it may be about a person). Its limits count natural
+minutes or, with limit_unit `working`, office-hour minutes on working days (deadlines.py); a
+table without the column, or a row with it empty, counts natural minutes."""
 from __future__ import annotations
 
 import csv
@@ -10,7 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ...config import ROOT
-from ...models import VISIBILITIES, Category
+from ...messages import Message
+from ...models import LIMIT_UNITS, VISIBILITIES, Category
 
 DEFAULT_FILE = ROOT / "gis_data" / "categories.csv"
 INTEGER_FIELDS = ("respond_within_min", "resolve_within_min", "duplicate_radius_m", "weight")
@@ -30,6 +33,10 @@ def read_categories(path: Path = DEFAULT_FILE) -> list[dict]:
             if row["visibility"] not in VISIBILITIES:
                 raise ValueError(f"{path}:{line}: visibility is one of {', '.join(VISIBILITIES)}, "
                                  f"not {row['visibility']!r}")
+            row["limit_unit"] = (row.get("limit_unit") or "natural").strip()
+            if row["limit_unit"] not in LIMIT_UNITS:
+                raise ValueError(f"{path}:{line}: "
+                                 f"{Message('category.limit_unit', known=list(LIMIT_UNITS), value=row['limit_unit'])}")
             rows.append(row)
     return rows
 

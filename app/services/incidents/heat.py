@@ -49,7 +49,7 @@ def hexagons(session: Session, scope: Scope, within: Period, size: int = DEFAULT
     list's query that lists them). Each incident finds its hexagon among the few whose
     boxes touch a metre around it, by the test the filter uses, so the counts and the lists
     agree to the incident."""
-    condition, params = scope.condition(session, "t")
+    condition, params = scope.incidents(session, "t")
     base = listed(since=within.start, until=within.end, **({"category": category} if category else {}))
     of_category = "AND t.category_code = :category" if category else ""
     without_jit(session)

@@ -3,8 +3,10 @@ accept → handle → resolve (feedback) → verify and close, with reject, reop
 merge. Every step is an `incident_event`; nothing is ever deleted.
 
 Who may act: a *dispatcher* (an operator) may take any step on incidents inside their scope;
-a *handler* step (accept, start, resolve, reject, escalate) is also open to the incident's
-assignee — a grid worker acts on their own tasks only.
+a *handler* step (accept, start, resolve, reject, escalate, transfer, return) is also open to
+the incident's assignee — a grid worker acts on their own tasks only — and to the department
+leading it; a *helper* step (assist, assisted) to a department helping with it (协办,
+tasks.py). Where a case goes first follows the routing rules (routing.py).
 """
 from __future__ import annotations
 
@@ -21,12 +23,19 @@ from sqlalchemy.orm import Session
 from ... import personal
 from ...config import IncidentRules
 from ...messages import Message, Said, in_both, per_field, status_name, step_done, step_name
-from ...models import CHANNELS, CITIZEN_CHANNELS, OPEN_STATUSES, SEVERITIES, Category, Incident, IncidentEvent
+from ...models import (CHANNELS, CITIZEN_CHANNELS, OPEN_STATUSES, RETURN_REASONS, SEVERITIES, Category, Incident,
+                       IncidentEvent)
 from ..accounts.scope import Scope
-from ..notify import reporter
-from . import driver, photos, responsibility, views
+from ..notify import departments as departments_told, reporter
+from . import deadlines, driver, photos, responsibility, routing, tasks, views
 
-DISPATCHER, HANDLER, REPORTER = "dispatcher", "handler", "reporter"
+DISPATCHER, HANDLER, HELPER, REPORTER = "dispatcher", "handler", "helper", "reporter"
+# handler steps a grid worker does not take: passing a case between departments is theirs and
+# the dispatcher's (a worker who finds a case is not the grid's says so in a comment, or escalates)
+DEPARTMENT_STEPS = frozenset({"transfer", "return"})
+# a department leading a case takes it on, handles it, and passes it on or sends it back; whether
+# it cannot be solved (reject) or goes up a level (escalate) is the command center's to decide
+LEAD_DEPARTMENT_STEPS = frozenset({"accept", "start", "resolve", "comment", "transfer", "return"})
 DESCRIPTION_MAX = 4000          # characters
 
 
@@ -56,6 +65,12 @@ RULES: dict[str, Rule] = {
     # the note is what the public reads of the case (services/public/view.py)
     "publish":  Rule(_EVERY, None, DISPATCHER, note_required=True),
     "withdraw": Rule(_EVERY, None, DISPATCHER, note_required=True),
+    # departments (tasks.py): passed to another department (转派) with the reason; sent back to
+    # the dispatcher (退回) with the reason; a helper's part taken on (协办受理) and done
+    "transfer": Rule(frozenset(OPEN_STATUSES), "assigned", HANDLER, note_required=True),
+    "return":   Rule(frozenset(OPEN_STATUSES), "reported", HANDLER, note_required=True),
+    "assist":   Rule(frozenset(OPEN_STATUSES), None, HELPER),
+    "assisted": Rule(frozenset(OPEN_STATUSES) | {"resolved"}, None, HELPER, note_required=True),
 }
 
 
@@ -106,6 +121,7 @@ class Participant:
     name: str                           # written on every event: "user:alice", "system"
     dispatcher: bool = False            # may dispatch, verify, reopen, merge
     worker_id: int | None = None        # a grid worker acts on incidents assigned to them
+    department_id: int | None = None    # a department's staff act on the cases it leads or helps in
     scope: Scope = field(default_factory=lambda: Scope(everything=True))
 
     @classmethod
@@ -138,6 +154,7 @@ class CategoryRule:
     resolve_within_min: int
     default_level: str
     duplicate_radius_m: int
+    limit_unit: str = "natural"
 
 
 _categories: tuple[float, dict[str, CategoryRule]] = (0.0, {})
@@ -149,7 +166,7 @@ def category_rules(session: Session) -> dict[str, CategoryRule]:
     loaded_at, rules = _categories
     if time.monotonic() - loaded_at > CATEGORY_CACHE_SECONDS or not rules:
         rules = {c.code: CategoryRule(c.code, c.respond_within_min, c.resolve_within_min,
-                                      c.default_level, c.duplicate_radius_m)
+                                      c.default_level, c.duplicate_radius_m, c.limit_unit)
                  for c in session.scalars(select(Category))}
         _categories = (time.monotonic(), rules)
     return rules
@@ -217,13 +234,14 @@ _FILE = text(f"""
         INSERT INTO incident (id, code, category_code, severity, status, channel, description,
                               address, reporter_contact, reported_by, triage, grid_id, community_id,
                               street_id, level, flag, assignee_id, assigned_at, duplicate_of_id,
-                              reported_at, due_respond_at, due_resolve_at, version, geom)
+                              reported_at, due_respond_at, due_resolve_at, version, geom,
+                              department_id, handling)
         SELECT n.id, 'E' || to_char(CAST(:now AS timestamptz) AT TIME ZONE :zone, 'YYYYMMDD') || '-'
                      || lpad(n.id::text, 6, '0'),
                :category, :severity, :status, :channel, :description, :address, :contact, :by,
                :triage, :grid_id, :community_id, :street_id, :level, :flag, :assignee_id,
                :assigned_at, :duplicate_of_id, :now, :due_respond_at, :due_resolve_at, :version,
-               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
+               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :department_id, :handling
         FROM n RETURNING *),
     events AS (
         INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status, note, data)
@@ -237,7 +255,8 @@ _FILE = text(f"""
         WHERE step.n = 1 OR CAST(:dispatched AS boolean)
         ORDER BY step.n
         RETURNING id)
-    SELECT {views.COLUMNS}, (SELECT min(id) FROM events) AS report_event FROM filed t""")
+    SELECT {views.COLUMNS}, (SELECT min(id) FROM events) AS report_event,
+           (SELECT max(id) FROM events) AS dispatch_event FROM filed t""")
 
 
 def report(session: Session, draft: Report, by: Participant, rules: IncidentRules,
@@ -247,14 +266,20 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
     category, place, duplicate = check_report(session, draft, rules, now)
     level = category.default_level if place.grid_id else "street"
     status, assignee, dispatch_data = "reported", None, None
+    routed = routing.GRID
     if not draft.triage:
         status, why = "assigned", "system_note.located"
-        if level == "grid" and place.worker_id is not None:
+        routed = routing.decide(session, category.code, place.street_id, place.community_id, draft.severity)
+        if routed.handling == "department":
+            why = "system_note.routed"
+        elif level == "grid" and place.worker_id is not None:
             assignee = place.worker_id
         elif level == "grid":
             level, why = "community", "system_note.no_worker"
         dispatch_data = {k: v for k, v in {"worker_id": assignee, "level": level,
-                                           "assignee_id": assignee, "said": in_both(why)}.items()
+                                           "assignee_id": assignee, "said": in_both(why),
+                                           "department": routed.department_code,
+                                           "handling": None if routed.handling == "grid" else routed.handling}.items()
                          if v is not None}
     report_data = {k: v for k, v in {"grid": place.grid_code,
                                      "possible_duplicate_of": duplicate and duplicate[1]}.items()
@@ -267,17 +292,23 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
         "level": level, "flag": None if place.grid_id else "outside_grids", "assignee_id": assignee,
         "assigned_at": now if status == "assigned" else None,
         "duplicate_of_id": duplicate[0] if duplicate else None,
-        "due_respond_at": now + timedelta(minutes=category.respond_within_min),
-        "due_resolve_at": now + timedelta(minutes=category.resolve_within_min),
+        "due_respond_at": deadlines.due(session, category, now, "respond"),
+        "due_resolve_at": deadlines.due(session, category, now, "resolve"),
         "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat,
+        "department_id": routed.department_id, "handling": routed.handling,
         "report_data": _json(report_data), "dispatched": dispatch_data is not None,
         "dispatch_data": _json(dispatch_data), "zone": rules.timezone})
     answer = views.shape(row, now)
+    if routed.department_id is not None:
+        # the rules send it to a department: its lead task, and the department is told
+        tasks.give(session, row["id"], routed.department_id, "lead", now, row["dispatch_event"])
+        departments_told.tell_new(session, row["id"], row["dispatch_event"], routed.department_id)
     if draft.photo_ids:
         try:
             photos.attach(session, list(draft.photo_ids), row["id"], by.name, row["report_event"])
         except photos.PhotoRefused as error:
             raise Invalid({"photos": error.message}) from None
+    if draft.photo_ids or routed.department_id is not None:
         answer = views.describe(session, row["id"], now)
     return Filed(row["id"], row["code"], level, status, place.grid_id, place.community_id,
                  place.street_id, assignee, None if place.grid_id else "outside_grids", draft.triage,
@@ -337,16 +368,21 @@ def visible_to(session: Session, incident: Incident, by: Participant) -> bool:
 def act(session: Session, incident_id: int, action: str, by: Participant, now: datetime, *,
         note: str | None = None, expected_version: int | None = None, worker_id: int | None = None,
         grid_code: str | None = None, level: str | None = None, into_id: int | None = None,
-        satisfaction: int | None = None, photo_ids: tuple[int, ...] = (), transfer: bool = False) -> Incident:
+        satisfaction: int | None = None, photo_ids: tuple[int, ...] = (), transfer: bool = False,
+        department: str | None = None, helpers: tuple[str, ...] = (), reason: str | None = None,
+        route: bool = False) -> Incident:
     """One step of the loop. Validates the step, the actor and the version; writes the event.
-    Flushes; the caller commits."""
+    Flushes; the caller commits. `department` (and `helpers`): the department an assignment or
+    a transfer gives the case to; `route`: an assignment as the routing rules say; `reason`:
+    why a department returns a case (RETURN_REASONS)."""
     rule = RULES.get(action)
     if rule is None:
         raise Invalid({"action": Message("incident.unknown_action", action=action, actions=list(RULES))})
     incident = load(session, incident_id, lock=True)
     if not visible_to(session, incident, by):
         raise NotFound("incident.not_in_area", id=incident_id)
-    _check_actor(incident, rule, action, by)
+    _check_actor(incident, rule, action, by,
+                 helping=rule.who == HELPER and tasks.helping(session, incident.id, by.department_id) is not None)
     if expected_version is not None and expected_version != incident.version:
         raise Stale(incident, expected_version)
     if incident.status not in rule.from_statuses:
@@ -356,7 +392,8 @@ def act(session: Session, incident_id: int, action: str, by: Participant, now: d
         raise Invalid({"note": Message("incident.note_needed", action=step_name(action))})
     step = _STEPS[action]
     event = step(session, incident, by, now, note=note, worker_id=worker_id, grid_code=grid_code,
-                 level=level, into_id=into_id, satisfaction=satisfaction, transfer=transfer)
+                 level=level, into_id=into_id, satisfaction=satisfaction, transfer=transfer,
+                 department=department, helpers=tuple(helpers or ()), reason=reason, route=route)
     if photo_ids:
         try:
             photos.attach(session, list(photo_ids), incident.id, by.name, event.id)
@@ -367,9 +404,10 @@ def act(session: Session, incident_id: int, action: str, by: Participant, now: d
 
 # Steps a card offers only with what they need beside it: a rating is the reporter's, a merge
 # needs the case it goes into (offered when a duplicate is suspected), an escalation a level above.
-def allowed_steps(incident: Incident, by: Participant) -> list[dict]:
+def allowed_steps(incident: Incident, by: Participant, session: Session | None = None) -> list[dict]:
     """The steps `by` may take on `incident` as it stands, in the loop's order, each saying
     whether it needs a note: what the wall's card offers (the server still checks each one)."""
+    helper = session is not None and tasks.helping(session, incident.id, by.department_id)
     steps = []
     for action, rule in RULES.items():
         if incident.status not in rule.from_statuses or action == "rate":
@@ -382,8 +420,12 @@ def allowed_steps(incident: Incident, by: Participant) -> list[dict]:
             continue            # nothing shown to take back
         if action == "publish" and incident.published:
             continue
+        if action == "return" and by.dispatcher:
+            continue            # a dispatcher sends it on instead
+        if helper and (action, helper.status) in (("assist", "accepted"), ("assisted", "open")):
+            continue
         try:
-            _check_actor(incident, rule, action, by)
+            _check_actor(incident, rule, action, by, helping=bool(helper))
         except NotAllowed:
             continue
         steps.append({"action": action, "note_required": rule.note_required})
@@ -395,13 +437,23 @@ def _on_public_surfaces(incident: Incident) -> bool:
     return bool(incident.published if incident.published is not None else incident.channel in CITIZEN_CHANNELS)
 
 
-def _check_actor(incident: Incident, rule: Rule, action: str, by: Participant) -> None:
+def _check_actor(incident: Incident, rule: Rule, action: str, by: Participant, helping: bool = False) -> None:
+    if rule.who == HELPER:
+        if helping:
+            return
+        raise NotAllowed("incident.only_helper", action=step_name(action), code=incident.code)
     if by.dispatcher:
         return
-    if rule.who == HANDLER and by.worker_id is not None and incident.assignee_id == by.worker_id:
+    if rule.who == HANDLER and by.worker_id is not None and incident.assignee_id == by.worker_id \
+            and action not in DEPARTMENT_STEPS:
+        return
+    if rule.who == HANDLER and by.department_id is not None and incident.department_id == by.department_id \
+            and action in LEAD_DEPARTMENT_STEPS:
         return
     if rule.who == REPORTER and incident.reported_by == by.name:
         return
+    if rule.who == HANDLER and action in DEPARTMENT_STEPS:
+        raise NotAllowed("incident.only_department", action=step_name(action), code=incident.code)
     if rule.who == HANDLER:
         raise NotAllowed("incident.only_assignee", action=step_name(action), code=incident.code)
     if rule.who == REPORTER:
@@ -415,17 +467,43 @@ def _illegal(incident: Incident, action: str) -> IllegalTransition:
                              action=step_done(action), allowed=[step_name(a) for a in allowed])
 
 
-def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, transfer=False, **_):
-    """To a worker or a grid within the dispatcher's own scope. A grid takes the incident's
-    community and street with it, so it must hold the incident's place; sending it to a grid
-    elsewhere is a transfer, said so and noted."""
-    targets = [t for t in (worker_id, grid_code, level) if t is not None]
+def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, transfer=False,
+            department=None, helpers=(), route=False, **_):
+    """To a worker, a grid or a level within the dispatcher's own scope, or to a department
+    (with helpers: 协办); or, with `route`, as the routing rules say. A grid takes the
+    incident's community and street with it, so it must hold the incident's place; sending it
+    to a grid elsewhere is a transfer, said so and noted. The first dispatch against the rules
+    needs a note: why this case is not where the rules send its kind."""
+    handling = "grid"
+    if route:
+        if any(t is not None for t in (worker_id, grid_code, level, department)):
+            raise Invalid({"target": Message("incident.assign_one")})
+        decision = _routed(session, incident)
+        if decision.handling == "grid":
+            level = category_rules(session)[incident.category_code].default_level if incident.grid_id else "street"
+        else:
+            department, handling = decision.department_code, decision.handling
+    targets = [t for t in (worker_id, grid_code, level, department) if t is not None]
     if len(targets) != 1:
         raise Invalid({"target": Message("incident.assign_one")})
-    if incident.assignee_id is not None and not note:
+    if (incident.assignee_id is not None or incident.department_id is not None) and not note:
         raise Invalid({"note": Message("incident.reassign_note")})
+    if not route and incident.assigned_at is None and not note:
+        decision = _routed(session, incident)
+        if (decision.handling != "grid") != (department is not None) or \
+                (department is not None and department != decision.department_code):
+            raise Invalid({"note": Message("incident.against_routing", handling=Message(f"handling.{decision.handling}"),
+                                           department=decision.department_code or "-")})
+    if department is not None:
+        return _to_department(session, incident, by, now, note, department, helpers, handling)
+    if helpers:
+        raise Invalid({"helpers": Message("incident.helpers_need_lead")})
     # the worker it is taken from hears of it (the stream sends them this event)
-    data = {"from_assignee_id": incident.assignee_id}
+    data = {"from_assignee_id": incident.assignee_id, "from_department": _code_of(session, incident.department_id)}
+    leaving = tasks.active(session, incident.id) if incident.department_id is not None else []
+    incident.department_id, incident.handling = None, "grid"
+    if incident.flag == "returned":
+        incident.flag = None
     if worker_id is not None:
         if session.execute(text("SELECT active FROM worker WHERE id = :id"),
                            {"id": worker_id}).scalar() is not True \
@@ -457,7 +535,137 @@ def _assign(session, incident, by, now, *, note, worker_id, grid_code, level, tr
     data["assignee_id"] = incident.assignee_id
     if data["from_assignee_id"] == incident.assignee_id:
         del data["from_assignee_id"]
-    return record_step(session, incident, "assign", by, "assigned", now, note, data)
+    event = record_step(session, incident, "assign", by, "assigned", now, note, data)
+    tasks.finish(leaving, "ended", now, event.id)
+    return event
+
+
+def _routed(session, incident) -> routing.Decision:
+    return routing.decide(session, incident.category_code, incident.street_id, incident.community_id,
+                          incident.severity)
+
+
+def _code_of(session, department_id: int | None) -> str | None:
+    if department_id is None:
+        return None
+    return session.execute(text("SELECT code FROM department WHERE id = :i"), {"i": department_id}).scalar()
+
+
+def _departments(session, lead: str, helpers) -> tuple[tasks.Department, list[tasks.Department]]:
+    """The lead and the helpers named, checked: each a department that exists and is active,
+    no helper twice, the lead not among them."""
+    found = tasks.department(session, lead)
+    if found is None:
+        raise Invalid({"department": Message("incident.department_unknown", department=lead)})
+    if not isinstance(helpers, (list, tuple)) or not all(isinstance(h, str) for h in helpers):
+        raise Invalid({"helpers": Message("incident.helpers_list")})
+    helping = []
+    for code in dict.fromkeys(helpers):
+        helper = tasks.department(session, code)
+        if helper is None:
+            raise Invalid({"helpers": Message("incident.department_unknown", department=code)})
+        if helper.id == found.id:
+            raise Invalid({"helpers": Message("incident.lead_not_helper", department=code)})
+        helping.append(helper)
+    return found, helping
+
+
+def _to_department(session, incident, by, now, note, code, helpers, handling) -> IncidentEvent:
+    """The case to a department as its lead (and to helpers): the lead's task, each helper's.
+    `both`: the grid's worker keeps it on their phone, to check on site."""
+    lead, helping = _departments(session, code, helpers)
+    leaving = tasks.active(session, incident.id) if incident.department_id is not None else []
+    data = {"department": lead.code, "helpers": [h.code for h in helping] or None, "handling": handling,
+            "from_department": _code_of(session, incident.department_id),
+            "from_assignee_id": incident.assignee_id}
+    incident.department_id, incident.handling = lead.id, handling
+    incident.assignee_id = _grid_worker(session, incident.grid_id) if handling == "both" else None
+    incident.assigned_at, incident.triage = now, False
+    if incident.flag == "returned":
+        incident.flag = None
+    data["assignee_id"] = incident.assignee_id
+    if data["from_assignee_id"] == incident.assignee_id:
+        del data["from_assignee_id"]
+    event = record_step(session, incident, "assign", by, "assigned", now, note, data)
+    tasks.finish(leaving, "ended", now, event.id)
+    session.flush()
+    for department, role in [(lead, "lead"), *((h, "helper") for h in helping)]:
+        tasks.give(session, incident.id, department.id, role, now, event.id)
+        departments_told.tell(session, incident, event, department.id)
+    return event
+
+
+def _transfer(session, incident, by, now, *, note, department, **_):
+    """转派: to another department as the lead, with the reason. The case's time limits stand
+    (they are the resident's); the task passed on is closed `transferred`."""
+    if department is None:
+        raise Invalid({"department": Message("incident.transfer_to")})
+    lead, _ = _departments(session, department, ())
+    if lead.id == incident.department_id:
+        raise Invalid({"department": Message("incident.transfer_same", department=lead.code)})
+    leads = tasks.active(session, incident.id, role="lead")
+    helper = tasks.active(session, incident.id, lead.id, "helper")      # the new lead no longer helps
+    data = {"from_department": _code_of(session, incident.department_id), "department": lead.code,
+            "from_assignee_id": incident.assignee_id if incident.handling != "both" else None}
+    if incident.handling != "both":
+        incident.assignee_id = None
+    incident.department_id, incident.handling = lead.id, "both" if incident.handling == "both" else "department"
+    incident.assigned_at = now
+    event = record_step(session, incident, "transfer", by, "assigned", now, note, data)
+    tasks.finish(leads, "transferred", now, event.id)
+    tasks.finish(helper, "ended", now, event.id)
+    session.flush()
+    tasks.give(session, incident.id, lead.id, "lead", now, event.id)
+    departments_told.tell(session, incident, event, lead.id)
+    return event
+
+
+def _return(session, incident, by, now, *, note, reason, **_):
+    """退回: back to the dispatcher, with why (not ours, wrong place, duplicate) and words; the
+    dispatcher sends it on. Its time limits run on: the resident is still waiting."""
+    if reason not in RETURN_REASONS:
+        raise Invalid({"reason": Message("incident.return_reason", known=list(RETURN_REASONS))})
+    leads, helping = tasks.active(session, incident.id, role="lead"), tasks.active(session, incident.id, role="helper")
+    data = {"reason": reason, "from_department": _code_of(session, incident.department_id),
+            "from_assignee_id": incident.assignee_id}
+    incident.department_id, incident.handling, incident.assignee_id = None, "grid", None
+    incident.flag = "returned"
+    event = record_step(session, incident, "return", by, "reported", now, note, data)
+    tasks.finish(leads, "returned", now, event.id)
+    tasks.finish(helping, "ended", now, event.id)
+    return event
+
+
+def _assist(session, incident, by, now, *, note, **_):
+    task = tasks.helping(session, incident.id, by.department_id)
+    tasks.accept(task, now)
+    return record_step(session, incident, "assist", by, None, now, note,
+                       {"department": _code_of(session, by.department_id)})
+
+
+def _assisted(session, incident, by, now, *, note, **_):
+    """A helper's part done: its task closes; the case goes on until its lead resolves it."""
+    task = tasks.helping(session, incident.id, by.department_id)
+    if task.status != "accepted":
+        raise IllegalTransition("incident.assist_first", code=incident.code)
+    event = record_step(session, incident, "assisted", by, None, now, note,
+                        {"department": _code_of(session, by.department_id)})
+    tasks.finish([task], "done", now, event.id)
+    return event
+
+
+def _lead_takes_it(session, incident, now) -> None:
+    if incident.department_id is not None:
+        for task in tasks.active(session, incident.id, role="lead"):
+            tasks.accept(task, now)
+
+
+def _tasks_end(session, incident, now, event, lead_status: str = "ended") -> None:
+    if incident.department_id is not None:
+        open_tasks = tasks.active(session, incident.id)
+        tasks.finish([t for t in open_tasks if t.role == "lead"], lead_status, now, event.id)
+        if lead_status == "ended":
+            tasks.finish([t for t in open_tasks if t.role == "helper"], "ended", now, event.id)
 
 
 def _grid_holds(session, grid_id: int, incident_id: int) -> bool:
@@ -468,31 +676,41 @@ def _grid_holds(session, grid_id: int, incident_id: int) -> bool:
 
 def _accept(session, incident, by, now, *, note, **_):
     incident.responded_at = incident.responded_at or now
+    _lead_takes_it(session, incident, now)
     return record_step(session, incident, "accept", by, "accepted", now, note)
 
 
 def _start(session, incident, by, now, *, note, **_):
     incident.responded_at = incident.responded_at or now
+    _lead_takes_it(session, incident, now)
     return record_step(session, incident, "start", by, "in_progress", now, note)
 
 
 def _resolve(session, incident, by, now, *, note, **_):
     incident.resolved_at = now
     incident.overdue_since = None       # the clock stops while the work is checked
-    return record_step(session, incident, "resolve", by, "resolved", now, note)
+    event = record_step(session, incident, "resolve", by, "resolved", now, note)
+    _tasks_end(session, incident, now, event, lead_status="done")      # helpers may still finish their part
+    return event
 
 
 def _verify(session, incident, by, now, *, note, **_):
     incident.closed_at = now
-    return record_step(session, incident, "verify", by, "closed", now, note)
+    event = record_step(session, incident, "verify", by, "closed", now, note)
+    _tasks_end(session, incident, now, event)
+    return event
 
 
 def _reopen(session, incident, by, now, *, note, **_):
     category = session.get(Category, incident.category_code)
     incident.resolved_at = incident.closed_at = None
-    incident.due_resolve_at = now + timedelta(minutes=category.resolve_within_min)
+    incident.due_resolve_at = deadlines.due(session, category, now, "resolve")
     incident.overdue_since = None
-    return record_step(session, incident, "reopen", by, "reopened", now, note)
+    event = record_step(session, incident, "reopen", by, "reopened", now, note)
+    if incident.department_id is not None:     # back to the department that led it
+        session.flush()
+        tasks.give(session, incident.id, incident.department_id, "lead", now, event.id)
+    return event
 
 
 def _reject(session, incident, by, now, *, note, **_):
@@ -516,7 +734,9 @@ def _merge(session, incident, by, now, *, note, into_id, **_):
     _event(session, target, "merged_in", by, target.status, target.status, now, note,
            {"merged": incident.code})
     target.version += 1
-    return record_step(session, incident, "merge", by, "closed", now, note, {"into": target.code})
+    event = record_step(session, incident, "merge", by, "closed", now, note, {"into": target.code})
+    _tasks_end(session, incident, now, event)
+    return event
 
 
 def _comment(session, incident, by, now, *, note, **_):
@@ -550,7 +770,8 @@ def _withdraw(session, incident, by, now, *, note, **_):
 _STEPS = {"assign": _assign, "accept": _accept, "start": _start, "resolve": _resolve,
           "verify": _verify, "reopen": _reopen, "reject": _reject, "escalate": _escalate,
           "merge": _merge, "comment": _comment, "rate": _rate, "publish": _publish,
-          "withdraw": _withdraw}
+          "withdraw": _withdraw, "transfer": _transfer, "return": _return, "assist": _assist,
+          "assisted": _assisted}
 
 
 # -- escalation (also used by the clock) ---------------------------------------------------
@@ -566,7 +787,7 @@ def escalate(session: Session, incident: Incident, by: Participant, now: datetim
     incident.level, incident.assignee_id = above, None
     incident.escalations += 1
     incident.overdue_since = None
-    _start_clock(incident, session.get(Category, incident.category_code), now)
+    _start_clock(session, incident, session.get(Category, incident.category_code), now)
     return record_step(session, incident, "escalate", by, "escalated", now, note,
                  {"from_level": previous, "to_level": above, "from_assignee_id": taken_from, "said": said})
 
@@ -578,9 +799,9 @@ def _grid_worker(session: Session, grid_id: int | None) -> int | None:
                            {"grid": grid_id}).scalar()
 
 
-def _start_clock(incident: Incident, category: Category, now: datetime) -> None:
-    incident.due_respond_at = now + timedelta(minutes=category.respond_within_min)
-    incident.due_resolve_at = now + timedelta(minutes=category.resolve_within_min)
+def _start_clock(session: Session, incident: Incident, category: Category, now: datetime) -> None:
+    incident.due_respond_at = deadlines.due(session, category, now, "respond")
+    incident.due_resolve_at = deadlines.due(session, category, now, "resolve")
 
 
 def record_step(session, incident, action, by, to_status, now, note=None, data=None) -> IncidentEvent:

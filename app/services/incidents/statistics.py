@@ -94,7 +94,7 @@ def without_jit(session: Session) -> None:
 
 
 def _common(session: Session, scope: Scope) -> tuple[str, dict]:
-    condition, params = scope.condition(session, "t")
+    condition, params = scope.incidents(session, "t")
     return f"t.merged_into_id IS NULL AND {condition}", params
 
 

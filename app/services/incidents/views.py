@@ -34,6 +34,9 @@ COLUMNS = f"""
            (SELECT {_NAMES} FROM area x WHERE x.id = t.street_id) AS street,
            (SELECT json_build_object('id', x.id, 'code', x.code, 'zh', x.name_zh, 'en', x.name_en)
               FROM worker x WHERE x.id = t.assignee_id) AS assignee,
+           t.handling, (SELECT {_NAMES} FROM department x WHERE x.id = t.department_id) AS department,
+           (SELECT array_agg(x.code ORDER BY k.id) FROM incident_task k JOIN department x ON x.id = k.department_id
+             WHERE k.incident_id = t.id AND k.role = 'helper' AND k.status IN ('open', 'accepted')) AS helpers,
            t.reported_by, t.reported_at, t.assigned_at, t.due_respond_at, t.due_resolve_at,
            t.responded_at, t.resolved_at, t.closed_at, t.overdue_since, t.ever_overdue,
            {lateness.overdue('t', 'now()')} AS overdue_now,
@@ -50,7 +53,7 @@ _SELECT = f"SELECT {COLUMNS} FROM incident t"
 
 FILTERS = ("status", "category", "grid", "community", "street", "level", "severity", "channel",
            "assignee", "overdue", "triage", "open", "since", "until", "q", "code", "bbox",
-           "late", "merged", "closed_since", "closed_until", "hexagon")
+           "late", "merged", "closed_since", "closed_until", "hexagon", "department", "role", "returned")
 # since/until: when reported; closed_since/closed_until: when closed (the wall's charts)
 _TIMES = {"since": "t.reported_at >= :since", "until": "t.reported_at < :until",
           "closed_since": "t.closed_at >= :closed_since", "closed_until": "t.closed_at < :closed_until"}
@@ -71,6 +74,8 @@ class Listing:
 
 
 def _visibility(session: Session, scope: Scope, worker_id: int | None, own_only: bool) -> tuple[str, dict]:
+    if scope.department_id is not None:
+        return scope.incidents(session, "t")        # a department's cases, wherever they are
     if own_only:
         # a grid worker: incidents in their grids, and anything assigned to them elsewhere
         condition, params = scope.condition(session, "t")
@@ -113,7 +118,9 @@ _HISTORY = text("""
            e.note, e.data,
            -- whom a dispatch sent it to, by name
            (SELECT json_build_object('zh', w.name_zh, 'en', w.name_en) FROM worker w
-             WHERE e.action = 'assign' AND w.id = (e.data->>'worker_id')::bigint) AS to_worker
+             WHERE e.action = 'assign' AND w.id = (e.data->>'worker_id')::bigint) AS to_worker,
+           (SELECT json_build_object('zh', d.name_zh, 'en', d.name_en) FROM department d
+             WHERE d.code = e.data->>'department') AS to_department
     FROM incident_event e WHERE e.incident_id = :id ORDER BY e.id""")
 
 
@@ -134,7 +141,8 @@ def history(session: Session, incident_id: int, language: str) -> list[dict]:
             note = say(_EARLIER_SYSTEM_NOTES[note], language)
         steps.append(dict(id=e["id"], at=e["at"].isoformat(), actor=e["actor"], by=e["by"],
                           action=e["action"], from_status=e["from_status"], to_status=e["to_status"],
-                          note=note or said.get(language), data=e["data"], to_worker=e["to_worker"]))
+                          note=note or said.get(language), data=e["data"], to_worker=e["to_worker"],
+                          to_department=e["to_department"]))
     return steps
 
 
@@ -146,7 +154,7 @@ def without_unseen_links(session: Session, features: list[dict], scope: Scope,
     """Duplicate and merge links name only incidents the reader may see (in their scope, or
     assigned to them): the code of a case outside the reader's area tells them it exists."""
     codes = {f["properties"][k] for f in features for k in LINKS if f["properties"].get(k)}
-    if not codes or scope.everything:
+    if not codes or (scope.everything and scope.department_id is None):
         return features
     visible, params = _visibility(session, scope, worker_id, own_only=True)     # as loop.visible_to
     seen = set(session.execute(text(f"SELECT t.code FROM incident t WHERE t.code = ANY(:codes) AND {visible}"),
@@ -204,6 +212,21 @@ def _where(filters: dict[str, str], worker_id: int | None, now: datetime,
             except dates.Unusable:
                 raise BadFilter(name, "filter.time", name=name) from None
             where.append(_TIMES[name])
+        elif name == "department":
+            # a department's queue: the cases it has a task in now (as lead or helper)
+            where.append("EXISTS (SELECT 1 FROM incident_task k JOIN department d ON d.id = k.department_id"
+                         " WHERE k.incident_id = t.id AND d.code = ANY(:department)"
+                         " AND k.status IN ('open', 'accepted') AND (CAST(:role AS text) IS NULL OR k.role = :role))")
+            params["department"] = value.split(",")
+            params.setdefault("role", None)
+        elif name == "role":
+            if value not in ("lead", "helper"):
+                raise BadFilter(name, "filter.task_role")
+            params["role"] = value
+        elif name == "returned":
+            if value not in ("true", "false"):
+                raise BadFilter(name, "param.boolean", name=name)
+            where.append("t.flag = 'returned'" if value == "true" else "t.flag IS DISTINCT FROM 'returned'")
         elif name == "code":
             where.append("t.code = ANY(:code)")
             params["code"] = value.split(",")
@@ -269,6 +292,8 @@ def shape(row, now: datetime) -> dict:
             # masked: a colleague tells two reporters apart, and calls through the case, not the number
             "reporter_contact": personal.masked(row["reporter_contact"]), "public_note": row["public_note"],
             "community": row["community"], "street": row["street"], "assignee": row["assignee"],
+            # the department leading it (协同), who handles it, and the departments helping
+            "department": row["department"], "handling": row["handling"], "helpers": list(row["helpers"] or []),
             "reported_by": row["reported_by"],
             "reported_at": _iso(row["reported_at"]), "assigned_at": _iso(row["assigned_at"]),
             "due_respond_at": _iso(row["due_respond_at"]), "due_resolve_at": _iso(row["due_resolve_at"]),

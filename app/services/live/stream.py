@@ -95,6 +95,10 @@ class Audience:
     def of(cls, session: Session, scope: Scope, incidents: str | None, positions: str | None,
            worker_id: int | None) -> "Audience":
         area, ewkb = None, None
+        if scope.department_id is not None:
+            # a department's staff hear no city by area: their list asks for their cases
+            key = ("department", scope.department_id, incidents, positions)
+            return cls(incidents, positions, worker_id, None, False, key=key, area_key=key)
         if not scope.everything:
             ewkb = scope.geometry(session)
             area = _prepared(ewkb)
@@ -103,7 +107,8 @@ class Audience:
                    key=area_key + (worker_id,), area_key=area_key)
 
     def _inside(self, lon, lat) -> bool:
-        return self.everything or (lon is not None and bool(shapely.intersects_xy(self.area, lon, lat)))
+        return self.everything or (lon is not None and self.area is not None
+                                   and bool(shapely.intersects_xy(self.area, lon, lat)))
 
     def accepts(self, event: dict) -> bool:
         return self.hears_as_worker(event) or self.sees_in_area(event)
@@ -559,7 +564,7 @@ def recent(session: Session, scope: Scope, worker_id: int | None, limit: int) ->
 
 def _logged(session: Session, scope: Scope, worker_id: int | None, after: int, order: str,
             limit: int, window: int | None = None) -> list[str]:
-    condition, params = scope.condition(session, "t")
+    condition, params = scope.incidents(session, "t")
     positions = ("stream_position" if window is None else
                  f"(SELECT seq, event_id FROM stream_position WHERE seq > :after ORDER BY {order.replace('p.', '')} LIMIT {int(window)})")
     # The events chosen first, in the log's order, each one's incident looked up beside it

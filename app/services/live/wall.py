@@ -41,7 +41,7 @@ class Counts:
 
 def today(session: Session, scope: Scope, day_start: datetime) -> dict:
     """{"total": counts, "streets": [...], "communities": [...]}, each area with its names."""
-    condition, params = scope.condition(session, "t")
+    condition, params = scope.incidents(session, "t")
     params = {**params, "day_start": day_start}
     total = session.execute(text(f"SELECT {_COUNTS} FROM incident t WHERE {_TODAY} AND {condition}"),
                             params).one()
@@ -71,7 +71,7 @@ def grid_load(session: Session, scope: Scope, day_start: datetime) -> dict:
     (quiet grids included), so the shading tells grids apart whatever the day. {"grids":
     {code: {"load", "open", "overdue"}}, "breaks": [the lowest load of each class above the
     first]}."""
-    condition, params = scope.condition(session, "t")
+    condition, params = scope.incidents(session, "t")
     grid_condition, grid_params = scope.condition(session, "g")
     rows = session.execute(text(f"""
         WITH loads AS (

@@ -24,10 +24,11 @@ CHANNEL = "gridmap_outbox"      # NOTIFY at the commit that queued a message (mi
 
 
 def queue(session: Session, *, incident_id: int, event_id: int, channel: str, step: str, language: str,
-          said: dict) -> OutboxMessage:
-    """A message to send once the caller's transaction commits."""
+          said: dict, department_id: int | None = None) -> OutboxMessage:
+    """A message to send once the caller's transaction commits: to the reporter, or to a
+    department's duty phone or mailbox."""
     message = OutboxMessage(incident_id=incident_id, event_id=event_id, channel=channel, step=step,
-                            language=language, params=said)
+                            language=language, params=said, department_id=department_id)
     session.add(message)
     return message
 
@@ -48,7 +49,10 @@ class Claimed:
 
 _CLAIM = text("""
     SELECT o.id, o.key, o.channel, o.step, o.language, o.params, o.attempts,
-           CASE o.channel WHEN 'sms' THEN i.reporter_phone ELSE i.reporter_email END AS recipient,
+           CASE WHEN o.department_id IS NOT NULL THEN
+                    (SELECT CASE o.channel WHEN 'sms' THEN d.duty_phone ELSE d.duty_email END
+                     FROM department d WHERE d.id = o.department_id)
+                WHEN o.channel = 'sms' THEN i.reporter_phone ELSE i.reporter_email END AS recipient,
            i.reporter_link_seed
     FROM outbox_message o JOIN incident i ON i.id = o.incident_id
     WHERE o.status = 'pending' AND o.next_attempt_at <= coalesce(CAST(:now AS timestamptz), now())

@@ -30,7 +30,7 @@ def facts(session: Session, incident: Incident, event: IncidentEvent, step: str)
     """What the message of `step` says, as it stands when the step is taken."""
     category = session.get(Category, incident.category_code)
     said = {"code": incident.code, "category": {"zh": category.name_zh, "en": category.name_en}}
-    if step == "accepted":
+    if step in ("accepted", "task"):
         said["due"] = incident.due_resolve_at.isoformat()
     elif step == "resolved" and incident.public_note:
         said["note"] = redacted(incident.public_note)
@@ -44,7 +44,7 @@ def compose(step: str, said: dict, language: str, zone: str, link: str | None = 
     """`link`: the reporter's private link, which the message at close carries to the rating."""
     blanks = {"code": said["code"], "category": Both(**said["category"])}
     key = f"notify.{step}"
-    if step == "accepted":
+    if step in ("accepted", "task"):
         blanks["due"] = due(datetime.fromisoformat(said["due"]), zone)
     elif step == "resolved":
         if said.get("note"):

@@ -4,7 +4,7 @@
 // from the nearest by road or by a search, those outside the incident's community marked. A
 // stale card (someone else acted first) gets the server's 412 message and reloads.
 import { getJson, postJson } from '../http.js';
-import { t, tf, pick, duration, when } from '../i18n.js';
+import { t, tf, pick, duration, when, dueAt } from '../i18n.js';
 import { actorName, lateWords } from './panel.js';
 
 function el(tag, text, className) {
@@ -14,9 +14,26 @@ function el(tag, text, className) {
   return node;
 }
 
+// the due moment as a date and time, beside what is left of it (or how late it is)
 function clock(remaining, due) {
-  if (remaining === null || remaining === undefined) return due ? when(due) : '–';
-  return remaining < 0 ? `${t('late_by')} ${duration(-remaining)}` : `${duration(remaining)} ${t('left')}`;
+  if (remaining === null || remaining === undefined) return due ? dueAt(due) : '–';
+  const left = remaining < 0 ? `${t('late_by')} ${duration(-remaining)}` : `${duration(remaining)} ${t('left')}`;
+  return due ? `${dueAt(due)} · ${left}` : left;
+}
+
+// the departments a case may go to, asked once per page
+let departments = null;
+function departmentSelect(name, first) {
+  const select = el('select');
+  select.name = name;
+  select.append(Object.assign(el('option', first), { value: '' }));
+  const fill = (list) => { for (const d of list) select.append(Object.assign(el('option', pick(d.name)), { value: d.code })); };
+  if (Array.isArray(departments)) fill(departments);
+  else {
+    departments = departments || getJson('/api/v1/departments').then((body) => (departments = body.departments)).catch(() => (departments = null));
+    departments.then((list) => fill(list || []));
+  }
+  return select;
 }
 
 export function detailPanel({ element, dispatcher, workers, onChanged, onLooked = () => {}, onRoute = () => {}, onShown = () => {} }) {
@@ -51,6 +68,9 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
     add('community', pick(p.community) || '–');
     add('address', p.address);
     add('assignee', p.assignee ? pick(p.assignee) : '–');
+    // the departments on it (协同): the lead and each helper, with where their part stands
+    add('departments_on_it', (p.tasks || []).filter((k) => ['open', 'accepted', 'done'].includes(k.status))
+      .map((k) => `${pick(k.department_name)}（${t(`dept_role_${k.role}`)}·${t(`dept_task_${k.status}`)}）`).join('、'));
     add('channel', t(`channel_${p.channel}`));
     add('reporter', reporter ? actorName(reporter.by) : '');
     add('contact', p.reporter_contact);
@@ -97,8 +117,10 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
     const history = el('ol', null, 'history');
     for (const e of p.history) {
       const to = e.to_worker ? ` ${tf('to_name', { name: pick(e.to_worker) })}`
-        : e.action === 'assign' && e.data?.level ? ` ${tf('to_name', { name: t(`level_${e.data.level}`) })}` : '';
-      history.append(el('li', `${when(e.at, 'short')} ${actorName(e.by)} ${t(`action_${e.action}`)}${to}${e.note ? `：${e.note}` : ''}`));
+        : e.to_department ? ` ${tf('to_name', { name: pick(e.to_department) })}`
+          : e.action === 'assign' && e.data?.level ? ` ${tf('to_name', { name: t(`level_${e.data.level}`) })}` : '';
+      const reason = e.data?.reason ? ` [${t(`dept_reason_${e.data.reason}`)}]` : '';
+      history.append(el('li', `${when(e.at, 'short')} ${actorName(e.by)} ${t(`action_${e.action}`)}${to}${reason}${e.note ? `：${e.note}` : ''}`));
     }
     element.append(history);
     if (p.allowed?.length) {
@@ -165,7 +187,7 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
     form.hidden = false;
     form.dataset.action = action;
     for (const b of element.querySelectorAll('.actions button')) b.setAttribute('aria-pressed', String(b.dataset.action === action));
-    for (const part of form.querySelectorAll('[data-for]')) part.hidden = part.dataset.for !== action;
+    for (const part of form.querySelectorAll('[data-for]')) part.hidden = !part.dataset.for.split(' ').includes(action);
     const needsNote = current.properties.allowed.find((s) => s.action === action)?.note_required;
     form.elements.note.required = !!needsNote;
     form.elements.note.placeholder = t('note') + (needsNote ? ' *' : '');
@@ -214,12 +236,20 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
     });
     const level = el('select');
     level.name = 'level';
-    for (const l of ['', 'grid', 'community', 'street']) {
-      const option = el('option', l ? t(`level_${l}`) : `${t('or_level')}…`);
+    for (const l of ['', 'route', 'grid', 'community', 'street']) {
+      const option = el('option', l === 'route' ? t('by_routing') : l ? t(`level_${l}`) : `${t('or_level')}…`);
       option.value = l;
       level.append(option);
     }
-    assign.append(picked, search, found, level);
+    // or a department (协同), as the lead
+    const department = departmentSelect('department', `${t('or_department')}…`);
+    assign.append(picked, search, found, level, department);
+    const transfer = el('div', null, 'wide');
+    transfer.dataset.for = 'transfer';
+    transfer.hidden = true;
+    const transferTo = departmentSelect('transfer_department', t('transfer_to'));
+    transfer.append(transferTo);
+    form.append(transfer);
     const note = Object.assign(el('input'), { name: 'note', placeholder: t('note'), className: 'wide' });
     const submit = Object.assign(el('button', t('submit')), { type: 'submit', className: 'wide' });
     const message = el('p', '', 'error');
@@ -241,8 +271,14 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
       const body = { action, note: note.value || undefined };
       if (action === 'assign') {
         if (chosen) body.worker_id = chosen.worker_id;
+        else if (department.value) body.department = department.value;
+        else if (level.value === 'route') body.route = true;
         else if (level.value) body.level = level.value;
         else { say(t('choose_worker'), 'error'); return; }
+      }
+      if (action === 'transfer') {
+        if (!transferTo.value) { say(t('dept_need_department'), 'error'); return; }
+        body.department = transferTo.value;
       }
       if (action === 'merge') body.into = feature.properties.possible_duplicates[0]?.id;
       try {

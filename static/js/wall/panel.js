@@ -64,6 +64,7 @@ export function renderSummary(summary, onSelect, onDrill = () => {}) {
   }
   renderOverdue(summary.overdue, onSelect);
   renderTriage(summary.triage, onSelect);
+  renderDepartments(summary.departments, summary.returned, onSelect, onDrill);
   renderRanking(summary.ranking, summary.period, onDrill);
 }
 
@@ -113,6 +114,35 @@ function renderTriage(triage, onSelect) {
     list.append(item);
   }
   fit(list, triage.total);
+}
+
+// Each department's queue (open tasks, overdue among them: a click lists them), and the cases
+// departments sent back (退回) for the dispatcher to send on, with why.
+function renderDepartments(departments, returned, onSelect, onDrill) {
+  const list = document.getElementById('departments');
+  if (!list || !departments) return;
+  list.replaceChildren();
+  for (const d of departments) {
+    const item = el('li');
+    item.dataset.department = d.code;
+    item.append(`${pick(d.name)} · ${tf('dept_queue', { n: d.open })}`);
+    if (d.overdue) item.append(' ', el('span', 'tag late', tf('dept_queue_late', { n: d.overdue })));
+    item.addEventListener('click', () => onDrill({ title: pick(d.name), filter: { department: d.code, open: 'true' } }));
+    list.append(item);
+  }
+  const back = document.getElementById('returned');
+  const total = document.getElementById('returned-total');
+  back.replaceChildren();
+  total.hidden = !returned?.total;
+  total.textContent = String(returned?.total || 0);
+  for (const f of returned?.items || []) {
+    const p = f.properties;
+    const item = el('li');
+    item.dataset.code = p.code;
+    item.append(el('span', 'tag returned', t('returned_tag')), `${pick(p.category_name)} · ${p.address || placeName(p)} `, code(p.code));
+    item.addEventListener('click', () => onSelect(f.id));
+    back.append(item);
+  }
 }
 
 // Every second: how late each overdue incident is, counted from its missed deadline; the clock.

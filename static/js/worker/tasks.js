@@ -4,7 +4,7 @@
 // moment they are dispatched and takes away the ones given to someone else; a task keeps its
 // place in the list while the worker works on it. The last list read is kept for a reload
 // offline.
-import { t, pick, duration } from '../i18n.js';
+import { t, pick, duration, dueAt } from '../i18n.js';
 import { shrink } from './photos.js';
 
 const CACHE = 'gridmap.tasks.v2';
@@ -197,7 +197,7 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
     const left = (due - Date.now()) / 1000;
     if (!Number.isFinite(left)) return null;
     const which = t(p.responded_at || !p.due_respond_at ? 'resolve_limit' : 'respond_limit');
-    return { text: `${which} ${left < 0 ? `${t('overdue_by')} ${duration(-left)}` : `${t('due_in')} ${duration(left)}`}`, late: left < 0 };
+    return { text: `${which} ${dueAt(due)} · ${left < 0 ? `${t('overdue_by')} ${duration(-left)}` : `${t('due_in')} ${duration(left)}`}`, late: left < 0 };
   }
 
   function render() {

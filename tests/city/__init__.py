@@ -1,0 +1,1 @@
+"""Tests of the city domain: its frame and its working calendar."""
