@@ -88,7 +88,9 @@ def categories():
 @bp.get("/addresses")
 @public
 def address_search():
-    """?q=words: buildings whose address or name holds them, anywhere in the city."""
+    """?q=words: buildings whose address or name is them, then communities, streets and named
+    places whose name holds them (each with its `kind`; an area with its `bounds`), then the
+    other buildings whose address or name holds them, anywhere in the city."""
     limit = parse_int(request.args.get("limit"), "limit", addresses.MAX_RESULTS, 1, addresses.MAX_RESULTS)
     found = addresses.search(db.session(), request.args.get("q", ""), limit)
     return jsonify(places=[p.as_dict() for p in found])
@@ -108,7 +110,8 @@ def _coordinate(name: str, limit: float) -> float:
 @bp.get("/addresses/nearest")
 @public
 def address_nearest():
-    """?lon=&lat=: what the tapped point is called (a building, else a road)."""
+    """?lon=&lat=: whether the city serves the tapped point (`in_city`), and what it is called
+    (a building, else a road)."""
     return jsonify(addresses.nearest(db.session(), _coordinate("lon", 180), _coordinate("lat", 90)))
 
 
@@ -182,14 +185,15 @@ def report():
 
 
 def receipt_body(receipt: reporting.Receipt, language: str) -> dict:
-    zone = _settings().timezone
+    respond = words.moment(receipt.due_respond_at, _settings().timezone)
     return {
         "code": receipt.code, "token": receipt.token,
         "link": url_for("public_pages.follow", token=receipt.token, _external=True),
         "triage": receipt.triage, "contact_kept": receipt.contact_kept,
         "due_respond_at": receipt.due_respond_at.isoformat(), "due_resolve_at": receipt.due_resolve_at.isoformat(),
-        "notice": in_language(Message("report.thanks_triage", respond=words.moment(receipt.due_respond_at, zone)))
-        if receipt.triage else None,
+        "notice": in_language(Message("report.thanks_triage", respond=respond)) if receipt.triage else None,
+        # the time in the notice as it is written there, for the page to keep on one line
+        "notice_due": in_language(respond) if receipt.triage else None,
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, g, make_response, render_template
+from flask import Blueprint, current_app, g, make_response, render_template, request
 
 from .. import db
 from ..api.errors import request_language
@@ -15,6 +15,14 @@ from ..messages import say
 from ..services.public import basemap, follow as following, reporting
 
 bp = Blueprint("public_pages", __name__, template_folder="templates")
+
+# the language the pages' switch chose (static/js/public/page.js writes it), else the browser's
+LANGUAGE_COOKIE = "gridmap_lang"
+
+
+def page_language() -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return chosen if chosen in ("zh", "en") else request_language()
 
 
 def _page(template: str, status: int = 200, **values):
@@ -43,10 +51,10 @@ def follow(token: str):
     found = following.find(db.session(), token, datetime.now(timezone.utc),
                            current_app.config["GRIDMAP"].incidents.link_days)
     if found is None:
-        language = request_language()
-        response = make_response(render_template(
-            "link_not_found.html", lang=language, message=say("report.not_found", language),
-            report=say("report.report_a_problem", language)), 404)
+        language = page_language()
+        response = _page("link_not_found.html", 404, lang=language, message=say("report.not_found", language),
+                         help=say("public.res_link_help", language), mine=say("public.res_my_reports", language),
+                         report=say("report.report_a_problem", language))
     else:
         response = _page("follow.html", token=token)
     # the link is the key to one person's case: no cache keeps it, no search engine lists it

@@ -16,7 +16,7 @@ from app.config import NotifyRules, SmsGateway
 from app.services.notify.sender import Sender
 from app.services.public import follow
 from tests.notify.conftest import eventually, sms  # noqa: F401  (sms is a fixture)
-from tests.public.conftest import a_phone, incident_id, jpeg
+from tests.public.conftest import a_phone, file_report, incident_id, jpeg
 from tests.web.test_pages import ARTIFACTS, browser  # noqa: F401  (browser is a fixture)
 from tests.web.test_wall import open_wall, wait_until, watch_errors
 from tests.web.test_worker_day import pocket_phone
@@ -112,6 +112,14 @@ def test_a_resident_reports_the_city_handles_it_the_resident_is_told_and_says_it
     link = page.get_attribute("#done-link", "href")
     assert code.startswith("E") and "/r/" in link and "前响应" in page.inner_text("#done-notice")
     shot(page, "report-done-zh-CN")
+    # told when she will hear, the time on one line; another problem keeps the place and the contact
+    assert "发短信" in page.inner_text("#done-told") and page.is_hidden(".hp")
+    assert page.evaluate("getComputedStyle(document.querySelector('#done-notice .nowrap')).whiteSpace") == "nowrap"
+    page.click("#another")
+    assert page.input_value("#phone") == phone and page.is_checked("input[name=consent]")
+    assert page.get_attribute("#place-label", "data-state") == "chosen" and page.locator(".pin").count() == 1
+    assert page.input_value("#category") == "" and page.input_value("#description") == ""
+    assert page.locator("#photos img").count() == 0
     assert session.execute(text("SELECT reporter_phone FROM incident WHERE code = :c"), {"c": code}).scalar() == phone
     ident = incident_id(session, code)
     photos = session.execute(text("SELECT count(*) FROM incident_photo WHERE incident_id = :i"), {"i": ident}).scalar()
@@ -238,4 +246,103 @@ def test_the_pages_read_in_the_readers_language(browser, live_server, client, au
     page.select_option("#filter-status", "closed")
     wait_until(page, f"!document.querySelector(\"#cases li[data-code='{made['code']}']\")")
     assert errors == [] and outside == []
+    context.close()
+
+
+def tap_map_centre(page):
+    page.wait_for_timeout(600)      # two taps at one spot within the phone's double-tap time zoom the map
+    box = page.locator("#map").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+@pytest.mark.browser
+def test_a_place_outside_the_city_is_refused_at_once_and_the_public_count_is_the_apis(
+        browser, live_server, client, auth, session, places):
+    """王阿姨 in Beijing (zh-CN, 390×844): "use my location" and a tap outside the city are said
+    beside the map at once and not kept; a tap on a zoomed-out map zooms in and asks for the
+    spot; a community found by name moves the map without a pin; /public counts what the API
+    returns, not one page of it."""
+    beijing = {"latitude": 39.909, "longitude": 116.397}
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True, device_scale_factor=1,
+                                  geolocation=beijing, permissions=["geolocation"])
+    page = context.new_page()
+    errors = watch_errors(page)
+    page.goto(live_server + "/report")
+    page.wait_for_selector("body[data-ready='true']")
+    assert page.inner_text("#nav-mine") == "我的反映"
+
+    # her location, in Beijing: refused beside the map, the map stays on the city
+    centre = page.evaluate("window.gridmapReport.map.getCenter()")
+    page.click("#locate")
+    page.wait_for_selector("#outside:not([hidden])")
+    assert "不在本市服务范围内" in page.inner_text("#outside")
+    assert page.get_attribute("#place-label", "data-state") is None and page.locator(".pin").count() == 0
+    assert page.evaluate("window.gridmapReport.map.getCenter()") == centre
+    shot(page, "report-outside-zh-CN")
+
+    # a tap inside the city's box but outside its outline: the server says so, at once
+    west, south, east, north, lon, lat = session.execute(text("""
+        SELECT ST_XMin(c.geom::box2d), ST_YMin(c.geom::box2d), ST_XMax(c.geom::box2d), ST_YMax(c.geom::box2d),
+               ST_X(p), ST_Y(p)
+        FROM area c, LATERAL ST_PointOnSurface(ST_Difference(ST_Envelope(c.geom), ST_Buffer(c.geom, 0.001))) p
+        WHERE c.parent_id IS NULL""")).one()
+    inside_lon, inside_lat = places["grids"][0][1:]
+    page.evaluate(f"window.gridmapReport.map.setView([{inside_lat}, {inside_lon}], 18, {{animate: false}})")
+    tap_map_centre(page)
+    page.wait_for_selector("#place-label[data-state='chosen']")
+    assert page.is_hidden("#outside") and page.locator(".pin").count() == 1
+    if lon is not None:
+        page.evaluate(f"window.gridmapReport.map.setView([{lat}, {lon}], 18, {{animate: false}})")
+        tap_map_centre(page)
+        page.wait_for_selector("#outside:not([hidden])")
+        assert page.locator(".pin").count() == 0 and page.get_attribute("#place-label", "data-state") is None
+    # outside the box: refused without asking
+    page.evaluate(f"window.gridmapReport.map.setView([{north + 0.05}, {east + 0.05}], 17, {{animate: false}})")
+    tap_map_centre(page)
+    page.wait_for_selector("#outside:not([hidden])")
+
+    # zoomed out, a tap zooms in there and asks for the spot
+    page.evaluate(f"window.gridmapReport.map.setView([{inside_lat}, {inside_lon}], 13, {{animate: false}})")
+    tap_map_centre(page)
+    wait_until(page, "window.gridmapReport.map.getZoom() === 18")
+    assert page.locator(".pin").count() == 0 and page.is_hidden("#outside")
+    assert "准确位置" in page.inner_text("#place-label")
+
+    # a community by its Chinese name: the map goes there, no pin, the spot is asked for
+    community = session.execute(text("SELECT name_zh FROM area WHERE level = 'community' ORDER BY code LIMIT 1")).scalar_one()
+    page.fill("#address", community[:2])
+    page.wait_for_selector("#address-results li[data-kind='community']")
+    shot(page, "report-search-community-zh-CN")
+    page.click("#address-results li[data-kind='community']")
+    assert community in page.inner_text("#place-label") and page.locator(".pin").count() == 0
+    page.click("button#send")
+    assert "准确位置" in page.inner_text(".field-error[data-for='point']")
+
+    # the description's limit is counted as she types, and refused at the field
+    page.fill("#description", "路灯坏了")
+    assert page.inner_text("#description-count") == "还可输入 1996 字"
+    page.fill("#description", "坏" * 2003)
+    assert page.inner_text("#description-count") == "超出 3 字，请删减"
+    assert len(page.input_value("#description")) == 2003        # not cut
+
+    # /public: the count is what the API returns, not one page of it
+    api = client.get("/api/v1/public/cases").get_json()["numberReturned"]
+    for n in range(max(0, 23 - api)):
+        _, lon, lat = places["grids"][n % len(places["grids"])]
+        made = file_report(client, lon, lat)
+        assert client.post(f"/api/v1/incidents/{incident_id(session, made['code'])}/events", headers=auth("operator"),
+                           json={"action": "assign", "level": "grid"}).status_code == 200
+    api = client.get("/api/v1/public/cases").get_json()["numberReturned"]
+    assert api > 20
+    page.goto(live_server + "/public")
+    page.wait_for_selector("#cases[data-ready='true']")
+    assert page.inner_text("#count") == f"近 90 天 {api} 件"
+    assert page.locator("#cases > li").count() == 20 and f"还有 {api - 20} 件" in page.inner_text("#more")
+    assert "处理中" in page.inner_text(".map-key") and "已结束" in page.inner_text(".map-key")
+    hit = page.locator("path.hit").first.bounding_box()
+    assert hit["width"] >= 30 and hit["height"] >= 30
+    zoom_in = page.locator(".leaflet-control-zoom-in").bounding_box()
+    assert zoom_in["width"] >= 40 and zoom_in["height"] >= 40
+    shot(page, "public-count-zh-CN")
+    assert errors == []
     context.close()

@@ -1,7 +1,8 @@
 """The map under the residents' pages: roads and buildings as vector tiles from our own data
-(no internet tile server), for anyone. The ground is no one's secret, but only what a resident
-needs to find a place goes out: a road's name and class, a building's address and name — not
-its households, population or grid."""
+(no internet tile server), for anyone, and the city's outline (the top-level area: where a
+report can be placed). The ground is no one's secret, but only what a resident needs to find a
+place goes out: a road's name and class, a building's address and name — not its households,
+population or grid — and of the city only its shape."""
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -15,6 +16,9 @@ LAYERS = {
                                  {"name": "t.name", "class": "t.class"}, minzoom=11, ground=True),
     "buildings": features.Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                                      {"name": "t.name", "address": "t.address"}, minzoom=14, ground=True),
+    # the same rule as a report's place (responsibility.locate: inside the top-level area)
+    "city": features.Collection("city", "服务范围", "The city served", "area", "MultiPolygon",
+                                {}, "t.parent_id IS NULL", ground=True),
 }
 
 

@@ -25,9 +25,11 @@ function showMore() {
   if (pending.length) more.textContent = fill('pub_more', { n: Math.min(PAGE, pending.length), left: pending.length });
 }
 
+// the map's key (public.html): orange, being handled; green, ended
 function colour(p) {
   return p.open ? '#ef6c00' : '#2e7d32';
 }
+const HIT_RADIUS = 16;     // px: a finger's target around the 8 px dot
 
 function choose(code, fromMap) {
   for (const item of list.querySelectorAll('li[data-chosen]')) delete item.dataset.chosen;
@@ -84,7 +86,9 @@ async function load() {
     if (feature.geometry) {
       const [lon, lat] = feature.geometry.coordinates;
       const p = feature.properties;
-      mark = L.circleMarker([lat, lon], { radius: 8, color: '#fff', weight: 2, fillColor: colour(p), fillOpacity: 0.9 })
+      L.circleMarker([lat, lon], { radius: 8, color: '#fff', weight: 2, fillColor: colour(p), fillOpacity: 0.9, interactive: false })
+        .addTo(marks);
+      mark = L.circleMarker([lat, lon], { radius: HIT_RADIUS, stroke: false, fillColor: '#000', fillOpacity: 0, className: 'hit' })
         .bindPopup(() => {
           const div = document.createElement('div');
           div.append(Object.assign(document.createElement('strong'), { textContent: pickName(p.category_name) }),
@@ -97,10 +101,12 @@ async function load() {
     byCode.set(feature.properties.code, { item: li, mark });
     return li;
   });
-  list.replaceChildren();
-  pending = items;
-  showMore();
+  // counted before the list is paged: showMore takes the pages off `pending`
   count.textContent = items.length ? fill('pub_count', { n: items.length }) : t('pub_none');
+  count.dataset.n = String(items.length);
+  list.replaceChildren();
+  pending = [...items];
+  showMore();
   list.dataset.ready = 'true';
 }
 

@@ -3,9 +3,12 @@
 // map of our own roads and buildings (no internet basemap unless the city set one).
 import { translatePage, switchLanguage, t, lang, setTimeZone } from '../i18n.js';
 
+const LANGUAGE_COOKIE = 'gridmap_lang';     // the server reads it for what it writes itself (app/web/public.py)
+
 export function startPage(titleKey) {
   translatePage(titleKey);
   document.documentElement.lang = lang;
+  document.cookie = `${LANGUAGE_COOKIE}=${lang}; path=/; max-age=31536000; SameSite=Lax`;
   setTimeZone(document.body.dataset.timezone);
   // the options the server wrote carry both names
   for (const option of document.querySelectorAll('option[data-zh]')) option.textContent = option.dataset[lang] || option.dataset.zh;
@@ -42,7 +45,11 @@ function tiles(layer, minZoom, bounds, style) {
   });
 }
 
-export function residentMap(element) {
+// the city's outline (basemap.py's "city" layer), on the map where a resident picks a place:
+// where the city serves, and so where a tap is taken
+const OUTLINE = { color: '#1565c0', weight: 3, opacity: 0.8, dashArray: '8 5', fill: true, fillColor: '#1565c0', fillOpacity: 0.04 };
+
+export function residentMap(element, { outline = false } = {}) {
   const { bounds, basemap } = document.body.dataset;
   const box = JSON.parse(bounds || 'null');
   const city = box ? L.latLngBounds([box[1], box[0]], [box[3], box[2]]) : null;
@@ -53,6 +60,7 @@ export function residentMap(element) {
   if (basemap) L.tileLayer(basemap, { maxZoom: 19 }).addTo(map);
   tiles('buildings', 14, city, { color: '#a1887f', weight: 0.5, fill: true, fillColor: '#d7ccc8', fillOpacity: 0.7 }).addTo(map);
   tiles('roads', 11, city, { color: '#78909c', weight: 2 }).addTo(map);
+  if (outline) tiles('city', 0, city, OUTLINE).addTo(map);
   if (city) map.fitBounds(city);
   else map.setView([0, 0], 2);
   return map;

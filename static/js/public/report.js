@@ -4,7 +4,7 @@
 // A send whose answer is lost is sent again with the same key, so it is never filed twice.
 import { t, lang, when } from '../i18n.js';
 import { shrink } from '../worker/photos.js';
-import { startPage, ask, residentMap, fill, span, Refusal } from './page.js';
+import { startPage, ask, residentMap, fill, span, pickName, Refusal } from './page.js';
 
 const WAIT_MS = 250;
 const KEY_STORE = 'gridmap.report.key';
@@ -16,6 +16,7 @@ startPage('pub_report_title');
 const form = document.getElementById('report-form');
 const maxPhotos = Number(form.dataset.maxPhotos) || 3;
 const placeLabel = document.getElementById('place-label');
+const outside = document.getElementById('outside');
 const addressInput = document.getElementById('address');
 const results = document.getElementById('address-results');
 const thumbs = document.getElementById('photos');
@@ -23,20 +24,52 @@ const photoInput = document.getElementById('photo-input');
 const message = document.getElementById('form-message');
 const send = document.getElementById('send');
 
-const map = residentMap(document.getElementById('map'));
+const map = residentMap(document.getElementById('map'), { outline: true });
 const pin = L.divIcon({ className: '', html: '<div class="pin"></div>', iconSize: [22, 22], iconAnchor: [3, 27] });
+// a tap on a map zoomed out further than this picks no spot: it zooms in there, to PICK_ZOOM
+const MIN_PICK_ZOOM = 16;
+const PICK_ZOOM = 18;
 let point = null;          // [lon, lat] chosen on the map or from the search
 let marker = null;
+let areaChosen = null;     // a community, street or place found by name: the map went there, the spot is still to tap
 let photos = [];
 
 // -- where -------------------------------------------------------------------------------------
 
-function choose(lon, lat, words) {
+// the city's box (the page's data-bounds): a point outside it is outside the city without asking
+const box = JSON.parse(document.body.dataset.bounds || 'null');
+function inBox(lon, lat) {
+  return !box || (lon >= box[0] && lon <= box[2] && lat >= box[1] && lat <= box[3]);
+}
+
+function coordinates(lon, lat) {
+  return `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
+}
+
+function forget() {
+  point = null;
+  marker?.remove();
+  marker = null;
+  delete placeLabel.dataset.state;
+}
+
+// a place the city does not serve is said at once, beside the map, and not kept
+function refuse() {
+  forget();
+  areaChosen = null;
+  addressInput.value = '';
+  placeLabel.textContent = t('pub_tap_map');
+  outside.hidden = false;
+}
+
+function choose(lon, lat, words, state = 'chosen') {
   point = [lon, lat];
+  areaChosen = null;
+  outside.hidden = true;
   if (marker) marker.setLatLng([lat, lon]);
   else marker = L.marker([lat, lon], { icon: pin, keyboard: false, interactive: false }).addTo(map);
-  placeLabel.textContent = words || `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
-  placeLabel.dataset.state = 'chosen';
+  placeLabel.textContent = words || coordinates(lon, lat);
+  placeLabel.dataset.state = state;
   clearError('point');
 }
 
@@ -49,66 +82,109 @@ function placeWords(found) {
   return null;
 }
 
-async function tapped(lon, lat) {
-  choose(lon, lat, t('pub_finding'));
+// a spot: outside the city's box it is refused at once; inside, the server says whether the
+// city serves it and what it is called. `moved` runs once it is known to be in the city.
+async function tapped(lon, lat, moved = null) {
+  if (!inBox(lon, lat)) { refuse(); return; }
+  moved?.();
+  choose(lon, lat, t('pub_finding'), 'checking');
+  let body;
   try {
-    const { body } = await ask(`/api/v1/public/addresses/nearest?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}`);
-    if (!point || point[0] !== lon || point[1] !== lat) return;      // tapped again since
-    const named = placeWords(body);
-    placeLabel.textContent = named ? named.words : `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
-    addressInput.value = named ? named.address : '';
+    ({ body } = await ask(`/api/v1/public/addresses/nearest?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}`));
   } catch {
-    placeLabel.textContent = `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
+    // no answer (a slow or lost network): the spot stays; the server checks it when it is sent
+    if (point && point[0] === lon && point[1] === lat) { placeLabel.textContent = coordinates(lon, lat); placeLabel.dataset.state = 'chosen'; }
+    return;
   }
+  if (!point || point[0] !== lon || point[1] !== lat) return;      // tapped again since
+  if (body.in_city === false) { refuse(); return; }
+  const named = placeWords(body);
+  placeLabel.textContent = named ? named.words : coordinates(lon, lat);
+  placeLabel.dataset.state = 'chosen';
+  addressInput.value = named ? named.address : '';
 }
 
-map.on('click', (e) => tapped(e.latlng.lng, e.latlng.lat));
+map.on('click', (e) => {
+  const { lat, lng } = e.latlng;
+  if (map.getZoom() >= MIN_PICK_ZOOM) { tapped(lng, lat); return; }
+  // zoomed out, a finger covers a street: go there, then the exact spot is tapped
+  if (!inBox(lng, lat)) { refuse(); return; }
+  forget();
+  outside.hidden = true;
+  map.setView(e.latlng, PICK_ZOOM);
+  placeLabel.textContent = t('pub_zoom_closer');
+  placeLabel.dataset.state = 'ask';
+});
 
 document.getElementById('locate').addEventListener('click', () => {
   if (!navigator.geolocation) { placeLabel.textContent = t('pub_no_location'); return; }
   placeLabel.textContent = t('pub_locating');
   navigator.geolocation.getCurrentPosition((p) => {
-    map.setView([p.coords.latitude, p.coords.longitude], 18);
-    tapped(p.coords.longitude, p.coords.latitude);
+    const { latitude, longitude } = p.coords;
+    tapped(longitude, latitude, () => map.setView([latitude, longitude], PICK_ZOOM));
   }, () => { placeLabel.textContent = t('pub_no_location'); }, { enableHighAccuracy: true, timeout: 15_000, maximumAge: 30_000 });
 });
 
+// a community, street or named place: the map goes there, and asks for the spot
+function goTo(found) {
+  forget();
+  outside.hidden = true;
+  areaChosen = found;
+  const [west, south, east, north] = found.bounds || [];
+  if (found.bounds && east > west && north > south) map.fitBounds([[south, west], [north, east]], { maxZoom: 17 });
+  else map.setView([found.point[1], found.point[0]], MIN_PICK_ZOOM);
+  placeLabel.textContent = fill('pub_area_chosen', { name: pickName(found.name) });
+  placeLabel.dataset.state = 'ask';
+  clearError('point');
+}
+
 let timer = null;
 let asked = 0;
+function resultItem(p) {
+  const item = document.createElement('li');
+  item.tabIndex = 0;
+  item.dataset.kind = p.kind || 'building';
+  const detail = document.createElement('small');
+  let pick;
+  if (item.dataset.kind === 'building') {
+    item.append(p.address || p.name || '');
+    detail.textContent = [p.address && p.name ? p.name : null, pickName(p.community) || null].filter(Boolean).join(' · ');
+    pick = () => {
+      addressInput.value = p.address || p.name;
+      map.setView([p.point[1], p.point[0]], PICK_ZOOM);
+      choose(p.point[0], p.point[1], [p.address, p.name].filter(Boolean).join(' · '));
+    };
+  } else {
+    item.append(pickName(p.name));
+    detail.textContent = [t(`pub_kind_${p.kind}`), pickName(p.within) || null].filter(Boolean).join(' · ');
+    pick = () => {
+      addressInput.value = pickName(p.name);
+      goTo(p);
+    };
+  }
+  if (detail.textContent) item.append(detail);
+  const picked = () => { results.hidden = true; pick(); };
+  item.addEventListener('click', picked);
+  item.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); picked(); } });
+  return item;
+}
+
 function listResults(places) {
   if (!places.length) {
     results.replaceChildren(Object.assign(document.createElement('li'), { className: 'empty', textContent: t('pub_no_address') }));
     results.hidden = false;
     return;
   }
-  results.replaceChildren(...places.map((p) => {
-    const item = document.createElement('li');
-    item.tabIndex = 0;
-    item.dataset.kind = 'building';
-    item.append(p.address || p.name || '');
-    const detail = document.createElement('small');
-    detail.textContent = [p.address && p.name ? p.name : null, p.community ? (p.community[lang] || p.community.zh) : null].filter(Boolean).join(' · ');
-    if (detail.textContent) item.append(detail);
-    const pick = () => {
-      addressInput.value = p.address || p.name;
-      results.hidden = true;
-      map.setView([p.point[1], p.point[0]], 18);
-      choose(p.point[0], p.point[1], [p.address, p.name].filter(Boolean).join(' · '));
-    };
-    item.addEventListener('click', pick);
-    item.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); pick(); } });
-    return item;
-  }));
+  results.replaceChildren(...places.map(resultItem));
   results.hidden = false;
 }
 
 addressInput.addEventListener('input', () => {
   clearTimeout(timer);
   // typing a new address forgets the place chosen for the old one
-  point = null;
-  marker?.remove();
-  marker = null;
-  delete placeLabel.dataset.state;
+  forget();
+  areaChosen = null;
+  outside.hidden = true;
   placeLabel.textContent = t('pub_tap_map');
   const words = addressInput.value.trim();
   if (!words) { results.hidden = true; return; }
@@ -134,6 +210,21 @@ category.addEventListener('change', () => {
     ? fill('pub_category_promise', { respond: span(Number(chosen.dataset.respond)), resolve: span(Number(chosen.dataset.resolve)) }) : '';
   clearError('category');
 });
+
+// the words: counted as the server counts them (characters, not UTF-16 units), refused here when too long
+const description = form.elements.description;
+const descriptionMax = Number(description.dataset.max) || 2000;
+const counter = document.getElementById('description-count');
+function overLimit() {
+  return [...description.value.trim()].length - descriptionMax;
+}
+function count() {
+  const over = overLimit();
+  counter.textContent = over > 0 ? fill('pub_chars_over', { n: over }) : fill('pub_chars_left', { n: -over });
+  counter.dataset.over = String(over > 0);
+  if (over > 0) description.setAttribute('aria-invalid', 'true');
+}
+count();
 
 function showPhotos() {
   thumbs.replaceChildren(...photos.map((blob, index) => {
@@ -188,6 +279,7 @@ function say(words) {
 for (const name of ['description', 'phone', 'email', 'consent']) {
   form.elements[name].addEventListener('input', () => clearError(name));
 }
+description.addEventListener('input', count);      // after the error is cleared: too long is said again
 
 // one key per report, kept until it is answered: a retry after a lost answer gets that answer
 function submissionKey() {
@@ -203,9 +295,12 @@ function submissionKey() {
 function checkedHere() {
   const problems = [];
   const typed = addressInput.value.trim();
-  if (!point && !typed) problems.push(['point', t('pub_need_place')]);
+  // a community or street found by name is where to look, not the spot: that is still to tap
+  if (!point && areaChosen) problems.push(['point', t('pub_need_spot')]);
+  else if (!point && !typed) problems.push(['point', t('pub_need_place')]);
   if (!category.value) problems.push(['category', t('pub_need_category')]);
-  if (!form.elements.description.value.trim()) problems.push(['description', t('pub_need_description')]);
+  if (!description.value.trim()) problems.push(['description', t('pub_need_description')]);
+  else if (overLimit() > 0) problems.push(['description', fill('pub_too_long', { most: descriptionMax, n: overLimit() })]);
   const contact = form.elements.phone.value.trim() || form.elements.email.value.trim();
   if (contact && !form.elements.consent.checked) problems.push(['consent', t('pub_need_consent')]);
   return problems;
@@ -223,24 +318,27 @@ form.addEventListener('submit', async (e) => {
   const data = new FormData();
   data.set('submission', submissionKey());
   data.set('category', category.value);
-  data.set('description', form.elements.description.value.trim());
+  data.set('description', description.value.trim());
   if (point) { data.set('lon', point[0].toFixed(7)); data.set('lat', point[1].toFixed(7)); }
   if (addressInput.value.trim()) data.set('address', addressInput.value.trim());
   for (const name of ['phone', 'email', 'website']) if (form.elements[name].value) data.set(name, form.elements[name].value);
   if (form.elements.consent.checked) data.set('consent', '1');
   photos.forEach((photo, index) => data.append('photos', photo, `photo-${index + 1}.jpg`));
+  const contact = { phone: Boolean(data.get('phone')), email: Boolean(data.get('email')) };
   send.disabled = true;
   send.textContent = t('pub_sending');
   try {
     const { body } = await ask('/api/v1/public/reports', { method: 'POST', body: data });
     sessionStorage.removeItem(KEY_STORE);
-    received(body);
+    received(body, contact);
   } catch (error) {
     if (!(error instanceof Refusal)) { say(t('pub_offline')); return; }
     const fields = error.body.errors || {};
     let placed = false;
     for (const [name, words] of Object.entries(fields)) {
       const slot = { lon: 'point', lat: 'point', address: 'point', submission: null }[name] ?? name;
+      // the page sends only well-formed coordinates: refused, they are outside the city
+      if (name === 'lon' || name === 'lat') { refuse(); placed = fieldError('point', t('pub_outside_city')) || placed; continue; }
       if (slot && fieldError(slot, words)) placed = true;
     }
     if (!placed || error.status === 429) say(error.message);
@@ -253,11 +351,23 @@ form.addEventListener('submit', async (e) => {
 
 // -- the answer --------------------------------------------------------------------------------
 
-function received(body) {
+// the notice, with its time on one line ("11月25日 14:30" is not broken)
+function showNotice(notice, due) {
+  const element = document.getElementById('done-notice');
+  const at = notice && due ? notice.indexOf(due) : -1;
+  if (at < 0) { element.textContent = notice || ''; return; }
+  element.replaceChildren(notice.slice(0, at), Object.assign(document.createElement('span'), { className: 'nowrap', textContent: due }),
+    notice.slice(at + due.length));
+}
+
+function received(body, contact) {
   form.hidden = true;
   const done = document.getElementById('done');
   document.getElementById('done-code').textContent = body.code;
-  document.getElementById('done-notice').textContent = body.notice || '';
+  showNotice(body.notice, body.notice_due);
+  const told = document.getElementById('done-told');
+  told.hidden = !body.contact_kept;
+  told.textContent = body.contact_kept ? t(contact.phone && contact.email ? 'pub_told_both' : contact.phone ? 'pub_told_sms' : 'pub_told_email') : '';
   const link = document.getElementById('done-link');
   link.href = body.link;
   link.textContent = body.link;
@@ -284,23 +394,28 @@ document.getElementById('copy-link').addEventListener('click', async (e) => {
   }
 });
 
+// another problem, likely near the first: the place and the contact (with its consent) stay;
+// the kind, the words and the photos are the new problem's
 document.getElementById('another').addEventListener('click', () => {
-  form.reset();
+  category.value = '';
+  description.value = '';
+  form.elements.website.value = '';
   photos = [];
   showPhotos();
-  point = null;
-  marker?.remove();
-  marker = null;
-  delete placeLabel.dataset.state;
-  placeLabel.textContent = t('pub_tap_map');
+  clearErrors();
+  count();
   document.getElementById('category-promise').textContent = '';
+  document.getElementById('copy-link').textContent = t('pub_copy');
   document.getElementById('done').hidden = true;
   form.hidden = false;
   window.scrollTo(0, 0);
 });
 
+// the reports made on this phone: at the foot of the page, or first when asked for ("我的反映" in
+// the header: /report#mine)
 function showMine() {
   const mine = JSON.parse(localStorage.getItem(MINE_STORE) || '[]');
+  const section = document.getElementById('mine');
   const list = document.getElementById('my-reports');
   list.replaceChildren(...mine.map((r) => {
     const item = document.createElement('li');
@@ -308,9 +423,24 @@ function showMine() {
     item.append(a, ` ${r.what || ''} · ${when(r.at, 'short')}`);
     return item;
   }));
-  document.getElementById('mine').hidden = mine.length === 0;
+  const wanted = window.location.hash === '#mine';
+  document.getElementById('mine-none').hidden = mine.length > 0;
+  section.hidden = mine.length === 0 && !wanted;
+  const nav = document.getElementById('nav-mine');
+  const reportNav = document.querySelector('.bar nav a[aria-current]:not(#nav-mine)') || document.querySelector('.bar nav a');
+  if (wanted) {
+    section.parentElement.prepend(section);
+    nav.setAttribute('aria-current', 'page');
+    reportNav.removeAttribute('aria-current');
+    window.scrollTo(0, 0);
+  } else {
+    document.getElementById('done').after(section);
+    nav.removeAttribute('aria-current');
+    reportNav.setAttribute('aria-current', 'page');
+  }
 }
 showMine();
+window.addEventListener('hashchange', showMine);
 
 window.gridmapReport = { map, choose };
 document.body.dataset.ready = 'true';
