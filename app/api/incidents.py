@@ -223,7 +223,8 @@ def act(incident_id: int):
                   into_id=into if isinstance(into, int) else None,
                   satisfaction=body.get("satisfaction"), photo_ids=tuple(photo_ids),
                   transfer=body.get("transfer") is True, department=body.get("department"),
-                  helpers=body.get("helpers") or (), reason=body.get("reason"), route=body.get("route") is True)
+                  helpers=body.get("helpers") or (), reason=body.get("reason"), route=body.get("route") is True,
+                  until=body.get("until"))
     return _answer(incident_id)
 
 

@@ -12,7 +12,8 @@ from .layers import LayerVersion
 from .users import USER_ROLES, ApiToken, AppUser, AuditEntry, UserSession
 from .outbox import MESSAGE_CHANNELS, MESSAGE_STATUSES, TOLD_STEPS, OutboxMessage
 from .departments import (ACTIVE_TASK_STATUSES, DEPARTMENT_KINDS, HANDLINGS, RETURN_REASONS, TASK_ROLES,
-                          TASK_STATUSES, Department, DepartmentArea, IncidentTask, RoutingRule)
+                          TASK_STATUSES, REQUEST_KINDS, REQUEST_REASONS, Department, DepartmentArea,
+                          IncidentRequest, IncidentTask, RoutingRule)
 from .calendar import WorkCalendarDay
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "LayerVersion", "USER_ROLES", "AppUser", "ApiToken", "AuditEntry", "UserSession",
     "MESSAGE_CHANNELS", "MESSAGE_STATUSES", "TOLD_STEPS", "OutboxMessage",
     "ACTIVE_TASK_STATUSES", "DEPARTMENT_KINDS", "HANDLINGS", "RETURN_REASONS", "TASK_ROLES", "TASK_STATUSES",
-    "Department", "DepartmentArea", "IncidentTask", "RoutingRule",
+    "Department", "DepartmentArea", "IncidentTask", "RoutingRule", "REQUEST_KINDS", "REQUEST_REASONS",
+    "IncidentRequest",
     "LIMIT_UNITS", "WorkCalendarDay",
 ]

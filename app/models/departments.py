@@ -102,3 +102,35 @@ class IncidentTask(Base):
     # the event that gave the task, and the one that finished it
     given_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_event.id"))
     finished_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_event.id"))
+
+
+REQUEST_KINDS = ("suspend", "extend")
+REQUEST_REASONS = ("resident", "parts", "weather", "other")
+# dropped: the case moved on (resolved, closed, sent elsewhere) before anyone decided
+REQUEST_STATUSES = ("pending", "approved", "refused", "dropped")
+
+
+class IncidentRequest(Base):
+    """A handler's request to suspend a case (挂起) or extend its limit (延期), and the
+    dispatcher's decision."""
+    __tablename__ = "incident_request"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {REQUEST_KINDS}", name="kind"),
+        CheckConstraint(f"reason IN {REQUEST_REASONS}", name="reason"),
+        CheckConstraint(f"status IN {REQUEST_STATUSES}", name="status"),
+        CheckConstraint("(kind = 'extend') = (until IS NOT NULL)", name="until_for_extend"),
+        Index("uq_incident_request_pending", "incident_id", unique=True, postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(16))
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))     # an extension's new limit
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    asked_by: Mapped[str] = mapped_column(String(100))
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    asked_event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_event.id"))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_event.id"))

@@ -112,6 +112,10 @@ class Incident(Base):
     flag: Mapped[str | None] = mapped_column(String(32))
     # who handles it (models/departments.py HANDLINGS), and the department leading it now
     handling: Mapped[str] = mapped_column(String(16), default="grid", server_default="grid")
+    # 挂起: since when the clock stands still (services/incidents/requests.py); None: it runs
+    suspended_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 延期: how many times its limit to resolve was moved on, approved
+    extensions: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     # Anonymous public reports wait for an operator before anyone is dispatched.
     triage: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

@@ -147,3 +147,37 @@ def test_the_list_reads_in_english_too(browser, live_server, users, client, auth
     page.screenshot(path=str(ARTIFACTS / "department-list-en.png"), full_page=True)
     assert errors == []
     page.close()
+
+
+@pytest.mark.browser
+def test_a_department_asks_to_suspend_and_the_wall_approves_it(browser, live_server, users, client, auth,
+                                                                roads_to_municipal_works, a_grid_point):
+    lon, lat = a_grid_point
+    filed = client.post("/api/v1/incidents", headers=auth("operator"), json={
+        "category": "road_damage", "point": [lon - 0.0004, lat], "description": "路面裂缝需等沥青到货"})
+    code, ident = filed.get_json()["properties"]["code"], filed.get_json()["id"]
+    works, works_errors = office(browser, live_server, users["department"]["username"])
+    works.wait_for_selector(case_item(code))
+    works.click(f"{case_item(code)} .summary")
+    step(works, code, "accept")
+    wait_until(works, "document.getElementById('cases').getAttribute('aria-busy') === 'false'", 10)
+    works.wait_for_selector(f"{case_item(code)} .actions button[data-action='ask_suspend']")
+    step(works, code, "ask_suspend", "沥青供应商周五才能送货", request_reason="parts")
+    wait_until(works, f"document.querySelector(\"{case_item(code)}\")?.innerText.includes('申请挂起')", 10)
+
+    wall, wall_errors = open_wall(browser, live_server, users, "zh-CN")
+    wall.wait_for_selector(f"#ticker li[data-code='{code}'][data-action='ask_suspend']", timeout=5_000)
+    wall.click(f"#ticker li[data-code='{code}'][data-action='ask_suspend']")
+    wall.wait_for_selector("#detail .actions button[data-action='approve']")
+    assert "待审批" in wall.inner_text("#detail") and "等待材料配件" in wall.inner_text("#detail")
+    wall.click("#detail .actions button[data-action='approve']")
+    wall.click("#detail button[type=submit]")
+    wait_until(wall, "document.querySelector('#detail').innerText.includes('已挂起')", 5)
+    wall.screenshot(path=str(ARTIFACTS / "department-suspended-on-the-wall-zh-CN.png"))
+    detail = client.get(f"/api/v1/incidents/{ident}", headers=auth("operator")).get_json()["properties"]
+    assert detail["suspended_since"] and detail["resolve_remaining_s"] is not None
+    works.click("#refresh")
+    works.wait_for_selector(f"{case_item(code)} .badges >> text=挂起")
+    assert works_errors == [] and [e for e in wall_errors if "422" not in e] == []
+    works.close()
+    wall.close()

@@ -74,6 +74,7 @@ class Row:
     patrol_coverage: float | None = None    # grids, when asked: the share of roads patrolled
     patrol_rank: int | None = None
     rated_by_residents: int = 0             # of `rated`: by residents themselves, not a call-back
+    extensions: int = 0                     # limits moved on, approved (延期): on time counts against them
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -90,7 +91,7 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
     rows = session.execute(text(f"""
         WITH facts AS (
             SELECT {key} AS unit_id, t.status, t.escalations, {lateness.late('t')} AS late, t.satisfaction,
-                   t.rated_by,
+                   t.rated_by, t.extensions,
                    extract(epoch FROM t.responded_at - t.reported_at) / 60 AS response_min,
                    extract(epoch FROM t.resolved_at - t.reported_at) / 60 AS resolution_min,
                    c.respond_within_min,
@@ -108,7 +109,8 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
                    avg(greatest(0, 1 - f.response_min / f.respond_within_min))
                        FILTER (WHERE f.response_min IS NOT NULL) AS speed,
                    avg(f.satisfaction) AS satisfaction, count(f.satisfaction) AS rated,
-                   count(f.satisfaction) FILTER (WHERE f.rated_by = 'resident') AS rated_by_residents
+                   count(f.satisfaction) FILTER (WHERE f.rated_by = 'resident') AS rated_by_residents,
+                   coalesce(sum(f.extensions), 0) AS extensions
             FROM facts f GROUP BY f.unit_id)
         SELECT u.code, u.name_zh, u.name_en, figures.*
         FROM figures JOIN ({names}) u ON u.id = figures.unit_id"""),
@@ -132,7 +134,7 @@ def _row(unit: str, r, rules: AssessmentRules) -> Row:
     return Row(unit, r["code"], r["name_zh"], r["name_en"], r["incidents"], by_status,
                int(r["escalations"] or 0), _round(r["median_response"]), _round(r["median_resolution"]),
                _round(on_time, 3), _round(speed, 3), _round(satisfaction, 2), r["rated"], known,
-               _round(score, 3), stars, rated_by_residents=r["rated_by_residents"])
+               _round(score, 3), stars, rated_by_residents=r["rated_by_residents"], extensions=int(r["extensions"]))
 
 
 def star_score(on_time: float | None, speed: float | None, satisfaction: float | None,
@@ -168,7 +170,7 @@ def _round(value, digits: int = 1):
 
 CSV_COLUMNS = ("rank", "unit", "code", "name_zh", "name_en", "stars", "score", "incidents",
                "known_outcomes", "on_time_rate", "median_response_min", "median_resolution_min",
-               "speed", "satisfaction", "rated", "rated_by_residents", "escalations", *(f"status_{s}" for s in STATUSES),
+               "speed", "satisfaction", "rated", "rated_by_residents", "extensions", "escalations", *(f"status_{s}" for s in STATUSES),
                "patrol_coverage", "patrol_rank")
 
 
@@ -176,5 +178,5 @@ def as_csv(rows: list[Row]) -> str:
     return csvfile.table(CSV_COLUMNS, (
         [r.rank, r.unit, r.code, r.name_zh, r.name_en, r.stars, r.score, r.incidents,
          r.known_outcomes, r.on_time_rate, r.median_response_min,
-         r.median_resolution_min, r.speed, r.satisfaction, r.rated, r.rated_by_residents, r.escalations,
+         r.median_resolution_min, r.speed, r.satisfaction, r.rated, r.rated_by_residents, r.extensions, r.escalations,
          *(r.by_status[s] for s in STATUSES), r.patrol_coverage, r.patrol_rank] for r in rows))

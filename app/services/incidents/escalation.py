@@ -35,6 +35,7 @@ def tick(session: Session, now: datetime, limit: int = 500) -> TickResult:
     late = session.scalars(
         select(Incident)
         .where(Incident.status.in_(OPEN_STATUSES), Incident.overdue_since.is_(None),
+               Incident.suspended_since.is_(None),         # 挂起: its clock stands still
                or_(and_(Incident.responded_at.is_(None), Incident.due_respond_at < now),
                    Incident.due_resolve_at < now))
         .order_by(Incident.due_respond_at).limit(limit)

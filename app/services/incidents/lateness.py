@@ -13,14 +13,16 @@ from ...models import OPEN_STATUSES
 
 
 def late(t: str = "t", now: str = ":now") -> str:
-    """SQL: whether incident `t` is late, as of the SQL value `now`."""
+    """SQL: whether incident `t` is late, as of the SQL value `now` — or, suspended (挂起,
+    requests.py), as of when its clock stopped."""
+    clock = f"coalesce({t}.suspended_since, {now})"
     # coalesce: a comparison with a time not yet set is unknown, and unknown is not late
     return (f"coalesce({t}.ever_overdue"
             f" OR {t}.responded_at > {t}.due_respond_at"
             f" OR {t}.resolved_at > {t}.due_resolve_at"
             f" OR ({t}.status IN {OPEN_STATUSES} AND ("
-            f"({t}.responded_at IS NULL AND {t}.due_respond_at < {now})"
-            f" OR ({t}.resolved_at IS NULL AND {t}.due_resolve_at < {now}))), false)")
+            f"({t}.responded_at IS NULL AND {t}.due_respond_at < {clock})"
+            f" OR ({t}.resolved_at IS NULL AND {t}.due_resolve_at < {clock}))), false)")
 
 
 def known(t: str = "t", now: str = ":now") -> str:

@@ -27,7 +27,7 @@ from ...models import (CHANNELS, CITIZEN_CHANNELS, OPEN_STATUSES, RETURN_REASONS
                        IncidentEvent)
 from ..accounts.scope import Scope
 from ..notify import departments as departments_told, reporter
-from . import deadlines, driver, photos, responsibility, routing, tasks, views
+from . import deadlines, driver, photos, requests, responsibility, routing, tasks, views
 
 DISPATCHER, HANDLER, HELPER, REPORTER = "dispatcher", "handler", "helper", "reporter"
 # handler steps a grid worker does not take: passing a case between departments is theirs and
@@ -35,7 +35,8 @@ DISPATCHER, HANDLER, HELPER, REPORTER = "dispatcher", "handler", "helper", "repo
 DEPARTMENT_STEPS = frozenset({"transfer", "return"})
 # a department leading a case takes it on, handles it, and passes it on or sends it back; whether
 # it cannot be solved (reject) or goes up a level (escalate) is the command center's to decide
-LEAD_DEPARTMENT_STEPS = frozenset({"accept", "start", "resolve", "comment", "transfer", "return"})
+LEAD_DEPARTMENT_STEPS = frozenset({"accept", "start", "resolve", "comment", "transfer", "return",
+                                   "ask_suspend", "ask_extend", "resume"})
 DESCRIPTION_MAX = 4000          # characters
 
 
@@ -47,6 +48,7 @@ class Rule:
     note_required: bool = False
 
 
+_HANDLED = frozenset(("assigned", "accepted", "in_progress", "reopened", "escalated"))
 _EVERY = frozenset(("reported", "assigned", "accepted", "in_progress", "resolved", "closed",
                     "rejected", "reopened", "escalated"))
 RULES: dict[str, Rule] = {
@@ -71,6 +73,13 @@ RULES: dict[str, Rule] = {
     "return":   Rule(frozenset(OPEN_STATUSES), "reported", HANDLER, note_required=True),
     "assist":   Rule(frozenset(OPEN_STATUSES), None, HELPER),
     "assisted": Rule(frozenset(OPEN_STATUSES) | {"resolved"}, None, HELPER, note_required=True),
+    # 挂起 and 延期 (requests.py): the handler asks with a reason, the dispatcher decides;
+    # a suspended case resumes when the handler (or the dispatcher) says so
+    "ask_suspend": Rule(_HANDLED, None, HANDLER, note_required=True),
+    "ask_extend": Rule(_HANDLED, None, HANDLER, note_required=True),
+    "approve":  Rule(frozenset(OPEN_STATUSES), None, DISPATCHER),
+    "refuse":   Rule(frozenset(OPEN_STATUSES), None, DISPATCHER, note_required=True),
+    "resume":   Rule(frozenset(OPEN_STATUSES), None, HANDLER),
 }
 
 
@@ -370,7 +379,7 @@ def act(session: Session, incident_id: int, action: str, by: Participant, now: d
         grid_code: str | None = None, level: str | None = None, into_id: int | None = None,
         satisfaction: int | None = None, photo_ids: tuple[int, ...] = (), transfer: bool = False,
         department: str | None = None, helpers: tuple[str, ...] = (), reason: str | None = None,
-        route: bool = False) -> Incident:
+        route: bool = False, until=None) -> Incident:
     """One step of the loop. Validates the step, the actor and the version; writes the event.
     Flushes; the caller commits. `department` (and `helpers`): the department an assignment or
     a transfer gives the case to; `route`: an assignment as the routing rules say; `reason`:
@@ -393,7 +402,7 @@ def act(session: Session, incident_id: int, action: str, by: Participant, now: d
     step = _STEPS[action]
     event = step(session, incident, by, now, note=note, worker_id=worker_id, grid_code=grid_code,
                  level=level, into_id=into_id, satisfaction=satisfaction, transfer=transfer,
-                 department=department, helpers=tuple(helpers or ()), reason=reason, route=route)
+                 department=department, helpers=tuple(helpers or ()), reason=reason, route=route, until=until)
     if photo_ids:
         try:
             photos.attach(session, list(photo_ids), incident.id, by.name, event.id)
@@ -408,6 +417,7 @@ def allowed_steps(incident: Incident, by: Participant, session: Session | None =
     """The steps `by` may take on `incident` as it stands, in the loop's order, each saying
     whether it needs a note: what the wall's card offers (the server still checks each one)."""
     helper = session is not None and tasks.helping(session, incident.id, by.department_id)
+    waiting = session is not None and requests.pending(session, incident.id) is not None
     steps = []
     for action, rule in RULES.items():
         if incident.status not in rule.from_statuses or action == "rate":
@@ -424,6 +434,11 @@ def allowed_steps(incident: Incident, by: Participant, session: Session | None =
             continue            # a dispatcher sends it on instead
         if helper and (action, helper.status) in (("assist", "accepted"), ("assisted", "open")):
             continue
+        if action in ("ask_suspend", "ask_extend") and (waiting or session is None) \
+                or action == "ask_suspend" and incident.suspended_since is not None \
+                or action in ("approve", "refuse") and not waiting \
+                or action == "resume" and incident.suspended_since is None:
+            continue            # what the case's requests allow (requests.py checks again)
         try:
             _check_actor(incident, rule, action, by, helping=bool(helper))
         except NotAllowed:
@@ -628,6 +643,7 @@ def _return(session, incident, by, now, *, note, reason, **_):
     leads, helping = tasks.active(session, incident.id, role="lead"), tasks.active(session, incident.id, role="helper")
     data = {"reason": reason, "from_department": _code_of(session, incident.department_id),
             "from_assignee_id": incident.assignee_id}
+    requests.settle(session, incident, now)
     incident.department_id, incident.handling, incident.assignee_id = None, "grid", None
     incident.flag = "returned"
     event = record_step(session, incident, "return", by, "reported", now, note, data)
@@ -652,6 +668,26 @@ def _assisted(session, incident, by, now, *, note, **_):
                         {"department": _code_of(session, by.department_id)})
     tasks.finish([task], "done", now, event.id)
     return event
+
+
+def _ask_suspend(session, incident, by, now, *, note, reason, **_):
+    return requests.ask(session, incident, by, now, "suspend", reason, None, note)
+
+
+def _ask_extend(session, incident, by, now, *, note, reason, until, **_):
+    return requests.ask(session, incident, by, now, "extend", reason, until, note)
+
+
+def _approve(session, incident, by, now, *, note, **_):
+    return requests.decide(session, incident, by, now, True, note)
+
+
+def _refuse(session, incident, by, now, *, note, **_):
+    return requests.decide(session, incident, by, now, False, note)
+
+
+def _resume(session, incident, by, now, *, note, **_):
+    return requests.resume(session, incident, by, now, note)
 
 
 def _lead_takes_it(session, incident, now) -> None:
@@ -687,6 +723,7 @@ def _start(session, incident, by, now, *, note, **_):
 
 
 def _resolve(session, incident, by, now, *, note, **_):
+    requests.settle(session, incident, now)
     incident.resolved_at = now
     incident.overdue_since = None       # the clock stops while the work is checked
     event = record_step(session, incident, "resolve", by, "resolved", now, note)
@@ -695,6 +732,7 @@ def _resolve(session, incident, by, now, *, note, **_):
 
 
 def _verify(session, incident, by, now, *, note, **_):
+    requests.settle(session, incident, now)
     incident.closed_at = now
     event = record_step(session, incident, "verify", by, "closed", now, note)
     _tasks_end(session, incident, now, event)
@@ -714,6 +752,7 @@ def _reopen(session, incident, by, now, *, note, **_):
 
 
 def _reject(session, incident, by, now, *, note, **_):
+    requests.settle(session, incident, now)
     return record_step(session, incident, "reject", by, "rejected", now, note)
 
 
@@ -729,6 +768,7 @@ def _merge(session, incident, by, now, *, note, into_id, **_):
         raise Invalid({"into": Message("incident.not_in_area", id=into_id)})
     if target.id == incident.id or target.merged_into_id is not None:
         raise Invalid({"into": Message("incident.merge_target", code=target.code)})
+    requests.settle(session, incident, now)
     incident.merged_into_id = target.id
     incident.closed_at = now
     _event(session, target, "merged_in", by, target.status, target.status, now, note,
@@ -771,7 +811,8 @@ _STEPS = {"assign": _assign, "accept": _accept, "start": _start, "resolve": _res
           "verify": _verify, "reopen": _reopen, "reject": _reject, "escalate": _escalate,
           "merge": _merge, "comment": _comment, "rate": _rate, "publish": _publish,
           "withdraw": _withdraw, "transfer": _transfer, "return": _return, "assist": _assist,
-          "assisted": _assisted}
+          "assisted": _assisted, "ask_suspend": _ask_suspend, "ask_extend": _ask_extend, "approve": _approve,
+          "refuse": _refuse, "resume": _resume}
 
 
 # -- escalation (also used by the clock) ---------------------------------------------------

@@ -35,6 +35,10 @@ COLUMNS = f"""
            (SELECT json_build_object('id', x.id, 'code', x.code, 'zh', x.name_zh, 'en', x.name_en)
               FROM worker x WHERE x.id = t.assignee_id) AS assignee,
            t.handling, (SELECT {_NAMES} FROM department x WHERE x.id = t.department_id) AS department,
+           t.suspended_since, t.extensions,
+           (SELECT json_build_object('kind', r.kind, 'reason', r.reason, 'until', r.until, 'asked_by', r.asked_by,
+                                     'asked_at', r.asked_at)
+              FROM incident_request r WHERE r.incident_id = t.id AND r.status = 'pending') AS pending_request,
            (SELECT array_agg(x.code ORDER BY k.id) FROM incident_task k JOIN department x ON x.id = k.department_id
              WHERE k.incident_id = t.id AND k.role = 'helper' AND k.status IN ('open', 'accepted')) AS helpers,
            t.reported_by, t.reported_at, t.assigned_at, t.due_respond_at, t.due_resolve_at,
@@ -298,8 +302,12 @@ def shape(row, now: datetime) -> dict:
             "reported_at": _iso(row["reported_at"]), "assigned_at": _iso(row["assigned_at"]),
             "due_respond_at": _iso(row["due_respond_at"]), "due_resolve_at": _iso(row["due_resolve_at"]),
             # seconds left (negative: overdue); None when that clock is not running
-            "respond_remaining_s": _remaining(row["due_respond_at"], now, running and row["responded_at"] is None),
-            "resolve_remaining_s": _remaining(row["due_resolve_at"], now, running),
+            # a suspended case's clock stands at what was left when it stopped
+            "respond_remaining_s": _remaining(row["due_respond_at"], row["suspended_since"] or now,
+                                              running and row["responded_at"] is None),
+            "resolve_remaining_s": _remaining(row["due_resolve_at"], row["suspended_since"] or now, running),
+            "suspended_since": _iso(row["suspended_since"]), "extensions": row["extensions"],
+            "pending_request": row["pending_request"],
             "responded_at": _iso(row["responded_at"]), "resolved_at": _iso(row["resolved_at"]),
             # overdue: late and not yet handled (lateness.py), whatever level it moved to;
             # overdue_from: the first limit it missed; overdue_since: the clock's latest mark

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ... import personal
 from ...messages import Message
-from ...models import OPEN_STATUSES, Category, Incident, IncidentEvent, IncidentPhoto
+from ...models import OPEN_STATUSES, Category, Incident, IncidentEvent, IncidentPhoto, IncidentRequest
 from ..incidents import lateness, loop, ratings
 from . import view as public_view, words
 from .reporting import link_token, token_hash
@@ -29,7 +29,9 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 # a worker's own notes) are the city's business
 STEPS = {"report": "received", "assign": "assigned", "accept": "accepted", "start": "started",
          "resolve": "resolved", "verify": "closed", "merge": "merged", "reject": "rejected",
-         "reopen": "reopened", "escalate": "escalated", "rate": "rated"}
+         "reopen": "reopened", "escalate": "escalated", "rate": "rated",
+         # 挂起 and 延期 as approved (requests.py): the resident's promise moves with them
+         "suspend": "suspended", "resume": "resumed", "extend": "extended"}
 
 
 def link_maker(public_url: str | None, secret: str):
@@ -143,6 +145,11 @@ def _next(session: Session, incident: Incident, late_since: datetime | None, zon
         return (Message("public.next.rejected", reason=personal.redacted(reason)) if reason
                 else Message("public.next.rejected_unsaid"))
     answered = incident.responded_at is not None
+    if incident.suspended_since is not None:
+        reason = session.scalar(select(IncidentRequest.reason).where(
+            IncidentRequest.incident_id == incident.id, IncidentRequest.kind == "suspend",
+            IncidentRequest.status == "approved").order_by(IncidentRequest.id.desc()).limit(1))
+        return Message("public.next.suspended", why=Message(f"request_reason.{reason or 'other'}"))
     if late_since and incident.escalations:
         return Message("public.next.overdue", by=words.moment(late_since, zone), level=Message(f"level.{incident.level}"))
     if late_since:

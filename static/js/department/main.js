@@ -87,6 +87,9 @@ function card(feature) {
   badges.append(el('span', t(`status_${p.status}`), 'badge'));
   if (role) badges.append(el('span', t(`dept_role_${role}`), `badge role-${role}`));
   if (p.overdue) badges.append(el('span', t('dept_late'), 'badge late'));
+  if (p.suspended_since) badges.append(el('span', t('suspended_now'), 'badge'));
+  if (p.pending_request) badges.append(el('span', t(`action_ask_${p.pending_request.kind}`), 'badge'));
+  if (p.extensions) badges.append(el('span', tf('extensions_n', { n: p.extensions }), 'badge'));
   const where = el('div', [p.address, pick(p.community), pick(p.street)].filter(Boolean).join(' · '), 'where');
   summary.append(what, badges, where, dueLine(p));
   const toggle = () => (opened.has(p.code) ? close(item, p.code) : open(item, feature.id));
@@ -105,7 +108,8 @@ function historyLine(e) {
   const who = !e.by ? e.actor : e.by.kind === 'person' ? pick(e.by)
     : e.by.kind === 'role' ? t(`role_${e.by.role}`) : t(`actor_${e.by.kind}`);
   const to = e.to_department ? ` → ${pick(e.to_department)}` : e.to_worker ? ` → ${pick(e.to_worker)}` : '';
-  const reason = e.data?.reason ? ` [${t(`dept_reason_${e.data.reason}`)}]` : '';
+  const reasonKey = e.data?.kind ? `request_reason_${e.data.reason}` : `dept_reason_${e.data?.reason}`;
+  const reason = e.data?.reason ? ` [${t(reasonKey)}${e.data.until ? ` → ${dueAt(e.data.until)}` : ''}]` : '';
   return `${when(e.at, 'short')} ${who || ''} ${t(`action_${e.action}`)}${to}${reason}${e.note ? `：${e.note}` : ''}`;
 }
 
@@ -143,7 +147,18 @@ async function open(item, id) {
   item.append(box);
 }
 
-const NEEDS = { transfer: 'department', return: 'reason' };
+const NEEDS = { transfer: ['department'], return: ['reason'], ask_suspend: ['request_reason'],
+  ask_extend: ['request_reason', 'until'] };
+
+function choice(name, label, options) {
+  const select = el('select');
+  select.name = name;
+  select.append(Object.assign(el('option', t('dept_choose')), { value: '' }));
+  for (const [value, words] of options) select.append(Object.assign(el('option', words), { value }));
+  const wrap = el('label', label);
+  wrap.append(select);
+  return wrap;
+}
 
 function actions(detail) {
   const wrap = el('div');
@@ -168,27 +183,21 @@ function fill(form, detail, step) {
   form.replaceChildren();
   form.hidden = false;
   form.dataset.action = step.action;
-  if (NEEDS[step.action] === 'department') {
-    const select = el('select');
-    select.name = 'department';
-    select.append(Object.assign(el('option', t('dept_choose')), { value: '' }));
-    for (const d of departments) {
-      if (d.code === mine) continue;
-      select.append(Object.assign(el('option', pick(d.name)), { value: d.code }));
-    }
-    const label = el('label', t('dept_to'));
-    label.append(select);
-    form.append(label);
+  const needs = NEEDS[step.action] || [];
+  if (needs.includes('department')) {
+    form.append(choice('department', t('dept_to'), departments.filter((d) => d.code !== mine).map((d) => [d.code, pick(d.name)])));
   }
-  if (NEEDS[step.action] === 'reason') {
-    const select = el('select');
-    select.name = 'reason';
-    select.append(Object.assign(el('option', t('dept_choose')), { value: '' }));
-    for (const reason of ['not_ours', 'wrong_place', 'duplicate']) {
-      select.append(Object.assign(el('option', t(`dept_reason_${reason}`)), { value: reason }));
-    }
-    const label = el('label', t('dept_reason'));
-    label.append(select);
+  if (needs.includes('reason')) {
+    form.append(choice('reason', t('dept_reason'), ['not_ours', 'wrong_place', 'duplicate'].map((r) => [r, t(`dept_reason_${r}`)])));
+  }
+  if (needs.includes('request_reason')) {
+    form.append(choice('request_reason', t('dept_reason'),
+      ['resident', 'parts', 'weather', 'other'].map((r) => [r, t(`request_reason_${r}`)])));
+  }
+  if (needs.includes('until')) {
+    const until = Object.assign(el('input'), { type: 'datetime-local', name: 'until' });
+    const label = el('label', t('dept_until'));
+    label.append(until);
     form.append(label);
   }
   const note = el('textarea');
@@ -204,11 +213,14 @@ function fill(form, detail, step) {
   form.onsubmit = async (e) => {
     e.preventDefault();
     const sent = { action: step.action, note: note.value.trim() || undefined };
-    for (const name of ['department', 'reason']) {
+    const missing = { department: 'dept_need_department', reason: 'dept_need_reason', request_reason: 'dept_need_reason',
+      until: 'dept_need_until' };
+    for (const name of Object.keys(missing)) {
       const field = form.elements[name];
       if (!field) continue;
-      if (!field.value) { error.textContent = t(name === 'department' ? 'dept_need_department' : 'dept_need_reason'); return; }
-      sent[name] = field.value;
+      if (!field.value) { error.textContent = t(missing[name]); return; }
+      // the new limit is read in the city's time (the server's rule for a time without an offset)
+      sent[name === 'request_reason' ? 'reason' : name] = field.value;
     }
     if (step.note_required && !sent.note) { error.textContent = t('dept_need_note'); return; }
     submit.disabled = true;

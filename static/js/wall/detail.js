@@ -80,6 +80,14 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
     // late from the first limit it missed, whatever fresh limits escalation gave it since
     if (p.overdue && p.overdue_from) add('overdue_for', lateWords((Date.now() - Date.parse(p.overdue_from)) / 1000), 'late');
     add('public_note', p.public_note);
+    // 挂起 / 延期: where the case's requests stand, for the dispatcher to decide
+    if (p.suspended_since) add('suspended_now', tf('suspended_since', { since: when(p.suspended_since, 'short') }));
+    if (p.pending_request) {
+      const r = p.pending_request;
+      const kind = r.kind === 'extend' ? tf('request_kind_extend', { until: dueAt(r.until) }) : t('request_kind_suspend');
+      add('pending_request', tf('request_waiting', { kind, reason: t(`request_reason_${r.reason}`) }), 'late');
+    }
+    if (p.extensions) add('extensions', tf('extensions_n', { n: p.extensions }));
     element.append(facts);
     if (p.photo_steps?.length) {
       // what was seen at the report and after the work, each opening full size
@@ -119,7 +127,8 @@ export function detailPanel({ element, dispatcher, workers, onChanged, onLooked 
       const to = e.to_worker ? ` ${tf('to_name', { name: pick(e.to_worker) })}`
         : e.to_department ? ` ${tf('to_name', { name: pick(e.to_department) })}`
           : e.action === 'assign' && e.data?.level ? ` ${tf('to_name', { name: t(`level_${e.data.level}`) })}` : '';
-      const reason = e.data?.reason ? ` [${t(`dept_reason_${e.data.reason}`)}]` : '';
+      const reasonKey = e.data?.kind ? `request_reason_${e.data.reason}` : `dept_reason_${e.data?.reason}`;
+      const reason = e.data?.reason ? ` [${t(reasonKey)}${e.data.until ? ` → ${dueAt(e.data.until)}` : ''}]` : '';
       history.append(el('li', `${when(e.at, 'short')} ${actorName(e.by)} ${t(`action_${e.action}`)}${to}${reason}${e.note ? `：${e.note}` : ''}`));
     }
     element.append(history);

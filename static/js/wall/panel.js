@@ -122,7 +122,8 @@ function renderDepartments(departments, returned, onSelect, onDrill) {
   const list = document.getElementById('departments');
   if (!list || !departments) return;
   list.replaceChildren();
-  for (const d of departments) {
+  const busiest = [...departments].sort((a, b) => b.overdue - a.overdue || b.open - a.open);
+  for (const d of busiest) {
     const item = el('li');
     item.dataset.department = d.code;
     item.append(`${pick(d.name)} · ${tf('dept_queue', { n: d.open })}`);
@@ -133,6 +134,7 @@ function renderDepartments(departments, returned, onSelect, onDrill) {
   const back = document.getElementById('returned');
   const total = document.getElementById('returned-total');
   back.replaceChildren();
+  back.hidden = !returned?.total;
   total.hidden = !returned?.total;
   total.textContent = String(returned?.total || 0);
   for (const f of returned?.items || []) {
@@ -188,7 +190,8 @@ export function actorName(by) {
 export function sentence(event) {
   const i = event.incident;
   const parts = [actorName(event.by), t(`did_${event.action}`), pick(i.category_name) || i.category];
-  if (event.action === 'assign' && i.assignee) parts.push(`→ ${pick(i.assignee)}`);
+  if (['assign', 'transfer'].includes(event.action) && i.department) parts.push(`→ ${pick(i.department)}`);
+  else if (event.action === 'assign' && i.assignee) parts.push(`→ ${pick(i.assignee)}`);
   else if (event.action === 'assign' || event.action === 'escalate') parts.push(`→ ${t(`level_${i.level}`)}`);
   return parts.filter(Boolean).join(' ');
 }
