@@ -1,5 +1,6 @@
 """flask users …: the commands an administrator runs on the server, and the demo accounts
 `make run` creates and prints."""
+import pytest
 from sqlalchemy import text
 
 from app import create_app, db
@@ -56,11 +57,29 @@ def test_mistakes_get_a_clear_message_and_change_nothing(runner, session):
     assert scalar(session, "SELECT count(*) FROM app_user") == before
 
 
-def test_setup_demo_creates_one_account_per_role_and_prints_them(runner, session, client):
+@pytest.fixture()
+def demo_rules_ended(session):
+    """setup-demo loads the shipped routing rules into a city without any; this suite's city
+    has none, and the tests after this one expect none: they are ended after it."""
+    yield
+    from app.services.incidents import routing
+    session.rollback()
+    session.execute(text("UPDATE routing_rule SET valid_to = now() WHERE valid_to IS NULL"))
+    session.commit()
+    routing.forget()
+
+
+def test_setup_demo_creates_one_account_per_role_and_prints_them(runner, session, client, demo_rules_ended):
+    rules_before = scalar(session, "SELECT count(*) FROM routing_rule")
+    in_force_before = scalar(session, "SELECT count(*) FROM routing_rule WHERE valid_to IS NULL")
     result = runner.invoke(args=["setup-demo", "--demo-accounts"])
     assert result.exit_code == 0, result.output
-    for role in ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer"):
+    for role in ("admin", "operator", "planner", "reviewer", "filer", "worker", "viewer", "department"):
         assert f"  {role}" in result.output
+    # the departments and, into a city that never had any (else an admin's rules are kept), the routing rules
+    assert scalar(session, "SELECT count(*) FROM department WHERE code IN ('SZ', 'CGZF', 'TJ')") == 3
+    assert scalar(session, "SELECT count(*) FROM routing_rule WHERE valid_to IS NULL") == \
+        (4 if rules_before == 0 else in_force_before)
     assert "password: demo" in result.output
     assert client.post("/api/v1/tokens", json={"username": "operator", "password": "demo"}).status_code == 201
     # the demo worker is the full-time worker of one grid
