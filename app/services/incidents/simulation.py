@@ -126,11 +126,14 @@ class Simulator:
         walking = self.walkers.walking if self.walkers else set()
         rows = self.session.execute(text("""
             SELECT i.id, i.status, i.assignee_id, i.duplicate_of_id, i.level, d.assignee_id,
-                   ST_X(i.geom), ST_Y(i.geom)
+                   ST_X(i.geom), ST_Y(i.geom), i.department_id,
+                   -- a department's case is moved by one of its staff, as the department would
+                   (SELECT u.username FROM app_user u WHERE u.department_id = i.department_id AND u.active
+                    ORDER BY u.id LIMIT 1) AS staff
             FROM incident i LEFT JOIN incident d ON d.id = i.duplicate_of_id
             WHERE i.status = ANY(:statuses) ORDER BY i.id"""),
             {"statuses": list(OPEN_STATUSES + ("resolved",))}).all()
-        for incident_id, status, assignee, duplicate_of, level, original_assignee, lon, lat in rows:
+        for incident_id, status, assignee, duplicate_of, level, original_assignee, lon, lat, department, staff in rows:
             if assignee in held or (duplicate_of and original_assignee in held):
                 continue
             if incident_id in self._neglected and status in ("assigned", "reported"):
@@ -153,8 +156,14 @@ class Simulator:
                 action = "verify"
             if action is None:
                 continue
-            by = DESK if assignee is None or action in ("verify", "merge", "assign") else \
-                loop.Participant(f"worker:{assignee}", worker_id=assignee)
+            if action in ("verify", "merge", "assign"):
+                by = DESK
+            elif department is not None and staff is not None:
+                by = loop.Participant(f"user:{staff}", department_id=department)
+            elif assignee is None:
+                by = DESK
+            else:
+                by = loop.Participant(f"worker:{assignee}", worker_id=assignee)
             try:
                 with self.session.begin_nested():
                     loop.act(self.session, incident_id, action, by, now, **extra)
