@@ -23,8 +23,10 @@ bp = Blueprint("assessment", __name__, url_prefix="/api/v1")
 @bp.get("/assessment")
 @requires("incidents:read")
 def ranking():
-    """?unit=grid|worker|community|street&from=ISO&to=ISO&format=csv (default: this month);
-    &patrol=1 (grids, a period of at most 31 days) joins each grid's patrol coverage."""
+    """?unit=grid|worker|community|street|department&from=ISO&to=ISO&format=csv (default: this
+    month); &patrol=1 (grids, a period of at most 31 days) joins each grid's patrol coverage.
+    Departments have their returns, transfers and help besides (assessment.py says who counts
+    what); a department's staff get their own department's row."""
     unit = request.args.get("unit", "grid")
     if unit not in assessment.UNITS:
         raise Refused(400, "InvalidParameterValue", "param.one_of", extra={"parameter": "unit"},
@@ -49,7 +51,7 @@ def ranking():
         rows = assessment.with_patrol(rows, patrol.coverage(db.session(), start, end, current_scope(),
                                                             settings.positions))
     if request.args.get("format") == "csv":
-        response = Response(assessment.as_csv(rows), mimetype="text/csv")
+        response = Response(assessment.as_csv(rows, unit), mimetype="text/csv")
         response.headers["Content-Disposition"] = f"attachment; filename=assessment-{unit}.csv"
         return response
     return jsonify(unit=unit, start=start.isoformat(), end=end.isoformat(),

@@ -32,7 +32,8 @@ def assessment_group():
 @with_appcontext
 def report(month: str, out: Path | None, language: str | None, street: str | None):
     """Write the month's assessment as a PDF: the whole area's figures, the rankings of
-    streets, communities, grids and workers with charts, then a page for each street. Errors
+    streets, communities, grids and workers with charts, the departments' ranking (with their
+    returns, transfers and help), then a page for each street. Errors
     are said in --lang, else in the locale's language (LANG=en_US.UTF-8), else in Chinese."""
     said_in = language or locale_language()
     settings = current_app.config["GRIDMAP"]
@@ -51,6 +52,7 @@ def report(month: str, out: Path | None, language: str | None, street: str | Non
         raise click.ClickException(error.describe(said_in)) from None
     progress("streets", len(gathered.streets))
     progress("grids", len(gathered.grids))
+    progress("departments", len(gathered.departments))
     printed = assessment_report.pdf(gathered, language or DEFAULT_LANGUAGE)
     progress("pages", printed.pages)
     progress.done()

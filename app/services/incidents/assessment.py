@@ -1,5 +1,5 @@
-"""Assessment (考核评估): per grid, worker, community or street, for a period, how the closed
-loop went — and a star rating (星级网格) from those figures.
+"""Assessment (考核评估): per grid, worker, community, street or department, for a period, how
+the closed loop went — and a star rating (星级网格) from those figures.
 
 Figures, over incidents reported in the period:
 - counts by status, escalations;
@@ -15,6 +15,26 @@ Stars: score = Σ weight × figure (on-time rate, speed, (satisfaction − 1) ÷
 lacks (no rating yet) leave the score to the others, reweighted. The score's thresholds give
 5…1 stars; a unit with fewer than `min_incidents` known outcomes gets none. Weights,
 thresholds and the minimum are configurable (config.AssessmentRules).
+
+Departments (协同, tasks.py) are assessed on the same figures, over the same incidents (reported
+in the period, in the reader's scope), attributed so that each case counts once and each task
+for the department that held it:
+- a case is the unit of the department that led it last (incident.department_id): after a
+  transfer (转派), the department it went to; a case returned (退回) is no longer the returning
+  department's — it is counted as that department's return, and becomes the unit of whichever
+  department the dispatcher sends it on to (none, if it goes to a grid). Counts by status,
+  escalations, extensions, on time (lateness.late, the case's own outcome: a department that
+  takes a case over takes over its clock, which does not restart) and satisfaction (the
+  residents' or call-back ratings) are of the cases it led so;
+- response and resolution are the department's own, per lead task: accepted − given, of every
+  lead task it accepted (one it later passed on too); finished − given, of the lead tasks it
+  finished `done` (it resolved the case). Speed is the response against the category's limit,
+  as for the others;
+- returns and transfers: its lead tasks that ended `returned` and `transferred`;
+- helped and help_ended: its helper tasks (协办) done, and ended with its part never done.
+Stars as for the other units (star_score, stars_for); departments rank among themselves. A
+department's staff see their own department's row only (figures as the city's ranking has them,
+ranked among the rows they see, like every scoped reader).
 """
 from __future__ import annotations
 
@@ -30,7 +50,9 @@ from ...models import STATUSES
 from ..accounts.scope import Scope
 from . import lateness
 
-UNITS = ("grid", "worker", "community", "street")
+UNITS = ("grid", "worker", "community", "street", "department")
+# figures only departments have (their tasks), in their rows only
+DEPARTMENT_FIGURES = ("returns", "transfers", "helped", "help_ended")
 
 # Counted in the same pass as the other figures: PostGIS cannot estimate how many incidents a
 # scope holds, and a second aggregate joined to the first was planned as a nested loop.
@@ -49,7 +71,43 @@ _UNIT = {
     "community": ("t.community_id", "SELECT id, code, name_zh, name_en FROM area"),
     "street": ("t.street_id", "SELECT id, code, name_zh, name_en FROM area"),
     "worker": (_FIRST_WORKER, "SELECT id, code, name_zh, name_en FROM worker"),
+    "department": ("t.department_id", "SELECT id, code, name_zh, name_en FROM department"),
 }
+
+# The incidents assessed — reported in the period, not merged away, in scope —, a row each,
+# with `unit_id`: the unit it counts for.
+_CASES = """
+    SELECT t.id, {key} AS unit_id, t.status, t.escalations, {late} AS late, t.satisfaction,
+           t.rated_by, t.extensions,
+           extract(epoch FROM t.responded_at - t.reported_at) / 60 AS response_min,
+           extract(epoch FROM t.resolved_at - t.reported_at) / 60 AS resolution_min,
+           c.respond_within_min,
+           {known} AS known
+    FROM incident t JOIN category c ON c.code = t.category_code
+    WHERE t.reported_at >= :start AND t.reported_at < :end AND t.merged_into_id IS NULL
+      AND {condition}"""
+
+# A department's facts: a row per case it led last (the case's outcome: status, on time,
+# rating…), and a row per task it had in any case assessed (its own times, how the task
+# ended), which names no case status. See the module's docstring.
+_DEPARTMENT_FACTS = """
+    SELECT c.unit_id, c.status, c.escalations, c.late, c.satisfaction, c.rated_by, c.extensions,
+           NULL::float8 AS response_min, NULL::float8 AS resolution_min, c.respond_within_min, c.known,
+           NULL AS role, NULL AS task_status
+    FROM cases c WHERE c.unit_id IS NOT NULL
+    UNION ALL
+    SELECT k.department_id, NULL, NULL, NULL, NULL, NULL, NULL,
+           CASE WHEN k.role = 'lead' THEN extract(epoch FROM k.accepted_at - k.given_at) / 60 END,
+           CASE WHEN k.role = 'lead' AND k.status = 'done'
+                THEN extract(epoch FROM k.finished_at - k.given_at) / 60 END,
+           c.respond_within_min, NULL, k.role, k.status
+    FROM incident_task k JOIN cases c ON c.id = k.incident_id"""
+
+_DEPARTMENT_FIGURES = """,
+                   count(*) FILTER (WHERE f.role = 'lead' AND f.task_status = 'returned') AS returns,
+                   count(*) FILTER (WHERE f.role = 'lead' AND f.task_status = 'transferred') AS transfers,
+                   count(*) FILTER (WHERE f.role = 'helper' AND f.task_status = 'done') AS helped,
+                   count(*) FILTER (WHERE f.role = 'helper' AND f.task_status = 'ended') AS help_ended"""
 
 
 @dataclass(frozen=True)
@@ -75,9 +133,14 @@ class Row:
     patrol_rank: int | None = None
     rated_by_residents: int = 0             # of `rated`: by residents themselves, not a call-back
     extensions: int = 0                     # limits moved on, approved (延期): on time counts against them
+    returns: int | None = None              # departments: lead tasks returned (退回)
+    transfers: int | None = None            # … passed on to another department (转派)
+    helped: int | None = None               # … helper tasks (协办) done
+    help_ended: int | None = None           # … helper tasks ended with the part never done
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: getattr(self, k) for k in self.__dataclass_fields__
+                if self.unit == "department" or k not in DEPARTMENT_FIGURES}
 
 
 def assess(session: Session, unit: str, start: datetime, end: datetime, scope: Scope,
@@ -88,19 +151,18 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
         raise ValueError(f"unit is one of {', '.join(UNITS)}")
     key, names = _UNIT[unit]
     condition, params = scope.incidents(session, "t")
+    cases = _CASES.format(key=key, late=lateness.late("t"), known=lateness.known("t"), condition=condition)
+    if unit == "department":
+        facts, extra = f"cases AS ({cases}), facts AS ({_DEPARTMENT_FACTS})", _DEPARTMENT_FIGURES
+        # a department's staff see the cases it had a part in, and of the ranking its own row
+        own = "WHERE figures.unit_id = :own_department" if scope.department_id is not None else ""
+    else:
+        facts, extra, own = f"facts AS ({cases})", "", ""
     rows = session.execute(text(f"""
-        WITH facts AS (
-            SELECT {key} AS unit_id, t.status, t.escalations, {lateness.late('t')} AS late, t.satisfaction,
-                   t.rated_by, t.extensions,
-                   extract(epoch FROM t.responded_at - t.reported_at) / 60 AS response_min,
-                   extract(epoch FROM t.resolved_at - t.reported_at) / 60 AS resolution_min,
-                   c.respond_within_min,
-                   {lateness.known('t')} AS known
-            FROM incident t JOIN category c ON c.code = t.category_code
-            WHERE t.reported_at >= :start AND t.reported_at < :end AND t.merged_into_id IS NULL
-              AND {condition})
+        WITH {facts}
         , figures AS (
-            SELECT f.unit_id, count(*) AS incidents, sum(f.escalations) AS escalations,
+            -- count(f.status): a department's task rows are not incidents
+            SELECT f.unit_id, count(f.status) AS incidents, sum(f.escalations) AS escalations,
                    jsonb_build_object({_BY_STATUS}) AS by_status,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.response_min) AS median_response,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY f.resolution_min) AS median_resolution,
@@ -110,11 +172,12 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
                        FILTER (WHERE f.response_min IS NOT NULL) AS speed,
                    avg(f.satisfaction) AS satisfaction, count(f.satisfaction) AS rated,
                    count(f.satisfaction) FILTER (WHERE f.rated_by = 'resident') AS rated_by_residents,
-                   coalesce(sum(f.extensions), 0) AS extensions
+                   coalesce(sum(f.extensions), 0) AS extensions{extra}
             FROM facts f GROUP BY f.unit_id)
         SELECT u.code, u.name_zh, u.name_en, figures.*
-        FROM figures JOIN ({names}) u ON u.id = figures.unit_id"""),
-        {**params, "start": start, "end": end, "now": min(end, now or datetime.now(timezone.utc))}).mappings().all()
+        FROM figures JOIN ({names}) u ON u.id = figures.unit_id {own}"""),
+        {**params, "start": start, "end": end, "now": min(end, now or datetime.now(timezone.utc)),
+         "own_department": scope.department_id}).mappings().all()
     assessed = [_row(unit, r, rules) for r in rows]
     assessed.sort(key=lambda r: (-(r.score if r.score is not None else -1),
                                  -(r.on_time_rate or 0), -r.incidents, r.code))
@@ -134,7 +197,8 @@ def _row(unit: str, r, rules: AssessmentRules) -> Row:
     return Row(unit, r["code"], r["name_zh"], r["name_en"], r["incidents"], by_status,
                int(r["escalations"] or 0), _round(r["median_response"]), _round(r["median_resolution"]),
                _round(on_time, 3), _round(speed, 3), _round(satisfaction, 2), r["rated"], known,
-               _round(score, 3), stars, rated_by_residents=r["rated_by_residents"], extensions=int(r["extensions"]))
+               _round(score, 3), stars, rated_by_residents=r["rated_by_residents"], extensions=int(r["extensions"]),
+               **{k: r[k] for k in DEPARTMENT_FIGURES if unit == "department"})
 
 
 def star_score(on_time: float | None, speed: float | None, satisfaction: float | None,
@@ -174,9 +238,20 @@ CSV_COLUMNS = ("rank", "unit", "code", "name_zh", "name_en", "stars", "score", "
                "patrol_coverage", "patrol_rank")
 
 
-def as_csv(rows: list[Row]) -> str:
-    return csvfile.table(CSV_COLUMNS, (
-        [r.rank, r.unit, r.code, r.name_zh, r.name_en, r.stars, r.score, r.incidents,
-         r.known_outcomes, r.on_time_rate, r.median_response_min,
-         r.median_resolution_min, r.speed, r.satisfaction, r.rated, r.rated_by_residents, r.extensions, r.escalations,
-         *(r.by_status[s] for s in STATUSES), r.patrol_coverage, r.patrol_rank] for r in rows))
+def csv_columns(unit: str | None = None) -> tuple[str, ...]:
+    """The CSV's columns: a department's own figures follow its extensions."""
+    if unit != "department":
+        return CSV_COLUMNS
+    at = CSV_COLUMNS.index("extensions") + 1
+    return CSV_COLUMNS[:at] + DEPARTMENT_FIGURES + CSV_COLUMNS[at:]
+
+
+def as_csv(rows: list[Row], unit: str | None = None) -> str:
+    """`unit`: the rows' (the columns are said even when there are no rows)."""
+    columns = csv_columns(unit or (rows[0].unit if rows else None))
+    return csvfile.table(columns, ([_cell(r, c) for c in columns] for r in rows))
+
+
+def _cell(row: Row, column: str):
+    status = column.removeprefix("status_")
+    return row.by_status[status] if status != column else getattr(row, column)

@@ -1,6 +1,7 @@
 """The monthly assessment (考核) as a printable report: one calendar month in the city's time
 zone, for a scope — the whole area's figures, the rankings of streets, communities, grids and
-workers, then a page per street with its own communities and grids ranked — as HTML (Jinja2,
+workers, a page for the departments (协同: the cases they led, their returns, transfers and
+help), then a page per street with its own communities and grids ranked — as HTML (Jinja2,
 templates/assessment_report.html) and as PDF (WeasyPrint). Charts are SVG drawn here.
 
 Every figure is assess()'s (assessment.py); this module gathers, groups and lays them out.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -84,6 +85,18 @@ LABELS: dict[str, dict[str, str]] = {
                       "（缺项按其余权重折算），≥ {t5} 为 5 星，≥ {t4} 为 4 星，≥ {t3} 为 3 星，"
                       "≥ {t2} 为 2 星，其余 1 星；结果已知的事件少于 {least} 件的不评星。",
         "page": "第 {page} 页 / 共 {pages} 页",
+        "departments": "部门考核",
+        "department_units": "{count} 个部门参与考核",
+        "department_led": "牵头办理",
+        "department_extensions": "延期",
+        "department_returns": "退回",
+        "department_transfers": "转派",
+        "department_helped": "协办完成",
+        "department_help_ended": "协办未办",
+        "note_departments": "部门：事件计入最后牵头办理的部门（转派后计入接手部门；退回的事件不计入退回部门，"
+                            "只记其退回一次），按时率与满意度为这些事件的；响应、办结中位数为部门自己的牵头任务"
+                            "从交办到受理、到办结的时间。转派、退回：部门牵头任务转出、退回的次数。"
+                            "协办：协办任务完成的，和事件结束时未办的。",
     },
     "en": {
         "title": "Grid management assessment",
@@ -138,6 +151,20 @@ LABELS: dict[str, dict[str, str]] = {
                       "(a missing figure leaves its weight to the others); ≥ {t5} is 5 stars, ≥ {t4} 4, "
                       "≥ {t3} 3, ≥ {t2} 2, below that 1; fewer than {least} known outcomes earn none.",
         "page": "Page {page} of {pages}",
+        "departments": "Departments",
+        "department_units": "Assessed: departments {count}",
+        "department_led": "Led",
+        "department_extensions": "Extended",
+        "department_returns": "Returned",
+        "department_transfers": "Transferred",
+        "department_helped": "Helped",
+        "department_help_ended": "Help not done",
+        "note_departments": "Departments: a case counts for the department that led it last (after a transfer, the one "
+                            "it went to; a returned case not for the department that returned it, which has the return "
+                            "counted), and on time and satisfaction are those cases'; median response and resolution "
+                            "are the department's own lead tasks, from being given the case to accepting it, and to "
+                            "resolving it. Transferred, returned: its lead tasks passed on, sent back. Helped: its "
+                            "helper tasks done, and left undone when the case ended.",
     },
 }
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -185,6 +212,7 @@ class MonthReport:
     grids: list[Row]
     workers: list[Row]
     pages: list[StreetPage]
+    departments: list[Row] = field(default_factory=list)    # ranked among themselves
 
 
 @dataclass(frozen=True)
@@ -213,7 +241,7 @@ def gather(session: Session, month: str, scope: Scope, rules: AssessmentRules, z
     start, end = month_period(month, zone)
     now = now or datetime.now(timezone.utc)
     ranked = {unit: assess(session, unit, start, end, scope, rules, now)
-              for unit in ("street", "community", "grid", "worker")}
+              for unit in ("street", "community", "grid", "worker", "department")}
     street_of = _streets_of(session, [r.code for r in ranked["community"]], [r.code for r in ranked["grid"]])
     pages = [StreetPage(street,
                         [r for r in ranked["community"] if street_of.get(("community", r.code)) == street.code],
@@ -221,7 +249,8 @@ def gather(session: Session, month: str, scope: Scope, rules: AssessmentRules, z
              for street in ranked["street"]]
     place_zh, place_en = _place(session, scope)
     return MonthReport(month, zone, start, end, min(end, now), place_zh, place_en, rules, _whole(ranked["street"]),
-                       ranked["street"], ranked["community"], ranked["grid"], ranked["worker"], pages)
+                       ranked["street"], ranked["community"], ranked["grid"], ranked["worker"], pages,
+                       ranked["department"])
 
 
 def _streets_of(session: Session, communities: list[str], grids: list[str]) -> dict[tuple[str, str], str]:
