@@ -302,3 +302,36 @@ def test_reloaded_without_network_the_phone_still_opens_on_my_grid_and_tasks(bro
     context.set_offline(False)
     assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e and "Failed to fetch" not in e] == []
     context.close()
+
+
+@pytest.mark.browser
+def test_a_worker_asks_to_pause_a_task_with_a_reason_and_the_command_center_decides(
+        browser, live_server, users, my_grid, client, auth, session):
+    code = post_report(client, users["operator"]["token"], my_grid["inside"], "井盖缺失，需等新井盖")
+    context, phone, errors = pocket_phone(browser, live_server, users, my_grid["inside"])
+    task = f"#tasks li[data-code='{code}']"
+    phone.wait_for_selector(task, timeout=10_000)
+    phone.click(f"{task} button[data-action='accept']")
+    phone.wait_for_selector(f"{task}[data-status='accepted']")
+    phone.wait_for_selector("#outbox[data-count='0']", state="attached", timeout=10_000)
+    phone.click(f"{task} button[data-action='ask_suspend']")
+    form = f"{task} form.note[data-action='ask_suspend']"
+    phone.fill(f"{form} textarea", "新井盖周五到货")
+    phone.click(f"{form} button[type=submit]")
+    assert "挂起原因" in phone.inner_text(f"{form} .error")        # why, first
+    phone.select_option(f"{form} select[name=reason]", "parts")
+    phone.click(f"{form} button[type=submit]")
+    eventually(lambda: session.execute(text(
+        "SELECT r.status FROM incident_request r JOIN incident i ON i.id = r.incident_id WHERE i.code = :c"),
+        {"c": code}).scalar() == "pending")
+    session.rollback()
+    phone.screenshot(path=str(ARTIFACTS / "worker-ask-pause-zh-CN.png"))
+    # the command center approves; the task stays on the phone, paused, and cannot be asked again
+    listing = client.get(f"/api/v1/incidents?code={code}", headers=auth("operator")).get_json()
+    ident = listing["features"][0]["id"]
+    assert client.post(f"/api/v1/incidents/{ident}/events", headers=auth("operator"),
+                       json={"action": "approve"}).status_code == 200
+    phone.click("#refresh")
+    phone.wait_for_selector(f"{task}:not(:has(button[data-action='ask_suspend']))", timeout=10_000)
+    assert errors == []
+    context.close()

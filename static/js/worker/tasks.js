@@ -10,8 +10,10 @@ import { shrink } from './photos.js';
 const CACHE = 'gridmap.tasks.v2';
 const NEXT = {
   assigned: ['accept', 'escalate'], reopened: ['accept', 'escalate'], escalated: ['accept'],
-  accepted: ['start', 'resolve', 'escalate'], in_progress: ['resolve', 'escalate'],
+  accepted: ['start', 'resolve', 'ask_suspend', 'escalate'], in_progress: ['resolve', 'ask_suspend', 'escalate'],
 };
+// asking to suspend (挂起) says why; the command center decides, the task stays mine meanwhile
+const REASONS = ['resident', 'parts', 'weather', 'other'];
 const AFTER = { accept: 'accepted', start: 'in_progress', resolve: 'resolved', escalate: 'escalated' };
 const OPEN = new Set(Object.keys(NEXT));
 // why a task left my list, when someone else took the step
@@ -155,13 +157,15 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
     render();
   }
 
-  async function step(task, action, note, photo) {
+  async function step(task, action, note, photo, extra = {}) {
     const photoKeys = photo ? [await outbox.add({ photo: await shrink(photo), label: t('photo'), taskId: task.id })] : [];
-    await outbox.add({ url: `/api/v1/incidents/${task.id}/events`, body: { action, note: note || undefined },
+    await outbox.add({ url: `/api/v1/incidents/${task.id}/events`, body: { action, note: note || undefined, ...extra },
                        photoKeys, label: t({ escalate: 'request_help', comment: 'reply' }[action] || action), taskId: task.id,
                        code: task.properties.code, note });
     fresh.delete(task.id);
-    if (action === 'comment') {
+    if (action === 'ask_suspend') {
+      notices.show(`${task.properties.code} · ${t('suspend_asked')}`, 'info');
+    } else if (action === 'comment') {
       talk.set(task.id, [...(talk.get(task.id) || []), { at: new Date().toISOString(), actor: `user:${me.user}`, note }]);
     } else {
       task.properties.status = AFTER[action];      // what it will be once delivered
@@ -219,7 +223,9 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
       const head = el('div', null, 'head');
       head.append(el('span', String(number), 'pin-number'));
       if (fresh.has(id)) head.append(el('span', t('new_mark'), 'new'));
-      head.append(el('strong', `${pick(p.category_name)} `), el('small', p.code, 'code'), el('span', t(`status_${p.status}`), 'status'));
+      // paused, or a pause waiting for the command center: said beside the status
+      const pause = p.suspended_since ? ` · ${t('suspended_now')}` : p.pending_request ? ` · ${t('pending_request')}` : '';
+      head.append(el('strong', `${pick(p.category_name)} `), el('small', p.code, 'code'), el('span', `${t(`status_${p.status}`)}${pause}`, 'status'));
       item.append(head, el('p', p.description));
       const due = dueText(p);
       if (due) item.append(el('span', due.text, due.late ? 'due late' : 'due'));
@@ -231,11 +237,12 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
       // status until it is delivered, and a second tap would send it twice
       const moving = queued.some(({ action }) => action && action !== 'comment');
       const buttons = el('div', null, 'steps');
-      for (const action of [...(moving ? [] : NEXT[p.status] || []), 'comment']) {
+      const paused = p.suspended_since || p.pending_request;
+      for (const action of [...(moving ? [] : NEXT[p.status] || []).filter((a) => a !== 'ask_suspend' || !paused), 'comment']) {
         const button = el('button', t(action === 'escalate' ? 'request_help' : action === 'comment' ? 'reply' : action));
         button.type = 'button';
         button.dataset.action = action;
-        if (action === 'comment' || action === 'escalate') button.className = 'secondary';
+        if (['comment', 'escalate', 'ask_suspend'].includes(action)) button.className = 'secondary';
         button.addEventListener('click', () => ask(task, action));
         buttons.append(button);
       }
@@ -292,12 +299,17 @@ export function taskList({ element, empty, outbox, notices, alerts, me, onFocus,
     const error = el('p', '', 'error');
     const row = el('div', null, 'row');
     row.append(...(action === 'resolve' || action === 'comment' ? [photoLabel] : []), cancel, send);
-    form.append(note, row, error);
+    const reason = el('select');
+    reason.name = 'reason';
+    reason.append(Object.assign(el('option', t('why_pause')), { value: '' }));
+    for (const r of REASONS) reason.append(Object.assign(el('option', t(`request_reason_${r}`)), { value: r }));
+    form.append(...(action === 'ask_suspend' ? [reason] : []), note, row, error);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
+      if (action === 'ask_suspend' && !reason.value) { error.textContent = t('why_pause'); return; }
       if (!note.value.trim()) { error.textContent = t('need_note'); return; }
       open = null;
-      step(task, action, note.value.trim(), photo.files?.[0]);
+      step(task, action, note.value.trim(), photo.files?.[0], action === 'ask_suspend' ? { reason: reason.value } : {});
     });
     return form;
   }
