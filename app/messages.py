@@ -1111,6 +1111,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "public.hours": {"zh": "{n} 小时", "en": "{n} hours"},
     "public.days": {"zh": "{n} 天", "en": "{n} days"},
     "public.minutes": {"zh": "{n} 分钟", "en": "{n} minutes"},
+    "public.working_hours": {"zh": "{n} 个工作小时", "en": "{n} working hours"},
     # what happens next, on the resident's own page and in Open311's status_notes
     "public.next.triage": {
         "zh": "值班员核实后派单，应在 {by} 前响应。",

@@ -107,7 +107,8 @@ def services(fmt: str):
         "service_code": c.code, "service_name": c.name_zh if lang == "zh" else c.name_en,
         # the city's promise for the kind: answered within 2 h, resolved within 24 h (72 h when complex)
         "description": say("public.open311.service", lang, name=c.name_zh if lang == "zh" else c.name_en,
-                           respond=words.span(c.respond_within_min), resolve=words.span(c.resolve_within_min)),
+                           respond=words.span(c.respond_within_min, c.limit_unit),
+                           resolve=words.span(c.resolve_within_min, c.limit_unit)),
         "metadata": False, "type": "realtime", "keywords": "", "group": c.default_level} for c in rows])
 
 

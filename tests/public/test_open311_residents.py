@@ -22,6 +22,9 @@ def test_services_are_named_and_described_in_the_readers_language(client):
     assert zh["environment"]["description"] == "环境卫生：2 小时内响应，24 小时内办结。"
     assert en["environment"]["description"] == "Sanitation and litter: answered within 2 hours, resolved within 24 hours."
     assert "72 小时内办结" in zh["illegal_construction"]["description"]         # a complex case
+    # a kind whose limits count working time promises working hours
+    assert zh["public_facility"]["description"] == "公共设施损坏：2 个工作小时内响应，24 个工作小时内办结。"
+    assert "within 24 working hours" in en["public_facility"]["description"]
     assert not any(CHINESE.search(s["service_name"] + s["description"]) for s in en.values())
 
 

@@ -97,6 +97,7 @@ def reportable(session: Session) -> list[dict]:
                            .order_by(Category.weight.desc(), Category.code))
     return [{"code": c.code, "name": {"zh": c.name_zh, "en": c.name_en}, "visibility": c.visibility,
              "respond_within_min": c.respond_within_min, "resolve_within_min": c.resolve_within_min,
+             "limit_unit": c.limit_unit,
              "complex": c.complex} for c in rows]
 
 

@@ -18,9 +18,12 @@ def moment(value: datetime | None, zone: str) -> Both | None:
                 f"{local.day} {_MONTHS[local.month - 1]} {local:%H:%M}")
 
 
-def span(minutes: int) -> Message:
+def span(minutes: int, unit: str = "natural") -> Message:
     """A time limit as the seeds promise it: 2 小时, 24 小时, 72 小时 — hours up to three days,
-    days beyond."""
+    days beyond; a limit in working time in working hours (2 个工作小时)."""
+    if unit == "working":
+        hours = round(minutes / 60, 1)
+        return Message("public.working_hours", n=int(hours) if hours == int(hours) else hours)
     if minutes % 1440 == 0 and minutes > 72 * 60:
         return Message("public.days", n=minutes // 1440)
     if minutes % 60 == 0:

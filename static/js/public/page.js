@@ -80,8 +80,13 @@ export function fill(key, values) {
   return t(key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 }
 
-// "24 小时" / "24 hours": a time limit from minutes, as the city promises it (hours up to three days)
-export function span(minutes) {
+// "24 小时" / "24 hours": a time limit from minutes, as the city promises it (hours up to three days);
+// a limit in working time is said in working hours, "2 个工作小时" / "2 working hours"
+export function span(minutes, unit = 'natural') {
+  if (unit === 'working') {
+    const hours = Math.round((minutes / 60) * 10) / 10;
+    return lang === 'zh' ? `${hours} 个工作小时` : `${hours} working hours`;
+  }
   if (minutes > 72 * 60 && minutes % 1440 === 0) return lang === 'zh' ? `${minutes / 1440} 天` : `${minutes / 1440} days`;
   if (minutes % 60 === 0) return lang === 'zh' ? `${minutes / 60} 小时` : `${minutes / 60} hours`;
   return lang === 'zh' ? `${minutes} 分钟` : `${minutes} minutes`;

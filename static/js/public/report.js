@@ -207,7 +207,8 @@ const category = form.elements.category;
 category.addEventListener('change', () => {
   const chosen = category.selectedOptions[0];
   document.getElementById('category-promise').textContent = chosen?.value
-    ? fill('pub_category_promise', { respond: span(Number(chosen.dataset.respond)), resolve: span(Number(chosen.dataset.resolve)) }) : '';
+    ? fill('pub_category_promise', { respond: span(Number(chosen.dataset.respond), chosen.dataset.unit),
+      resolve: span(Number(chosen.dataset.resolve), chosen.dataset.unit) }) : '';
   clearError('category');
 });
 
