@@ -86,7 +86,7 @@ def test_a_department_transfers_a_case_and_the_next_one_resolves_it_while_the_wa
     assert works.inner_text("#my-department") == "市政设施管理所"
     works.wait_for_selector(case_item(code))
     item = works.inner_text(case_item(code))
-    assert "道路破损" in item and "牵头" in item and "办结时限" in item and "月" in item
+    assert "道路破损" in item and "牵头" in item and "响应时限" in item and "月" in item     # to take on first
     works.click(f"{case_item(code)} .summary")
     works.wait_for_selector(f"{case_item(code)} .actions button[data-action='transfer']")
     assert "井盖塌陷" in works.inner_text(f"{case_item(code)} .detail")
@@ -118,8 +118,8 @@ def test_a_department_transfers_a_case_and_the_next_one_resolves_it_while_the_wa
     assert status == "resolved"
 
     # the wall saw both steps, live, in words
-    wall.wait_for_selector(f"#ticker li[data-code='{code}'][data-action='transfer']", timeout=5_000)
-    wall.wait_for_selector(f"#ticker li[data-code='{code}'][data-action='resolve']", timeout=5_000)
+    wall.wait_for_selector(f"#ticker li[data-code='{code}'][data-action='transfer']", timeout=10_000)
+    wall.wait_for_selector(f"#ticker li[data-code='{code}'][data-action='resolve']", timeout=10_000)
     assert "转派" in wall.inner_text(f"#ticker li[data-code='{code}'][data-action='transfer']")
     wall.click(f"#ticker li[data-code='{code}'][data-action='resolve']")
     wall.wait_for_selector("#detail:not([hidden]) h2")

@@ -63,9 +63,13 @@ function dueLine(p) {
     due.textContent = t(`status_${p.status}`);
     return due;
   }
-  due.append(`${t('resolve_by')} ${dueAt(p.due_resolve_at)}`);
+  // not yet taken on: the limit to respond comes first (the list is in that order too)
+  const answering = !p.responded_at;
+  const [label, at, left] = answering ? ['respond_by', p.due_respond_at, p.respond_remaining_s]
+    : ['resolve_by', p.due_resolve_at, p.resolve_remaining_s];
+  due.append(`${t(label)} ${dueAt(at)}`);
   if (p.overdue) due.append(' ', el('strong', t('dept_late')));
-  else if (p.resolve_remaining_s !== null) due.append(` · ${t('left')} ${duration(p.resolve_remaining_s)}`);
+  else if (left !== null) due.append(` · ${t('left')} ${duration(left)}`);
   return due;
 }
 
