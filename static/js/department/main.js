@@ -236,6 +236,8 @@ function fill(form, detail, step) {
     } catch (failure) {
       error.textContent = failure.message;
       submit.disabled = false;
+      // someone else acted first: the case is read again (what was typed stays in the message)
+      if (failure.status === 412) setTimeout(load, 2500);
     }
   };
   note.focus();
@@ -267,8 +269,11 @@ let typing = null;
 search.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(load, 300); });
 document.getElementById('refresh').addEventListener('click', () => { say(''); load(); });
 document.getElementById('lang').addEventListener('click', () => { switchLanguage(); header(); load(); });
-// a case given to the department while the page is open shows within the minute
-setInterval(() => { if (!document.hidden) load(); }, 60_000);
+// a case given to the department while the page is open shows within the minute — but not
+// while someone is filling in a step: the list would be redrawn under what they are typing
+setInterval(() => {
+  if (!document.hidden && !list.querySelector('form.step:not([hidden])')) load();
+}, 60_000);
 
 header();
 load();
