@@ -318,7 +318,7 @@ def test_a_worker_asks_to_pause_a_task_with_a_reason_and_the_command_center_deci
     form = f"{task} form.note[data-action='ask_suspend']"
     phone.fill(f"{form} textarea", "新井盖周五到货")
     phone.click(f"{form} button[type=submit]")
-    assert "挂起原因" in phone.inner_text(f"{form} .error")        # why, first
+    assert "请选择原因" in phone.inner_text(f"{form} .error")        # why, first
     phone.select_option(f"{form} select[name=reason]", "parts")
     phone.click(f"{form} button[type=submit]")
     eventually(lambda: session.execute(text(

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import dates
-from ...messages import Message
+from ...messages import Both, Message
 from ...models import REQUEST_REASONS, Category, Incident, IncidentRequest
 from ..city import work_calendar
 from . import loop      # its errors and record_step; loop calls these from its steps
@@ -60,7 +60,9 @@ def _until(value, incident: Incident, now: datetime, zone) -> datetime:
     if moment is None or moment.tzinfo is None:
         raise loop.Invalid({"until": Message("request.until_form")})
     if moment <= max(now, incident.due_resolve_at):
-        raise loop.Invalid({"until": Message("request.until_later", due=incident.due_resolve_at.isoformat())})
+        local = incident.due_resolve_at.astimezone(zone)
+        due = Both(f"{local.month}月{local.day}日 {local:%H:%M}", f"{local:%H:%M} on {local.day} {local:%b}")
+        raise loop.Invalid({"until": Message("request.until_later", due=due)})
     if moment - now > timedelta(days=365):
         raise loop.Invalid({"until": Message("request.until_far")})
     return moment

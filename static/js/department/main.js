@@ -195,7 +195,7 @@ function fill(form, detail, step) {
     form.append(choice('reason', t('dept_reason'), ['not_ours', 'wrong_place', 'duplicate'].map((r) => [r, t(`dept_reason_${r}`)])));
   }
   if (needs.includes('request_reason')) {
-    form.append(choice('request_reason', t('dept_reason'),
+    form.append(choice('request_reason', t('why_pause_label'),
       ['resident', 'parts', 'weather', 'other'].map((r) => [r, t(`request_reason_${r}`)])));
   }
   if (needs.includes('until')) {
@@ -217,7 +217,7 @@ function fill(form, detail, step) {
   form.onsubmit = async (e) => {
     e.preventDefault();
     const sent = { action: step.action, note: note.value.trim() || undefined };
-    const missing = { department: 'dept_need_department', reason: 'dept_need_reason', request_reason: 'dept_need_reason',
+    const missing = { department: 'dept_need_department', reason: 'dept_need_reason', request_reason: 'why_pause',
       until: 'dept_need_until' };
     for (const name of Object.keys(missing)) {
       const field = form.elements[name];
