@@ -18,9 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import dates
-from ...messages import Both, Message
+from ...messages import Message
 from ...models import REQUEST_REASONS, Category, Incident, IncidentRequest
 from ..city import work_calendar
+from ..notify import texts
 from . import loop      # its errors and record_step; loop calls these from its steps
 
 
@@ -60,8 +61,7 @@ def _until(value, incident: Incident, now: datetime, zone) -> datetime:
     if moment is None or moment.tzinfo is None:
         raise loop.Invalid({"until": Message("request.until_form")})
     if moment <= max(now, incident.due_resolve_at):
-        local = incident.due_resolve_at.astimezone(zone)
-        due = Both(f"{local.month}月{local.day}日 {local:%H:%M}", f"{local:%H:%M} on {local.day} {local:%b}")
+        due = texts.due(incident.due_resolve_at, zone.key)      # as the reporter's messages say a time
         raise loop.Invalid({"until": Message("request.until_later", due=due)})
     if moment - now > timedelta(days=365):
         raise loop.Invalid({"until": Message("request.until_far")})
