@@ -36,13 +36,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
 
     from .api import (assessment, audit, cameras, charts, departments, health, incidents, open311, patrol, places,
-                      plans, positions, public_reports, stream, tokens, users, wall)
+                      plans, positions, public_reports, register, stream, tokens, users, wall)
     from .api.layers import edits as ogcapi_edits, ogcapi, tiles
     from .web import login, pages, public as public_pages
     for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp,
                       incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, charts.bp, positions.bp, patrol.bp, places.bp, cameras.bp, plans.bp,
                       ogcapi_edits.bp, login.bp,
-                      pages.bp, public_reports.bp, public_pages.bp, departments.bp):
+                      pages.bp, public_reports.bp, public_pages.bp, departments.bp, register.bp):
         app.register_blueprint(blueprint)
     auth.check_every_endpoint(app)   # refuses to start if any endpoint lacks a policy
     from .api.http import compress_json
@@ -93,11 +93,14 @@ def _refuse_unsafe_production(app: Flask, settings) -> None:
         return
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .config import DEV_SECRET
+    from .config import DEV_REGISTER_KEY, DEV_SECRET
     from .services.accounts import accounts
     problems = []
     if settings.secret_key == DEV_SECRET or len(settings.secret_key) < 32:
         problems.append("set SECRET_KEY to a random string of at least 32 characters")
+    if settings.register_key == DEV_REGISTER_KEY or len(settings.register_key) < 32:
+        problems.append("set GRIDMAP_REGISTER_KEY to a random string of at least 32 characters, kept apart "
+                        "from the backups (it encrypts the register's ID numbers and phones)")
     try:
         with app.app_context():
             weak = accounts.accounts_with_demo_password(db.session(), {"demo", settings.demo_password})

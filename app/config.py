@@ -245,6 +245,17 @@ def working_hours() -> WorkingHours:
                         _env("GRIDMAP_TIMEZONE", "Asia/Shanghai"))
 
 
+DEV_REGISTER_KEY = "dev-register-key-change-me-not-for-real-people"
+
+
+def register_key() -> str:
+    """The secret that encrypts the register's ID numbers and phones and keys their search
+    (services/register/protect.py). It lives in the settings, never in the database, so a
+    backup holds only ciphertext; losing it loses those numbers. Read here for the commands
+    and services that have no settings object in hand."""
+    return _env("GRIDMAP_REGISTER_KEY", DEV_REGISTER_KEY)
+
+
 def _floats(name: str, default: str) -> tuple[float, ...]:
     return tuple(float(v) for v in _env(name, default).split(","))
 
@@ -256,15 +267,19 @@ EVERY_ROLE = ("admin", "operator", "planner", "reviewer", "filer", "worker", "vi
 DEFAULT_ROLES: dict[str, frozenset[str]] = {role: frozenset(perms) for role, perms in {
     "admin": ["layers:read", "cameras:read", "personal:read", "incidents:read", "plans:read",
               "tracks:read", "positions:write", "users:manage", "categories:write", "routing:write", "settings:write", "audit:read",
-              "account:own"],
+              "register:read", "register:write", "register:care", "register:keyperson", "register:reveal",
+              "register:export", "account:own"],
     "operator": ["layers:read", "cameras:read", "cameras:write", "personal:read",
                  "incidents:read", "incidents:report", "incidents:dispatch", "tracks:read",
-                 "account:own"],
+                 "register:read", "register:care", "account:own"],
     "planner": ["layers:read", "plans:read", "plans:write", "account:own"],
     "reviewer": ["layers:read", "plans:read", "plans:review", "account:own"],
     "filer": ["layers:read", "plans:read", "plans:file", "account:own"],
     "worker": ["layers:read", "incidents:read:own", "incidents:report", "incidents:handle:own",
-               "positions:write:own", "tracks:read:own", "account:own"],
+               "positions:write:own", "tracks:read:own", "account:own",
+               # the grid's register, collected on the phone: their own grids (scope), care tags, a
+               # number shown whole on an explicit, logged "show"; key-person tags are not theirs
+               "register:read", "register:write", "register:care", "register:reveal"],
     "viewer": ["layers:read", "account:own"],
     # a department's staff (协同单位): their department's cases, and the map to find them on
     "department": ["layers:read", "incidents:read:own", "incidents:handle:own", "incidents:department:own",
@@ -309,6 +324,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"        # where "today" begins on the wall
     basemap_url: str | None = None         # an XYZ raster basemap, for networks that have one
     proxies: int = 0                       # reverse proxies in front whose X-Forwarded-For/-Proto are believed
+    register_key: str = DEV_REGISTER_KEY   # encrypts the register's personal numbers (register_key())
 
     @property
     def production(self) -> bool:
@@ -394,6 +410,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         timezone=zone,
         basemap_url=_env("GRIDMAP_BASEMAP_URL") or None,
         proxies=int(_env("GRIDMAP_PROXIES", "0")),
+        register_key=register_key(),
     )
     values.update(overrides)
     return Settings(**values)

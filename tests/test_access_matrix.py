@@ -130,6 +130,26 @@ EXAMPLES = {
     "departments.rules": ("GET", "/api/v1/routing-rules", None),
     "departments.put_rule": ("POST", "/api/v1/routing-rules", {"category": "matrix_{n}", "handling": "grid"}),
     "departments.end_rule": ("DELETE", "/api/v1/routing-rules/999999", None),
+    # the base register (人、房、单位)
+    "register.building": ("GET", "/api/v1/register/buildings/999999", None),
+    "register.add_unit": ("POST", "/api/v1/register/buildings/999999/units", {"room": "101", "use": "owner"}),
+    "register.change_unit": ("PATCH", "/api/v1/register/units/999999", {"use": "rented"}),
+    "register.end_unit": ("DELETE", "/api/v1/register/units/999999", None),
+    "register.add_resident": ("POST", "/api/v1/register/units/999999/residents", {"name": "matrix"}),
+    "register.resident": ("GET", "/api/v1/register/residents/999999", None),
+    "register.change_resident": ("PATCH", "/api/v1/register/residents/999999", {"name": "matrix"}),
+    "register.end_resident": ("DELETE", "/api/v1/register/residents/999999", None),
+    "register.reveal": ("POST", "/api/v1/register/residents/999999/reveal", {"field": "phone", "reason": "matrix"}),
+    "register.search": ("GET", "/api/v1/register/residents?q=matrix", None),
+    "register.add_organisation": ("POST", "/api/v1/register/buildings/999999/organisations",
+                                  {"name": "matrix", "kind": "shop"}),
+    "register.change_organisation": ("PATCH", "/api/v1/register/organisations/999999", {"name": "matrix"}),
+    "register.end_organisation": ("DELETE", "/api/v1/register/organisations/999999", None),
+    "register.history": ("GET", "/api/v1/register/residents/999999/history", None),
+    "register.record_visit": ("POST", "/api/v1/register/visits", {"building": 999999}),
+    "register.building_visits": ("GET", "/api/v1/register/buildings/999999/visits", None),
+    "register.grid_figures": ("GET", "/api/v1/register/figures", None),
+    "register.access_log": ("GET", "/api/v1/register/access-log?limit=1", None),
 }
 
 

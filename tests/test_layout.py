@@ -14,7 +14,7 @@ import pytest
 APP = Path(__file__).resolve().parents[1] / "app"
 
 # The service domains from the ground up: a domain may import those before it.
-DOMAINS = ("accounts", "city", "layers", "cameras", "field", "notify", "incidents", "public", "planning", "loading",
+DOMAINS = ("accounts", "city", "layers", "cameras", "field", "notify", "incidents", "register", "public", "planning", "loading",
            "live", "health")
 
 # What each layer may import of ours (besides itself).

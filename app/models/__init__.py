@@ -15,6 +15,9 @@ from .departments import (ACTIVE_TASK_STATUSES, DEPARTMENT_KINDS, HANDLINGS, RET
                           TASK_STATUSES, REQUEST_KINDS, REQUEST_REASONS, Department, DepartmentArea,
                           IncidentRequest, IncidentTask, RoutingRule)
 from .calendar import WorkCalendarDay
+from .register import (ACCESS_ACTIONS, CARE_TAGS, KEY_TAGS, ORGANISATION_KINDS, REGISTER_KINDS, REGISTRATIONS,
+                       RELATIONS, RISK_TAGS, SEXES, UNIT_USES, HouseUnit, Organisation, PersonAccess,
+                       RegisterVersion, Resident, Visit)
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "GroundLine", "Place", "Road",
@@ -26,4 +29,7 @@ __all__ = [
     "Department", "DepartmentArea", "IncidentTask", "RoutingRule", "REQUEST_KINDS", "REQUEST_REASONS",
     "IncidentRequest",
     "LIMIT_UNITS", "WorkCalendarDay",
+    "ACCESS_ACTIONS", "CARE_TAGS", "KEY_TAGS", "ORGANISATION_KINDS", "REGISTER_KINDS", "REGISTRATIONS", "RELATIONS",
+    "RISK_TAGS", "SEXES", "UNIT_USES", "HouseUnit", "Organisation", "PersonAccess", "RegisterVersion", "Resident",
+    "Visit",
 ]

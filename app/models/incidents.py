@@ -177,6 +177,7 @@ class IncidentPhoto(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_event.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), index=True)   # or a register visit's
     uploaded_by: Mapped[str] = mapped_column(String(100))
     content_type: Mapped[str] = mapped_column(String(32))
     width: Mapped[int] = mapped_column(Integer)
