@@ -121,7 +121,9 @@ def test_a_task_dispatched_from_the_wall_reaches_the_open_phone_and_comes_back_r
     wall.locator("#detail .found li", has_text=name).first.click()
     wall.fill("#detail input[name=note]", "离你最近，请马上去")
     wall.click("#detail button[type=submit]")
-    phone.wait_for_selector(f"#tasks li[data-code='{code}'][data-fresh='true']", timeout=2_000)
+    # it arrives without a reload; how fast (the 2 s) is bench/streams.py's to measure,
+    # not a test's on a shared machine
+    phone.wait_for_selector(f"#tasks li[data-code='{code}'][data-fresh='true']", timeout=10_000)
     # at the top, marked new, and the pocket buzzed and showed a notification
     assert phone.get_attribute("#tasks li >> nth=0", "data-code") == code
     assert "新" in phone.inner_text(f"#tasks li[data-code='{code}'] .new")
