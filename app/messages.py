@@ -1298,6 +1298,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                             "en": "A visit's time is within the last {days} days and not in the future."},
     "register.visit_position": {"zh": "位置应同时有经度和纬度，且在有效范围内。",
                                 "en": "A position has both a longitude and a latitude, in range."},
+    "register.residents_list": {"zh": "住户成员应为列表，最多 {most} 人。", "en": "Residents are a list of at most {most} people."},
     "register.visit_key_taken": {"zh": "这个走访编号已被他人使用。", "en": "This visit key is someone else's."},
 }
 

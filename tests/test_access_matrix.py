@@ -133,6 +133,8 @@ EXAMPLES = {
     # the base register (人、房、单位)
     "register.building": ("GET", "/api/v1/register/buildings/999999", None),
     "register.add_unit": ("POST", "/api/v1/register/buildings/999999/units", {"room": "101", "use": "owner"}),
+    "register.add_household": ("POST", "/api/v1/register/buildings/999999/households",
+                               {"unit": {"room": "101", "use": "owner"}, "residents": []}),
     "register.change_unit": ("PATCH", "/api/v1/register/units/999999", {"use": "rented"}),
     "register.end_unit": ("DELETE", "/api/v1/register/units/999999", None),
     "register.add_resident": ("POST", "/api/v1/register/units/999999/residents", {"name": "matrix"}),

@@ -107,6 +107,19 @@ def add_unit(building_id: int):
     return written(row, views.unit(row), 201)
 
 
+@bp.post("/buildings/<int:building_id>/households")
+@requires("register:write")
+@transactional
+def add_household(building_id: int):
+    """{"unit": {entrance, floor, room, use, …}, "residents": [{name, id_number, phone, relation, …}, …]}"""
+    who, sent = reader(), body()
+    unit = sent.get("unit")
+    if not isinstance(unit, dict):
+        raise Invalid({"unit": Message("register.body")})
+    row, people = entries.add_household(db.session(), who, building_id, unit, sent.get("residents") or [])
+    return written(row, {**views.unit(row), "residents": [views.resident(p, who) for p in people]}, 201)
+
+
 @bp.patch("/units/<int:unit_id>")
 @requires("register:write")
 @transactional

@@ -225,6 +225,25 @@ def end_resident(session: Session, writer: Reader, resident_id: int, version: in
     return row
 
 
+def add_household(session: Session, writer: Reader, building_id: int, unit_sent: dict,
+                  residents_sent: list[dict]) -> tuple[HouseUnit, list[Resident]]:
+    """A house and the people living in it, in one write: what a worker records at a door,
+    often offline, so the phone sends it as one request that lands whole or not at all."""
+    if not isinstance(residents_sent, list) or len(residents_sent) > 30 or \
+            not all(isinstance(r, dict) for r in residents_sent):
+        raise Invalid({"residents": Message("register.residents_list", most=30)})
+    row = add_unit(session, writer, building_id, unit_sent)
+    people, errors = [], {}
+    for index, sent in enumerate(residents_sent):
+        try:
+            people.append(add_resident(session, writer, row.id, sent))
+        except Invalid as error:
+            errors.update({f"residents[{index}].{name}": message for name, message in error.errors.items()})
+    if errors:
+        raise Invalid(errors)
+    return row, people
+
+
 # -- organisations ---------------------------------------------------------------------------
 
 def _unit_of_building(session: Session, writer: Reader, values: dict, building_id: int) -> None:

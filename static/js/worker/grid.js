@@ -56,11 +56,13 @@ export function towards(geometries, lon, lat) {
   return best;
 }
 
-function buildingPopup(p) {
+function buildingPopup(p, id) {
   const rows = [['address', p.address], ['households', p.households], ['grid', p.grid]]
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([k, v]) => `<tr><th>${t(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
-  return `<strong>${escapeHtml(localName(p) || p.address || '')}</strong><table>${rows}</table>`;
+  // the register is the worker's own grids' (the server answers the others with "not your grid")
+  const open = id !== undefined ? `<button type="button" class="popup-register" data-register="${escapeHtml(String(id))}">${escapeHtml(t('reg_open'))}</button>` : '';
+  return `<strong>${escapeHtml(localName(p) || p.address || '')}</strong><table>${rows}</table>${open}`;
 }
 
 // a point halfway along a line, and the line's length in metres
@@ -123,7 +125,7 @@ export async function myGrid(map, codes) {
     .flatMap((fc) => fc.features);
   const layer = L.geoJSON({ type: 'FeatureCollection', features: buildings }, {
     style: { color: '#6d4c41', weight: 0.8, fillColor: '#bcaaa4', fillOpacity: 0.7 },
-    onEachFeature: (f, sub) => { sub.feature = f; sub.bindPopup(() => buildingPopup(f.properties)); },
+    onEachFeature: (f, sub) => { sub.feature = f; sub.bindPopup(() => buildingPopup(f.properties, f.id)); },
   }).addTo(map);
   const bounds = own.length ? L.geoJSON({ type: 'FeatureCollection', features: own }).getBounds() : null;
   if (bounds) map.fitBounds(bounds, { padding: [10, 10] });

@@ -13,6 +13,7 @@ import { alerts as makeAlerts } from './alerts.js';
 import { wayfinding } from './wayfinding.js';
 import { patrol as makePatrol } from './patrol.js';
 import { addressSearch } from './search.js';
+import { registerView } from './register.js';
 
 const element = document.getElementById('map');
 const codes = (element.dataset.grids || '').split(',').filter(Boolean);
@@ -89,13 +90,16 @@ const outbox = new Outbox({
     badge.dataset.count = String(items.length);
     badge.textContent = `${items.length} ${t('waiting_to_send')}`;
     tasks.setWaiting(items);
+    register?.changed();
   },
   onDelivered(item, body) {
+    if (item.register) { register.delivered(item); return; }
     if (item.url === '/api/v1/incidents') report.delivered(body);
     if (item.taskId && !item.photo) tasks.load();
   },
   onRefused(item, reason) {
     if (item.kind === 'positions') { console.warn('positions refused:', reason); return; }
+    if (item.register) { register.refused(item, reason); return; }
     if (item.url === '/api/v1/incidents') report.refused(reason);
     else tasks.refused(item, reason);
   },
@@ -133,6 +137,20 @@ const sender = element.dataset.sendsPositions === 'true'
   ? positionSender(outbox, t('my_positions'), { patrolling: () => patrol.active() }) : null;
 const way = wayfinding(map, { here: () => position, notices });
 addressSearch({ input: document.getElementById('search'), list: document.getElementById('search-results'), map });
+let categories = [];
+const register = registerView({
+  root: document.getElementById('tab-register'), outbox, notices, here: () => position, categories: () => categories,
+});
+// a building's popup opens its register; so does a door plate's code (/q/… leads to #register/building/ID)
+function openRegister(id) {
+  document.querySelector('[data-tab=register]').click();
+  register.open(id);
+}
+map.on('popupopen', (e) => {
+  const button = e.popup.getElement()?.querySelector('[data-register]');
+  button?.addEventListener('click', () => { map.closePopup(); openRegister(button.dataset.register); });
+});
+window.addEventListener('hashchange', () => { if (register.fromAddress()) document.querySelector('[data-tab=register]').click(); });
 
 for (const tab of document.querySelectorAll('[role=tab]')) {
   tab.addEventListener('click', () => {
@@ -204,8 +222,9 @@ sheet.addEventListener('touchend', () => {
 });
 
 async function start() {
-  const categories = await report.loadCategories();
+  categories = await report.loadCategories();
   tasks.setCategories(categories);
+  if (register.fromAddress()) document.querySelector('[data-tab=register]').click();
   connect({
     onEvent: (event) => tasks.heard(event),
     onState: setLive,
@@ -240,5 +259,5 @@ document.querySelector('.bar .account').addEventListener('submit', (e) => {
   for (const key of ['gridmap.tasks.v2', 'gridmap.patrol']) localStorage.removeItem(key);
 });
 
-window.gridmapWorker = { map, outbox, tasks, sender, patrol };
+window.gridmapWorker = { map, outbox, tasks, sender, patrol, register };
 start();

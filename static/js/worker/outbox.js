@@ -59,7 +59,7 @@ export class Outbox {
     return result;
   }
 
-  // {url, body, label, taskId} for JSON; {photo: Blob, label} for a photo. Returns the key.
+  // {url, body, label, taskId, method, headers} for JSON; {photo: Blob, label} for a photo. Returns the key.
   async add(item) {
     const key = newKey();
     await this.store('readwrite', ITEMS, (s) => s.put({ ...item, key, queuedAt: Date.now(), order: Date.now() * 1000 + (this.counter++ % 1000) }));
@@ -138,8 +138,13 @@ export class Outbox {
     if (item.photo) {
       return fetch('/api/v1/photos', { method: 'POST', headers: { ...headers, 'Content-Type': item.photo.type || 'image/jpeg' }, body: item.photo });
     }
+    // a correction is a PATCH and a removal a DELETE (with its If-Match); the rest are POSTs
+    const method = item.method || 'POST';
+    if (method === 'DELETE') return fetch(item.url, { method, headers: { ...headers, ...item.headers } });
     const body = await this.prepare(item, { ...item.body });
     if (photoIds.length) body.photos = photoIds;
-    return fetch(item.url, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    // the item's key doubles as the record's own where the server keeps one (a visit)
+    if (item.clientKey) body.client_key = item.key;
+    return fetch(item.url, { method, headers: { ...headers, ...item.headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   }
 }
