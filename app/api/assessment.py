@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import db
-from ..auth import requires
+from ..auth import current_user, requires
 from ..auth.identity import current_scope
 from ..messages import LANGUAGES, Said
 from ..services.field import patrol
 from ..services.incidents import assessment, assessment_report
+from ..services.register import figures
+from ..services.register.access import Reader
 from .errors import Refused, refused, request_language
 from .params import InvalidParameter, parse_datetime
 from .patrol import MAX_PERIOD
@@ -24,7 +26,8 @@ bp = Blueprint("assessment", __name__, url_prefix="/api/v1")
 @requires("incidents:read")
 def ranking():
     """?unit=grid|worker|community|street|department&from=ISO&to=ISO&format=csv (default: this
-    month); &patrol=1 (grids, a period of at most 31 days) joins each grid's patrol coverage.
+    month); &patrol=1 (grids, a period of at most 31 days) joins each grid's patrol coverage and
+    the share of its registered houses visited.
     Departments have their returns, transfers and help besides (assessment.py says who counts
     what); a department's staff get their own department's row."""
     unit = request.args.get("unit", "grid")
@@ -50,6 +53,9 @@ def ranking():
     if with_patrol:
         rows = assessment.with_patrol(rows, patrol.coverage(db.session(), start, end, current_scope(),
                                                             settings.positions))
+        # visits (走访) beside patrols: shares of houses only, so no person is read
+        grids = figures.per_grid(db.session(), Reader(f"user:{current_user().username}", current_scope()), start, end)
+        rows = assessment.with_visits(rows, {g["grid"]: g["visited_share"] for g in grids})
     if request.args.get("format") == "csv":
         response = Response(assessment.as_csv(rows, unit), mimetype="text/csv")
         response.headers["Content-Disposition"] = f"attachment; filename=assessment-{unit}.csv"

@@ -154,7 +154,7 @@ def test_patrol_coverage_joins_the_grid_ranking(client, auth, fixture_grids, ses
     assert all(rows[g]["patrol_coverage"] == 0 and rows[g]["patrol_rank"] > 1 for g in fixture_grids[1:])
     table = client.get("/api/v1/assessment", query_string={"unit": "grid", "patrol": "1", "format": "csv", **PERIOD},
                        headers=auth("operator")).data.decode().splitlines()
-    assert table[0].endswith("patrol_coverage,patrol_rank")
+    assert table[0].endswith("patrol_coverage,patrol_rank,visit_coverage")
     assert client.get("/api/v1/assessment", query_string={"unit": "street", "patrol": "1", **PERIOD},
                       headers=auth("operator")).status_code == 400
 

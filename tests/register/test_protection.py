@@ -181,3 +181,23 @@ def test_production_refuses_to_start_with_the_default_register_key(database_url,
     monkeypatch.delenv("GRIDMAP_REGISTER_KEY", raising=False)
     with pytest.raises(RuntimeError, match="GRIDMAP_REGISTER_KEY"):
         create_app({"DATABASE_URL": database_url})
+
+
+def test_a_visit_counts_in_the_grids_visit_coverage_beside_patrols(client, auth, places):
+    """The grid's one registered house was visited; the visit found a problem, which became
+    the grid's incident and so puts the grid in the ranking."""
+    worker = auth("worker")
+    unit, _ = add_household(client, worker, places["mine"])
+    category = client.get("/api/v1/categories", headers=worker).get_json()["categories"][0]["code"]
+    visit = client.post("/api/v1/register/visits", headers=worker,
+                        json={"building": places["mine"], "unit": unit["id"], "met": "户主", "client_key": "cov-1",
+                              "note": "楼道堆放杂物", "follow_up": category})
+    assert visit.status_code == 201 and visit.get_json()["incident"]
+    again = client.post("/api/v1/register/visits", headers=worker,
+                        json={"building": places["mine"], "unit": unit["id"], "met": "户主", "client_key": "cov-1",
+                              "note": "楼道堆放杂物", "follow_up": category})
+    assert again.status_code == 200 and again.get_json()["id"] == visit.get_json()["id"]     # resent, not twice
+    body = client.get("/api/v1/assessment", query_string={"unit": "grid", "patrol": "1"},
+                      headers=auth("operator")).get_json()
+    mine = next(r for r in body["ranking"] if r["code"] == places["grid"])
+    assert mine["visit_coverage"] == 1.0                  # its one registered house, visited

@@ -131,6 +131,7 @@ class Row:
     rank: int | None = None
     patrol_coverage: float | None = None    # grids, when asked: the share of roads patrolled
     patrol_rank: int | None = None
+    visit_coverage: float | None = None     # grids, with patrol: the share of houses visited (走访)
     rated_by_residents: int = 0             # of `rated`: by residents themselves, not a call-back
     extensions: int = 0                     # limits moved on, approved (延期): on time counts against them
     returns: int | None = None              # departments: lead tasks returned (退回)
@@ -228,6 +229,12 @@ def with_patrol(rows: list[Row], patrolled: list) -> list[Row]:
             for r in rows]
 
 
+def with_visits(rows: list[Row], visited: dict[str, float | None]) -> list[Row]:
+    """Grid rows joined with the share of each grid's registered houses visited in the same
+    period (register.figures), beside patrol coverage."""
+    return [Row(**{**r.as_dict(), "visit_coverage": visited.get(r.code)}) for r in rows]
+
+
 def _round(value, digits: int = 1):
     return None if value is None else round(float(value), digits)
 
@@ -235,7 +242,7 @@ def _round(value, digits: int = 1):
 CSV_COLUMNS = ("rank", "unit", "code", "name_zh", "name_en", "stars", "score", "incidents",
                "known_outcomes", "on_time_rate", "median_response_min", "median_resolution_min",
                "speed", "satisfaction", "rated", "rated_by_residents", "extensions", "escalations", *(f"status_{s}" for s in STATUSES),
-               "patrol_coverage", "patrol_rank")
+               "patrol_coverage", "patrol_rank", "visit_coverage")
 
 
 def csv_columns(unit: str | None = None) -> tuple[str, ...]:

@@ -78,7 +78,7 @@ def record(session: Session, writer: Reader, draft: Draft, participant: loop.Par
         filed = loop.report(session, loop.Report(
             category=draft.follow_up, lon=lon, lat=lat, description=draft.follow_up_note or draft.note,
             address=place.address), participant, rules, now)
-        visit.incident_id = filed.incident.id
+        visit.incident_id = filed.id
     return visit, True
 
 
