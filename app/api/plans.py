@@ -12,7 +12,8 @@ from ..services.planning import (diff as plan_diff, division_history, edits as p
                                  files as plan_files, plans, printable_maps, problems as plan_problems,
                                  proposal as plan_proposal, workflow as plan_workflow)
 from ..services.planning.plans import Actor, PlanError
-from .errors import Refused, described, in_language
+from ..messages import Message
+from .errors import Refused, described, in_language, request_language
 from .idempotent import transactional
 from .params import InvalidParameter, parse_datetime, parse_int
 
@@ -95,19 +96,20 @@ def start():
 @bp.get("/plans/<int:plan_id>")
 @requires("plans:read")
 def read(plan_id: int):
-    """The plan's header, its record (`events`, each actor by name in `by`; an edit with
-    `undone`), what undo and redo would do, and (to those who may edit it) the full-time workers
-    it gives no grid."""
+    """The plan's header, its record (`events`: the net change, each actor by name in `by`, an
+    edit that a redo could make again with `undone`; ?record=all: every event, undos and redos
+    too), what undo and redo would do, and (to those who may edit it) the full-time workers
+    they may give its grids, those it gives none first."""
     session = db.session()
     plan = plans.load(session, plan_id, current_scope())
     events = [{"id": e["id"], "at": e["at"].isoformat(), "actor": e["actor"], "by": e["by"],
                "action": e["action"], "from": e["from_status"], "to": e["to_status"], "note": e["note"],
                "data": e["data"], "undone": e["undone"],
                "map": url_for(".event_map", plan_id=plan.id, event_id=e["id"]) if e["has_map"] else None}
-              for e in plan_workflow.history(session, plan.id)]
+              for e in plan_workflow.history(session, plan.id, full=request.args.get("record") == "all")]
     staffing = plan.status in plans.EDITABLE and permits(current_user().role, "plans:write")
     return jsonify({**plans.summary(session, plan), "events": events, **plan_edits.undo_state(session, plan),
-                    "free_workers": plan_edits.free_workers(session, plan) if staffing else []})
+                    "workers": plan_edits.assignable_workers(session, plan) if staffing else []})
 
 
 @bp.get("/division")
@@ -115,6 +117,14 @@ def read(plan_id: int):
 def division():
     """The current grids the user may see, with their names and full-time workers."""
     return jsonify(grids=plans.current_grids(db.session(), current_scope()))
+
+
+@bp.get("/division/changes")
+@requires("plans:read")
+def division_changes():
+    """The moments the division the user may see changed, oldest first, each with the plan
+    filed then (or null: the division as loaded)."""
+    return jsonify(changes=division_history.changes(db.session(), current_scope()))
 
 
 @bp.get("/plans/<int:plan_id>/problems")
@@ -133,13 +143,18 @@ def diff(plan_id: int):
 
 # -- the planners' operations -------------------------------------------------------------------
 
-def _changed(result: dict) -> dict:
+def _changed(result: dict, note: Message | None = None) -> dict:
+    """The features an edit changed or made, what undo and redo would do now, and (`note`,
+    with `note_zh` for the planner page) anything the edit did besides what was asked."""
     session = db.session()
     plan = session.get(plans.GridPlan, request.view_args["plan_id"])
     touched = plans.features_of(session, plan.id, result["changed"] + result["created"])
-    return {"features": [plan_edits.as_feature(session, f) for f in touched],
-            "removed": result["removed"], "created": result["created"], "plan_version": plan.version,
-            **plan_edits.undo_state(session, plan)}
+    answer = {"features": [plan_edits.as_feature(session, f) for f in touched],
+              "removed": result["removed"], "created": result["created"], "plan_version": plan.version,
+              **plan_edits.undo_state(session, plan)}
+    if note is not None:
+        answer.update(note=note.say(request_language()), note_zh=note.say("zh"))
+    return answer
 
 
 @bp.post("/plans/<int:plan_id>/split")
@@ -150,7 +165,9 @@ def split(plan_id: int):
     body = _body()
     result = plan_edits.split(db.session(), plan_id, _id(body, "feature"), body.get("line"),
                               plan_edits.parse_versions(body.get("versions")), actor())
-    return jsonify(_changed(result))
+    crumbs = result["absorbed_m2"]
+    note = Message("plan.split_absorbed", count=len(crumbs), area=f"{sum(crumbs):.1f}") if crumbs else None
+    return jsonify({**_changed(result, note), "absorbed_m2": crumbs})
 
 
 @bp.post("/plans/<int:plan_id>/merge")
@@ -188,6 +205,18 @@ def hand_over(plan_id: int):
     body = _body()
     result = plan_edits.hand_over(db.session(), plan_id, _id(body, "building"), _id(body, "to"),
                                   plan_edits.parse_versions(body.get("versions")), actor())
+    return jsonify(_changed(result))
+
+
+@bp.post("/plans/<int:plan_id>/keep-building-whole")
+@requires("plans:write")
+@transactional
+def keep_building_whole(plan_id: int):
+    """{"building": id, "versions": {…} (the grids holding a piece of it)}: the fix for a
+    building cut by a grid line — the grid holding most of it takes it whole."""
+    body = _body()
+    result = plan_edits.keep_building_whole(db.session(), plan_id, _id(body, "building"),
+                                            plan_edits.parse_versions(body.get("versions")), actor())
     return jsonify(_changed(result))
 
 

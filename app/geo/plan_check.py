@@ -369,15 +369,32 @@ def _cut(shapes, codes, within: Buildings, owner, frame: MetricFrame) -> list[Pr
     found = []
     for cut in cut_buildings(shapes, buildings[suspects], frame):
         building = int(suspects[cut.building])
-        shares = {codes[p]: round(share, 3) for p, share in sorted(cut.shares.items(), key=lambda kv: -kv[1])}
-        listed_zh = "、".join(f"{c} {s:.0%}" for c, s in shares.items())
-        listed_en = ", ".join(f"{s:.0%} in {c}" for c, s in shares.items())
+        order = sorted(cut.shares.items(), key=lambda kv: -kv[1])
+        # to 0.01 %: a piece of a square metre or two of a large building is a real cut, and
+        # rounded to whole percent it read "100% / 0%"
+        shares = {codes[p]: round(share, 4) for p, share in order}
+        pieces_m2 = {codes[p]: round(float(frame.to_metric(shapely.intersection(buildings[building], shapes[p])).area), 1)
+                     for p, _ in order}
+        listed_zh = "、".join(f"{c} {percent(s)}" for c, s in shares.items())
+        listed_en = ", ".join(f"{percent(s)} in {c}" for c, s in shares.items())
         found.append(Problem(
             "cut_building", f"一栋楼({households[building]} 户)被网格线切开:{listed_zh}",
             f"A building ({households[building]} households) is cut by a grid line: {listed_en}",
-            buildings[building], list(shares), {"shares": shares, "building": building,
+            buildings[building], list(shares), {"shares": shares, "pieces_m2": pieces_m2, "building": building,
                                                 "households": int(households[building])}))
     return found
+
+
+def percent(share: float) -> str:
+    """A share as people read it: whole percent, but never "0%" or "100%" for a piece that is
+    there and not the whole — as many decimals as that takes, to a hundredth of a percent."""
+    if share <= 0 or share >= 1:
+        return f"{share:.0%}"
+    for decimals in (0, 1, 2):
+        text = f"{share * 100:.{decimals}f}"
+        if float(text) not in (0, 100):
+            return f"{text}%"
+    return "<0.01%" if share < 0.5 else ">99.99%"
 
 
 def _households(grids: int, owner: np.ndarray, households: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
 """The edits planners make to a division, as pure geometry: split a grid by a line, merge
-grids, move the boundary two grids share, hand a building to the neighbouring grid.
+grids, move the boundary two grids share, hand a building to the neighbouring grid, put a
+building that a grid line cuts wholly into the grid that holds most of it.
 
 Every edit keeps the parts it touches a tiling of what they covered before: what one grid
 loses, its neighbour gains, edge for edge, so an edit never opens a gap or an overlap of its
@@ -7,6 +8,7 @@ own. Geometries come and go in WGS84 on the division's precision grid (partition
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -16,13 +18,19 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_by
 
 from .crs import MetricFrame
-from .partition import GRID_SIZE, match_vertices
+from .partition import GRID_SIZE, clean_coverage
 
 # A building further than this from the grid it is handed to is not that grid's neighbour.
 NEIGHBOUR_REACH_M = 60.0
 # The corridor joining a building to the grid it is handed to, so the grid stays in one piece.
 CORRIDOR_M = 1.0
-MIN_PIECE_M2 = 1.0          # smaller leftovers of a cut are rounding, not a grid
+# A drawn line that runs close to a grid's edge or past one of its corners cuts off a crumb
+# (a few square metres) besides the pieces meant. A piece under LEFTOVER_M2, or under
+# LEFTOVER_SHARE of what was cut, is such a crumb: it goes to the piece beside it that it
+# shares the longest edge with — as if the line had been drawn onto the edge — never becoming
+# a grid of its own, and never dropped (that would open a gap).
+LEFTOVER_M2 = 50.0
+LEFTOVER_SHARE = 0.01
 
 
 class EditRefused(ValueError):
@@ -33,18 +41,36 @@ class EditRefused(ValueError):
         self.message_zh = message_zh
 
 
-def split(grid: BaseGeometry, line: LineString, frame: MetricFrame) -> list[Polygon]:
-    """The pieces a drawn line cuts a grid into, largest first."""
+@dataclass
+class Cut:
+    """The pieces a line cut a shape into (largest first), and the area in m² of each crumb
+    that was given to a piece beside it instead of becoming a piece."""
+    pieces: list[Polygon]
+    absorbed_m2: list[float] = field(default_factory=list)
+
+
+def split(grid: BaseGeometry, line: LineString, frame: MetricFrame) -> Cut:
+    """The pieces a drawn line cuts a grid into, largest first; crumbs go to their neighbour."""
     grid = shapely.set_precision(grid, GRID_SIZE)
     if not grid.is_valid:
         raise EditRefused("The grid's own outline is invalid; repair it before splitting.",
                           "该网格的边界本身无效,请先修复再拆分。")
     pieces = [p for polygon in _polygons(grid) for p in split_by(polygon, line).geoms]
-    pieces = _real_pieces(pieces, frame)
-    if len(pieces) < 2:
+    cut = _absorb_leftovers(pieces, frame, leftover_floor_m2(frame.to_metric(grid).area))
+    if len(cut.pieces) < 2:
+        if cut.absorbed_m2:
+            total = sum(cut.absorbed_m2)
+            raise EditRefused(f"The line would cut off only {total:.1f} m², too little for a grid: draw "
+                              "it across the grid from one edge to another.",
+                              f"这条线只会切下 {total:.1f} 平方米,不足以成为网格:请从网格一边画到另一边。")
         raise EditRefused("The line does not cut the grid in two: draw it from one edge of the "
                           "grid across to another.", "这条线没有把网格分成两部分:请从网格一边画到另一边。")
-    return sorted(pieces, key=lambda p: -frame.to_metric(p).area)
+    return cut
+
+
+def leftover_floor_m2(whole_m2: float) -> float:
+    """Under this a piece of a cut of `whole_m2` is a crumb, not a grid."""
+    return max(LEFTOVER_M2, LEFTOVER_SHARE * whole_m2)
 
 
 def merge(grids: Sequence[BaseGeometry]) -> Polygon:
@@ -63,7 +89,8 @@ def move_boundary(a: BaseGeometry, b: BaseGeometry, line: LineString,
     together = shapely.set_precision(shapely.union_all([a, b]), GRID_SIZE)
     if together.geom_type != "Polygon":
         raise EditRefused("These two grids are not neighbours.", "这两个网格不相邻。")
-    pieces = _real_pieces(list(split_by(together, line).geoms), frame)
+    pieces = _absorb_leftovers(list(split_by(together, line).geoms), frame,
+                               leftover_floor_m2(frame.to_metric(together).area)).pieces
     if len(pieces) < 2:
         raise EditRefused("The new boundary must cross the two grids from one edge to another.",
                           "新边界必须从两个网格的一边画到另一边。")
@@ -99,14 +126,48 @@ def hand_over(building: BaseGeometry, giver: BaseGeometry, taker: BaseGeometry,
     return given, _clean(shapely.union_all([taker, piece]))
 
 
+def keep_whole(building: BaseGeometry, holders: Mapping[int, BaseGeometry],
+               frame: MetricFrame) -> tuple[int, dict[int, BaseGeometry]]:
+    """A building that grid lines cut, wholly in the grid that holds most of it: its pieces in
+    the other grids move to that one (the line goes round the building). Returns that grid's
+    key and the new shapes of every grid that changed. Measured in metres, moved in degrees,
+    so the pieces moved are exactly the ones taken away."""
+    pieces = {key: shapely.intersection(building, grid) for key, grid in holders.items()}
+    areas = {key: frame.to_metric(piece).area for key, piece in pieces.items()}
+    keeper = max(areas, key=areas.get)
+    moving = [key for key in holders if key != keeper and areas[key] > 0]
+    if not moving:
+        raise EditRefused("The building lies in one grid already.", "该楼栋已完整位于一个网格内。")
+    taken = shapely.union_all([holders[keeper], *(pieces[key] for key in moving)])
+    changed, strays = {}, []
+    for key in moving:
+        left = _polygons(_clean(shapely.difference(holders[key], pieces[key])))
+        if not left:
+            raise EditRefused("That would leave a grid empty.", "这样会使一个网格为空。")
+        # where the building reached across the grid, what it cut off beyond it is a crumb
+        # walled off by the building: it goes with the building, not left as a sliver
+        areas = shapely.area(frame.to_metric(np.asarray(left, dtype=object)))
+        floor = leftover_floor_m2(frame.to_metric(holders[key]).area)
+        main = int(np.argmax(areas))
+        cut_off = [n for n, part in enumerate(left) if n != main and areas[n] < floor
+                   and shapely.intersection(part.boundary, taken.boundary).length > 0]
+        strays += [left[n] for n in cut_off]
+        changed[key] = _clean(shapely.union_all([part for n, part in enumerate(left) if n not in cut_off]))
+    changed[keeper] = _clean(shapely.union_all([taken, *strays]))
+    return keeper, changed
+
+
 def fit(changed: Mapping[int, BaseGeometry], neighbours: Mapping[int, BaseGeometry]) -> dict[int, BaseGeometry]:
     """Changed grids and their neighbours with matching vertices along every shared edge (the
-    form a coverage check and a topology editor expect). Returns those whose shape in storage
-    changes: all changed grids, and neighbours that gained a vertex."""
+    form a coverage check and a topology editor expect), cleaned as a plan starts
+    (partition.clean_coverage): a line that passes within a nanodegree of a vertex leaves a
+    zigzag that size where it crosses an edge, which matching vertices alone keeps and the
+    check flags as an edge that does not meet. Returns those whose shape in storage changes:
+    all changed grids, and neighbours that gained a vertex."""
     keys = list(changed) + [k for k in neighbours if k not in changed]
     geoms = [shapely.set_precision(changed[k] if k in changed else neighbours[k], GRID_SIZE)
              for k in keys]
-    fitted = match_vertices(geoms)
+    fitted = clean_coverage(geoms)
     result = {}
     for key, geom in zip(keys, fitted):
         if key in changed or not shapely.equals_exact(geom, neighbours[key], 0):
@@ -130,13 +191,28 @@ def _polygons(geom: BaseGeometry) -> list[Polygon]:
     return found
 
 
-def _real_pieces(pieces: list[BaseGeometry], frame: MetricFrame) -> list[Polygon]:
-    pieces = [shapely.set_precision(p, GRID_SIZE) for p in pieces]
-    polygons = [q for p in pieces for q in _polygons(p)]
+def _absorb_leftovers(pieces: list[BaseGeometry], frame: MetricFrame, floor_m2: float) -> Cut:
+    """The pieces of a cut at or over `floor_m2`, largest first, each crumb under it united
+    with the piece it shares the longest edge with (the nearest, when it shares only a point)."""
+    polygons = [q for p in pieces for q in _polygons(shapely.set_precision(p, GRID_SIZE))]
     if not polygons:
-        return []
-    areas = shapely.area(frame.to_metric(np.asarray(polygons, dtype=object)))
-    return [p for p, area in zip(polygons, areas) if area >= MIN_PIECE_M2]
+        return Cut([])
+    metric = frame.to_metric(np.asarray(polygons, dtype=object))
+    areas = shapely.area(metric)
+    kept = [i for i in np.argsort(-areas) if areas[i] >= floor_m2]
+    crumbs = [i for i in np.argsort(areas) if areas[i] < floor_m2]
+    if not kept:
+        return Cut([], [float(areas[i]) for i in crumbs])
+    taken: dict[int, list[int]] = {i: [] for i in kept}
+    for crumb in crumbs:
+        edge = shapely.boundary(metric[crumb])
+        shared = [shapely.intersection(edge, shapely.boundary(metric[i])).length for i in kept]
+        best = int(np.argmax(shared)) if max(shared) > 0 else \
+            int(np.argmin([shapely.distance(metric[crumb], metric[i]) for i in kept]))
+        taken[kept[best]].append(crumb)
+    united = [_clean(shapely.union_all([polygons[i], *(polygons[c] for c in taken[i])])) if taken[i]
+              else polygons[i] for i in kept]
+    return Cut(united, [float(areas[c]) for c in crumbs])
 
 
 def _clean(geom: BaseGeometry) -> BaseGeometry:

@@ -16,10 +16,13 @@ import psycopg
 import pytest
 import shapely
 from shapely.geometry import LineString, mapping, shape
+from shapely.geometry.polygon import orient
+from shapely.ops import split as split_by
 from sqlalchemy import text
 
 from app import create_app, db
 from app.geo.crs import frame_for
+from app.geo.plan_edits import LEFTOVER_SHARE
 from app.services.accounts import accounts
 from app.services.incidents import loop as incidents
 from tests.conftest import PASSWORD, TEST_SETTINGS, serve
@@ -342,6 +345,97 @@ def test_moving_a_shared_boundary_changes_both_neighbours_together(city, api):
     assert refused.status_code == 422 and refused.json["description_zh"]
 
 
+def corner_clip_line(geom, metres=3.0):
+    """A line drawn as a hurried hand draws it: past a corner of the grid, clipping `metres`
+    off each of its edges (a crumb of a few square metres), then round outside and across the
+    grid through its middle."""
+    frame = frame_for(geom)
+    outline = max(shapely.get_parts(frame.to_metric(geom)), key=lambda part: part.area)
+    ring = list(orient(outline).exterior.coords)[:-1]
+
+    def unit(a, b):
+        length = ((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2) ** 0.5
+        return ((b[0] - a[0]) / length, (b[1] - a[1]) / length), length
+    for n, corner in enumerate(ring):
+        (ax, ay), before = unit(corner, ring[n - 1])
+        (bx, by), after = unit(corner, ring[(n + 1) % len(ring)])
+        turn = ax * by - ay * bx                 # convex (this way round), neither sharp nor flat
+        if before > 4 * metres and after > 4 * metres and turn < -0.5:
+            break
+    else:
+        raise AssertionError("no convex corner to clip")
+    a2 = (corner[0] + ax * metres, corner[1] + ay * metres)
+    b2 = (corner[0] + bx * metres, corner[1] + by * metres)
+    (dx, dy), _ = unit(a2, b2)
+    start, turn_at = (a2[0] - 3 * dx, a2[1] - 3 * dy), (b2[0] + 3 * dx, b2[1] + 3 * dy)
+    middle = outline.representative_point().coords[0]
+    (ox, oy), _ = unit(turn_at, middle)
+    reach = 2 * max(outline.bounds[2] - outline.bounds[0], outline.bounds[3] - outline.bounds[1])
+    line = LineString([start, turn_at, middle, (middle[0] + ox * reach, middle[1] + oy * reach)])
+    return frame.to_wgs84(line)
+
+
+def test_a_split_line_drawn_past_a_corner_leaves_no_crumb_grid_and_says_so(city, api):
+    plan = start(api, community(city, 6))
+    grid = max(grids_of(api, plan).values(), key=lambda f: shape(f["geometry"]).area)
+    outline = shape(grid["geometry"])
+    line = corner_clip_line(outline)
+    frame = frame_for(outline)
+    raw = sorted(frame.to_metric(p).area for p in split_by(
+        max(shapely.get_parts(outline), key=lambda part: part.area), line).geoms)
+    assert raw[0] < 10 and len(raw) >= 3                  # cut as drawn: a crumb of a grid besides
+    response = api("POST", f"/api/v1/plans/{plan}/split", json={
+        "feature": grid["id"], "line": mapping(line), "versions": {grid["id"]: grid["properties"]["version"]}},
+        headers={"Accept-Language": "en"})
+    assert response.status_code == 200, response.json
+    pieces = [shape(f["geometry"]) for f in response.json["features"]]
+    assert len(pieces) == len(raw) - 1                    # the crumb made no grid
+    assert min(frame.to_metric(p).area for p in pieces) > 50
+    assert same_shape(shapely.union_all(pieces), outline)  # and no ground was lost
+    assert response.json["absorbed_m2"] == [pytest.approx(raw[0], abs=0.1)]
+    assert "crumb" in response.json["note"] and "平方米" in response.json["note_zh"]
+    found = problems(api, plan)
+    assert not {"gap", "overlap", "edge", "sliver"} & kinds(found)
+
+
+def test_a_building_cut_by_a_split_is_put_wholly_into_the_grid_holding_most_of_it(city, api):
+    plan = start(api, community(city, 7))
+    grid = max(grids_of(api, plan).values(), key=lambda f: shape(f["geometry"]).area)
+    # the largest building well inside the grid, and a line through it, 30 % in from its west
+    building, wkb = sql(city, """
+        SELECT b.id, ST_AsBinary(b.geom) FROM building b, grid_plan_feature f
+        WHERE f.id = :grid AND ST_Contains(ST_Buffer(f.geom, -0.0003), b.geom)
+        ORDER BY ST_Area(b.geom) DESC LIMIT 1""", grid=grid["id"])[0]
+    footprint = shapely.from_wkb(wkb)
+    minx, miny, maxx, maxy = shape(grid["geometry"]).bounds
+    x = footprint.bounds[0] + 0.3 * (footprint.bounds[2] - footprint.bounds[0])
+    split = api("POST", f"/api/v1/plans/{plan}/split", json={
+        "feature": grid["id"], "line": {"type": "LineString", "coordinates": [[x, miny - 1e-4], [x, maxy + 1e-4]]},
+        "versions": {grid["id"]: grid["properties"]["version"]}})
+    assert split.status_code == 200, split.json
+    cut = [f for f in problems(api, plan)["features"]
+           if f["properties"]["kind"] == "cut_building" and f["properties"]["building"] == building]
+    assert len(cut) == 1                                  # named by the building's own id
+    shares = cut[0]["properties"]["shares"]
+    assert list(shares.values())[0] > 0.5 and sum(shares.values()) == pytest.approx(1, abs=0.001)
+    most = cut[0]["properties"]["grids"][0]               # the grid holding most of it comes first
+    grids = grids_of(api, plan)
+    fixed = api("POST", f"/api/v1/plans/{plan}/keep-building-whole", json={
+        "building": building, "versions": {f["id"]: f["properties"]["version"] for f in grids.values()}})
+    assert fixed.status_code == 200, fixed.json
+    now = {f["properties"]["code"]: shape(f["geometry"]) for f in fixed.json["features"]}
+    frame = frame_for(footprint)
+    assert frame.to_metric(footprint.difference(now[most])).area < 0.01
+    found = problems(api, plan)
+    assert not [f for f in found["features"] if f["properties"]["kind"] == "cut_building"
+                and f["properties"]["building"] == building]
+    assert not {"gap", "overlap", "edge", "sliver"} & kinds(found)
+    assert api("GET", f"/api/v1/plans/{plan}").json["undo"]["op"] == "keep_building_whole"
+    again = api("POST", f"/api/v1/plans/{plan}/keep-building-whole", json={
+        "building": building, "versions": {f["id"]: f["properties"]["version"] for f in grids_of(api, plan).values()}})
+    assert again.status_code == 422 and again.json["description_zh"]
+
+
 def test_a_building_handed_to_the_neighbour_moves_whole_and_shows_in_the_diff(city, api):
     plan = start(api, community(city, 8))
     a, b = neighbours(grids_of(api, plan))
@@ -419,22 +513,34 @@ def test_undo_restores_a_split_and_the_new_grids_names_and_worker_exactly_and_re
     stale = api("PATCH", f"/ogcapi/collections/plan-{plan}/items/{new}", json={"properties": {"name_en": "late"}},
                 headers={"If-Match": f'"pf{new}-{made["properties"]["version"]}"'})
     assert stale.status_code == 412
+    # the record a reviewer reads is the net change: two undos and two redos add no entry
     events = api("GET", f"/api/v1/plans/{plan}").json["events"]
-    assert [e["action"] for e in events] == ["created", "edit", "edit", "undo", "undo", "redo", "redo"]
+    assert [e["action"] for e in events] == ["created", "edit", "edit"]
     assert events[1]["data"] == {"op": "split", "grids": [grid["properties"]["code"], made["properties"]["code"]]}
     assert events[2]["data"]["op"] == "name" and "features" not in events[2]["data"]
     assert not any(e["undone"] for e in events)
-    # an edit after an undo leaves nothing to redo, and the edit undone stays marked
+    # …while the stored record keeps every step, for an audit
+    full = api("GET", f"/api/v1/plans/{plan}?record=all").json["events"]
+    assert [e["action"] for e in full] == ["created", "edit", "edit", "undo", "undo", "redo", "redo"]
+    # an edit undone shows, struck through, while a redo could make it again…
     api("POST", f"/api/v1/plans/{plan}/undo")
+    read = api("GET", f"/api/v1/plans/{plan}").json
+    assert [(e["data"]["op"], e["undone"]) for e in read["events"] if e["action"] == "edit"] == [
+        ("split", False), ("name", True)]
+    # …and an edit after it leaves nothing to redo: the undone edit leaves the record
     some = grids_of(api, plan)[grid["properties"]["code"]]
     renamed = api("PATCH", f"/ogcapi/collections/plan-{plan}/items/{some['id']}", json={"properties": {"name_en": "Renamed"}},
                   headers={"If-Match": f'"pf{some["id"]}-{some["properties"]["version"]}"'})
     assert renamed.status_code == 200, renamed.json
     read = api("GET", f"/api/v1/plans/{plan}").json
     assert read["redo"] is None and read["undo"]["op"] == "patch"
-    assert [e["undone"] for e in read["events"] if e["action"] == "edit"] == [False, True, False]
-    # the worker registered for it is free to be given a grid again
-    assert code in [w["code"] for w in read["free_workers"]]
+    assert [(e["data"]["op"], e["undone"]) for e in read["events"] if e["action"] == "edit"] == [
+        ("split", False), ("patch", False)]
+    assert [e["undone"] for e in api("GET", f"/api/v1/plans/{plan}?record=all").json["events"]
+            if e["action"] == "edit"] == [False, True, False]
+    # the worker registered for it is free to be given a grid again: listed with no grid of the plan
+    offered = {w["code"]: w for w in read["workers"]}
+    assert offered[code]["plan_grids"] == []
 
 
 def test_undo_is_refused_once_the_plan_is_no_longer_a_draft(city, api):
@@ -465,10 +571,15 @@ def test_the_record_names_people_by_their_name(city, api):
     assert event["actor"] == "user:p_planner" and event["by"] == {"kind": "person", "zh": "陈晓东", "en": "陈晓东"}
 
 
-def tiny_piece_line(geom, metres=4):
-    """A north–south line `metres` in from the grid's east edge: it cuts off a tiny grid."""
+def tiny_piece_line(geom, share=3 * LEFTOVER_SHARE):
+    """A north–south line near the grid's east edge that cuts off a strip of about `share` of
+    it: a grid far too small, but more than the crumb a split gives to the piece beside it."""
     frame = frame_for(geom)
-    minx, miny, maxx, maxy = frame.to_metric(geom).bounds
+    outline = frame.to_metric(geom)
+    minx, miny, maxx, maxy = outline.bounds
+    metres = 4.0
+    while outline.intersection(shapely.box(maxx - metres, miny, maxx, maxy)).area < share * outline.area:
+        metres *= 1.25
     return mapping(frame.to_wgs84(LineString([(maxx - metres, miny - 20), (maxx - metres, maxy + 20)])))
 
 
@@ -545,8 +656,10 @@ def test_a_grid_worker_is_named_in_the_problems_and_the_current_division(city, a
     name_zh, name_en = sql(city, "SELECT name_zh, name_en FROM worker WHERE code = :c", c=a["properties"]["worker"])[0]
     twice = next(f for f in problems(api, plan)["features"] if f["properties"]["kind"] == "worker_many_grids")
     assert name_zh in twice["properties"]["message_zh"] and name_en in twice["properties"]["message_en"]
-    # b's own worker is free now, and offered for a grid of the plan
-    assert b["properties"]["worker"] in [w["code"] for w in api("GET", f"/api/v1/plans/{plan}").json["free_workers"]]
+    # b's own worker is free now, and offered for a grid of the plan before those the plan places
+    offered = api("GET", f"/api/v1/plans/{plan}").json["workers"]
+    assert [w["code"] for w in offered if not w["plan_grids"]] == [b["properties"]["worker"]]
+    assert offered[0]["code"] == b["properties"]["worker"]
     division = api("GET", "/api/v1/division").json["grids"]
     held = next(g for g in division if g["code"] == a["properties"]["code"])
     assert held["worker"] == {"code": a["properties"]["worker"], "zh": name_zh, "en": name_en}

@@ -1,9 +1,11 @@
 """The planner's page, where planners draw, in the real browser (zh-CN, a 1440×900 desk): the
-first open shows the area as divided now; a split and a moved boundary are drawn with real
-clicks that start and end inside grids; the problems, households and diff follow; a new grid
-is named and given its worker on the page; undo and redo; the one-click fix for a tiny grid;
-the plan kept in the address; a reviewer gets no edit tool. Against the live test server on
-the Helsinki demo data."""
+first open shows the area as divided now, each grid labelled with its name; a split and a
+moved boundary are drawn with real clicks that start and end inside grids; the problems,
+households and diff follow; a new grid is named and given its worker on the page, from the
+workers of its area; undo and redo, which leave the plan's record the net change; the
+one-click fixes for a tiny grid and a cut building; the plan kept in the address, and its
+status in the dropdown after a workflow step; the division on a date; a reviewer gets no
+edit tool. Against the live test server on the Helsinki demo data."""
 from __future__ import annotations
 
 import json
@@ -15,6 +17,7 @@ from sqlalchemy import text
 
 from app import db
 from app.geo.crs import frame_for
+from app.geo.plan_edits import LEFTOVER_SHARE
 from tests.web.test_pages import ARTIFACTS, browser, sign_in  # noqa: F401  (browser is a fixture)
 from tests.web.test_wall import wait_until, watch_errors
 
@@ -193,11 +196,16 @@ def test_a_planner_moves_a_shared_boundary_by_drawing_it_inside_the_grids(browse
     page.close()
 
 
-def tiny_piece(api, plan, grid, metres=4):
-    """Splits off a strip `metres` wide along the grid's east edge through the API: a tiny grid."""
+def tiny_piece(api, plan, grid, share=3 * LEFTOVER_SHARE):
+    """Splits off a strip along the grid's east edge through the API, about `share` of it: a
+    tiny grid (but more than the crumb a split gives to the piece beside it)."""
     geom = shape(grid["geometry"])
     frame = frame_for(geom)
-    minx, miny, maxx, maxy = frame.to_metric(geom).bounds
+    outline = frame.to_metric(geom)
+    minx, miny, maxx, maxy = outline.bounds
+    metres = 4.0
+    while outline.intersection(shapely.box(maxx - metres, miny, maxx, maxy)).area < share * outline.area:
+        metres *= 1.25
     line = frame.to_wgs84(LineString([(maxx - metres, miny - 20), (maxx - metres, maxy + 20)]))
     response = api("POST", f"/api/v1/plans/{plan}/split", json={
         "feature": grid["id"], "line": mapping(line), "versions": {grid["id"]: grid["properties"]["version"]}})
@@ -303,7 +311,12 @@ def test_a_split_is_undone_with_ctrl_z_and_redone_with_the_button(browser, live_
                for i in after)
     assert page.locator("#events li.undone").count() == 0
     assert ("已重做" if locale == "zh-CN" else "Redone") in page.inner_text("#message")
-    assert [e["action"] for e in api("GET", f"/api/v1/plans/{plan}").json["events"]] == ["created", "edit", "undo", "redo"]
+    # the record shows the net change: the split once, no entry for its undo or its redo
+    assert page.locator("#events li").count() == 2
+    assert page.locator("#events li[data-action='undo'], #events li[data-action='redo']").count() == 0
+    assert [e["action"] for e in api("GET", f"/api/v1/plans/{plan}").json["events"]] == ["created", "edit"]
+    assert [e["action"] for e in api("GET", f"/api/v1/plans/{plan}?record=all").json["events"]] == [
+        "created", "edit", "undo", "redo"]
     assert not errors, errors
     page.close()
 
@@ -352,11 +365,143 @@ def test_the_plan_chosen_stays_in_the_address_across_a_reload(browser, live_serv
 
 
 @pytest.mark.browser
-def test_the_division_on_a_date_comes_from_a_date_picker(browser, live_server, users):
+def test_the_division_on_a_date_comes_from_a_date_picker_and_says_when_there_was_none(browser, live_server, users):
     page, errors = open_planner(browser, live_server, users["planner"]["username"])
+    # the slider's stops are labelled: before the first filing, each filing's date, now
+    stops = page.locator("#history-stops .stop")
+    assert stops.count() >= 3
+    assert page.locator("#history-stops .stop span:visible").last.inner_text() == "现在"
+    assert "前" in stops.first.inner_text()
     page.fill("#history-picker", "2020-01-01")          # before the demo city was filed: no grids
     wait_until(page, "document.querySelector('#history-date').textContent.startsWith('2020')")
+    wait_until(page, "document.querySelector('#history-note').textContent !== ''")
+    assert page.inner_text("#history-note").startswith("该日期尚无划分")
     assert page.locator("#history-picker").get_attribute("max")
+    # a stop after the first filing: its grids, counted
+    stops.nth(1).click()
+    wait_until(page, "document.querySelector('#history-note').textContent.includes('个网格')")
+    assert page.input_value("#history-picker") == ""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "planner-history-zh-CN.png"))
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_grids_are_labelled_with_their_names_except_far_out(browser, live_server, users, app):
+    page, errors = open_planner(browser, live_server, users["planner"]["username"])
+    with app.app_context():
+        session = db.session()
+        try:
+            grid_id, code, name = session.execute(text(
+                "SELECT id, code, name_zh FROM grid WHERE valid_to IS NULL ORDER BY code LIMIT 1")).one()
+        finally:
+            session.rollback()
+    page.evaluate("window.gridmapPlanner.setZoom(16)")
+    page.wait_for_timeout(300)
+    label = page.evaluate(f"window.gridmapPlanner.label({grid_id})")
+    assert label and name in label and code in label, label
+    page.evaluate("window.gridmapPlanner.setZoom(12)")             # the whole city and more
+    page.wait_for_timeout(300)
+    assert page.evaluate(f"window.gridmapPlanner.label({grid_id})") is None
+    assert not errors, errors
+    page.close()
+
+
+def without_blocking_problems(api, app):
+    """A plan of a community that has nothing blocking its submission."""
+    for code in community_codes(app):
+        plan = start(api, code)
+        if api("GET", f"/api/v1/plans/{plan}/problems").json["blocking"] == 0:
+            return plan
+    raise AssertionError("every community's plan has a blocking problem")
+
+
+@pytest.mark.browser
+def test_the_plan_dropdown_says_the_status_a_workflow_step_leaves(browser, live_server, users, app, api):
+    plan = without_blocking_problems(api, app)
+    page, errors = open_planner(browser, live_server, users["planner"]["username"], plan)
+    option = page.locator(f"#plan-select option[value='{plan}']")
+    assert "草稿" in option.inner_text()
+    page.click("#workflow button[data-action='submit']")
+    wait_until(page, "document.querySelector('#message').textContent !== '' && !window.gridmapPlanner.busy()", 15)
+    assert "已提交审核" in page.inner_text("#message"), page.inner_text("#message")
+    assert "已提交审核" in option.inner_text() and "草稿" not in option.inner_text()
+    page.click("#workflow button[data-action='withdraw']")
+    wait_until(page, "document.querySelector('#plan-status').textContent === '草稿' && !window.gridmapPlanner.busy()", 15)
+    assert "草稿" in option.inner_text()
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_the_worker_list_offers_the_areas_workers_with_those_the_plan_places_nowhere_first(
+        browser, live_server, users, app, api):
+    code = community_codes(app)[0]
+    plan = start(api, code)
+    grids = grids_of(api, plan)
+    grid = next(iter(grids.values()))
+    page, errors = open_planner(browser, live_server, users["planner"]["username"], plan)
+    click_at(page, shape(grid["geometry"]).representative_point())
+    form = page.locator("#grid-form")
+    form.wait_for(state="visible")
+    groups = form.locator("select[name=worker] optgroup")
+    # a fresh copy places every worker of the community: they are all offered, saying where
+    assert groups.count() == 1 and groups.first.get_attribute("label") == "本方案已安排网格"
+    offered = groups.first.locator("option").all_inner_texts()
+    assert len(offered) >= len(grids) - 1 and all("本方案负责" in o for o in offered)       # less its own
+    # a merge frees a worker: offered first, with the community's own before others
+    a, b = next((a, b) for a in grids.values() for b in grids.values() if a["id"] < b["id"]
+                and a["id"] != grid["id"] and b["id"] != grid["id"]
+                and shape(a["geometry"]).intersection(shape(b["geometry"])).length > 0)
+    merged = api("POST", f"/api/v1/plans/{plan}/merge", json={
+        "features": [a["id"], b["id"]], "versions": {a["id"]: 1, b["id"]: 1}})
+    assert merged.status_code == 200, merged.json
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    wait_until(page, READY, 15)
+    click_at(page, shape(grid["geometry"]).representative_point())
+    form.wait_for(state="visible")
+    assert groups.first.get_attribute("label") == "本方案尚未安排网格"
+    assert groups.first.locator("option").evaluate_all("os => os.map(o => o.value)") == [b["properties"]["worker"]]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "planner-worker-list-zh-CN.png"))
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_cut_building_is_put_whole_into_one_grid_with_one_click(browser, live_server, users, app, api):
+    plan = start(api, community_codes(app)[0])
+    grid = max(grids_of(api, plan).values(), key=lambda f: shape(f["geometry"]).area)
+    with app.app_context():
+        session = db.session()
+        try:
+            building, wkt = session.execute(text("""
+                SELECT b.id, ST_AsText(b.geom) FROM building b
+                WHERE ST_Contains(ST_Buffer(ST_GeomFromGeoJSON(:g), -0.0003), b.geom)
+                ORDER BY ST_Area(b.geom) DESC LIMIT 1"""), {"g": json.dumps(grid["geometry"])}).one()
+        finally:
+            session.rollback()
+    footprint = shapely.from_wkt(wkt)
+    minx, miny, maxx, maxy = shape(grid["geometry"]).bounds
+    x = footprint.bounds[0] + 0.3 * (footprint.bounds[2] - footprint.bounds[0])
+    split = api("POST", f"/api/v1/plans/{plan}/split", json={
+        "feature": grid["id"], "line": {"type": "LineString", "coordinates": [[x, miny - 1e-4], [x, maxy + 1e-4]]},
+        "versions": {grid["id"]: grid["properties"]["version"]}})
+    assert split.status_code == 200, split.json
+    page, errors = open_planner(browser, live_server, users["planner"]["username"], plan)
+    cut = page.locator("#problems li[data-kind='cut_building']")
+    count = cut.count()
+    assert count >= 1
+    fix = cut.locator("button.fix").first
+    assert fix.inner_text().startswith("整栋划入 ")
+    fix.click()
+    wait_until(page, f"document.querySelectorAll(\"#problems li[data-kind='cut_building']\").length === {count - 1}"
+               " && !window.gridmapPlanner.busy()", 15)
+    assert "已保存" in page.inner_text("#message")
+    assert page.get_attribute("#undo", "data-op") == "keep_building_whole"
+    assert not {"gap", "overlap", "edge"} & set(page.evaluate("window.gridmapPlanner.problemKinds()"))
     assert not errors, errors
     page.close()
 

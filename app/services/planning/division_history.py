@@ -57,3 +57,19 @@ def _grid(row) -> dict:
             "community": row.community, "street": row.street, "worker": row.worker,
             "valid_from": row.valid_from.isoformat(), "plan": row.plan_id,
             "valid_to": row.valid_to.isoformat() if row.valid_to else None}
+
+
+def changes(session: Session, scope) -> list[dict]:
+    """The moments the division the user may see changed — grids opened or closed, by loading
+    the city or by filing a plan — oldest first, each with the plan filed then (id and name),
+    if one was: the stops of "the division on a date"."""
+    condition, params = scope.condition(session, "g")
+    rows = session.execute(text(f"""
+        SELECT m.at, p.id AS plan, p.name FROM (
+            SELECT g.valid_from AS at FROM grid g WHERE {condition}
+            UNION SELECT g.valid_to FROM grid g WHERE g.valid_to IS NOT NULL AND {condition}) m
+        LEFT JOIN LATERAL (
+            SELECT p.id, p.name FROM grid_plan p WHERE p.status = 'filed' AND p.effective_from = m.at
+            ORDER BY p.id LIMIT 1) p ON true
+        ORDER BY m.at"""), params).all()
+    return [{"at": r.at.isoformat(), "plan": {"id": r.plan, "name": r.name} if r.plan else None} for r in rows]

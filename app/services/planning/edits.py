@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ...geo import plan_edits as geo
+from ...geo.coverage import EXACT_M2
 from ...geo.crs import frame_for
 from ...geo.partition import GRID_SIZE
 from ...messages import Both, Message, zh_punctuated
@@ -249,11 +250,14 @@ def _store(session: Session, plan: GridPlan, changed: dict[int, BaseGeometry],
 def split(session: Session, plan_id: int, feature_id: int, line, versions: dict[int, int],
           actor: Actor) -> dict:
     """The grid is cut by the line; the largest piece keeps the grid (and its worker), each
-    other piece becomes a new grid of the same community, without a worker yet."""
+    other piece becomes a new grid of the same community, without a worker yet. A crumb the
+    line cuts off near an edge or a corner stays with the piece beside it; the answer's
+    `absorbed_m2` lists them, so the planner is told."""
     with _journaled(session, plan_id, actor, "split") as journal:
         plan, (feature,) = _many(session, plan_id, [feature_id], versions, actor)
         geom = to_shape(feature.geom)
-        pieces = _geo(lambda: geo.split(geom, parse_line(line), frame_for(geom)))
+        cut = _geo(lambda: geo.split(geom, parse_line(line), frame_for(geom)))
+        pieces = cut.pieces
         created = []
         for piece in pieces[1:]:
             new = GridPlanFeature(plan_id=plan.id, kind=feature.kind, community_id=feature.community_id,
@@ -266,7 +270,8 @@ def split(session: Session, plan_id: int, feature_id: int, line, versions: dict[
                {feature.id: feature, **{f.id: f for f in created}})
         plans.touch(plan, [feature], _now())
         journal.grids = [feature.code, *(f.code for f in created)]
-    return {"changed": [feature.id], "created": [f.id for f in created], "removed": []}
+    return {"changed": [feature.id], "created": [f.id for f in created], "removed": [],
+            "absorbed_m2": [round(area, 1) for area in cut.absorbed_m2]}
 
 
 def merge(session: Session, plan_id: int, feature_ids: list[int], versions: dict[int, int],
@@ -327,6 +332,38 @@ def hand_over(session: Session, plan_id: int, building_id: int, to_id: int, vers
         _store(session, plan, {giver_id: given, to_id: taken}, by_id)
         plans.touch(plan, found, _now())
     return {"changed": [giver_id, to_id], "created": [], "removed": []}
+
+
+def keep_building_whole(session: Session, plan_id: int, building_id: int, versions: dict[int, int],
+                        actor: Actor) -> dict:
+    """The fix for a building cut by a grid line: the grid that holds most of it takes it
+    whole, the line moved round it; the grids give up their pieces of it, and vertices stay
+    shared. Refused across a community line, where no grid may reach (the community's own
+    line cuts the building). `versions` names the grids that hold a piece and their
+    neighbours."""
+    with _journaled(session, plan_id, actor, "keep_building_whole") as journal:
+        plan = journal.plan
+        building = session.get(Building, building_id)
+        if building is None:
+            raise plans.NotFound("place.building_not_found", {"id": building_id})
+        holder_ids = list(session.execute(text("""
+            SELECT f.id FROM grid_plan_feature f, building b
+            WHERE b.id = :building AND f.plan_id = :plan AND f.geom && b.geom AND ST_IsValid(f.geom)
+              AND ST_Area(ST_Intersection(f.geom, b.geom)::geography) > :least
+            ORDER BY f.id"""), {"building": building_id, "plan": plan.id, "least": EXACT_M2}).scalars())
+        if len(holder_ids) < 2:
+            raise InvalidEdit("plan.building_whole", field="building")
+        _, found = _many(session, plan_id, holder_ids, versions, actor)
+        if len({f.community_id for f in found}) > 1:
+            raise InvalidEdit("plan.building_across_communities", field="building")
+        by_id = {f.id: f for f in found}
+        footprint = to_shape(building.geom)
+        keeper, changed = _geo(lambda: geo.keep_whole(
+            footprint, {f.id: to_shape(f.geom) for f in found}, frame_for(footprint)))
+        journal.grids = [by_id[keeper].code, *(by_id[k].code for k in changed if k != keeper)]
+        _store(session, plan, changed, {k: by_id[k] for k in changed})
+        plans.touch(plan, [by_id[k] for k in changed], _now())
+    return {"changed": [keeper, *(k for k in changed if k != keeper)], "created": [], "removed": []}
 
 
 def merge_into_neighbour(session: Session, plan_id: int, feature_id: int, at, versions: dict[int, int],
@@ -422,29 +459,43 @@ def _new_worker(session: Session, feature: GridPlanFeature, name) -> Worker:
     return worker
 
 
-def free_workers(session: Session, plan: GridPlan) -> list[dict]:
-    """Full-time workers the plan gives no grid: those who answer for a grid of its area now,
-    or answered for one before and hold none now, and those registered from this plan."""
+def assignable_workers(session: Session, plan: GridPlan) -> list[dict]:
+    """The full-time workers a planner may give a grid of the plan: those who answer for a
+    grid of its area now, those the plan gives a grid, those who answered for one of its
+    area before and hold nothing now, and those registered from this plan. Each with the
+    plan's grids they hold (`plan_grids`; none first: they are the ones to place), the grid
+    they hold now (`holds`) and their community (in the plan, else now)."""
     rows = session.execute(text(f"""
-        WITH communities AS ({plans.COMMUNITIES_UNDER})
-        SELECT w.code, w.name_zh, w.name_en, now_held.code AS holds
+        WITH communities AS ({plans.COMMUNITIES_UNDER}),
+        in_plan AS (
+            SELECT f.worker_id, array_agg(f.code ORDER BY f.code) AS codes,
+                   min(c.code) AS community
+            FROM grid_plan_feature f LEFT JOIN area c ON c.id = f.community_id
+            WHERE f.plan_id = :plan AND f.worker_id IS NOT NULL GROUP BY f.worker_id)
+        SELECT w.code, w.name_zh, w.name_en, now_held.code AS holds,
+               coalesce(in_plan.codes, '{{}}') AS plan_grids,
+               coalesce(in_plan.community, now_held.community) AS community
         FROM worker w
+        LEFT JOIN in_plan ON in_plan.worker_id = w.id
         LEFT JOIN LATERAL (
-            SELECT g.code, g.community_id FROM worker_assignment a JOIN grid g ON g.id = a.grid_id
+            SELECT g.code, g.community_id, c.code AS community
+            FROM worker_assignment a JOIN grid g ON g.id = a.grid_id
+            LEFT JOIN area c ON c.id = g.community_id
             WHERE a.worker_id = w.id AND a.valid_to IS NULL AND g.valid_to IS NULL
             ORDER BY a.valid_from, a.id LIMIT 1) now_held ON true
         WHERE w.active AND w.role = 'full_time'
-          AND w.id NOT IN (SELECT worker_id FROM grid_plan_feature
-                           WHERE plan_id = :plan AND worker_id IS NOT NULL)
-          AND (now_held.community_id IN (SELECT id FROM communities)
+          AND (in_plan.worker_id IS NOT NULL
+               OR now_held.community_id IN (SELECT id FROM communities)
                OR (now_held.code IS NULL AND NOT EXISTS (
                        SELECT 1 FROM worker_assignment r WHERE r.worker_id = w.id AND r.valid_to IS NULL)
                    AND (EXISTS (SELECT 1 FROM worker_assignment e JOIN grid g ON g.id = e.grid_id
                                 WHERE e.worker_id = w.id AND g.community_id IN (SELECT id FROM communities))
                         OR w.id IN (SELECT (data->>'new_worker')::int FROM grid_plan_event
                                     WHERE plan_id = :plan AND data->>'new_worker' IS NOT NULL))))
-        ORDER BY now_held.code NULLS LAST, w.code"""), {"plan": plan.id, "area": plan.area_id}).all()
-    return [{"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "holds": r.holds} for r in rows]
+        ORDER BY in_plan.worker_id IS NOT NULL, now_held.code NULLS FIRST, w.code"""),
+        {"plan": plan.id, "area": plan.area_id}).all()
+    return [{"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "holds": r.holds,
+             "plan_grids": list(r.plan_grids), "community": r.community} for r in rows]
 
 
 def _many(session, plan_id, ids, versions, actor) -> tuple[GridPlan, list[GridPlanFeature]]:

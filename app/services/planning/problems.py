@@ -4,6 +4,7 @@ planned workers already answer for."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import shapely
@@ -12,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ...geo.crs import MetricFrame
-from ...geo.plan_check import Buildings, Check, Communities, PlannedGrid, Problem, check_plan
+from ...geo.plan_check import Buildings, Check, Communities, PlannedGrid, Problem, check_plan, percent
 from ...messages import LANGUAGES, Both, Message, zh_punctuated
 from ...models import GridPlan
 from ..accounts.scope import Scope
@@ -31,6 +32,8 @@ class PlanCheck:
     check: Check
     # grid id -> its names and its worker's ({"name_zh", "name_en", "worker": {"code", "zh", "en"}})
     named: dict[int, dict] = field(default_factory=dict)
+    # the database id of each building the check was given, by its place in the check's list
+    building_ids: Sequence[int] = ()
 
 
 def check(session: Session, plan_id: int, scope: Scope, rules) -> PlanCheck:
@@ -51,7 +54,7 @@ def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
         area = shapely.from_wkb(cursor.fetchone()[0])
     shapes = shapely.from_wkb([r[5] for r in rows]) if rows else []
     grids = [PlannedGrid(*r[:5], g) for r, g in zip(rows, shapes)]
-    communities, buildings, lines = _surroundings(session, plan.area_id, area)
+    communities, buildings, lines, building_ids = _surroundings(session, plan.area_id, area)
     held_elsewhere = dict(session.execute(text("""
         SELECT w.code, count(*) FROM worker_assignment a
         JOIN worker w ON w.id = a.worker_id JOIN grid g ON g.id = a.grid_id
@@ -66,7 +69,7 @@ def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
                         held_elsewhere, lines)
     named = {r[0]: {"name_zh": r[6], "name_en": r[7],
                     "worker": {"code": r[4], "zh": r[8], "en": r[9]} if r[4] else None} for r in rows}
-    return PlanCheck(plan, grids, result, named)
+    return PlanCheck(plan, grids, result, named, building_ids)
 
 
 def _binary(session: Session):
@@ -84,7 +87,7 @@ def forget_surroundings() -> None:
     _kept.clear()
 
 
-def _surroundings(session: Session, area_id: int, area) -> tuple[Communities, Buildings, list]:
+def _surroundings(session: Session, area_id: int, area) -> tuple[Communities, Buildings, list, list[int]]:
     key = (area_id, *session.execute(text("""
         SELECT current_database(),
                (SELECT coalesce(sum(version), 0) FROM layer_version WHERE layer = 'area'),
@@ -99,13 +102,14 @@ def _surroundings(session: Session, area_id: int, area) -> tuple[Communities, Bu
     with _binary(session) as cursor:
         # by bounding box only: a building outside the area lies in no grid and crosses none
         cursor.execute("""
-            SELECT ST_AsBinary(b.geom), b.households FROM building b
+            SELECT ST_AsBinary(b.geom), b.households, b.id FROM building b
             WHERE b.geom && (SELECT geom FROM area WHERE id = %(area)s) ORDER BY b.id""", {"area": area_id})
         rows = cursor.fetchall()
     buildings = Buildings.of(shapely.from_wkb([r[0] for r in rows]) if rows else [], [r[1] for r in rows])
     lines = ground_lines_in(session, area).lines
-    _kept.put(key, (communities, buildings, lines))
-    return communities, buildings, lines
+    building_ids = [r[2] for r in rows]
+    _kept.put(key, (communities, buildings, lines, building_ids))
+    return communities, buildings, lines, building_ids
 
 
 def as_geojson(found: PlanCheck) -> dict:
@@ -117,11 +121,14 @@ def as_geojson(found: PlanCheck) -> dict:
         # rounded to ~1 cm like every layer; rounding the numbers only, so nothing collapses
         geometry = shapely.transform(problem.geometry, lambda xy: np.round(xy, COORDINATE_DECIMALS))
         message = said(problem, workers)
+        detail = dict(problem.detail)
+        if "building" in detail:            # the check counts buildings by place; a client by id
+            detail["building"] = found.building_ids[detail["building"]]
         features.append({"type": "Feature", "id": n + 1,
                          "geometry": mapping(geometry) if not geometry.is_empty else None,
                          "properties": {"kind": problem.kind, "blocking": problem.blocking,
                                         "message_zh": message.zh, "message_en": message.en,
-                                        "grids": problem.grids, **problem.detail}})
+                                        "grids": problem.grids, **detail}})
     by_kind: dict[str, int] = {}
     for problem in found.check.problems:
         by_kind[problem.kind] = by_kind.get(problem.kind, 0) + 1
@@ -150,6 +157,17 @@ def _m2(area: float) -> str:
     return f"{area:.2f}" if area < 1 else f"{area:.1f}"
 
 
+def _share(grid: str, share: float, piece_m2: float | None) -> Message:
+    """A grid's share of a cut building; a small piece with its square metres, which say
+    more than a fraction of a percent."""
+    if piece_m2 is not None and share < SMALL_SHARE:
+        return Message("problem.share_small", grid=grid, share=percent(share), area=_m2(piece_m2))
+    return Message("problem.share", grid=grid, share=percent(share))
+
+
+SMALL_SHARE = 0.05
+
+
 def _message(problem: Problem, workers: dict[str, dict]) -> Message | None:
     kind, detail, grids = problem.kind, problem.detail, problem.grids
     if kind == "invalid":
@@ -170,7 +188,7 @@ def _message(problem: Problem, workers: dict[str, dict]) -> Message | None:
         return Message("problem.outside", grid=grids[0], area=_m2(detail["area_m2"]),
                        community=detail["community"])
     if kind == "cut_building":
-        shares = [Message("problem.share", grid=code, share=f"{share:.0%}") for code, share in detail["shares"].items()]
+        shares = [_share(code, share, detail.get("pieces_m2", {}).get(code)) for code, share in detail["shares"].items()]
         return Message("problem.cut_building", households=detail["households"], shares=shares)
     if kind == "households":
         low, high = detail["range"]

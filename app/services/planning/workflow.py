@@ -89,15 +89,22 @@ def act(session: Session, plan_id: int, action: str, actor: Actor, rules, *, not
     return plan, event
 
 
-def history(session: Session, plan_id: int) -> list[dict]:
+def history(session: Session, plan_id: int, full: bool = False) -> list[dict]:
     """The plan's record as people read it: who by name (gridmap_actor, migration 0021), each
-    edit by what it did and to which grids (not the outlines it keeps for undo), and whether
-    it has been undone."""
-    undone = edits.journal_of(session, plan_id).undone
+    edit by what it did and to which grids (not the outlines it keeps for undo).
+
+    What a reviewer reads is the net change: an undo takes its edit's entry back and a redo
+    puts it back where it was, so neither adds an entry of its own; an edit undone shows
+    (`undone`, struck through) only while a redo could still make it again. The stored record
+    is never rewritten: `full` gives every event, undos and redos too, for an audit."""
+    journal = edits.journal_of(session, plan_id)
     rows = session.execute(text("""
         SELECT e.id, e.at, e.actor, gridmap_actor(e.actor) AS by, e.action, e.from_status, e.to_status,
                e.note, CASE WHEN e.action = 'edit' THEN e.data - 'features' ELSE e.data END AS data,
                e.map_html IS NOT NULL AS has_map
         FROM grid_plan_event e WHERE e.plan_id = :plan ORDER BY e.at, e.id"""), {"plan": plan_id}).mappings()
-    return [{**row, "undone": row["id"] in undone} for row in rows]
-
+    events = [{**row, "undone": row["id"] in journal.undone} for row in rows]
+    if full:
+        return events
+    return [e for e in events if e["action"] not in ("undo", "redo")
+            and (not e["undone"] or e["id"] in journal.redoable)]

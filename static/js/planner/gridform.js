@@ -1,13 +1,16 @@
 // A grid's names and its full-time worker, for the one grid selected in a draft. After a split
 // it opens on the new grid: its names suggested (the community's next "第N网格"), its worker
-// picked from those the plan gives no grid, or a new worker typed by name. Saved as one edit.
+// picked from the workers of the plan's area — first those the plan gives no grid yet, of the
+// grid's own community first, then those it does (saying which) — or a new worker typed by
+// name. Saved as one edit.
 import { t, tf, lang } from '../i18n.js';
 
 const NEW = '__new__';
 
 // `grid`: the grid's names and worker from the problems answer; `feature`: the plan's feature
-// (its version); `free`: the workers the plan gives no grid; `save(body)` sends the change.
-export function gridForm(form, { feature, grid, free, fresh, save }) {
+// (its version); `workers`: those the planner may give it (GET /plans/{id} `workers`);
+// `save(body)` sends the change.
+export function gridForm(form, { feature, grid, workers, fresh, save }) {
   form.replaceChildren();
   form.dataset.feature = String(feature.id);
   form.classList.toggle('fresh', Boolean(fresh));
@@ -28,9 +31,20 @@ export function gridForm(form, { feature, grid, free, fresh, save }) {
   worker.add(new Option(current ? t('worker_none') : t('worker_choose'), ''));
   const name = (w) => (lang === 'zh' ? w.zh || w.name_zh : w.en || w.name_en) || w.code;
   if (current) worker.add(new Option(name(current), current.code, true, true));
-  for (const w of free) {
-    const where = w.holds ? tf('worker_now_at', { code: w.holds }) : t('worker_free');
-    worker.add(new Option(`${name(w)}${lang === 'zh' ? `（${where}）` : ` (${where})`}`, w.code));
+  const community = feature.properties.community;
+  const near = (w) => Number(w.community !== community);
+  const others = workers.filter((w) => w.code !== current?.code);
+  const unplaced = others.filter((w) => !w.plan_grids.length);
+  const placed = others.filter((w) => w.plan_grids.length);
+  for (const [key, group, where] of [
+    ['workers_unplaced', unplaced, (w) => (w.holds ? tf('worker_now_at', { code: w.holds }) : t('worker_free'))],
+    ['workers_placed', placed, (w) => tf('worker_in_plan', { codes: w.plan_grids.join(lang === 'zh' ? '、' : ', ') })]]) {
+    if (!group.length) continue;
+    const list = Object.assign(document.createElement('optgroup'), { label: t(key) });
+    for (const w of [...group].sort((a, b) => near(a) - near(b))) {   // stable: the server's order within
+      list.append(new Option(`${name(w)}${lang === 'zh' ? `（${where(w)}）` : ` (${where(w)})`}`, w.code));
+    }
+    worker.add(list);
   }
   worker.add(new Option(t('worker_new'), NEW));
   nameZh.defaultValue = nameZh.value;          // untouched, Ctrl+Z is the plan's undo

@@ -3,7 +3,7 @@
 // the problems as they draw (with a one-click fix for slivers and tiny grids), households and
 // workers per grid, the diff against the current division, the workflow by role, and the
 // division on any past date. The plan open is in the address (?plan=ID).
-import { translatePage, switchLanguage, t, tf, lang } from '../i18n.js';
+import { translatePage, switchLanguage, t, tf, lang, when, setTimeZone } from '../i18n.js';
 import { getJson, sendJson, HttpError } from '../http.js';
 import { workflowButtons } from './workflow.js';
 import { problemList, problemCount, onGround } from './problems.js';
@@ -14,6 +14,7 @@ const body = document.body;
 const can = { write: body.dataset.canWrite === 'true', review: body.dataset.canReview === 'true',
   file: body.dataset.canFile === 'true' };
 translatePage('planner_title');
+setTimeZone(body.dataset.timezone);
 document.getElementById('lang').addEventListener('click', async () => {
   switchLanguage();
   // the server answers in this language too when a request does not say (an API client)
@@ -54,6 +55,13 @@ window.gridmapPlanner = {                              // read by the browser te
     return { x: point.x + box.left, y: point.y + box.top };
   },
   zoom: () => map.getZoom(),
+  setZoom: (zoom) => { map.setZoom(zoom, { animate: false }); },
+  view: (lon, lat, zoom) => { map.setView([lat, lon], zoom, { animate: false }); },
+  // a grid's label as the reader sees it: its text, or null when it is not shown
+  label: (id) => {
+    const element = state.features.get(id)?.getTooltip()?.getElement();
+    return element && getComputedStyle(element).visibility === 'visible' ? element.innerText : null;
+  },
   drawing: () => map.pm.globalDrawModeEnabled(),
   boundsOf: (id) => {
     const b = state.features.get(id).getBounds();
@@ -67,7 +75,7 @@ async function loadPlans(chosen) {
   const { plans } = await getJson('/api/v1/plans');
   const select = $('plan-select');
   select.replaceChildren(new Option(`— ${t('current_division')} —`, ''));
-  for (const plan of plans) select.add(new Option(`#${plan.id} ${planName(plan.name)}${paren(t(`plan_${plan.status}`))}`, plan.id));
+  for (const plan of plans) select.add(new Option(planLabel(plan), plan.id));
   select.value = chosen ? String(chosen) : '';
   select.onchange = () => choose(select.value);
   if (chosen && select.value !== String(chosen)) {           // not a plan this user may see
@@ -125,6 +133,9 @@ async function showCurrent() {
   }
 }
 
+// "#12 赫尔辛基中心 网格调整（草稿）": the plan as the dropdown names it, with its status now
+const planLabel = (plan) => `#${plan.id} ${planName(plan.name)}${paren(t(`plan_${plan.status}`))}`;
+
 // Plan names are made in both languages ("中文 / English"): the reader's half.
 function planName(name) {
   const halves = String(name).split(' / ');
@@ -181,6 +192,9 @@ async function refresh(id = state.plan.id, { fit = false } = {}) {
     $('plan-name').textContent = planName(plan.name);
     $('plan-status').textContent = t(`plan_${plan.status}`);
     $('plan-grids').textContent = `${plan.grids} ${t('grids')}`;
+    // a workflow step (or another planner's) changes the status: the dropdown says it too
+    const option = [...$('plan-select').options].find((o) => o.value === String(plan.id));
+    if (option) option.text = planLabel(plan);
     const editing = can.write && plan.editable;
     $('tools').hidden = !editing;
     $('journal').hidden = !editing;
@@ -222,7 +236,7 @@ function drawGrids(items, problems, { interactive = true } = {}) {
     onEachFeature(feature, layer) {
       state.features.set(feature.id, layer);
       layer.feature = feature;
-      layer.bindTooltip(`${feature.properties.code}<br>${held.get(feature.id) ?? 0} ${t('households_short')}`,
+      layer.bindTooltip(gridLabel(feature.properties, held.get(feature.id) ?? 0),
         { permanent: true, direction: 'center', className: 'grid-label' });
       // while a line is drawn, a click inside a grid is the line's vertex: it must reach the map
       if (interactive) layer.on('click', (event) => {
@@ -237,6 +251,16 @@ function drawGrids(items, problems, { interactive = true } = {}) {
       gridLayer.addLayer(layer);
     },
   });
+}
+
+// A grid's label on the map: its name, and its code and households under it (built as
+// elements: a name is data, never markup).
+function gridLabel(properties, households) {
+  const label = document.createElement('span');
+  const name = (lang === 'zh' ? properties.name_zh : properties.name_en) || properties.name_zh || properties.name_en;
+  if (name) label.append(Object.assign(document.createElement('b'), { className: 'name', textContent: name }), document.createElement('br'));
+  label.append(`${properties.code} · ${households} ${t('households_short')}`);
+  return label;
 }
 
 // The chosen grids stand out: drawn over their neighbours in a strong colour, their labels
@@ -272,7 +296,11 @@ function declutter() {
   }
 }
 
-map.on('zoomend', () => declutter());
+// Far out, a label covers more than its grid: below LABEL_ZOOM only the chosen grids' show.
+const LABEL_ZOOM = 14;
+const labelsByZoom = () => map.getContainer().classList.toggle('labels-far', map.getZoom() < LABEL_ZOOM);
+map.on('zoomend', () => { labelsByZoom(); declutter(); });
+labelsByZoom();
 
 function codeOf(id) {
   return state.features.get(id)?.feature.properties.code ?? String(id);
@@ -308,7 +336,7 @@ function showGridForm() {
   if (!form.hidden && form.dataset.feature === String(id) && form.dataset.version === String(state.features.get(id).feature.properties.version)) return;
   const feature = state.features.get(id).feature;
   gridForm(form, {
-    feature, grid: state.problems?.grids.find((g) => g.id === id), free: state.plan.free_workers || [],
+    feature, grid: state.problems?.grids.find((g) => g.id === id), workers: state.plan.workers || [],
     fresh: state.fresh === id,
     save: async (body) => {
       state.fresh = null;
@@ -360,8 +388,15 @@ function showProblem(n) {
 }
 
 // A sliver or a tiny grid merged into the neighbour it shares most boundary with (the server
-// finds it); a sliver sends where it is, so only that part of its grid moves.
+// finds it); a sliver sends where it is, so only that part of its grid moves. A cut building
+// goes wholly into the grid holding most of it.
 async function fixProblem(problem) {
+  if (problem.properties.kind === 'cut_building') {
+    state.selected = [];
+    await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/keep-building-whole`,
+      { building: problem.properties.building, versions: versions([...state.features.keys()]) }));
+    return;
+  }
   const [code] = problem.properties.grids;
   const id = [...state.features.values()].find((l) => l.feature.properties.code === code)?.feature.id;
   if (id === undefined) return;
@@ -524,7 +559,8 @@ map.on('pm:create', async ({ shape, layer }) => {
   let done = null;
   if (shape === 'Line' && tool === 'split') {
     const [feature] = state.selected;
-    done = await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/split`, { feature, line: geometry, versions: versions([feature]) }));
+    done = await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/split`, { feature, line: geometry, versions: versions([feature]) }),
+      { saved: savedWithNote });
   } else if (shape === 'Line' && tool === 'move') {
     done = await act(() => sendJson('POST', `/api/v1/plans/${state.plan.id}/move-boundary`,
       { features: state.selected, line: geometry, versions: versions(state.selected) }));
@@ -626,8 +662,15 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+// "已保存。拆分线贴近网格边界……": what the server did besides what was asked, after the word
+function savedWithNote(answer) {
+  const note = (lang === 'zh' && answer.note_zh) || answer.note;
+  return note ? `${t('saved')}${lang === 'zh' ? '。' : '. '}${punctuated(note)}` : t('saved');
+}
+
 // Every change goes through here: the message line says what went wrong (a stale version
 // names who changed it first), and the plan, its problems and households are read again.
+// `saved`: what the message line says when it is done (or a function of the answer).
 // Returns the server's answer, or null when the change was refused.
 async function act(change, { saved = t('saved') } = {}) {
   const message = $('message');
@@ -637,7 +680,7 @@ async function act(change, { saved = t('saved') } = {}) {
   let answer = null;
   try {
     answer = (await change()) ?? {};
-    message.textContent = saved;
+    message.textContent = typeof saved === 'function' ? saved(answer) : saved;
     message.classList.add('ok');
   } catch (error) {
     const zh = error instanceof HttpError && error.body?.description_zh;
@@ -694,24 +737,49 @@ async function showDiff() {
   $('diff').dataset.moving = String(diff.households_moving);
 }
 
+// The division on a date: a slider whose stops are the moments the division changed (loaded,
+// or a plan filed), each labelled with its date, with one before the first and "now" last; or
+// any day from the picker. Drawn over the plan in dashed orange; the line beside it says how
+// many grids there were, or that there was no division yet.
 async function loadHistory() {
-  const { plans } = await getJson('/api/v1/plans?status=filed');
-  const dates = plans.map((p) => new Date(p.effective_from)).sort((a, b) => a - b);
-  const steps = [...dates.map((d) => new Date(d.getTime() - 1000)), ...dates.map((d) => new Date(d.getTime() + 1000))]
-    .sort((a, b) => a - b);
-  steps.push(new Date());
+  const { changes } = await getJson('/api/v1/division/changes');
+  const moments = changes.map((c) => ({ at: new Date(c.at), plan: c.plan }));
+  const first = moments[0]?.at ?? null;
+  // a day's date, or with the time when the division changed more than once that day
+  const days = moments.map(({ at }) => when(at, 'day'));
+  const dated = (at, n) => (days.filter((d) => d === days[n]).length > 1 ? when(at, 'short') : days[n]);
+  const stops = [
+    ...(first ? [{ at: new Date(first.getTime() - 1000), label: tf('history_before', { date: days[0] }) }] : []),
+    // a second on: a time from the database has microseconds, a Date only milliseconds
+    ...moments.map(({ at, plan }, n) => ({ at: new Date(at.getTime() + 1000), label: dated(at, n),
+      title: `${when(at)}${plan ? ` #${plan.id} ${planName(plan.name)}` : ''}` })),
+    { at: null, label: t('history_now') },
+  ];
   const slider = $('history-slider');
-  slider.max = String(steps.length - 1);
+  slider.max = String(stops.length - 1);
   slider.value = slider.max;
-  const draw = async (at, now) => {
-    $('history-date').textContent = at.toLocaleString(lang);
+  labelStops($('history-stops'), stops, (n) => { slider.value = String(n); show(); });
+  const note = $('history-note');
+  let asked = 0;                       // the last drawing asked for is the one shown
+  const draw = async (at) => {
+    const mine = ++asked;
+    $('history-date').textContent = at ? when(at) : t('history_now');
     historyLayer.clearLayers();
-    if (now) return;                                               // now: the plan is what is drawn
+    note.textContent = '';
+    if (!at) return;                                              // now: the plan is what is drawn
     const grids = await getJson(`/ogcapi/collections/grids/items?limit=10000&datetime=${at.toISOString()}`);
+    if (mine !== asked) return;
     L.geoJSON(grids, { pmIgnore: true, snapIgnore: true, interactive: false,
       style: { color: '#e65100', weight: 2, dashArray: '4 4', fill: false } }).addTo(historyLayer);
+    note.textContent = grids.features.length
+      ? tf('history_count', { n: grids.features.length })
+      : t('history_none') + (first && at < first ? tf('history_first', { date: when(first, 'day') }) : '');
+    note.classList.toggle('none', !grids.features.length);
   };
-  const show = () => draw(steps[Number(slider.value)], Number(slider.value) === steps.length - 1);
+  const mark = (n) => {
+    for (const stop of $('history-stops').children) stop.classList.toggle('current', stop.dataset.n === String(n));
+  };
+  const show = () => { picker.value = ''; mark(slider.value); return draw(stops[Number(slider.value)].at); };
   slider.addEventListener('input', show);
   // or any date from the picker: the division at the end of that day
   const picker = $('history-picker');
@@ -719,9 +787,33 @@ async function loadHistory() {
   picker.addEventListener('change', () => {
     if (!picker.value) { show(); return; }
     const at = new Date(`${picker.value}T23:59:59`);
-    draw(at > new Date() ? new Date() : at, at > new Date());
+    mark(null);                                    // a day of its own, not one of the stops
+    draw(at > new Date() ? null : at);
   });
-  await show();
+  mark(slider.value);
+  await draw(null);
+}
+
+// Under the slider, each stop's date where its thumb stops: the first and the last always,
+// those between where there is room (the others keep their tick, and their date as a title).
+function labelStops(container, stops, go) {
+  container.replaceChildren();
+  const last = Math.max(stops.length - 1, 1);
+  const ROOM = 16;                               // a label's width, in % of the slider's
+  let free = -Infinity;
+  stops.forEach((stop, n) => {
+    const place = (n / last) * 100;
+    const tick = Object.assign(document.createElement('button'), { type: 'button', className: 'stop', title: stop.title || stop.label });
+    tick.style.left = `${place}%`;
+    tick.dataset.n = String(n);
+    const text = Object.assign(document.createElement('span'), { textContent: stop.label });
+    const end = n === stops.length - 1;
+    text.hidden = !end && n > 0 && (place - free < ROOM || 100 - place < ROOM);
+    if (!text.hidden) free = place;
+    tick.append(text);
+    tick.addEventListener('click', () => go(n));
+    container.append(tick);
+  });
 }
 
 function legend() {

@@ -1,7 +1,8 @@
 // The plan's problems as a list: every one of them, grouped by kind with each group's count,
-// blocking kinds first. An item shows its place on the map; a sliver, or a grid under the
-// household standard, offers the one-click fix — merge it into the neighbour it shares the
-// longest boundary with.
+// blocking kinds first. An item shows its place on the map; some offer a one-click fix: a
+// sliver, or a grid under the household standard, is merged into the neighbour it shares the
+// longest boundary with; a building cut by a grid line goes wholly into the grid holding most
+// of it.
 import { t, tf } from '../i18n.js';
 
 const ORDER = ['invalid', 'gap', 'overlap', 'edge', 'sliver', 'outside', 'no_community', 'cut_building',
@@ -12,11 +13,19 @@ const FOLDED_OVER = 25;
 
 const rank = (kind) => (ORDER.includes(kind) ? ORDER.indexOf(kind) : ORDER.length);
 
-// A sliver, or a grid with too few households: what merging into a neighbour mends.
-export function fixable(problem) {
+// The one-click fix a problem offers, as its button says it ({label, title}), or null.
+export function fixOf(problem) {
   const p = problem.properties;
-  if (p.kind === 'sliver') return p.grids.length === 1;
-  return p.kind === 'households' && p.grids.length === 1 && Array.isArray(p.range) && p.households < p.range[0];
+  const merge = { label: t('fix_merge'), title: t('fix_merge_title') };
+  if (p.kind === 'sliver') return p.grids.length === 1 ? merge : null;
+  if (p.kind === 'households') {
+    return p.grids.length === 1 && Array.isArray(p.range) && p.households < p.range[0] ? merge : null;
+  }
+  if (p.kind === 'cut_building' && Number.isInteger(p.building) && p.grids.length > 1) {
+    // the grids come largest share first: the first takes the building
+    return { label: tf('fix_whole', { code: p.grids[0] }), title: t('fix_whole_title') };
+  }
+  return null;
 }
 
 // `folded`: the kinds folded, `seen`: the kinds listed before (both kept across refreshes);
@@ -63,9 +72,10 @@ export function problemList(container, problems, { folded, seen, show, fix, mess
         item.addEventListener('click', (event) => { if (!event.target.closest('button')) show(n); });
         item.addEventListener('keydown', (event) => { if (event.key === 'Enter') show(n); });
       }
-      if (fix && fixable(problem)) {
+      const offered = fix && fixOf(problem);
+      if (offered) {
         const button = Object.assign(document.createElement('button'), {
-          type: 'button', className: 'fix', textContent: t('fix_merge'), title: t('fix_merge_title') });
+          type: 'button', className: 'fix', textContent: offered.label, title: offered.title });
         button.addEventListener('click', () => fix(problem));
         item.append(' ', button);
       }

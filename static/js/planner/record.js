@@ -1,6 +1,8 @@
-// The plan's record, newest first: who (by name) did what and when — each workflow step, each
-// edit with the grids it was about (struck through once undone), each undo and redo — and the
-// undo and redo buttons, which say what they would take back or make again.
+// The plan's record, newest first: who (by name) did what and when — each workflow step and
+// each edit in force with the grids it was about. It is the net change (the server's `events`):
+// an undo takes its edit's entry back instead of adding one, a redo puts it back; an edit
+// undone is struck through while Redo can still make it again. And the undo and redo buttons,
+// which say what they would take back or make again.
 import { t, tf, lang, when } from '../i18n.js';
 
 const list = (codes) => (codes || []).join(lang === 'zh' ? '、' : ', ');
@@ -29,7 +31,6 @@ export function listEvents(container, events, count) {
     const name = Object.assign(document.createElement('b'), { className: 'who', textContent: who(event.by, event.actor) });
     let what = t(`step_${event.action}`);
     if (event.action === 'edit') what = editDone(event.data);
-    if (event.action === 'undo' || event.action === 'redo') what = `${t(`step_${event.action}`)} ${editDone(event.data)}`;
     const step = Object.assign(document.createElement('span'), { className: 'what', textContent: what });
     if (event.undone) {
       item.classList.add('undone');
