@@ -1,6 +1,7 @@
 """GET /api/v1/wall: the side panel of the command-center wall in one answer — today's counts,
-the load per grid, the overdue list, the triage queue, the grid ranking of the chosen period
-and, when the wall opens, the last events for its ticker."""
+the load per grid, the overdue list, the triage queue, the requests waiting for a decision,
+the cases departments sent back and who did, each department's queue, the grid ranking of the
+chosen period and, when the wall opens, the last events for its ticker."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,6 +20,7 @@ bp = Blueprint("wall", __name__, url_prefix="/api/v1")
 
 OVERDUE_LIST = 50
 TRIAGE_LIST = 30
+REQUESTS_LIST = 30
 RANKING = 20
 
 
@@ -34,6 +36,7 @@ def summary():
     recent = parse_int(request.args.get("recent"), "recent", 0, 0, 100)
     session, scope, user = db.session(), current_scope(), current_user()
     own_only = permits(user.role, "incidents:read") == "own"
+    dispatcher = bool(permits(user.role, "incidents:dispatch"))
 
     def listed(filters: dict, limit: int, order: str) -> dict:
         found = incident_views.search(session, filters, scope, now, worker_id=user.worker_id,
@@ -41,6 +44,11 @@ def summary():
         return {"total": found.total,
                 "items": incident_views.without_unseen_links(session, found.items, scope, user.worker_id)}
 
+    # cases a department sent back (退回), for the dispatcher to send on: who sent each, and why
+    returned = listed({"returned": "true", "status": "reported"}, TRIAGE_LIST, "reported")
+    back = wall.returns(session, [f["id"] for f in returned["items"]])
+    for f in returned["items"]:
+        f["properties"]["returned"] = back.get(f["id"])
     ranking = assessment.assess(session, "grid", period.start, period.end, scope, settings.assessment)
     return jsonify(
         now=now.isoformat(), day_start=day_start.isoformat(), timezone=settings.timezone,
@@ -49,9 +57,10 @@ def summary():
         overdue=listed({"overdue": "true", "open": "true"}, OVERDUE_LIST, "lateness"),
         # citizens' reports an operator has to accept before anyone is sent
         triage=listed({"triage": "true", "status": "reported"}, TRIAGE_LIST, "reported"),
-        # cases a department sent back (退回), for the dispatcher to send on
-        returned=listed({"returned": "true", "status": "reported"}, TRIAGE_LIST, "reported"),
+        returned=returned,
+        # suspensions and extensions asked for (挂起 / 延期): the dispatcher decides on the card
+        requests=wall.waiting_requests(session, scope, REQUESTS_LIST) if dispatcher else {"total": 0, "items": []},
         # each department's queue and how much of it is overdue
-        departments=departments.queues(session, now) if permits(user.role, "incidents:dispatch") else [],
+        departments=departments.queues(session, now) if dispatcher else [],
         ranking=[r.as_dict() for r in ranking[:RANKING]],
         recent=stream.recent(session, scope, user.worker_id, recent) if recent else [])

@@ -73,7 +73,7 @@ def test_a_stale_if_match(client, incident, asking, language, auth):
     assert refused.headers["ETag"] == f'"v{version + 1}"'
     words = refused.get_json()["description"]
     assert said_in(language, words)
-    assert ("请刷新后重试" if language == "zh" else "reload and try again") in words
+    assert ("已为您重新载入，请再确认一次" if language == "zh" else "it has been reloaded — please check") in words
 
 
 def test_a_missing_note_is_said_per_field(client, incident, asking, language):

@@ -71,3 +71,15 @@ def queues(session: Session, now) -> list[dict]:
         WHERE d.active GROUP BY d.id ORDER BY d.code"""), {"now": now}).all()
     return [{"code": r.code, "name": {"zh": r.name_zh, "en": r.name_en}, "kind": r.kind,
              "open": r.open, "overdue": r.overdue} for r in rows]
+
+
+def own_tasks(session: Session, department_id: int, incident_ids: list[int]) -> dict[int, dict]:
+    """A department's own part in each of these cases: its latest task there (a case may come
+    back to it after a transfer), so that its list tells the work still to do from the cases it
+    has transferred, returned or finished."""
+    rows = session.execute(text("""
+        SELECT DISTINCT ON (k.incident_id) k.incident_id, k.role, k.status, k.finished_at
+        FROM incident_task k WHERE k.department_id = :d AND k.incident_id = ANY(:ids)
+        ORDER BY k.incident_id, k.id DESC"""), {"d": department_id, "ids": list(incident_ids)}).all()
+    return {r.incident_id: {"role": r.role, "status": r.status,
+                            "finished_at": r.finished_at.isoformat() if r.finished_at else None} for r in rows}

@@ -1,6 +1,7 @@
 """What the command-center wall shows beside the map: today's counts for the whole area and per
-street and community, the load on each grid (open and overdue incidents, which shades it), and
-the overdue list — one round trip each, scoped like everything else."""
+street and community, the load on each grid (open and overdue incidents, which shades it), the
+requests waiting for the dispatcher's decision and who sent cases back and why — one round trip
+each, scoped like everything else."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -104,3 +105,54 @@ def quantile_breaks(values: list[int], classes: int) -> list[int]:
         if value > breaks[-1]:
             breaks.append(value)
     return breaks
+
+
+_NAMED = "json_build_object('code', {0}.code, 'zh', {0}.name_zh, 'en', {0}.name_en)"
+# the department of the account that took a step ("user:<username>"), if it works for one
+_ACTOR_DEPARTMENT = f"""(SELECT {_NAMED.format('d')} FROM app_user u JOIN department d ON d.id = u.department_id
+                          WHERE e.actor = 'user:' || u.username)"""
+
+
+def waiting_requests(session: Session, scope: Scope, limit: int) -> dict:
+    """The requests to suspend a case or extend its limit (挂起 / 延期, services/incidents/
+    requests.py) waiting for a decision, the longest waiting first: each with its case, what is
+    asked and why in the asker's words, who asked — by name, with their department when they
+    work for one — and when. {"total", "items"}."""
+    condition, params = scope.incidents(session, "t")
+    waiting = f"""FROM incident_request r JOIN incident t ON t.id = r.incident_id
+                  WHERE r.status = 'pending' AND {condition}"""
+    total = session.execute(text(f"SELECT count(*) {waiting}"), params).scalar_one()
+    rows = session.execute(text(f"""
+        SELECT t.id, t.code, t.address, r.kind, r.reason, r.until, r.asked_at,
+               (SELECT json_build_object('zh', c.name_zh, 'en', c.name_en) FROM category c
+                 WHERE c.code = t.category_code) AS category_name,
+               (SELECT json_build_object('zh', g.name_zh, 'en', g.name_en) FROM grid g
+                 WHERE g.id = t.grid_id) AS grid_name,
+               (SELECT e.note FROM incident_event e WHERE e.id = r.asked_event_id) AS note,
+               (SELECT gridmap_actor(e.actor) FROM incident_event e WHERE e.id = r.asked_event_id) AS by,
+               (SELECT {_ACTOR_DEPARTMENT} FROM incident_event e WHERE e.id = r.asked_event_id) AS department
+        {waiting}
+        ORDER BY r.asked_at, r.id LIMIT :limit"""), {**params, "limit": limit}).mappings().all()
+    return {"total": total, "items": [
+        {**{k: r[k] for k in ("id", "code", "category_name", "grid_name", "address", "kind", "reason",
+                              "note", "by", "department")},
+         "until": _iso(r["until"]), "asked_at": _iso(r["asked_at"])} for r in rows]}
+
+
+def returns(session: Session, incident_ids: list[int]) -> dict[int, dict]:
+    """Who sent each of these cases back (退回) the last time, and why: the department, the
+    person by name, the reason and their words, and when. {incident id: {...}}."""
+    rows = session.execute(text(f"""
+        SELECT DISTINCT ON (e.incident_id) e.incident_id, e.at, e.note, e.data->>'reason' AS reason,
+               gridmap_actor(e.actor) AS by,
+               coalesce((SELECT {_NAMED.format('d')} FROM department d WHERE d.code = e.data->>'from_department'),
+                        {_ACTOR_DEPARTMENT}) AS department
+        FROM incident_event e
+        WHERE e.incident_id = ANY(:ids) AND e.action = 'return'
+        ORDER BY e.incident_id, e.id DESC"""), {"ids": list(incident_ids)}).mappings().all()
+    return {r["incident_id"]: {"at": _iso(r["at"]), "by": r["by"], "department": r["department"],
+                               "reason": r["reason"], "note": r["note"]} for r in rows}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

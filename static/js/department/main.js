@@ -1,8 +1,10 @@
 // A department's list (协同): the cases it leads or helps with, nearest deadline first. A case
 // opens to its words, photos, history and the steps this person may take — the server says
 // which (`allowed`), and checks each one again.
-import { t, tf, pick, when, dueAt, duration, lang, translatePage, switchLanguage, setTimeZone } from '../i18n.js';
+import { t, tf, pick, when, dueAt, spanWords, lang, translatePage, switchLanguage, setTimeZone } from '../i18n.js';
 import { getJson, postJson } from '../http.js';
+import { caseMap } from './casemap.js';
+import { showPhoto } from './viewer.js';
 
 const body = document.body;
 const mine = body.dataset.department;
@@ -13,6 +15,9 @@ const message = document.getElementById('message');
 const search = document.getElementById('search');
 let filter = 'open';
 const opened = new Set();
+const mapped = new Set();         // the cases whose map is open: kept open when the list is redrawn
+const LIVE = ['reported', 'assigned', 'accepted', 'in_progress', 'reopened', 'escalated'];
+const URGENT = ['high', 'critical'];
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -57,20 +62,50 @@ function myRole(p) {
   return null;
 }
 
-function dueLine(p) {
+// The department's own part is over (transferred, returned, done or ended): the case is not
+// work to do for it, whatever state the case itself is in now.
+function endedForUs(p) {
+  const task = p.own_task;
+  return task && !['open', 'accepted'].includes(task.status) ? task.status : null;
+}
+
+function dueLine(p, ended) {
   const due = el('div', null, 'due');
-  if (!['reported', 'assigned', 'accepted', 'in_progress', 'reopened', 'escalated'].includes(p.status)) {
+  if (ended || !LIVE.includes(p.status)) {
     due.textContent = t(`status_${p.status}`);
     return due;
   }
   // not yet taken on: the limit to respond comes first (the list is in that order too)
   const answering = !p.responded_at;
-  const [label, at, left] = answering ? ['respond_by', p.due_respond_at, p.respond_remaining_s]
+  const [label, limit, left] = answering ? ['respond_by', p.due_respond_at, p.respond_remaining_s]
     : ['resolve_by', p.due_resolve_at, p.resolve_remaining_s];
-  due.append(`${t(label)} ${dueAt(at)}`);
-  if (p.overdue) due.append(' ', el('strong', t('dept_late')));
-  else if (left !== null) due.append(` · ${t('left')} ${duration(left)}`);
+  // late from the first limit it missed, and that limit shown (which one it was, the clock's
+  // record does not say): escalation gives the case fresh limits, and "limit 02:59 · 3 min
+  // overdue" would not add up
+  const missed = p.overdue && p.overdue_from ? p.overdue_from : null;
+  due.append(missed ? `${t('dept_limit')} ${dueAt(missed)}` : `${t(label)} ${dueAt(limit)}`);
+  const late = missed ? (Date.now() - Date.parse(missed)) / 1000 : left !== null && left < 0 ? -left : null;
+  if (late !== null) due.append(' · ', el('strong', tf('dept_overdue_by', { span: spanWords(late) })));
+  else if (p.overdue) due.append(' · ', el('strong', t('dept_late')));
+  else if (left !== null) due.append(` · ${tf('dept_left', { span: spanWords(left) })}`);
   return due;
+}
+
+// The answer to the latest request to suspend or extend, on the case itself: waiting, approved
+// (an extension with its new limit) or refused (with the command center's reason).
+function requestBadge(p) {
+  const r = p.last_request;
+  if (!r || (r.kind === 'suspend' && r.status === 'approved' && !p.suspended_since)) return null;  // resumed since
+  let words = tf(`dept_request_${r.status}`, { kind: t(`dept_kind_${r.kind}`) });
+  if (r.status === 'approved' && r.until) words += ` → ${dueAt(r.until)}`;
+  if (r.status === 'refused' && r.note) words = tf('reason_with_note', { reason: words, note: r.note });
+  const badge = el('span', words, `badge request ${r.status}`);
+  badge.title = `${t(`request_reason_${r.reason}`)}${r.decided_at ? ` · ${when(r.decided_at, 'short')}` : ''}`;
+  return badge;
+}
+
+function placeWords(p) {
+  return [p.address, pick(p.grid_name) || p.grid, pick(p.community), pick(p.street)].filter(Boolean).join(' · ');
 }
 
 function card(feature) {
@@ -80,22 +115,34 @@ function card(feature) {
   item.dataset.code = p.code;
   item.dataset.id = feature.id;
   item.dataset.status = p.status;
-  item.dataset.overdue = String(Boolean(p.overdue));
+  const ended = endedForUs(p);
+  item.dataset.overdue = String(Boolean(p.overdue) && !ended);
   if (role) item.dataset.role = role;
+  if (ended) {
+    item.dataset.ended = ended;
+    item.title = t('dept_ended');
+  }
   const summary = el('div', null, 'summary');
   summary.tabIndex = 0;
   summary.setAttribute('role', 'button');
   const what = el('div', pick(p.category_name) || p.category, 'what');
   what.append(el('span', p.code, 'code'));
   const badges = el('div', null, 'badges');
+  if (ended) badges.append(el('span', t(`dept_task_${ended}`), 'badge ended'));
+  if (URGENT.includes(p.severity) && !ended) {
+    const urgent = el('span', t('severity_tag'), `badge urgent ${p.severity}`);
+    urgent.title = tf('dept_urgency', { level: t(`severity_${p.severity}`) });
+    badges.append(urgent);
+  }
   badges.append(el('span', t(`status_${p.status}`), 'badge'));
   if (role) badges.append(el('span', t(`dept_role_${role}`), `badge role-${role}`));
-  if (p.overdue) badges.append(el('span', t('dept_late'), 'badge late'));
-  if (p.suspended_since) badges.append(el('span', t('suspended_now'), 'badge'));
-  if (p.pending_request) badges.append(el('span', t(`action_ask_${p.pending_request.kind}`), 'badge'));
+  if (p.overdue && !ended) badges.append(el('span', t('dept_late'), 'badge late'));
+  const request = requestBadge(p);
+  if (p.suspended_since && !(request && p.last_request.kind === 'suspend')) badges.append(el('span', t('suspended_now'), 'badge'));
+  if (request) badges.append(request);
   if (p.extensions) badges.append(el('span', tf('extensions_n', { n: p.extensions }), 'badge'));
-  const where = el('div', [p.address, pick(p.community), pick(p.street)].filter(Boolean).join(' · '), 'where');
-  summary.append(what, badges, where, dueLine(p));
+  const where = el('div', placeWords(p), 'where');
+  summary.append(what, badges, where, dueLine(p, ended));
   const toggle = () => (opened.has(p.code) ? close(item, p.code) : open(item, feature.id));
   summary.addEventListener('click', toggle);
   summary.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(); } });
@@ -103,8 +150,14 @@ function card(feature) {
   return item;
 }
 
+// a map taken off the page is removed too, or it keeps listening to the window
+function dropMaps(root) {
+  for (const element of root.querySelectorAll('.casemap')) element.leaflet?.remove();
+}
+
 function close(item, code) {
   opened.delete(code);
+  dropMaps(item);
   item.querySelector('.detail')?.remove();
 }
 
@@ -127,12 +180,22 @@ async function open(item, id) {
   }
   const p = detail.properties;
   opened.add(p.code);
+  dropMaps(item);
   item.querySelector('.detail')?.remove();
   const box = el('div', null, 'detail');
   box.append(el('p', p.description, 'description'));
+  box.append(place(detail));
   if (p.photos.length) {
     const photos = el('div', null, 'photos');
-    for (const photo of p.photos) photos.append(Object.assign(el('img'), { src: `/api/v1/photos/${photo}`, alt: t('dept_photo'), loading: 'lazy' }));
+    for (const photo of p.photos) {
+      const src = `/api/v1/photos/${photo}`;
+      const button = el('button', null, 'photo');
+      button.type = 'button';
+      button.title = t('dept_photo_open');
+      button.append(Object.assign(el('img'), { src, alt: t('dept_photo'), loading: 'lazy' }));
+      button.addEventListener('click', () => showPhoto(src, button));
+      photos.append(button);
+    }
     box.append(photos);
   }
   if (p.tasks?.length) {
@@ -149,6 +212,42 @@ async function open(item, id) {
   box.append(history);
   box.append(actions(detail));
   item.append(box);
+  if (mapped.has(p.code)) showMap(box, detail);
+}
+
+// The case on a map, on demand (its place in names is in the summary above).
+function place(detail) {
+  const p = detail.properties;
+  const row = el('div', null, 'place');
+  const toggle = el('button', t('dept_on_map'), 'on-map');
+  toggle.type = 'button';
+  toggle.setAttribute('aria-expanded', 'false');
+  toggle.addEventListener('click', () => {
+    const box = row.closest('.detail');
+    if (mapped.has(p.code)) {
+      mapped.delete(p.code);
+      dropMaps(box);
+      box.querySelector('.casemap')?.remove();
+      toggle.textContent = t('dept_on_map');
+      toggle.setAttribute('aria-expanded', 'false');
+    } else {
+      mapped.add(p.code);
+      showMap(box, detail);
+    }
+  });
+  row.append(toggle);
+  return row;
+}
+
+function showMap(box, detail) {
+  const row = box.querySelector('.place');
+  const toggle = row.querySelector('.on-map');
+  toggle.textContent = t('dept_off_map');
+  toggle.setAttribute('aria-expanded', 'true');
+  const element = el('div', null, 'casemap');
+  element.setAttribute('aria-label', t('dept_case_here'));
+  row.after(element);
+  caseMap(element, detail);
 }
 
 const NEEDS = { transfer: ['department'], return: ['reason'], ask_suspend: ['request_reason'],
@@ -228,19 +327,42 @@ function fill(form, detail, step) {
     }
     if (step.note_required && !sent.note) { error.textContent = t('dept_need_note'); return; }
     submit.disabled = true;
+    const typed = Object.fromEntries(new FormData(form));
     try {
       await postJson(`/api/v1/incidents/${detail.id}/events`, sent,
                      { 'If-Match': `"v${detail.properties.version}"` });
       say(tf('dept_done', { step: t(`action_${step.action}`), code: detail.properties.code }));
       await load();           // the case stays open for its next step, if it is still ours
     } catch (failure) {
+      if (failure.status === 412) {
+        await again(detail.properties.code, step, typed, failure.message);
+        return;
+      }
       error.textContent = failure.message;
       submit.disabled = false;
-      // someone else acted first: the case is read again (what was typed stays in the message)
-      if (failure.status === 412) setTimeout(load, 2500);
     }
   };
   note.focus();
+}
+
+// Someone else acted on the case first: it is read again at once, and the step is offered again
+// with what was typed, beside the server's words, for the clerk to check and send.
+async function again(code, step, typed, words) {
+  await load();
+  const item = list.querySelector(`li[data-code="${code}"]`);
+  const button = item?.querySelector(`.actions button[data-action="${step.action}"]`);
+  if (!button) {
+    say(words, 'error');
+    return;
+  }
+  button.click();
+  const form = item.querySelector('form.step');
+  for (const [name, value] of Object.entries(typed)) {
+    if (form.elements[name]) form.elements[name].value = value;
+  }
+  const notice = form.querySelector('.error');
+  notice.textContent = words;
+  notice.dataset.kind = 'stale';
 }
 
 async function load() {
@@ -248,6 +370,7 @@ async function load() {
   try {
     const [found] = await Promise.all([getJson(`/api/v1/incidents?${query(filter)}`), counts()]);
     const items = found.features.map(card);
+    dropMaps(list);
     list.replaceChildren(...items);
     document.getElementById('empty').hidden = items.length > 0;
     await Promise.all(items.filter((item) => opened.has(item.dataset.code)).map((item) => open(item, item.dataset.id)));
@@ -255,7 +378,8 @@ async function load() {
     say(error.message, 'error');
   }
   list.setAttribute('aria-busy', 'false');
-  document.getElementById('export').href = `/api/v1/incidents?${query(filter)}&format=csv&limit=50000`;
+  // the file in the page's language, whatever the browser's
+  document.getElementById('export').href = `/api/v1/incidents?${query(filter)}&format=csv&limit=50000&lang=${lang}`;
 }
 
 for (const button of document.querySelectorAll('.filters button')) {

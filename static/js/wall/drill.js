@@ -1,5 +1,7 @@
 // The incidents behind a chart's bar or a heat map's hexagon: the list the server gives for the
-// datum's own filter (the same numbers the chart counted), each opening its card.
+// datum's own filter (the same numbers the chart counted), each opening its card. Or a side
+// panel's list whole, when its room showed only part of it: the lines the panel made (`items`),
+// of `total` (the server sends the first ones of a longer list).
 import { getJson } from '../http.js';
 import { t, tf, pick, when } from '../i18n.js';
 import { placeName } from './panel.js';
@@ -16,17 +18,24 @@ function el(tag, text, className) {
 export function drillPanel({ element, onSelect }) {
   let asked = 0;
 
-  async function show({ title, filter }) {
+  async function show({ title, filter, items, total }) {
     const mine = ++asked;
+    delete element.dataset.count;          // until this list's own count is known
+    if (items) {
+      const list = el('ol');
+      list.append(...items);
+      const count = total === undefined ? [] : [el('p', tf('n_incidents', { n: total }))];
+      if (total > items.length) list.append(el('li', tf('more_n', { n: total - items.length }), 'more'));
+      element.replaceChildren(closeButton(), el('h2', title), ...count, list);
+      element.dataset.count = String(total ?? items.length);
+      element.hidden = false;
+      return;
+    }
     const query = new URLSearchParams({ ...filter, limit: String(SHOWN) });
     element.replaceChildren(el('h2', title), el('p', t('loading')));
     element.hidden = false;
     const answer = await getJson(`/api/v1/incidents?${query}`);
     if (mine !== asked) return;            // a later click asked for another list
-    const close = el('button', '×', 'close');
-    close.type = 'button';
-    close.setAttribute('aria-label', t('close'));
-    close.addEventListener('click', hide);
     const list = el('ol');
     for (const f of answer.features) {
       const p = f.properties;
@@ -37,8 +46,16 @@ export function drillPanel({ element, onSelect }) {
       item.addEventListener('click', () => onSelect(f.id, f.geometry.coordinates));
       list.append(item);
     }
-    element.replaceChildren(close, el('h2', title), el('p', tf('n_incidents', { n: answer.numberMatched })), list);
+    element.replaceChildren(closeButton(), el('h2', title), el('p', tf('n_incidents', { n: answer.numberMatched })), list);
     element.dataset.count = String(answer.numberMatched);
+  }
+
+  function closeButton() {
+    const close = el('button', '×', 'close');
+    close.type = 'button';
+    close.setAttribute('aria-label', t('close'));
+    close.addEventListener('click', hide);
+    return close;
   }
 
   function hide() {

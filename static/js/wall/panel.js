@@ -1,7 +1,9 @@
 // The lists beside the map: the day's figures, the overdue cases with running clocks, residents'
-// reports waiting to be accepted, the live ticker as sentences, the out-of-grid alerts and the
-// grid ranking. Names first, codes small; a list longer than its room says how many more.
-import { t, tf, pick, duration, when } from '../i18n.js';
+// reports waiting to be accepted, the requests waiting for a decision, the cases departments
+// sent back and each department's queue, the live ticker as sentences, the out-of-grid alerts
+// and the grid ranking. Names first, codes small; a list longer than its room says how many
+// more, and that line opens the whole list.
+import { t, tf, pick, duration, when, dueAt } from '../i18n.js';
 
 
 const TICKER_LENGTH = 40;
@@ -15,8 +17,12 @@ function el(tag, className, text) {
 
 const code = (text) => el('span', 'code', text);
 
-// Keeps what fits in the list's room and says how many more there are (of `total`).
-export function fit(list, total, { counted = true } = {}) {
+// Keeps what fits in the list's room and says how many more there are (of `total`); with
+// `onMore`, a click on that line opens them all. The options are kept on the list for the
+// fits that follow without them (refit).
+export function fit(list, total, options) {
+  if (options) list.fitting = options;
+  const { counted = true, onMore } = list.fitting || {};
   list.querySelector('li.more')?.remove();
   if (!list.children.length) { list.append(el('li', 'more', t('none'))); return; }
   if (total === undefined) total = Number(list.dataset.total || list.children.length);
@@ -32,6 +38,11 @@ export function fit(list, total, { counted = true } = {}) {
     return;
   }
   const more = el('li', 'more');
+  if (onMore) {
+    more.classList.add('opens');
+    more.title = t('show_all');
+    more.addEventListener('click', onMore);
+  }
   list.append(more);
   const say = () => { more.textContent = tf('more_n', { n: total - shown }); };
   say();
@@ -41,6 +52,12 @@ export function fit(list, total, { counted = true } = {}) {
     say();
   }
   if (shown >= total) more.remove();
+}
+
+// Every list fitted again: a list that grows or shrinks changes the room of the others (the
+// short ones take what they need, the long ones share the rest), and a resize changes them all.
+export function refit() {
+  for (const list of document.querySelectorAll('.panel ol.fit')) fit(list);
 }
 
 export function placeName(p) {
@@ -62,10 +79,13 @@ export function renderSummary(summary, onSelect, onDrill = () => {}) {
     tile.querySelector('.n').textContent = String(value);
     tile.onclick = () => onDrill({ title: tile.querySelector('.k').textContent, filter: filters[key] });
   }
-  renderOverdue(summary.overdue, onSelect);
-  renderTriage(summary.triage, onSelect);
-  renderDepartments(summary.departments, summary.returned, onSelect, onDrill);
+  renderOverdue(summary.overdue, onSelect, onDrill);
+  renderTriage(summary.triage, onSelect, onDrill);
+  renderRequests(summary.requests, onSelect, onDrill);
+  renderReturned(summary.returned, onSelect, onDrill);
+  renderDepartments(summary.departments, onDrill);
   renderRanking(summary.ranking, summary.period, onDrill);
+  refit();
 }
 
 // "5小时22分" / "5 h 22 min"; under an hour with its seconds, so the list shows it running
@@ -76,7 +96,7 @@ export function lateWords(seconds) {
   return h ? tf('late_hm', { h, m }) : tf('late_m', { m, s: s % 60 });
 }
 
-function renderOverdue(overdue, onSelect) {
+function renderOverdue(overdue, onSelect, onDrill) {
   document.getElementById('overdue-total').textContent = String(overdue.total);
   const list = document.getElementById('overdue');
   list.replaceChildren();
@@ -97,10 +117,10 @@ function renderOverdue(overdue, onSelect) {
     list.append(item);
   }
   tickClocks();
-  fit(list, overdue.total);
+  fit(list, overdue.total, { onMore: () => onDrill({ title: t('overdue_list'), filter: { overdue: 'true', open: 'true' } }) });
 }
 
-function renderTriage(triage, onSelect) {
+function renderTriage(triage, onSelect, onDrill) {
   const list = document.getElementById('triage');
   if (!list || !triage) return;
   document.getElementById('triage-total').textContent = String(triage.total);
@@ -113,46 +133,103 @@ function renderTriage(triage, onSelect) {
     item.addEventListener('click', () => onSelect(f.id));
     list.append(item);
   }
-  fit(list, triage.total);
+  fit(list, triage.total, { onMore: () => onDrill({ title: t('triage_queue'), filter: { triage: 'true', status: 'reported' } }) });
 }
 
-// Each department's queue (open tasks, overdue among them: a click lists them), and the cases
-// departments sent back (退回) for the dispatcher to send on, with why.
-function renderDepartments(departments, returned, onSelect, onDrill) {
+// A line of a list that needs two: the case, and under it who and why, in full on hover.
+function twoLines(head, sub) {
+  const item = el('li', 'two-line');
+  item.append(head, el('div', 'sub', sub));
+  item.title = sub;
+  return item;
+}
+
+const why = (reason, note) => (note ? tf('reason_with_note', { reason, note }) : reason);
+const who = (department, by) => [pick(department), actorName(by)].filter(Boolean).join(' ');
+
+// 挂起 / 延期 asked for by a department or a worker: what, until when, by whom, why, and how long
+// it has waited (a running clock); the case's card approves or refuses it.
+function requestItem(r, onSelect) {
+  const head = el('div', 'line');
+  head.append(el('span', 'waited'), el('span', `tag ask ${r.kind}`, t(`request_tag_${r.kind}`)),
+              `${pick(r.category_name)} · ${r.address || placeName(r)} `, code(r.code));
+  const asked = r.kind === 'extend' ? tf('request_kind_extend', { until: dueAt(r.until) }) : '';
+  const item = twoLines(head, [asked, who(r.department, r.by), why(t(`request_reason_${r.reason}`), r.note)]
+    .filter(Boolean).join(' · '));
+  Object.assign(item.dataset, { code: r.code, id: String(r.id), kind: r.kind, since: r.asked_at });
+  item.addEventListener('click', () => onSelect(r.id));
+  return item;
+}
+
+function renderRequests(requests, onSelect, onDrill) {
+  const list = document.getElementById('requests');
+  if (!list || !requests) return;
+  document.getElementById('requests-total').textContent = String(requests.total);
+  list.replaceChildren(...requests.items.map((r) => requestItem(r, onSelect)));
+  tickClocks();
+  fit(list, requests.total, { onMore: () => onDrill({
+    title: t('requests_list'), total: requests.total, items: requests.items.map((r) => requestItem(r, onSelect)) }) });
+}
+
+// A case a department sent back (退回) for the dispatcher to send on: which department, who,
+// why in their words, and how long it has waited since (a running clock; the moment on hover).
+function returnedItem(f, onSelect) {
+  const p = f.properties;
+  const r = p.returned;
+  const head = el('div', 'line');
+  if (r) head.append(el('span', 'waited'));
+  head.append(el('span', 'tag returned', t('returned_tag')), `${pick(p.category_name)} · ${p.address || placeName(p)} `, code(p.code));
+  const item = twoLines(head, r ? [who(r.department, r.by), why(r.reason ? t(`dept_reason_${r.reason}`) : '', r.note)]
+    .filter(Boolean).join(' · ') : '');
+  if (r) {
+    item.dataset.since = r.at;
+    item.title = `${item.title}\n${tf('returned_at', { at: when(r.at, 'short') })}`;
+  }
+  item.dataset.code = p.code;
+  item.addEventListener('click', () => onSelect(f.id));
+  return item;
+}
+
+function renderReturned(returned, onSelect, onDrill) {
+  const list = document.getElementById('returned');
+  if (!list || !returned) return;
+  list.closest('section').hidden = !returned.total;
+  document.getElementById('returned-total').textContent = String(returned.total);
+  list.replaceChildren(...returned.items.map((f) => returnedItem(f, onSelect)));
+  tickClocks();
+  if (returned.total) fit(list, returned.total, { onMore: () => onDrill({
+    title: t('returned_list'), total: returned.total, items: returned.items.map((f) => returnedItem(f, onSelect)) }) });
+}
+
+// Each department's queue: open tasks, overdue among them; a click lists its cases.
+function departmentItem(d, onDrill) {
+  const item = el('li');
+  item.dataset.department = d.code;
+  item.append(`${pick(d.name)} · ${tf('dept_queue', { n: d.open })}`);
+  if (d.overdue) item.append(' ', el('span', 'tag late', tf('dept_queue_late', { n: d.overdue })));
+  item.addEventListener('click', () => onDrill({ title: pick(d.name), filter: { department: d.code, open: 'true' } }));
+  return item;
+}
+
+function renderDepartments(departments, onDrill) {
   const list = document.getElementById('departments');
   if (!list || !departments) return;
-  list.replaceChildren();
   const busiest = [...departments].sort((a, b) => b.overdue - a.overdue || b.open - a.open);
-  for (const d of busiest) {
-    const item = el('li');
-    item.dataset.department = d.code;
-    item.append(`${pick(d.name)} · ${tf('dept_queue', { n: d.open })}`);
-    if (d.overdue) item.append(' ', el('span', 'tag late', tf('dept_queue_late', { n: d.overdue })));
-    item.addEventListener('click', () => onDrill({ title: pick(d.name), filter: { department: d.code, open: 'true' } }));
-    list.append(item);
-  }
-  const back = document.getElementById('returned');
-  const total = document.getElementById('returned-total');
-  back.replaceChildren();
-  back.hidden = !returned?.total;
-  total.hidden = !returned?.total;
-  total.textContent = String(returned?.total || 0);
-  for (const f of returned?.items || []) {
-    const p = f.properties;
-    const item = el('li');
-    item.dataset.code = p.code;
-    item.append(el('span', 'tag returned', t('returned_tag')), `${pick(p.category_name)} · ${p.address || placeName(p)} `, code(p.code));
-    item.addEventListener('click', () => onSelect(f.id));
-    back.append(item);
-  }
+  list.replaceChildren(...busiest.map((d) => departmentItem(d, onDrill)));
+  fit(list, busiest.length, { onMore: () => onDrill({
+    title: t('departments_queue'), items: busiest.map((d) => departmentItem(d, onDrill)) }) });
 }
 
-// Every second: how late each overdue incident is, counted from its missed deadline; the clock.
+// Every second: how late each overdue incident is, counted from its missed deadline; how long
+// each request and returned case has waited; the clock.
 export function tickClocks() {
   const now = Date.now();
   for (const item of document.querySelectorAll('#overdue li[data-due]')) {
     const late = (now - Date.parse(item.dataset.due)) / 1000;
     item.firstChild.textContent = lateWords(late);
+  }
+  for (const item of document.querySelectorAll('li[data-since]')) {
+    item.querySelector('.waited').textContent = tf('waited_for', { t: lateWords((now - Date.parse(item.dataset.since)) / 1000) });
   }
   const clock = document.getElementById('clock');
   if (clock) clock.textContent = when(now);
@@ -232,4 +309,5 @@ export function renderAlerts(alerts, onSelect) {
     list.append(item);
   }
   fit(list, alerts.length);
+  refit();
 }
