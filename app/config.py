@@ -73,6 +73,8 @@ class IncidentRules:
     # a finished case's private link keeps working after its last step
     contact_reports_per_day: int = 5
     link_days: int = 90
+    # a report naming a city part (部件) is made within this of it, or takes its position
+    part_near_m: float = 50.0
     timezone: str = "Asia/Shanghai"         # the city's: an incident's code carries its local date
 
 
@@ -362,6 +364,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         stream_recheck_seconds=float(_env("GRIDMAP_STREAM_RECHECK_SECONDS", "5")),
         contact_reports_per_day=int(_env("GRIDMAP_CONTACT_REPORTS_PER_DAY", "5")),
         link_days=int(_env("GRIDMAP_LINK_DAYS", "90")),
+        part_near_m=float(_env("GRIDMAP_PART_NEAR_M", "50")),
         timezone=zone,
     )
     on_time, speed, satisfaction = _floats("GRIDMAP_STAR_WEIGHTS", "0.5,0.2,0.3")

@@ -25,7 +25,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
 from app.services.register import identity, protect  # noqa: E402
+from app.services.register.entries import recount  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰文辉海燕鹏飞"
@@ -52,6 +55,10 @@ def ensure_register(url: str, scale: int) -> dict:
                 for kind, table in (("units", "house_unit"), ("residents", "resident"),
                                     ("organisations", "organisation"))}
     if have["residents"] >= want["residents"]:          # residents are made last, to the person
+        with engine.begin() as conn:
+            if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM building WHERE NOT households_estimated)")).scalar():
+                # the buildings' counts, as every write of the app keeps them
+                recount(Session(bind=conn), conn.execute(text("SELECT DISTINCT building_id FROM house_unit")).scalars())
         engine.dispose()
         return have
     log(f"making the register at --scale {scale}: {want['residents']:,} residents, {want['units']:,} houses, "

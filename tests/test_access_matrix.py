@@ -85,6 +85,8 @@ EXAMPLES = {
     "plans.redo": ("POST", "/api/v1/plans/999999/redo", None),
     "plans.name_grid": ("POST", "/api/v1/plans/999999/name", {"feature": 1}),
     "plans.merge_into_neighbour": ("POST", "/api/v1/plans/999999/merge-into-neighbour", {"feature": 1}),
+    "plans.keep_building_whole": ("POST", "/api/v1/plans/999999/keep-building-whole", {"building": 1}),
+    "plans.division_changes": ("GET", "/api/v1/division/changes", None),
     "plans.start": ("POST", "/api/v1/plans", {"area": "none"}),
     "plans.read": ("GET", "/api/v1/plans/999999", None),
     "plans.problems": ("GET", "/api/v1/plans/999999/problems", None),
@@ -152,6 +154,11 @@ EXAMPLES = {
     "register.building_visits": ("GET", "/api/v1/register/buildings/999999/visits", None),
     "register.grid_figures": ("GET", "/api/v1/register/figures", None),
     "register.access_log": ("GET", "/api/v1/register/access-log?limit=1", None),
+    "register.residents_workbook": ("GET", "/api/v1/register/residents.xlsx?grid=none&reason=matrix", None),
+    # 扫码定责: a grid's door plates (an unknown grid is a 404 to each role that may ask), and
+    # where a plate leads (an unknown token is a 404 for everyone alike)
+    "register.plates_sheet": ("GET", "/api/v1/register/plates.pdf?grid=none", None),
+    "plates.plate": ("GET", "/q/none", None),
 }
 
 

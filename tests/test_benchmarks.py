@@ -60,6 +60,20 @@ PROMISES = {
         rf"\| Helsinki \(tuned\) \| bisection \| {NUMBER} \| {NUMBER}% \|",
         rf"\| hexi organic ×1 \(tuned\) \| blocks \| {NUMBER} \| {NUMBER}% \|",
     ],
+    "register": [
+        rf"\| floor: GET /api/v1/users/me \| {NUMBER} \| {NUMBER} \| 1.0× \|",
+        rf"\| search by name \(2 characters\) \| {NUMBER} \| {NUMBER} \| {NUMBER}× \| < 100 ms \|",
+        rf"\| search by phone \| {NUMBER} \| {NUMBER} \| {NUMBER}× \| < 100 ms \|",
+        rf"\| search by ID number \| {NUMBER} \| {NUMBER} \| {NUMBER}× \| < 100 ms \|",
+        rf"\| building card \| {NUMBER} \| {NUMBER} \| {NUMBER}× \| < 50 ms \|",
+        rf"\| every grid's figures \| {NUMBER} \| {NUMBER} \| {NUMBER}× \| < 1,000 ms \|",
+    ],
+    "register_import": [
+        rf"register import: {NUMBER} rows \({NUMBER} houses, {NUMBER} residents, {NUMBER} organisations\)",
+        rf"first import: {NUMBER} rows in {NUMBER} s, {NUMBER} rows/s \({NUMBER} added, {NUMBER} refused\)",
+        rf"import again, unchanged: {NUMBER} rows in {NUMBER} s, {NUMBER} rows/s "
+        rf"\(0 added, 0 changed, {NUMBER} unchanged, {NUMBER} refused\)",
+    ],
     "plans": [
         rf"plan {NUMBER}: {NUMBER} grids, {NUMBER} buildings",
         rf"full validation \(read \+ every check\): median {NUMBER} ms",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
@@ -11,8 +12,9 @@ from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..models import Category, IncidentPhoto
 from ..services.field import roster, routing
-from ..messages import Message
-from ..services.incidents import loop as incidents, photos, ratings, tasks as incident_tasks, views as incident_views
+from ..messages import LANGUAGES, Message
+from ..services.incidents import departments as incident_departments, loop as incidents, photos, ratings, \
+    tasks as incident_tasks, views as incident_views
 from .errors import Refused, described, in_language, request_language
 from .idempotent import transactional
 from .params import InvalidParameter, parse_datetime, parse_int
@@ -95,7 +97,7 @@ def report_from(body: dict, default_channel: str) -> incidents.Report:
         category=body.get("category"), lon=lon, lat=lat, description=body.get("description"),
         severity=body.get("severity", "normal"), channel=body.get("channel", default_channel),
         address=_text(body.get("address"), 300), reporter_contact=_text(body.get("contact"), 200),
-        photo_ids=tuple(photo_ids))
+        photo_ids=tuple(photo_ids), part_id=body.get("part"))
 
 
 def _text(value, limit: int) -> str | None:
@@ -135,7 +137,34 @@ def _answer(incident_id: int, status: int = 200, body: dict | None = None):
 
 # -- reading -------------------------------------------------------------------------------
 
-LIST_ARGS = ("limit", "offset", "format", "order")
+LIST_ARGS = ("limit", "offset", "format", "order", "lang")
+
+
+def _with_own_task(features: list[dict]) -> list[dict]:
+    """A department's staff read their own part in each case (`own_task`: its role and state),
+    so that a case they transferred, returned or finished does not look like work to do."""
+    user = current_user()
+    if user.role != "department" or user.department_id is None or not features:
+        return features
+    found = incident_departments.own_tasks(db.session(), user.department_id, [f["id"] for f in features])
+    for feature in features:
+        feature["properties"]["own_task"] = found.get(feature["id"])
+    return features
+
+
+def _csv(items: list[dict]) -> Response:
+    """The list as a spreadsheet opens it: ?lang=zh|en (default: the request's language) for the
+    header and the names; times in the city's; a BOM, without which Excel in China reads UTF-8
+    as GBK; the day in the file's name."""
+    language = request.args.get("lang") or request_language()
+    if language not in LANGUAGES:
+        raise Refused(400, "InvalidParameterValue", "param.one_of", extra={"parameter": "lang"},
+                      name="lang", known=LANGUAGES)
+    zone = current_app.config["GRIDMAP"].timezone
+    response = Response("\ufeff" + incident_views.as_csv(items, language, zone), mimetype="text/csv")
+    day = now().astimezone(ZoneInfo(zone)).date().isoformat()
+    response.headers["Content-Disposition"] = f"attachment; filename=incidents-{day}.csv"
+    return response
 
 
 @bp.get("/incidents")
@@ -156,11 +185,9 @@ def index():
         db.session(), filters, current_scope(), now(), worker_id=user.worker_id,
         own_only=permits(user.role, "incidents:read") == "own", limit=limit, offset=offset, order=order)
     if export:
-        response = Response(incident_views.as_csv(listing.items), mimetype="text/csv")
-        response.headers["Content-Disposition"] = "attachment; filename=incidents.csv"
-        return response
+        return _csv(listing.items)
     return jsonify(type="FeatureCollection", numberMatched=listing.total,
-                   numberReturned=len(listing.items), features=_seen(listing.items))
+                   numberReturned=len(listing.items), features=_with_own_task(_seen(listing.items)))
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -170,7 +197,7 @@ def show(incident_id: int):
     incident = incidents.load(session, incident_id)
     if not incidents.visible_to(session, incident, participant()):
         raise incidents.NotFound("incident.not_in_area", id=incident_id)
-    body = _seen([incident_views.describe(session, incident_id, now())])[0]
+    body = _with_own_task(_seen([incident_views.describe(session, incident_id, now())]))[0]
     body["properties"]["history"] = incident_views.history(session, incident_id, request_language())
     body["properties"]["allowed"] = incidents.allowed_steps(incident, participant(), session)
     body["properties"]["tasks"] = incident_tasks.of_case(session, incident_id)

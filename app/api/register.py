@@ -28,7 +28,7 @@ from .. import db
 from ..auth import current_user, permits, requires
 from ..auth.identity import current_scope
 from ..services.register import access, entries, figures, reads, views, visits
-from ..services.register.errors import Invalid, RegisterError, Stale
+from ..services.register.errors import Invalid, NotYours, RegisterError, Stale
 from ..messages import Message
 from .errors import Refused, described, in_language
 from .idempotent import transactional
@@ -47,6 +47,8 @@ def register_error(error: RegisterError):
         body["errors"] = in_language(error.errors)
     if isinstance(error, Stale):
         body["current_version"] = error.current
+    if isinstance(error, NotYours):
+        body["grid"], body["workers"] = error.grid, error.workers
     response = jsonify(body)
     response.status_code = error.status
     if isinstance(error, Stale):
@@ -311,3 +313,59 @@ def access_log():
         response.headers["Content-Disposition"] = "attachment; filename=register-access-log.csv"
         return response
     return jsonify(entries=rows)
+
+
+# -- the register as a workbook ----------------------------------------------------------------
+
+@bp.get("/residents.xlsx")
+@requires("register:export")
+@transactional
+def residents_workbook():
+    """?grid=CODE&reason=…&lang=zh|en (default: the request's language): the grid's residents as
+    an Excel workbook (the import's layout), numbers masked, the file saying who took it, when
+    and why. Without a reason (2 to 200 characters), 422; the export, its reason and everyone in
+    it go into the access log. `flask register export` writes houses and organisations too."""
+    from ..messages import LANGUAGES
+    from ..services.register import exporting
+    from .errors import request_language
+    code, language = request.args.get("grid", "").strip(), request.args.get("lang") or request_language()
+    if not code:
+        raise Refused(400, "InvalidParameterValue", "param.required", extra={"parameter": "grid"}, name="grid")
+    if language not in LANGUAGES:
+        raise Refused(400, "InvalidParameterValue", "param.one_of", extra={"parameter": "lang"},
+                      name="lang", known=LANGUAGES)
+    made = exporting.grid_register(db.session(), reader(), code, request.args.get("reason"), language,
+                                   datetime.now(timezone.utc), current_app.config["GRIDMAP"].timezone,
+                                   kinds=("resident",))
+    response = current_app.response_class(made.content, mimetype=exporting.MIMETYPE)
+    response.headers["Content-Disposition"] = f"attachment; filename={made.filename}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- 扫码定责: the door plates ----------------------------------------------------------------
+
+@bp.get("/plates.pdf")
+@requires("register:read")
+def plates_sheet():
+    """?grid=CODE&lang=zh|en (default zh: the plates hang in the city): the grid's door plates,
+    one per building entrance, as a PDF to print — a grid in the reader's scope (a worker:
+    their own), else 404. The codes lead under GRIDMAP_PUBLIC_URL, or without it under the
+    address this sheet was asked at."""
+    import re
+
+    from ..messages import LANGUAGES
+    from ..services.register import plates
+    code, language = request.args.get("grid", "").strip(), request.args.get("lang") or "zh"
+    if not code:
+        raise Refused(400, "InvalidParameterValue", "param.required", extra={"parameter": "grid"}, name="grid")
+    if language not in LANGUAGES:
+        raise Refused(400, "InvalidParameterValue", "param.one_of", extra={"parameter": "lang"},
+                      name="lang", known=LANGUAGES)
+    settings = current_app.config["GRIDMAP"]
+    sheet = plates.sheet(db.session(), current_scope(), code, settings.secret_key)
+    printed = plates.pdf(sheet, settings.notify.public_url or request.url_root, language, zone=settings.timezone)
+    response = current_app.response_class(printed.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = \
+        f"attachment; filename=plates-{re.sub(r'[^A-Za-z0-9_.-]', '_', sheet.grid['code'])}.pdf"
+    return response

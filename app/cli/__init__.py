@@ -24,7 +24,8 @@ UPGRADE = "flask --app app db upgrade"
 
 def register(app: Flask) -> None:
     from . import assessment, cameras, data, database, incidents, notify, positions, serve, users
-    from . import calendar
+    from . import base_register, calendar
+    from . import register_sheets  # noqa: F401  (adds template, import and export to `flask register`)
     app.cli.add_command(database.db_server)
     app.cli.add_command(database.db_group)
     app.cli.add_command(data.import_group)
@@ -40,6 +41,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(assessment.assessment_group)
     app.cli.add_command(notify.notify_group)
     app.cli.add_command(calendar.calendar_group)
+    app.cli.add_command(base_register.register_group)
     for name, command in app.cli.commands.items():
         if name not in BEFORE_THE_DATABASE:
             _after_the_check(command, schema=name not in BEFORE_THE_SCHEMA, outage=name in SERVERS)

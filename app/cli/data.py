@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .. import db
 from ..config import ROOT
 from ..geo.synthetic import PRESETS
-from ..models import Area, Building, RoutingRule
+from ..models import AppUser, Area, Building, Part, RoutingRule
 from ..services.accounts import audit, demo as demo_accounts
 from ..services.cameras import sources as cameras_service, store as camera_store
 from ..services.city import frame
@@ -22,6 +22,7 @@ from ..services.incidents import categories, departments, routing
 from ..services.loading import areas as areas_import
 from ..services.loading import osm as osm_import, synthetic as synthetic_city
 from ..services.planning import division, naming
+from ..services.register import demo as demo_register, parts as city_parts
 from . import cameras as cameras_cli
 from .progress import Progress
 
@@ -42,20 +43,22 @@ def import_group():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_osm(path: Path):
-    """Buildings, roads, railways, rivers, cameras, and the administrative boundaries and places
-    that name the town, from an .osm.pbf file (re-running updates, never duplicates)."""
+    """Buildings, roads, railways, rivers, cameras, city parts (street lamps, hydrants, manholes,
+    bins, benches, bus stops…), and the administrative boundaries and places that name the
+    town, from an .osm.pbf file (re-running updates, never duplicates)."""
     progress = Progress(f"importing {path.name}")
     session = db.session()
     with audit.bulk_load(session, "IMPORT", {"source": path.name}) as summary:
         result = osm_import.import_osm(session, path, current_app.config["GRIDMAP"].households,
                                        progress)
-        summary.update(buildings=result["buildings"], roads=result["roads"], cameras=result["cameras"])
+        summary.update(buildings=result["buildings"], roads=result["roads"], cameras=result["cameras"],
+                       parts=result["parts"])
     session.commit()
     progress.done()
     click.echo(f"{result['buildings']:,} buildings ({result['households']:,} households), "
                f"{result['roads']:,} roads, {result['ground lines']:,} railways, rivers, shores and "
-               f"compound outlines, {result['cameras']:,} cameras, {result['places']:,} boundaries and "
-               f"named places")
+               f"compound outlines, {result['cameras']:,} cameras, {result['parts']:,} city parts, "
+               f"{result['places']:,} boundaries and named places")
     for why, count in result["skipped"].items():
         click.echo(f"  skipped {count:,}: {why}")
     cameras_cli.refresh(every_road=True)
@@ -170,11 +173,39 @@ def import_cameras(path: Path, source: str):
 @with_appcontext
 def import_categories(path: Path):
     """Incident categories with their time limits (CSV)."""
+    session = db.session()
     try:
-        count = categories.import_categories(db.session(), path)
+        count = categories.import_categories(session, path)
+        classes = city_parts.load_category_classes(session)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{count} categories")
+    session.commit()
+    click.echo(f"{count} categories, {classes} of them with the national standard's class (GB/T 30428.2)")
+
+
+@import_group.command("parts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", default="csv", show_default=True, help="names the file's system; ids are unique within it")
+@with_appcontext
+def import_parts(path: Path, source: str):
+    """City parts (部件) from a CSV file: lon, lat, kind (its code, its Chinese name or the
+    national standard's code), and any of status, name, id (the source's own: re-importing
+    updates). Each part goes to the grid holding it; refused lines are listed with the reason."""
+    from .assessment import locale_language
+    session = db.session()
+    language = locale_language()
+    try:
+        city_parts.load_kinds(session)
+        with audit.bulk_load(session, "IMPORT", {"source": path.name, "what": "parts"}) as summary:
+            result = city_parts.import_csv(session, path.read_text(encoding="utf-8-sig"), source)
+            summary.update(new=result.new, updated=result.updated, refused=len(result.refused))
+    except city_parts.BadData as error:
+        raise click.ClickException(error.message.say(language)) from None
+    session.commit()
+    click.echo(f"{result.new + result.updated:,} parts ({result.new:,} new, {result.updated:,} updated, "
+               f"{result.outside_grids:,} in no grid); {len(result.refused):,} lines refused")
+    for line, why in sorted(result.refused.items()):
+        click.echo(f"  line {line}: {why.say(language)}")
 
 
 @import_group.command("departments")
@@ -314,11 +345,14 @@ def setup_demo(asked_for_accounts: bool):
     db.upgrade(db.url())
     session = db.session()
     categories.import_categories(session)
+    city_parts.load_category_classes(session)
     if not session.scalar(select(func.count()).select_from(Building)):
         click.echo("Importing the demo city (central Helsinki, © OpenStreetMap contributors)…")
         click.get_current_context().invoke(import_osm, path=DEMO_EXTRACT)
     if not session.scalar(select(func.count()).select_from(Area)):
         _divide(lambda session: HELSINKI, seed=1)
+    if not session.scalar(select(func.count()).select_from(Part)):      # a city loaded before parts were read
+        click.echo(f"{osm_import.import_parts(session, DEMO_EXTRACT):,} city parts from the demo extract")
     cameras_cli.refresh()          # what a migration or an earlier interrupted run left queued
     departments.import_departments(session)
     if not session.scalar(select(func.count()).select_from(RoutingRule)):     # an admin's edits are kept
@@ -335,6 +369,9 @@ def setup_demo(asked_for_accounts: bool):
                    "`flask users create`, or ask for them with `flask setup-demo --demo-accounts`.")
         return
     shown = demo_accounts.ensure_demo_accounts(session, settings.demo_password)
+    demo_worker = session.scalar(select(AppUser.worker_id).where(AppUser.username == "worker"))
+    if demo_worker and (made := demo_register.seed(session, demo_worker)):
+        click.echo(f"{made} made-up households in the demo worker's grid (the register, 登记)")
     session.commit()
     password = "demo" if settings.demo_password == "demo" else "$GRIDMAP_DEMO_PASSWORD"
     click.echo(f"Demo accounts (password: {password}):")

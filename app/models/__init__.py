@@ -18,6 +18,7 @@ from .calendar import WorkCalendarDay
 from .register import (ACCESS_ACTIONS, CARE_TAGS, KEY_TAGS, ORGANISATION_KINDS, REGISTER_KINDS, REGISTRATIONS,
                        RELATIONS, RISK_TAGS, SEXES, UNIT_USES, HouseUnit, Organisation, PersonAccess,
                        RegisterVersion, Resident, Visit)
+from .parts import PART_GROUPS, PART_STATUSES, STANDARD_KINDS, CategoryStandard, Part, PartKind
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "GroundLine", "Place", "Road",
@@ -32,4 +33,5 @@ __all__ = [
     "ACCESS_ACTIONS", "CARE_TAGS", "KEY_TAGS", "ORGANISATION_KINDS", "REGISTER_KINDS", "REGISTRATIONS", "RELATIONS",
     "RISK_TAGS", "SEXES", "UNIT_USES", "HouseUnit", "Organisation", "PersonAccess", "RegisterVersion", "Resident",
     "Visit",
+    "PART_GROUPS", "PART_STATUSES", "STANDARD_KINDS", "CategoryStandard", "Part", "PartKind",
 ]

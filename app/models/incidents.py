@@ -117,6 +117,8 @@ class Incident(Base):
     # 延期: how many times its limit to resolve was moved on, approved
     extensions: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    # the city part (部件) the case is about, when the reporter named one (migration 0032)
+    part_id: Mapped[int | None] = mapped_column(ForeignKey("part.id"), index=True)
     # Anonymous public reports wait for an operator before anyone is dispatched.
     triage: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -50,7 +50,8 @@ def wall():
         # the optional layers a kiosk opens with (it has no switcher): ?layers=heat,cameras
         layers=",".join(name for name in request.args.get("layers", "").split(",") if name in WALL_LAYERS),
         dispatcher=permits(user.role, "incidents:dispatch") == "all",
-        camera_editor=bool(permits(user.role, "cameras:write")))
+        camera_editor=bool(permits(user.role, "cameras:write")),
+        register=bool(permits(user.role, "register:read")))
 
 
 def _last_months(now: datetime, n: int) -> list[str]:
@@ -63,7 +64,7 @@ def _last_months(now: datetime, n: int) -> list[str]:
     return months
 
 
-WALL_LAYERS = ("heat", "cameras", "coverage", "blind_spots", "chief_segments")
+WALL_LAYERS = ("heat", "cameras", "coverage", "blind_spots", "chief_segments", "register")
 
 
 @bp.get("/worker")

@@ -13,6 +13,7 @@ from ..api.errors import request_language
 from ..auth import public
 from ..messages import say
 from ..services.public import basemap, follow as following, reporting
+from ..services.register import plates
 
 bp = Blueprint("public_pages", __name__, template_folder="templates")
 
@@ -38,9 +39,13 @@ def _page(template: str, status: int = 200, **values):
 @public(page=True)
 def report():
     """Report a problem: the place on the map or by address, the kind, words, photos, and a
-    contact to be told at (with consent)."""
+    contact to be told at (with consent). ?plate=<token> (from a door plate's page, /q/<token>)
+    starts with the plate's building chosen."""
+    found = request.args.get("plate") and plates.find(
+        db.session(), current_app.config["GRIDMAP"].secret_key, request.args["plate"])
     return _page("report.html", categories=reporting.reportable(db.session()),
-                 max_photos=reporting.MAX_PHOTOS, description_max=reporting.DESCRIPTION_MAX)
+                 max_photos=reporting.MAX_PHOTOS, description_max=reporting.DESCRIPTION_MAX,
+                 place=plates.report_place(found) if found else None)
 
 
 @bp.get("/r/<token>")

@@ -2,7 +2,7 @@
 const catalogues = {
   zh: {
     // the grid's register on the phone (worker/register.js)
-    reg_tab: '登记', reg_building_n: '楼栋 {id}', reg_pick: '点地图上的楼栋，或扫门牌二维码，打开它的登记', reg_open: '登记', reg_none: '—',
+    reg_tab: '登记', pub_plate_staff: '网格员登录，查看这栋楼的登记', reg_bad_id_check: '身份证号校验位不符，请核对是否抄错', reg_sex: '性别', reg_birth_year: '出生年份', reg_from_id_hint: '填了身份证号，性别和出生年份按身份证号自动登记', reg_building_offline: '楼栋 {id}（离线）', reg_not_mine_whose: '这栋楼由 {grid} 负责登记（网格员：{workers}）。', reg_changed_from_to: '{field}：{from} → {to}', reg_not_accepted: '未被接受 {n} 项，请更正后重新保存', reg_fix: '更正后重交', reg_drop: '放弃', reg_person_named: '第{n}人 {name}', reg_field_id_number: '身份证号', reg_field_phone: '电话', reg_field_entrance: '单元', reg_field_floor: '楼层', reg_field_room: '房号', reg_field_use: '用途', reg_field_floor_area: '面积', reg_field_households: '户数', reg_field_unit: '房屋', reg_field_credit_code: '统一社会信用代码', reg_field_contact_phone: '联系电话', reg_field_contact_name: '联系人', reg_field_employees: '从业人数', reg_field_kind: '类型', reg_field_risk_tags: '风险标签', reg_field_photos: '照片', reg_field_at: '走访时间', reg_field_position: '位置', reg_field_follow_up_note: '问题描述', reg_field_residents: '家庭成员', reg_layer: '登记人口（网格）', reg_no_data: '无数据', reg_none_yet: '尚未登记', reg_from: '{from} 及以上', reg_range: '{from}–{to}', reg_measure_residents: '登记人口', reg_measure_households: '登记户数', reg_measure_rented_share: '出租房屋占比', reg_measure_vacant_share: '空置房屋占比', reg_measure_elderly_alone: '独居老人', reg_measure_organisations: '单位商户', reg_measure_key_persons: '重点人员', reg_measure_visited_share: '近30天走访覆盖', reg_add_organisation: '新增单位', reg_organisations: '单位与商户', reg_no_organisations: '还没有登记单位或商户。', reg_org_name: '单位或商户名称', reg_org_kind: '类型', reg_org_employees: '从业人数', reg_org_credit_code: '统一社会信用代码', reg_org_contact: '联系人', reg_org_people: '{n} 人', reg_bad_credit_code: '统一社会信用代码应为 18 位数字或大写字母', reg_label_organisation: '新增单位 {name}', reg_org_shop: '商铺', reg_org_restaurant: '餐饮', reg_org_company: '企业', reg_org_factory: '工厂', reg_org_warehouse: '仓库', reg_org_hotel: '旅馆', reg_org_school: '学校', reg_org_clinic: '诊所', reg_org_social: '社会组织', reg_org_other: '其他', reg_risk_fire: '消防隐患', reg_risk_food: '食品安全', reg_risk_hazardous_goods: '危险品', reg_show_phone: '查看完整电话', reg_reveal_why: '查看完整号码的事由（将记入访问日志）', reg_reveal_default: '电话联系住户', reg_building_n: '楼栋 {id}', reg_pick: '点地图上的楼栋，或扫门牌二维码，打开它的登记', reg_open: '登记', reg_none: '—',
     reg_offline: '离线', reg_offline_hint: '没有网络，登记要联网才能打开；新增和走访会在联网后发送。',
     reg_not_mine: '不是您的网格', reg_not_mine_hint: '这栋楼不在您负责的网格内，登记由所在网格的网格员负责。', reg_mine: '我的网格',
     reg_counts: '已登记 {units} 套房屋 · {households} 户 · {people} 人', reg_estimate: '尚未登记房屋（估计 {households} 户）',
@@ -29,8 +29,8 @@ const catalogues = {
     reg_label_correct: '更正 {name}', reg_label_move_out: '迁出 {name}', reg_waiting: '待发送 {n} 项', reg_refused: '{what}未被接受：{reason}',
     reg_units: '房屋与住户', reg_recent_visits: '最近走访', reg_far: '距楼栋 {m} 米', reg_photos_n: '{n} 张照片',
     title: 'Gridmap 网格地图', switch_language: 'English',
-    dept_title: 'Gridmap 部门案件', dept_map: '地图', dept_open: '待办', dept_overdue: '超时', dept_all: '全部',
-    dept_search: '编号、地址、描述', dept_export: '导出 CSV', dept_none: '没有案件', dept_late: '已超时',
+    dept_title: 'Gridmap 部门案件', dept_map: '城市地图', dept_open: '待办', dept_overdue: '超时', dept_all: '全部',
+    dept_search: '编号、地址、社区、描述', dept_export: '导出 CSV', dept_none: '没有案件', dept_late: '已超时',
     dept_role_lead: '牵头', dept_role_helper: '协办', dept_photo: '现场照片', dept_tasks: '承办单位',
     dept_task_open: '待受理', dept_task_accepted: '办理中', dept_task_done: '已完成', dept_task_transferred: '已转派',
     dept_task_returned: '已退回', dept_task_ended: '已结束', dept_choose: '请选择', dept_to: '转派给',
@@ -45,13 +45,24 @@ const catalogues = {
     did_ask_suspend: '申请挂起', did_ask_extend: '申请延期', did_refuse: '不予批准', did_resume: '恢复办理', did_suspend: '批准挂起', did_extend: '批准延期',
     request_reason_resident: '等待群众配合', request_reason_parts: '等待材料配件', request_reason_weather: '天气原因', request_reason_other: '其他原因',
     request_waiting: '待审批：{kind}（{reason}）', request_kind_suspend: '挂起', request_kind_extend: '延期至 {until}',
+    requests_list: '待审批', request_tag_suspend: '挂起', request_tag_extend: '延期', waited_for: '已等 {t}',
+    reason_with_note: '{reason}：{note}', returned_at: '{at} 退回', show_all: '查看全部',
     suspended_since: '已挂起（自 {since}）', extensions_n: '已延期 {n} 次', dept_until: '新的办结时限',
     ask_suspend: '申请挂起', why_pause: '请选择原因', why_pause_label: '原因', suspend_asked: '已申请挂起，等待指挥中心审批',
     dept_need_until: '请选择新的办结时限', suspended_now: '挂起', pending_request: '待审批', extensions: '延期',
+    dept_limit: '时限', dept_left: '剩余 {span}', dept_overdue_by: '已超时 {span}', span_dh: '{d}天{h}小时', span_m: '{m}分', span_under_m: '不到1分钟',
+    dept_on_map: '在地图上查看', dept_off_map: '收起地图', dept_case_here: '案件位置', dept_map_failed: '地图载入失败',
+    dept_urgency: '紧急程度：{level}', dept_kind_suspend: '挂起', dept_kind_extend: '延期',
+    dept_request_pending: '{kind}待审批', dept_request_approved: '{kind}已批准', dept_request_refused: '{kind}已驳回',
+    dept_ended: '本单位已不再办理此案件', dept_photo_open: '点击放大',
     pub_step_suspended: '暂停办理', pub_step_resumed: '恢复办理', pub_step_extended: '办理期限延长',
     departments_on_it: '承办部门', by_routing: '按分流规则', or_department: '或派给部门', transfer_to: '转派给…',
     streets: '街道', communities: '社区', grids: '网格', buildings: '楼栋', roads: '道路',
     cameras: '视频监控', legend: '图例', households: '户数', population: '人口',
+    // city parts (部件) on the map: the national standard's major classes (GB/T 30428.2) and a part's status
+    parts: '部件', part_group_01: '公用设施', part_group_02: '道路交通', part_group_03: '市容环境',
+    part_group_04: '园林绿化', part_group_05: '房屋土地', part_group_06: '其他设施', standard_code: '国标代码',
+    part_name: '名称', part_in_use: '在用', part_damaged: '损坏', part_missing: '丢失', part_disused: '停用', part_removed: '已拆除',
     address: '地址', grid: '所属网格', community: '所属社区', code: '编码', kind: '类型',
     levels: '层数', loading: '加载中…', load_failed: '图层加载失败',
     comprehensive: '综合网格', special: '专属网格', logout: '退出登录',
@@ -133,6 +144,11 @@ const catalogues = {
     worker_now_at: '现负责 {code}', worker_free: '暂无网格',
     selected_n: '已选 {n} 个网格：{codes}', merge_selected: '合并所选', delete_selected: '删除所选', clear_selection: '取消选择',
     plan_not_found: '没有您可查看的方案 {id}，显示的是现行网格划分',
+    fix_whole: '整栋划入 {code}', fix_whole_title: '移动网格线绕过该楼栋，使整栋楼归入楼栋大部分所在的网格（可撤销）',
+    edit_keep_building_whole: '楼栋整栋划入一格',
+    history_before: '{date} 前', history_now: '现在', history_pick: '或选择日期',
+    history_none: '该日期尚无划分', history_first: '（最早的划分自 {date} 起）', history_count: '此时共 {n} 个网格（橙色虚线）',
+    workers_unplaced: '本方案尚未安排网格', workers_placed: '本方案已安排网格', worker_in_plan: '本方案负责 {codes}',
     // the wall (驾驶舱)
     action_merged_in: '并入重复上报', did_merged_in: '并入重复上报到', urgent_title: '紧急事件，请查看',
     minutes_ago: '{n}分钟前', search_cases: '查事件：编号、地址、描述', search_result: '查找“{q}”',
@@ -203,9 +219,15 @@ const catalogues = {
     pub_mine_about: '在这部手机上反映过的问题（最近 10 个），点编号查看进展。', pub_mine_none: '这部手机上还没有反映记录。',
     pub_gone: '该查询链接无效或已过期。', pub_gone_report: '我要反映问题',
     pub_gone_help: '请在您反映问题时用的那部手机上打开“我的反映”，找到这个案件；找不到的话，可以重新反映。',
+    // 扫码定责: a door plate's page (/q/<token>)
+    pub_plate_title: '扫码定责 · 网格地图', pub_plate_kicker: '扫码定责 · 这里由谁负责', pub_plate_grid: '所属网格',
+    pub_plate_no_grid: '暂未划入网格', pub_plate_community: '社区', pub_plate_worker: '网格员', pub_plate_no_worker: '暂未安排',
+    pub_plate_about: '看到这里有问题（设施损坏、环境卫生、安全隐患等），可以直接反映；网格员负责跟进处理。',
+    pub_plate_report: '反映这里的问题', pub_plate_public: '查看公开案件',
+    pub_plate_gone: '没有找到这块门牌。', pub_plate_gone_help: '门牌可能已更换或二维码已失效。您仍可以直接反映问题，在地图上点选位置即可。',
   },
   en: {
-    reg_tab: 'Register', reg_building_n: 'Building {id}', reg_pick: 'Tap a building on the map, or scan its door plate, to open its register', reg_open: 'Register', reg_none: '—',
+    reg_tab: 'Register', pub_plate_staff: 'Grid worker? Sign in to see this building\'s register', reg_bad_id_check: 'The ID number\'s check digit does not match: check it for a typing error', reg_sex: 'Sex', reg_birth_year: 'Year of birth', reg_from_id_hint: 'With an ID number, sex and year of birth are taken from it', reg_building_offline: 'Building {id} (offline)', reg_not_mine_whose: '{grid} keeps this building\'s register (grid worker: {workers}).', reg_changed_from_to: '{field}: {from} → {to}', reg_not_accepted: '{n} not accepted: correct and save again', reg_fix: 'Correct and resend', reg_drop: 'Drop', reg_person_named: 'Person {n} {name}', reg_field_id_number: 'ID number', reg_field_phone: 'phone', reg_field_entrance: 'entrance', reg_field_floor: 'floor', reg_field_room: 'room', reg_field_use: 'use', reg_field_floor_area: 'floor area', reg_field_households: 'households', reg_field_unit: 'house', reg_field_credit_code: 'credit code', reg_field_contact_phone: 'contact phone', reg_field_contact_name: 'contact', reg_field_employees: 'people working', reg_field_kind: 'kind', reg_field_risk_tags: 'risk tags', reg_field_photos: 'photos', reg_field_at: 'time of the visit', reg_field_position: 'position', reg_field_follow_up_note: 'the problem', reg_field_residents: 'members', reg_layer: 'Register (by grid)', reg_no_data: 'no data', reg_none_yet: 'none registered', reg_from: '{from} and more', reg_range: '{from}–{to}', reg_measure_residents: 'Registered residents', reg_measure_households: 'Registered households', reg_measure_rented_share: 'Share rented', reg_measure_vacant_share: 'Share vacant', reg_measure_elderly_alone: 'Elderly living alone', reg_measure_organisations: 'Organisations', reg_measure_key_persons: 'Key persons', reg_measure_visited_share: 'Visited, last 30 days', reg_add_organisation: 'Add organisation', reg_organisations: 'Organisations and shops', reg_no_organisations: 'No organisations or shops yet.', reg_org_name: 'Name of the organisation or shop', reg_org_kind: 'Kind', reg_org_employees: 'People working', reg_org_credit_code: 'Unified social credit code', reg_org_contact: 'Contact', reg_org_people: '{n} people', reg_bad_credit_code: 'A credit code has 18 digits or capitals', reg_label_organisation: 'Organisation {name}', reg_org_shop: 'Shop', reg_org_restaurant: 'Restaurant', reg_org_company: 'Company', reg_org_factory: 'Factory', reg_org_warehouse: 'Warehouse', reg_org_hotel: 'Hotel', reg_org_school: 'School', reg_org_clinic: 'Clinic', reg_org_social: 'Social organisation', reg_org_other: 'Other', reg_risk_fire: 'Fire risk', reg_risk_food: 'Food safety', reg_risk_hazardous_goods: 'Hazardous goods', reg_show_phone: 'Show whole phone', reg_reveal_why: 'Why do you need the whole number? (goes into the access log)', reg_reveal_default: 'To call the resident', reg_building_n: 'Building {id}', reg_pick: 'Tap a building on the map, or scan its door plate, to open its register', reg_open: 'Register', reg_none: '—',
     reg_offline: 'Offline', reg_offline_hint: 'No network: the register opens online only; what you add and your visits are sent once online.',
     reg_not_mine: 'Not your grid', reg_not_mine_hint: 'This building is outside your grids; its grid\'s worker keeps its register.', reg_mine: 'my grid',
     reg_counts: '{units} houses · {households} households · {people} people registered', reg_estimate: 'No houses registered yet (about {households} households)',
@@ -232,8 +254,8 @@ const catalogues = {
     reg_label_correct: 'Correction of {name}', reg_label_move_out: '{name} moved out', reg_waiting: '{n} waiting to be sent', reg_refused: '{what} was not accepted: {reason}',
     reg_units: 'Houses and residents', reg_recent_visits: 'Recent visits', reg_far: '{m} m from the building', reg_photos_n: '{n} photos',
     title: 'Gridmap', switch_language: '中文',
-    dept_title: 'Gridmap · department cases', dept_map: 'Map', dept_open: 'To do', dept_overdue: 'Overdue', dept_all: 'All',
-    dept_search: 'Code, address, words', dept_export: 'Export CSV', dept_none: 'No cases', dept_late: 'Overdue',
+    dept_title: 'Gridmap · department cases', dept_map: 'City map', dept_open: 'To do', dept_overdue: 'Overdue', dept_all: 'All',
+    dept_search: 'Code, address, community, words', dept_export: 'Export CSV', dept_none: 'No cases', dept_late: 'Overdue',
     dept_role_lead: 'Lead', dept_role_helper: 'Helping', dept_photo: 'Photo from the scene', dept_tasks: 'Departments on it',
     dept_task_open: 'not yet taken on', dept_task_accepted: 'being handled', dept_task_done: 'done', dept_task_transferred: 'transferred',
     dept_task_returned: 'returned', dept_task_ended: 'ended', dept_choose: 'Choose…', dept_to: 'Transfer to',
@@ -249,13 +271,24 @@ const catalogues = {
     did_resume: 'resumed', did_suspend: 'suspended', did_extend: 'extended',
     request_reason_resident: 'waiting for the resident', request_reason_parts: 'parts on order', request_reason_weather: 'the weather', request_reason_other: 'another reason',
     request_waiting: 'To decide: {kind} ({reason})', request_kind_suspend: 'suspend', request_kind_extend: 'extend to {until}',
+    requests_list: 'Waiting for a decision', request_tag_suspend: 'suspend', request_tag_extend: 'extend', waited_for: 'waiting {t}',
+    reason_with_note: '{reason}: {note}', returned_at: 'returned {at}', show_all: 'Show all',
     suspended_since: 'Suspended (since {since})', extensions_n: 'Extended {n}×', dept_until: 'New limit to resolve',
     ask_suspend: 'Ask to pause', why_pause: 'Choose the reason', why_pause_label: 'Reason', suspend_asked: 'Pause asked for; the command center decides',
     dept_need_until: 'Choose the new limit', suspended_now: 'Suspended', pending_request: 'To decide', extensions: 'Extensions',
+    dept_limit: 'Limit', dept_left: '{span} left', dept_overdue_by: '{span} overdue', span_dh: '{d} d {h} h', span_m: '{m} min', span_under_m: 'under a minute',
+    dept_on_map: 'View on the map', dept_off_map: 'Hide the map', dept_case_here: 'The case is here', dept_map_failed: 'The map could not be loaded',
+    dept_urgency: 'Severity: {level}', dept_kind_suspend: 'Suspension', dept_kind_extend: 'Extension',
+    dept_request_pending: '{kind}: to decide', dept_request_approved: '{kind}: approved', dept_request_refused: '{kind}: refused',
+    dept_ended: 'No longer with this department', dept_photo_open: 'Click to enlarge',
     pub_step_suspended: 'Paused', pub_step_resumed: 'Resumed', pub_step_extended: 'More time given',
     departments_on_it: 'Departments', by_routing: 'As the routing rules say', or_department: 'or a department', transfer_to: 'Transfer to…',
     streets: 'Streets', communities: 'Communities', grids: 'Grids', buildings: 'Buildings',
     roads: 'Roads', cameras: 'Cameras', legend: 'Legend', households: 'Households',
+    parts: 'City parts', part_group_01: 'Public utilities', part_group_02: 'Roads and traffic',
+    part_group_03: 'City appearance', part_group_04: 'Parks and greenery', part_group_05: 'Buildings and land',
+    part_group_06: 'Other facilities', standard_code: 'Code (GB/T 30428.2)',
+    part_name: 'Name', part_in_use: 'In use', part_damaged: 'Damaged', part_missing: 'Missing', part_disused: 'Out of use', part_removed: 'Removed',
     population: 'Residents', address: 'Address', grid: 'Grid', community: 'Community',
     code: 'Code', kind: 'Kind', levels: 'Levels', loading: 'Loading…',
     load_failed: 'Layer failed to load', comprehensive: 'Comprehensive grid',
@@ -338,6 +371,11 @@ const catalogues = {
     worker_now_at: 'now at {code}', worker_free: 'no grid now',
     selected_n: '{n} selected: {codes}', merge_selected: 'Merge these', delete_selected: 'Delete these', clear_selection: 'Clear selection',
     plan_not_found: 'There is no plan {id} you may see; this is the current division',
+    fix_whole: 'Put it whole in {code}', fix_whole_title: 'Move the grid line round the building, so that it lies wholly in the grid holding most of it (can be undone)',
+    edit_keep_building_whole: 'Building kept whole',
+    history_before: 'before {date}', history_now: 'Now', history_pick: 'or pick a date',
+    history_none: 'No division existed on this date', history_first: ' (the first dates from {date})', history_count: '{n} grids at that time (dashed orange)',
+    workers_unplaced: 'No grid in this plan yet', workers_placed: 'Holding a grid in this plan', worker_in_plan: 'in this plan: {codes}',
     // the wall
     action_merged_in: 'duplicate merged in', did_merged_in: 'merged a duplicate into', urgent_title: 'Urgent, please look',
     minutes_ago: '{n} min ago', search_cases: 'Find a case: code, address, words', search_result: 'Found for “{q}”',
@@ -408,6 +446,12 @@ const catalogues = {
     pub_mine_about: 'The problems reported from this phone (the last 10); tap a code to follow it.', pub_mine_none: 'No reports from this phone yet.',
     pub_gone: 'This link is not valid, or it has expired.', pub_gone_report: 'Report a problem',
     pub_gone_help: 'On the phone you reported from, open “My reports” to find the case; if it is not there, report it again.',
+    pub_plate_title: 'Who answers for this place · Gridmap', pub_plate_kicker: 'Door plate · who answers for this place',
+    pub_plate_grid: 'Grid', pub_plate_no_grid: 'Not in a grid yet', pub_plate_community: 'Community', pub_plate_worker: 'Grid worker',
+    pub_plate_no_worker: 'None assigned yet',
+    pub_plate_about: 'See a problem here (something broken, litter, a hazard)? Report it: the grid worker follows it up.',
+    pub_plate_report: 'Report a problem here', pub_plate_public: 'See public cases',
+    pub_plate_gone: 'This door plate was not found.', pub_plate_gone_help: 'The plate may have been replaced, or its code is no longer valid. You can still report a problem and pick the place on the map.',
   },
 };
 
@@ -444,6 +488,18 @@ export function duration(seconds) {
   const hms = [Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60]
     .map((v, i) => (i === 0 ? String(v) : String(v).padStart(2, '0'))).join(':');
   return days ? `${days}${lang === 'zh' ? '天' : 'd'} ${hms}` : hms;
+}
+
+// A span of time in words, to the minute: "2天3小时", "23小时57分", "5分" ("2 d 3 h", "23 h 57 min",
+// "5 min"); hours and minutes as the wall's running clocks say them (late_hm), without the seconds.
+export function spanWords(seconds) {
+  const minutes = Math.floor(Math.abs(seconds) / 60);
+  if (minutes < 1) return t('span_under_m');
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d) return tf('span_dh', { d, h });
+  return h ? tf('late_hm', { h, m }) : tf('span_m', { m });
 }
 
 export function switchLanguage() {

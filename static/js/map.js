@@ -4,8 +4,8 @@ import { t } from './i18n.js';
 import { featureLayer } from './layers/features.js';
 import { legendControl } from './layers/legend.js';
 
-// Bottom to top; grids and buildings start visible.
-const COLLECTIONS = ['roads', 'buildings', 'grids', 'communities', 'streets', 'cameras'];
+// Bottom to top; grids and buildings start visible, city parts (dense) when asked for.
+const COLLECTIONS = ['roads', 'buildings', 'grids', 'communities', 'streets', 'parts', 'cameras'];
 const VISIBLE = new Set(['roads', 'buildings', 'grids', 'communities', 'cameras']);
 
 export async function buildMap(element) {
@@ -26,7 +26,8 @@ export async function buildMap(element) {
   }
   if (bounds) map.fitBounds(bounds);
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
-  legendControl(shown).addTo(map);
+  const parts = layers.find(([c]) => c === 'parts');
+  legendControl(shown, { parts: parts ? parts[1].groups : [] }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
   window.gridmapMap = map;     // for the browser benchmark and for debugging
   element.dataset.ready = 'true';

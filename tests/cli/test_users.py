@@ -69,7 +69,28 @@ def demo_rules_ended(session):
     routing.forget()
 
 
-def test_setup_demo_creates_one_account_per_role_and_prints_them(runner, session, client, demo_rules_ended):
+@pytest.fixture()
+def demo_register_removed(session):
+    """setup-demo writes made-up households into an empty register; the register tests after
+    this one start from an empty one, and the buildings' counts as they were."""
+    kept = session.execute(text("SELECT id, households, population, households_estimated FROM building")).all()
+    session.rollback()
+    yield
+    session.rollback()
+    session.execute(text("UPDATE incident_photo SET visit_id = NULL WHERE visit_id IS NOT NULL"))
+    for table in ("visit", "person_access", "register_version", "resident", "organisation", "house_unit"):
+        session.execute(text(f"DELETE FROM {table}"))
+    session.execute(text("""
+        UPDATE building b SET households = k.households, population = k.population,
+                              households_estimated = k.estimated
+        FROM unnest(:ids, :households, :population, :estimated) AS k(id, households, population, estimated)
+        WHERE b.id = k.id"""), {"ids": [r[0] for r in kept], "households": [r[1] for r in kept],
+                                  "population": [r[2] for r in kept], "estimated": [r[3] for r in kept]})
+    session.commit()
+
+
+def test_setup_demo_creates_one_account_per_role_and_prints_them(runner, session, client, demo_rules_ended,
+                                                                 demo_register_removed):
     rules_before = scalar(session, "SELECT count(*) FROM routing_rule")
     in_force_before = scalar(session, "SELECT count(*) FROM routing_rule WHERE valid_to IS NULL")
     result = runner.invoke(args=["setup-demo", "--demo-accounts"])
@@ -87,6 +108,12 @@ def test_setup_demo_creates_one_account_per_role_and_prints_them(runner, session
         SELECT count(*) FROM app_user u JOIN worker w ON w.id = u.worker_id
         JOIN worker_assignment a ON a.worker_id = w.id AND a.grid_id IS NOT NULL
         WHERE u.username = 'worker' AND w.role = 'full_time'""") == 1
+    # and a few made-up households in the demo worker's grid, each entry with its first version
+    session.rollback()
+    assert "made-up households in the demo worker's grid" in result.output
+    assert scalar(session, "SELECT count(*) FROM house_unit") > 0
+    assert scalar(session, """SELECT count(*) FROM resident r WHERE NOT EXISTS (SELECT 1 FROM register_version v
+                              WHERE v.kind = 'resident' AND v.entry_id = r.id AND v.version = 1)""") == 0
     # a second run changes nothing
     again = runner.invoke(args=["setup-demo", "--demo-accounts"])
     assert again.exit_code == 0

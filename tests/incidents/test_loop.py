@@ -399,9 +399,9 @@ def test_a_worker_lists_their_tasks_by_deadline_and_an_operator_exports_csv(repo
     deadlines = [min(d for d in (f["properties"]["due_respond_at"] if f["properties"]["responded_at"] is None
                                  else None, f["properties"]["due_resolve_at"]) if d) for f in features]
     assert deadlines == sorted(deadlines)
-    exported = client.get("/api/v1/incidents?format=csv&status=assigned", headers=auth("operator"))
+    exported = client.get("/api/v1/incidents?format=csv&status=assigned&lang=en", headers=auth("operator"))
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
-    assert exported.data.decode().splitlines()[0].startswith("code,category")
+    assert exported.data.decode("utf-8-sig").splitlines()[0].startswith("code,category")
     assert client.get("/api/v1/incidents?status=lost", headers=auth("operator")).status_code == 400
 
 

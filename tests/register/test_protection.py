@@ -72,7 +72,12 @@ def test_every_answer_that_shows_a_person_masks_the_numbers(client, auth, places
 def test_a_worker_cannot_reach_another_grids_residents_by_any_door(client, auth, places):
     _, theirs = add_household(client, auth("admin"), places["theirs"], room="202")
     worker = auth("worker")
-    assert client.get(f"/api/v1/register/buildings/{places['theirs']}", headers=worker).status_code == 404
+    # the building is no secret — its door plate names its grid and worker — its people are
+    card = client.get(f"/api/v1/register/buildings/{places['theirs']}", headers=worker)
+    assert card.status_code == 403 and card.get_json()["grid"]["code"] == places["other_grid"]
+    assert "由" in card.get_json()["description"] and "张建华" not in card.get_data(as_text=True)
+    assert client.post(f"/api/v1/register/buildings/{places['theirs']}/units", headers=worker,
+                       json={"room": "1", "use": "owner"}).status_code == 403
     assert client.get(f"/api/v1/register/residents/{theirs['id']}", headers=worker).status_code == 404
     assert client.get(f"/api/v1/register/residents/{theirs['id']}/history", headers=worker).status_code == 404
     assert client.post(f"/api/v1/register/residents/{theirs['id']}/reveal", headers=worker,

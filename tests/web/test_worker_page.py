@@ -67,7 +67,9 @@ def test_the_phone_shows_my_grid_its_buildings_and_that_i_am_inside_it(browser, 
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + where[0], box["y"] + where[1])
     page.wait_for_selector(".leaflet-popup-content")
-    assert my_grid["code"] in page.inner_text(".leaflet-popup-content")
+    # … in which grid, by its name, and opens its register
+    assert my_grid["name"][locale[:2]] in page.inner_text(".leaflet-popup-content")
+    page.wait_for_selector(".leaflet-popup-content [data-register]", state="visible", timeout=5_000)
     page.click(".leaflet-popup-close-button")
     # find a building of my grid by its address
     page.click("[data-tab='search']")
@@ -78,7 +80,9 @@ def test_the_phone_shows_my_grid_its_buildings_and_that_i_am_inside_it(browser, 
     page.wait_for_selector("#search-results li[data-kind='building']")
     page.click("#search-results li[data-kind='building'] >> nth=0")
     page.wait_for_selector(".leaflet-popup-content")
-    assert my_grid["code"] in page.inner_text(".leaflet-popup-content")
+    # … in which grid, by its name, and opens its register
+    assert my_grid["name"][locale[:2]] in page.inner_text(".leaflet-popup-content")
+    page.wait_for_selector(".leaflet-popup-content [data-register]", state="visible", timeout=5_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"worker-{locale}.png"))
     assert errors == []

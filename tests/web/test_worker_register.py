@@ -135,3 +135,67 @@ def test_a_building_of_another_grid_says_it_is_not_mine(browser, live_server, us
     assert page.inner_text("#register-title") == "不是您的网格"
     assert not page.is_visible("#register-add")
     context.close()
+
+
+def test_an_organisation_is_added_and_a_whole_phone_is_shown_for_a_reason_that_is_logged(
+        browser, live_server, users, places, client, auth):
+    building = places["mine"]
+    unit = client.post(f"/api/v1/register/buildings/{building}/units", headers=auth("worker"),
+                       json={"room": "101", "use": "owner"}).get_json()
+    client.post(f"/api/v1/register/units/{unit['id']}/residents", headers=auth("worker"),
+                json={"name": "陈桂兰", "phone": "13605719999"})
+    code = "91330102MA2XXXXX0"[:17].replace("X", "A")
+    code += identity.credit_code_check_character(code)
+    context, page, errors = phone_at(browser, live_server, users, (0, 0))
+    page.goto(f"{live_server}/worker#register/building/{building}")
+    page.wait_for_selector("#register-card[data-mine='true'] .person", timeout=20_000)
+
+    page.click("#register-add-organisation")
+    page.fill("#organisation-form [name=name]", "平安便利店")
+    page.select_option("#organisation-form [name=kind]", "shop")
+    page.fill("#organisation-form [name=credit_code]", code)
+    page.check("#organisation-form [value=fire]")
+    page.click("#organisation-form button[type=submit]")
+    page.wait_for_selector("#register-organisations >> text=平安便利店", timeout=10_000)
+    assert "消防隐患" in page.inner_text("#register-organisations")
+
+    page.once("dialog", lambda dialog: dialog.accept("上门前电话预约"))
+    page.click("#register-units .person:has-text('陈桂兰') >> text=查看完整电话")
+    page.wait_for_selector("#register-units a.whole[href='tel:13605719999']")
+    page.screenshot(path=str(ARTIFACTS / "worker-register-organisation-zh-CN.png"))
+    log = client.get("/api/v1/register/access-log?limit=5", headers=auth("admin")).get_json()["entries"]
+    assert log[0]["action"] == "reveal" and log[0]["reason"] == "上门前电话预约" and log[0]["field"] == "phone"
+    assert errors == []
+    context.close()
+
+
+def test_a_household_the_server_refuses_is_kept_with_the_reason_in_words_to_correct(
+        browser, live_server, users, places, client, auth):
+    building = places["mine"]
+    unit = client.post(f"/api/v1/register/buildings/{building}/units", headers=auth("worker"),
+                       json={"room": "101", "use": "owner"}).get_json()
+    client.post(f"/api/v1/register/units/{unit['id']}/residents", headers=auth("worker"),
+                json={"name": "王秀英", "id_number": HEAD_ID})           # already registered
+    context, page, errors = phone_at(browser, live_server, users, (0, 0))
+    page.goto(f"{live_server}/worker#register/building/{building}")
+    page.wait_for_selector("#register-card[data-mine='true'] .person", timeout=20_000)
+    page.click("#register-add")
+    form = "#household-form"
+    page.fill(f"{form} [name=room]", "502")
+    first = f"{form} fieldset.resident:nth-of-type(1)"
+    page.fill(f"{first} [name=name]", "刘德福")
+    page.fill(f"{first} [name=id_number]", HEAD_ID[:-1] + ("1" if HEAD_ID[-1] != "1" else "2"))
+    page.click(f"{form} button[type=submit]")
+    # a typing error is caught on the phone, before anything is sent
+    assert "校验位不符" in page.inner_text(f"{first} .field-error")
+    page.fill(f"{first} [name=id_number]", HEAD_ID)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("#register-pending .refused", timeout=10_000)
+    said = page.inner_text("#register-pending")
+    assert "第1人 刘德福 身份证号：" in said and "已登记在册" in said and "residents[" not in said
+    page.click("#register-pending >> text=更正后重交")
+    assert page.input_value(f"{form} [name=room]") == "502"
+    assert page.input_value(f"{first} [name=name]") == "刘德福"
+    page.screenshot(path=str(ARTIFACTS / "worker-register-refused-zh-CN.png"))
+    assert [e for e in errors if "422" not in e] == []
+    context.close()

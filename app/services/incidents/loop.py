@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from psycopg.rows import tuple_row
@@ -150,6 +150,7 @@ class Report:
     reporter_contact: str | None = None
     photo_ids: tuple[int, ...] = ()
     triage: bool = False                # anonymous public reports wait for an operator
+    part_id: int | None = None          # the city part (部件) it is about; without a point, its place
 
 
 # -- reporting -----------------------------------------------------------------------------
@@ -182,10 +183,12 @@ def category_rules(session: Session) -> dict[str, CategoryRule]:
 
 
 def check_report(session: Session, report: Report, rules: IncidentRules, now: datetime
-                 ) -> tuple[CategoryRule, responsibility.Place, tuple[int, str] | None]:
+                 ) -> tuple[CategoryRule, responsibility.Place, tuple[int, str] | None, Report]:
     """Validates every field, and locates the point (with any possible duplicate) in the
-    same round trip."""
+    same round trip; a report naming a part without a point takes the part's (returned)."""
     errors: dict[str, Message] = {}
+    if report.part_id is not None:
+        report, errors = _with_part(session, report, rules.part_near_m)
     categories = category_rules(session)
     category = categories.get(report.category) if isinstance(report.category, str) else None
     if category is None:
@@ -215,7 +218,36 @@ def check_report(session: Session, report: Report, rules: IncidentRules, now: da
         errors["point"] = Message("incident.point_outside", lon=report.lon, lat=report.lat)
     if errors:
         raise Invalid(errors)
-    return category, place, duplicate
+    return category, place, duplicate, report
+
+
+# One lookup, and only when a report names a part: its place, and how far the report's point is.
+_PART = text("""
+    SELECT ST_X(p.geom), ST_Y(p.geom), p.status,
+           ST_Distance(p.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)
+    FROM part p WHERE p.id = :id""")
+
+
+def _with_part(session: Session, report: Report, near_m: float) -> tuple[Report, dict[str, Message]]:
+    """The report with the place of the part it names when it gives none; or why the part
+    cannot be named: it does not exist, was removed, or lies more than `near_m` from the point."""
+    part_id = report.part_id
+    if not isinstance(part_id, int) or isinstance(part_id, bool) or not 0 < part_id < 2 ** 31:
+        return report, {"part": Message("incident.part_id")}
+    pointed = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                  for v in (report.lon, report.lat))
+    found = session.execute(_PART, {"id": part_id, "lon": report.lon if pointed else None,
+                                    "lat": report.lat if pointed else None}).first()
+    if found is None:
+        return report, {"part": Message("incident.part_unknown", id=part_id)}
+    lon, lat, status, distance = found
+    if status == "removed":
+        return report, {"part": Message("incident.part_removed", id=part_id)}
+    if not pointed and report.lon is None and report.lat is None:
+        return replace(report, lon=lon, lat=lat), {}
+    if distance is not None and distance > near_m:
+        return report, {"part": Message("incident.part_far", id=part_id, distance=distance, most=near_m)}
+    return report, {}
 
 
 @dataclass(frozen=True)
@@ -244,13 +276,13 @@ _FILE = text(f"""
                               address, reporter_contact, reported_by, triage, grid_id, community_id,
                               street_id, level, flag, assignee_id, assigned_at, duplicate_of_id,
                               reported_at, due_respond_at, due_resolve_at, version, geom,
-                              department_id, handling)
+                              department_id, handling, part_id)
         SELECT n.id, 'E' || to_char(CAST(:now AS timestamptz) AT TIME ZONE :zone, 'YYYYMMDD') || '-'
                      || lpad(n.id::text, 6, '0'),
                :category, :severity, :status, :channel, :description, :address, :contact, :by,
                :triage, :grid_id, :community_id, :street_id, :level, :flag, :assignee_id,
                :assigned_at, :duplicate_of_id, :now, :due_respond_at, :due_resolve_at, :version,
-               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :department_id, :handling
+               ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :department_id, :handling, :part_id
         FROM n RETURNING *),
     events AS (
         INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status, note, data)
@@ -272,7 +304,7 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
            now: datetime) -> Filed:
     """File a report, locate its grid, and dispatch it to the grid's worker — decided first,
     then written in one statement: the hot path of intake. The caller commits."""
-    category, place, duplicate = check_report(session, draft, rules, now)
+    category, place, duplicate, draft = check_report(session, draft, rules, now)
     level = category.default_level if place.grid_id else "street"
     status, assignee, dispatch_data = "reported", None, None
     routed = routing.GRID
@@ -304,7 +336,7 @@ def report(session: Session, draft: Report, by: Participant, rules: IncidentRule
         "due_respond_at": deadlines.due(session, category, now, "respond"),
         "due_resolve_at": deadlines.due(session, category, now, "resolve"),
         "version": 1 if draft.triage else 2, "lon": draft.lon, "lat": draft.lat,
-        "department_id": routed.department_id, "handling": routed.handling,
+        "department_id": routed.department_id, "handling": routed.handling, "part_id": draft.part_id,
         "report_data": _json(report_data), "dispatched": dispatch_data is not None,
         "dispatch_data": _json(dispatch_data), "zone": rules.timezone})
     answer = views.shape(row, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -39,6 +40,13 @@ COLUMNS = f"""
            (SELECT json_build_object('kind', r.kind, 'reason', r.reason, 'until', r.until, 'asked_by', r.asked_by,
                                      'asked_at', r.asked_at)
               FROM incident_request r WHERE r.incident_id = t.id AND r.status = 'pending') AS pending_request,
+           -- the latest request and its decision, so a handler sees the answer on the case, not
+           -- only in its history: the refusal's reason is the decision's note
+           (SELECT json_build_object('kind', r.kind, 'reason', r.reason, 'until', r.until, 'status', r.status,
+                                     'decided_at', r.decided_at,
+                                     'note', (SELECT e.note FROM incident_event e WHERE e.id = r.decided_event_id))
+              FROM incident_request r WHERE r.incident_id = t.id AND r.status <> 'dropped'
+             ORDER BY r.id DESC LIMIT 1) AS last_request,
            (SELECT array_agg(x.code ORDER BY k.id) FROM incident_task k JOIN department x ON x.id = k.department_id
              WHERE k.incident_id = t.id AND k.role = 'helper' AND k.status IN ('open', 'accepted')) AS helpers,
            t.reported_by, t.reported_at, t.assigned_at, t.due_respond_at, t.due_resolve_at,
@@ -48,6 +56,10 @@ COLUMNS = f"""
            t.escalations, t.satisfaction, t.duplicate_of_id,
            (SELECT d.code FROM incident d WHERE d.id = t.duplicate_of_id) AS duplicate_of,
            t.merged_into_id, (SELECT m.code FROM incident m WHERE m.id = t.merged_into_id) AS merged_into,
+           -- the city part (部件) it is about: kind, the standard's code, and its place in the register
+           (SELECT json_build_object('id', p.id, 'kind', p.kind, 'zh', k.name_zh, 'en', k.name_en,
+                                     'standard_code', k.standard_code, 'name', p.name, 'status', p.status)
+              FROM part p JOIN part_kind k ON k.code = p.kind WHERE p.id = t.part_id) AS part,
            t.version,
            (SELECT array_agg(p.id ORDER BY p.id) FROM incident_photo p WHERE p.incident_id = t.id) AS photos,
            (SELECT json_agg(json_build_object('id', p.id, 'step', coalesce(e.action, 'report')) ORDER BY p.id)
@@ -244,7 +256,13 @@ def _where(filters: dict[str, str], worker_id: int | None, now: datetime,
             where.append("t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
             params.update(zip(("minx", "miny", "maxx", "maxy"), box))
         elif name == "q":
-            where.append("(t.description ILIKE :q OR t.code ILIKE :q OR t.address ILIKE :q)")
+            # people search by the place's names as they say them ("和平社区"), not only the address
+            where.append("(t.description ILIKE :q OR t.code ILIKE :q OR t.address ILIKE :q"
+                         " OR t.grid_id IN (SELECT id FROM grid WHERE name_zh ILIKE :q OR name_en ILIKE :q)"
+                         " OR t.community_id IN (SELECT id FROM area WHERE level = 'community'"
+                         " AND (name_zh ILIKE :q OR name_en ILIKE :q))"
+                         " OR t.street_id IN (SELECT id FROM area WHERE level = 'street'"
+                         " AND (name_zh ILIKE :q OR name_en ILIKE :q)))")
             params["q"] = f"%{value}%"
     return where, params
 
@@ -307,7 +325,7 @@ def shape(row, now: datetime) -> dict:
                                               running and row["responded_at"] is None),
             "resolve_remaining_s": _remaining(row["due_resolve_at"], row["suspended_since"] or now, running),
             "suspended_since": _iso(row["suspended_since"]), "extensions": row["extensions"],
-            "pending_request": row["pending_request"],
+            "pending_request": row["pending_request"], "last_request": row["last_request"],
             "responded_at": _iso(row["responded_at"]), "resolved_at": _iso(row["resolved_at"]),
             # overdue: late and not yet handled (lateness.py), whatever level it moved to;
             # overdue_from: the first limit it missed; overdue_since: the clock's latest mark
@@ -317,24 +335,45 @@ def shape(row, now: datetime) -> dict:
             "escalations": row["escalations"], "satisfaction": row["satisfaction"],
             "possible_duplicate_of": row["duplicate_of"], "merged_into": row["merged_into"],
             "photos": list(row["photos"] or []), "photo_steps": row["photo_steps"] or [],
-            "version": row["version"],
+            "part": row["part"], "version": row["version"],
         },
     }
 
 
-CSV_COLUMNS = ("code", "category", "severity", "status", "level", "grid", "community", "street",
-               "assignee", "reported_at", "due_respond_at", "due_resolve_at", "responded_at",
-               "resolved_at", "closed_at", "overdue", "escalations", "satisfaction", "lon", "lat",
-               "description")
+# The export a person opens in a spreadsheet: names beside the codes (the codes stay in their own
+# columns for the programs that read it), headers in the reader's language (English: the column
+# names themselves) and times in the city's, to the minute.
+CSV_COLUMNS = ("code", "category", "category_name", "severity", "severity_name", "status", "status_name",
+               "level", "level_name", "grid", "grid_name", "community", "community_name", "street",
+               "street_name", "department", "department_name", "assignee", "address", "reported_at",
+               "due_respond_at", "due_resolve_at", "responded_at", "resolved_at", "closed_at", "overdue",
+               "escalations", "satisfaction", "lon", "lat", "description")
+CSV_TIME = "%Y-%m-%d %H:%M"
 
 
-def as_csv(items: list[dict]) -> str:
+def as_csv(items: list[dict], language: str, zone: str) -> str:
+    city = ZoneInfo(zone)
+
+    def name(names: dict | None) -> str | None:
+        return (names.get(language) or names.get("zh")) if names else None
+
+    def word(group: str, value: str | None) -> str | None:
+        return say(f"{group}.{value}", language) if f"{group}.{value}" in CATALOGUE else value
+
+    def local(moment: str | None) -> str | None:
+        return datetime.fromisoformat(moment).astimezone(city).strftime(CSV_TIME) if moment else None
+
     def row(item: dict) -> list:
         p = item["properties"]
         lon, lat = item["geometry"]["coordinates"]
-        return [p["code"], p["category"], p["severity"], p["status"], p["level"], p["grid"],
-                (p["community"] or {}).get("code"), (p["street"] or {}).get("code"),
-                (p["assignee"] or {}).get("code"), p["reported_at"], p["due_respond_at"],
-                p["due_resolve_at"], p["responded_at"], p["resolved_at"], p["closed_at"],
-                p["overdue"], p["escalations"], p["satisfaction"], lon, lat, p["description"]]
-    return csvfile.table(CSV_COLUMNS, map(row, items))
+        community, street, department = p["community"] or {}, p["street"] or {}, p["department"] or {}
+        return [p["code"], p["category"], name(p["category_name"]), p["severity"], word("severity", p["severity"]),
+                p["status"], word("status", p["status"]), p["level"], word("level", p["level"]),
+                p["grid"], name(p["grid_name"]), community.get("code"), name(community),
+                street.get("code"), name(street), department.get("code"), name(department),
+                (p["assignee"] or {}).get("code"), p["address"], local(p["reported_at"]),
+                local(p["due_respond_at"]), local(p["due_resolve_at"]), local(p["responded_at"]),
+                local(p["resolved_at"]), local(p["closed_at"]), say("export.yes" if p["overdue"] else "export.no", language),
+                p["escalations"], p["satisfaction"], lon, lat, p["description"]]
+    header = [say(f"export.incident.{column}", language) for column in CSV_COLUMNS]
+    return csvfile.table(header, map(row, items))

@@ -69,6 +69,7 @@ _AREA_PROPS = {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en",
 _GRID_OF = "(SELECT g.code FROM grid g WHERE g.id = t.grid_id)"
 _AREA_OF = "(SELECT a.code FROM area a WHERE a.id = t.{})"
 _WORKER_OF = "(SELECT w.code FROM worker w WHERE w.id = t.worker_id)"
+_KIND_OF = "(SELECT k.{} FROM part_kind k WHERE k.code = t.kind)"
 # a filter's SQL with {value} in it is a whole condition (one an index can answer): rows of a
 # grid or an area by its code, and of a worker by theirs
 _IN_GRID = "t.grid_id IN (SELECT g.id FROM grid g WHERE g.code = {value})"
@@ -124,6 +125,17 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
     Collection("camera-blind-spots", "监控盲区", "Camera blind spots", "camera_blind_spot", "LineString",
                {"length_m": "round(t.length_m::numeric, 1)", "road": "(SELECT r.name FROM road r WHERE r.id = t.road_id)"},
                permission="cameras:read", reads=("road",), minzoom=12),
+    # City parts (部件): the kind's names, its major class (group, 01–06: the legend's colours)
+    # and the standard's code (GB/T 30428.2) beside ours; a removed part leaves the map.
+    Collection("parts", "部件", "City parts", "part", "Point",
+               {"kind": "t.kind", "group": _KIND_OF.format("group_code"),
+                "standard_code": _KIND_OF.format("standard_code"), "name_zh": _KIND_OF.format("name_zh"),
+                "name_en": _KIND_OF.format("name_en"), "name": "t.name", "status": "t.status",
+                "grid": _GRID_OF, "source": "split_part(t.source_id, ':', 1)"},
+               "t.status <> 'removed'",
+               filters={"kind": "t.kind", "group": _KIND_OF.format("group_code"), "status": "t.status",
+                        "grid": _IN_GRID},
+               reads=("part_kind", "grid"), minzoom=13),
     Collection("incidents", "事件", "Incidents", "incident", "Point",
                {"code": "t.code", "category": "t.category_code", "severity": "t.severity",
                 "status": "t.status", "level": "t.level", "channel": "t.channel",

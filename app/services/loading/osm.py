@@ -1,6 +1,8 @@
 """Importing an OpenStreetMap extract: buildings, roads, the other lines a grid boundary can
-follow (railways, rivers, shores, compound outlines), surveillance cameras, and the
-administrative boundaries and named places that name the areas `generate areas` derives.
+follow (railways, rivers, shores, compound outlines), surveillance cameras, city parts (部件:
+street lamps, hydrants, manholes, bins, benches, bus stops…, as gis_data/part_kinds.csv maps
+their tags), and the administrative boundaries and named places that name the areas
+`generate areas` derives.
 
 Idempotent: every row is keyed by its OSM id (osm:w123, osm:r45, osm:n678) and re-importing
 updates it in place instead of adding another.
@@ -25,6 +27,7 @@ from ...models import Building, GroundLine, Place, Road
 from ...models.places import ADMIN_LEVELS, PLACE_KINDS
 from ..cameras import store
 from ..cameras.sources import camera_from_osm_tags
+from ..register import parts as city_parts
 
 Progress = Callable[[str, int], None]   # (what, how many more done)
 BATCH = 1000
@@ -36,6 +39,7 @@ class OsmContent:
     roads: list[dict] = field(default_factory=list)
     ground_lines: list[dict] = field(default_factory=list)
     cameras: list[dict] = field(default_factory=list)
+    parts: list[dict] = field(default_factory=list)
     places: list[dict] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
@@ -53,6 +57,7 @@ class _Reader(osmium.SimpleHandler):
         self.content = content
         self.progress = progress
         self.factory = osmium.geom.WKBFactory()
+        self.part_kinds = city_parts.osm_kinds()
 
     def area(self, a):
         place = named_place(a.tags)
@@ -142,6 +147,10 @@ class _Reader(osmium.SimpleHandler):
             self.content.places.append({**place, "source_id": f"osm:n{n.id}",
                                         "geom": shapely.Point(n.location.lon, n.location.lat)})
             self.progress("read", 1)
+        part = part_of_node(n, self.part_kinds)
+        if part:
+            self.content.parts.append(part)
+            self.progress("read", 1)
         if not is_camera(n.tags):
             return
         camera = camera_from_osm_tags({t.k: t.v for t in n.tags})
@@ -149,6 +158,27 @@ class _Reader(osmium.SimpleHandler):
                       geom=shapely.Point(n.location.lon, n.location.lat))
         self.content.cameras.append(camera)
         self.progress("read", 1)
+
+
+def part_of_node(n, kinds: dict[str, dict[str, str]]) -> dict | None:
+    """The city part a node is, if its tags make it one (`kinds`: city_parts.osm_kinds())."""
+    kind = city_parts.kind_of_tags(n.tags, kinds)
+    if kind is None:
+        return None
+    # a lamp's number is often its only name (ref)
+    return {"source_id": f"osm:n{n.id}", "kind": kind, "name": n.tags.get("name") or n.tags.get("ref"),
+            "lon": n.location.lon, "lat": n.location.lat}
+
+
+class _PartReader(osmium.SimpleHandler):
+    def __init__(self):
+        super().__init__()
+        self.kinds, self.parts = city_parts.osm_kinds(), []
+
+    def node(self, n):
+        part = part_of_node(n, self.kinds)
+        if part:
+            self.parts.append(part)
 
 
 RAILWAYS = ("rail", "light_rail", "narrow_gauge")
@@ -230,13 +260,31 @@ def import_osm(session: Session, path: Path, household_rule,
            ("admin_level", "place", "name", "name_zh", "name_en", "geom"))
     store.upsert(session, content.cameras, ("name", "kind", "bearing", "fov", "range_m", "height_m",
                                              "estimated", "geom"), progress)
+    _store_parts(session, content.parts)
+    progress("write", len(content.parts))
     session.commit()
     return {
         "buildings": len(content.buildings), "roads": len(content.roads),
         "ground lines": len(content.ground_lines), "places": len(content.places),
-        "cameras": len(content.cameras), "skipped": content.skipped,
+        "cameras": len(content.cameras), "parts": len(content.parts), "skipped": content.skipped,
         "households": sum(b["households"] for b in content.buildings),
     }
+
+
+def import_parts(session: Session, path: Path) -> int:
+    """Only the city parts of the file, for a city loaded before parts were read: their nodes
+    alone are looked at. Flushes; the caller commits."""
+    reader = _PartReader()
+    reader.apply_file(str(path))
+    _store_parts(session, reader.parts)
+    return len(reader.parts)
+
+
+def _store_parts(session: Session, parts: list[dict]) -> None:
+    # a part's status is the field's to tell (CSV, the phone): a re-import leaves it as it is
+    city_parts.load_kinds(session)
+    written, _ = city_parts.upsert(session, parts, ("kind", "name", "geom"))
+    city_parts.place_in_grids(session, part_ids=written)
 
 
 def _estimate_households(buildings: list[dict], rule) -> None:

@@ -25,6 +25,7 @@ from ...geo.regions import divide_along_ground
 from ...geo.streets import street_outlines
 from ...models import Area, Building, GroundLine, Grid, Road, Worker, WorkerAssignment
 from ..city import names
+from ..register import parts as city_parts
 
 Progress = Callable[[str, int], None]
 MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
@@ -167,8 +168,8 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
 
 
 def finish_division(session: Session) -> None:
-    """Make the division exact (fit_levels), put every building in the grid holding it, and
-    cache households and residents on grids and on every level of area."""
+    """Make the division exact (fit_levels), put every building and city part in the grid
+    holding it, and cache households and residents on grids and on every level of area."""
     session.flush()
     fit_levels(session, session.info.pop(STAGED_GRIDS, []))
     session.execute(text("""
@@ -176,6 +177,7 @@ def finish_division(session: Session) -> None:
         FROM grid g
         WHERE g.valid_to IS NULL AND g.geom && b.geom
           AND ST_Contains(g.geom, ST_PointOnSurface(b.geom))"""))
+    city_parts.place_in_grids(session)
     count_households(session)
 
 

@@ -3,7 +3,7 @@
 Nothing is overwritten. A grid the plan leaves exactly as it was keeps its row; every other
 grid of the plan's area is closed (valid_to) and the planned ones are opened (valid_from),
 so the division on any past date can still be read. Then buildings, open incidents and
-worker assignments follow the new lines, and what moved is listed."""
+worker assignments follow the new lines, and what moved is listed; city parts follow too."""
 from __future__ import annotations
 
 import json
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ...models import OPEN_STATUSES, GridPlan, Incident
 from ..incidents import loop as incidents
 from ..incidents.responsibility import GRID_WORKER
+from ..register import parts as city_parts
 from . import division, plans
 from .plans import PlanError
 
@@ -84,6 +85,7 @@ def file(session: Session, plan: GridPlan, effective: datetime, actor: str) -> F
     result.grids_opened = [code for _, code in opened]
     result.assignments = _assign_workers(session, plan, params)
     result.buildings_moved = _move_buildings(session, params)
+    city_parts.place_in_grids(session, grid_ids=closing)
     division.count_households(session)
     result.incidents_moved = _move_incidents(session, plan, closing, effective, actor)
     session.execute(text("SELECT pg_notify('gridmap_stream', :body)"), {"body": json.dumps({

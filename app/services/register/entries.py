@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ...models import Building, HouseUnit, Organisation, RegisterVersion, Resident
 from . import fields, protect
 from .access import Reader
-from .errors import Invalid, NotAllowed, NotFound, Stale, Taken
+from .errors import Invalid, NotAllowed, NotFound, NotYours, Stale, Taken
 from ...messages import Message
 
 _KINDS = {"unit": HouseUnit, "resident": Resident, "organisation": Organisation}
@@ -48,9 +48,25 @@ def _record(session: Session, kind: str, row, action: str) -> None:
 
 def building(session: Session, reader: Reader, building_id: int) -> Building:
     found = session.get(Building, building_id)
-    if found is None or not reader.scope.holds(session, "building", building_id):
+    if found is None:
         raise NotFound("register.building_not_found", id=building_id)
+    if not reader.scope.holds(session, "building", building_id):
+        raise NotYours(*responsible(session, found))
     return found
+
+
+def responsible(session: Session, place: Building) -> tuple[dict | None, list[dict]]:
+    """The building's grid and its full-time workers' names, as its door plate shows them."""
+    grid = session.execute(text("SELECT id, code, name_zh, name_en FROM grid WHERE id = :g AND valid_to IS NULL"),
+                           {"g": place.grid_id}).first()
+    if grid is None:
+        return None, []
+    workers = session.execute(text("""
+        SELECT w.name_zh, w.name_en FROM worker_assignment a JOIN worker w ON w.id = a.worker_id
+        WHERE a.grid_id = :g AND a.valid_to IS NULL AND w.role = 'full_time' AND w.active ORDER BY w.code"""),
+        {"g": grid.id}).all()
+    return ({"code": grid.code, "name": {"zh": grid.name_zh, "en": grid.name_en}},
+            [{"zh": w.name_zh, "en": w.name_en} for w in workers])
 
 
 def entry(session: Session, reader: Reader, kind: str, entry_id: int, lock: bool = False):
@@ -68,6 +84,23 @@ def entry(session: Session, reader: Reader, kind: str, entry_id: int, lock: bool
 def _check_version(kind: str, row, version: int | None) -> None:
     if version is not None and version != row.version:
         raise Stale(kind, row.version)
+
+
+def _next_version(row, writer: Reader) -> None:
+    row.version += 1
+    row.changed_by, row.changed_at = writer.actor, _now()
+
+
+def _end(session: Session, writer: Reader, kind: str, entry_id: int, version: int | None, check=None):
+    """The entry leaves the register as a last version; `check(row)` may refuse first."""
+    row = entry(session, writer, kind, entry_id, lock=True)
+    _check_version(kind, row, version)
+    if check:
+        check(row)
+    _next_version(row, writer)
+    row.ended_at = row.changed_at
+    _record(session, kind, row, "ended")
+    return row
 
 
 def _set_numbers(kind: str, row, values: dict) -> None:
@@ -100,18 +133,22 @@ def _flushed(session: Session, taken: str):
 
 def recount(session: Session, building_ids) -> None:
     """A building's households and population from its counted units and residents, where it
-    has any; a building with none keeps its estimate."""
+    has any (or had: counted once, counted for good); a building never counted keeps its
+    estimate. The grids' figures read residents from here."""
     ids = sorted(set(building_ids))
     if not ids:
         return
+    # a building once counted stays counted: with every house ended it holds no one
     session.execute(text("""
         UPDATE building b SET households = c.households, population = c.population, households_estimated = false
-        FROM (SELECT u.building_id, sum(u.households)::int AS households,
+        FROM (SELECT b.id AS building_id,
+                     coalesce((SELECT sum(u.households) FROM house_unit u
+                               WHERE u.building_id = b.id AND u.ended_at IS NULL), 0)::int AS households,
                      (SELECT count(*) FROM resident r JOIN house_unit ru ON ru.id = r.unit_id
-                      WHERE ru.building_id = u.building_id AND r.ended_at IS NULL AND ru.ended_at IS NULL)::int
-                         AS population
-              FROM house_unit u WHERE u.building_id = ANY(:ids) AND u.ended_at IS NULL
-              GROUP BY u.building_id) c
+                      WHERE ru.building_id = b.id AND r.ended_at IS NULL AND ru.ended_at IS NULL)::int AS population
+              FROM building b WHERE b.id = ANY(:ids)
+                AND (NOT b.households_estimated
+                     OR EXISTS (SELECT 1 FROM house_unit u WHERE u.building_id = b.id AND u.ended_at IS NULL))) c
         WHERE b.id = c.building_id"""), {"ids": ids})
 
 
@@ -136,8 +173,7 @@ def change_unit(session: Session, writer: Reader, unit_id: int, version: int | N
     values = fields.unit(sent, adding=False)
     for name, value in values.items():
         setattr(row, name, 0 if name == "households" and value is None else value)
-    row.version += 1
-    row.changed_by, row.changed_at = writer.actor, _now()
+    _next_version(row, writer)
     _flushed(session, "register.unit_taken")
     _record(session, "unit", row, "changed")
     recount(session, [row.building_id])
@@ -145,16 +181,12 @@ def change_unit(session: Session, writer: Reader, unit_id: int, version: int | N
 
 
 def end_unit(session: Session, writer: Reader, unit_id: int, version: int | None) -> HouseUnit:
-    row = entry(session, writer, "unit", unit_id, lock=True)
-    _check_version("unit", row, version)
-    living = session.scalar(select(func.count()).select_from(Resident).where(
-        Resident.unit_id == row.id, Resident.ended_at.is_(None)))
-    if living:
-        raise Taken("register.unit_has_residents", count=living)
-    row.version += 1
-    row.changed_by, row.changed_at = writer.actor, _now()
-    row.ended_at = row.changed_at
-    _record(session, "unit", row, "ended")
+    def empty(row):
+        living = session.scalar(select(func.count()).select_from(Resident).where(
+            Resident.unit_id == row.id, Resident.ended_at.is_(None)))
+        if living:
+            raise Taken("register.unit_has_residents", count=living)
+    row = _end(session, writer, "unit", unit_id, version, empty)
     recount(session, [row.building_id])
     return row
 
@@ -206,8 +238,7 @@ def change_resident(session: Session, writer: Reader, resident_id: int, version:
     for name, value in values.items():
         setattr(row, name, value if value is not None or name not in ("registration", "relation") else
                 getattr(row, name))
-    row.version += 1
-    row.changed_by, row.changed_at = writer.actor, _now()
+    _next_version(row, writer)
     _record(session, "resident", row, "changed")
     recount(session, [session.get(HouseUnit, row.unit_id).building_id] + ([moved_from] if moved_from else []))
     return row
@@ -215,12 +246,7 @@ def change_resident(session: Session, writer: Reader, resident_id: int, version:
 
 def end_resident(session: Session, writer: Reader, resident_id: int, version: int | None) -> Resident:
     """Moved out or died: the entry leaves the register, its history stays."""
-    row = entry(session, writer, "resident", resident_id, lock=True)
-    _check_version("resident", row, version)
-    row.version += 1
-    row.changed_by, row.changed_at = writer.actor, _now()
-    row.ended_at = row.changed_at
-    _record(session, "resident", row, "ended")
+    row = _end(session, writer, "resident", resident_id, version)
     recount(session, [session.get(HouseUnit, row.unit_id).building_id])
     return row
 
@@ -287,19 +313,11 @@ def change_organisation(session: Session, writer: Reader, organisation_id: int, 
         if name in ("name", "kind") and value is None:
             continue
         setattr(row, name, value if value is not None or name != "risk_tags" else [])
-    row.version += 1
-    row.changed_by, row.changed_at = writer.actor, _now()
+    _next_version(row, writer)
     _flushed(session, "register.credit_code_taken")
     _record(session, "organisation", row, "changed")
     return row
 
 
 def end_organisation(session: Session, writer: Reader, organisation_id: int, version: int | None) -> Organisation:
-    row = entry(session, writer, "organisation", organisation_id, lock=True)
-    _check_version("organisation", row, version)
-    row.version += 1
-    row.changed_by, row.changed_at = writer.actor, _now()
-    row.ended_at = row.changed_at
-    _record(session, "organisation", row, "ended")
-    return row
-
+    return _end(session, writer, "organisation", organisation_id, version)

@@ -31,6 +31,18 @@ class NotAllowed(RegisterError):
     status = 403
 
 
+class NotYours(RegisterError):
+    """A building of another grid: which grid and worker answer for it is no secret (its door
+    plate says so to anyone), and is what the worker needs to know."""
+    status = 403
+
+    def __init__(self, grid: dict | None, workers: list[dict]):
+        from ...messages import Both
+        super().__init__("register.building_not_yours",
+                         grid=Both(grid["name"]["zh"], grid["name"]["en"]) if grid else Both("—", "—"))
+        self.grid, self.workers = grid, workers
+
+
 class Stale(RegisterError):
     """The client changed an older version than the one stored."""
     status = 412

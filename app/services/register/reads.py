@@ -76,6 +76,15 @@ def reveal(session: Session, reader: Reader, kind: str, entry_id: int, field: st
     return protect.reveal(secret) if secret is not None else None
 
 
+def scoped_grids(session: Session, reader: Reader) -> list[int] | None:
+    """The current grids in the reader's scope (None: every grid): a building is in scope when
+    its grid is, the same rule as its point on surface, asked once instead of per building."""
+    if reader.scope.everything:
+        return None
+    condition, params = reader.scope.condition(session, "g")
+    return list(session.scalars(text(f"SELECT g.id FROM grid g WHERE g.valid_to IS NULL AND {condition}"), params))
+
+
 def search(session: Session, reader: Reader, query: str, limit: int = SEARCH_LIMIT) -> list[dict]:
     """Residents in the reader's scope by name (its start), by a whole ID number or by a whole
     phone number (found by their keyed hash: the number itself is never compared or stored)."""
@@ -89,11 +98,18 @@ def search(session: Session, reader: Reader, query: str, limit: int = SEARCH_LIM
     else:
         pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         condition, params = "r.name LIKE :pattern", {"pattern": pattern}
-    scope, scope_params = reader.scope.condition(session, "b")
+    # the question first (an index scan, a few hundred people at most for a name's start),
+    # then the reader's grids: checking every building of a district against its outline
+    # first costs more than the whole answer may
+    grids = scoped_grids(session, reader)
     ids = session.scalars(text(f"""
-        SELECT r.id FROM resident r JOIN house_unit u ON u.id = r.unit_id JOIN building b ON b.id = u.building_id
-        WHERE r.ended_at IS NULL AND u.ended_at IS NULL AND {condition} AND {scope}
-        ORDER BY r.name, r.id LIMIT :limit"""), {**params, **scope_params, "limit": limit}).all()
+        WITH found AS MATERIALIZED (SELECT r.id, r.name, r.unit_id FROM resident r
+                                    WHERE r.ended_at IS NULL AND {condition})
+        SELECT f.id FROM found f JOIN house_unit u ON u.id = f.unit_id AND u.ended_at IS NULL
+        JOIN building b ON b.id = u.building_id
+        WHERE :everywhere OR b.grid_id = ANY(:grids)
+        ORDER BY f.name, f.id LIMIT :limit"""),
+        {**params, "everywhere": grids is None, "grids": grids or [], "limit": limit}).all()
     rows = session.scalars(select(Resident).where(Resident.id.in_(ids)).order_by(Resident.name, Resident.id)).all()
     places = dict(session.execute(text("""
         SELECT u.id, jsonb_build_object('building', b.id, 'address', b.address, 'name', b.name, 'entrance', u.entrance,
@@ -117,6 +133,12 @@ def history(session: Session, reader: Reader, kind: str, entry_id: int) -> list[
         RegisterVersion.kind == kind, RegisterVersion.entry_id == entry_id).order_by(RegisterVersion.version)).all()
     if kind == "resident":
         log(session, reader, "history", [entry_id])
+    # authors by the names people know them by (a worker's, else the account's display name)
+    names = {actor: {"zh": zh, "en": en} for actor, zh, en in session.execute(text("""
+        SELECT 'user:' || u.username, coalesce(w.name_zh, u.display_name), coalesce(w.name_en, u.display_name)
+        FROM app_user u
+        LEFT JOIN worker w ON w.id = u.worker_id
+        WHERE 'user:' || u.username = ANY(:actors)"""), {"actors": sorted({v.by for v in versions})})}
     shown, before = [], None
     for version in versions:
         data = views.version_data(kind, version.data, reader)
@@ -127,6 +149,6 @@ def history(session: Session, reader: Reader, kind: str, entry_id: int) -> list[
             if kept.get(name) != before.get(name)
             or name.endswith("_mask") and kept.get(name[:-5] + "_key") != before.get(name[:-5] + "_key"))
         shown.append(dict(version=version.version, action=version.action, at=version.at.isoformat(),
-                          by=version.by, data=data, changed=changed))
+                          by=version.by, by_name=names.get(version.by), data=data, changed=changed))
         before = kept
     return shown

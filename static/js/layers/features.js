@@ -1,22 +1,27 @@
 // A GeoJSON layer per collection, with popups that speak the user's language.
 import { fetchItems } from '../api.js';
 import { t, localName } from '../i18n.js';
-import { layerStyles } from './styles.js';
+import { featureStyle } from './styles.js';
 
+// field → the prefix of its values' words in the catalogue ('' : the value itself is a key)
 const popupFields = {
-  streets: ['code', 'households', 'population'],
-  communities: ['code', 'households', 'population'],
-  grids: ['code', 'kind', 'community', 'households', 'population'],
-  buildings: ['address', 'kind', 'levels', 'households', 'grid'],
-  roads: ['kind'],
-  cameras: ['kind'],
+  streets: { code: null, households: null, population: null },
+  communities: { code: null, households: null, population: null },
+  grids: { code: null, kind: '', community: null, households: null, population: null },
+  buildings: { address: null, kind: '', levels: null, households: null, grid: null },
+  roads: { kind: '' },
+  cameras: { kind: '' },
+  parts: { part_name: null, standard_code: null, status: 'part_', grid: null },
 };
 
 function popup(collection, props) {
-  const rows = popupFields[collection]
-    .filter((key) => props[key] !== null && props[key] !== undefined)
-    .map((key) => {
-      const value = key === 'kind' && t(props[key]) !== props[key] ? t(props[key]) : props[key];
+  // a part's own name (a lamp's number) sits under its kind's name, the popup's title
+  const values = collection === 'parts' ? { ...props, part_name: props.name } : props;
+  const rows = Object.entries(popupFields[collection])
+    .filter(([key]) => values[key] !== null && values[key] !== undefined)
+    .map(([key, prefix]) => {
+      const word = prefix === null ? null : t(`${prefix}${values[key]}`);
+      const value = word !== null && word !== `${prefix}${values[key]}` ? word : values[key];
       return `<tr><th>${t(key)}</th><td>${escapeHtml(String(value))}</td></tr>`;
     }).join('');
   return `<strong>${escapeHtml(localName(props))}</strong><table>${rows}</table>`;
@@ -28,12 +33,13 @@ function escapeHtml(text) {
 
 export async function featureLayer(collection) {
   const data = await fetchItems(collection);
-  const style = layerStyles[collection];
   const layer = L.geoJSON(data, {
-    style: () => style,
-    pointToLayer: (_feature, latlng) => L.circleMarker(latlng, style),
+    style: (feature) => featureStyle(collection, feature.properties),
+    pointToLayer: (feature, latlng) => L.circleMarker(latlng, featureStyle(collection, feature.properties)),
     onEachFeature: (feature, sublayer) => sublayer.bindPopup(() => popup(collection, feature.properties)),
   });
   layer.featureCount = data.features.length;
+  // the major classes present, for the legend (parts only)
+  layer.groups = [...new Set(data.features.map((f) => f.properties.group).filter(Boolean))].sort();
   return layer;
 }

@@ -1,7 +1,7 @@
 // The legend lists every layer that is on the map, drawn with the layer's own style.
 // Built with DOM calls, not HTML strings: the CSP forbids inline style attributes.
 import { t } from '../i18n.js';
-import { layerStyles } from './styles.js';
+import { layerStyles, featureStyle } from './styles.js';
 
 function swatch(style) {
   const span = document.createElement('span');
@@ -12,7 +12,9 @@ function swatch(style) {
   return span;
 }
 
-export function legendControl(collections) {
+// `groups`: per collection, the classes it is drawn by (city parts: the standard's major
+// classes present), each a row of its own.
+export function legendControl(collections, groups = {}) {
   const control = L.control({ position: 'bottomright' });
   control.onAdd = () => {
     const div = L.DomUtil.create('div', 'legend');
@@ -26,6 +28,14 @@ export function legendControl(collections) {
       row.dataset.layer = c;
       row.append(swatch(layerStyles[c]), t(c));
       div.append(row);
+      for (const group of groups[c] || []) {
+        const sub = document.createElement('div');
+        sub.className = 'legend-row legend-group';
+        sub.dataset.layer = c;
+        sub.dataset.group = group;
+        sub.append(swatch(featureStyle(c, { group })), t(`part_group_${group}`));
+        div.append(sub);
+      }
     }
     return div;
   };

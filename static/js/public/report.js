@@ -201,6 +201,14 @@ addressInput.addEventListener('keydown', (e) => {
 });
 document.addEventListener('click', (e) => { if (!e.target.closest('.search')) results.hidden = true; });
 
+// a door plate's building (/report?plate=…, from /q/<token>): chosen already, the spot still movable
+const plated = JSON.parse(form.dataset.place || 'null');
+if (plated) {
+  map.setView([plated.lat, plated.lon], PICK_ZOOM);
+  choose(plated.lon, plated.lat, pickName(plated.address));
+  addressInput.value = pickName(plated.address);
+}
+
 // -- what --------------------------------------------------------------------------------------
 
 const category = form.elements.category;

@@ -6,12 +6,13 @@ import { tileLayer, geojson, outlineLayer, gridLayer, segmentLayer } from './lay
 import { cameraLayer } from './cameras.js';
 import { incidentLayer, fromFeature } from './incidents.js';
 import { workerLayer } from './workers.js';
-import { renderSummary, addToTicker, tickClocks, renderAlerts, fit } from './panel.js';
+import { renderSummary, addToTicker, tickClocks, renderAlerts, refit } from './panel.js';
 import { wallLegend } from './legend.js';
 import { detailPanel } from './detail.js';
 import { drillPanel } from './drill.js';
 import { wallCharts } from './charts.js';
 import { heatLayer } from './heat.js';
+import { registerLayer } from './register.js';
 import { pulses as pulseLayer } from './pulse.js';
 import { connect } from './live.js';
 import { playbackControl } from './playback.js';
@@ -250,6 +251,9 @@ async function start() {
   if (segmentData?.features.length) show('chief_segments', segmentLayer(segmentData), asked.has('chief_segments'), 'road-segments');
   heat = heatLayer({ map, categories, period: () => period, onDrill: showDrill });
   show('heat', heat.layer, asked.has('heat'));
+  // the register's figures per grid, for those who may read the register
+  const register = element.dataset.register === 'true' ? registerLayer({ map, gridData }) : null;
+  if (register) show('reg_layer', register.layer, asked.has('register'));
   show('workers', workers.layer, true);
   show('incidents', incidents.layer, true);
   const extent = gridData.features.length ? grids.getBounds().pad(0.02) : undefined;
@@ -282,9 +286,10 @@ async function start() {
   };
   if (!kiosk) home.addTo(map);
   // two colour maps at once read as neither: the heat map takes the grids' fill away
-  map.on('overlayadd', (e) => { if (e.layer === heat.layer) grids.shadeOff(true); });
-  map.on('overlayremove', (e) => { if (e.layer === heat.layer) grids.shadeOff(false); });
-  if (map.hasLayer(heat.layer)) grids.shadeOff(true);
+  const colourMaps = [heat.layer, register?.layer].filter(Boolean);
+  const anyColourMap = () => colourMaps.some((layer) => map.hasLayer(layer));
+  map.on('overlayadd overlayremove', (e) => { if (colourMaps.includes(e.layer)) grids.shadeOff(anyColourMap()); });
+  if (anyColourMap()) grids.shadeOff(true);
   legend = wallLegend(readable, { cameras: cameraCount > 0 });
   legend.addTo(map);
   const legendFollows = () => legend.showing(new Set([...legendKeys].filter(([layer]) => map.hasLayer(layer)).map(([, key]) => key)));
@@ -302,7 +307,7 @@ async function start() {
   await workersReady;
   setInterval(refreshWorkers, 60_000);
   setInterval(() => { tickClocks(); workers.markStale(); }, 1000);
-  window.addEventListener('resize', () => { for (const list of document.querySelectorAll('.panel ol.fit')) fit(list); });
+  window.addEventListener('resize', refit);
   element.dataset.ready = 'true';
 }
 

@@ -1,7 +1,7 @@
 // My grid on the phone: its boundary (neighbours faint), the roads with their names under it,
 // its buildings with their address, households and grid, whether I stand inside it, and how
 // far and which way it is when I do not. No internet basemap: the roads are our own tiles.
-import { t, localName } from '../i18n.js';
+import { t, tf, localName } from '../i18n.js';
 import { escapeHtml, tileLayer } from '../wall/layers.js';
 
 const LABEL_ZOOM = 16;          // street names from here in: further out they pile up
@@ -56,13 +56,13 @@ export function towards(geometries, lon, lat) {
   return best;
 }
 
-function buildingPopup(p, id) {
-  const rows = [['address', p.address], ['households', p.households], ['grid', p.grid]]
+function buildingPopup(p, id, gridName = (code) => code) {
+  const rows = [['address', p.address], ['households', p.households], ['grid', p.grid && gridName(p.grid)]]
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([k, v]) => `<tr><th>${t(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
   // the register is the worker's own grids' (the server answers the others with "not your grid")
   const open = id !== undefined ? `<button type="button" class="popup-register" data-register="${escapeHtml(String(id))}">${escapeHtml(t('reg_open'))}</button>` : '';
-  return `<strong>${escapeHtml(localName(p) || p.address || '')}</strong><table>${rows}</table>${open}`;
+  return `<strong>${escapeHtml(localName(p) || p.address || tf('reg_building_n', { id }))}</strong><table>${rows}</table>${open}`;
 }
 
 // a point halfway along a line, and the line's length in metres
@@ -115,6 +115,8 @@ export async function myGrid(map, codes) {
   tileLayer('roads', 13, undefined, { color: '#546e7a', weight: 1.5 }).addTo(map);
   const grids = await items('grids');
   const own = grids.features.filter((f) => mine.has(f.properties.code));
+  const names = new Map(grids.features.map((f) => [f.properties.code, localName(f.properties)]));
+  const gridName = (code) => names.get(code) || code;
   L.geoJSON(grids, {
     style: (f) => (mine.has(f.properties.code)
       ? { color: '#1565c0', weight: 3, fillColor: '#64b5f6', fillOpacity: 0.12 }
@@ -125,7 +127,7 @@ export async function myGrid(map, codes) {
     .flatMap((fc) => fc.features);
   const layer = L.geoJSON({ type: 'FeatureCollection', features: buildings }, {
     style: { color: '#6d4c41', weight: 0.8, fillColor: '#bcaaa4', fillOpacity: 0.7 },
-    onEachFeature: (f, sub) => { sub.feature = f; sub.bindPopup(() => buildingPopup(f.properties, f.id)); },
+    onEachFeature: (f, sub) => { sub.feature = f; sub.bindPopup(() => buildingPopup(f.properties, f.id, gridName), { autoPanPaddingTopLeft: [60, 20] }); },
   }).addTo(map);
   const bounds = own.length ? L.geoJSON({ type: 'FeatureCollection', features: own }).getBounds() : null;
   if (bounds) map.fitBounds(bounds, { padding: [10, 10] });

@@ -97,9 +97,9 @@ const outbox = new Outbox({
     if (item.url === '/api/v1/incidents') report.delivered(body);
     if (item.taskId && !item.photo) tasks.load();
   },
-  onRefused(item, reason) {
+  onRefused(item, reason, body) {
     if (item.kind === 'positions') { console.warn('positions refused:', reason); return; }
-    if (item.register) { register.refused(item, reason); return; }
+    if (item.register) { register.refused(item, reason, body); return; }
     if (item.url === '/api/v1/incidents') report.refused(reason);
     else tasks.refused(item, reason);
   },

@@ -29,7 +29,9 @@ export function addressSearch({ input, list, map }) {
       shown?.remove();
       shown = L.geoJSON(f, { style: { color: '#d81b60', weight: p.kind === 'street' ? 6 : 3, opacity: 0.8, fillOpacity: 0.2 } }).addTo(map);
       map.fitBounds(shown.getBounds(), { maxZoom: 19 });
-      shown.bindPopup(`<strong>${escapeHtml(title.textContent)}</strong><br>${escapeHtml(detail.textContent)}<br><small>${escapeHtml(p.grid || '')}</small>`).openPopup();
+      // a building's register opens from here too (another grid's says whose it is)
+      const register = p.kind === 'building' ? `<button type="button" class="popup-register" data-register="${escapeHtml(String(f.id))}">${escapeHtml(t('reg_open'))}</button>` : '';
+      shown.bindPopup(`<strong>${escapeHtml(title.textContent)}</strong><br>${escapeHtml(detail.textContent)}<br><small>${escapeHtml(p.grid || '')}</small>${register}`).openPopup();
     });
     return li;
   }
