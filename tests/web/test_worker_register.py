@@ -1,5 +1,5 @@
-"""The grid's register on the worker's phone (zh-CN, 390×844): the worker opens a building of
-their grid by its door plate's address, goes into a cellar without signal, adds a household of
+"""The grid's register on the worker's phone (zh-CN, 390×844): the worker scans a building's
+door plate (opens its /q/ address) and lands on its register, goes into a cellar without signal, adds a household of
 two residents and records a visit with a photo; back online, each arrives once — the register
 and its history show one version of each entry, the visit has its photo, and the grid's figures
 count them. A building of another grid answers "不是您的网格"."""
@@ -43,7 +43,8 @@ def figures_of(client, auth, grid):
 
 
 def test_offline_a_household_of_two_and_a_visit_with_a_photo_arrive_once_each(
-        browser, live_server, users, places, session, client, auth):
+        app, browser, live_server, users, places, session, client, auth):
+    secret = app.config["GRIDMAP"].secret_key
     building = places["mine"]
     door = session.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_PointOnSurface(geom) c FROM building "
                                 "WHERE id = :id) s"), {"id": building}).one()
@@ -51,9 +52,11 @@ def test_offline_a_household_of_two_and_a_visit_with_a_photo_arrive_once_each(
     before = figures_of(client, auth, places["grid"])
     context, page, errors = phone_at(browser, live_server, users, door)
 
-    # the door plate's code leads here
-    page.goto(f"{live_server}/worker#register/building/{building}")
+    # the worker scans the building's door plate: its code leads to the building's register
+    from app.services.register import plates
+    page.goto(f"{live_server}/q/{plates.token(secret, building, None)}")
     page.wait_for_selector("#map[data-ready='true']", timeout=20_000)
+    assert page.url.endswith(f"/worker#register/building/{building}")
     page.wait_for_selector("#register-card[data-mine='true']", timeout=10_000)
     assert page.is_visible("#tab-register")
 
