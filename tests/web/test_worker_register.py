@@ -161,6 +161,14 @@ def test_an_organisation_is_added_and_a_whole_phone_is_shown_for_a_reason_that_i
     page.click("#organisation-form button[type=submit]")
     page.wait_for_selector("#register-organisations >> text=平安便利店", timeout=10_000)
     assert "消防隐患" in page.inner_text("#register-organisations")
+    # corrected later: seven people work there now; its history has both versions
+    page.click("#register-organisations >> text=更正")
+    page.fill("#organisation-form [name=employees]", "7")
+    page.click("#organisation-form button[type=submit]")
+    page.wait_for_selector("#register-organisations >> text=7 人", timeout=10_000)
+    page.click("#register-organisations >> text=历史")
+    page.wait_for_selector("#register-history .versions li >> nth=1")
+    assert "从业人数：— → 7" in page.inner_text("#register-history")
 
     page.once("dialog", lambda dialog: dialog.accept("上门前电话预约"))
     page.click("#register-units .person:has-text('陈桂兰') >> text=查看完整电话")

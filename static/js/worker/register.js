@@ -129,7 +129,9 @@ export function registerView({ root, outbox, notices, here, categories, onOpen }
       el('div', { className: 'numbers' }, o.credit_code ? el('span', { className: 'masked', textContent: o.credit_code }) : null,
         o.contact_name ? el('span', { textContent: o.contact_name }) : null,
         o.contact_phone ? el('span', { className: 'masked', textContent: o.contact_phone }) : null,
-        ...o.risk_tags.map((tag) => el('span', { className: 'tag far', textContent: t(`reg_risk_${tag}`) }))))));
+        ...o.risk_tags.map((tag) => el('span', { className: 'tag far', textContent: t(`reg_risk_${tag}`) }))),
+      el('div', { className: 'person-actions' }, organisationButton('reg_correct', () => editOrganisation(o)),
+        organisationButton('reg_history', () => showHistory(o, 'organisations'))))));
     if (!card.organisations.length) view.organisations.append(el('li', { className: 'empty', textContent: t('reg_no_organisations') }));
   }
 
@@ -336,11 +338,11 @@ export function registerView({ root, outbox, notices, here, categories, onOpen }
     return String(value);
   }
 
-  async function showHistory(r) {
+  async function showHistory(r, kinds = 'residents') {
     view.history.replaceChildren(el('p', { textContent: t('loading') }));
     show(view.history);
     try {
-      const response = await fetch(`/api/v1/register/residents/${r.id}/history`);
+      const response = await fetch(`/api/v1/register/${kinds}/${r.id}/history`);
       if (!response.ok) throw new Error(String(response.status));
       const { versions } = await response.json();
       const close = el('button', { type: 'button', className: 'secondary', textContent: t('close') });
@@ -516,17 +518,49 @@ export function registerView({ root, outbox, notices, here, categories, onOpen }
     if (body.credit_code) body.credit_code = body.credit_code.toUpperCase();
     if (!body.name) { message.textContent = t('reg_need_name'); return; }
     if (body.credit_code && !/^[0-9A-HJ-NPQRTUWXY]{18}$/.test(body.credit_code)) { message.textContent = t('reg_bad_credit_code'); return; }
-    await outbox.add({ url: `/api/v1/register/buildings/${buildingId}/organisations`, body,
-                       label: tf('reg_label_organisation', { name: body.name }), register: buildingId });
+    const editing = view.organisation.dataset.id;
+    if (editing) {
+      // a correction: what is left blank is cleared, as the form shows it; the phone is kept
+      // unless a new one is typed (the masked one is not a number to send back)
+      for (const name of ['credit_code', 'contact_name']) if (!(name in body)) body[name] = null;
+      if (f.employees.value === '') body.employees = null;
+      body.version = Number(view.organisation.dataset.version);
+      await outbox.add({ url: `/api/v1/register/organisations/${editing}`, method: 'PATCH', body,
+                         label: tf('reg_label_correct', { name: body.name }), register: buildingId });
+    } else {
+      await outbox.add({ url: `/api/v1/register/buildings/${buildingId}/organisations`, body,
+                         label: tf('reg_label_organisation', { name: body.name }), register: buildingId });
+    }
     show(null);
     notices.show(navigator.onLine ? t('reg_saved') : t('reg_saved_offline'), 'ok');
     await showPending();
   });
   root.querySelector('#register-add-organisation').addEventListener('click', () => {
     view.organisation.reset();
+    delete view.organisation.dataset.id;
+    view.organisation.querySelector('h3').textContent = t('reg_add_organisation');
     view.organisation.querySelector('.message').textContent = '';
     show(view.organisation);
   });
+  function organisationButton(key, act) {
+    const button = el('button', { type: 'button', className: 'link', textContent: t(key) });
+    button.addEventListener('click', act);
+    return button;
+  }
+  function editOrganisation(o) {
+    const form = view.organisation;
+    form.reset();
+    form.dataset.id = String(o.id);
+    form.dataset.version = String(o.version);
+    form.querySelector('h3').textContent = tf('reg_correct_organisation', { name: o.name });
+    const f = form.elements;
+    f.name.value = o.name; f.kind.value = o.kind; f.credit_code.value = o.credit_code || '';
+    f.contact_name.value = o.contact_name || ''; f.employees.value = o.employees ?? '';
+    f.contact_phone.placeholder = o.contact_phone || '';
+    for (const c of form.querySelectorAll('[name=risk]')) c.checked = o.risk_tags.includes(c.value);
+    form.querySelector('.message').textContent = '';
+    show(form);
+  }
 
   root.querySelector('#register-add').addEventListener('click', () => startHousehold());
   root.querySelector('#register-visit').addEventListener('click', startVisit);
