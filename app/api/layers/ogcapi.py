@@ -161,7 +161,9 @@ def _items_query(c: features.Collection) -> ItemsQuery:
         raise InvalidParameter("f", "param.one_of", name="f", known=("json", "geojson"))
     period, instant = _parse_datetime(args.get("datetime"))
     return ItemsQuery(bbox=parse_bbox(args.get("bbox")),
-                      limit=parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+                      # OGC API – Features, /req/core/fc-limit-response-1: a limit above the
+                      # maximum is served at the maximum, not refused
+                      limit=min(parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, 10**18), MAX_LIMIT),
                       offset=parse_int(args.get("offset"), "offset", 0, 0, 10**9),
                       period=period, instant=instant,
                       filters={k: v for k, v in args.items() if k in c.filters})

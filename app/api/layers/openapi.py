@@ -84,7 +84,8 @@ def openapi_document(server: str, collections: list[Collection], limit: tuple[in
                        f"latitudes {south:g} to {north:g}, each minimum not above its maximum",
                {"type": "array", "minItems": 4, "maxItems": 4,
                 "items": {"type": "number", "minimum": min(west, south), "maximum": max(east, north)}}),
-        _param("limit", f"features per page (1–{max_limit}, default {default_limit})",
+        _param("limit", f"features per page (1–{max_limit}, default {default_limit}; a larger limit is served "
+                        f"at {max_limit})",
                {"type": "integer", "minimum": 1, "maximum": max_limit, "default": default_limit}),
         _param("offset", "features to skip (the next/prev links carry it)",
                {"type": "integer", "minimum": 0, "default": 0}),
