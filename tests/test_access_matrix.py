@@ -154,6 +154,7 @@ EXAMPLES = {
     "register.building_visits": ("GET", "/api/v1/register/buildings/999999/visits", None),
     "register.grid_figures": ("GET", "/api/v1/register/figures", None),
     "register.access_log": ("GET", "/api/v1/register/access-log?limit=1", None),
+    "pages.register_access_log": ("GET", "/register/access-log", None),
     "register.residents_workbook": ("GET", "/api/v1/register/residents.xlsx?grid=none&reason=matrix", None),
     # 扫码定责: a grid's door plates (an unknown grid is a 404 to each role that may ask), and
     # where a plate leads (an unknown token is a 404 for everyone alike)

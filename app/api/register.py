@@ -21,6 +21,7 @@ GET    /api/v1/register/access-log                     who read whose record (ad
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, g, jsonify, request
 
@@ -304,8 +305,10 @@ def access_log():
     resident = request.args.get("resident")
     rows = access.entries(
         db.session(), resident_id=parse_int(resident, "resident", 0, 1, 2**62) if resident else None,
-        actor=request.args.get("user") or None, since=parse_datetime(request.args.get("since"), "since"),
-        until=parse_datetime(request.args.get("until"), "until"),
+        actor=request.args.get("user") or None,
+        # a time without its offset is the city's, as the admin reads it
+        since=parse_datetime(request.args.get("since"), "since", ZoneInfo(current_app.config["GRIDMAP"].timezone)),
+        until=parse_datetime(request.args.get("until"), "until", ZoneInfo(current_app.config["GRIDMAP"].timezone)),
         limit=parse_int(request.args.get("limit"), "limit", 200, 1, 10_000))
     if request.args.get("format") == "csv":
         response = current_app.response_class(

@@ -32,7 +32,18 @@ def _readable(user) -> list[str]:
 def city_map():
     user = current_user()
     return render_template("map.html", user=user, collections=_readable(user),
-                           csrf_token=g.get("csrf_token", ""), display_name=_display_name(user))
+                           csrf_token=g.get("csrf_token", ""), display_name=_display_name(user),
+                           reads_access_log=bool(permits(user.role, "audit:read")))
+
+
+@bp.get("/register/access-log")
+@requires("audit:read", page=True)
+def register_access_log():
+    """Who read whose record in the register, when, from where and why (PIPL): the admin's
+    page over GET /api/v1/register/access-log, with its filters and the CSV."""
+    user = current_user()
+    return render_template("access_log.html", user=user, csrf_token=g.get("csrf_token", ""),
+                           display_name=_display_name(user), timezone=current_app.config["GRIDMAP"].timezone)
 
 
 @bp.get("/wall")

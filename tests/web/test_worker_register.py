@@ -210,3 +210,29 @@ def test_a_household_the_server_refuses_is_kept_with_the_reason_in_words_to_corr
     page.screenshot(path=str(ARTIFACTS / "worker-register-refused-zh-CN.png"))
     assert [e for e in errors if "422" not in e] == []
     context.close()
+
+
+def test_the_admin_reads_who_saw_whose_record_and_why_on_the_access_log_page(
+        browser, live_server, users, places, client, auth):
+    unit = client.post(f"/api/v1/register/buildings/{places['mine']}/units", headers=auth("worker"),
+                       json={"room": "101", "use": "owner"}).get_json()
+    person = client.post(f"/api/v1/register/units/{unit['id']}/residents", headers=auth("worker"),
+                         json={"name": "周桂芳", "phone": "13605718888"}).get_json()
+    client.post(f"/api/v1/register/residents/{person['id']}/reveal", headers=auth("worker"),
+                json={"field": "phone", "reason": "通知领取慰问品"})
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    errors = watch_errors(page)
+    sign_in(page, live_server, users["admin"]["username"])
+    page.wait_for_selector("#map[data-ready='true']", timeout=20_000)
+    page.click("text=登记访问日志")
+    page.wait_for_selector("#log-table tbody tr")
+    page.fill("#log-filter [name=resident]", str(person["id"]))
+    page.click("#log-filter button[type=submit]")
+    page.wait_for_selector("#log-table tbody tr[data-action='reveal']")
+    shown = page.inner_text("#log-table")
+    assert "查看完整号码" in shown and "通知领取慰问品" in shown and "电话" in shown
+    assert users["worker"]["username"] in shown and "13605718888" not in page.content()
+    assert f"resident={person['id']}" in page.get_attribute("#log-export", "href")
+    page.screenshot(path=str(ARTIFACTS / "register-access-log-zh-CN.png"))
+    assert errors == []
+    page.context.close()
