@@ -147,6 +147,8 @@ def test_an_organisation_is_added_and_a_whole_phone_is_shown_for_a_reason_that_i
                        json={"room": "101", "use": "owner"}).get_json()
     client.post(f"/api/v1/register/units/{unit['id']}/residents", headers=auth("worker"),
                 json={"name": "陈桂兰", "phone": "13605719999"})
+    client.post(f"/api/v1/register/buildings/{building}/units", headers=auth("worker"),
+                json={"room": "999", "use": "vacant"})                      # entered by mistake
     code = "91330102MA2XXXXX0"[:17].replace("X", "A")
     code += identity.credit_code_check_character(code)
     context, page, errors = phone_at(browser, live_server, users, (0, 0))
@@ -157,6 +159,7 @@ def test_an_organisation_is_added_and_a_whole_phone_is_shown_for_a_reason_that_i
     page.fill("#organisation-form [name=name]", "平安便利店")
     page.select_option("#organisation-form [name=kind]", "shop")
     page.fill("#organisation-form [name=credit_code]", code)
+    page.fill("#organisation-form [name=contact_phone]", "13905710000")
     page.check("#organisation-form [value=fire]")
     page.click("#organisation-form button[type=submit]")
     page.wait_for_selector("#register-organisations >> text=平安便利店", timeout=10_000)
@@ -169,6 +172,15 @@ def test_an_organisation_is_added_and_a_whole_phone_is_shown_for_a_reason_that_i
     page.click("#register-organisations >> text=历史")
     page.wait_for_selector("#register-history .versions li >> nth=1")
     assert "从业人数：— → 7" in page.inner_text("#register-history")
+    # the shop's contact, whole, for a reason
+    page.once("dialog", lambda dialog: dialog.accept("核实营业执照"))
+    page.click("#register-organisations >> text=查看完整电话")
+    page.wait_for_selector("#register-organisations a.whole[href='tel:13905710000']")
+    # the house entered by mistake leaves the register
+    page.once("dialog", lambda dialog: dialog.accept())
+    house = "#register-units .unit:has(.unit-head strong:text-is('999'))"
+    page.click(f"{house} >> text=注销房屋")
+    page.wait_for_selector(house, state="detached", timeout=10_000)
 
     page.once("dialog", lambda dialog: dialog.accept("上门前电话预约"))
     page.click("#register-units .person:has-text('陈桂兰') >> text=查看完整电话")

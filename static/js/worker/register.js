@@ -131,7 +131,8 @@ export function registerView({ root, outbox, notices, here, categories, onOpen }
         o.contact_phone ? el('span', { className: 'masked', textContent: o.contact_phone }) : null,
         ...o.risk_tags.map((tag) => el('span', { className: 'tag far', textContent: t(`reg_risk_${tag}`) }))),
       el('div', { className: 'person-actions' }, organisationButton('reg_correct', () => editOrganisation(o)),
-        organisationButton('reg_history', () => showHistory(o, 'organisations'))))));
+        organisationButton('reg_history', () => showHistory(o, 'organisations')),
+        o.contact_phone ? revealButton(o, 'organisations', 'contact_phone') : null))));
     if (!card.organisations.length) view.organisations.append(el('li', { className: 'empty', textContent: t('reg_no_organisations') }));
   }
 
@@ -144,11 +145,22 @@ export function registerView({ root, outbox, notices, here, categories, onOpen }
     const people = el('ul', { className: 'people' }, ...u.residents.map((r) => personItem(r, u)));
     const add = el('button', { type: 'button', className: 'link', textContent: t('reg_add_person') });
     add.addEventListener('click', () => startHousehold(u));
+    // a house entered by mistake, or pulled down, leaves the register once no one lives in it
+    let end = null;
+    if (!u.residents.length) {
+      end = el('button', { type: 'button', className: 'link danger', textContent: t('reg_end_unit') });
+      end.addEventListener('click', async () => {
+        if (!window.confirm(tf('reg_confirm_end_unit', { unit: unitName(u) }))) return;
+        await outbox.add({ url: `/api/v1/register/units/${u.id}`, method: 'DELETE', headers: { 'If-Match': `"v${u.version}"` },
+                           label: tf('reg_label_end_unit', { unit: unitName(u) }), register: buildingId });
+        await showPending();
+      });
+    }
     return el('li', { className: 'unit' },
       el('div', { className: 'unit-head' }, el('strong', { textContent: unitName(u) }),
         el('span', { className: `use use-${u.use}`, textContent: t(`reg_use_${u.use}`) }),
         el('small', { textContent: tf('reg_households_n', { n: u.households }) })),
-      people, add);
+      people, el('div', { className: 'person-actions' }, add, end));
   }
 
   function personItem(r, u) {
@@ -168,18 +180,18 @@ export function registerView({ root, outbox, notices, here, categories, onOpen }
 
   // the whole number, for a call: the reason is asked and goes with the read into the access
   // log; the number is shown for a minute and kept nowhere
-  function revealButton(r) {
+  function revealButton(r, kinds = 'residents', field = 'phone') {
     const button = el('button', { type: 'button', className: 'link', textContent: t('reg_show_phone') });
     button.addEventListener('click', async () => {
       const reason = window.prompt(t('reg_reveal_why'), '');
       if (reason === null || !reason.trim()) return;
       let response;
       try {
-        response = await fetch(`/api/v1/register/residents/${r.id}/reveal`, {
+        response = await fetch(`/api/v1/register/${kinds}/${r.id}/reveal`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', 'Accept-Language': document.documentElement.lang,
                      'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content },
-          body: JSON.stringify({ field: 'phone', reason: reason.trim() }),
+          body: JSON.stringify({ field, reason: reason.trim() }),
         });
       } catch {
         notices.show(t('reg_offline'), 'error');
@@ -189,7 +201,7 @@ export function registerView({ root, outbox, notices, here, categories, onOpen }
       if (!response.ok) { notices.show(body.description || t('load_failed'), 'error'); return; }
       const call = el('a', { href: `tel:${body.value}`, className: 'whole', textContent: body.value });
       button.replaceWith(call);
-      setTimeout(() => call.replaceWith(revealButton(r)), 30_000);      // long enough to dial
+      setTimeout(() => call.replaceWith(revealButton(r, kinds, field)), 30_000);      // long enough to dial
     });
     return button;
   }
