@@ -129,7 +129,8 @@ def _split_big(faces, owner, units, households, frame, lines, bounds, largest):
         near = [line for line in lines if shapely.intersects(line, face)]
         count = max(part_count(total, low, high), math.ceil(total / largest))
         parts = divide(face, units[members], households[members], min(count, members.size), frame,
-                       near, bounds if count == part_count(total, low, high) else None, snap_ends=False)
+                       near, bounds if count == part_count(total, low, high) else None, snap_ends=False,
+                       squarer=False)     # its pieces are regrouped; the grids are squared after
         for part in parts:
             new_faces.append(part.geom)
             new_owner[members[list(part.units)]] = len(new_faces) - 1

@@ -3,6 +3,9 @@
 The method is recursive bisection. A region that must become n parts is cut by a straight line
 across its long axis into two regions of ⌊n/2⌋ and ⌈n/2⌉ parts, at the position that
 best balances households, preferring positions that cross few buildings and run along a road.
+A cut that would leave a strip (a side more than compactness.ELONGATED times longer than wide
+for each part it is still to become: households crowded at one end put a thin slice there) is
+turned a quarter or an eighth of a turn, if a turned cut balances as well.
 Buildings are never cut: every building goes wholly to the side its centre lies on, and the
 cut line bends around it. One side is computed and the other is its exact complement,
 so the parts tile the region with no gap and no overlap.
@@ -33,6 +36,7 @@ CROSSING_PENALTY = 0.25     # per building the straight cut line would pass thro
 ROAD_BONUS = 0.6            # for a cut that runs along a road for most of the region's width
 ROAD_SNAP_M = 12.0          # a road this close to the cut line counts as "along"
 LOOKAHEAD = 24              # how many of the best cuts are checked for a balanced next cut
+TURNS = (0.0, 0.5, 0.25, 0.75)  # cut directions tried, in half-turns from across the long axis
 
 
 @dataclass(frozen=True)
@@ -95,13 +99,15 @@ def atomic_units(footprints: Sequence[BaseGeometry]) -> list[list[int]]:
 
 def divide(region: BaseGeometry, units: Sequence[BaseGeometry], households: Sequence[int],
            n: int, frame: MetricFrame, guides: Sequence[BaseGeometry] = (),
-           bounds: tuple[int, int] | None = None, snap_ends: bool = True) -> list[Part]:
+           bounds: tuple[int, int] | None = None, snap_ends: bool = True, squarer: bool = True) -> list[Part]:
     """Cut `region` into `n` parts. `units` must lie inside the region and not overlap each
     other (see atomic_units); `guides` are roads the cuts should follow. With `bounds`
     (households per part, low–high), a cut must leave each side able to average inside them:
     balance within the range comes before a tidy line. Without `snap_ends`, cut lines end where
     they meet the region's edge (its neighbours then take those vertices when made one
-    coverage), and the parts are exactly the region."""
+    coverage), and the parts are exactly the region. With `squarer`, a cut that would leave a
+    strip (more than compactness.ELONGATED times longer than wide per part still to come) is
+    turned until it does not, if a turned one balances as well."""
     if n < 1:
         raise ValueError("a region is divided into at least one part")
     # Everything on one precision grid, so that shared edges have identical vertices.
@@ -116,7 +122,8 @@ def divide(region: BaseGeometry, units: Sequence[BaseGeometry], households: Sequ
     centres = shapely.get_coordinates(shapely.point_on_surface(metric)) if len(units) else coords
     context = _Context(frame, units, weights, np.asarray(households), coords, owner, centres,
                        _guide_segments(frame, guides),
-                       bounds if bounds and np.asarray(households).sum() > 0 else None)
+                       bounds if bounds and np.asarray(households).sum() > 0 else None,
+                       squarer)
     parts: list[Part] = []
     context.bisect(region, np.arange(len(units)), n, parts)
     geoms = match_vertices([p.geom for p in parts])
@@ -276,6 +283,7 @@ class _Context:
     centres: np.ndarray    # a point on each unit's surface, metric
     guides: np.ndarray     # road segments as rows x0, y0, x1, y1, metric
     bounds: tuple[int, int] | None = None
+    squarer: bool = True
 
     def bisect(self, region, members: np.ndarray, n: int, out: list[Part]) -> None:
         if n == 1:
@@ -285,19 +293,37 @@ class _Context:
         low_n = n // 2
         region_m = self.frame.to_metric(region)
         axis = _long_axis(region_m)
-        lo, hi = self._extents(axis)
-        cut, miss = self._choose_cut(region_m, members, axis, lo, hi, low_n / n, n)
-        if miss > 0:
-            # Big buildings can line up so that no cut across the long axis balances; one
-            # across the short axis may.
-            across = np.array([-axis[1], axis[0]])
-            lo_a, hi_a = self._extents(across)
-            cut_a, miss_a = self._choose_cut(region_m, members, across, lo_a, hi_a, low_n / n, n)
-            if miss_a < miss:
-                axis, lo, hi, cut = across, lo_a, hi_a, cut_a
+        best = None
+        # Across the long axis first; the other ways when that misses the bounds (big buildings
+        # lined up so that no such cut balances) or leaves a strip (households crowded at one
+        # end put a thin slice there).
+        for rank, turn in enumerate(TURNS if self.squarer else TURNS[:2]):
+            angle = math.pi * turn
+            direction = np.array([axis[0] * math.cos(angle) - axis[1] * math.sin(angle),
+                                  axis[0] * math.sin(angle) + axis[1] * math.cos(angle)])
+            lo, hi = self._extents(direction)
+            cut, miss = self._choose_cut(region_m, members, direction, lo, hi, low_n / n, n)
+            excess = self._strip_excess(region_m, direction, cut, low_n, n - low_n) if self.squarer else 0.0
+            option = (miss, excess, rank, direction, lo, hi, cut)
+            if best is None or option[:3] < best[:3]:
+                best = option
+            if best[0] == 0 and best[1] == 0:
+                break
+        _, _, _, axis, lo, hi, cut = best
         low_side, high_side, low_members, high_members = self._split(region, members, axis, lo, hi, cut)
         self.bisect(low_side, low_members, low_n, out)
         self.bisect(high_side, high_members, n - low_n, out)
+
+    def _strip_excess(self, region_m, axis, cut, low_n, high_n) -> float:
+        """How far the worse side of a cut is more than ELONGATED times longer than wide per
+        part it is still to become (a side of k parts may be k times as long as one part)."""
+        from .compactness import ELONGATED, elongation     # compactness sits above blocks, above this
+        low_side = shapely.intersection(region_m, _half_plane_m(region_m, axis, cut))
+        worst = 0.0
+        for side, parts in ((low_side, low_n), (shapely.difference(region_m, low_side), high_n)):
+            if not side.is_empty:
+                worst = max(worst, elongation(side) / parts - ELONGATED)
+        return round(worst, 1)      # tenths: a cut no squarer than another by more keeps its rank
 
     def _extents(self, axis) -> tuple[np.ndarray, np.ndarray]:
         """Each unit's interval along the axis."""
@@ -405,13 +431,15 @@ class _Context:
         pushed_out = high_members[lo[high_members] < cut + 1.0]
 
         half_plane = self.frame.to_wgs84(_half_plane(region, self.frame, axis, cut))
-        low_side = shapely.intersection(region, half_plane, grid_size=GRID_SIZE)
+        # each overlay kept areal: a side touching a building at a corner comes back with a
+        # line or point besides, which the next overlay refuses as mixed-dimension
+        low_side = polygonal(shapely.intersection(region, half_plane, grid_size=GRID_SIZE))
         if len(pulled_in):
-            low_side = shapely.union(low_side, shapely.union_all(self.units[pulled_in], grid_size=GRID_SIZE),
-                                     grid_size=GRID_SIZE)
+            low_side = polygonal(shapely.union(low_side, shapely.union_all(self.units[pulled_in], grid_size=GRID_SIZE),
+                                               grid_size=GRID_SIZE))
         if len(pushed_out):
-            low_side = shapely.difference(low_side, shapely.union_all(self.units[pushed_out], grid_size=GRID_SIZE),
-                                          grid_size=GRID_SIZE)
+            low_side = polygonal(shapely.difference(low_side, shapely.union_all(self.units[pushed_out],
+                                                                                grid_size=GRID_SIZE), grid_size=GRID_SIZE))
         low_side = shapely.intersection(low_side, region, grid_size=GRID_SIZE)
         low_side = polygonal(low_side)
         high_side = polygonal(shapely.difference(region, low_side, grid_size=GRID_SIZE))
@@ -432,6 +460,17 @@ def _long_axis(region_m) -> np.ndarray:
     longest = edges[np.argmax(np.hypot(edges[:, 0], edges[:, 1]))]
     norm = np.hypot(*longest)
     return longest / norm if norm else np.array([1.0, 0.0])
+
+
+def _half_plane_m(region_m, axis, cut) -> Polygon:
+    """The metric half-plane {p : p·axis < cut}, big enough to hold the metric region."""
+    minx, miny, maxx, maxy = region_m.bounds
+    reach = 2 * math.hypot(maxx - minx, maxy - miny) + 10
+    centre = np.array([(minx + maxx) / 2, (miny + maxy) / 2])
+    normal = np.array([-axis[1], axis[0]])
+    on_line = centre + axis * (cut - centre @ axis)
+    return Polygon([on_line + normal * reach, on_line - normal * reach,
+                    on_line - normal * reach - axis * reach, on_line + normal * reach - axis * reach])
 
 
 def _half_plane(region, frame, axis, cut) -> Polygon:

@@ -11,7 +11,9 @@ of their adjacency graph: a region of n parts is split into two connected sides 
 balance households (and, with bounds, leave each side able to average inside them), the one
 whose shared boundary is shortest — counting a boundary along a road, railway or river at its
 length, one across a block at three times it. Sweeps keep the sides compact; the boundary
-cost keeps them on the ground's own lines.
+cost keeps them on the ground's own lines. A grid left a strip its blocks do not excuse (a
+slice of a big block cut between its buildings) is drawn afresh with a neighbour by the
+bisection, which turns its cuts away from strips.
 """
 from __future__ import annotations
 
@@ -165,7 +167,9 @@ class _Splitter:
         members = [set(int(b) for b in g) for g in groups]
         label = {b: g for g, m in enumerate(members) for b in m}
         sums = [self.weights[list(m)].sum() if m else 0.0 for m in members]
-        own = np.array([compactness.allowed([b]) for b in self.graph.metric])
+        own = np.zeros(len(self.graph.blocks))      # only this community's blocks: a street has many
+        for block in label:
+            own[block] = compactness.allowed([self.graph.metric[block]])
 
         def excess(blocks: set[int]) -> float:
             if not blocks:
@@ -388,12 +392,41 @@ def divide_along_ground(region, units: np.ndarray, households: np.ndarray, frame
     best = [parts if all(not p.geom.is_empty for p in parts)
             else _bisected(parts, units, households, frame, lines, bounds) for parts in best]
     if best_miss == 0:
-        return best
+        return _unstripped(best, region, units, households, frame, lines, bounds)
     # Whole blocks could not balance every grid (a street whose blocks are each about one
     # grid, and some of them empty squares): straight bisection may, and is kept if it does
     # better on households, or as well with more of its lines on the ground.
     bisected = bisected_street(region, units, households, frame, lines, main_lines, community_grids, bounds)
-    return min((best, bisected), key=lambda result: _judged(result, lines, frame, bounds))
+    best = min((best, bisected), key=lambda result: _judged(result, lines, frame, bounds))
+    return _unstripped(best, region, units, households, frame, lines, bounds)
+
+
+def _unstripped(result: list[list[Part]], region, units, households, frame, lines, bounds) -> list[list[Part]]:
+    """Each grid that is a strip its blocks do not make it (a piece of a big block cut off
+    along its length, where whole blocks could not square it) is divided afresh with a
+    neighbour of its community, by bisection that turns its cut away from strips, when both
+    new grids are then inside the bounds and neither is a strip."""
+    low, high = bounds
+    result = [list(parts) for parts in result]
+    strips = compactness.too_elongated([p.geom for parts in result for p in parts], region, lines, frame)
+    at = [(c, g) for c, parts in enumerate(result) for g in range(len(parts))]
+    redrawn: set[tuple[int, int]] = set()
+    for (c, g), ratio in zip(at, strips):
+        if ratio is None or (c, g) in redrawn:
+            continue
+        parts = result[c]
+        strip = parts[g]
+        touching = [h for h, p in enumerate(parts) if h != g and shapely.length(
+            shapely.intersection(shapely.boundary(strip.geom), shapely.boundary(p.geom))) > 0]
+        for h in sorted(touching, key=lambda h: parts[h].households):
+            pair = _bisected([strip, parts[h]], units, households, frame, lines, bounds)
+            if not all(low <= p.households <= high for p in pair) \
+                    or any(compactness.too_elongated([p.geom for p in pair], region, lines, frame)):
+                continue
+            parts[g], parts[h] = pair
+            redrawn |= {(c, g), (c, h)}
+            break
+    return result
 
 
 def _judged(result: list[list[Part]], lines, frame, bounds) -> tuple:

@@ -87,3 +87,21 @@ def test_neighbours_cut_at_a_slant_are_cleaned_into_one_coverage_and_a_real_over
     over = box(x1 - 1 * DLON, LAT0, x1 + 300 * DLON, y1)
     kept = clean_coverage([left, over])
     assert shapely.area(shapely.intersection(kept[0], kept[1])) > 0.5 * 200 * DLON * DLAT
+
+
+def test_households_crowded_at_one_end_do_not_make_a_strip():
+    from app.geo.compactness import ELONGATED, elongation
+    # 7 × 8 houses, the region longer east–west; the west column holds half the households, so
+    # the balanced cut across the long axis would leave it a strip 30 m × 144 m
+    footprints = houses(columns=7, rows=8)
+    households = [6 if i < 8 else 1 for i in range(len(footprints))]
+    region, frame = region_around(footprints), frame_for(footprints)
+
+    def worst(parts):
+        return max(elongation(frame.to_metric(p.geom)) for p in parts)
+
+    assert worst(divide(region, footprints, households, 2, frame, squarer=False)) > ELONGATED
+    parts = divide(region, footprints, households, 2, frame)
+    assert worst(parts) <= ELONGATED
+    assert [p.households for p in parts] == [48, 48]
+    assert check_division(region, [p.geom for p in parts], footprints, frame).ok

@@ -17,9 +17,9 @@ from app.services.loading.towns import BOUNDS, osm_town, synthetic_town
 EXACT_M2 = 0.01
 
 
-@pytest.fixture(scope="module", params=["helsinki", "hexi"])
+@pytest.fixture(scope="module", params=["helsinki", "hexi", "kotka"])
 def divided(request):
-    street = (osm_town("helsinki") if request.param == "helsinki" else synthetic_town("hexi", 1))[0]
+    street = (synthetic_town("hexi", 1) if request.param == "hexi" else osm_town(request.param))[0]
     communities = divide_along_ground(street.region, street.units, street.households, street.frame,
                                       street.lines, street.main, street.counts, BOUNDS)
     return street, communities
@@ -77,6 +77,17 @@ def test_no_grid_is_a_strip_its_blocks_do_not_make_it(divided):
     strips = too_elongated([p.geom for parts in communities for p in parts], street.region, street.lines,
                            street.frame)
     assert not any(strips), strips
+
+
+def test_a_lattice_whose_blocks_cannot_balance_is_bisected_without_strips():
+    """zhenxing's blocks are each about one grid and some are empty squares, so its grids come
+    from the bisection, which turns a cut away from a strip."""
+    street = synthetic_town("zhenxing", 1)[0]
+    communities = divide_along_ground(street.region, street.units, street.households, street.frame,
+                                      street.lines, street.main, street.counts, BOUNDS)
+    grids = [p for parts in communities for p in parts]
+    assert all(BOUNDS[0] <= p.households <= BOUNDS[1] for p in grids)
+    assert not any(too_elongated([p.geom for p in grids], street.region, street.lines, street.frame))
 
 
 def test_a_hairline_tail_does_not_make_a_square_long():
