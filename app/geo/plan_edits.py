@@ -31,6 +31,11 @@ CORRIDOR_M = 1.0
 # a grid of its own, and never dropped (that would open a gap).
 LEFTOVER_M2 = 50.0
 LEFTOVER_SHARE = 0.01
+# A drawn point this close to the grid's outline is meant to be on it (a click on the edge
+# lands a few pixels off, and the page sends 7 decimals): it is put there, onto the outline's
+# vertex when one lies within OUTLINE_VERTEX_M.
+ON_OUTLINE_M = 0.5
+OUTLINE_VERTEX_M = 2.0
 
 
 class EditRefused(ValueError):
@@ -49,13 +54,19 @@ class Cut:
     absorbed_m2: list[float] = field(default_factory=list)
 
 
-def split(grid: BaseGeometry, line: LineString, frame: MetricFrame) -> Cut:
-    """The pieces a drawn line cuts a grid into, largest first; crumbs go to their neighbour."""
+def split(grid: BaseGeometry, line: LineString, frame: MetricFrame,
+          parent: BaseGeometry | None = None) -> Cut:
+    """The pieces a drawn line cuts a grid into, largest first; crumbs go to their neighbour.
+    `parent`: the grid's community, whose outline the pieces must keep meeting exactly (see
+    onto_parent)."""
     grid = shapely.set_precision(grid, GRID_SIZE)
     if not grid.is_valid:
         raise EditRefused("The grid's own outline is invalid; repair it before splitting.",
                           "该网格的边界本身无效,请先修复再拆分。")
+    line = drawn_onto(line, grid, frame)
     pieces = [p for polygon in _polygons(grid) for p in split_by(polygon, line).geoms]
+    if parent is not None:
+        pieces = onto_parent(pieces, grid, parent, frame)
     cut = _absorb_leftovers(pieces, frame, leftover_floor_m2(frame.to_metric(grid).area))
     if len(cut.pieces) < 2:
         if cut.absorbed_m2:
@@ -66,6 +77,89 @@ def split(grid: BaseGeometry, line: LineString, frame: MetricFrame) -> Cut:
         raise EditRefused("The line does not cut the grid in two: draw it from one edge of the "
                           "grid across to another.", "这条线没有把网格分成两部分:请从网格一边画到另一边。")
     return cut
+
+
+def drawn_onto(line: LineString, outline: BaseGeometry, frame: MetricFrame) -> LineString:
+    """The line with each point drawn within ON_OUTLINE_M of the outline put on it (on its
+    vertex, when one is within OUTLINE_VERTEX_M); an end put there is carried a metre on, so
+    the line crosses the outline rather than stopping on it a rounding short."""
+    outline_m = frame.to_metric(outline)
+    edge_m = shapely.boundary(outline_m)
+    corners = shapely.multipoints(shapely.get_coordinates(edge_m))
+    points = shapely.get_coordinates(frame.to_metric(line))
+    moved, placed = points.copy(), set()
+    for n, xy in enumerate(points):
+        here = shapely.Point(xy)
+        if shapely.distance(here, edge_m) > ON_OUTLINE_M:
+            continue
+        corner = shapely.shortest_line(here, corners).coords[1]
+        moved[n] = corner if np.hypot(*(np.asarray(corner) - xy)) <= OUTLINE_VERTEX_M else \
+            shapely.shortest_line(here, edge_m).coords[1]
+        placed.add(n)
+    if not placed:
+        return line
+    last = len(moved) - 1
+    for end, before in ((last, last - 1), (0, 1)):      # the far end first: indexes stay put
+        way = moved[end] - moved[before] if last else np.zeros(2)
+        if end in placed and np.hypot(*way):
+            beyond = moved[end] + way / np.hypot(*way)
+            moved = np.vstack([moved, beyond]) if end else np.vstack([beyond, moved])
+    return frame.to_wgs84(LineString(moved))
+
+
+def onto_parent(pieces: Sequence[BaseGeometry], grid: BaseGeometry, parent: BaseGeometry,
+                frame: MetricFrame) -> list[BaseGeometry]:
+    """Pieces whose new vertices on the parent's outline lie where the parent's edge does.
+
+    A cut that ends part-way along an edge of the community adds a vertex there that the
+    community lacks: straight in degrees, the edge bows in the metric frame (and on the
+    ellipsoid), so measured there the pieces leave slivers against the community, tenths of
+    a square metre along a few hundred metres' edge, which the plan check reports. Such a
+    vertex moves to the edge's nearer end when that lies within OUTLINE_VERTEX_M (then they
+    share it exactly), else onto the edge as drawn straight in the metric frame (the city's
+    UTM zone, where plans are checked), as partition.end_cuts_at_vertices does for a new
+    division. A move that would leave a piece invalid is not made."""
+    parent = shapely.set_precision(parent, GRID_SIZE)
+    rings = shapely.get_rings(shapely.get_parts(parent))
+    coords = [shapely.get_coordinates(r) for r in rings]
+    starts = np.vstack([xy[:-1] for xy in coords])
+    stops = np.vstack([xy[1:] for xy in coords])
+    edges = shapely.linestrings(np.stack([starts, stops], axis=1))
+    had = {(float(x), float(y)) for x, y in shapely.get_coordinates(grid)} | \
+        {(float(x), float(y)) for x, y in starts}
+    vertices = np.unique(np.vstack([shapely.get_coordinates(p) for p in pieces]), axis=0)
+    new = np.array([(float(x), float(y)) not in had for x, y in vertices], dtype=bool)
+    if not new.any():
+        return list(pieces)
+    vertices = vertices[new]
+    vertices = vertices[shapely.dwithin(shapely.boundary(parent), shapely.points(vertices), GRID_SIZE * 2)]
+    result = list(pieces)
+    for xy in vertices:
+        on = int(np.argmin(shapely.distance(edges, shapely.Point(xy))))
+        here, a, b = shapely.get_coordinates(frame.to_metric(shapely.multipoints([xy, starts[on], stops[on]])))
+        to_a, to_b = np.hypot(*(a - here)), np.hypot(*(b - here))
+        if min(to_a, to_b) <= OUTLINE_VERTEX_M:
+            target = starts[on] if to_a <= to_b else stops[on]
+        else:
+            chord = b - a
+            t = float((here - a) @ chord / (chord @ chord))
+            target = shapely.get_coordinates(frame.to_wgs84(shapely.Point(a + t * chord)))[0]
+        trial = [_moved(p, xy, target) for p in result]
+        if all(t.is_valid and not t.is_empty for t in trial):
+            result = trial
+    return result
+
+
+def _moved(geom: BaseGeometry, key: np.ndarray, target: np.ndarray) -> BaseGeometry:
+    def move(coords: np.ndarray) -> np.ndarray:
+        at = (coords[:, 0] == key[0]) & (coords[:, 1] == key[1])
+        if not at.any():
+            return coords
+        coords = coords.copy()
+        coords[at] = target
+        return coords
+    moved = shapely.transform(geom, move)
+    return moved if moved.is_valid else shapely.set_precision(moved, GRID_SIZE)
 
 
 def leftover_floor_m2(whole_m2: float) -> float:
@@ -82,14 +176,18 @@ def merge(grids: Sequence[BaseGeometry]) -> Polygon:
     return merged
 
 
-def move_boundary(a: BaseGeometry, b: BaseGeometry, line: LineString,
-                  frame: MetricFrame) -> tuple[BaseGeometry, BaseGeometry]:
+def move_boundary(a: BaseGeometry, b: BaseGeometry, line: LineString, frame: MetricFrame,
+                  parent: BaseGeometry | None = None) -> tuple[BaseGeometry, BaseGeometry]:
     """Two neighbours with `line` as their new shared boundary: the land they hold together is
-    cut by the line, and each piece goes to the grid that held most of it."""
+    cut by the line, and each piece goes to the grid that held most of it. `parent`: their
+    community, when they share one (see onto_parent)."""
     together = shapely.set_precision(shapely.union_all([a, b]), GRID_SIZE)
     if together.geom_type != "Polygon":
         raise EditRefused("These two grids are not neighbours.", "这两个网格不相邻。")
-    pieces = _absorb_leftovers(list(split_by(together, line).geoms), frame,
+    cut = list(split_by(together, drawn_onto(line, together, frame)).geoms)
+    if parent is not None:
+        cut = onto_parent(cut, together, parent, frame)
+    pieces = _absorb_leftovers(cut, frame,
                                leftover_floor_m2(frame.to_metric(together).area)).pieces
     if len(pieces) < 2:
         raise EditRefused("The new boundary must cross the two grids from one edge to another.",

@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from ...geo import plan_edits as geo
 from ...geo.coverage import EXACT_M2
-from ...geo.crs import frame_for
+from ...geo.crs import MetricFrame, frame_for
 from ...geo.partition import GRID_SIZE
 from ...messages import Both, Message, zh_punctuated
 from ...models import GRID_KINDS, Area, Building, GridPlan, GridPlanEvent, GridPlanFeature, Worker
 from ..city import names
+from ..city.frame import city_utm
 from . import plans
 from .plans import Actor, InvalidEdit, NotEditable
 
@@ -256,7 +257,11 @@ def split(session: Session, plan_id: int, feature_id: int, line, versions: dict[
     with _journaled(session, plan_id, actor, "split") as journal:
         plan, (feature,) = _many(session, plan_id, [feature_id], versions, actor)
         geom = to_shape(feature.geom)
-        cut = _geo(lambda: geo.split(geom, parse_line(line), frame_for(geom)))
+        community = session.get(Area, feature.community_id) if feature.community_id else None
+        parent = to_shape(community.geom) if community is not None else None
+        # in the frame the plan is checked in, where a new vertex on the community's edge is
+        # put on that edge
+        cut = _geo(lambda: geo.split(geom, parse_line(line), MetricFrame(city_utm(session)), parent))
         pieces = cut.pieces
         created = []
         for piece in pieces[1:]:
@@ -301,7 +306,12 @@ def move_boundary(session: Session, plan_id: int, a_id: int, b_id: int, line,
         journal.grids = [f.code for f in found]
         by_id = {f.id: f for f in found}
         a, b = to_shape(by_id[a_id].geom), to_shape(by_id[b_id].geom)
-        new_a, new_b = _geo(lambda: geo.move_boundary(a, b, parse_line(line), frame_for(a)))
+        # two grids of one community keep meeting its outline; a line between communities moves
+        # land from one to the other, and neither outline is the plan's to follow
+        same = by_id[a_id].community_id == by_id[b_id].community_id and by_id[a_id].community_id
+        parent = to_shape(session.get(Area, by_id[a_id].community_id).geom) if same else None
+        new_a, new_b = _geo(lambda: geo.move_boundary(a, b, parse_line(line), MetricFrame(city_utm(session)),
+                                                      parent))
         _store(session, plan, {a_id: new_a, b_id: new_b}, by_id)
         plans.touch(plan, found, _now())
     return {"changed": [a_id, b_id], "created": [], "removed": []}
