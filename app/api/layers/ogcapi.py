@@ -17,6 +17,7 @@ from ...services.planning import plans
 from .. import http
 from ..errors import Refused, described
 from ..params import InvalidParameter, parse_bbox, parse_int
+from . import html
 from .openapi import openapi_document
 from .request import layer_request
 
@@ -26,6 +27,9 @@ MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
 GEOJSON = "application/geo+json"
 STANDARD_PARAMS = {"bbox", "limit", "offset", "datetime", "f"}
+# f= on the documents and on a feature, and on the items (Part 1, /rec/core/html and beyond)
+DOCUMENT_FORMATS = ("json", "html")
+ITEMS_FORMATS = ("json", "geojson", "html", "csv", "geojsonseq")
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -40,21 +44,42 @@ def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
     return link
 
 
+def answer_format(known: tuple[str, ...] = DOCUMENT_FORMATS) -> str:
+    """The format asked for: f= when given, else HTML for a browser (its Accept puts text/html
+    first) and JSON for every client (GDAL, QGIS and fetch() ask for JSON or anything)."""
+    asked = request.args.get("f")
+    if asked is not None:
+        if asked not in known:
+            raise InvalidParameter("f", "param.one_of", name="f", known=known)
+        return asked
+    accept = request.accept_mimetypes
+    return "html" if accept.best_match(["application/json", "application/geo+json", "text/html"]) == "text/html" \
+        else "json"
+
+
+def _document(kind: str, body: dict) -> Response:
+    if answer_format() == "html":
+        return html.page(kind, body)
+    response = jsonify(body)
+    response.vary.add("Accept")
+    return response
+
+
 @bp.get("")
 @requires("layers:read", basic=True)
 def landing():
-    return jsonify(
+    return _document("landing", dict(
         title="Gridmap 网格地图", description="Grid-based community governance layers (OGC API – Features)",
         links=[_link(url_for(".landing", _external=True), "self", "application/json"),
                _link(url_for(".api", _external=True), "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
                _link(url_for(".conformance", _external=True), "conformance", "application/json"),
-               _link(url_for(".collections", _external=True), "data", "application/json")])
+               _link(url_for(".collections", _external=True), "data", "application/json")]))
 
 
 @bp.get("/conformance")
 @requires("layers:read", basic=True)
 def conformance():
-    return jsonify(conformsTo=CONFORMANCE)
+    return _document("conformance", {"conformsTo": CONFORMANCE})
 
 
 @bp.get("/api")
@@ -98,20 +123,22 @@ def _describe(c: features.Collection) -> dict:
 @bp.get("/collections")
 @requires("layers:read", basic=True)
 def collections():
-    return jsonify(links=[_link(url_for(".collections", _external=True), "self", "application/json")],
-                   collections=[_describe(c) for c in _readable()])
+    return _document("collections", {
+        "links": [_link(url_for(".collections", _external=True), "self", "application/json")],
+        "collections": [_describe(c) for c in _readable()]})
 
 
 @bp.get("/collections/<collection_id>")
 @requires("layers:read", basic=True)
 def collection_(collection_id: str):
-    return jsonify(_describe(layer_request(collection_id).collection))
+    return _document("collection", _describe(layer_request(collection_id).collection))
 
 
 @bp.get("/collections/<collection_id>/items")
 @requires("layers:read", basic=True)
 def items(collection_id: str):
-    r = layer_request(collection_id)
+    fmt = answer_format(ITEMS_FORMATS)
+    r = layer_request(collection_id, f"{request.full_path}|{fmt}")
     c = r.collection
     query = _items_query(c)
     if r.not_modified:
@@ -123,15 +150,25 @@ def items(collection_id: str):
     tail = (f'],"numberMatched":{found.matched},"numberReturned":{returned},'
             f'"timeStamp":"{datetime.now(timezone.utc).isoformat(timespec="seconds")}",'
             f'"links":{json.dumps(links)}}}')
+    body = f"{head}{','.join(found.chunks)}{tail}"
+    if fmt == "html":
+        return html.page("items", json.loads(body), collection=_describe(c))
     # the page is in hand (at most MAX_LIMIT features): one compressed body with its length,
     # not a chunked stream of pieces
-    return http.whole(f"{head}{','.join(found.chunks)}{tail}".encode(), GEOJSON, r.etag(found.versions))
+    return _negotiated(http.whole(body.encode(), GEOJSON, r.etag(found.versions)))
+
+
+def _negotiated(response: Response) -> Response:
+    """An answer that may have been chosen by the Accept header: caches keep them apart."""
+    response.headers["Vary"] += ", Accept"
+    return response
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 @requires("layers:read", basic=True)
 def item(collection_id: str, feature_id: str):
-    r = layer_request(collection_id)
+    fmt = answer_format()
+    r = layer_request(collection_id, f"{request.full_path}|{fmt}")
     if r.not_modified:
         return r.not_modified
     c = r.collection
@@ -145,7 +182,10 @@ def item(collection_id: str, feature_id: str):
         etag = plans.feature_etag(int(feature_id), version)
     links = [_link(url_for(".item", collection_id=c.id, feature_id=feature_id, _external=True), "self", GEOJSON),
              _link(url_for(".collection_", collection_id=c.id, _external=True), "collection", "application/json")]
-    return http.whole(f'{body[:-1]},"links":{json.dumps(links)}}}'.encode(), GEOJSON, etag)
+    body = f'{body[:-1]},"links":{json.dumps(links)}}}'
+    if fmt == "html":
+        return html.page("item", json.loads(body), collection=_describe(c))
+    return _negotiated(http.whole(body.encode(), GEOJSON, etag))
 
 
 def _items_query(c: features.Collection) -> ItemsQuery:
@@ -157,8 +197,6 @@ def _items_query(c: features.Collection) -> ItemsQuery:
             raise InvalidParameter(name, "layers.unknown_param_filters", name=name, collection=c.id,
                                    filters=sorted(c.filters))
         raise InvalidParameter(name, "layers.unknown_param", name=name, collection=c.id)
-    if args.get("f", "json") not in ("json", "geojson"):
-        raise InvalidParameter("f", "param.one_of", name="f", known=("json", "geojson"))
     period, instant = _parse_datetime(args.get("datetime"))
     return ItemsQuery(bbox=parse_bbox(args.get("bbox")),
                       # OGC API – Features, /req/core/fc-limit-response-1: a limit above the
