@@ -121,6 +121,22 @@ def test_an_unchanged_answer_is_a_304_and_a_change_makes_a_new_etag(client, auth
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
+def test_a_fix_in_a_new_months_partition_changes_the_positions_layer(client, auth, session):
+    """Fixes live in a partition per month; the layer's version is the table's, whichever
+    partition the row went to (migration 0033)."""
+    from datetime import datetime, timezone
+    url = "/ogcapi/collections/positions/items?limit=5"
+    first = get(client, auth, url)
+    at = datetime(2024, 2, 3, 4, 5, tzinfo=timezone.utc)
+    session.execute(text("SELECT gridmap_ensure_position_partition(:at)"), {"at": at})
+    session.execute(text("""INSERT INTO position (worker_id, fixed_at, geom)
+        SELECT min(id), :at, ST_SetSRID(ST_MakePoint(24.94, 60.17), 4326) FROM worker"""), {"at": at})
+    session.commit()
+    changed = get(client, auth, url, **{"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200
+    assert changed.get_json()["numberMatched"] == first.get_json()["numberMatched"] + 1
+
+
 @pytest.mark.parametrize("url", ["/ogcapi/collections/buildings/items?limit=5",
                                  "/ogcapi/collections/buildings/items/{id}",
                                  "/tiles/buildings/16/37308/18969.mvt"])
