@@ -37,9 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .api import (assessment, audit, cameras, charts, departments, health, incidents, open311, patrol, places,
                       plans, positions, public_reports, register, stream, tokens, users, wall)
-    from .api.layers import edits as ogcapi_edits, ogcapi, tiles
+    from .api.layers import edits as ogcapi_edits, ogcapi, ogctiles, tiles
     from .web import login, pages, plates as plate_pages, public as public_pages
-    for blueprint in (health.bp, ogcapi.bp, tiles.bp, tokens.bp, users.bp, audit.bp,
+    for blueprint in (health.bp, ogcapi.bp, tiles.bp, ogctiles.bp, tokens.bp, users.bp, audit.bp,
                       incidents.bp, stream.bp, open311.bp, assessment.bp, wall.bp, charts.bp, positions.bp, patrol.bp, places.bp, cameras.bp, plans.bp,
                       ogcapi_edits.bp, login.bp,
                       pages.bp, public_reports.bp, public_pages.bp, departments.bp, register.bp, plate_pages.bp):

@@ -6,18 +6,23 @@ import json
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
+import shapely
+import shapely.geometry
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from ... import dates, db
+from ... import csvfile, dates, db
 from ...auth import current_scope, current_user, permits, requires
 from ...messages import Message
-from ...services.layers import features
+from ...services.city.frame import city_utm
+from ...services.layers import crs as crs_
+from ...services.layers import cql2, features, schema
 from ...services.layers.features import InvalidQuery, ItemsQuery
 from ...services.planning import plans
 from .. import http
 from ..errors import Refused, described
 from ..params import InvalidParameter, parse_bbox, parse_int
 from . import html
+from .ogctiles import CONFORMANCE as TILES_CONFORMANCE, collection_links, landing_links
 from .openapi import openapi_document
 from .request import layer_request
 
@@ -26,14 +31,26 @@ bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 100
 GEOJSON = "application/geo+json"
-STANDARD_PARAMS = {"bbox", "limit", "offset", "datetime", "f"}
+GEOJSON_SEQ = "application/geo+json-seq"
+SCHEMA_JSON = "application/schema+json"
+STANDARD_PARAMS = {"bbox", "limit", "offset", "datetime", "f", "crs", "bbox-crs", "filter", "filter-lang",
+                   "filter-crs", "sortby", "properties", "skipGeometry"}
 # f= on the documents and on a feature, and on the items (Part 1, /rec/core/html and beyond)
 DOCUMENT_FORMATS = ("json", "html")
 ITEMS_FORMATS = ("json", "geojson", "html", "csv", "geojsonseq")
+_FEATURES = "http://www.opengis.net/spec/ogcapi-features-{}/1.0/conf/{}"
 CONFORMANCE = [
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    *(_FEATURES.format(1, c) for c in ("core", "geojson", "html", "oas30")),
+    _FEATURES.format(2, "crs"),
+    *(_FEATURES.format(3, c) for c in ("filter", "features-filter", "queryables")),
+    *(f"http://www.opengis.net/spec/cql2/1.0/conf/{c}" for c in (
+        "cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators", "case-insensitive-comparison",
+        "basic-spatial-functions", "basic-spatial-functions-plus", "spatial-functions", "temporal-functions",
+        "property-property", "arithmetic")),
+    # writes: only a plan's own collection takes them (openapi.py says where)
+    *(_FEATURES.format(4, c) for c in ("create-replace-delete", "update")),
+    _FEATURES.format(5, "schemas"),
+    *TILES_CONFORMANCE,
 ]
 
 
@@ -73,7 +90,8 @@ def landing():
         links=[_link(url_for(".landing", _external=True), "self", "application/json"),
                _link(url_for(".api", _external=True), "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
                _link(url_for(".conformance", _external=True), "conformance", "application/json"),
-               _link(url_for(".collections", _external=True), "data", "application/json")]))
+               _link(url_for(".collections", _external=True), "data", "application/json"),
+               *landing_links()]))
 
 
 @bp.get("/conformance")
@@ -85,8 +103,10 @@ def conformance():
 @bp.get("/api")
 @requires("layers:read", basic=True)
 def api():
+    offered = [one.uri for one in crs_.offered(city_utm(db.session()))]
     return Response(json.dumps(openapi_document(url_for(".landing", _external=True), _readable(),
-                                                (DEFAULT_LIMIT, MAX_LIMIT)), ensure_ascii=False),
+                                                (DEFAULT_LIMIT, MAX_LIMIT), (DOCUMENT_FORMATS, ITEMS_FORMATS),
+                                                offered), ensure_ascii=False),
                     mimetype="application/vnd.oai.openapi+json;version=3.0")
 
 
@@ -103,11 +123,21 @@ def _describe(c: features.Collection) -> dict:
     items = url_for(".items", collection_id=c.id, _external=True)
     body = {
         "id": c.id, "title": c.title_en, "description": f"{c.title_zh} / {c.title_en}",
-        "itemType": "feature", "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+        "itemType": "feature", "crs": [one.uri for one in crs_.offered(city_utm(session))],
+        "storageCrs": crs_.CRS84,
         "links": [_link(url_for(".collection_", collection_id=c.id, _external=True), "self", "application/json"),
                   _link(items, "items", GEOJSON, c.title_en),
+                  _link(url_for(".queryables", collection_id=c.id, _external=True),
+                        "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON, "queryables"),
+                  # GDAL types a layer's fields from the schema under describedby; before 3.7 it matched
+                  # only this spelling (relation types are case-insensitive, RFC 8288)
+                  _link(url_for(".feature_schema", collection_id=c.id, _external=True), "describedBy",
+                        SCHEMA_JSON, "schema"),
+                  _link(url_for(".feature_schema", collection_id=c.id, _external=True),
+                        "http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA_JSON, "schema"),
                   _link(url_for("tiles.tilejson", collection_id=c.id, _external=True), "tiles",
-                        "application/json", "TileJSON (vector tiles)")],
+                        "application/json", "TileJSON (vector tiles)"),
+                  *collection_links(c.id)],
         "geometryType": c.geometry_type,
         "filters": sorted(c.filters),
     }
@@ -134,16 +164,47 @@ def collection_(collection_id: str):
     return _document("collection", _describe(layer_request(collection_id).collection))
 
 
+@bp.get("/collections/<collection_id>/queryables")
+@requires("layers:read", basic=True)
+def queryables(collection_id: str):
+    """Part 3: exactly the properties a filter may name, typed as the database types them."""
+    r = layer_request(collection_id)
+    return _schema_answer(schema.queryables_document(
+        r.session, r.collection, url_for(".queryables", collection_id=collection_id, _external=True)))
+
+
+@bp.get("/collections/<collection_id>/schema")
+@requires("layers:read", basic=True)
+def feature_schema(collection_id: str):
+    """Part 5: a feature of the collection, its properties typed (an empty one's too)."""
+    r = layer_request(collection_id)
+    return _schema_answer(schema.feature_schema(
+        r.session, r.collection, url_for(".feature_schema", collection_id=collection_id, _external=True)))
+
+
+def _schema_answer(document: dict) -> Response:
+    if answer_format() == "html":
+        return html.page("schema", document)
+    return Response(json.dumps(document, ensure_ascii=False), mimetype=SCHEMA_JSON)
+
+
 @bp.get("/collections/<collection_id>/items")
 @requires("layers:read", basic=True)
 def items(collection_id: str):
     fmt = answer_format(ITEMS_FORMATS)
     r = layer_request(collection_id, f"{request.full_path}|{fmt}")
     c = r.collection
-    query = _items_query(c)
+    query = _items_query(r.session, c)
     if r.not_modified:
         return r.not_modified
-    found = features.page(r.session, c, query, r.scope, r.owner, also=r.versions)
+    found = features.page(r.session, c, query, r.scope, r.owner, also=r.versions, sequence=fmt == "geojsonseq")
+    if fmt == "geojsonseq":     # RFC 8142: each feature after an RS, ending in LF
+        body = features.SEQUENCE_SEPARATOR.join(found.chunks)
+        return _in_crs(_negotiated(http.whole(f"\x1e{body}\n".encode() if body else b"", GEOJSON_SEQ,
+                                              r.etag(found.versions))), query.crs)
+    if fmt == "csv":
+        return _in_crs(_negotiated(http.whole(_csv(c, query, found.chunks).encode("utf-8-sig"), "text/csv",
+                                              r.etag(found.versions))), query.crs)
     returned = max(0, min(query.limit, found.matched - query.offset))
     links = _page_links(c, query, found.matched)
     head = '{"type":"FeatureCollection","features":['
@@ -155,7 +216,29 @@ def items(collection_id: str):
         return html.page("items", json.loads(body), collection=_describe(c))
     # the page is in hand (at most MAX_LIMIT features): one compressed body with its length,
     # not a chunked stream of pieces
-    return _negotiated(http.whole(body.encode(), GEOJSON, r.etag(found.versions)))
+    return _in_crs(_negotiated(http.whole(body.encode(), GEOJSON, r.etag(found.versions))), query.crs)
+
+
+def _in_crs(response: Response, crs: crs_.Crs) -> Response:
+    """Part 2, /req/crs/fc-crs-header: the answer names its coordinates' CRS."""
+    response.headers["Content-Crs"] = f"<{crs.uri}>"
+    return response
+
+
+def _csv(c: features.Collection, query: ItemsQuery, chunks: list[str]) -> str:
+    """A page as CSV: the id, the properties, the geometry as WKT in the asked CRS (a BOM
+    before it, so that Excel reads the Chinese); cells that a spreadsheet would run are
+    defused (app/csvfile.py)."""
+    names = list(c.properties) if query.properties is None else list(query.properties)
+    rows = []
+    for feature in json.loads(f"[{','.join(chunks)}]"):
+        shape_ = feature["geometry"]
+        wkt = "" if shape_ is None else shapely.to_wkt(shapely.geometry.shape(shape_), trim=True,
+                                                       rounding_precision=query.crs.decimals)
+        values = feature["properties"]
+        rows.append([feature["id"], *(values.get(name) for name in names),
+                     *(() if query.skip_geometry else (wkt,))])
+    return csvfile.table(["id", *names, *(() if query.skip_geometry else ("wkt",))], rows)
 
 
 def _negotiated(response: Response) -> Response:
@@ -172,8 +255,13 @@ def item(collection_id: str, feature_id: str):
     if r.not_modified:
         return r.not_modified
     c = r.collection
+    unknown = set(request.args) - {"f", "crs"}
+    if unknown:
+        raise InvalidParameter(sorted(unknown)[0], "layers.unknown_param", name=sorted(unknown)[0],
+                               collection=c.id, known="f, crs")
+    crs = _crs(r.session, "crs")
     body, read = features.item_geojson(r.session, collection_id, feature_id, r.scope, r.owner,
-                                       also=r.versions)
+                                       also=r.versions, crs=crs)
     etag = r.etag(read)
     if body is None:
         raise Refused(404, "NotFound", "layers.no_feature", feature=feature_id, collection=collection_id)
@@ -185,26 +273,96 @@ def item(collection_id: str, feature_id: str):
     body = f'{body[:-1]},"links":{json.dumps(links)}}}'
     if fmt == "html":
         return html.page("item", json.loads(body), collection=_describe(c))
-    return _negotiated(http.whole(body.encode(), GEOJSON, etag))
+    return _in_crs(_negotiated(http.whole(body.encode(), GEOJSON, etag)), crs)
 
 
-def _items_query(c: features.Collection) -> ItemsQuery:
+def _items_query(session, c: features.Collection) -> ItemsQuery:
     args = request.args
     unknown = set(args) - STANDARD_PARAMS - set(c.filters)
     if unknown:
         name = sorted(unknown)[0]
+        known = ", ".join(sorted(STANDARD_PARAMS))
         if c.filters:
             raise InvalidParameter(name, "layers.unknown_param_filters", name=name, collection=c.id,
-                                   filters=sorted(c.filters))
-        raise InvalidParameter(name, "layers.unknown_param", name=name, collection=c.id)
+                                   filters=sorted(c.filters), known=known)
+        raise InvalidParameter(name, "layers.unknown_param", name=name, collection=c.id, known=known)
     period, instant = _parse_datetime(args.get("datetime"))
-    return ItemsQuery(bbox=parse_bbox(args.get("bbox")),
+    bbox_crs = _crs(session, "bbox-crs")
+    return ItemsQuery(bbox=parse_bbox(args.get("bbox")) if bbox_crs.uri == crs_.CRS84 else _box(args.get("bbox")),
                       # OGC API – Features, /req/core/fc-limit-response-1: a limit above the
                       # maximum is served at the maximum, not refused
                       limit=min(parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, 10**18), MAX_LIMIT),
                       offset=parse_int(args.get("offset"), "offset", 0, 0, 10**9),
                       period=period, instant=instant,
-                      filters={k: v for k, v in args.items() if k in c.filters})
+                      filters={k: v for k, v in args.items() if k in c.filters},
+                      crs=_crs(session, "crs"), bbox_crs=bbox_crs,
+                      where=_filter(session, c), sortby=_sortby(session, c),
+                      properties=_properties(c), skip_geometry=_flag("skipGeometry"))
+
+
+def _crs(session, name: str) -> crs_.Crs:
+    value = request.args.get(name)
+    if not value:
+        return crs_.default()
+    try:
+        return crs_.find(value, city_utm(session))
+    except crs_.UnknownCrs as error:
+        raise InvalidParameter(name, "layers.crs", name=name, value=value,
+                               known=error.offered[:5] + ["EPSG:4491–4554"]) from None
+
+
+def _box(value: str | None) -> tuple[float, float, float, float] | None:
+    """A bbox in a bbox-crs: four finite numbers, each minimum not above its maximum."""
+    if not value:
+        return None
+    try:
+        numbers = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        raise InvalidParameter("bbox", "param.bbox_number", value=value) from None
+    if len(numbers) != 4 or not all(abs(n) < 1e9 for n in numbers) \
+            or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
+        raise InvalidParameter("bbox", "layers.bbox_crs_numbers")
+    return numbers
+
+
+def _filter(session, c: features.Collection) -> tuple[str, dict] | None:
+    """Part 3: the filter, read by cql2 and written as SQL with bound parameters."""
+    text = request.args.get("filter")
+    if text is None or text.strip() == "":
+        return None
+    expression = cql2.read(text, request.args.get("filter-lang", "cql2-text"))
+    return cql2.translate(expression, schema.queryables(session, c), _crs(session, "filter-crs"))
+
+
+def _sortby(session, c: features.Collection) -> tuple[tuple[str, bool], ...]:
+    """sortby=+name,-reported_at (a sign or none: ascending)."""
+    value = request.args.get("sortby", "")
+    order = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        descending = part.startswith("-")
+        name = part.lstrip("+-").strip()
+        if name not in c.properties:
+            raise InvalidParameter("sortby", "layers.sortby", name=name, known=sorted(c.properties))
+        order.append((name, descending))
+    return tuple(order)
+
+
+def _properties(c: features.Collection) -> tuple[str, ...] | None:
+    value = request.args.get("properties")
+    if value is None:
+        return None
+    names = tuple(dict.fromkeys(p.strip() for p in value.split(",") if p.strip()))
+    for name in names:
+        if name not in c.properties:
+            raise InvalidParameter("properties", "layers.properties", name=name, known=sorted(c.properties))
+    return names
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise InvalidParameter(name, "param.one_of", name=name, known=("true", "false"))
+    return value == "true"
 
 
 def _parse_datetime(value: str | None):
@@ -248,6 +406,11 @@ def _page_links(c: features.Collection, query: ItemsQuery, matched: int) -> list
 @bp.errorhandler(InvalidParameter)
 def _invalid(error: InvalidParameter):
     return jsonify(code="InvalidParameterValue", description=described(error)), 400
+
+
+@bp.errorhandler(cql2.FilterRefused)
+def _refused_filter(error: cql2.FilterRefused):
+    return jsonify(code="InvalidParameterValue", parameter="filter", description=described(error)), 400
 
 
 @bp.errorhandler(InvalidQuery)

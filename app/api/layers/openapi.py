@@ -13,6 +13,7 @@ from ...services.accounts.idempotency import MAX_KEY_LENGTH
 from ...services.layers.features import Collection
 from ...services.planning.edits import PROPERTIES
 from ..params import BBOX_LAT, BBOX_LON
+from .ogctiles import openapi_paths as tiles_paths
 
 GEOJSON = "application/geo+json"
 
@@ -75,9 +76,16 @@ _WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "422")
 _NOT_MODIFIED = {"304": {"description": "Unchanged since the ETag sent in If-None-Match."}}
 
 
-def openapi_document(server: str, collections: list[Collection], limit: tuple[int, int]) -> dict:
-    """`limit`: (default, maximum) features per page."""
+def openapi_document(server: str, collections: list[Collection], limit: tuple[int, int],
+                     formats: tuple[tuple[str, ...], tuple[str, ...]] = (("json", "html"), ("json",)),
+                     crs: list[str] = ()) -> dict:
+    """`limit`: (default, maximum) features per page; `formats`: the f= of the documents and
+    of the items; `crs`: the CRSs every collection is served in."""
     default_limit, max_limit = limit
+    document_formats, items_formats = formats
+    crs_schema = {"type": "string", "format": "uri", "enum": list(crs)} if crs else {"type": "string"}
+    in_crs = _param("crs", "the CRS of the answer's coordinates, in that CRS's axis order (default CRS84: "
+                           "longitude, latitude); the answer's Content-Crs header names it", crs_schema)
     (west, east), (south, north) = BBOX_LON, BBOX_LAT
     common = [
         _param("bbox", f"minLon,minLat,maxLon,maxLat in WGS84 degrees: longitudes {west:g} to {east:g}, "
@@ -89,8 +97,28 @@ def openapi_document(server: str, collections: list[Collection], limit: tuple[in
                {"type": "integer", "minimum": 1, "maximum": max_limit, "default": default_limit}),
         _param("offset", "features to skip (the next/prev links carry it)",
                {"type": "integer", "minimum": 0, "default": 0}),
-        _param("f", "the answer's format", {"type": "string", "enum": ["json", "geojson"], "default": "json"}),
+        _param("f", "the answer's format: GeoJSON, a page to read (html), CSV with WKT geometry, or "
+                    "GeoJSON text sequences (RFC 8142)",
+               {"type": "string", "enum": list(items_formats), "default": "json"}),
+        in_crs,
+        _param("bbox-crs", "the CRS the bbox is given in, in its axis order (default CRS84)", crs_schema),
+        _param("filter", "a CQL2 condition on the queryables (/collections/{id}/queryables), e.g. "
+                         "status = 'reported' AND S_INTERSECTS(geometry, BBOX(24.9,60.1,25.0,60.2))",
+               {"type": "string"}),
+        # GDAL's client sends its filters only when this list names the draft's "cql-text"
+        _param("filter-lang", "cql2-text (default) or cql2-json; cql-text, the draft's name, reads as cql2-text",
+               {"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"], "default": "cql2-text"}),
+        _param("filter-crs", "the CRS of the geometries in the filter (default CRS84)", crs_schema),
+        _param("sortby", "properties to order by, each +name (ascending, the default) or -name, "
+                         "comma-separated; the feature id breaks ties, so pages are stable",
+               {"type": "array", "items": {"type": "string"}}),
+        _param("properties", "only these properties, comma-separated", {"type": "array", "items": {"type": "string"}}),
+        _param("skipGeometry", "true: features without their geometry", {"type": "boolean", "default": False}),
     ]
+    documents_f = _param("f", "the answer's format", {"type": "string", "enum": list(document_formats),
+                                                      "default": "json"})
+    schema_answer = {"200": {"description": "a JSON Schema",
+                             "content": {"application/schema+json": {"schema": {"type": "object"}}}}}
     plain = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
     paths: dict = {
         "/": {"get": {"summary": "Landing page", "operationId": "landing",
@@ -113,7 +141,13 @@ def openapi_document(server: str, collections: list[Collection], limit: tuple[in
                        for name in sorted(c.filters)]
         paths[f"/collections/{c.id}"] = {"get": {
             "summary": f"{c.title_en} ({c.title_zh})", "operationId": f"describe-{c.id}",
-            "responses": _answers(plain, *_READ_ERRORS)}}
+            "parameters": [documents_f], "responses": _answers(plain, *_READ_ERRORS)}}
+        paths[f"/collections/{c.id}/queryables"] = {"get": {
+            "summary": f"{c.title_en}: what a filter may name", "operationId": f"queryables-{c.id}",
+            "parameters": [documents_f], "responses": _answers(schema_answer, *_READ_ERRORS)}}
+        paths[f"/collections/{c.id}/schema"] = {"get": {
+            "summary": f"{c.title_en}: a feature's schema", "operationId": f"schema-{c.id}",
+            "parameters": [documents_f], "responses": _answers(schema_answer, *_READ_ERRORS)}}
         items = {"get": {
             "summary": f"{c.title_en}: features", "operationId": f"items-{c.id}",
             "parameters": parameters,
@@ -123,7 +157,8 @@ def openapi_document(server: str, collections: list[Collection], limit: tuple[in
                                    **_NOT_MODIFIED}, *_READ_ERRORS)}}
         item = {"get": {
             "summary": f"{c.title_en}: one feature", "operationId": f"item-{c.id}",
-            "parameters": [_param("featureId", "the feature's id", {"type": "string"}, "path", True)],
+            "parameters": [_param("featureId", "the feature's id", {"type": "string"}, "path", True),
+                           in_crs, documents_f],
             "responses": _answers({"200": {"description": "a GeoJSON Feature",
                                            "headers": {"ETag": _STRING_HEADER},
                                            "content": {GEOJSON: {"schema": {"type": "object"}}}},
@@ -133,6 +168,7 @@ def openapi_document(server: str, collections: list[Collection], limit: tuple[in
             item.update(write_item)
         paths[f"/collections/{c.id}/items"] = items
         paths[f"/collections/{c.id}/items/{{featureId}}"] = item
+    paths.update(tiles_paths(collections))
     return {
         "openapi": "3.0.3",
         "info": {"title": "Gridmap OGC API – Features", "version": "1.0.0",

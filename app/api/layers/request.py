@@ -34,7 +34,9 @@ class LayerRequest:
         return versions.tag(read, self.scope, self.request_key)
 
 
-def layer_request(collection_id: str, request_key: str | None = None) -> LayerRequest:
+def layer_request(collection_id: str, request_key: str | None = None, conditional: bool = True) -> LayerRequest:
+    """`conditional=False`: no 304 for this layer alone (an answer made of several layers
+    revalidates them together)."""
     c = features.collection(collection_id)
     reach = require(c.permission)
     owner = None
@@ -51,6 +53,6 @@ def layer_request(collection_id: str, request_key: str | None = None) -> LayerRe
             raise features.UnknownCollection(collection_id) from None
     key = f"{owner}|{request_key or request.full_path}"
     not_modified = None
-    if request.headers.get("If-None-Match"):      # only then is the version read on its own
+    if conditional and request.headers.get("If-None-Match"):   # only then is the version read on its own
         not_modified = http.not_modified(versions.etag(session, c.tables, scope, key))
     return LayerRequest(c, session, scope, not_modified, owner, key)

@@ -20,10 +20,12 @@ def database_of(session: Session) -> str:
 
 
 def city_utm(session: Session) -> int:
-    lon, lat = session.execute(text(
-        "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Union(geom)) AS c FROM area "
-        "WHERE parent_id IS NULL) s")).one()
-    return utm_epsg(lon or 0.0, lat or 0.0)
+    """The UTM zone of the city's centre (from the outline each process keeps a minute)."""
+    city = city_outline(session)
+    if city.is_empty:
+        return utm_epsg(0.0, 0.0)
+    centre = city.centroid
+    return utm_epsg(centre.x, centre.y)
 
 
 def city_outline(session: Session):

@@ -16,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..accounts.scope import Scope
+from .crs import Crs
+from .crs import default as crs_default
 from .kept import Kept
 
 # Seven decimals of a degree: about a centimetre, the precision of the source data.
@@ -223,6 +225,12 @@ class ItemsQuery:
     period: tuple[datetime | None, datetime | None] | None = None   # None: now / not asked
     instant: bool = False
     filters: dict[str, str] = field(default_factory=dict)
+    crs: Crs = field(default_factory=crs_default)     # the answer's coordinates
+    bbox_crs: Crs = field(default_factory=crs_default)  # the bbox's
+    where: tuple[str, dict] | None = None     # a CQL2 filter's SQL and parameters (cql2.translate)
+    sortby: tuple[tuple[str, bool], ...] = ()  # (property, descending), before the key
+    properties: tuple[str, ...] | None = None  # only these (None: all)
+    skip_geometry: bool = False
 
 
 def in_reach(session: Session, c: Collection, scope: Scope, owner: int | None) -> tuple[str, dict]:
@@ -240,8 +248,11 @@ def _conditions(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
     in_scope, params = in_reach(session, c, scope, owner)
     parts = [c.where if q.period is None or c.where_in_time is None else c.where_in_time, in_scope]
     if q.bbox:
-        parts.append("t.geom && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
+        parts.append(f"t.geom && {q.bbox_crs.envelope_sql(('minx', 'miny', 'maxx', 'maxy'))}")
         params.update(zip(("minx", "miny", "maxx", "maxy"), q.bbox))
+    if q.where is not None:
+        parts.append(q.where[0])
+        params.update(q.where[1])
     for n, (name, value) in enumerate(sorted(q.filters.items())):
         if name not in c.filters:
             raise InvalidQuery(name, f"{c.id} cannot be filtered by {name!r}; "
@@ -281,18 +292,25 @@ class Page:
 _counted = Kept(size=512)
 
 
+SEQUENCE_SEPARATOR = "\n\x1e"     # between GeoJSON texts of a sequence (RFC 8142: RS before, LF after each)
+
+
 def page(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
-         owner: int | None = None, also: tuple[str, dict] | None = None) -> Page:
+         owner: int | None = None, also: tuple[str, dict] | None = None, sequence: bool = False) -> Page:
     """One page and the number matched, in one statement (one snapshot, one round trip);
     `also`, a scalar subquery and its parameters, is read in it too: the layer versions, which
     also let a count made at the same versions stand instead of counting again (a second
     statement counts when the layer changed since). PostGIS joins the features into chunks of
-    FETCH_ROWS, so Python handles one string per chunk, not one row per feature."""
+    FETCH_ROWS, so Python handles one string per chunk, not one row per feature: joined by
+    commas, or with `sequence` by SEQUENCE_SEPARATOR."""
     where, params = _conditions(session, c, q, scope, owner)
     also_sql, also_params = also or NOTHING_ELSE
-    key = (session.get_bind().url.database, c.table, where, tuple(sorted(params.items())))
+    key = (session.get_bind().url.database, c.table, where, tuple(sorted(params.items(), key=str)))
     known = _counted.get(key) if also else None
-    order = c.order or c.key
+    # a sort ends with the key, so that pages under it neither repeat nor skip a feature
+    separator = "E'\\n\\x1e'" if sequence else "','"
+    order = ", ".join([*(f"{c.properties[name]} {'DESC' if descending else 'ASC'} NULLS LAST"
+                         for name, descending in q.sortby), c.order or c.key])
 
     def read(known: tuple[str, int] | None) -> list:
         if known:
@@ -312,8 +330,8 @@ def page(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
             FROM (SELECT {count} AS matched, also.v AS versions
                   FROM (SELECT {also_sql} AS v OFFSET 0) also) m
             LEFT JOIN (
-                SELECT n / {FETCH_ROWS} AS part, string_agg(feature, ',' ORDER BY n) AS chunk FROM (
-                    SELECT row_number() OVER (ORDER BY {order}) - 1 AS n, {_feature(c)}::text AS feature
+                SELECT n / {FETCH_ROWS} AS part, string_agg(feature, {separator} ORDER BY n) AS chunk FROM (
+                    SELECT row_number() OVER (ORDER BY {order}) - 1 AS n, {_feature(c, q)}::text AS feature
                     FROM {c.table} t WHERE {where}
                     ORDER BY {order} LIMIT {int(q.limit)} OFFSET {int(q.offset)}) numbered
                 GROUP BY n / {FETCH_ROWS}) p ON true
@@ -329,7 +347,7 @@ def page(session: Session, c: Collection, q: ItemsQuery, scope: Scope,
 
 def item_geojson(session: Session, collection_id: str, feature_id: str,
                  scope: Scope | None = None, owner: int | None = None,
-                 also: tuple[str, dict] | None = None) -> tuple[str | None, str | None]:
+                 also: tuple[str, dict] | None = None, crs: Crs | None = None) -> tuple[str | None, str | None]:
     """One feature as GeoJSON text, None when it does not exist or lies outside the scope
     (the two are not told apart, so a scope never reveals what exists beyond it); and what
     `also` read in the same statement."""
@@ -352,7 +370,7 @@ def item_geojson(session: Session, collection_id: str, feature_id: str,
     # by id, a grid's history is reachable too: a closed grid keeps its id
     where = c.where_in_time if c.where_in_time is not None else c.where
     sql = f"""SELECT f.feature, {also_sql} FROM (SELECT 1) one LEFT JOIN (
-        SELECT {_feature(c)}::text AS feature FROM {c.table} t
+        SELECT {_feature(c, ItemsQuery(crs=crs or crs_default()))}::text AS feature FROM {c.table} t
         WHERE ({found_by}) AND {where} AND {in_scope}) f ON true"""
     feature, read = session.execute(statement(sql), {**params, **also_params, "key": key}).one()
     return feature, read
@@ -366,9 +384,16 @@ def extent(session: Session, c: Collection) -> list[float] | None:
     return None if row[0] is None else [round(v, 7) for v in row]
 
 
-def _feature(c: Collection) -> str:
-    """The SQL that writes one row of alias t as a GeoJSON Feature."""
-    properties = ", ".join(f"'{name}', {sql}" for name, sql in c.properties.items())
+def _feature(c: Collection, q: ItemsQuery) -> str:
+    """The SQL that writes one row of alias t as a GeoJSON Feature: in the query's CRS, with
+    the properties it asks for, without its geometry when it asks so (a null geometry)."""
+    chosen = c.properties if q.properties is None else {name: c.properties[name] for name in q.properties}
+    properties = ", ".join(f"'{name}', {sql}" for name, sql in chosen.items())
+    if q.skip_geometry:
+        geometry = "NULL::json"
+    elif q.crs.stored:
+        geometry = f"ST_AsGeoJSON(t.geom, {COORDINATE_DECIMALS})::json"
+    else:       # options 0: no "crs" member (Part 2: the Content-Crs header says it)
+        geometry = f"ST_AsGeoJSON({q.crs.geometry_sql('t.geom')}, {q.crs.decimals}, 0)::json"
     return (f"json_build_object('type', 'Feature', 'id', {c.key}, "
-            f"'geometry', ST_AsGeoJSON(t.geom, {COORDINATE_DECIMALS})::json, "
-            f"'properties', json_build_object({properties}))")
+            f"'geometry', {geometry}, 'properties', json_build_object({properties}))")

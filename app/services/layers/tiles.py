@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ..accounts.scope import Scope
-from .features import NOTHING_ELSE, Collection, in_reach, statement
+from .features import NOTHING_ELSE, Collection, extent, in_reach, statement
+from .kept import Kept
 
 EXTENT = 4096
 BUFFER = 64
@@ -64,6 +65,22 @@ def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope,
     data, read = session.execute(statement(sql), {**params, **also_params, "z": z, "x": x, "y": y,
                                              "layer": c.id}).one()
     return Tile(bytes(data or b""), read)
+
+
+# A layer's extent at the layer versions it was measured at: an OGC tileset's limits come from
+# it and are checked on every tile, and measuring scans the layer
+_extents = Kept(size=256)
+
+
+def extent_at(session: Session, c: Collection, versions: str | None) -> list[float] | None:
+    """features.extent, measured again only when `versions` (read with a tile) moved on."""
+    key = (session.get_bind().url.database, c.id, c.where, versions)
+    known = _extents.get(key) if versions is not None else None
+    if known is None:
+        known = (extent(session, c),)
+        if versions is not None:
+            _extents.put(key, known)
+    return known[0]
 
 
 def tilejson(c: Collection, url_template: str, bounds: list[float] | None) -> dict:

@@ -1,0 +1,104 @@
+"""The coordinate reference systems the layers are served in (OGC API – Features Part 2).
+
+Storage is WGS84 (EPSG:4326, longitude first, as PostGIS keeps it). A layer is also served in
+CGCS2000 (EPSG:4490, the national datum Chinese deployments deliver in), its Gauss-Krüger
+zones (EPSG:4491–4554), Web Mercator and the city's own UTM zone; PostGIS transforms.
+
+Axis order is the CRS's own (Part 2, /req/crs/crs-uri and the GeoJSON exception for CRS84):
+EPSG:4326 and 4490 are latitude first, the Gauss-Krüger zones northing first. PROJ's axis
+description decides it, not a list of ours."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pyproj import CRS as ProjCrs
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
+STORAGE_SRID = 4326
+CGCS2000 = 4490
+WEB_MERCATOR = 3857
+# CGCS2000 / Gauss-Krüger: 6° zones 13–23 and 3° zones 25–45, with and without the zone prefix
+GAUSS_KRUGER = range(4491, 4555)
+# the decimals written: a centimetre in degrees (7) or in metres (2)
+DEGREE_DECIMALS = 7
+METRE_DECIMALS = 2
+
+_CURIE = re.compile(r"\[?EPSG:([0-9]{4,5})\]?", re.IGNORECASE)
+_URI = re.compile(r"https?://www\.opengis\.net/def/crs/EPSG/0/([0-9]{4,5})")
+
+
+class UnknownCrs(ValueError):
+    """A CRS not among those a collection offers: `offered` lists them."""
+
+    def __init__(self, value: str, offered: list[str]):
+        super().__init__(value)
+        self.value, self.offered = value, offered
+
+
+@dataclass(frozen=True)
+class Crs:
+    uri: str
+    srid: int                 # PostGIS's code for it
+    swapped: bool             # the first axis is latitude or northing: coordinates go out (y, x)
+    decimals: int
+
+    @property
+    def stored(self) -> bool:
+        """Served as stored: no transform and no swap."""
+        return self.srid == STORAGE_SRID and not self.swapped
+
+    def geometry_sql(self, geom: str) -> str:
+        """SQL that writes `geom` (WGS84) in this CRS and axis order."""
+        if self.srid != STORAGE_SRID:
+            geom = f"ST_Transform({geom}, {self.srid})"
+        return f"ST_FlipCoordinates({geom})" if self.swapped else geom
+
+    def envelope_sql(self, names: tuple[str, str, str, str]) -> str:
+        """SQL of a WGS84 box from four bound numbers given in this CRS and axis order: a
+        bbox-crs. A projected box becomes the WGS84 box around its transformed outline."""
+        a, b, c, d = (f":{n}" for n in names)
+        if self.swapped:
+            a, b, c, d = b, a, d, c
+        box = f"ST_MakeEnvelope({a}, {b}, {c}, {d}, {self.srid})"
+        return box if self.srid == STORAGE_SRID else f"ST_Transform(ST_Segmentize({box}, "\
+            f"{'0.01' if self.decimals == DEGREE_DECIMALS else '1000'}), {STORAGE_SRID})"
+
+
+@lru_cache(maxsize=256)
+def _epsg(srid: int) -> Crs:
+    described = ProjCrs.from_epsg(srid)
+    first = described.axis_info[0].direction.lower()
+    geographic = described.is_geographic
+    return Crs(EPSG_URI.format(srid), srid, first == "north",
+               DEGREE_DECIMALS if geographic else METRE_DECIMALS)
+
+
+_CRS84 = Crs(CRS84, STORAGE_SRID, False, DEGREE_DECIMALS)
+
+
+def offered(city_utm: int) -> list[Crs]:
+    """What every collection is served in, CRS84 (the default) first."""
+    return [_CRS84, *(_epsg(srid) for srid in (STORAGE_SRID, CGCS2000, WEB_MERCATOR, city_utm)),
+            *(_epsg(srid) for srid in GAUSS_KRUGER)]
+
+
+def default() -> Crs:
+    return _CRS84
+
+
+def find(value: str, city_utm: int) -> Crs:
+    """The CRS a `crs` or `bbox-crs` parameter names: its URI, or the safe CURIE [EPSG:4490]."""
+    text = value.strip()
+    if text in (CRS84, "[OGC:CRS84]", "OGC:CRS84"):
+        return _CRS84
+    found = _URI.fullmatch(text) or _CURIE.fullmatch(text)
+    choices = offered(city_utm)
+    if found:
+        srid = int(found[1])
+        for crs in choices:
+            if crs.srid == srid and crs.uri != CRS84:
+                return crs
+    raise UnknownCrs(value, [crs.uri for crs in choices])
