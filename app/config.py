@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-secret-change-me"
@@ -247,6 +248,60 @@ def working_hours() -> WorkingHours:
                         _env("GRIDMAP_TIMEZONE", "Asia/Shanghai"))
 
 
+BASEMAP_DATUMS = ("wgs84", "gcj02")
+TIANDITU_LAYERS = ("vec", "img")
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """The raster map drawn under our own layers (static/js/basemap.js). None by default: our
+    layers alone, which need no internet. Either 天地图 with the deployment's key (CGCS2000,
+    which sits on WGS84 at map scale), or any XYZ template drawn in `datum` — gcj02 for AMap,
+    Tencent and the like, onto which the pages shift our WGS84 layers for display."""
+
+    url: str | None = None                  # an XYZ template: {s} {z} {x} {y}
+    subdomains: str = "abc"                 # what {s} in url stands for, a character each
+    datum: str = "wgs84"                    # one of BASEMAP_DATUMS: the datum url's tiles are drawn in
+    attribution: str | None = None          # url's provider, as its terms ask to be named
+    tianditu_key: str | None = field(default=None, repr=False)
+    tianditu_layers: str = "vec"            # one of TIANDITU_LAYERS: map or imagery, each with its names
+    # 天地图's review number (审图号), shown beside its name; renewed by the ministry now and then
+    tianditu_review_number: str = "GS(2024)0568号"
+
+    @property
+    def provider(self) -> str | None:
+        return "tianditu" if self.tianditu_key else "xyz" if self.url else None
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """Where its tiles come from: the pages let images in from there (CSP), nothing else."""
+        if self.provider == "tianditu":
+            return ("https://*.tianditu.gov.cn",)
+        if self.provider == "xyz":
+            parts = urlsplit(self.url)
+            host = ".".join("*" if "{s}" in label else label for label in parts.netloc.split("."))
+            return (f"{parts.scheme}://{host}",)
+        return ()
+
+
+def _basemap() -> Basemap:
+    url, key = _env("GRIDMAP_BASEMAP_URL"), _env("GRIDMAP_TIANDITU_KEY")
+    datum = _env("GRIDMAP_BASEMAP_DATUM", "wgs84")
+    layers = _env("GRIDMAP_TIANDITU_LAYERS", "vec")
+    if url and key:
+        raise ValueError("GRIDMAP_BASEMAP_URL and GRIDMAP_TIANDITU_KEY name two basemaps: set one")
+    if datum not in BASEMAP_DATUMS:
+        raise ValueError(f"GRIDMAP_BASEMAP_DATUM is one of {', '.join(BASEMAP_DATUMS)}, not {datum!r}")
+    if key and datum != "wgs84":
+        raise ValueError("天地图 is drawn in CGCS2000, on WGS84 at map scale: GRIDMAP_BASEMAP_DATUM is "
+                         "for a GRIDMAP_BASEMAP_URL drawn in GCJ-02")
+    if layers not in TIANDITU_LAYERS:
+        raise ValueError(f"GRIDMAP_TIANDITU_LAYERS is one of {', '.join(TIANDITU_LAYERS)}, not {layers!r}")
+    return Basemap(url=url, subdomains=_env("GRIDMAP_BASEMAP_SUBDOMAINS", "abc"), datum=datum,
+                   attribution=_env("GRIDMAP_BASEMAP_ATTRIBUTION"), tianditu_key=key, tianditu_layers=layers,
+                   tianditu_review_number=_env("GRIDMAP_TIANDITU_REVIEW_NUMBER", Basemap.tianditu_review_number))
+
+
 DEV_REGISTER_KEY = "dev-register-key-change-me-not-for-real-people"
 
 
@@ -324,7 +379,7 @@ class Settings:
     max_request_bytes: int = 16 * 1024 * 1024
     demo_password: str = "demo"
     timezone: str = "Asia/Shanghai"        # where "today" begins on the wall
-    basemap_url: str | None = None         # an XYZ raster basemap, for networks that have one
+    basemap: Basemap = field(default_factory=Basemap)   # none: our own layers alone
     proxies: int = 0                       # reverse proxies in front whose X-Forwarded-For/-Proto are believed
     register_key: str = DEV_REGISTER_KEY   # encrypts the register's personal numbers (register_key())
 
@@ -411,7 +466,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         max_request_bytes=int(_env("GRIDMAP_MAX_REQUEST_BYTES", str(16 * 1024 * 1024))),
         demo_password=_env("GRIDMAP_DEMO_PASSWORD", "demo"),
         timezone=zone,
-        basemap_url=_env("GRIDMAP_BASEMAP_URL") or None,
+        basemap=_basemap(),
         proxies=int(_env("GRIDMAP_PROXIES", "0")),
         register_key=register_key(),
     )

@@ -17,7 +17,6 @@ import threading
 import time
 import uuid
 from typing import Callable
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, jsonify, redirect, request, url_for
 from limits import parse
@@ -301,12 +300,8 @@ def _too_large(_error):
 
 
 def _basemap_origin() -> str:
-    """The configured basemap's tile server may serve images, and nothing else."""
-    url = current_app.config["GRIDMAP"].basemap_url
-    if not url:
-        return ""
-    parts = urlsplit(url.replace("{s}", "*"))
-    return f" {parts.scheme}://{parts.netloc}"
+    """The configured basemap's tile servers may serve images, and nothing else."""
+    return "".join(f" {origin}" for origin in current_app.config["GRIDMAP"].basemap.origins)
 
 
 def _security_headers(response):

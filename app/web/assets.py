@@ -14,7 +14,8 @@ from ..config import ROOT
 NODE_MODULES = ROOT / "node_modules"
 GENERATED = ROOT / "static" / "gen"
 
-VENDOR_JS = ["leaflet/dist/leaflet.js"]
+# gcoord: the GCJ-02 shift, for basemaps drawn in it (static/js/basemap.js); a global `gcoord`
+VENDOR_JS = ["leaflet/dist/leaflet.js", "gcoord/dist/gcoord.global.prod.js"]
 VENDOR_CSS = ["leaflet/dist/leaflet.css"]
 # The wall's plugins: incident clusters, and vector tiles for the layers too big for GeoJSON.
 # The wall's charts: Apache ECharts (the full build: the on-time gauge is not in the common one).

@@ -13,6 +13,7 @@ from ..models import AppUser
 from ..services.city.places import grids_named
 from ..services.incidents import departments as incident_departments
 from ..services.layers.features import COLLECTIONS
+from .basemap import for_page as basemap_for_page
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
@@ -54,7 +55,7 @@ def wall():
     settings = current_app.config["GRIDMAP"]
     return render_template(
         "wall.html", user=user, collections=_readable(user), csrf_token=g.get("csrf_token", ""),
-        kiosk=request.args.get("kiosk") == "1", basemap_url=settings.basemap_url or "",
+        kiosk=request.args.get("kiosk") == "1", basemap=basemap_for_page(settings.basemap),
         timezone=settings.timezone, pulse_seconds=settings.wall.pulse_seconds, alarm=settings.wall.alarm,
         months=_last_months(datetime.now(ZoneInfo(settings.timezone)), 12),
         display_name=_display_name(user),
@@ -87,6 +88,7 @@ def worker():
     return render_template("worker.html", user=user, collections=_readable(user),
                            csrf_token=g.get("csrf_token", ""),
                            grids=grids_named(db.session(), user.worker_id),
+                           basemap=basemap_for_page(current_app.config["GRIDMAP"].basemap),
                            sends_positions=bool(user.worker_id) and permits(user.role, "positions:write") == "own")
 
 
@@ -126,5 +128,6 @@ def planner():
     return render_template(
         "planner.html", user=user, csrf_token=g.get("csrf_token", ""), display_name=_display_name(user),
         plan=request.args.get("plan", type=int) or "",
+        basemap=basemap_for_page(current_app.config["GRIDMAP"].basemap),
         can_write=bool(permits(user.role, "plans:write")), can_review=bool(permits(user.role, "plans:review")),
         can_file=bool(permits(user.role, "plans:file")))

@@ -14,6 +14,7 @@ from ..auth import public
 from ..messages import say
 from ..services.public import basemap, follow as following, reporting
 from ..services.register import plates
+from .basemap import for_page as basemap_for_page
 
 bp = Blueprint("public_pages", __name__, template_folder="templates")
 
@@ -31,7 +32,7 @@ def _page(template: str, status: int = 200, **values):
     session = db.session()
     response = make_response(render_template(
         template, csrf_token=g.get("csrf_token", ""), timezone=settings.timezone,
-        bounds=basemap.city_bounds(session), basemap_url=settings.basemap_url or "", **values), status)
+        bounds=basemap.city_bounds(session), basemap=basemap_for_page(settings.basemap), **values), status)
     return response
 
 

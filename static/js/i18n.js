@@ -1,6 +1,8 @@
 // UI strings, one catalogue per language. Default from the browser; the choice is remembered.
 const catalogues = {
   zh: {
+    // the basemap and whom the map names for its data (basemap.js)
+    osm_contributors: '贡献者', tianditu: '天地图', map_review_number: '审图号', tianditu_vec: '天地图矢量', tianditu_img: '天地图影像',
     // the grid's register on the phone (worker/register.js)
     reg_tab: '登记', reg_end_unit: '注销房屋', reg_confirm_end_unit: '注销 {unit}？房屋会保留在历史中。',
     reg_label_end_unit: '注销房屋 {unit}', access_log: '登记访问日志', back_to_map: '返回地图',
@@ -257,6 +259,8 @@ const catalogues = {
     pub_plate_gone: '没有找到这块门牌。', pub_plate_gone_help: '门牌可能已更换或二维码已失效。您仍可以直接反映问题，在地图上点选位置即可。',
   },
   en: {
+    osm_contributors: 'contributors', tianditu: 'Tianditu', map_review_number: 'map review no.', tianditu_vec: 'Tianditu map',
+    tianditu_img: 'Tianditu imagery',
     reg_tab: 'Register', reg_end_unit: 'Remove house',
     reg_confirm_end_unit: 'Remove {unit}? It stays in the history.', reg_label_end_unit: 'Remove house {unit}',
     access_log: 'Register access log', back_to_map: 'Back to the map',

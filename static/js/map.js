@@ -3,13 +3,14 @@
 import { t } from './i18n.js';
 import { featureLayer } from './layers/features.js';
 import { legendControl } from './layers/legend.js';
+import { createMap } from './basemap.js';
 
 // Bottom to top; grids and buildings start visible, city parts (dense) when asked for.
 const COLLECTIONS = ['roads', 'buildings', 'grids', 'communities', 'streets', 'parts', 'cameras'];
 const VISIBLE = new Set(['roads', 'buildings', 'grids', 'communities', 'cameras']);
 
 export async function buildMap(element) {
-  const map = L.map(element, { preferCanvas: true, zoomControl: true });
+  const map = createMap(element, { preferCanvas: true, zoomControl: true });
   map.setView([0, 0], 2);
   // The server says which layers this user's role may read; the others are not requested.
   const readable = new Set((element.dataset.collections || '').split(','));

@@ -4,6 +4,7 @@
 import { fetchItems } from '../api.js';
 import { t, localName } from '../i18n.js';
 import { layerStyles } from '../layers/styles.js';
+import { createMap } from '../basemap.js';
 
 const AROUND = 0.003;              // degrees each side of the case: some 300 m, a grid and its streets
 const seen = new Map();            // the layers around a case, kept: the list is redrawn every minute
@@ -21,7 +22,7 @@ function around(lon, lat) {
 export async function caseMap(element, feature) {
   const [lon, lat] = feature.geometry.coordinates;
   const p = feature.properties;
-  const map = L.map(element, { zoomControl: true, scrollWheelZoom: false, attributionControl: false })
+  const map = createMap(element, { zoomControl: true, scrollWheelZoom: false })
     .setView([lat, lon], 17);
   element.leaflet = map;
   L.control.scale({ imperial: false }).addTo(map);

@@ -9,6 +9,7 @@ import { workflowButtons } from './workflow.js';
 import { problemList, problemCount, onGround } from './problems.js';
 import { gridForm } from './gridform.js';
 import { listEvents, journalButtons } from './record.js';
+import { createMap } from '../basemap.js';
 
 const body = document.body;
 const can = { write: body.dataset.canWrite === 'true', review: body.dataset.canReview === 'true',
@@ -23,7 +24,7 @@ document.getElementById('lang').addEventListener('click', async () => {
 });
 
 const $ = (id) => document.getElementById(id);
-const map = L.map('map', { maxZoom: 20 }).setView([0, 0], 2);
+const map = createMap('map', { maxZoom: 20 }).setView([0, 0], 2);
 L.control.scale({ imperial: false }).addTo(map);
 map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, finishOn: 'dblclick' });
 map.pm.setLang(lang === 'zh' ? 'zh' : 'en');

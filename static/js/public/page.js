@@ -2,6 +2,7 @@
 // and remembers it), names from the data in that language, times in the city's zone, and the
 // map of our own roads and buildings (no internet basemap unless the city set one).
 import { translatePage, switchLanguage, t, lang, setTimeZone } from '../i18n.js';
+import { createMap, vectorTiles } from '../basemap.js';
 
 const LANGUAGE_COOKIE = 'gridmap_lang';     // the server reads it for what it writes itself (app/web/public.py)
 
@@ -39,7 +40,7 @@ export async function ask(url, options = {}) {
 }
 
 function tiles(layer, minZoom, bounds, style) {
-  return L.vectorGrid.protobuf(`/api/v1/public/tiles/${layer}/{z}/{x}/{y}.mvt`, {
+  return vectorTiles(`/api/v1/public/tiles/${layer}/{z}/{x}/{y}.mvt`, {
     bounds, minZoom, maxNativeZoom: 18, interactive: false, rendererFactory: L.canvas.tile,
     vectorTileLayerStyles: { [layer]: style },
   });
@@ -50,14 +51,12 @@ function tiles(layer, minZoom, bounds, style) {
 const OUTLINE = { color: '#1565c0', weight: 3, opacity: 0.8, dashArray: '8 5', fill: true, fillColor: '#1565c0', fillOpacity: 0.04 };
 
 export function residentMap(element, { outline = false } = {}) {
-  const { bounds, basemap } = document.body.dataset;
+  const { bounds } = document.body.dataset;
   const box = JSON.parse(bounds || 'null');
   const city = box ? L.latLngBounds([box[1], box[0]], [box[3], box[2]]) : null;
-  const map = L.map(element, { maxZoom: 19, zoomControl: false });
-  map.attributionControl.setPrefix('Leaflet');
+  const map = createMap(element, { maxZoom: 19, zoomControl: false });
   L.control.zoom({ zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out') }).addTo(map);
   L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
-  if (basemap) L.tileLayer(basemap, { maxZoom: 19 }).addTo(map);
   tiles('buildings', 14, city, { color: '#a1887f', weight: 0.5, fill: true, fillColor: '#d7ccc8', fillOpacity: 0.7 }).addTo(map);
   tiles('roads', 11, city, { color: '#78909c', weight: 2 }).addTo(map);
   if (outline) tiles('city', 0, city, OUTLINE).addTo(map);

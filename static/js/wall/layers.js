@@ -3,11 +3,12 @@
 // (a few hundred features, and grids are shaded by load and clickable).
 import { tiles as tileStyles, outlines, gridStyle, segmentStyle } from './styles.js';
 import { localName, t } from '../i18n.js';
+import { vectorTiles } from '../basemap.js';
 
 // `bounds`: the city's extent; no tile outside it is asked for (they would all be empty)
 // `style`: the phone's light map draws the same tiles in its own colours
 export function tileLayer(collection, minZoom, bounds, style = tileStyles[collection]) {
-  return L.vectorGrid.protobuf(`/tiles/${collection}/{z}/{x}/{y}.mvt`, {
+  return vectorTiles(`/tiles/${collection}/{z}/{x}/{y}.mvt`, {
     bounds,
     vectorTileLayerStyles: { [collection]: style },
     interactive: false,      // VectorGrid 1.3's click handling predates Leaflet 1.9

@@ -2,6 +2,7 @@
 // stream that keeps them all current, wired together.
 import { translatePage, switchLanguage, t, tf, pick, setTimeZone } from '../i18n.js';
 import { getJson } from '../http.js';
+import { createMap } from '../basemap.js';
 import { tileLayer, geojson, outlineLayer, gridLayer, segmentLayer } from './layers.js';
 import { cameraLayer } from './cameras.js';
 import { incidentLayer, fromFeature } from './incidents.js';
@@ -31,9 +32,8 @@ translatePage('wall_title');
 document.getElementById('lang')?.addEventListener('click', () => { switchLanguage(); window.location.reload(); });
 
 // zoomSnap: the city fills the room beside the legend, not the next whole zoom level out
-const map = L.map(element, { preferCanvas: true, zoomControl: !kiosk, attributionControl: false, maxZoom: 20, zoomSnap: 0.25 });
+const map = createMap(element, { preferCanvas: true, zoomControl: !kiosk, maxZoom: 20, zoomSnap: 0.25 });
 map.setView([0, 0], 2);
-if (element.dataset.basemap) L.tileLayer(element.dataset.basemap, { maxZoom: 19 }).addTo(map);
 
 // a kiosk's period from its URL (?period=7d), else the one chosen last on this screen
 const periodAsked = new URLSearchParams(window.location.search).get('period') || localStorage.getItem('gridmap.wall.period');
@@ -269,7 +269,7 @@ async function start() {
     layer.on('add', () => { if (collection !== 'camera-blind-spots') layer.bringToBack(); });
     if (collection.startsWith('camera-')) redrawn.push(layer);
   }
-  if (!kiosk) L.control.layers(null, overlays, { collapsed: false, position: 'topleft' }).addTo(map);
+  if (!kiosk) L.control.layers(map.basemapChoices, overlays, { collapsed: false, position: 'topleft' }).addTo(map);
   // back to the whole area after zooming in on a worker or a case
   const home = L.control({ position: 'topleft' });
   home.onAdd = () => {

@@ -14,6 +14,7 @@ import { wayfinding } from './wayfinding.js';
 import { patrol as makePatrol } from './patrol.js';
 import { addressSearch } from './search.js';
 import { registerView } from './register.js';
+import { createMap } from '../basemap.js';
 
 const element = document.getElementById('map');
 const codes = (element.dataset.grids || '').split(',').filter(Boolean);
@@ -34,9 +35,8 @@ function nameMyGrids() {
   if (grids.length) heading.textContent = grids.map((g) => pick(g.name)).join(lang === 'zh' ? '、' : ', ');
 }
 
-const map = L.map(element, { preferCanvas: true, maxZoom: 20, zoomControl: false }).setView([0, 0], 2);
+const map = createMap(element, { preferCanvas: true, maxZoom: 20, zoomControl: false }).setView([0, 0], 2);
 L.control.zoom({ zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out') }).addTo(map);
-map.attributionControl.setPrefix('Leaflet');       // no link out: the phone may be offline
 L.control.scale({ imperial: false }).addTo(map);
 legend().addTo(map);
 // where I am and my tasks, above the grid's shading
