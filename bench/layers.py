@@ -29,7 +29,7 @@ import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (BENCH, ROOT, VENV, WORK, arguments, bench_token, city_url, free_port, log,  # noqa: E402
@@ -234,6 +234,14 @@ def plan(url: str) -> dict:
     return {"bbox": ",".join(map(str, bbox)), "buildings_in_bbox": n, "z15": tile(15), "z17": tile(17)}
 
 
+CQL2_STATUS = quote("status = 'reported'")
+EPSG = quote("http://www.opengis.net/def/crs/EPSG/0/", safe="") + "{}"
+# what the issue holds each against: (query, the same answer asked plainly, the most it may cost)
+AGAINST = [("incidents, filter status = 'reported' (CQL2), one page", "incidents, status=reported, one page", 1.2),
+           ("buildings in a bbox (limit 1000), crs=EPSG:3857", "buildings in a bbox (limit 1000)", 1.3),
+           ("buildings in a bbox (limit 1000), crs=EPSG:4490", "buildings in a bbox (limit 1000)", 1.3)]
+
+
 def queries(p: dict) -> dict[str, dict[str, str]]:
     z15, z17 = p["z15"], p["z17"]
     return {
@@ -249,6 +257,16 @@ def queries(p: dict) -> dict[str, dict[str, str]]:
             "gridmap": "/ogcapi/collections/incidents/items?status=reported&limit=100",
             "tipg": "/collections/public.incident/items?status=reported&limit=100",
             "pygeoapi": "/collections/incidents/items?status=reported&limit=100&f=json"},
+        # the same condition as CQL2 (Part 3): the same SQL in the end
+        "incidents, filter status = 'reported' (CQL2), one page": {
+            "gridmap": f"/ogcapi/collections/incidents/items?filter={CQL2_STATUS}&limit=100",
+            "tipg": f"/collections/public.incident/items?filter={CQL2_STATUS}&filter-lang=cql2-text&limit=100",
+            "pygeoapi": f"/collections/incidents/items?filter={CQL2_STATUS}&filter-lang=cql-text&limit=100&f=json"},
+        # the bbox page again, reprojected by PostGIS (Part 2); the peers do not serve Part 2
+        "buildings in a bbox (limit 1000), crs=EPSG:3857": {
+            "gridmap": f"/ogcapi/collections/buildings/items?bbox={p['bbox']}&limit=1000&crs={EPSG.format(3857)}"},
+        "buildings in a bbox (limit 1000), crs=EPSG:4490": {
+            "gridmap": f"/ogcapi/collections/buildings/items?bbox={p['bbox']}&limit=1000&crs={EPSG.format(4490)}"},
         f"buildings tile z15 {z15[1]}/{z15[2]}": {
             "gridmap": f"/tiles/buildings/{z15[0]}/{z15[1]}/{z15[2]}.mvt",
             "tipg": f"/collections/public.building/tiles/WebMercatorQuad/{z15[0]}/{z15[1]}/{z15[2]}",
@@ -346,16 +364,17 @@ def main() -> None:
         headers = {name: {**servers[name][3], "Accept-Encoding": "gzip"} for name in chosen}
         for q, paths in qs.items():
             first, took = {}, {}
-            for name in chosen:
+            asked = [name for name in chosen if name in paths]
+            for name in asked:
                 began = time.monotonic()
                 first[name] = first_answer(ports[name], paths[name], headers[name])
                 took[name] = time.monotonic() - began
             # A server that needs seconds for one answer is measured alone after the others: the
             # queries of its requests the client gives up on run on in PostgreSQL and would
             # load the machine under another server's turn.
-            turns = [name for name in chosen if first[name][0] == 200 and took[name] < SLOW_SECONDS]
-            apart += [(q, name) for name in chosen if name not in turns]
-            if len(turns) < len(chosen):
+            turns = [name for name in asked if first[name][0] == 200 and took[name] < SLOW_SECONDS]
+            apart += [(q, name) for name in asked if name not in turns]
+            if len(turns) < len(asked):
                 cancel_leftovers(url)       # a first answer the client gave up on runs on
             for name in turns:                                              # warm up
                 load(ports[name], paths[name], headers[name], 1.0, args.concurrency)
@@ -424,6 +443,14 @@ def report(results, floors, args, p, flask_ms: float | None = None) -> str:
             if g and q in floors else "n/a"
         least = f"{(floors[q] + flask_ms) / floors[q]:.2f}×" if flask_ms and q in floors else "n/a"
         lines.append(f"| {q} | {ratio('tipg')} | {ratio('pygeoapi')} | {floor} | {least} |")
+    lines += ["", "| asked | against | server | time per answer (req/s against ÷ req/s asked) | at most |",
+              "|---|---|---|---:|---:|"]
+    for asked, plain, most in AGAINST:
+        for name in ("gridmap", "tipg", "pygeoapi"):
+            a, b = results.get(asked, {}).get(name), results.get(plain, {}).get(name)
+            if a and b and a["status"] == b["status"] == 200 and a["rps"]:
+                lines.append(f"| {asked} | {plain} | {name} | {b['rps'] / a['rps']:.2f}× | "
+                             f"{f'{most:g}×' if name == 'gridmap' else ''} |")
     if flask_ms:
         lines += ["", f"An empty Flask answer (bench/flask_floor.py: 1,500 bytes in hand, no database) on the same "
                   f"server command line, one connection: p50 {flask_ms:.2f} ms."]

@@ -27,6 +27,10 @@ PROMISES = {
         rf"\| buildings tile z15 [\d/]+ \| gridmap \| {NUMBER} \|",
         rf"\| buildings tile z17 [\d/]+ \| gridmap \| {NUMBER} \|",
         rf"\| all grids \| [^|]+ \| [^|]+ \| {NUMBER}× \({NUMBER} / {NUMBER} ms\) \| {NUMBER}× \|",
+        rf"\| incidents, filter status = 'reported' \(CQL2\), one page \| incidents, status=reported, one page "
+        rf"\| gridmap \| {NUMBER}× \| 1.2× \|",
+        rf"\| buildings in a bbox \(limit 1000\), crs=EPSG:3857 \| [^|]+ \| gridmap \| {NUMBER}× \| 1.3× \|",
+        rf"\| buildings in a bbox \(limit 1000\), crs=EPSG:4490 \| [^|]+ \| gridmap \| {NUMBER}× \| 1.3× \|",
         rf"An empty Flask answer .* p50 {NUMBER} ms",
     ],
     "incidents": [
