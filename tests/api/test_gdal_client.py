@@ -141,3 +141,12 @@ def test_gdal_reads_a_layer_in_cgcs2000_where_postgis_puts_it(users, live_server
     assert got["crs"] == "EPSG:4490" and got["count"] == 1
     # GDAL hands geometries back in the traditional x = longitude order
     assert from_wkt(got["wkt"]).equals_exact(from_wkt(wkt), tolerance=1e-7)
+
+
+def test_gdal_types_the_fields_from_the_schema(gdal, live_server):
+    """Field types come from /collections/{id}/schema (the describedBy link): a building's
+    levels is a number and a grid's valid_to a time, though no current grid has one."""
+    buildings = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{live_server}/ogcapi", "buildings")
+    grids = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{live_server}/ogcapi", "grids")
+    assert "levels: Real" in buildings and "households: Integer" in buildings
+    assert "valid_to: DateTime" in grids and "valid_from: DateTime" in grids
