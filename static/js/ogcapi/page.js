@@ -7,7 +7,9 @@ const data = document.getElementById('ogc-map-data');
 if (element && data && window.L) {
   const { basemap, zoomIn, zoomOut } = element.dataset;
   const map = L.map(element, { zoomControl: false, maxZoom: 19 });
-  map.attributionControl.setPrefix('Leaflet');
+  // the data's source, not the library's (Leaflet's prefix carries a flag buyers ask to remove)
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution('© OpenStreetMap');
   L.control.zoom({ zoomInTitle: zoomIn, zoomOutTitle: zoomOut }).addTo(map);
   L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
   if (basemap) L.tileLayer(basemap, { maxZoom: 19 }).addTo(map);
