@@ -1755,6 +1755,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                                 "import again."},
 }
 
+# the command line's help and reports, and its imports' refusals: a module of their own
+from .messages_cli import COMMAND_LINE  # noqa: E402
+if COMMAND_LINE.keys() & CATALOGUE.keys():
+    raise KeyError(f"in both catalogues: {sorted(COMMAND_LINE.keys() & CATALOGUE.keys())}")
+CATALOGUE.update(COMMAND_LINE)
+
 # words that fill a {where}
 PLACES = {
     "query": {"zh": "查询参数", "en": "A query parameter"},

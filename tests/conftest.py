@@ -69,6 +69,10 @@ class BufferedClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+# The commands speak the locale's language (app/cli/words.py): the suite reads their English
+# whatever the machine's LANG, unless a test asks for another (env={"LANG": …, "LC_MESSAGES": ""}).
+os.environ["LC_MESSAGES"] = "C.UTF-8"
+
 # Tests sign in from one address many times a minute; the limit itself is tested on its own app.
 # The escalation clock is driven by the tests themselves (a controllable `now`), never by a thread.
 TEST_SETTINGS = {"login_rate": "10000/minute", "public_rate": "10000/minute",

@@ -10,7 +10,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
+from ..messages import Message
 from ..pgserver import PgServerError
+from .words import Refusal
 
 # The commands that migrate the database need it to exist; those that start it, not even
 # that; every other one needs its schema. The servers ride out a database that is down for
@@ -85,23 +87,18 @@ def check_database(schema: bool = True, outage: bool = False) -> None:
     except SQLAlchemyError as error:
         reason = db.unreachable(error)
         if reason == "no_database":
-            raise click.ClickException(
-                f"The database {url.database} does not exist on {url.host}:{url.port}: create it "
-                f"(createdb -h {url.host} -p {url.port} -U {url.username} {url.database}), "
-                f"then run `{UPGRADE}`.") from None
+            raise Refusal(Message("cli.database.missing", database=url.database, host=url.host, port=url.port,
+                                  user=url.username, upgrade=UPGRADE)) from None
         if reason is None:
             raise
         if outage:
             return
-        raise click.ClickException(
-            f"The database at {url.host}:{url.port} cannot be reached ({reason}): start it "
-            "(`flask --app app db-server start` for the embedded one) or correct DATABASE_URL.") from None
+        raise Refusal(Message("cli.database.unreachable", host=url.host, port=url.port, reason=reason)) from None
     if not schema:
         return
     if not revisions:
-        raise click.ClickException(f"The database {url.database} has no schema yet: run `{UPGRADE}` first.")
+        raise Refusal(Message("cli.database.no_schema", database=url.database, upgrade=UPGRADE))
     heads = set(ScriptDirectory.from_config(db.alembic_config(raw)).get_heads())
     if revisions != heads:
-        raise click.ClickException(
-            f"The database {url.database} is at migration {', '.join(sorted(revisions))}, not this "
-            f"code's {', '.join(sorted(heads))}: run `{UPGRADE}` first.")
+        raise Refusal(Message("cli.database.behind", database=url.database, revisions=sorted(revisions),
+                              heads=sorted(heads), upgrade=UPGRADE))

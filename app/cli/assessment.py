@@ -1,8 +1,6 @@
 """flask assessment report: the month's assessment (考核) as a printable PDF."""
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 import click
@@ -11,30 +9,26 @@ from flask.cli import with_appcontext
 from sqlalchemy import text
 
 from .. import db
-from ..messages import DEFAULT_LANGUAGE, LANGUAGES, Said, say
+from ..messages import DEFAULT_LANGUAGE, LANGUAGES, Message, Said
 from ..services.accounts.scope import Scope
 from ..services.incidents import assessment_report
 from .progress import Progress
+from .words import Group, Refusal, echo, option
+from .words import language as locale_language      # the commands' `language` is their --lang
 
 
-@click.group("assessment", help="The assessment (考核): rankings and stars as a printable report.")
+@click.group("assessment", cls=Group, help=Message("cli.help.assessment"))
 def assessment_group():
     pass
 
 
-@assessment_group.command("report")
-@click.option("--month", required=True, help="the calendar month, YYYY-MM, in the city's time zone")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="the PDF to write  [default: assessment-YYYY-MM.pdf in this directory]")
-@click.option("--lang", "language", type=click.Choice(LANGUAGES),
-              help="the report's language  [default: zh]")
-@click.option("--street", help="a street's code: the report of that street alone")
+@assessment_group.command("report", help=Message("cli.help.assessment.report"))
+@option("--month", required=True, help=Message("cli.help.assessment.report.month"))
+@option("--out", type=click.Path(dir_okay=False, path_type=Path), help=Message("cli.help.assessment.report.out"))
+@option("--lang", "language", type=click.Choice(LANGUAGES), help=Message("cli.help.assessment.report.lang"))
+@option("--street", help=Message("cli.help.assessment.report.street"))
 @with_appcontext
 def report(month: str, out: Path | None, language: str | None, street: str | None):
-    """Write the month's assessment as a PDF: the whole area's figures, the rankings of
-    streets, communities, grids and workers with charts, the departments' ranking (with their
-    returns, transfers and help), then a page for each street. Errors
-    are said in --lang, else in the locale's language (LANG=en_US.UTF-8), else in Chinese."""
     said_in = language or locale_language()
     settings = current_app.config["GRIDMAP"]
     session = db.session()
@@ -43,13 +37,13 @@ def report(month: str, out: Path | None, language: str | None, street: str | Non
         street_id = session.execute(text("SELECT id FROM area WHERE level = 'street' AND code = :code"),
                                     {"code": street}).scalar()
         if street_id is None:
-            raise click.ClickException(say("assessment.no_street", said_in, code=street))
+            raise Refusal(Message("assessment.no_street", code=street), said_in)
         scope = Scope(area_id=street_id)
-    progress = Progress(f"Assessment {month}")
+    progress = Progress(Message("cli.assessment.progress", month=month))
     try:
         gathered = assessment_report.gather(session, month, scope, settings.assessment, settings.timezone)
     except Said as error:
-        raise click.ClickException(error.describe(said_in)) from None
+        raise Refusal(error, said_in) from None
     progress("streets", len(gathered.streets))
     progress("grids", len(gathered.grids))
     progress("departments", len(gathered.departments))
@@ -60,16 +54,5 @@ def report(month: str, out: Path | None, language: str | None, street: str | Non
     try:
         out.write_bytes(printed.pdf)
     except OSError as error:
-        raise click.ClickException(say("assessment.not_written", said_in, path=str(out), error=error.strerror)) from None
-    click.echo(say("assessment.written", said_in, path=str(out.resolve()), pages=printed.pages))
-
-
-def locale_language() -> str:
-    """The language of the process's locale (LC_ALL, else LC_MESSAGES, else LANG) when it is
-    zh or en, else Chinese."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            language = re.split(r"[_.@-]", value)[0].lower()
-            return language if language in LANGUAGES else DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
+        raise Refusal(Message("assessment.not_written", path=str(out), error=error.strerror), said_in) from None
+    echo("assessment.written", said_in, path=str(out.resolve()), pages=printed.pages)

@@ -14,28 +14,26 @@ from .. import db
 from ..messages import LANGUAGES, Message, say
 from ..services.city import work_calendar
 from ..services.city.workdays import Day
-from .assessment import locale_language
+from .words import Group, Refusal, option
+from .words import language as locale_language      # the commands' `language` is their --lang
 
-LANG = click.option("--lang", "language", type=click.Choice(LANGUAGES),
-                    help="the language of the answer  [default: the locale's, else zh]")
+LANG = option("--lang", "language", type=click.Choice(LANGUAGES), help=Message("cli.help.lang"))
 
 
-@click.group("calendar", help="The working calendar (工作日历): working days, holidays, 调休, the city's overrides.")
+@click.group("calendar", cls=Group, help=Message("cli.help.calendar"))
 def calendar_group():
     pass
 
 
-@calendar_group.command("show")
+@calendar_group.command("show", help=Message("cli.help.calendar.show"))
 @click.argument("month")
 @LANG
 @with_appcontext
 def show(month: str, language: str | None):
-    """Each day of MONTH (YYYY-MM): working or not, and why — a statutory holiday, a 调休
-    make-up working day, a weekend, or the city's override with its note."""
     said_in = language or locale_language()
     match = re.fullmatch(r"(\d{4})-(\d{2})", month)
     if not match or not 1 <= int(match[2]) <= 12:
-        raise click.ClickException(say("calendar.bad_month", said_in, value=month))
+        raise Refusal(Message("calendar.bad_month", value=month), said_in)
     hours = current_app.config["GRIDMAP"].working_hours
     days = work_calendar.calendar(db.session(), hours).month(int(match[1]), int(match[2]))
     working = sum(d.working for d in days)
@@ -45,19 +43,17 @@ def show(month: str, language: str | None):
         click.echo(line(day, said_in))
 
 
-@calendar_group.command("set")
+@calendar_group.command("set", help=Message("cli.help.calendar.set"))
 @click.argument("day")
-@click.option("--working/--rest", default=None, help="the day is worked (上班) or not (休息)")
-@click.option("--note", default="", help="why, as the calendar shows it (e.g. 台风停工)")
+@option("--working/--rest", default=None, help=Message("cli.help.calendar.set.working"))
+@option("--note", default="", help=Message("cli.help.calendar.set.note"))
 @LANG
 @with_appcontext
 def set_(day: str, working: bool | None, note: str, language: str | None):
-    """Make DAY (YYYY-MM-DD) a working day or a rest day, whatever the statutory calendar says.
-    Deadlines computed from now on count it so; those already set stay."""
     said_in = language or locale_language()
     when = _day(day, said_in)
     if working is None:
-        raise click.ClickException(say("calendar.working_or_rest", said_in))
+        raise Refusal(Message("calendar.working_or_rest"), said_in)
     session = db.session()
     made = work_calendar.set_day(session, when, working, note)
     session.commit()
@@ -65,12 +61,11 @@ def set_(day: str, working: bool | None, note: str, language: str | None):
     click.echo(line(made, said_in))
 
 
-@calendar_group.command("unset")
+@calendar_group.command("unset", help=Message("cli.help.calendar.unset"))
 @click.argument("day")
 @LANG
 @with_appcontext
 def unset(day: str, language: str | None):
-    """Take the city's override off DAY (YYYY-MM-DD): the statutory calendar decides again."""
     said_in = language or locale_language()
     when = _day(day, said_in)
     session = db.session()
@@ -104,4 +99,4 @@ def _day(value: str, language: str) -> date:
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise click.ClickException(say("calendar.bad_day", language, value=value)) from None
+        raise Refusal(Message("calendar.bad_day", value=value), language) from None

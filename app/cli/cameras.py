@@ -7,22 +7,23 @@ import click
 from flask.cli import with_appcontext
 
 from .. import db
+from ..messages import Message
 from ..services.cameras import coverage as camera_coverage
 from .progress import Progress
+from .words import Group, echo, option
 
 
-@click.group("cameras")
+@click.group("cameras", cls=Group, help=Message("cli.help.cameras"))
 def cameras_group():
-    """Video cameras and their coverage."""
+    pass
 
 
-@cameras_group.command("coverage")
-@click.option("--all", "everything", is_flag=True, help="Recompute every camera, not only the queued ones.")
-@click.option("--method", type=click.Choice(["visibility", "sector"]), default="visibility", show_default=True,
-              help="visibility: clipped by the buildings; sector: the plain wedge (for comparison).")
+@cameras_group.command("coverage", help=Message("cli.help.cameras.coverage"))
+@option("--all", "everything", is_flag=True, help=Message("cli.help.cameras.coverage.all"))
+@option("--method", type=click.Choice(["visibility", "sector"]), default="visibility", show_default=True,
+        help=Message("cli.help.cameras.coverage.method"))
 @with_appcontext
 def coverage(everything: bool, method: str):
-    """Recompute the coverage of cameras that changed (or whose buildings did), and the blind spots."""
     session = db.session()
     if everything:
         camera_coverage.queue_all(session)
@@ -35,21 +36,19 @@ def refresh(method: str = "visibility", every_road: bool = False) -> bool:
     """Works off the queue of cameras to recompute, showing progress, then says which cameras
     see little; imports end with this, with `every_road` (their roads are new). False when
     there was nothing to do."""
-    progress = Progress("camera coverage")
+    progress = Progress(Message("cli.cameras.progress"))
     started = time.perf_counter()
     done = camera_coverage.refresh(db.session(), method, every_road, progress)
     if not done.cameras and not every_road:
         return False
     progress.done()
-    click.echo(f"{done.cameras:,} cameras in {time.perf_counter() - started:.1f} s "
-               f"({done.seeing_nothing:,} see nothing past the buildings); "
-               f"{done.blind_spots:,} blind spots on the roads around them.")
+    echo("cli.cameras.done", cameras=done.cameras, seconds=time.perf_counter() - started,
+         nothing=done.seeing_nothing, blind=done.blind_spots)
     report_blind()
     return True
 
 
-WHY = {"offline": "offline or in maintenance", "inside_building": "stands inside a building footprint",
-       "facing_wall": "faces a wall"}
+WHY = {why: Message(f"cli.cameras.why.{why}") for why in ("offline", "inside_building", "facing_wall")}
 
 
 def report_blind(share: float = 0.10, listed: int = 20) -> None:
@@ -57,12 +56,12 @@ def report_blind(share: float = 0.10, listed: int = 20) -> None:
     discover on the wall."""
     blind = camera_coverage.seeing_little(db.session(), share)
     if not blind:
-        click.echo(f"Every camera sees at least {share:.0%} of its view.")
+        echo("cli.cameras.all_see", share=share)
         return
     counts = {why: sum(1 for b in blind if b.why == why) for why in WHY}
-    click.echo(f"{len(blind):,} cameras see less than {share:.0%} of their view: "
-               + "; ".join(f"{n:,} {WHY[why]}" for why, n in counts.items() if n) + ".")
+    echo("cli.cameras.see_little", count=len(blind), share=share,
+         why=[Message("cli.cameras.why_count", count=n, why=WHY[why]) for why, n in counts.items() if n])
     for b in blind[:listed]:
-        click.echo(f"  camera {b.camera_id} {b.name or ''}: {b.seen_m2:,.0f} of {b.sector_m2:,.0f} m², {WHY[b.why]}")
+        echo("cli.cameras.blind", id=b.camera_id, name=b.name or "", seen=b.seen_m2, sector=b.sector_m2, why=WHY[b.why])
     if len(blind) > listed:
-        click.echo(f"  … and {len(blind) - listed:,} more")
+        echo("cli.cameras.more", count=len(blind) - listed)

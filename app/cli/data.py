@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from .. import db
 from ..config import ROOT
 from ..geo.synthetic import PRESETS
+from ..messages import Message, Said
 from ..models import AppUser, Area, Building, Part, RoutingRule
 from ..services.accounts import audit, demo as demo_accounts
 from ..services.cameras import sources as cameras_service, store as camera_store
@@ -25,6 +26,7 @@ from ..services.planning import division, naming
 from ..services.register import demo as demo_register, parts as city_parts
 from . import cameras as cameras_cli
 from .progress import Progress
+from .words import Command, Group, Refusal, echo, language, option
 
 DEMO_EXTRACT = ROOT / "gis_data" / "osm" / "helsinki.osm.pbf"
 # The demo keeps the names it has always had: the extract gives 赫尔辛基 and HEL as well, but
@@ -34,19 +36,16 @@ HELSINKI = division.CityNames(
     streets=(division.StreetName(("赫尔辛基中心街道", "Helsinki Centre Street")),))
 
 
-@click.group("import", help="Import data: OpenStreetMap extracts, category tables.")
+@click.group("import", cls=Group, help=Message("cli.help.import"))
 def import_group():
     pass
 
 
-@import_group.command("osm")
+@import_group.command("osm", help=Message("cli.help.import.osm"))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_osm(path: Path):
-    """Buildings, roads, railways, rivers, cameras, city parts (street lamps, hydrants, manholes,
-    bins, benches, bus stops…), and the administrative boundaries and places that name the
-    town, from an .osm.pbf file (re-running updates, never duplicates)."""
-    progress = Progress(f"importing {path.name}")
+    progress = Progress(Message("cli.progress.importing", file=path.name))
     session = db.session()
     with audit.bulk_load(session, "IMPORT", {"source": path.name}) as summary:
         result = osm_import.import_osm(session, path, current_app.config["GRIDMAP"].households,
@@ -55,33 +54,28 @@ def import_osm(path: Path):
                        parts=result["parts"])
     session.commit()
     progress.done()
-    click.echo(f"{result['buildings']:,} buildings ({result['households']:,} households), "
-               f"{result['roads']:,} roads, {result['ground lines']:,} railways, rivers, shores and "
-               f"compound outlines, {result['cameras']:,} cameras, {result['parts']:,} city parts, "
-               f"{result['places']:,} boundaries and named places")
+    echo("cli.import.osm.done", buildings=result["buildings"], households=result["households"],
+         roads=result["roads"], ground=result["ground lines"], cameras=result["cameras"], parts=result["parts"],
+         places=result["places"])
     for why, count in result["skipped"].items():
-        click.echo(f"  skipped {count:,}: {why}")
+        echo("cli.import.osm.skipped", count=count, why=why)
     cameras_cli.refresh(every_road=True)
 
 
-@import_group.command("areas")
+@import_group.command("areas", help=Message("cli.help.import.areas"))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--level", type=click.Choice(list(areas_import.ABOVE)), required=True)
-@click.option("--code-field", required=True, metavar="F", help="each area's code: its key, so a re-import updates")
-@click.option("--name-field", required=True, metavar="F", help="its name (Chinese)")
-@click.option("--name-en-field", metavar="F", help="its English name [default: the name]")
-@click.option("--parent-field", metavar="F",
-              help="the code of the area it lies in [default: the area of the level above holding its "
-                   "point on surface]")
-@click.option("--tolerance-m", type=click.FloatRange(0, 50), default=0.5, show_default=True,
-              help="outlines closer than this are the same line: cleaned and fitted, not listed")
+@option("--level", type=click.Choice(list(areas_import.ABOVE)), required=True,
+        help=Message("cli.help.import.areas.level"))
+@option("--code-field", required=True, metavar="F", help=Message("cli.help.import.areas.code_field"))
+@option("--name-field", required=True, metavar="F", help=Message("cli.help.import.areas.name_field"))
+@option("--name-en-field", metavar="F", help=Message("cli.help.import.areas.name_en_field"))
+@option("--parent-field", metavar="F", help=Message("cli.help.import.areas.parent_field"))
+@option("--tolerance-m", type=click.FloatRange(0, 50), default=0.5, show_default=True,
+        help=Message("cli.help.import.areas.tolerance_m"))
 @with_appcontext
 def import_areas(path: Path, level: str, code_field: str, name_field: str, name_en_field: str | None,
                  parent_field: str | None, tolerance_m: float):
-    """Streets, communities or grids with the town's own codes and names, from a GeoPackage,
-    Shapefile or GeoJSON (EPSG:4326, 4490, 3857, UTM or CGCS2000 Gauss-Krüger). Grids become
-    the current division as a filed plan does, their history kept."""
-    progress = Progress(f"importing {path.name}")
+    progress = Progress(Message("cli.progress.importing", file=path.name))
     session = db.session()
     fields = areas_import.Fields(code_field, name_field, name_en_field, parent_field)
     try:
@@ -91,61 +85,67 @@ def import_areas(path: Path, level: str, code_field: str, name_field: str, name_
                            mismatches=len(result.remaining))
     except areas_import.Refused as error:
         progress.done()
-        raise click.ClickException(str(error)) from None
+        raise Refusal(error) from None
     session.commit()
     progress.done()
     _print_areas(result, path.name, tolerance_m)
 
 
-PLURAL = {"district": "districts", "street": "streets", "community": "communities", "grid": "grids"}
+def _one(level: str) -> Message:
+    return Message(f"cli.level.{level}")
+
+
+def _many(level: str) -> Message:
+    return Message(f"cli.levels.{level}")
 
 
 def _print_areas(result: areas_import.AreaImport, name: str, tolerance_m: float) -> None:
-    many = PLURAL[result.level]
-    click.echo(f"{result.features:,} {many} from {name} ({result.crs}): {len(result.created):,} new, "
-               f"{len(result.changed):,} changed, {result.unchanged:,} unchanged")
+    said_in, many = language(), _many(result.level)
+    echo("cli.import.areas.summary", features=result.features, many=many, file=name, crs=result.crs,
+         new=len(result.created), changed=len(result.changed), unchanged=result.unchanged)
     for filed in result.filed:
-        click.echo(f"filed as plan {filed['plan']}: {len(filed['grids_opened']):,} grids opened, "
-                   f"{len(filed['grids_closed']):,} closed, {filed['grids_kept']:,} kept; "
-                   f"{len(filed['buildings_moved']):,} buildings ({filed['households_moved']:,} households) "
-                   f"and {len(filed['incidents_moved']):,} open incidents changed grid")
+        echo("cli.import.areas.filed", plan=filed["plan"], opened=len(filed["grids_opened"]),
+             closed=len(filed["grids_closed"]), kept=filed["grids_kept"], buildings=len(filed["buildings_moved"]),
+             households=filed["households_moved"], incidents=len(filed["incidents_moved"]))
     if result.repaired:
-        click.echo(f"outlines crossing themselves, repaired: {', '.join(result.repaired)}")
-    click.echo(f"coverage cleaned within {tolerance_m:g} m ({len(result.cleaned):,} of the {many} moved)"
-               + (f"; fitted to their children: {', '.join(result.fitted)}" if result.fitted else ""))
+        echo("cli.import.areas.repaired", codes=result.repaired)
+    click.echo(Message("cli.import.areas.cleaned", tolerance=tolerance_m, moved=len(result.cleaned), many=many)
+               .say(said_in) + (Message("cli.import.areas.fitted", codes=result.fitted).say(said_in)
+                                if result.fitted else ""))
     if result.without_worker:
-        click.echo(f"{len(result.without_worker):,} grids have no full-time worker yet (give them one in "
-                   f"a grid plan): {', '.join(result.without_worker)}")
-    lines = [f"  {result.level} {code}: lies in no {areas_import.ABOVE[result.level]}" for code in result.orphans]
+        echo("cli.import.areas.without_worker", count=len(result.without_worker), codes=result.without_worker)
+    lines = [Message("cli.import.areas.orphan", level=_one(result.level), code=code,
+                     above=_one(areas_import.ABOVE[result.level])) for code in result.orphans]
     slivers: dict[tuple[str, str], list] = {}
     for left in sorted(result.remaining, key=lambda r: -r.mismatch.area_m2):
         m, child = left.mismatch, areas_import.BELOW[left.level]
         if m.narrow:                # listed together: the noise of two surveys, beside a real mismatch
             slivers.setdefault((left.level, left.area), []).append(m)
             continue
-        what = {"gap": f"{m.area_m2:,.2f} m² belong to none of its {PLURAL[child]}",
-                "overlap": f"{PLURAL[child]} {' and '.join(m.parts)} overlap by {m.area_m2:,.2f} m²",
-                "outside": f"{m.area_m2:,.2f} m² of {child} {''.join(m.parts)} lie outside it"}[m.kind]
-        lines.append(f"  {left.level} {left.area}: {what}, at {m.at[0]:.6f}, {m.at[1]:.6f}")
+        what = {"gap": Message("cli.import.areas.gap", area=m.area_m2, children=_many(child)),
+                "overlap": Message("cli.import.areas.overlap", children=_many(child), area=m.area_m2,
+                                   parts=Message("cli.import.areas.and").say(said_in).join(m.parts)),
+                "outside": Message("cli.import.areas.outside", area=m.area_m2, child=_one(child),
+                                   parts="".join(m.parts))}[m.kind]
+        lines.append(Message("cli.import.areas.mismatch", level=_one(left.level), code=left.area, what=what,
+                             lon=m.at[0], lat=m.at[1]))
     for (level, code), found in slivers.items():
-        lines.append(f"  {level} {code}: {len(found)} sliver{'s' * (len(found) > 1)} narrower than {tolerance_m:g} m, "
-                     f"{sum(m.area_m2 for m in found):,.2f} m² in all, the largest at "
-                     f"{found[0].at[0]:.6f}, {found[0].at[1]:.6f}")
+        lines.append(Message("cli.import.areas.slivers" if len(found) > 1 else "cli.import.areas.sliver",
+                             level=_one(level), code=code, count=len(found), tolerance=tolerance_m,
+                             area=sum(m.area_m2 for m in found), lon=found[0].at[0], lat=found[0].at[1]))
     if lines:
-        click.echo(f"{len(lines):,} mismatch{'es remain' if len(lines) > 1 else ' remains'}:")
+        echo("cli.import.areas.remain" if len(lines) > 1 else "cli.import.areas.remains", count=len(lines))
         for line in lines:
-            click.echo(line)
+            click.echo(line.say(said_in))
     else:
-        click.echo("no mismatch remains")
+        echo("cli.import.areas.none_remains")
 
 
-@import_group.command("cameras")
+@import_group.command("cameras", help=Message("cli.help.import.cameras"))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--source", default="csv", show_default=True, help="names the file's system; ids are unique within it")
+@option("--source", default="csv", show_default=True, help=Message("cli.help.import.source"))
 @with_appcontext
 def import_cameras(path: Path, source: str):
-    """Cameras from a CSV file: lon, lat and any of id, kind, bearing, fov, range_m, height_m,
-    name, owner, status. Missing figures get the documented defaults, flagged as estimated."""
     import shapely
 
     cameras, refused = cameras_service.read_camera_csv(path.read_text(encoding="utf-8-sig"))
@@ -154,95 +154,86 @@ def import_cameras(path: Path, source: str):
     outside = [c for c in cameras if not city.intersects(shapely.Point(c["lon"], c["lat"]))]
     rows = [{**{k: v for k, v in c.items() if k not in ("lon", "lat")}, "source": source,
              "geom": shapely.Point(c["lon"], c["lat"])} for c in cameras if c not in outside]
-    progress = Progress(f"importing {path.name}")
+    progress = Progress(Message("cli.progress.importing", file=path.name))
     with audit.bulk_load(session, "IMPORT", {"source": path.name}) as summary:
         camera_store.upsert(session, rows, ("name", "kind", "bearing", "fov", "range_m", "height_m", "status",
                                              "owner", "estimated", "geom"), progress)
         summary.update(cameras=len(rows))
     session.commit()
     progress.done()
-    click.echo(f"{len(rows):,} cameras; {len(outside):,} outside the city left out; {len(refused):,} lines refused")
+    echo("cli.import.cameras.done", cameras=len(rows), outside=len(outside), refused=len(refused))
     for line, why in sorted(refused.items())[:20]:
-        click.echo(f"  line {line}: {why}")
+        echo("cli.line", line=line, why=why)
     cameras_cli.refresh()
 
 
-@import_group.command("categories")
+@import_group.command("categories", help=Message("cli.help.import.categories"))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 default=categories.DEFAULT_FILE)
 @with_appcontext
 def import_categories(path: Path):
-    """Incident categories with their time limits (CSV)."""
     session = db.session()
     try:
         count = categories.import_categories(session, path)
         classes = city_parts.load_category_classes(session)
+    except Said as error:
+        raise Refusal(error) from None
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     session.commit()
-    click.echo(f"{count} categories, {classes} of them with the national standard's class (GB/T 30428.2)")
+    echo("cli.import.categories.done", count=count, classes=classes)
 
 
-@import_group.command("parts")
+@import_group.command("parts", help=Message("cli.help.import.parts"))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--source", default="csv", show_default=True, help="names the file's system; ids are unique within it")
+@option("--source", default="csv", show_default=True, help=Message("cli.help.import.source"))
 @with_appcontext
 def import_parts(path: Path, source: str):
-    """City parts (部件) from a CSV file: lon, lat, kind (its code, its Chinese name or the
-    national standard's code), and any of status, name, id (the source's own: re-importing
-    updates). Each part goes to the grid holding it; refused lines are listed with the reason."""
-    from .assessment import locale_language
     session = db.session()
-    language = locale_language()
     try:
         city_parts.load_kinds(session)
         with audit.bulk_load(session, "IMPORT", {"source": path.name, "what": "parts"}) as summary:
             result = city_parts.import_csv(session, path.read_text(encoding="utf-8-sig"), source)
             summary.update(new=result.new, updated=result.updated, refused=len(result.refused))
     except city_parts.BadData as error:
-        raise click.ClickException(error.message.say(language)) from None
+        raise Refusal(error.message) from None
     session.commit()
-    click.echo(f"{result.new + result.updated:,} parts ({result.new:,} new, {result.updated:,} updated, "
-               f"{result.outside_grids:,} in no grid); {len(result.refused):,} lines refused")
+    echo("cli.import.parts.done", parts=result.new + result.updated, new=result.new, updated=result.updated,
+         outside=result.outside_grids, refused=len(result.refused))
     for line, why in sorted(result.refused.items()):
-        click.echo(f"  line {line}: {why.say(language)}")
+        echo("cli.line", line=line, why=why)
 
 
-@import_group.command("departments")
+@import_group.command("departments", help=Message("cli.help.import.departments"))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 default=departments.DEFAULT_FILE)
 @with_appcontext
 def import_departments(path: Path):
-    """Departments (协同单位) that take cases: code, names, kind, duty phone and mailbox,
-    the areas they serve (CSV; upserted by code)."""
     session = db.session()
     try:
         count = departments.import_departments(session, path)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    except Said as error:
+        raise Refusal(error) from None
     session.commit()
-    click.echo(f"{count} departments")
+    echo("cli.import.departments.done", count=count)
 
 
-@import_group.command("routing")
+@import_group.command("routing", help=Message("cli.help.import.routing"))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 default=departments.ROUTING_FILE)
 @with_appcontext
 def import_routing(path: Path):
-    """Routing rules (分流): category, area, severity → grid, department or both (CSV). Each
-    row becomes the rule in force for its combination; the one it replaces is kept as history."""
     session = db.session()
     from ..services.incidents import loop
-    from .assessment import locale_language
     try:
         count = routing.load_csv(session, path, audit.current().name, datetime.now(timezone.utc))
     except loop.Invalid as error:
-        raise click.ClickException(error.describe(locale_language())) from None
+        raise Refusal(error.message) from None
     session.commit()
-    click.echo(f"{count} routing rules")
+    echo("cli.import.routing.done", count=count)
 
 
-@click.group("generate", help="Generate divisions and synthetic cities.")
+@click.group("generate", cls=Group, help=Message("cli.help.generate"))
 def generate_group():
     pass
 
@@ -251,22 +242,17 @@ def _code_prefix(ctx, param, value: str | None) -> str | None:
     if value is None:
         return None
     if not naming.CODE_PREFIX.fullmatch(value.upper()):
-        raise click.BadParameter(f"{value!r} is not 2–6 letters or digits beginning with a letter (e.g. HEL, SZ01)")
+        raise click.BadParameter(Message("cli.generate.bad_prefix", value=repr(value)).say(language()))
     return value.upper()
 
 
-@generate_group.command("areas")
-@click.option("--seed", default=1, show_default=True, help="for the generated worker names")
-@click.option("--city-name", metavar="NAME",
-              help="the city's Chinese name [default: from the extract's boundaries or places]")
-@click.option("--city-name-en", metavar="NAME",
-              help="its English name [default: the extract's; with --city-name, that name]")
-@click.option("--code-prefix", metavar="ABC", callback=_code_prefix,
-              help="2–6 letters or digits every area's code begins with [default: from the English name]")
+@generate_group.command("areas", help=Message("cli.help.generate.areas"))
+@option("--seed", default=1, show_default=True, help=Message("cli.help.generate.areas.seed"))
+@option("--city-name", metavar="NAME", help=Message("cli.help.generate.areas.city_name"))
+@option("--city-name-en", metavar="NAME", help=Message("cli.help.generate.areas.city_name_en"))
+@option("--code-prefix", metavar="ABC", callback=_code_prefix, help=Message("cli.help.generate.areas.code_prefix"))
 @with_appcontext
 def generate_areas(seed: int, city_name: str | None, city_name_en: str | None, code_prefix: str | None):
-    """Derive streets → communities → grids for the imported buildings, named after the town's
-    own boundaries and places in the extract (flask import osm), or as the options say."""
     rules = current_app.config["GRIDMAP"].grid_rules
     given = naming.Given(city_name, city_name_en, code_prefix)
     _divide(lambda session: naming.name_town(session, given, rules), seed)
@@ -277,40 +263,44 @@ def _divide(name: Callable[[Session], division.CityNames], seed: int) -> None:
     session = db.session()
     try:
         names = name(session)
-        progress = Progress("dividing")
+        progress = Progress(Message("cli.generate.dividing"))
         with audit.bulk_load(session, "GENERATE", {"division": names.code, "seed": seed}) as summary:
             report = division.generate_areas(session, names, settings.grid_rules, seed, progress)
             summary.update(grids=report.grids, communities=report.communities)
-    except (division.AlreadyDivided, ValueError) as error:
+    except Said as error:
+        raise Refusal(error) from None
+    except ValueError as error:
         raise click.ClickException(str(error)) from None
     session.commit()
     progress.done()
-    streets = ", ".join(_both(s.name) for s in names.streets)
-    click.echo(f"{_both(names.city)}, code {names.code}; streets: {streets}")
+    echo("cli.generate.named", city=_both(names.city), code=names.code, streets=[_both(s.name) for s in names.streets])
     _print_report(report, settings.grid_rules)
 
 
-def _both(name: tuple[str, str]) -> str:
-    return name[0] if name[0] == name[1] else f"{name[0]} ({name[1]})"
+def _both(name: tuple[str, str]) -> Message | str:
+    """赫尔辛基 (Helsinki): a name the data holds in both languages, once when they are the same."""
+    return name[0] if name[0] == name[1] else Message("cli.generate.both_names", zh=name[0], en=name[1])
 
 
-@generate_group.command("city")
-@click.option("--preset", type=click.Choice(sorted(PRESETS)), default="zhenxing", show_default=True)
-@click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
-              help="how many streets of the preset's size")
-@click.option("--seed", default=1, show_default=True)
+@generate_group.command("city", help=Message("cli.help.generate.city"))
+@option("--preset", type=click.Choice(sorted(PRESETS)), default="zhenxing", show_default=True,
+        help=Message("cli.help.generate.city.preset"))
+@option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
+        help=Message("cli.help.generate.city.scale"))
+@option("--seed", default=1, show_default=True, help=Message("cli.help.generate.seed"))
 @with_appcontext
 def generate_city(preset: str, scale: int, seed: int):
-    """A synthetic city of SCALE streets, each with the preset's published figures."""
     settings = current_app.config["GRIDMAP"]
-    progress = Progress(f"generating {preset} × {scale}")
+    progress = Progress(Message("cli.generate.generating", preset=preset, scale=scale))
     session = db.session()
     try:
         with audit.bulk_load(session, "GENERATE", {"preset": preset, "scale": scale, "seed": seed}) as summary:
             report = synthetic_city.generate_city(session, preset, scale, settings.grid_rules,
                                                   seed, progress)
             summary.update(grids=report.grids, streets=report.streets)
-    except (division.AlreadyDivided, ValueError) as error:
+    except Said as error:
+        raise Refusal(error) from None
+    except ValueError as error:
         raise click.ClickException(str(error)) from None
     session.commit()
     progress.done()
@@ -319,61 +309,56 @@ def generate_city(preset: str, scale: int, seed: int):
 
 
 def _print_report(report: division.DivisionReport, rules) -> None:
-    click.echo(f"{report.streets} streets, {report.communities} communities, {report.grids} grids, "
-               f"{report.workers} full-time grid workers, {report.households:,} households")
+    echo("cli.generate.report", streets=report.streets, communities=report.communities, grids=report.grids,
+         workers=report.workers, households=report.households)
+    bounds = {"least": rules.min_households, "most": rules.max_households}
     if report.out_of_range:
-        click.echo(f"{len(report.out_of_range)} grids fall outside {rules.min_households}–"
-                   f"{rules.max_households} households (the closest achievable):")
+        echo("cli.generate.out_of_range", count=len(report.out_of_range), **bounds)
         for code, households in report.out_of_range:
             click.echo(f"  {code}: {households}")
     else:
-        click.echo(f"every grid holds {rules.min_households}–{rules.max_households} households")
+        echo("cli.generate.in_range", **bounds)
     if report.on_ground_share is not None:
-        click.echo(f"{report.on_ground_share:.0%} of {report.interior_m / 1000:,.1f} km of grid lines lie "
-                   f"within 10 m of a road, railway or river")
+        echo("cli.generate.on_ground", share=report.on_ground_share, km=report.interior_m / 1000)
     for code, ratio in report.elongated:
-        click.echo(f"  {code} is {ratio}× longer than wide")
+        echo("cli.generate.elongated", code=code, ratio=ratio)
 
 
-@click.command("setup-demo")
-@click.option("--demo-accounts", "asked_for_accounts", is_flag=True,
-              help="also on a database named by DATABASE_URL: one account per role, password demo")
+@click.command("setup-demo", cls=Command, help=Message("cli.help.setup_demo"))
+@option("--demo-accounts", "asked_for_accounts", is_flag=True, help=Message("cli.help.setup_demo.demo_accounts"))
 @with_appcontext
 def setup_demo(asked_for_accounts: bool):
-    """Migrate, then load what is missing of the demo city (the Helsinki extract), and on the
-    embedded database the demo accounts. Idempotent."""
     db.upgrade(db.url())
     session = db.session()
     categories.import_categories(session)
     city_parts.load_category_classes(session)
     if not session.scalar(select(func.count()).select_from(Building)):
-        click.echo("Importing the demo city (central Helsinki, © OpenStreetMap contributors)…")
+        echo("cli.demo.importing")
         click.get_current_context().invoke(import_osm, path=DEMO_EXTRACT)
     if not session.scalar(select(func.count()).select_from(Area)):
         _divide(lambda session: HELSINKI, seed=1)
     if not session.scalar(select(func.count()).select_from(Part)):      # a city loaded before parts were read
-        click.echo(f"{osm_import.import_parts(session, DEMO_EXTRACT):,} city parts from the demo extract")
+        echo("cli.demo.parts", count=osm_import.import_parts(session, DEMO_EXTRACT))
     cameras_cli.refresh()          # what a migration or an earlier interrupted run left queued
     departments.import_departments(session)
     if not session.scalar(select(func.count()).select_from(RoutingRule)):     # an admin's edits are kept
         routing.load_csv(session, departments.ROUTING_FILE, "system:setup-demo", datetime.now(timezone.utc))
     session.commit()
     settings = current_app.config["GRIDMAP"]
-    click.echo("The demo city is ready.")
+    echo("cli.demo.ready")
     if settings.production:
-        click.echo("Production mode: no demo accounts are created (flask users create).")
+        echo("cli.demo.production")
         return
     # A database someone named is theirs: a known password on seven accounts is not ours to leave there.
     if not (settings.embedded or asked_for_accounts):
-        click.echo("No demo accounts on a database named by DATABASE_URL: create accounts with "
-                   "`flask users create`, or ask for them with `flask setup-demo --demo-accounts`.")
+        echo("cli.demo.not_here")
         return
     shown = demo_accounts.ensure_demo_accounts(session, settings.demo_password)
     demo_worker = session.scalar(select(AppUser.worker_id).where(AppUser.username == "worker"))
     if demo_worker and (made := demo_register.seed(session, demo_worker)):
-        click.echo(f"{made} made-up households in the demo worker's grid (the register, 登记)")
+        echo("cli.demo.register", count=made)
     session.commit()
     password = "demo" if settings.demo_password == "demo" else "$GRIDMAP_DEMO_PASSWORD"
-    click.echo(f"Demo accounts (password: {password}):")
+    echo("cli.demo.accounts", password=password)
     for username, sees in shown:
-        click.echo(f"  {username:<9} sees {sees}")
+        echo("cli.demo.account", username=f"{username:<9}", sees=sees)

@@ -13,8 +13,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import db
-from ..messages import say
+from ..messages import Message
 from ..pgserver import Cluster, PgServerError
+from .words import Group, Refusal, echo, language, option
 
 
 def _cluster() -> Cluster:
@@ -23,19 +24,19 @@ def _cluster() -> Cluster:
 
 def _embedded_only() -> None:
     if not current_app.config["GRIDMAP"].embedded:
-        raise click.ClickException(say("backup.external", "en"))
+        raise Refusal(Message("backup.external"))
 
 
 def _local(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(current_app.config["GRIDMAP"].timezone)).isoformat(" ", "seconds")
 
 
-@click.group("db-server", help="The embedded PostGIS cluster under var/.")
+@click.group("db-server", cls=Group, help=Message("cli.help.db_server"))
 def db_server():
     pass
 
 
-@db_server.command("start")
+@db_server.command("start", help=Message("cli.help.db_server.start"))
 @with_appcontext
 def start():
     try:
@@ -44,36 +45,34 @@ def start():
         cluster.ensure_database("gridmap")
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"PostGIS is running on 127.0.0.1:{cluster.port()} (data in {cluster.data_dir})")
+    echo("cli.db_server.running", port=cluster.port(), data=str(cluster.data_dir))
 
 
-@db_server.command("stop")
+@db_server.command("stop", help=Message("cli.help.db_server.stop"))
 @with_appcontext
 def stop():
     try:
         _cluster().stop()
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
-    click.echo("PostGIS stopped.")
+    echo("cli.db_server.stopped")
 
 
-@db_server.command("status")
+@db_server.command("status", help=Message("cli.help.db_server.status"))
 @with_appcontext
 def status():
     cluster = _cluster()
     if cluster.running():
-        click.echo(f"running on 127.0.0.1:{cluster.port()} (data in {cluster.data_dir})")
+        echo("cli.db_server.status.running", port=cluster.port(), data=str(cluster.data_dir))
     else:
-        click.echo("stopped" if cluster.initialised() else "not initialised")
+        echo("cli.db_server.status.stopped" if cluster.initialised() else "cli.db_server.status.uninitialised")
         raise SystemExit(3)
 
 
-@db_server.command("backup")
-@click.option("--keep", type=click.IntRange(min=1), default=None,
-              help="base backups to keep [default: GRIDMAP_BACKUP_KEEP, 7]")
+@db_server.command("backup", help=Message("cli.help.db_server.backup"))
+@option("--keep", type=click.IntRange(min=1), default=None, help=Message("cli.help.db_server.backup.keep"))
 @with_appcontext
 def backup(keep):
-    """A base backup into the backup directory; the newest KEEP and the WAL after them stay."""
     _embedded_only()
     settings = current_app.config["GRIDMAP"]
     cluster = _cluster()
@@ -85,45 +84,41 @@ def backup(keep):
             def progress(done: int) -> None:     # the bar appears once pg_basebackup is under way
                 nonlocal bar
                 bar = bar or shown.enter_context(
-                    click.progressbar(length=100, label="base backup", file=sys.stderr))
+                    click.progressbar(length=100, label=Message("cli.db_server.backup_bar").say(language()),
+                                      file=sys.stderr))
                 bar.update(done - bar.pos)
             taken = cluster.backup(keep or settings.backups.keep, progress)
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
     kept = cluster.backups.base_backups()
-    click.echo(f"base backup {taken.path} ({taken.size() / 1e6:.1f} MB); {len(kept)} kept, "
-               f"restorable from {_local(kept[0].finished_at)} on")
+    echo("cli.db_server.backed_up", path=str(taken.path), size=taken.size() / 1e6, kept=len(kept),
+         since=_local(kept[0].finished_at))
     if problem:
-        click.echo(f"Warning: {problem} Until then this base backup restores the moment it was taken, "
-                   "not later ones.", err=True)
+        echo("cli.db_server.archive_warning", problem=problem, err=True)
 
 
-@db_server.command("backups")
+@db_server.command("backups", help=Message("cli.help.db_server.backups"))
 @with_appcontext
 def backups():
-    """The base backups kept, and how far the WAL archive reaches."""
     _embedded_only()
     store = _cluster().backups
     kept = store.base_backups()
     if not kept:
-        click.echo(f"no base backup in {store.base_dir}")
+        echo("cli.db_server.no_backup", path=str(store.base_dir))
         return
     for base in kept:
-        click.echo(f"{base.name}  finished {_local(base.finished_at)}  {base.size() / 1e6:.1f} MB")
+        echo("cli.db_server.backup_line", name=base.name, at=_local(base.finished_at), size=base.size() / 1e6)
     archived = store.last_archived_at()
-    click.echo(f"WAL archived in {store.wal_dir} until {_local(archived) if archived else '(none yet)'}")
+    echo("cli.db_server.archived", path=str(store.wal_dir),
+         until=_local(archived) if archived else Message("cli.db_server.archived_none"))
 
 
-@db_server.command("restore")
-@click.option("--to", "to", required=True, metavar="TIME|latest",
-              help="the moment to bring back, e.g. 2026-11-24T08:00:00+08:00 (without an offset: "
-                   "in GRIDMAP_TIMEZONE), or latest: as far as the archive reaches")
-@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="a new directory to restore into, beside the live cluster, which keeps running "
-                   "[default: in place of the live cluster, which must be stopped]")
+@db_server.command("restore", help=Message("cli.help.db_server.restore"))
+@option("--to", "to", required=True, metavar="TIME|latest", help=Message("cli.help.db_server.restore.to"))
+@option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help=Message("cli.help.db_server.restore.into"))
 @with_appcontext
 def restore(to, into):
-    """Brings the cluster back from its backups as it was at a moment, and starts it."""
     _embedded_only()
     settings = current_app.config["GRIDMAP"]
     moment = _moment(to, settings.timezone)
@@ -134,14 +129,15 @@ def restore(to, into):
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
     running = restored.cluster
-    click.echo(f"Restored to {_local(moment) if moment else 'the latest moment archived'} from base backup "
-               f"{restored.base.name}: running on 127.0.0.1:{running.port()} (data in {running.data_dir}).")
+    where = {"base": restored.base.name, "port": running.port(), "data": str(running.data_dir)}
+    if moment:
+        echo("cli.db_server.restored", moment=_local(moment), **where)
+    else:
+        echo("cli.db_server.restored_latest", **where)
     if restored.replaced:
-        click.echo(f"The data directory it replaced is kept in {restored.replaced}; delete it once "
-                   "you are satisfied.")
+        echo("cli.db_server.replaced", path=str(restored.replaced))
     if target:
-        click.echo(f"The live cluster is untouched. GRIDMAP_VAR_DIR={running.var_dir} serves this one "
-                   "(flask db-server stop, with the same variable, stops it).")
+        echo("cli.db_server.beside", path=str(running.var_dir))
 
 
 def _moment(text: str, timezone: str) -> datetime | None:
@@ -150,27 +146,27 @@ def _moment(text: str, timezone: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is neither latest nor a date and time such as "
-                                 "2026-11-24T08:00:00+08:00.", param_hint="--to") from None
+        raise click.BadParameter(Message("cli.db_server.bad_moment", value=repr(text)).say(language()),
+                                 param_hint="--to") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
-@click.group("db", help="Schema migrations (Alembic revisions in migrations/).")
+@click.group("db", cls=Group, help=Message("cli.help.db"))
 def db_group():
     pass
 
 
-@db_group.command("upgrade")
+@db_group.command("upgrade", help=Message("cli.help.db.upgrade"))
 @click.argument("revision", default="head")
 @with_appcontext
 def upgrade(revision):
     db.upgrade(db.url(), revision)
-    click.echo(f"database at {db.current_revision(db.url())}")
+    echo("cli.db.at", revision=db.current_revision(db.url()))
 
 
-@db_group.command("downgrade")
+@db_group.command("downgrade", help=Message("cli.help.db.downgrade"))
 @click.argument("revision", default="-1")
 @with_appcontext
 def downgrade(revision):
     db.downgrade(db.url(), revision)
-    click.echo(f"database at {db.current_revision(db.url())}")
+    echo("cli.db.at", revision=db.current_revision(db.url()))

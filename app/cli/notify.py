@@ -7,37 +7,35 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import db
+from ..messages import Message
 from ..services.notify import outbox
 from ..services.notify.sender import configured_channels, send_due
 from ..services.public import follow
+from .words import Group, Refusal, echo, option
 
 
-@click.group("notify", help="Messages to reporters: send what is due, queue the dead again.")
+@click.group("notify", cls=Group, help=Message("cli.help.notify"))
 def notify_group():
     pass
 
 
-@notify_group.command("send")
+@notify_group.command("send", help=Message("cli.help.notify.send"))
 @with_appcontext
 def send():
-    """Send every message that is due now, on the channels configured (the servers do this
-    by themselves)."""
     settings = current_app.config["GRIDMAP"]
     if not configured_channels(settings.notify):
-        raise click.ClickException("No channel is configured: set GRIDMAP_SMS_URL or GRIDMAP_SMTP_HOST "
-                                   "(README, \"Telling the reporter\").")
+        raise Refusal(Message("cli.notify.no_channel"))
     done = send_due(db.session(), settings.notify, settings.timezone, limit=10_000,
                     link=follow.link_maker(settings.notify.public_url, settings.secret_key))
-    click.echo(f"{len(done.sent)} sent, {len(done.failed)} to be tried again, {len(done.dead)} given up, "
-               f"{len(done.cancelled)} cancelled (no contact).")
+    echo("cli.notify.sent", sent=len(done.sent), failed=len(done.failed), dead=len(done.dead),
+         cancelled=len(done.cancelled))
 
 
-@notify_group.command("retry")
-@click.option("--channel", type=click.Choice(["sms", "email"]), default=None, help="only this channel's")
+@notify_group.command("retry", help=Message("cli.help.notify.retry"))
+@option("--channel", type=click.Choice(["sms", "email"]), default=None, help=Message("cli.help.notify.retry.channel"))
 @with_appcontext
 def retry(channel: str | None):
-    """Queue the messages given up on (dead) again, from their first attempt."""
     session = db.session()
     count = outbox.retry_dead(session, channel)
     session.commit()
-    click.echo(f"{count} message(s) queued again.")
+    echo("cli.notify.queued", count=count)

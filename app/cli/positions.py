@@ -9,39 +9,44 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import db
+from ..messages import Message
 from ..services.field import tracks
+from .words import Group, echo, language, option
 
 
-@click.group("positions")
+@click.group("positions", cls=Group, help=Message("cli.help.positions"))
 def positions_group():
-    """Workers' positions."""
+    pass
 
 
-@positions_group.command("retain")
+def _said(step: Message) -> None:
+    click.echo(step.say(language()))
+
+
+@positions_group.command("retain", help=Message("cli.help.positions.retain"))
 @with_appcontext
 def retain():
-    """Drop months of fixes older than GRIDMAP_POSITION_RETENTION_MONTHS, keeping each
-    worker's daily route in track_day first. For cron, e.g. daily."""
     settings = current_app.config["GRIDMAP"]
     dropped = tracks.retain(db.session(), settings.positions, settings.timezone,
-                            datetime.now(timezone.utc), progress=click.echo)
-    click.echo(f"Dropped {len(dropped)} month(s) of fixes" + (f": {', '.join(dropped)}" if dropped else "") +
-               f"; keeping {settings.positions.retention_months} month(s).")
+                            datetime.now(timezone.utc), progress=_said)
+    keep = settings.positions.retention_months
+    if dropped:
+        echo("cli.positions.dropped", count=len(dropped), months=dropped, keep=keep)
+    else:
+        echo("cli.positions.dropped_none", keep=keep)
 
 
-@positions_group.command("keep")
-@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The day whose routes to keep (default: yesterday where the city is).")
+@positions_group.command("keep", help=Message("cli.help.positions.keep"))
+@option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None, help=Message("cli.help.positions.keep.day"))
 @with_appcontext
 def keep(day):
-    """Keep each worker's route of a finished day in track_day (the `tracks` layer). The
-    in-app clock does this each morning; for cron when the app's clock is off."""
     settings = current_app.config["GRIDMAP"]
     today = datetime.now(ZoneInfo(settings.timezone)).date()
     day = day.date() if day else today - timedelta(days=1)
     if day >= today:
-        raise click.BadParameter(f"{day} is not over yet; its route grows until midnight.", param_hint="--day")
+        raise click.BadParameter(Message("cli.positions.not_over", day=day.isoformat()).say(language()),
+                                 param_hint="--day")
     session = db.session()
-    kept = tracks.keep_finished(session, day, settings.timezone, settings.positions, progress=click.echo)
+    kept = tracks.keep_finished(session, day, settings.timezone, settings.positions, progress=_said)
     session.commit()
-    click.echo(f"{kept} route(s) of {day} kept.")
+    echo("cli.positions.kept", count=kept, day=day.isoformat())

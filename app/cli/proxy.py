@@ -12,21 +12,22 @@ from pathlib import Path
 
 from ..config import ROOT
 from ..gunicorn_conf import SOCKET_PATH_MAX
+from ..messages import Message
+from .words import Refusal
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 MAX_CONNECTIONS = 65536          # per nginx worker, when the host lets it open that many files
 
 
-class NoProxy(Exception):
-    pass
+class NoProxy(Refusal):
+    """`flask serve` without nginx to put in front: said before anything starts."""
 
 
 def nginx() -> str:
     found = shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
     if found is None:
-        raise NoProxy("nginx is not installed: `apt-get install nginx` (what `make run` does as "
-                      "root), or serve without it: `flask serve --no-proxy`")
+        raise NoProxy(Message("cli.serve.no_nginx"))
     return found
 
 

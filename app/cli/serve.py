@@ -27,23 +27,21 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..messages import Message
 from . import proxy
+from .words import Command, Refusal, echo, option
 
 STARTUP_SECONDS = 60
 PR_SET_PDEATHSIG = 1             # linux/prctl.h
 
 
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=None, help="default: PORT or 5000")
-@click.option("--workers", default=2, show_default=True, help="gunicorn's processes (one per CPU is a good start)")
-@click.option("--threads", default=32, show_default=True,
-              help="threads per gunicorn process, for ordinary requests (live streams take none)")
-@click.option("--proxy/--no-proxy", "use_proxy", default=True, show_default=True,
-              help="nginx in front of gunicorn and the stream server; without it the stream "
-                   "server serves everything")
-@click.option("--simulate/--no-simulate", default=True, show_default=True,
-              help="run `flask simulate` beside the server, so the demo city is alive")
+@click.command("serve", cls=Command, help=Message("cli.help.serve"))
+@option("--host", default="127.0.0.1", show_default=True, help=Message("cli.help.serve.host"))
+@option("--port", type=int, default=None, help=Message("cli.help.serve.port"))
+@option("--workers", default=2, show_default=True, help=Message("cli.help.serve.workers"))
+@option("--threads", default=32, show_default=True, help=Message("cli.help.serve.threads"))
+@option("--proxy/--no-proxy", "use_proxy", default=True, show_default=True, help=Message("cli.help.serve.proxy"))
+@option("--simulate/--no-simulate", default=True, show_default=True, help=Message("cli.help.serve.simulate"))
 @with_appcontext
 def serve(host: str, port: int | None, workers: int, threads: int, use_proxy: bool, simulate: bool):
     settings = current_app.config["GRIDMAP"]
@@ -57,10 +55,7 @@ def serve(host: str, port: int | None, workers: int, threads: int, use_proxy: bo
     signal.signal(signal.SIGTERM, stop)
     try:
         if use_proxy:
-            try:
-                proxy.nginx()             # said before anything starts
-            except proxy.NoProxy as error:
-                raise click.ClickException(str(error)) from None
+            proxy.nginx()             # said before anything starts
             run = proxy.run_dir(settings.var_dir, port)
             run.mkdir(parents=True, exist_ok=True)
             proxy.stop_stale(run)
@@ -119,9 +114,9 @@ class Children:
                 deaths.append(time.monotonic())
                 self._deaths[name] = deaths
                 if len(deaths) >= self.RESTARTS:
-                    raise click.ClickException(f"{name} stopped {len(deaths)} times within "
-                                               f"{self.WITHIN_SECONDS:.0f} s (exit {code}); stopping everything")
-                click.echo(f"gridmap: {name} stopped (exit {code}); starting it again", err=True)
+                    raise Refusal(Message("cli.serve.gave_up", name=_part(name), count=len(deaths),
+                                          seconds=self.WITHIN_SECONDS, code=code))
+                echo("cli.serve.restarting", name=_part(name), code=code, err=True)
                 command, options = self._how[name]
                 self.running[name] = subprocess.Popen(command, **options)
 
@@ -139,6 +134,13 @@ class Children:
             for child, sig in live:
                 child.send_signal(sig)
             _reap([child for child, _ in live])
+
+
+PARTS = {"gunicorn": "gunicorn", "stream server": "streams", "nginx": "nginx", "simulator": "simulator"}
+
+
+def _part(name: str) -> Message:
+    return Message(f"cli.serve.part.{PARTS[name]}")
 
 
 def _ending_with_parent(sig: int):
@@ -162,9 +164,9 @@ def _wait_for_sockets(children: Children, paths: list[Path]) -> None:
     waiting = list(paths)
     while waiting:
         if children.died():
-            raise click.ClickException(f"{', '.join(children.died())} stopped while starting; see its output above")
+            raise Refusal(Message("cli.serve.died_starting", names=[_part(name) for name in children.died()]))
         if time.monotonic() > deadline:
-            raise click.ClickException(f"{', '.join(p.name for p in waiting)} did not start in {STARTUP_SECONDS} s")
+            raise Refusal(Message("cli.serve.slow_start", names=[p.name for p in waiting], seconds=STARTUP_SECONDS))
         with socket.socket(socket.AF_UNIX) as probe:
             try:
                 probe.connect(str(waiting[0]))
@@ -184,13 +186,12 @@ def _reap(children: list[subprocess.Popen]) -> None:
             child.wait()
 
 
-@click.command("serve-streams")
-@click.option("--uds", default=None, help="a Unix socket to listen on (what nginx forwards to)")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=None)
+@click.command("serve-streams", cls=Command, help=Message("cli.help.serve_streams"))
+@option("--uds", default=None, help=Message("cli.help.serve_streams.uds"))
+@option("--host", default="127.0.0.1", show_default=True, help=Message("cli.help.serve.host"))
+@option("--port", type=int, default=None, help=Message("cli.help.serve.port"))
 @with_appcontext
 def serve_streams(uds: str | None, host: str, port: int | None):
-    """The event-loop server: live streams held by one loop (and, alone, everything else)."""
     from .. import asgi
     app = current_app._get_current_object()
     # behind nginx on a Unix socket: the access log names the client nginx was asked by

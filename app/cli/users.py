@@ -6,34 +6,36 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .. import db
+from ..messages import Message
 from ..models import USER_ROLES, AppUser, Area
 from ..services.accounts import accounts
+from .words import Group, Refusal, echo, language, option
 
 
-@click.group("users", help="Accounts: create them, change password, role or scope, disable them.")
+@click.group("users", cls=Group, help=Message("cli.help.users"))
 def users_group():
     pass
 
 
-def _fail(error: Exception):
-    raise click.ClickException(str(error))
+def _fail(error: accounts.AccountError):
+    raise Refusal(error)
 
 
-@users_group.command("create")
+@users_group.command("create", help=Message("cli.help.users.create"))
 @click.argument("username")
-@click.option("--role", type=click.Choice(USER_ROLES), required=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--scope-area", help="area code (city, district, street or community)")
-@click.option("--scope-grids", help="comma-separated grid codes")
-@click.option("--worker", help="the worker code a worker account belongs to")
-@click.option("--department", help="the department code a department account belongs to")
-@click.option("--name", "display_name", help="the person's name as colleagues read it (王敏)")
+@option("--role", type=click.Choice(USER_ROLES), required=True, help=Message("cli.help.users.role"))
+@option("--password", prompt=Message("cli.users.password"), hide_input=True, confirmation_prompt=True,
+        help=Message("cli.help.users.password"))
+@option("--scope-area", help=Message("cli.help.users.scope_area"))
+@option("--scope-grids", help=Message("cli.help.users.scope_grids"))
+@option("--worker", help=Message("cli.help.users.worker"))
+@option("--department", help=Message("cli.help.users.department"))
+@option("--name", "display_name", help=Message("cli.help.users.name"))
 @with_appcontext
 def create(username, role, password, scope_area, scope_grids, worker, department, display_name):
-    """Create an account."""
     session = db.session()
     if role not in ("admin", "worker", "department") and not scope_area and not scope_grids:
-        _fail(click.UsageError(f"A {role} sees only their scope: give --scope-area or --scope-grids."))
+        raise Refusal(Message("cli.users.needs_scope", role=role))
     try:
         user = accounts.create_user(session, username, password, role, scope_area_code=scope_area,
                                     scope_grid_codes=_codes(scope_grids), worker_code=worker,
@@ -41,16 +43,15 @@ def create(username, role, password, scope_area, scope_grids, worker, department
     except accounts.AccountError as error:
         _fail(error)
     session.commit()
-    click.echo(f"created {user.username} ({user.role})")
+    echo("cli.users.created", username=user.username, role=user.role)
 
 
-@users_group.command("set-password")
+@users_group.command("set-password", help=Message("cli.help.users.set_password"))
 @click.argument("username")
-@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True)
+@option("--password", prompt=Message("cli.users.new_password"), hide_input=True, confirmation_prompt=True,
+        help=Message("cli.help.users.password"))
 @with_appcontext
 def set_password(username, password):
-    """Give an account a new password (the demo accounts' before production; a worker who
-    forgot theirs). Its login sessions end; its API tokens stay."""
     session = db.session()
     user = _user(session, username)
     try:
@@ -58,10 +59,10 @@ def set_password(username, password):
     except accounts.AccountError as error:
         _fail(error)
     session.commit()
-    click.echo(f"{username} has a new password; their sessions are signed out")
+    echo("cli.users.password_set", username=username)
 
 
-@users_group.command("set-role")
+@users_group.command("set-role", help=Message("cli.help.users.set_role"))
 @click.argument("username")
 @click.argument("role", type=click.Choice(USER_ROLES))
 @with_appcontext
@@ -70,13 +71,13 @@ def set_role(username, role):
     user = _user(session, username)
     user.role = role
     session.commit()
-    click.echo(f"{username} is now {role}")
+    echo("cli.users.role_set", username=username, role=role)
 
 
-@users_group.command("set-scope")
+@users_group.command("set-scope", help=Message("cli.help.users.set_scope"))
 @click.argument("username")
-@click.option("--area", help="area code")
-@click.option("--grids", help="comma-separated grid codes")
+@option("--area", help=Message("cli.help.users.area"))
+@option("--grids", help=Message("cli.help.users.scope_grids"))
 @with_appcontext
 def set_scope(username, area, grids):
     session = db.session()
@@ -86,31 +87,32 @@ def set_scope(username, area, grids):
     except accounts.AccountError as error:
         _fail(error)
     session.commit()
-    click.echo(f"{username} sees {area or ''}{' ' if area and grids else ''}{grids or ''}".rstrip())
+    echo("cli.users.scope_set", username=username, scope=" ".join(filter(None, (area, grids))))
 
 
-@users_group.command("disable")
+@users_group.command("disable", help=Message("cli.help.users.disable"))
 @click.argument("username")
 @with_appcontext
 def disable(username):
-    """Disable an account: its sessions end, its tokens stop working, and its open live
-    streams end within seconds in every serving process."""
     session = db.session()
     user = _user(session, username)
     accounts.disable(session, user)
     session.commit()
-    click.echo(f"{username} is disabled")
+    echo("cli.users.disabled", username=username)
 
 
-@users_group.command("list")
+@users_group.command("list", help=Message("cli.help.users.list"))
 @with_appcontext
 def list_users():
+    said_in = language()
     session = db.session()
     rows = session.execute(select(AppUser, Area.code).outerjoin(Area, Area.id == AppUser.scope_area_id)
                            .order_by(AppUser.username)).all()
     for user, area in rows:
-        scope = area or ",".join(user.scope_grid_codes or []) or ("everything" if user.role == "admin" else "—")
-        click.echo(f"{user.username:<16} {user.role:<9} {'active' if user.active else 'disabled':<8} {scope}")
+        scope = area or ",".join(user.scope_grid_codes or []) or (
+            Message("cli.users.everything").say(said_in) if user.role == "admin" else "—")
+        state = Message("cli.users.active" if user.active else "cli.users.inactive").say(said_in)
+        click.echo(f"{user.username:<16} {user.role:<9} {state:<8} {scope}")
 
 
 def _user(session, username: str) -> AppUser:

@@ -164,7 +164,7 @@ def test_the_report_in_english_and_for_one_street(app, runner, session, septembe
 def test_a_bad_month_or_street_is_refused_in_the_locale_language(runner, tmp_path):
     out = tmp_path / "never.pdf"
     chinese = runner.invoke(args=["assessment", "report", "--month", "2025-13", "--out", str(out)],
-                            env={"LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"})
+                            env={"LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"})
     assert chinese.exit_code != 0 and say("assessment.month", "zh", value="2025-13") in chinese.output
     english = runner.invoke(args=["assessment", "report", "--month", "September", "--out", str(out)],
                             env={"LC_ALL": "", "LC_MESSAGES": "", "LANG": "en_US.UTF-8"})

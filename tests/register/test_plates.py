@@ -148,7 +148,8 @@ def test_flask_register_plates_writes_the_sheet_under_the_public_address(databas
     app = create_app({"DATABASE_URL": database_url, **TEST_SETTINGS,
                       "notify": NotifyRules(public_url="https://gridmap.example.gov.cn")})
     out = tmp_path / "sheet.pdf"
-    result = app.test_cli_runner().invoke(args=["register", "plates", "--grid", places["grid"], str(out)])
+    result = app.test_cli_runner().invoke(args=["register", "plates", "--grid", places["grid"], str(out)],
+                                          env={"LC_MESSAGES": "zh_CN.UTF-8"})
     assert result.exit_code == 0, result.output
     assert "已写入" in result.output and "块门牌" in result.output
     words = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True, text=True).stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...messages import Both, Message, Said
 from ...models import USER_ROLES, AppUser, Area, Grid, Worker, WorkerAssignment
 from . import accounts
 
@@ -15,11 +16,15 @@ DEMO_NAMES = {"admin": "李建国", "operator": "王敏", "planner": "陈晓东"
 DEMO_DEPARTMENT = "SZ"      # the department account works for the municipal works office
 
 
-def ensure_demo_accounts(session: Session, password: str) -> list[tuple[str, str]]:
+class NoDivision(Said, ValueError):
+    pass
+
+
+def ensure_demo_accounts(session: Session, password: str) -> list[tuple[str, Message]]:
     """Creates the missing ones; returns (username, what they see) for every demo account."""
     city = session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id))
     if city is None:
-        raise ValueError("There is no division yet: generate one before the demo accounts.")
+        raise NoDivision("demo.no_division")
     worker, grid = session.execute(
         select(Worker, Grid).join(WorkerAssignment, WorkerAssignment.worker_id == Worker.id)
         .join(Grid, Grid.id == WorkerAssignment.grid_id)
@@ -36,7 +41,9 @@ def ensure_demo_accounts(session: Session, password: str) -> list[tuple[str, str
                                  worker_code=worker.code if role == "worker" else None,
                                  department_code=DEMO_DEPARTMENT if role == "department" else None,
                                  allow_short_password=True, display_name=DEMO_NAMES.get(role))
-        shown.append((role, "everything" if role == "admin" else
-                      f"grid {grid.code} ({worker.name_en})" if role == "worker" else
-                      f"department {DEMO_DEPARTMENT}'s cases" if role == "department" else city.name_en))
+        shown.append((role, Message("demo.sees.everything") if role == "admin" else
+                      Message("demo.sees.grid", grid=grid.code, worker=Both(worker.name_zh, worker.name_en))
+                      if role == "worker" else
+                      Message("demo.sees.department", department=DEMO_DEPARTMENT) if role == "department" else
+                      Message("demo.sees.area", area=Both(city.name_zh, city.name_en))))
     return shown

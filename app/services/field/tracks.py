@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...config import PositionRules
 from ...geo import tracks
+from ...messages import Message
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def keep_finished(session: Session, day: date, zone: str, rules: PositionRules,
     for i, worker_id in enumerate(workers):
         keep(session, of_day(session, worker_id, day, zone, rules))
         if i % 100 == 99:
-            progress(f"{day}: {i + 1}/{len(workers)} routes kept")
+            progress(Message("tracks.day_kept", day=day.isoformat(), done=i + 1, total=len(workers)))
     return len(workers)
 
 
@@ -125,7 +126,8 @@ def kept(session: Session, worker_id: int, day: date) -> Day | None:
 
 def retain(session: Session, rules: PositionRules, zone: str, now: datetime, progress=lambda _: None) -> list[str]:
     """Drops the month partitions of fixes older than the retention, each worker's days kept
-    in track_day first. Returns the partitions dropped. Commits month by month."""
+    in track_day first. Returns the partitions dropped. Commits month by month; `progress`
+    hears how far it is as a Message (the command line says it)."""
     cutoff = (now.replace(day=1) - timedelta(days=31 * (rules.retention_months - 1))).replace(day=1)
     months = session.execute(text("""
         SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -142,9 +144,9 @@ def retain(session: Session, rules: PositionRules, zone: str, now: datetime, pro
         for i, (worker_id, day) in enumerate(days):
             keep(session, of_day(session, worker_id, day, zone, rules))
             if i % 100 == 0:
-                progress(f"{name}: {i + 1}/{len(days)} worker-days kept")
+                progress(Message("tracks.month_kept", month=name, done=i + 1, total=len(days)))
         session.execute(text(f'DROP TABLE "{name}"'))
         session.commit()
-        progress(f"{name}: dropped ({len(days)} worker-days kept in track_day)")
+        progress(Message("tracks.month_dropped", month=name, days=len(days)))
         dropped.append(name)
     return dropped

@@ -12,11 +12,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ...config import ROOT
-from ...messages import Message
+from ...messages import Message, Said
 from ...models import LIMIT_UNITS, VISIBILITIES, Category
 
 DEFAULT_FILE = ROOT / "gis_data" / "categories.csv"
 INTEGER_FIELDS = ("respond_within_min", "resolve_within_min", "duplicate_radius_m", "weight")
+
+
+class BadFile(Said, ValueError):
+    """A categories file that cannot be read, with the line at fault."""
 
 
 def read_categories(path: Path = DEFAULT_FILE) -> list[dict]:
@@ -27,16 +31,16 @@ def read_categories(path: Path = DEFAULT_FILE) -> list[dict]:
                 for name in INTEGER_FIELDS:
                     row[name] = int(row[name])
             except (KeyError, ValueError) as error:
-                raise ValueError(f"{path}:{line}: {error}") from None
+                raise BadFile("categories.unreadable", file=str(path), line=line, error=str(error)) from None
             row["complex"] = row["complex"].strip().lower() in ("true", "1", "yes")
             row["visibility"] = (row.get("visibility") or "private").strip()
             if row["visibility"] not in VISIBILITIES:
-                raise ValueError(f"{path}:{line}: visibility is one of {', '.join(VISIBILITIES)}, "
-                                 f"not {row['visibility']!r}")
+                raise BadFile("categories.visibility", file=str(path), line=line, known=list(VISIBILITIES),
+                              value=repr(row["visibility"]))
             row["limit_unit"] = (row.get("limit_unit") or "natural").strip()
             if row["limit_unit"] not in LIMIT_UNITS:
-                raise ValueError(f"{path}:{line}: "
-                                 f"{Message('category.limit_unit', known=list(LIMIT_UNITS), value=row['limit_unit'])}")
+                raise BadFile("categories.limit_unit", file=str(path), line=line,
+                              problem=Message("category.limit_unit", known=list(LIMIT_UNITS), value=row["limit_unit"]))
             rows.append(row)
     return rows
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ...messages import Said
 from ...models import DEPARTMENT_KINDS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -17,21 +18,25 @@ ROUTING_FILE = ROOT / "gis_data" / "routing.csv"
 COLUMNS = ("code", "name_zh", "name_en", "kind")
 
 
+class BadFile(Said, ValueError):
+    """A departments file that cannot be imported, with the line at fault."""
+
+
 def import_departments(session: Session, path: Path = DEFAULT_FILE) -> int:
     """Upserts every row; a row naming areas replaces the department's areas. Raises
-    ValueError naming the line of a bad row. Flushes; the caller commits."""
+    BadFile naming the line of a bad row. Flushes; the caller commits."""
     count = 0
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
         if missing:
-            raise ValueError(f"{path.name}: missing columns {', '.join(missing)}")
+            raise BadFile("departments.columns", file=path.name, missing=missing)
         for n, row in enumerate(reader, start=2):
             values = {k: (row.get(k) or "").strip() or None for k in (*COLUMNS, "duty_phone", "duty_email", "areas")}
             if not all(values[k] for k in COLUMNS):
-                raise ValueError(f"{path.name}:{n}: code, name_zh, name_en and kind are needed")
+                raise BadFile("departments.needed", file=path.name, line=n)
             if values["kind"] not in DEPARTMENT_KINDS:
-                raise ValueError(f"{path.name}:{n}: kind is one of {', '.join(DEPARTMENT_KINDS)}")
+                raise BadFile("departments.kind", file=path.name, line=n, known=list(DEPARTMENT_KINDS))
             department_id = session.execute(text("""
                 INSERT INTO department (code, name_zh, name_en, kind, duty_phone, duty_email)
                 VALUES (:code, :name_zh, :name_en, :kind, :duty_phone, :duty_email)
@@ -43,7 +48,7 @@ def import_departments(session: Session, path: Path = DEFAULT_FILE) -> int:
                 codes = [c.strip() for c in values["areas"].split(";") if c.strip()]
                 ids = session.execute(text("SELECT id FROM area WHERE code = ANY(:c)"), {"c": codes}).scalars().all()
                 if len(ids) != len(set(codes)):
-                    raise ValueError(f"{path.name}:{n}: an area code is not in the division")
+                    raise BadFile("departments.area", file=path.name, line=n)
                 session.execute(text("DELETE FROM department_area WHERE department_id = :d"), {"d": department_id})
                 session.execute(text("INSERT INTO department_area (department_id, area_id) SELECT :d, unnest(CAST(:a AS int[]))"),
                                 {"d": department_id, "a": ids})

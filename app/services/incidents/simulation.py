@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ...config import IncidentRules
+from ...messages import Said
 from ...models import OPEN_STATUSES, Category, Incident
 from . import escalation, loop, ratings
 from .walkers import Walkers, held_by_people
@@ -74,6 +75,10 @@ class Tally:
                 f"{self.escalated} escalated{walked}")
 
 
+class NoCity(Said, ValueError):
+    pass
+
+
 class Simulator:
     def __init__(self, session: Session, seed: int = 1, pace: Pace | None = None,
                  rules: IncidentRules | None = None, walkers: Walkers | None = None):
@@ -91,8 +96,7 @@ class Simulator:
         self._weights = [c.weight for c in categories]
         self._neglected: set[int] = set()
         if not self._places or not self._categories:
-            raise ValueError("The simulation needs buildings and categories: load a city first "
-                             "(make demo, or flask import / flask generate).")
+            raise NoCity("simulation.no_city")
 
     def report_one(self, now: datetime, tally: Tally) -> Incident | None:
         lon, lat, _ = self.rng.choices(self._places, cum_weights=self._place_weights)[0]

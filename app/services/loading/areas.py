@@ -34,6 +34,7 @@ from ...geo.crs import frame_for
 from ...geo.partition import coverage_outline
 from ...geo.plan_edits import as_multi
 from ...geo.tiling import Mismatch, clean_level, take_neighbours_vertices, tiling
+from ...messages import Message, Said
 from ...models import Area, GridPlanFeature
 from ..accounts import audit
 from ..accounts.scope import Scope
@@ -46,12 +47,11 @@ Progress = Callable[[str, int], None]
 ABOVE = {"street": "district", "community": "street", "grid": "community"}
 BELOW = {"city": "district", "district": "street", "street": "community", "community": "grid"}
 SUFFIXES = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON"}
-ACCEPTED_CRS = ("EPSG:4326, 4490 (CGCS2000), 3857, a UTM zone (326xx, 327xx) or a CGCS2000 "
-                "Gauss-Krüger zone (4491–4554)")
+ACCEPTED_CRS = Message("areas.accepted_crs")
 
 
-class Refused(ValueError):
-    """One sentence for the person importing; nothing has been written."""
+class Refused(Said, ValueError):
+    """One sentence for the person importing, in their language; nothing has been written."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class AreaImport:
 def import_areas(session: Session, path: Path, level: str, fields: Fields, tolerance_m: float = 0.5,
                  progress: Progress = lambda what, n: None) -> AreaImport:
     if level not in ABOVE:
-        raise Refused(f"--level is one of {', '.join(ABOVE)}, not {level}.")
+        raise Refused("areas.level", known=list(ABOVE), level=level)
     features, crs = read_features(path, fields)
     progress("read", len(features))
     result = AreaImport(level, crs, len(features))
@@ -110,7 +110,7 @@ def import_areas(session: Session, path: Path, level: str, fields: Fields, toler
         if not feature.geom.is_valid:            # crossing itself, as surveys' outlines can
             feature.geom = as_multi(shapely.make_valid(feature.geom))
             if feature.geom.is_empty:
-                raise Refused(f"Feature {feature.number} ({feature.code}) has an outline with no area.")
+                raise Refused("areas.no_area", number=feature.number, code=feature.code)
             result.repaired.append(feature.code)
     _find_parents(session, features, level, fields, result)
     frame = frame_for(np.array([f.geom for f in features], dtype=object))
@@ -142,7 +142,7 @@ def read_features(path: Path, fields: Fields) -> tuple[list[Feature], str]:
     feature that cannot be an area."""
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise Refused(f"{path.name} is not a GeoPackage (.gpkg), Shapefile (.shp) or GeoJSON (.geojson).")
+        raise Refused("areas.kind", file=path.name)
     _refuse_nul(path)
     try:
         with warnings.catch_warnings():         # GDAL's warnings come again in its error
@@ -150,13 +150,14 @@ def read_features(path: Path, fields: Fields) -> tuple[list[Feature], str]:
             meta, _, geometry, values = pyogrio.raw.read(str(path))
     except Exception as error:                  # GDAL says what it could not read
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise Refused(f"{path.name} cannot be read as a {kind} ({reason.rstrip('.')}).") from None
+        raise Refused("areas.unreadable", file=path.name, kind=kind, reason=reason.rstrip(".")) from None
     names = list(meta["fields"])
     for option, name in (("--code-field", fields.code), ("--name-field", fields.name),
                          ("--name-en-field", fields.name_en), ("--parent-field", fields.parent)):
         if name and name not in names:
-            raise Refused(f"{path.name} has no field {name} ({option}); its fields are "
-                          f"{', '.join(names) or 'none'}.")
+            if not names:
+                raise Refused("areas.no_fields", file=path.name, name=name, option=option)
+            raise Refused("areas.no_field", file=path.name, name=name, option=option, fields=names)
     epsg = _source_epsg(meta.get("crs"), path.name)
     column = {name: values[i] for i, name in enumerate(names)}
     geoms = _to_wgs84(shapely.force_2d(np.array([shapely.from_wkb(g) if g is not None else None
@@ -166,22 +167,22 @@ def read_features(path: Path, fields: Fields) -> tuple[list[Feature], str]:
         number = i + 1
         code = _text(column[fields.code][i])
         if not code:
-            raise Refused(f"Feature {number} of {path.name} has no code in its field {fields.code}.")
+            raise Refused("areas.no_code", number=number, file=path.name, field=fields.code)
         if len(code) > 32:
-            raise Refused(f"Feature {number}'s code {code[:40]}… is longer than 32 characters.")
+            raise Refused("areas.code_long", number=number, code=code[:40])
         if code in seen:
-            raise Refused(f"Code {code} appears twice in {path.name} (features {seen[code]} and {number}).")
+            raise Refused("areas.code_twice", code=code, file=path.name, first=seen[code], second=number)
         seen[code] = number
         if geom is None or geom.is_empty:
-            raise Refused(f"Feature {number} ({code}) of {path.name} has no geometry.")
+            raise Refused("areas.no_geometry", number=number, code=code, file=path.name)
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            raise Refused(f"Feature {number} ({code}) is a {geom.geom_type}, not a polygon.")
+            raise Refused("areas.not_polygon", number=number, code=code, kind=geom.geom_type)
         name = _text(column[fields.name][i]) or code
         name_en = (_text(column[fields.name_en][i]) if fields.name_en else "") or name
         parent = _text(column[fields.parent][i]) if fields.parent else None
         features.append(Feature(number, code, name[:200], name_en[:200], parent or None, geom))
     if not features:
-        raise Refused(f"{path.name} holds no features.")
+        raise Refused("areas.empty", file=path.name)
     return features, f"EPSG:{epsg}"
 
 
@@ -194,14 +195,12 @@ def accepted_crs(epsg: int | None) -> bool:
 
 def _source_epsg(crs_text: str | None, filename: str) -> int:
     if not crs_text:
-        raise Refused(f"{filename} does not say its coordinate reference system: save it with one "
-                      f"of {ACCEPTED_CRS}.")
+        raise Refused("areas.no_crs", file=filename, accepted=ACCEPTED_CRS)
     crs = CRS.from_user_input(crs_text)
     epsg = 4326 if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) else crs.to_epsg()
     if not accepted_crs(epsg):
-        named = f"EPSG:{epsg}" if epsg else "with no EPSG code"
-        raise Refused(f"{filename} is in {crs.name} ({named}), which is not accepted: reproject it "
-                      f"to {ACCEPTED_CRS}.")
+        named = f"EPSG:{epsg}" if epsg else Message("areas.no_epsg")
+        raise Refused("areas.crs", file=filename, crs=crs.name, named=named, accepted=ACCEPTED_CRS)
     return epsg
 
 
@@ -236,8 +235,7 @@ def _refuse_nul(path: Path) -> None:
     else:
         found = _nul_in_dbf(path)
     if found:
-        raise Refused(f"{path.name} has a NUL byte inside a value: the file is damaged, and nothing "
-                      "was imported.")
+        raise Refused("areas.nul", file=path.name)
 
 
 def _nul_in_geopackage(path: Path) -> bool:
@@ -293,8 +291,8 @@ def _find_parents(session: Session, features: list[Feature], level: str, fields:
         ids = {r.code: r.id for r in rows}
         for feature in features:
             if feature.parent_code and feature.parent_code not in ids:
-                raise Refused(f"{level.capitalize()} {feature.code} names {above} {feature.parent_code}, "
-                              f"which is not in the database.")
+                raise Refused("areas.unknown_parent", level=Message(f"cli.level.{level}"), code=feature.code,
+                              above=Message(f"cli.level.{above}"), parent=feature.parent_code)
             feature.parent_id = ids.get(feature.parent_code)
     elif rows:
         tree = STRtree([to_shape(r.geom) for r in rows])
@@ -305,10 +303,9 @@ def _find_parents(session: Session, features: list[Feature], level: str, fields:
     for feature in features:
         if feature.parent_id is None:
             if level == "grid" and fields.parent:
-                raise Refused(f"Grid {feature.code} names no community in its field {fields.parent}.")
+                raise Refused("areas.grid_no_parent", code=feature.code, field=fields.parent)
             if level == "grid":
-                raise Refused(f"Grid {feature.code} lies in no community: import the communities "
-                              "first (--level community), or name each grid's with --parent-field.")
+                raise Refused("areas.grid_outside", code=feature.code)
             if rows:                    # a level above to be in: not being in one is a mismatch
                 result.orphans.append(feature.code)
 
@@ -326,7 +323,8 @@ def _store_areas(session: Session, features: list[Feature], level: str) -> tuple
             area = Area(code=feature.code, level=level)
             session.add(area)
         elif area.level != level:
-            raise Refused(f"Code {feature.code} is a {area.level} in the database, not a {level}.")
+            raise Refused("areas.other_level", code=feature.code, level=Message(f"cli.level.{area.level}"),
+                          wanted=Message(f"cli.level.{level}"))
         else:
             before[feature.code] = (area.name_zh, area.name_en, area.parent_id, to_shape(area.geom))
             touched.add(area.parent_id)
@@ -421,7 +419,7 @@ def _file_grids(session: Session, features: list[Feature], filename: str, result
         try:
             filed = filing.file(session, plan, effective, actor.name).summary()
         except plans.PlanError as error:        # the division moved under the import meanwhile
-            raise Refused(str(error)) from None
+            raise Refused("areas.moved", reason=error) from None
         plan.status, plan.filed_at, plan.effective_from = "filed", effective, effective
         plans.record(session, plan, actor.name, "file", "draft", "filed", f"imported from {filename}", filed)
         result.filed.append({"plan": plan.id, **filed})

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ...config import GridRules
 from ...geo.partition import GRID_SIZE
 from ...geo.synthetic import PRESETS, SyntheticCity, build_city, street_name
+from ...messages import Said
 from ...models import Area, Building, Camera, Road, RoadSegment, Worker, WorkerAssignment
 from ..city import names
 from ..planning.division import AlreadyDivided, DivisionReport, add_area, divide_street, finish_division
@@ -22,13 +23,16 @@ Progress = Callable[[str, int], None]
 BATCH = 5_000
 
 
+class UnknownPreset(Said, ValueError):
+    pass
+
+
 def generate_city(session: Session, preset: str, scale: int, rules: GridRules, seed: int = 1,
                   progress: Progress = lambda what, n: None) -> DivisionReport:
     if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(sorted(PRESETS))}")
+        raise UnknownPreset("synthetic.preset", preset=repr(preset), known=sorted(PRESETS))
     if session.scalar(select(func.count()).select_from(Area)):
-        raise AlreadyDivided("This database already has a division; generate a synthetic city "
-                             "into an empty database (set DATABASE_URL).")
+        raise AlreadyDivided("synthetic.already")
     city = build_city(PRESETS[preset], scale, seed)
     _load_ground_truth(session, city, progress)
 
