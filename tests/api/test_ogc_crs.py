@@ -27,6 +27,10 @@ def test_each_collection_lists_the_crs_it_is_served_in(client, auth):
     assert grids["storageCrs"] == CRS84 and grids["crs"][0] == CRS84
     for srid in (4326, 4490, 3857, 32635, 4491, 4547, 4554):
         assert EPSG.format(srid) in grids["crs"]
+    # /req/crs/fc-md-crs-list-global: in the list, each collection refers to the list's own
+    listing = get(client, auth, "/ogcapi/collections").get_json()
+    assert listing["crs"] == grids["crs"]
+    assert all(c["crs"] == ["#/crs"] for c in listing["collections"])
 
 
 @pytest.mark.parametrize("srid, swapped", [(4490, True), (4326, True), (3857, False), (32635, False), (4547, True)])

@@ -118,12 +118,15 @@ def _readable() -> list[features.Collection]:
     return layers
 
 
-def _describe(c: features.Collection) -> dict:
+def _describe(c: features.Collection, listed: bool = False) -> dict:
+    """`listed`: within /collections, whose own `crs` list each collection refers to (Part 2,
+    /req/crs/fc-md-crs-list-global) instead of repeating seventy URIs."""
     session = db.session()
     items = url_for(".items", collection_id=c.id, _external=True)
     body = {
         "id": c.id, "title": c.title_en, "description": f"{c.title_zh} / {c.title_en}",
-        "itemType": "feature", "crs": [one.uri for one in crs_.offered(city_utm(session))],
+        "itemType": "feature",
+        "crs": ["#/crs"] if listed else [one.uri for one in crs_.offered(city_utm(session))],
         "storageCrs": crs_.CRS84,
         "links": [_link(url_for(".collection_", collection_id=c.id, _external=True), "self", "application/json"),
                   _link(items, "items", GEOJSON, c.title_en),
@@ -155,7 +158,8 @@ def _describe(c: features.Collection) -> dict:
 def collections():
     return _document("collections", {
         "links": [_link(url_for(".collections", _external=True), "self", "application/json")],
-        "collections": [_describe(c) for c in _readable()]})
+        "crs": [one.uri for one in crs_.offered(city_utm(db.session()))],
+        "collections": [_describe(c, listed=True) for c in _readable()]})
 
 
 @bp.get("/collections/<collection_id>")
