@@ -115,11 +115,24 @@ class _Form:
         return self.values
 
 
-def unit(sent: Mapping, adding: bool) -> dict:
-    form = _Form(sent, UNIT_FIELDS, adding)
+def _place_on(form: _Form) -> None:
+    """A house's place in its building: entrance (单元), floor, room."""
     form.text("entrance", 16)
     form.number("floor", -10, 200)
     form.text("room", 16, required=True)
+
+
+def place(sent: Mapping) -> tuple[dict, dict]:
+    """A house's place by the house form's rules, and what is wrong with it instead of a
+    refusal: an imported row's problems are reported together."""
+    form = _Form(sent, ("entrance", "floor", "room"), adding=True)
+    _place_on(form)
+    return form.values, form.errors
+
+
+def unit(sent: Mapping, adding: bool) -> dict:
+    form = _Form(sent, UNIT_FIELDS, adding)
+    _place_on(form)
     form.choice("use", UNIT_USES, required=True)
     form.number("floor_area", 1, 99999, whole=False)
     form.number("households", 0, 999)

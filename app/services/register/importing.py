@@ -544,11 +544,7 @@ def _place(cells: dict, required: bool) -> tuple[dict, dict]:
     given = {name: str(v) if name != "floor" and isinstance(v, (int, float)) else v for name, v in given.items()}
     if not required and all(v is None for v in given.values()):
         return None, {}
-    form = fields._Form({**given, "room": given.get("room")}, ("entrance", "floor", "room"), adding=True)
-    form.text("entrance", 16)
-    form.number("floor", -10, 200)
-    form.text("room", 16, required=True)
-    return form.values, form.errors
+    return fields.place({**given, "room": given.get("room")})
 
 
 def _same_person(row: _Row, key: bytes | None, by_key: dict, by_name: dict):

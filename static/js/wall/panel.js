@@ -3,7 +3,7 @@
 // sent back and each department's queue, the live ticker as sentences, the out-of-grid alerts
 // and the grid ranking. Names first, codes small; a list longer than its room says how many
 // more, and that line opens the whole list.
-import { t, tf, pick, duration, when, dueAt } from '../i18n.js';
+import { t, tf, pick, duration, when, dueAt, spanWords } from '../i18n.js';
 
 
 const TICKER_LENGTH = 40;
@@ -88,12 +88,11 @@ export function renderSummary(summary, onSelect, onDrill = () => {}) {
   refit();
 }
 
-// "5小时22分" / "5 h 22 min"; under an hour with its seconds, so the list shows it running
+// "5小时22分", "2天3小时" as every page says a span (spanWords); under an hour with its seconds,
+// so the list shows it running
 export function lateWords(seconds) {
   const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h ? tf('late_hm', { h, m }) : tf('late_m', { m, s: s % 60 });
+  return s >= 3600 ? spanWords(s) : tf('late_m', { m: Math.floor(s / 60), s: s % 60 });
 }
 
 function renderOverdue(overdue, onSelect, onDrill) {
