@@ -132,6 +132,18 @@ class BackupRules:
 
 
 @dataclass(frozen=True)
+class ReplicaRules:
+    """Reads that may come from a streaming replica (app/db.py, app/replica.py): layers, tiles
+    and the wall's charts. No url: the embedded cluster's replica once `flask db-server
+    replica start` has made one, else none (DATABASE_URL names a database: only this names
+    its replica)."""
+
+    url: str | None = field(default=None, repr=False)      # DATABASE_REPLICA_URL
+    max_lag_s: float = 2.0          # further behind than this, the primary answers
+    retry_s: float = 10.0           # a replica that failed is tried again after this
+
+
+@dataclass(frozen=True)
 class SmsGateway:
     """An HTTP SMS gateway (services/notify/sms.py). A `url` with {phone} and {text} (and
     {id}, the message's key) in it is asked with GET, the values filled in; any other is sent
@@ -313,6 +325,12 @@ def register_key() -> str:
     return _env("GRIDMAP_REGISTER_KEY", DEV_REGISTER_KEY)
 
 
+def register_previous_key() -> str | None:
+    """The register key being retired (GRIDMAP_REGISTER_KEY_PREVIOUS): while `flask register
+    rotate-key` moves every number to the new key, a number not yet moved still opens."""
+    return _env("GRIDMAP_REGISTER_KEY_PREVIOUS") or None
+
+
 def _floats(name: str, default: str) -> tuple[float, ...]:
     return tuple(float(v) for v in _env(name, default).split(","))
 
@@ -371,6 +389,7 @@ class Settings:
     positions: PositionRules = field(default_factory=PositionRules)
     wall: WallRules = field(default_factory=WallRules)
     backups: BackupRules = field(default_factory=BackupRules)
+    replica: ReplicaRules = field(default_factory=ReplicaRules)
     notify: NotifyRules = field(default_factory=NotifyRules)
     working_hours: WorkingHours = field(default_factory=WorkingHours)
     secure_cookies: bool = True
@@ -381,6 +400,9 @@ class Settings:
     timezone: str = "Asia/Shanghai"        # where "today" begins on the wall
     basemap: Basemap = field(default_factory=Basemap)   # none: our own layers alone
     proxies: int = 0                       # reverse proxies in front whose X-Forwarded-For/-Proto are believed
+    # PostgreSQL itself, when DATABASE_URL is a pooler in transaction mode (pgbouncer): what
+    # must keep one server session — LISTEN, the sequencer's lock — connects here (db.py)
+    database_listen_url: str | None = None
     register_key: str = DEV_REGISTER_KEY   # encrypts the register's personal numbers (register_key())
 
     @property
@@ -432,6 +454,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         env=_env("GRIDMAP_ENV", "development"),
         secret_key=_env("SECRET_KEY", DEV_SECRET),
         database_url=_env("DATABASE_URL"),
+        database_listen_url=_env("DATABASE_LISTEN_URL"),
         var_dir=Path(_env("GRIDMAP_VAR_DIR", str(ROOT / "var"))),
         port=int(_env("PORT", "5000")),
         households=households,
@@ -458,6 +481,9 @@ def load_settings(overrides: dict | None = None) -> Settings:
             warn_backup_age_hours=float(_env("GRIDMAP_BACKUP_WARN_HOURS", "26")),
             warn_archive_lag_minutes=float(_env("GRIDMAP_ARCHIVE_WARN_MINUTES", "15")),
         ),
+        replica=ReplicaRules(url=_env("DATABASE_REPLICA_URL"),
+                             max_lag_s=float(_env("GRIDMAP_REPLICA_MAX_LAG_S", "2")),
+                             retry_s=float(_env("GRIDMAP_REPLICA_RETRY_S", "10"))),
         notify=_notify_rules(),
         working_hours=working_hours(),
         secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),

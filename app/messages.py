@@ -1566,6 +1566,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # 扫码定责: the door plates (services/register/plates.py, flask register plates, /q/<token>)
     "register.grid_not_found": {"zh": "没有编号为 {code} 的现行网格，或不在您的范围内。",
                                 "en": "There is no current grid {code} in your area."},
+    "register.rotate_no_previous": {
+        "zh": "请把要退役的登记密钥设为 GRIDMAP_REGISTER_KEY_PREVIOUS，新密钥设为 GRIDMAP_REGISTER_KEY，然后再运行。",
+        "en": "Set the register key being retired as GRIDMAP_REGISTER_KEY_PREVIOUS and the new one as "
+              "GRIDMAP_REGISTER_KEY, then run this again.",
+    },
+    "register.rotate_same": {
+        "zh": "GRIDMAP_REGISTER_KEY_PREVIOUS 与 GRIDMAP_REGISTER_KEY 相同：没有要更换的密钥。",
+        "en": "GRIDMAP_REGISTER_KEY_PREVIOUS is the same as GRIDMAP_REGISTER_KEY: there is nothing to rotate.",
+    },
+    "register.rotated": {
+        "zh": "已用新密钥重新保存 {numbers} 个号码和 {versions} 个历史版本中的副本。{unreadable} 个号码两把密钥都打不开，保持原样。"
+              "确认无误后，从设置中删除 GRIDMAP_REGISTER_KEY_PREVIOUS。",
+        "en": "{numbers} numbers and their copies in {versions} versions are kept under the new key. {unreadable} "
+              "numbers neither key opens were left as they are. Once you have checked, remove "
+              "GRIDMAP_REGISTER_KEY_PREVIOUS from the settings.",
+    },
     "register.plates_written": {"zh": "已写入 {path}：{plates} 块门牌，共 {pages} 页。",
                                 "en": "Wrote {path}: {plates} plate(s) on {pages} page(s)."},
     "register.plates_no_url": {"zh": "门牌二维码要指向居民能打开的网址：请先设置 GRIDMAP_PUBLIC_URL（如 https://gridmap.example.gov.cn）。",

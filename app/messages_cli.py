@@ -38,6 +38,8 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
     "cli.progress.written": {"zh": "已写入", "en": "written"},
     "cli.progress.streets": {"zh": "街道", "en": "streets"},
     "cli.progress.grids": {"zh": "网格", "en": "grids"},
+    "cli.progress.numbers": {"zh": "号码所在记录", "en": "entries with numbers"},
+    "cli.progress.versions": {"zh": "历史版本", "en": "versions"},
     "cli.progress.departments": {"zh": "部门", "en": "departments"},
     "cli.progress.cameras": {"zh": "摄像头", "en": "cameras"},
     "cli.progress.buildings": {"zh": "建筑", "en": "buildings"},
@@ -115,6 +117,26 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
         "en": "a new directory to restore into, beside the live cluster, which keeps running  "
               "[default: in place of the live cluster, which must be stopped]",
     },
+    "cli.help.db_server.replica": {
+        "zh": "内置数据库集群的流复制只读副本（var/replica）：图层、瓦片和大屏图表从它读取。",
+        "en": "The embedded cluster's streaming replica (var/replica): layers, tiles and the wall's charts "
+              "read from it.",
+    },
+    "cli.help.db_server.replica.start": {
+        "zh": "启动只读副本；还没有时先用 pg_basebackup 从正在运行的集群复制出来（复制用户、复制槽、"
+              "pg_hba.conf 条目缺什么补什么）。",
+        "en": "Start the replica; made first, when there is none, with pg_basebackup from the running cluster "
+              "(the replication role, slot and pg_hba.conf line added where missing).",
+    },
+    "cli.help.db_server.replica.stop": {"zh": "停止只读副本。", "en": "Stop the replica."},
+    "cli.help.db_server.replica.stop.remove": {
+        "zh": "同时删除副本并删掉它的复制槽（否则主库一直为它保留 WAL）",
+        "en": "also delete the replica and drop its slot (else the primary keeps WAL for it)",
+    },
+    "cli.help.db_server.replica.status": {
+        "zh": "只读副本是否在运行、落后主库多少（未运行时退出码为 3）。",
+        "en": "Whether the replica runs, and how far behind the primary it is (exit status 3 when it does not).",
+    },
     "cli.help.db": {
         "zh": "数据库表结构迁移（migrations/ 中的 Alembic 版本）。",
         "en": "Schema migrations (Alembic revisions in migrations/).",
@@ -177,6 +199,36 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
         "zh": "{value} 既不是 latest，也不是 2026-11-24T08:00:00+08:00 这样的日期时间。",
         "en": "{value} is neither latest nor a date and time such as 2026-11-24T08:00:00+08:00.",
     },
+    "cli.db_server.replica_bar": {"zh": "复制数据库", "en": "copying the database"},
+    "cli.db_server.replica.running": {
+        "zh": "只读副本正在 127.0.0.1:{port} 上运行（数据在 {data}）；落后不超过 {bound:g} 秒时，"
+              "应用的图层、瓦片和图表从它读取。",
+        "en": "The replica is running on 127.0.0.1:{port} (data in {data}); the app's layers, tiles and charts "
+              "read from it while it is no more than {bound:g} s behind.",
+    },
+    "cli.db_server.replica.stopped": {"zh": "只读副本已停止；读取改由主库回答。",
+                                      "en": "Replica stopped; the primary answers the reads."},
+    "cli.db_server.replica.removed": {"zh": "只读副本已停止并删除，它的复制槽已删掉。",
+                                      "en": "Replica stopped and deleted, its slot dropped."},
+    "cli.db_server.replica.absent": {"zh": "没有只读副本（flask db-server replica start 可建立）",
+                                     "en": "no replica (flask db-server replica start makes one)"},
+    "cli.db_server.replica.status_stopped": {"zh": "只读副本已停止（数据在 {data}）",
+                                             "en": "replica stopped (data in {data})"},
+    "cli.db_server.replica.retained": {
+        "zh": "主库为它保留着 {size:.1f} MB 的 WAL；不再需要它时用 replica stop --remove 删除。",
+        "en": "the primary keeps {size:.1f} MB of WAL for it; replica stop --remove deletes it when it is "
+              "no longer wanted",
+    },
+    "cli.db_server.replica.status": {
+        "zh": "只读副本正在 127.0.0.1:{port} 上运行（数据在 {data}），复制状态：{state}",
+        "en": "replica running on 127.0.0.1:{port} (data in {data}), replication: {state}",
+    },
+    "cli.db_server.replica.lag": {
+        "zh": "落后主库 {bytes:,} 字节，延迟 {lag} 秒",
+        "en": "behind the primary by {bytes:,} bytes, lag {lag} s",
+    },
+    "cli.db_server.replica.paused": {"zh": "重放已暂停（pg_wal_replay_pause()）",
+                                     "en": "replay paused (pg_wal_replay_pause())"},
     "cli.db.at": {"zh": "数据库现处于版本 {revision}", "en": "database at {revision}"},
 
     # -- flask import, generate, setup-demo (app/cli/data.py) -----------------------------------------
@@ -570,6 +622,14 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
         "zh": "网格基础登记（人、房、单位）：工作簿与门牌。",
         "en": "The grid's base register (人、房、单位): workbooks and door plates.",
     },
+    "cli.help.register.rotate_key": {
+        "zh": "把登记中的身份证号和电话从要退役的密钥（GRIDMAP_REGISTER_KEY_PREVIOUS）换到新密钥"
+              "（GRIDMAP_REGISTER_KEY），历史版本中的副本一并更换；中途停下可再次运行，从停下处继续。",
+        "en": "Move the register's ID numbers and phones from the key being retired "
+              "(GRIDMAP_REGISTER_KEY_PREVIOUS) to the new one (GRIDMAP_REGISTER_KEY), their copies in "
+              "the versions too; stopped half-way, run it again and it goes on.",
+    },
+    "cli.register.rotate_progress": {"zh": "更换登记密钥", "en": "Rotating the register key"},
     "cli.help.register.plates": {
         "zh": "把网格的门牌写入 OUT（PDF）：每个楼栋单元一块，每块带指向 GRIDMAP_PUBLIC_URL 下 /q/<token> "
               "的二维码、地址、网格、社区和网格员姓名。错误用 --lang 的语言说，否则用系统区域设置的语言。",

@@ -9,10 +9,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import db
+from .. import config, db
 from ..messages import DEFAULT_LANGUAGE, LANGUAGES, Message, Said
 from ..services.accounts.scope import Scope
 from ..services.register import plates as door_plates
+from ..services.register import rotation
 from .progress import Progress
 from .words import Group, Refusal, echo, option
 from .words import language as locale_language      # the commands' `language` is their --lang
@@ -47,3 +48,15 @@ def plates(grid_code: str, language: str | None, out: Path):
     except OSError as error:
         raise Refusal(Message("assessment.not_written", path=str(out), error=error.strerror), said_in) from None
     echo("register.plates_written", said_in, path=str(out.resolve()), plates=len(sheet.plates), pages=printed.pages)
+
+
+@register_group.command("rotate-key", help=Message("cli.help.register.rotate_key"))
+@with_appcontext
+def rotate_key():
+    progress = Progress(Message("cli.register.rotate_progress"))
+    try:
+        done = rotation.rotate(db.session(), config.register_previous_key(), config.register_key(), progress)
+    except Said as error:
+        raise Refusal(error) from None
+    progress.done()
+    echo("register.rotated", numbers=done.numbers, versions=done.versions, unreadable=done.unreadable)

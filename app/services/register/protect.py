@@ -78,8 +78,13 @@ def protect(kind: str, value: str, master: str | None = None) -> Protected:
 
 
 def reveal(secret: bytes, master: str | None = None) -> str:
-    fernet, _ = _keys(master or config.register_key())
-    try:
-        return fernet.decrypt(bytes(secret)).decode()
-    except InvalidToken as error:
-        raise Unreadable() from error
+    """The number a secret holds. Without `master`: the setting's key, and while a rotation is
+    under way the key being retired (GRIDMAP_REGISTER_KEY_PREVIOUS) too."""
+    masters = [master] if master else [config.register_key(), config.register_previous_key()]
+    for one in filter(None, masters):
+        fernet, _ = _keys(one)
+        try:
+            return fernet.decrypt(bytes(secret)).decode()
+        except InvalidToken:
+            continue
+    raise Unreadable()
