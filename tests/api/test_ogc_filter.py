@@ -267,3 +267,19 @@ def test_geojson_text_sequences_hold_one_feature_per_record(client, auth):
     records = response.data.decode().split("\x1e")
     assert records[0] == "" and len(records) == 5
     assert all(record.endswith("\n") and json.loads(record)["type"] == "Feature" for record in records[1:])
+
+
+def test_a_date_is_the_citys_whole_day_and_a_time_without_offset_the_citys(client, auth, session, app, reports):
+    """datetime=2026-11-24 means that day in the city (GRIDMAP_TIMEZONE), not an instant at
+    UTC midnight; a moment with no offset is the city's time, as everywhere else."""
+    zone = app.config["GRIDMAP"].timezone
+    day = session.execute(text("SELECT (reported_at AT TIME ZONE :z)::date FROM incident WHERE id = :id"),
+                          {"z": zone, "id": reports[0]["id"]}).scalar_one()
+    in_day = count(session, "SELECT count(*) FROM incident WHERE (reported_at AT TIME ZONE :z)::date = :d",
+                   z=zone, d=day)
+    assert in_day >= len(reports)
+    assert matched(client, auth, "incidents", datetime=day.isoformat()) == in_day
+    assert matched(client, auth, "incidents", datetime=f"{day.isoformat()}/{day.isoformat()}") == in_day
+    assert matched(client, auth, "incidents", datetime=f"{day.isoformat()}T00:00:00/..") == count(
+        session, "SELECT count(*) FROM incident WHERE reported_at >= (CAST(:d AS timestamp) AT TIME ZONE :z)",
+        z=zone, d=day)

@@ -3,12 +3,13 @@ it with no plug-in; the map front end reads the same endpoints."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from urllib.parse import urlencode
 
 import shapely
 import shapely.geometry
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ... import csvfile, dates, db
 from ...auth import current_scope, current_user, permits, requires
@@ -24,7 +25,7 @@ from ..params import InvalidParameter, parse_bbox, parse_int
 from . import html
 from .ogctiles import CONFORMANCE as TILES_CONFORMANCE, collection_links, landing_links
 from .openapi import openapi_document
-from .request import layer_request
+from .request import layer_request, read_session
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 
@@ -121,7 +122,7 @@ def _readable() -> list[features.Collection]:
 def _describe(c: features.Collection, listed: bool = False) -> dict:
     """`listed`: within /collections, whose own `crs` list each collection refers to (Part 2,
     /req/crs/fc-md-crs-list-global) instead of repeating seventy URIs."""
-    session = db.session()
+    session = read_session((c,))
     items = url_for(".items", collection_id=c.id, _external=True)
     body = {
         "id": c.id, "title": c.title_en, "description": f"{c.title_zh} / {c.title_en}",
@@ -370,23 +371,31 @@ def _flag(name: str) -> bool:
 
 
 def _parse_datetime(value: str | None):
-    """RFC 3339 instant, or interval start/end with '..' for an open end."""
+    """RFC 3339 instant, or interval start/end with '..' for an open end. A moment without an
+    offset is the city's time (GRIDMAP_TIMEZONE), as everywhere else; a date alone is the
+    city's whole day: an instant becomes that day, an interval's end takes in its day."""
     if not value:
         return None, False
-    def one(part: str) -> datetime | None:
+    zone = ZoneInfo(current_app.config["GRIDMAP"].timezone)
+
+    def one(part: str, end: bool = False) -> datetime | None:
         if part in ("", ".."):
             return None
+        if len(part) == 11 and part.endswith("T"):      # GDAL turns a -where on a date into "2025-05-06T"
+            part = part[:-1]
         try:
-            # GDAL turns a -where on a date into "2025-05-06T": that day's midnight
-            return dates.moment(part[:-1] if len(part) == 11 and part.endswith("T") else part, timezone.utc)
+            moment = dates.moment(part, zone)
         except dates.Unusable:
             raise InvalidParameter("datetime", "layers.datetime", value=part) from None
+        return moment + timedelta(days=1) if end and len(part) == 10 else moment
     if "/" in value:
         start_text, _, end_text = value.partition("/")
-        start, end = one(start_text), one(end_text)
+        start, end = one(start_text), one(end_text, end=True)
         if start and end and start > end:
             raise InvalidParameter("datetime", "layers.datetime_order")
         return (start, end), False
+    if len(value) == 10:          # a day: from its midnight to the next
+        return (one(value), one(value, end=True)), False
     moment = one(value)
     return (moment, moment), True
 
