@@ -819,8 +819,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # CRS (Part 2), sorting and properties
     "layers.crs": {
-        "zh": "{name} 为 {value}，该集合不提供这一坐标参照系；可用：{known}。",
-        "en": "{name} '{value}' is not a CRS this collection is served in; it is served in {known}.",
+        "zh": "{name} 为 {value}，不是本服务提供的坐标参考系；可用（URI，或 EPSG:4490 这样的简写）：{known}。",
+        "en": "{name} '{value}' is not a CRS this server offers; it offers (as URIs, or short as EPSG:4490) {known}.",
+    },
+    "layers.crs_far_zone": {
+        "zh": "{name} 为 {value}：这个高斯-克吕格投影带画的是东经 {west}°–{east}°，本市在东经 {longitude}°，"
+              "在带外长度会严重失真。请用本市所在的投影带（见集合的 crs 列表）。",
+        "en": "{name} '{value}': that Gauss-Krüger zone is drawn for longitudes {west}°–{east}°E and the city "
+              "lies at {longitude}°E, where its lengths would be badly distorted. Use the city's own zone "
+              "(the collection's crs list).",
     },
     "layers.bbox_crs_numbers": {
         "zh": "bbox 须为该坐标参照系中的四个数：最小值在前，且不大于最大值。",

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ... import csvfile, dates, db
 from ...auth import current_scope, current_user, permits, requires
 from ...messages import Message
-from ...services.city.frame import city_utm
+from ...services.city.frame import city_centre
 from ...services.layers import crs as crs_
 from ...services.layers import cql2, features, schema
 from ...services.layers.features import InvalidQuery, ItemsQuery
@@ -104,7 +104,7 @@ def conformance():
 @bp.get("/api")
 @requires("layers:read", basic=True)
 def api():
-    offered = [one.uri for one in crs_.offered(city_utm(db.session()))]
+    offered = [one.uri for one in crs_.offered(city_centre(db.session()))]
     return Response(json.dumps(openapi_document(url_for(".landing", _external=True), _readable(),
                                                 (DEFAULT_LIMIT, MAX_LIMIT), (DOCUMENT_FORMATS, ITEMS_FORMATS),
                                                 offered), ensure_ascii=False),
@@ -127,7 +127,7 @@ def _describe(c: features.Collection, listed: bool = False) -> dict:
     body = {
         "id": c.id, "title": c.title_en, "description": f"{c.title_zh} / {c.title_en}",
         "itemType": "feature",
-        "crs": ["#/crs"] if listed else [one.uri for one in crs_.offered(city_utm(session))],
+        "crs": ["#/crs"] if listed else [one.uri for one in crs_.offered(city_centre(session))],
         "storageCrs": crs_.CRS84,
         "links": [_link(url_for(".collection_", collection_id=c.id, _external=True), "self", "application/json"),
                   _link(items, "items", GEOJSON, c.title_en),
@@ -159,7 +159,7 @@ def _describe(c: features.Collection, listed: bool = False) -> dict:
 def collections():
     return _document("collections", {
         "links": [_link(url_for(".collections", _external=True), "self", "application/json")],
-        "crs": [one.uri for one in crs_.offered(city_utm(db.session()))],
+        "crs": [one.uri for one in crs_.offered(city_centre(db.session()))],
         "collections": [_describe(c, listed=True) for c in _readable()]})
 
 
@@ -310,10 +310,13 @@ def _crs(session, name: str) -> crs_.Crs:
     if not value:
         return crs_.default()
     try:
-        return crs_.find(value, city_utm(session))
+        return crs_.find(value, city_centre(session))
+    except crs_.FarZone as error:
+        west, east = error.band
+        raise InvalidParameter(name, "layers.crs_far_zone", name=name, value=value, west=round(west, 1),
+                               east=round(east, 1), longitude=round(error.longitude, 2)) from None
     except crs_.UnknownCrs as error:
-        raise InvalidParameter(name, "layers.crs", name=name, value=value,
-                               known=error.offered[:5] + ["EPSG:4491–4554"]) from None
+        raise InvalidParameter(name, "layers.crs", name=name, value=value, known=error.offered) from None
 
 
 def _box(value: str | None) -> tuple[float, float, float, float] | None:

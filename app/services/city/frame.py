@@ -19,13 +19,18 @@ def database_of(session: Session) -> str:
     return session.get_bind().url.render_as_string(hide_password=True)
 
 
-def city_utm(session: Session) -> int:
-    """The UTM zone of the city's centre (from the outline each process keeps a minute)."""
+def city_centre(session: Session) -> tuple[float, float]:
+    """The city's centre (lon, lat), from the outline each process keeps a minute."""
     city = city_outline(session)
     if city.is_empty:
-        return utm_epsg(0.0, 0.0)
+        return 0.0, 0.0
     centre = city.centroid
-    return utm_epsg(centre.x, centre.y)
+    return centre.x, centre.y
+
+
+def city_utm(session: Session) -> int:
+    """The UTM zone of the city's centre."""
+    return utm_epsg(*city_centre(session))
 
 
 def city_outline(session: Session):

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from pyproj import CRS as ProjCrs
 
+from ...geo.crs import utm_epsg
+
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 STORAGE_SRID = 4326
@@ -28,6 +30,8 @@ METRE_DECIMALS = 2
 
 _CURIE = re.compile(r"\[?EPSG:([0-9]{4,5})\]?", re.IGNORECASE)
 _URI = re.compile(r"https?://www\.opengis\.net/def/crs/EPSG/0/([0-9]{4,5})")
+_URN = re.compile(r"urn:ogc:def:crs:EPSG:[0-9.]*:([0-9]{4,5})", re.IGNORECASE)
+_BARE = re.compile(r"([0-9]{4,5})")
 
 
 class UnknownCrs(ValueError):
@@ -76,29 +80,56 @@ def _epsg(srid: int) -> Crs:
                DEGREE_DECIMALS if geographic else METRE_DECIMALS)
 
 
+@lru_cache(maxsize=128)
+def zone_band(srid: int) -> tuple[float, float]:
+    """The longitudes a Gauss-Krüger zone is drawn for (its EPSG area of use)."""
+    area = ProjCrs.from_epsg(srid).area_of_use
+    return area.west, area.east
+
+
 _CRS84 = Crs(CRS84, STORAGE_SRID, False, DEGREE_DECIMALS)
 
 
-def offered(city_utm: int) -> list[Crs]:
-    """What every collection is served in, CRS84 (the default) first."""
-    return [_CRS84, *(_epsg(srid) for srid in (STORAGE_SRID, CGCS2000, WEB_MERCATOR, city_utm)),
-            *(_epsg(srid) for srid in GAUSS_KRUGER)]
+@lru_cache(maxsize=16)
+def _offered(utm: int, longitude: float) -> tuple[Crs, ...]:
+    zones = [srid for srid in GAUSS_KRUGER if zone_band(srid)[0] <= longitude <= zone_band(srid)[1]]
+    return (_CRS84, *(_epsg(srid) for srid in (STORAGE_SRID, CGCS2000, WEB_MERCATOR, utm, *zones)))
+
+
+def offered(centre: tuple[float, float]) -> list[Crs]:
+    """What every collection of a city centred at (lon, lat) is served in, CRS84 (the default)
+    first: the Gauss-Krüger zones whose band holds the city (6° and 3°, with and without the
+    zone number before the easting), not the other sixty, in which its lengths would be
+    a third too long."""
+    longitude, latitude = centre
+    return list(_offered(utm_epsg(longitude, latitude), round(longitude, 3)))
 
 
 def default() -> Crs:
     return _CRS84
 
 
-def find(value: str, city_utm: int) -> Crs:
-    """The CRS a `crs` or `bbox-crs` parameter names: its URI, or the safe CURIE [EPSG:4490]."""
+class FarZone(ValueError):
+    """A Gauss-Krüger zone whose band does not hold the city."""
+
+    def __init__(self, srid: int, band: tuple[float, float], longitude: float):
+        super().__init__(srid)
+        self.srid, self.band, self.longitude = srid, band, longitude
+
+
+def find(value: str, centre: tuple[float, float]) -> Crs:
+    """The CRS a `crs`, `bbox-crs` or `filter-crs` parameter names: its URI, its URN, the safe
+    CURIE [EPSG:4490], EPSG:4490 or the bare code."""
     text = value.strip()
-    if text in (CRS84, "[OGC:CRS84]", "OGC:CRS84"):
+    if text in (CRS84, "[OGC:CRS84]", "OGC:CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84"):
         return _CRS84
-    found = _URI.fullmatch(text) or _CURIE.fullmatch(text)
-    choices = offered(city_utm)
+    found = _URI.fullmatch(text) or _CURIE.fullmatch(text) or _URN.fullmatch(text) or _BARE.fullmatch(text)
+    choices = offered(centre)
     if found:
         srid = int(found[1])
         for crs in choices:
             if crs.srid == srid and crs.uri != CRS84:
                 return crs
+        if srid in GAUSS_KRUGER:
+            raise FarZone(srid, zone_band(srid), centre[0])
     raise UnknownCrs(value, [crs.uri for crs in choices])
