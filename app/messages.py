@@ -798,8 +798,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The filter names '{name}', which is not queryable; queryables: {known} (see /queryables).",
     },
     "layers.filter_type": {
-        "zh": "筛选条件中 {part} 需要 {expected} 类型的值，而不是 {got}。",
-        "en": "In the filter, {part} takes a {expected}, not {got}.",
+        "zh": "筛选条件中，{part} 需要{expected}，而“{got}”不是。",
+        "en": "In the filter, {part} takes a {expected}; '{got}' is not one.",
+    },
+    "layers.filter_type_of": {
+        "zh": "筛选条件中，{part} 需要{expected}，而这里是{got}。",
+        "en": "In the filter, {part} takes a {expected}, not a {got}.",
+    },
+    "layers.filter_property_quoted": {
+        "zh": "筛选条件中加双引号的 \"{name}\" 是属性名；文本值请用单引号：'{name}'。",
+        "en": "In the filter, \"{name}\" in double quotes names a property; write a text value in single quotes: '{name}'.",
+    },
+    "layers.filter_full_width": {
+        "zh": "筛选条件中有全角符号 {marks}：引号、括号、等号和逗号请用半角（' ( ) = ,）。",
+        "en": "The filter holds full-width marks {marks}: write quotes, brackets, = and commas as ' ( ) = ,.",
     },
     "layers.filter_function": {
         "zh": "筛选条件中的函数或运算 {name} 不受支持。",

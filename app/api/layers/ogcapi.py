@@ -339,7 +339,7 @@ def _filter(session, c: features.Collection) -> tuple[str, dict] | None:
     if text is None or text.strip() == "":
         return None
     expression = cql2.read(text, request.args.get("filter-lang", "cql2-text"))
-    return cql2.translate(expression, schema.queryables(session, c), _crs(session, "filter-crs"))
+    return cql2.translate(expression, schema.queryables(session, c), _crs(session, "filter-crs"), text)
 
 
 def _sortby(session, c: features.Collection) -> tuple[tuple[str, bool], ...]:

@@ -66,8 +66,10 @@ class FilterRefused(Said):
 
 
 def _mismatch(part: str, expected: str, found: "_Expr") -> FilterRefused:
-    got = found.literal if found.literal is not None else TYPE_WORDS[found.type]
-    return FilterRefused("layers.filter_type", part=part, expected=TYPE_WORDS[expected], got=got)
+    if found.literal is not None:
+        return FilterRefused("layers.filter_type", part=part, expected=TYPE_WORDS[expected], got=str(found.literal))
+    return FilterRefused("layers.filter_type_of", part=part, expected=TYPE_WORDS[expected],
+                         got=TYPE_WORDS[found.type])
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,16 @@ def _valid(expression: dict) -> None:
         raise FilterRefused("layers.filter_invalid", lang="CQL2", detail=str(error)[:200]) from None
 
 
+# what a Chinese input method types for ' ( ) = , and the like
+FULL_WIDTH = "‘’“”（），＝＜＞！；"
+
+
 def _unreadable(value: str, detail: str) -> FilterRefused:
-    """cql2's parse error points at a line and column: say where, and what stands there."""
+    """cql2's parse error points at a line and column: say where, and what stands there (a
+    full-width mark outside a string, typed by a Chinese input method, said as such)."""
+    marks = [mark for mark in FULL_WIDTH if mark in re.sub(r"'(?:[^']|'')*'", "", value)]
+    if marks:
+        return FilterRefused("layers.filter_full_width", marks=" ".join(marks))
     place = re.search(r"-->\s*(\d+):(\d+)", detail)
     if not place:
         return FilterRefused("layers.filter_invalid", lang="cql2-text", detail=detail.splitlines()[0][:200])
@@ -140,9 +150,10 @@ def _unreadable(value: str, detail: str) -> FilterRefused:
 class Translation:
     """One filter's SQL and its bound parameters (named cql_0, cql_1, …)."""
 
-    def __init__(self, queryables: dict[str, Queryable], filter_crs: Crs | None = None):
+    def __init__(self, queryables: dict[str, Queryable], filter_crs: Crs | None = None, source: str = ""):
         self.queryables = queryables
         self.filter_crs = filter_crs
+        self.source = source        # the filter as written, for hints
         self.params: dict[str, object] = {}
         self.nodes = 0
 
@@ -198,6 +209,8 @@ class Translation:
             return _Expr("t.geom", "geometry")
         found = self.queryables.get(name)
         if found is None:
+            if f'"{name}"' in self.source:        # "text" is a name in CQL2; a text is 'text'
+                raise FilterRefused("layers.filter_property_quoted", name=name)
             raise FilterRefused("layers.filter_property", name=name,
                                 known=[GEOMETRY, *sorted(self.queryables)])
         return _Expr(found.sql, found.type, property=found)
@@ -380,9 +393,10 @@ class Translation:
 
 
 def translate(expression: dict, queryables: dict[str, Queryable],
-              filter_crs: Crs | None = None) -> tuple[str, dict]:
-    """The filter's SQL condition on alias t, and its parameters."""
-    translation = Translation(queryables, filter_crs)
+              filter_crs: Crs | None = None, source: str = "") -> tuple[str, dict]:
+    """The filter's SQL condition on alias t, and its parameters; `source`, the filter as
+    written, lets a refusal point at a slip (a text in double quotes)."""
+    translation = Translation(queryables, filter_crs, source)
     where = translation.where(expression)
     _valid(expression)
     return where, translation.params
