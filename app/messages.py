@@ -776,6 +776,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "没有参数 {name}。{collection} 接受 {known}，以及筛选条件 {filters}。",
         "en": "Unknown parameter '{name}'. {collection} takes {known} and the filters {filters}.",
     },
+    "layers.landing": {"zh": "网格化管理的图层（OGC API – Features、Tiles）",
+                       "en": "Grid-based community governance layers (OGC API – Features, Tiles)"},
+    "layers.next_page": {"zh": "下一页", "en": "next page"},
+    "layers.previous_page": {"zh": "上一页", "en": "previous page"},
     # CQL2 filters (services/layers/cql2.py)
     "layers.filter_lang": {
         "zh": "filter-lang 为 {value}，不受支持；可用：{known}。",

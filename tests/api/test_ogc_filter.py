@@ -287,3 +287,26 @@ def test_a_date_is_the_citys_whole_day_and_a_time_without_offset_the_citys(clien
     assert matched(client, auth, "incidents", datetime=f"{day.isoformat()}T00:00:00/..") == count(
         session, "SELECT count(*) FROM incident WHERE reported_at >= (CAST(:d AS timestamp) AT TIME ZONE :z)",
         z=zone, d=day)
+
+
+def test_a_streets_grids_are_one_filter_away(client, auth, session):
+    street = session.execute(text("SELECT code FROM area WHERE level = 'street' ORDER BY code LIMIT 1")).scalar_one()
+    in_sql = count(session, """SELECT count(*) FROM grid g JOIN area c ON c.id = g.community_id
+        JOIN area s ON s.id = c.parent_id WHERE s.code = :s AND g.valid_to IS NULL""", s=street)
+    assert in_sql > 0
+    assert matched(client, auth, "grids", street=street) == in_sql
+    assert matched(client, auth, "grids", filter=f"street = '{street}'") == in_sql
+
+
+def test_titles_follow_the_readers_language_chinese_when_none_is_asked(client, auth):
+    """QGIS and GDAL send no Accept-Language: their layer list reads in Chinese."""
+    plain = client.get("/ogcapi/collections/grids", headers=auth("operator")).get_json()
+    english = client.get("/ogcapi/collections/grids", headers={**auth("operator"), "Accept-Language": "en"}).get_json()
+    assert (plain["title"], english["title"]) == ("网格", "Grids")
+    page = client.get("/ogcapi/collections/grids/items?limit=2", headers=auth("operator")).get_json()
+    assert next(l for l in page["links"] if l["rel"] == "next")["title"] == "下一页"
+
+
+def test_a_csv_page_is_saved_under_its_collections_name(client, auth):
+    response = items(client, auth, "grids", f="csv", limit=5, offset=5)
+    assert response.headers["Content-Disposition"] == 'inline; filename="grids-6.csv"'

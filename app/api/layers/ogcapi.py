@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import shapely
 import shapely.geometry
@@ -13,19 +13,19 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from ... import csvfile, dates, db
 from ...auth import current_scope, current_user, permits, requires
-from ...messages import Message
+from ...messages import Message, say
 from ...services.city.frame import city_centre
 from ...services.layers import crs as crs_
 from ...services.layers import cql2, features, schema
 from ...services.layers.features import InvalidQuery, ItemsQuery
 from ...services.planning import plans
 from .. import http
-from ..errors import Refused, described
+from ..errors import Refused, described, request_language
 from ..params import InvalidParameter, parse_bbox, parse_int
 from . import html
 from .ogctiles import CONFORMANCE as TILES_CONFORMANCE, collection_links, landing_links
 from .openapi import openapi_document
-from .request import layer_request, read_session
+from .request import layer_request
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 
@@ -87,7 +87,7 @@ def _document(kind: str, body: dict) -> Response:
 @requires("layers:read", basic=True)
 def landing():
     return _document("landing", dict(
-        title="Gridmap 网格地图", description="Grid-based community governance layers (OGC API – Features)",
+        title="Gridmap 网格地图", description=say("layers.landing", request_language()),
         links=[_link(url_for(".landing", _external=True), "self", "application/json"),
                _link(url_for(".api", _external=True), "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
                _link(url_for(".conformance", _external=True), "conformance", "application/json"),
@@ -119,18 +119,24 @@ def _readable() -> list[features.Collection]:
     return layers
 
 
+def _title(c: features.Collection) -> str:
+    """The title a client shows (QGIS's layer list, GDAL's): in the reader's language, Chinese
+    when the request names none (GDAL and QGIS send no Accept-Language)."""
+    return c.title_zh if request_language() == "zh" else c.title_en
+
+
 def _describe(c: features.Collection, listed: bool = False) -> dict:
     """`listed`: within /collections, whose own `crs` list each collection refers to (Part 2,
     /req/crs/fc-md-crs-list-global) instead of repeating seventy URIs."""
-    session = read_session((c,))
+    session = db.session()
     items = url_for(".items", collection_id=c.id, _external=True)
     body = {
-        "id": c.id, "title": c.title_en, "description": f"{c.title_zh} / {c.title_en}",
+        "id": c.id, "title": _title(c), "description": f"{c.title_zh} / {c.title_en}",
         "itemType": "feature",
         "crs": ["#/crs"] if listed else [one.uri for one in crs_.offered(city_centre(session))],
         "storageCrs": crs_.CRS84,
         "links": [_link(url_for(".collection_", collection_id=c.id, _external=True), "self", "application/json"),
-                  _link(items, "items", GEOJSON, c.title_en),
+                  _link(items, "items", GEOJSON, _title(c)),
                   _link(url_for(".queryables", collection_id=c.id, _external=True),
                         "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON, "queryables"),
                   # GDAL types a layer's fields from the schema under describedby; before 3.7 it matched
@@ -208,8 +214,10 @@ def items(collection_id: str):
         return _in_crs(_negotiated(http.whole(f"\x1e{body}\n".encode() if body else b"", GEOJSON_SEQ,
                                               r.etag(found.versions))), query.crs)
     if fmt == "csv":
-        return _in_crs(_negotiated(http.whole(_csv(c, query, found.chunks).encode("utf-8-sig"), "text/csv",
-                                              r.etag(found.versions))), query.crs)
+        answer = http.whole(_csv(c, query, found.chunks).encode("utf-8-sig"), "text/csv", r.etag(found.versions))
+        # saved under the collection's name and page, not "items.csv"
+        answer.headers["Content-Disposition"] = f'inline; filename="{c.id}-{query.offset + 1}.csv"'
+        return _in_crs(_negotiated(answer), query.crs)
     returned = max(0, min(query.limit, found.matched - query.offset))
     links = _page_links(c, query, found.matched)
     head = '{"type":"FeatureCollection","features":['
@@ -412,9 +420,10 @@ def _page_links(c: features.Collection, query: ItemsQuery, matched: int) -> list
     links = [_link(at(query.offset), "self", GEOJSON),
              _link(url_for(".collection_", collection_id=c.id, _external=True), "collection", "application/json")]
     if query.offset + query.limit < matched:
-        links.append(_link(at(query.offset + query.limit), "next", GEOJSON, "next page"))
+        links.append(_link(at(query.offset + query.limit), "next", GEOJSON, say("layers.next_page", request_language())))
     if query.offset > 0:
-        links.append(_link(at(max(0, query.offset - query.limit)), "prev", GEOJSON, "previous page"))
+        links.append(_link(at(max(0, query.offset - query.limit)), "prev", GEOJSON,
+                           say("layers.previous_page", request_language())))
     return links
 
 

@@ -77,6 +77,10 @@ _KIND_OF = "(SELECT k.{} FROM part_kind k WHERE k.code = t.kind)"
 _IN_GRID = "t.grid_id IN (SELECT g.id FROM grid g WHERE g.code = {value})"
 _IN_AREA = "t.{} IN (SELECT a.id FROM area a WHERE a.code = {{value}})"
 _CITY_EXTENT = "SELECT ST_Extent(geom) FROM area WHERE parent_id IS NULL"
+# a grid's street: its community's parent
+_STREET_OF = "(SELECT s.code FROM area c JOIN area s ON s.id = c.parent_id WHERE c.id = t.community_id)"
+_IN_STREET = ("t.community_id IN (SELECT c.id FROM area c JOIN area s ON s.id = c.parent_id "
+              "WHERE s.code = {value})")
 _BY_WORKER = "t.worker_id = (SELECT w.id FROM worker w WHERE w.code = {value})"
 # a segment's street chief (街长) now: their name is on the sign at the roadside, not private
 _CHIEF = """(SELECT {} FROM worker_assignment a JOIN worker w ON w.id = a.worker_id
@@ -95,10 +99,10 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                "t.level = 'community'", boundary=True, filters={"street": _IN_AREA.format("parent_id")}),
     Collection("grids", "网格", "Grids", "grid", "MultiPolygon",
                {**_AREA_PROPS, "kind": "t.kind", "community": _AREA_OF.format("community_id"),
-                "valid_from": "t.valid_from", "valid_to": "t.valid_to"},
+                "street": _STREET_OF, "valid_from": "t.valid_from", "valid_to": "t.valid_to"},
                "t.valid_to IS NULL", boundary=True,
                filters={"community": _IN_AREA.format("community_id"), "kind": "t.kind",
-                        "code": "t.code"},
+                        "code": "t.code", "street": _IN_STREET},
                temporal=("t.valid_from", "t.valid_to"), where_in_time="TRUE", reads=("area",)),
     Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                {"name": "t.name", "address": "t.address", "kind": "t.kind", "levels": "t.levels",
