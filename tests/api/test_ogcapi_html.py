@@ -319,3 +319,12 @@ def test_the_items_map_draws_the_page_and_a_click_opens_the_feature(browser, liv
     assert view.locator("table.properties").is_visible()
     assert errors == [] and external == []      # Leaflet from our bundle, no basemap from the internet
     context.close()
+
+
+def test_a_browser_not_signed_in_is_taken_to_sign_in_and_a_client_gets_the_401(client):
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = client.get("/ogcapi/collections/grids/items?limit=5", headers=browser)
+    assert page.status_code == 302
+    assert page.headers["Location"].endswith("/login?next=/ogcapi/collections/grids/items?limit%3D5")
+    gdal = client.get("/ogcapi/collections/grids/items?limit=5", headers={"Accept": "application/geo+json"})
+    assert gdal.status_code == 401 and "Basic" in gdal.headers["WWW-Authenticate"]

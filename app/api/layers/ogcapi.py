@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import shapely
 import shapely.geometry
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 
 from ... import csvfile, dates, db
 from ...auth import current_scope, current_user, permits, requires
@@ -20,7 +20,7 @@ from ...services.layers import cql2, features, schema
 from ...services.layers.features import InvalidQuery, ItemsQuery
 from ...services.planning import plans
 from .. import http
-from ..errors import Refused, described, request_language
+from ..errors import Refused, answer, described, request_language
 from ..params import InvalidParameter, parse_bbox, parse_int
 from . import html
 from .ogctiles import CONFORMANCE as TILES_CONFORMANCE, collection_links, landing_links
@@ -425,6 +425,20 @@ def _page_links(c: features.Collection, query: ItemsQuery, matched: int) -> list
         links.append(_link(at(max(0, query.offset - query.limit)), "prev", GEOJSON,
                            say("layers.previous_page", request_language())))
     return links
+
+
+@bp.errorhandler(Refused)
+def _refused(error: Refused):
+    """A person in a browser who is not signed in is taken to sign in and brought back; a
+    client gets the 401 with its WWW-Authenticate, as everywhere."""
+    if error.code == 401 and request.method == "GET":
+        try:
+            wants_page = answer_format(ITEMS_FORMATS) == "html"
+        except InvalidParameter:
+            wants_page = False
+        if wants_page:
+            return redirect(url_for("login.form", next=request.full_path.rstrip("?")))
+    return answer(error)
 
 
 # OGC exception format: {"code": ..., "description": ...}
