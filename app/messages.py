@@ -849,6 +849,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "bbox 须为该坐标参照系中的四个数：最小值在前，且不大于最大值。",
         "en": "bbox must be four numbers in its CRS, each minimum first and not above its maximum.",
     },
+    "layers.bbox_latitude_first": {
+        "zh": "bbox 按 {crs} 给出时纬度在前：最小纬度,最小经度,最大纬度,最大经度（如 41.7,123.3,41.8,123.5）。",
+        "en": "A bbox in {crs} is latitude first: minLat,minLon,maxLat,maxLon (e.g. 41.7,123.3,41.8,123.5).",
+    },
     "layers.sortby": {
         "zh": "sortby 中的 {name} 不能用于排序；可排序的属性：{known}。",
         "en": "sortby names '{name}', which cannot be sorted by; sortable: {known}.",

@@ -140,3 +140,9 @@ def test_a_crs_not_offered_is_a_400_listing_those_that_are(client, auth, param):
 def test_a_safe_curie_names_a_crs_too(client, auth):
     response = get(client, auth, "/ogcapi/collections/grids/items?limit=1&crs=[EPSG:4490]")
     assert response.status_code == 200 and response.headers["Content-Crs"] == f"<{EPSG.format(4490)}>"
+
+
+def test_a_bbox_given_longitude_first_in_a_latitude_first_crs_is_told_so(client, auth):
+    response = get(client, auth, f"/ogcapi/collections/buildings/items?bbox=24.93,60.16,24.94,60.165"
+                                 f"&bbox-crs={quote(EPSG.format(4490))}")
+    assert response.status_code == 400 and "latitude first" in response.get_json()["description"]

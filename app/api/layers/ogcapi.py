@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request, 
 from ... import csvfile, dates, db
 from ...auth import current_scope, current_user, permits, requires
 from ...messages import Message, say
-from ...services.city.frame import city_centre
+from ...services.city.frame import city_centre, city_outline
 from ...services.layers import crs as crs_
 from ...services.layers import cql2, features, schema
 from ...services.layers.features import InvalidQuery, ItemsQuery
@@ -301,7 +301,8 @@ def _items_query(session, c: features.Collection) -> ItemsQuery:
         raise InvalidParameter(name, "layers.unknown_param", name=name, collection=c.id, known=known)
     period, instant = _parse_datetime(args.get("datetime"))
     bbox_crs = _crs(session, "bbox-crs")
-    return ItemsQuery(bbox=parse_bbox(args.get("bbox")) if bbox_crs.uri == crs_.CRS84 else _box(args.get("bbox")),
+    return ItemsQuery(bbox=parse_bbox(args.get("bbox")) if bbox_crs.uri == crs_.CRS84
+                      else _box(session, args.get("bbox"), bbox_crs),
                       # OGC API – Features, /req/core/fc-limit-response-1: a limit above the
                       # maximum is served at the maximum, not refused
                       limit=min(parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, 10**18), MAX_LIMIT),
@@ -327,8 +328,10 @@ def _crs(session, name: str) -> crs_.Crs:
         raise InvalidParameter(name, "layers.crs", name=name, value=value, known=error.offered) from None
 
 
-def _box(value: str | None) -> tuple[float, float, float, float] | None:
-    """A bbox in a bbox-crs: four finite numbers, each minimum not above its maximum."""
+def _box(session, value: str | None, crs: crs_.Crs) -> tuple[float, float, float, float] | None:
+    """A bbox in a bbox-crs: four finite numbers, each minimum not above its maximum. In a
+    latitude-first CRS (EPSG:4326, 4490) a box that misses the city as given but holds part of
+    it read longitude first is said to be the wrong way round, not answered with nothing."""
     if not value:
         return None
     try:
@@ -338,6 +341,14 @@ def _box(value: str | None) -> tuple[float, float, float, float] | None:
     if len(numbers) != 4 or not all(abs(n) < 1e9 for n in numbers) \
             or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
         raise InvalidParameter("bbox", "layers.bbox_crs_numbers")
+    if crs.swapped and crs.decimals == crs_.DEGREE_DECIMALS:
+        west, south, east, north = city_outline(session).bounds or (0, 0, 0, 0)
+
+        def meets(lon0, lat0, lon1, lat1) -> bool:
+            return lon0 <= east and lon1 >= west and lat0 <= north and lat1 >= south
+        a, b, c, d = numbers
+        if not meets(b, a, d, c) and meets(a, b, c, d):
+            raise InvalidParameter("bbox", "layers.bbox_latitude_first", crs=crs.uri)
     return numbers
 
 
