@@ -849,8 +849,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "bbox 须为该坐标参照系中的四个数：最小值在前，且不大于最大值。",
         "en": "bbox must be four numbers in its CRS, each minimum first and not above its maximum.",
     },
+    "layers.filter_value": {
+        "zh": "{name} 没有取值 {value}；可用的取值：{known}。",
+        "en": "{name} has no value '{value}'; its values: {known}.",
+    },
     "layers.bbox_latitude_first": {
-        "zh": "bbox 按 {crs} 给出时纬度在前：最小纬度,最小经度,最大纬度,最大经度（如 41.7,123.3,41.8,123.5）。",
+        "zh": "bbox 按 {crs} 给出时纬度在前，依次为最小纬度、最小经度、最大纬度、最大经度（如 41.7,123.3,41.8,123.5）。",
         "en": "A bbox in {crs} is latitude first: minLat,minLon,maxLat,maxLon (e.g. 41.7,123.3,41.8,123.5).",
     },
     "layers.sortby": {

@@ -310,3 +310,15 @@ def test_titles_follow_the_readers_language_chinese_when_none_is_asked(client, a
 def test_a_csv_page_is_saved_under_its_collections_name(client, auth):
     response = items(client, auth, "grids", f="csv", limit=5, offset=5)
     assert response.headers["Content-Disposition"] == 'inline; filename="grids-6.csv"'
+
+
+def test_the_queryables_list_the_values_a_property_takes_and_another_is_refused(client, auth, session):
+    """An incident's category is one of the categories; asking for another finds nothing, so
+    the answer says which there are."""
+    queryables = client.get("/ogcapi/collections/incidents/queryables", headers=auth("operator")).get_json()
+    categories = session.execute(text("SELECT code FROM category ORDER BY code")).scalars().all()
+    assert queryables["properties"]["category"]["enum"] == categories
+    assert "reported" in queryables["properties"]["status"]["enum"]
+    refused = items(client, auth, "incidents", category="parking")
+    assert refused.status_code == 400 and "illegal_parking" in refused.get_json()["description"]
+    assert items(client, auth, "incidents", category="illegal_parking").status_code == 200

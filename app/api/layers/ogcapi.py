@@ -299,6 +299,10 @@ def _items_query(session, c: features.Collection) -> ItemsQuery:
             raise InvalidParameter(name, "layers.unknown_param_filters", name=name, collection=c.id,
                                    filters=sorted(c.filters), known=known)
         raise InvalidParameter(name, "layers.unknown_param", name=name, collection=c.id, known=known)
+    for name, value in args.items():
+        allowed = features.choices(session, c, name) if name in c.filters else None
+        if allowed and value not in allowed:         # a category that is not one finds nothing: say so
+            raise InvalidParameter(name, "layers.filter_value", name=name, value=value, known=list(allowed))
     period, instant = _parse_datetime(args.get("datetime"))
     bbox_crs = _crs(session, "bbox-crs")
     return ItemsQuery(bbox=parse_bbox(args.get("bbox")) if bbox_crs.uri == crs_.CRS84

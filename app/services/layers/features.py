@@ -15,6 +15,10 @@ from functools import lru_cache
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ...models import GRID_KINDS
+from ...models.cameras import CAMERA_KINDS, CAMERA_STATUSES
+from ...models.incidents import CHANNELS, LEVELS, SEVERITIES, STATUSES
+from ...models.parts import PART_GROUPS, PART_STATUSES
 from ..accounts.scope import Scope
 from .crs import Crs
 from .crs import default as crs_default
@@ -60,6 +64,9 @@ class Collection:
     owner: str | None = None     # the worker a row belongs to: an ':own' reach sees only theirs
     # SQL of the extent, for a table too big to measure on every /collections (fixes: the city)
     extent_sql: str | None = None
+    # property -> the values it may take: a tuple, or SQL that lists them (the categories):
+    # the queryables show them, and a filter naming another is told so instead of finding nothing
+    choices: dict[str, tuple[str, ...] | str] = field(default_factory=dict)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -103,6 +110,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                "t.valid_to IS NULL", boundary=True,
                filters={"community": _IN_AREA.format("community_id"), "kind": "t.kind",
                         "code": "t.code", "street": _IN_STREET},
+               choices={"kind": GRID_KINDS},
                temporal=("t.valid_from", "t.valid_to"), where_in_time="TRUE", reads=("area",)),
     Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                {"name": "t.name", "address": "t.address", "kind": "t.kind", "levels": "t.levels",
@@ -124,7 +132,7 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                 "owner": "t.owner", "estimated": "array_to_string(t.estimated, ',')",
                 "bearing_from": "t.bearing_from"},
                permission="cameras:read", filters={"status": "t.status", "kind": "t.kind"},
-               minzoom=12),
+               minzoom=12, choices={"status": CAMERA_STATUSES, "kind": CAMERA_KINDS}),
     Collection("camera-coverage", "监控覆盖", "Camera coverage", "camera_coverage", "MultiPolygon",
                {"camera": "t.camera_id", "method": "t.method", "computed_at": "t.computed_at"},
                permission="cameras:read", reads=("camera",), minzoom=12, key="t.camera_id"),
@@ -141,7 +149,8 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                "t.status <> 'removed'",
                filters={"kind": "t.kind", "group": _KIND_OF.format("group_code"), "status": "t.status",
                         "grid": _IN_GRID},
-               reads=("part_kind", "grid"), minzoom=13),
+               reads=("part_kind", "grid"), minzoom=13,
+               choices={"status": PART_STATUSES, "group": PART_GROUPS, "kind": "SELECT code FROM part_kind ORDER BY code"}),
     Collection("incidents", "事件", "Incidents", "incident", "Point",
                {"code": "t.code", "category": "t.category_code", "severity": "t.severity",
                 "status": "t.status", "level": "t.level", "channel": "t.channel",
@@ -152,7 +161,9 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                filters={"status": "t.status", "category": "t.category_code", "grid": _IN_GRID,
                         "community": _IN_AREA.format("community_id"), "level": "t.level",
                         "severity": "t.severity"},
-               temporal=("t.reported_at", None), reads=("grid", "area")),
+               temporal=("t.reported_at", None), reads=("grid", "area"),
+               choices={"status": STATUSES, "severity": SEVERITIES, "level": LEVELS, "channel": CHANNELS,
+                        "category": "SELECT code FROM category ORDER BY code"}),
     # A fix is one worker at one instant: its id is the worker's id and the microsecond.
     Collection("positions", "网格员位置", "Worker positions", "position", "Point",
                {"worker": _WORKER_OF, "fixed_at": "t.fixed_at", "accuracy_m": "t.accuracy_m",
@@ -182,6 +193,14 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
 
 class UnknownCollection(LookupError):
     pass
+
+
+def choices(session: Session, c: Collection, name: str) -> tuple[str, ...] | None:
+    """The values property `name` may take, when the collection says."""
+    allowed = c.choices.get(name)
+    if isinstance(allowed, str):
+        return tuple(session.execute(text(allowed)).scalars())
+    return allowed
 
 
 class InvalidQuery(ValueError):

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from .cql2 import GEOMETRY, Queryable
-from .features import Collection
+from .features import Collection, choices
 from .kept import Kept
 
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
@@ -87,6 +87,9 @@ def queryables_document(session: Session, c: Collection, url: str) -> dict:
         properties[name] = _property(json_type, fmt, name)
         if name in roles:
             properties[name]["x-ogc-role"] = roles[name]
+        allowed = choices(session, c, name)
+        if allowed:
+            properties[name]["enum"] = list(allowed)
     return {
         "$schema": JSON_SCHEMA, "$id": url, "type": "object",
         "title": f"{c.title_zh} / {c.title_en}", "properties": properties,
