@@ -139,7 +139,8 @@ END_SNAP_M = 150.0      # how far along the region's edge a cut's end may move t
 
 
 def end_cuts_at_vertices(region: BaseGeometry, parts: Sequence[BaseGeometry],
-                         units: Sequence[np.ndarray], frame: MetricFrame) -> list[BaseGeometry]:
+                         units: Sequence[np.ndarray], frame: MetricFrame,
+                         only_along: BaseGeometry | None = None) -> list[BaseGeometry]:
     """Parts whose cut lines end on the region's own vertices, where one lies near.
 
     A cut that ends part-way along an edge of the region adds a vertex there that the region
@@ -151,7 +152,9 @@ def end_cuts_at_vertices(region: BaseGeometry, parts: Sequence[BaseGeometry],
     no corner takes is put on the edge as drawn straight in the metric frame (the city's UTM
     zone, where divisions are measured): the parts then meet the region there to a rounding,
     though not vertex for vertex — only a parent that takes the vertex (as generation does,
-    division.fit_levels) is exact in every frame."""
+    division.fit_levels, and filing a plan, planning.filing) is exact in every frame.
+    `only_along`: only the ends lying on these lines move (the edges of grids that cannot take
+    a vertex), the others stay where they are for the region to take."""
     parts = list(parts)
     if len(parts) < 2:
         return parts
@@ -163,6 +166,8 @@ def end_cuts_at_vertices(region: BaseGeometry, parts: Sequence[BaseGeometry],
     corner_set = {(float(x), float(y)) for x, y in starts}
     vertices = np.unique(np.vstack([shapely.get_coordinates(p) for p in parts]), axis=0)
     on_edge = shapely.dwithin(shapely.boundary(region), shapely.points(vertices), GRID_SIZE * 2)
+    if only_along is not None:
+        on_edge &= shapely.dwithin(only_along, shapely.points(vertices), CLEAN_MOVE_DEG)
     moves: dict[tuple[float, float], tuple[float, float]] = {}
     for xy in vertices[on_edge]:
         key = (float(xy[0]), float(xy[1]))

@@ -11,7 +11,9 @@ straight in degrees bows in any projection (and on the ellipsoid), so a vertex t
 on its community's edge and the community lacks opens a sliver there, over a kilometre's edge
 square metres wide. Overlaid in degrees such a sliver has no area at all; divisions are exact
 only when they share vertices (DESIGN.md), and only an overlay in metres sees that they do not.
-Each is reported with its piece and a point inside it (`at`, WGS84).
+Each is reported with its piece and a point inside it (`at`, WGS84). The area and its
+communities are measured as filing leaves them, with the vertices their grids have on their
+outlines (geo.vertices).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from .compactness import too_elongated
 from .coverage import EXACT_M2, cut_buildings, rough_area_m2
 from .crs import MetricFrame
 from .ground_share import GroundShare, ground_share
+from .vertices import shared_vertices, take_vertices
 
 NOISE_DEG = 1e-8     # ~1 mm: closer than this, a vertex lies on the line (GRID_SIZE is 1e-9)
 BLOCKING = frozenset({"invalid", "sliver", "gap", "overlap", "edge", "outside", "no_community",
@@ -135,6 +138,7 @@ def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: Co
         shapes = np.array([s if ok else shapely.make_valid(s) for s, ok in zip(shapes, valid)], dtype=object)
     problems += _slivers(grids, shapes, rules, frame)
     labels = _labels(shapes)
+    area, communities = _as_filed(grids, shapes, area, communities)
 
     # GEOS's coverage check flags every edge of two grids that overlap or fail to match: the
     # pairwise overlay is only needed among the grids it flags, and with none flagged the
@@ -169,6 +173,26 @@ def check_plan(grids: Sequence[PlannedGrid], area: BaseGeometry, communities: Co
         problems += _strips(grids, shapes, valid, area, lines, frame)
         on_ground = ground_share(list(shapes), lines, frame)
     return Check(problems, {g.id: int(n) for g, n in zip(grids, held)}, on_ground)
+
+
+def _as_filed(grids, shapes, area: BaseGeometry, communities: Communities) -> tuple[BaseGeometry, Communities]:
+    """The plan's area and its communities as filing the plan leaves them: each with the
+    vertices its grids have on its outline (geo.vertices), so that a grid line ending where a
+    road meets the community's edge, between two of its corners, is not measured as a sliver
+    along that edge."""
+    held: dict[str, list[int]] = {}
+    for n, grid in enumerate(grids):
+        if grid.community in communities.outlines:
+            held.setdefault(grid.community, []).append(n)
+    outlines, taken = dict(communities.outlines), []
+    for code, mine in held.items():
+        others = np.delete(shapes, mine)
+        near = others[shapely.intersects(others, shapely.buffer(shapely.envelope(outlines[code]), 1e-6))]
+        on_outline = shared_vertices(outlines[code], shapes[mine], near)
+        outlines[code] = take_vertices([outlines[code]], on_outline)[0]
+        taken.append(on_outline)
+    area = take_vertices([area], np.vstack(taken))[0] if taken else area
+    return area, Communities.of(outlines)
 
 
 def _strips(grids, shapes, valid, area, lines, frame: MetricFrame) -> list[Problem]:

@@ -306,7 +306,9 @@ def shapes(graph: BlockGraph, groups: Sequence[np.ndarray], units: np.ndarray,
     for g, nodes in enumerate(groups):
         label[nodes] = g
     unit_group = label[graph.owner] if len(units) else np.empty(0, dtype=int)
-    bases = [shapely.union_all(graph.blocks[nodes], grid_size=GRID_SIZE) if len(nodes) else Polygon()
+    # snapped to the precision grid, an overlay can leave a line behind beside its polygons
+    # (a GeometryCollection, which no further overlay takes): only the ground counts
+    bases = [polygonal(shapely.union_all(graph.blocks[nodes], grid_size=GRID_SIZE)) if len(nodes) else Polygon()
              for nodes in groups]
     geoms = list(bases)
     if len(units):
@@ -317,7 +319,8 @@ def shapes(graph: BlockGraph, groups: Sequence[np.ndarray], units: np.ndarray,
             foreign = crossing[(unit_group[crossing] != g) & shapely.intersects(units[crossing], bases[g])]
             geom = bases[g]
             if len(own):
-                geom = shapely.union(geom, shapely.union_all(units[own], grid_size=GRID_SIZE), grid_size=GRID_SIZE)
+                geom = polygonal(shapely.union(geom, shapely.union_all(units[own], grid_size=GRID_SIZE),
+                                               grid_size=GRID_SIZE))
             if len(foreign):
                 geom = shapely.difference(geom, shapely.union_all(units[foreign], grid_size=GRID_SIZE),
                                           grid_size=GRID_SIZE)

@@ -179,6 +179,9 @@ const catalogues = {
     fix_whole: '整栋划入 {code}', fix_whole_title: '移动网格线绕过该楼栋，使整栋楼归入楼栋大部分所在的网格（可撤销）',
     edit_keep_building_whole: '楼栋整栋划入一格',
     history_before: '{date} 前', history_now: '现在', history_pick: '或选择日期',
+    // the planner's date fields (planner/datefield.js): in the page's language, not the browser's
+    date_pick: '选择日期', date_placeholder: '年-月-日', date_time_placeholder: '年-月-日 时:分', date_previous_month: '上个月',
+    date_next_month: '下个月', date_today: '今天', date_now: '此刻', date_clear: '清除', date_time: '时间', date_hour: '时', date_minute: '分',
     history_none: '该日期尚无划分', history_first: '（最早的划分自 {date} 起）', history_count: '此时共 {n} 个网格（橙色虚线）',
     workers_unplaced: '本方案尚未安排网格', workers_placed: '本方案已安排网格', worker_in_plan: '本方案负责 {codes}',
     // the wall (驾驶舱)
@@ -451,6 +454,9 @@ const catalogues = {
     fix_whole: 'Put it whole in {code}', fix_whole_title: 'Move the grid line round the building, so that it lies wholly in the grid holding most of it (can be undone)',
     edit_keep_building_whole: 'Building kept whole',
     history_before: 'before {date}', history_now: 'Now', history_pick: 'or pick a date',
+    // the planner's date fields (planner/datefield.js): in the page's language, not the browser's
+    date_pick: 'Pick a date', date_placeholder: 'yyyy-mm-dd', date_time_placeholder: 'yyyy-mm-dd hh:mm', date_previous_month: 'Previous month',
+    date_next_month: 'Next month', date_today: 'Today', date_now: 'Now', date_clear: 'Clear', date_time: 'Time', date_hour: 'Hour', date_minute: 'Minute',
     history_none: 'No division existed on this date', history_first: ' (the first dates from {date})', history_count: '{n} grids at that time (dashed orange)',
     workers_unplaced: 'No grid in this plan yet', workers_placed: 'Holding a grid in this plan', worker_in_plan: 'in this plan: {codes}',
     // the wall

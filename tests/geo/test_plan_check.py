@@ -1,6 +1,8 @@
 """The plan check's gaps, overlaps and overhangs are measured in metres, from a hundredth of a
 square metre: a grid that has a vertex on its community's edge which the community lacks
-leaves a sliver there, though in degrees the two meet exactly."""
+leaves a sliver there, though in degrees the two meet exactly — unless the community takes
+that vertex when the plan is filed, as it does where the vertex lies on its edge; the check
+measures the community as filing leaves it."""
 import shapely
 
 from app.config import GridRules
@@ -27,15 +29,30 @@ def test_grids_sharing_their_communitys_vertices_leave_nothing_to_report():
     assert found(community, HALVES) == []
 
 
-def test_a_cut_ending_midway_along_the_communitys_edge_leaves_measured_slivers():
+def test_a_cut_ending_midway_along_the_communitys_edge_is_measured_as_filing_leaves_it():
     community = shapely.box(WEST, SOUTH, EAST, NORTH)
     # in degrees the halves tile the community exactly ...
     assert shapely.union_all(HALVES).symmetric_difference(community).area < 1e-18
-    # ... in metres the edges bow: square metres along each 1.2 km edge, each problem placed
-    problems = found(community, HALVES)
-    assert sorted(p.kind for p in problems) == ["gap", "outside", "outside"]
+    # ... in metres the edges bow: square metres along each 1.2 km edge of the community as
+    # stored, which lacks the cut's two ends ...
+    frame = frame_for(community)
+    left = frame.to_metric(community).difference(shapely.union_all(frame.to_metric(HALVES)))
+    assert left.area > 1
+    # ... and filing gives it those two ends (geo.vertices): the check measures it so, and
+    # finds nothing
+    assert found(community, HALVES) == []
+
+
+def test_a_cut_ending_off_the_communitys_edge_leaves_measured_slivers():
+    community = shapely.box(WEST, SOUTH, EAST, NORTH)
+    # the cut ends a centimetre short of each edge, leaving a notch the community cannot take
+    off = 1e-7
+    halves = [shapely.Polygon([(WEST, SOUTH), (MIDDLE, SOUTH + off), (MIDDLE, NORTH - off), (WEST, NORTH)]),
+              shapely.Polygon([(MIDDLE, SOUTH + off), (EAST, SOUTH), (EAST, NORTH), (MIDDLE, NORTH - off)])]
+    problems = found(community, halves)
+    assert "gap" in {p.kind for p in problems}
+    assert sum(p.detail["area_m2"] for p in problems if p.kind == "gap") > 1
     for problem in problems:
-        assert problem.detail["area_m2"] > 1
         lon, lat = problem.detail["at"]
         assert WEST < lon < EAST and min(abs(lat - SOUTH), abs(lat - NORTH)) < 1e-6
 

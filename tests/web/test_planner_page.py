@@ -538,3 +538,86 @@ def test_a_building_is_handed_over_by_clicking_it_inside_the_neighbouring_grid(b
     assert len(now) == len(grids)
     assert not errors, errors
     page.close()
+
+
+def open_in(browser, live_server, username, page_language, browser_locale, plan=None):
+    """The planner in `page_language` (chosen on the page, remembered), in a browser that
+    speaks `browser_locale`."""
+    page = browser.new_page(viewport=DESK, locale=browser_locale)
+    page.add_init_script(f"localStorage.setItem('gridmap.lang', '{page_language}')")
+    errors = watch_errors(page)
+    sign_in(page, live_server, username)
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{live_server}/planner" + (f"?plan={plan}" if plan else ""))
+    page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+    wait_until(page, READY, 15)
+    return page, errors
+
+
+def calendar(page, field):
+    """The calendar of a date field, opened: its month's name, weekday names and days."""
+    page.click(f"#{field} + button.date-open")
+    panel = page.locator(f"#{field} ~ .date-panel")
+    panel.wait_for(state="visible")
+    return (panel.locator(".date-month").inner_text(), panel.locator(".date-weekday").all_inner_texts(),
+            panel)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page_language, browser_locale", [("zh", "en-US"), ("en", "zh-CN")])
+def test_the_date_pickers_speak_the_pages_language_not_the_browsers(browser, live_server, users, page_language,
+                                                                    browser_locale):
+    page, errors = open_in(browser, live_server, users["planner"]["username"], page_language, browser_locale)
+    chinese = page_language == "zh"
+    assert page.get_attribute("#history-picker", "placeholder") == ("年-月-日" if chinese else "yyyy-mm-dd")
+    month, weekdays, panel = calendar(page, "history-picker")
+    if chinese:
+        assert "年" in month and "月" in month, month
+        assert weekdays == ["一", "二", "三", "四", "五", "六", "日"], weekdays
+    else:
+        assert any(name in month for name in ("January", "February", "March", "April", "May", "June", "July",
+                                              "August", "September", "October", "November", "December")), month
+        assert weekdays == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], weekdays
+    assert panel.locator("button[data-day]:enabled").count() >= 1
+    panel.locator("button[data-step='-1']").click()           # a month back: a day of it is chosen
+    day = panel.locator("button[data-day]").nth(14)
+    chosen = day.get_attribute("data-day")
+    day.click()
+    wait_until(page, "document.querySelector('#history-note').textContent !== ''")
+    shown = page.input_value("#history-picker")
+    year, month_number, day_number = (int(n) for n in chosen.split("-"))
+    if chinese:
+        assert shown == f"{year}年{month_number}月{day_number}日", shown
+    else:
+        assert shown.startswith(f"{day_number} ") and shown.endswith(str(year)) and not any("\u4e00" <= c <= "\u9fff" for c in shown), shown
+    assert page.locator(".date-panel:visible").count() == 0
+    # the division at the end of that day in the city, whatever the browser's zone
+    assert "23:59:59" in page.inner_text("#history-date") and str(day_number) in page.inner_text("#history-date")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"planner-date-{page_language}-in-{browser_locale}.png"))
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_the_filing_date_and_time_are_picked_in_the_pages_language(browser, live_server, users, app, api):
+    plan = without_blocking_problems(api, app)
+    assert api("POST", f"/api/v1/plans/{plan}/submit").status_code == 200
+    assert api("POST", f"/api/v1/plans/{plan}/approve", role="reviewer").status_code == 200
+    page, errors = open_in(browser, live_server, users["filer"]["username"], "zh", "en-US", plan)
+    assert page.get_attribute("#workflow-date", "placeholder") == "年-月-日 时:分"
+    month, weekdays, panel = calendar(page, "workflow-date")
+    assert "年" in month and weekdays[0] == "一"
+    assert panel.locator(".date-clock").inner_text().startswith("时间")
+    panel.locator("button[data-step='-1']").click()
+    day = panel.locator("button[data-day]").first
+    chosen = day.get_attribute("data-day")
+    panel.locator("input[aria-label='时']").fill("8")
+    panel.locator("input[aria-label='分']").fill("30")
+    day.click()
+    year, month_number, day_number = (int(n) for n in chosen.split("-"))
+    assert page.input_value("#workflow-date") == f"{year}年{month_number}月{day_number}日 08:30"
+    # the value sent when filed: that moment, as the browser's clock reads it
+    assert page.evaluate("document.querySelector('#workflow-date').dataset.value") == f"{chosen}T08:30"
+    assert not errors, errors
+    page.close()

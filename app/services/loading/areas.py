@@ -34,6 +34,7 @@ from ...geo.crs import frame_for
 from ...geo.partition import coverage_outline
 from ...geo.plan_edits import as_multi
 from ...geo.tiling import Mismatch, clean_level, take_neighbours_vertices, tiling
+from ...geo.vertices import outline_vertices, take_vertices
 from ...messages import Message, Said
 from ...models import Area, GridPlanFeature
 from ..accounts import audit
@@ -387,13 +388,10 @@ def _file_grids(session: Session, features: list[Feature], filename: str, result
     roots = {top[f.parent_id] for f in features if f.code in moved} | \
         {top[current[c].community_id] for c in moved & current.keys()} | \
         {top[current[c].community_id] for c in dropped}
-    # a grid moving to another top area is closed by one plan and opened by the other: the
-    # plan that closes goes first (a code is current once)
-    leaving = {top[current[f.code].community_id] for f in features
-               if f.code in current and top[current[f.code].community_id] != top[f.parent_id]}
     effective = session.scalar(select(func.now()))      # the transaction's: after every earlier row
     actor = plans.Actor(audit.current().name, None, Scope(everything=True))
-    for root in sorted(roots, key=lambda r: (r not in leaving, r)):
+    started = []
+    for root in sorted(roots):
         mine = [f for f in features if top[f.parent_id] == root]
         plan = plans.start(session, session.get(Area, root).code, f"{filename} (import)", actor)
         copies = {c.code: c for c in plans.features_of(session, plan.id)}
@@ -416,13 +414,18 @@ def _file_grids(session: Session, features: list[Feature], filename: str, result
             {"plan": plan.id, "codes": list(codes)})
         plans.record(session, plan, actor.name, "imported", "draft", "draft", filename,
                      {"grids": len(mine), "crs": result.crs})
-        try:
-            filed = filing.file(session, plan, effective, actor.name).summary()
-        except plans.PlanError as error:        # the division moved under the import meanwhile
-            raise Refused("areas.moved", reason=error) from None
+        started.append(plan)
+    # filed together: a grid moving to another top area (two grids trading codes across
+    # them) is closed by one plan before the other opens it, whatever their order
+    try:
+        filed = filing.file_together(session, started, effective, actor.name)
+    except plans.PlanError as error:        # the division moved under the import meanwhile
+        raise Refused("areas.moved", reason=error) from None
+    for plan, done in zip(started, filed):
+        summary = done.summary()
         plan.status, plan.filed_at, plan.effective_from = "filed", effective, effective
-        plans.record(session, plan, actor.name, "file", "draft", "filed", f"imported from {filename}", filed)
-        result.filed.append({"plan": plan.id, **filed})
+        plans.record(session, plan, actor.name, "file", "draft", "filed", f"imported from {filename}", summary)
+        result.filed.append({"plan": plan.id, **summary})
     return touched
 
 
@@ -451,6 +454,13 @@ def _fit_upwards(session: Session, touched: set[int], frame, tolerance_m: float,
                 continue
             if not tiling(to_shape(area.geom), children, frame, tolerance_m).fits:
                 unsettled.append(area)
+                # it still takes the vertices its children have on its outline, as filing
+                # a plan gives them (planning.filing.share_vertices)
+                outline = to_shape(area.geom)
+                taken = as_multi(take_vertices([outline], outline_vertices(outline, [g for _, g in children]))[0])
+                if not shapely.equals_exact(taken, outline, 0):
+                    area.geom = from_shape(taken, 4326)
+                    session.flush()
                 continue
             settled.add(area.id)
             outline = as_multi(coverage_outline([geom for _, geom in children]))

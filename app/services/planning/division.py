@@ -23,6 +23,7 @@ from ...geo.ground_share import ground_share
 from ...geo.compactness import too_elongated
 from ...geo.regions import divide_along_ground
 from ...geo.streets import street_outlines
+from ...messages import Said
 from ...models import Area, Building, GroundLine, Grid, Road, Worker, WorkerAssignment
 from ..city import names
 from ..register import parts as city_parts
@@ -34,7 +35,11 @@ GRIDS_PER_COMMUNITY = 5        # when the source does not say how many communiti
 CITY_MARGIN_M = 40.0           # the served area reaches this far past the outermost building
 
 
-class AlreadyDivided(RuntimeError):
+class AlreadyDivided(Said, RuntimeError):
+    """A division exists: it changes through a grid plan only."""
+
+
+class NothingToDivide(Said, ValueError):
     pass
 
 
@@ -80,11 +85,9 @@ class CityNames:
 
 def refuse_undividable(session: Session) -> None:
     if session.scalar(select(func.count()).select_from(Area)):
-        raise AlreadyDivided("This database already has a division. A division changes only "
-                             "through a grid plan, so that its history is kept.")
+        raise AlreadyDivided("division.already")
     if not session.scalar(select(func.count()).select_from(Building)):
-        raise ValueError("There are no buildings to divide: import some first "
-                         "(flask import osm FILE).")
+        raise NothingToDivide("division.no_buildings")
 
 
 def generate_areas(session: Session, city: CityNames, rules: GridRules, seed: int = 1,

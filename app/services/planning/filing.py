@@ -2,18 +2,25 @@
 
 Nothing is overwritten. A grid the plan leaves exactly as it was keeps its row; every other
 grid of the plan's area is closed (valid_to) and the planned ones are opened (valid_from),
-so the division on any past date can still be read. Then buildings, open incidents and
-worker assignments follow the new lines, and what moved is listed; city parts follow too."""
+so the division on any past date can still be read. The communities take the vertices their
+new grids have on their outlines (share_vertices), so coverage stays exact. Then buildings,
+open incidents and worker assignments follow the new lines, and what moved is listed; city
+parts follow too."""
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+import numpy as np
+import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ...models import OPEN_STATUSES, GridPlan, Incident
+from ...geo.plan_edits import as_multi
+from ...geo.vertices import lacked_by, outline_vertices, take_vertices
+
+from ...models import OPEN_STATUSES, Area, GridPlan, Incident
 from ..incidents import loop as incidents
 from ..incidents.responsibility import GRID_WORKER
 from ..register import parts as city_parts
@@ -54,8 +61,43 @@ def check_base(session: Session, plan: GridPlan) -> None:
 
 
 def file(session: Session, plan: GridPlan, effective: datetime, actor: str) -> Filed:
-    check_base(session, plan)
-    _check_date(session, plan, effective)
+    return file_together(session, [plan], effective, actor)[0]
+
+
+def file_together(session: Session, plans_: list[GridPlan], effective: datetime, actor: str) -> list[Filed]:
+    """Plans of areas side by side filed at one moment (an import's, one per top area): every
+    plan's grids close before any plan's open, so two grids that trade codes across them never
+    hold one code at once (a code is current once), in whichever order the plans come."""
+    for plan in plans_:
+        check_base(session, plan)
+        _check_date(session, plan, effective)
+    steps = [_close(session, plan, effective) for plan in plans_]
+    for plan, (result, params) in zip(plans_, steps):
+        share_vertices(session, plan.id, list(session.execute(text(
+            "SELECT id FROM grid_plan_feature WHERE plan_id = :plan AND NOT id = ANY(:kept)"), params).scalars()))
+    for result, params in steps:
+        result.grids_opened = list(session.execute(text("""
+            INSERT INTO grid (code, name_zh, name_en, kind, community_id, plan_id, valid_from, geom)
+            SELECT f.code, f.name_zh, f.name_en, f.kind, f.community_id, f.plan_id, :at, f.geom
+            FROM grid_plan_feature f WHERE f.plan_id = :plan AND NOT f.id = ANY(:kept)
+            ORDER BY f.code
+            RETURNING code"""), params).scalars())
+    for plan, (result, params) in zip(plans_, steps):
+        result.assignments = _assign_workers(session, plan, params)
+        result.buildings_moved = _move_buildings(session, params)
+        city_parts.place_in_grids(session, grid_ids=params["closing"])
+    division.count_households(session)
+    for plan, (result, params) in zip(plans_, steps):
+        result.incidents_moved = _move_incidents(session, plan, params["closing"], effective, actor)
+        session.execute(text("SELECT pg_notify('gridmap_stream', :body)"), {"body": json.dumps({
+            "type": "division", "plan": plan.id, "effective_from": effective.isoformat(),
+            "grids_closed": len(result.grids_closed), "grids_opened": len(result.grids_opened)})})
+    return [result for result, _ in steps]
+
+
+def _close(session: Session, plan: GridPlan, effective: datetime) -> tuple[Filed, dict]:
+    """The plan's grids that change are closed (valid_to); those it leaves exactly as they were
+    keep their rows, their names corrected in place (a name is not a boundary)."""
     result = Filed(effective.isoformat())
     params = {"plan": plan.id, "at": effective}
     kept = set(session.execute(text("""
@@ -64,34 +106,83 @@ def file(session: Session, plan: GridPlan, effective: datetime, actor: str) -> F
           AND g.community_id = f.community_id AND ST_Equals(g.geom, f.geom)"""), params).scalars())
     result.grids_kept = len(kept)
     params["kept"] = list(kept)
-    # names may be corrected in place: a name is not a boundary
     session.execute(text("""
         UPDATE grid g SET name_zh = f.name_zh, name_en = f.name_en FROM grid_plan_feature f
         WHERE f.id = ANY(:kept) AND g.id = f.source_grid_id
           AND (g.name_zh, g.name_en) IS DISTINCT FROM (f.name_zh, f.name_en)"""), params)
-    closing = list(session.execute(text("""
+    params["closing"] = list(session.execute(text("""
         SELECT id FROM grid WHERE id = ANY(:base) AND valid_to IS NULL
           AND id NOT IN (SELECT source_grid_id FROM grid_plan_feature WHERE id = ANY(:kept))"""),
         {**params, "base": list(plan.base_grid_ids)}).scalars())
-    params["closing"] = closing
     result.grids_closed = list(session.execute(text(
         "UPDATE grid SET valid_to = :at WHERE id = ANY(:closing) RETURNING code"), params).scalars())
-    opened = session.execute(text("""
-        INSERT INTO grid (code, name_zh, name_en, kind, community_id, plan_id, valid_from, geom)
-        SELECT f.code, f.name_zh, f.name_en, f.kind, f.community_id, f.plan_id, :at, f.geom
-        FROM grid_plan_feature f WHERE f.plan_id = :plan AND NOT f.id = ANY(:kept)
-        ORDER BY f.code
-        RETURNING id, code"""), params).all()
-    result.grids_opened = [code for _, code in opened]
-    result.assignments = _assign_workers(session, plan, params)
-    result.buildings_moved = _move_buildings(session, params)
-    city_parts.place_in_grids(session, grid_ids=closing)
-    division.count_households(session)
-    result.incidents_moved = _move_incidents(session, plan, closing, effective, actor)
-    session.execute(text("SELECT pg_notify('gridmap_stream', :body)"), {"body": json.dumps({
-        "type": "division", "plan": plan.id, "effective_from": effective.isoformat(),
-        "grids_closed": len(result.grids_closed), "grids_opened": len(result.grids_opened)})})
-    return result
+    return result, params
+
+
+def share_vertices(session: Session, plan_id: int, opening: list[int]) -> None:
+    """The communities of the grids about to open (`opening`: the plan's features) take the
+    vertices those grids have on their outlines, and so does every outline along those edges —
+    the community next door, the street and the levels above, the other grids opening
+    (geo.vertices). A grid line that follows a road to a community's edge between two of its
+    corners ends there; without the vertex, the community and its grids would leave slivers
+    between them, measured in metres.
+
+    A stored grid never changes (its row is history): a vertex on the edge of a grid that stays
+    current without it is not taken, and that edge stays as it was. Areas change in place: each
+    gains a vertex where its edge already runs, moving by less than a centimetre."""
+    if not opening:
+        return
+    rows = session.execute(text("""
+        SELECT f.id, f.community_id, ST_AsBinary(f.geom) AS wkb, ST_AsBinary(c.geom) AS outline
+        FROM grid_plan_feature f JOIN area c ON c.id = f.community_id
+        WHERE f.plan_id = :plan AND f.community_id IN (
+            SELECT community_id FROM grid_plan_feature WHERE id = ANY(:opening))
+        ORDER BY f.id"""), {"plan": plan_id, "opening": opening}).all()
+    if not rows:
+        return
+    shapes = dict(zip((r.id for r in rows), shapely.from_wkb([r.wkb for r in rows])))
+    outlines = {r.community_id: r.outline for r in rows}
+    found = [outline_vertices(shapely.from_wkb(wkb), [shapes[r.id] for r in rows if r.community_id == community])
+             for community, wkb in outlines.items()]
+    reach = {"reach": shapely.envelope(shapely.union_all(shapely.from_wkb(list(outlines.values())))).buffer(1e-6).wkt}
+    # the grids staying current around them, with the vertices they have on their own
+    # communities' outlines: a new grid across the line takes those too, and then the areas
+    staying_rows = session.execute(text("""
+        SELECT g.community_id, ST_AsBinary(g.geom) AS wkb, ST_AsBinary(c.geom) AS outline
+        FROM grid g JOIN area c ON c.id = g.community_id
+        WHERE g.valid_to IS NULL AND g.geom && ST_GeomFromText(:reach, 4326)"""), reach).all()
+    staying = shapely.from_wkb([r.wkb for r in staying_rows]) if staying_rows else np.array([], dtype=object)
+    for community in {r.community_id for r in staying_rows}:
+        mine = [n for n, r in enumerate(staying_rows) if r.community_id == community]
+        found.append(outline_vertices(shapely.from_wkb(staying_rows[mine[0]].outline), staying[mine]))
+    vertices = np.unique(np.vstack(found), axis=0)
+    if not len(vertices):
+        return
+    opened = [key for key in shapes if key in set(opening)]
+    taken = take_vertices([shapes[k] for k in opened], vertices)
+    for key, after in zip(opened, taken):
+        if not shapely.equals_exact(shapes[key], after, 0):
+            session.execute(text("UPDATE grid_plan_feature SET geom = ST_GeomFromWKB(:wkb, 4326) WHERE id = :id"),
+                            {"wkb": shapely.to_wkb(as_multi(after)), "id": key})
+    # an area takes only the vertices that every grid along its edge has too: those staying
+    # current, and those opening (one whose edge passes a hair from a vertex it holds elsewhere
+    # could not take it twice) — as geo.vertices.shared_vertices, which the plan check uses
+    along = shapely.union_all(shapely.boundary(shapely.from_wkb(
+        [*outlines.values(), *{r.outline for r in staying_rows}])))
+    vertices = vertices[~lacked_by(vertices, [*staying, *taken], along)]
+    areas = session.execute(text("""
+        SELECT id, ST_AsBinary(geom) AS wkb FROM area WHERE geom && ST_GeomFromText(:reach, 4326)
+        ORDER BY id"""), reach).all()
+    if not len(vertices):
+        return
+    was = shapely.from_wkb([r.wkb for r in areas]) if areas else []
+    for row, before, after in zip(areas, was, take_vertices(was, vertices)):
+        if not shapely.equals_exact(before, after, 0):
+            session.execute(text("UPDATE area SET geom = ST_GeomFromWKB(:wkb, 4326) WHERE id = :id"),
+                            {"wkb": shapely.to_wkb(as_multi(after)), "id": row.id})
+            held = session.identity_map.get(session.identity_key(Area, row.id))
+            if held is not None:        # the session's own copy reads the new outline when asked
+                session.expire(held, ["geom"])
 
 
 def _check_date(session: Session, plan: GridPlan, effective: datetime) -> None:

@@ -10,6 +10,7 @@ import { problemList, problemCount, onGround } from './problems.js';
 import { gridForm } from './gridform.js';
 import { listEvents, journalButtons } from './record.js';
 import { createMap } from '../basemap.js';
+import { dateField, cityInstant, cityToday } from './datefield.js';
 
 const body = document.body;
 const can = { write: body.dataset.canWrite === 'true', review: body.dataset.canReview === 'true',
@@ -782,15 +783,13 @@ async function loadHistory() {
   };
   const show = () => { picker.value = ''; mark(slider.value); return draw(stops[Number(slider.value)].at); };
   slider.addEventListener('input', show);
-  // or any date from the picker: the division at the end of that day
-  const picker = $('history-picker');
-  picker.max = new Date().toISOString().slice(0, 10);
-  picker.addEventListener('change', () => {
-    if (!picker.value) { show(); return; }
-    const at = new Date(`${picker.value}T23:59:59`);
+  // or any date from the picker (in the page's language): the division at the end of that day
+  const picker = dateField($('history-picker'), { max: cityToday(), onChange: (day) => {
+    if (!day) { show(); return; }
+    const at = cityInstant(`${day}T23:59:59`);                    // the end of the city's day
     mark(null);                                    // a day of its own, not one of the stops
     draw(at > new Date() ? null : at);
-  });
+  } });
   mark(slider.value);
   await draw(null);
 }

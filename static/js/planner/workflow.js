@@ -2,6 +2,7 @@
 // and withdraw, reviewers approve or reject (with a reason), filers file with a date.
 import { t } from '../i18n.js';
 import { sendJson } from '../http.js';
+import { dateField, cityInstant, cityNow } from './datefield.js';
 
 const STEPS = [
   ['submit', 'write', ['draft', 'rejected']],
@@ -14,7 +15,8 @@ const STEPS = [
 export function workflowButtons(container, plan, can, { act }) {
   container.replaceChildren();
   const note = Object.assign(document.createElement('input'), { type: 'text', placeholder: t('note'), id: 'workflow-note' });
-  const date = Object.assign(document.createElement('input'), { type: 'datetime-local', id: 'workflow-date' });
+  const date = Object.assign(document.createElement('input'), { type: 'text', id: 'workflow-date' });
+  let chosen = null;                    // the date field, once offered (planner/datefield.js)
   let offered = 0;
   for (const [action, role, from] of STEPS) {
     if (!can[role] || !from.includes(plan.status)) continue;
@@ -25,7 +27,7 @@ export function workflowButtons(container, plan, can, { act }) {
       for (const other of container.querySelectorAll('button')) other.disabled = true;
       return act(() => {
         const request = { note: note.value };
-        if (action === 'file' && date.value) request.effective_from = new Date(date.value).toISOString();
+        if (action === 'file' && chosen?.value) request.effective_from = cityInstant(chosen.value).toISOString();
         return sendJson('POST', `/api/v1/plans/${plan.id}/${action}`, request);
       }, { saved: t(`done_${action}`) });
     });
@@ -34,10 +36,10 @@ export function workflowButtons(container, plan, can, { act }) {
   }
   if (offered) container.prepend(note);
   if (can.file && plan.status === 'approved') {
-    // in force from: now or a past moment (the server refuses a future one)
-    const now = new Date();
-    date.max = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    // in force from: now or a past moment (the server refuses a future one), the city's time
     const label = Object.assign(document.createElement('label'), { htmlFor: 'workflow-date', textContent: t('effective_from') });
     container.append(label, date);
+    // in the page's language: the browser's own date and time input speaks the browser's
+    chosen = dateField(date, { time: true, max: cityNow() });
   }
 }
