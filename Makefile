@@ -10,12 +10,13 @@ export FLASK_APP := app
 # Debian packages: the database (unless DATABASE_URL points elsewhere), nginx in front of
 # the servers (deploy/nginx.conf), a CJK font and Pango, with which WeasyPrint prints the
 # assessment report in Chinese (and screenshots show the Chinese UI), and, for tests, the
-# browser, GDAL (a real OGC API client) and poppler (pdftoppm, pdftotext read the PDFs back).
+# browser, GDAL (a real OGC API client), poppler (pdftoppm, pdftotext read the PDFs back) and
+# pgbouncer (the stream's tests run again through it).
 DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 FONT_PACKAGES    := fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0
-TEST_PACKAGES := chromium gdal-bin poppler-utils
+TEST_PACKAGES := chromium gdal-bin poppler-utils pgbouncer
 
-.PHONY: run test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans bench-division bench-register bench-register-import setup demo system-db system-nginx system-fonts system-test-tools db-stop clean-db
+.PHONY: run run-hosts bench-hosts test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans bench-division bench-register bench-register-import setup demo system-db system-nginx system-fonts system-test-tools db-stop clean-db
 
 run: setup system-nginx system-fonts demo
 	@echo ""
@@ -23,6 +24,16 @@ run: setup system-nginx system-fonts demo
 	@echo "  with simulated incidents; make run RUN_ARGS=--no-simulate serves it quiet."
 	@echo ""
 	$(FLASK) serve --port $(PORT) $(RUN_ARGS)
+
+# Several app hosts on this machine behind one nginx, as a city runs them on several machines
+# (flask serve-hosts): nginx on PORT, the HOSTS hosts on the ports after it.
+HOSTS ?= 2
+run-hosts: setup system-nginx system-fonts demo
+	@echo ""
+	@echo "  Gridmap is serving the demo city on http://127.0.0.1:$(PORT) from $(HOSTS) app hosts"
+	@echo "  (ports $$(($(PORT)+1))–$$(($(PORT)+$(HOSTS)))) behind one nginx  (Ctrl-C stops them all)"
+	@echo ""
+	$(FLASK) serve-hosts --port $(PORT) --hosts $(HOSTS) $(RUN_ARGS)
 
 test: setup system-nginx system-fonts system-test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -38,6 +49,10 @@ bench-incidents: setup
 # 10,000 open live streams: walls and phones, reports reaching them, other requests beside them.
 bench-streams: setup system-nginx
 	$(PY) bench/streams.py $(BENCH_ARGS)
+
+# Two app hosts behind nginx against one: intake and layer throughput with 100 walls across both.
+bench-hosts: setup system-nginx
+	$(PY) bench/hosts.py $(BENCH_ARGS)
 
 bench-wall: setup
 	$(PY) bench/wall.py $(BENCH_ARGS)
@@ -111,6 +126,7 @@ system-test-tools:
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -x /usr/bin/ogrinfo ] || missing="$$missing gdal-bin"; \
 	[ -x /usr/bin/pdftoppm ] || missing="$$missing poppler-utils"; \
+	[ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing for the tests…"; \

@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, GRIDMAP=settings, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False  # Chinese names stay readable in API answers
 
-    db.init_app(app, url or (lambda: db.database_url(settings)))
+    db.init_app(app, url or (lambda: db.database_url(settings)), settings.database_listen_url)
     if settings.proxies:
         # behind `flask serve`'s nginx every request comes from nginx: the client's address
         # (rate limits, sessions, the audit) is the one nginx was asked from
@@ -45,8 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                       pages.bp, public_reports.bp, public_pages.bp, departments.bp, register.bp, plate_pages.bp):
         app.register_blueprint(blueprint)
     auth.check_every_endpoint(app)   # refuses to start if any endpoint lacks a policy
-    from .api.http import compress_json
+    from .api.http import compress_json, replica_marks
     app.after_request(compress_json)
+    app.after_request(replica_marks)
 
     _start_clock_on_first_request(app, settings)
     _send_to_reporters(app, settings)
@@ -80,7 +81,7 @@ def _send_to_reporters(app: Flask, settings) -> None:
     database = app.extensions["gridmap.db"]
 
     def address() -> str:       # read again at each reconnect (the embedded cluster's port may move)
-        return make_url(database.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        return make_url(database.listen_url).set(drivername="postgresql").render_as_string(hide_password=False)
     from .services.public.follow import link_maker
     sender = Sender(database.new_session, address, settings.notify, settings.timezone,
                     link_maker(settings.notify.public_url, settings.secret_key))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ROOT, Settings
 from .pgserver import DEMO_DATABASE, Cluster
+from .replica import Replica, ReplicaLost, in_recovery
 from .services.accounts import audit
 
 MIGRATIONS = ROOT / "migrations"
@@ -57,11 +58,15 @@ class ClusterURL(str):
 IDLE_PING_SECONDS = 5.0
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, prepared: bool = True) -> Engine:
     # Connections beyond pool_size are closed when returned, and a new PostgreSQL backend
     # costs milliseconds (PostGIS loads, every plan is made afresh): the pool keeps what a
     # busy process uses, and two processes stay under max_connections (100).
-    engine = create_engine(url, pool_size=24, max_overflow=12)
+    # Not `prepared`: behind a pooler in transaction mode the next statement may meet another
+    # server session, which has none of psycopg's prepared statements (Debian 12's pgbouncer,
+    # 1.18, cannot keep them for it).
+    options = {} if prepared else {"connect_args": {"prepare_threshold": None}}
+    engine = create_engine(url, pool_size=24, max_overflow=12, **options)
     _ping_when_idle(engine)
     if isinstance(url, ClusterURL):
         _follow_the_cluster(engine, url.cluster)
@@ -98,16 +103,20 @@ def _ping_when_idle(engine: Engine) -> None:
             raise
 
 
-def init_app(app: Flask, url: str | Callable[[], str]) -> None:
+def init_app(app: Flask, url: str | Callable[[], str], listen_url: str | None = None) -> None:
     """`url` may be a callable: the embedded cluster is then started only when a command or
-    request first needs the database (`flask db-server stop` must not start it)."""
-    app.extensions["gridmap.db"] = _Database(url)
+    request first needs the database (`flask db-server stop` must not start it). `listen_url`:
+    PostgreSQL itself, when `url` is a pooler in transaction mode (DATABASE_LISTEN_URL)."""
+    app.extensions["gridmap.db"] = _Database(url, listen_url)
+    app.extensions["gridmap.replica"] = _replica(app)
+    app.register_error_handler(ReplicaLost, _again_on_the_primary)
     app.teardown_appcontext(_close_session)
 
 
 class _Database:
-    def __init__(self, url: str | Callable[[], str]):
+    def __init__(self, url: str | Callable[[], str], listen_url: str | None = None):
         self._url = url
+        self._listen_url = listen_url
         self._engine: Engine | None = None
         self._sessions: sessionmaker | None = None
         self._lock = threading.Lock()
@@ -122,12 +131,20 @@ class _Database:
         return self._url.now() if isinstance(self._url, ClusterURL) else self._url
 
     @property
+    def listen_url(self) -> str:
+        """Where what needs one server session for as long as it runs connects (LISTEN, the
+        sequencer's advisory lock): a pooler in transaction mode (pgbouncer) gives each
+        transaction whichever server session is free, so notices would go unheard and a
+        lock would stay with a session someone else uses. DATABASE_LISTEN_URL, else the URL."""
+        return self._listen_url or self.url
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             url = self.url
             with self._lock:
                 if self._engine is None:
-                    self._engine = make_engine(url)
+                    self._engine = make_engine(url, prepared=self._listen_url is None)
                     self._sessions = sessionmaker(self._engine, expire_on_commit=False)
                     # every transaction tells the audit triggers who is writing
                     event.listen(self._sessions, "after_begin", _tell_the_audit)
@@ -167,6 +184,79 @@ def session() -> Session:
     return g.db_session
 
 
+# -- reads that may come from the replica ----------------------------------------------------
+
+def _replica(app: Flask) -> Replica | None:
+    """DATABASE_REPLICA_URL; else, on the embedded cluster, its replica under var/replica once
+    `flask db-server replica start` has made it (its port read again as the primary's is)."""
+    settings = app.config["GRIDMAP"]
+    rules = settings.replica
+    if rules.url:
+        def named() -> str | None:
+            return rules.url
+    elif settings.embedded:
+        copy = embedded_cluster(settings).replica()
+
+        def named() -> str | None:
+            return ClusterURL(copy, DEMO_DATABASE) if copy.is_replica() and copy.port() else None
+    else:
+        return None
+    database = app.extensions["gridmap.db"]
+    return Replica(named, make_engine, lambda: database.engine, rules.max_lag_s, rules.retry_s)
+
+
+def read_session(on_primary: bool = False) -> Session:
+    """The session of this request for reads that may be a little behind the primary (layers,
+    tiles, the wall's charts; app/api/layers/request.py says which): the replica's when there
+    is one, it answers and it is no further behind than GRIDMAP_REPLICA_MAX_LAG_S; else the
+    primary's own (session()). One for the whole request: an answer, its ETag and a 304 are
+    all read from one database. `on_primary`: this request's reads go to the primary, from
+    here on, whatever was chosen before (a read that must see its own writes)."""
+    read = g.get("db_read_session")
+    if on_primary and read is not None and read is not g.get("db_session"):
+        read.close()
+        read = None
+    if read is None:
+        replica = None if on_primary else current_app.extensions.get("gridmap.replica")
+        sessions = replica.sessions() if replica is not None else None
+        read = g.db_read_session = sessions() if sessions is not None else session()
+    return read
+
+
+def answered_by() -> str | None:
+    """'replica' or 'primary': which database this request's reads came from, as the
+    replica's connection said of itself (pg_is_in_recovery()); None when it read none."""
+    read = g.get("db_read_session")
+    if read is None:
+        return None
+    if read is g.get("db_session"):
+        return "primary"
+    try:
+        return "replica" if in_recovery(read) else "primary"
+    except (SQLAlchemyError, ReplicaLost):
+        return None
+
+
+def replica_bound() -> float | None:
+    """How far behind the replica may be, in seconds, when there is one to read; else None."""
+    replica = current_app.extensions.get("gridmap.replica")
+    return replica.max_lag_s if replica is not None and replica.named() else None
+
+
+def _again_on_the_primary(_error: ReplicaLost):
+    """The replica failed in the middle of an answer: the same view makes it again, from the
+    primary. Only reads go to the replica, so asking twice changes nothing; and the whole
+    answer is made again, so its body and its ETag come from one database."""
+    failed = g.pop("db_read_session", None)
+    if failed is not None and failed is not g.get("db_session"):
+        failed.invalidate()
+    g.db_read_session = session()
+    try:
+        return current_app.dispatch_request()
+    except Exception as error:          # answered as it would have been the first time
+        return current_app.handle_user_exception(error)
+
+
 def without_transaction(session: Session) -> None:
     """The session's statements from here run outside a transaction, each committing on its
     own: for answers that only read. PostgreSQL gives each statement its own snapshot in
@@ -177,6 +267,12 @@ def without_transaction(session: Session) -> None:
 
 
 def _close_session(_exc: BaseException | None) -> None:
+    read = g.pop("db_read_session", None)
+    if read is not None and read is not g.get("db_session"):
+        try:
+            read.close()
+        except (SQLAlchemyError, psycopg.Error, ReplicaLost):
+            read.invalidate()       # the replica went after the answer was made: it stands
     db_session = g.pop("db_session", None)
     if db_session is not None:
         try:

@@ -843,6 +843,19 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
     "cli.serve.part.streams": {"zh": "流服务器", "en": "stream server"},
     "cli.serve.part.nginx": {"zh": "nginx", "en": "nginx"},
     "cli.serve.part.simulator": {"zh": "模拟器", "en": "simulator"},
+    "cli.serve.part.host": {"zh": "应用主机 :{port}", "en": "app host :{port}"},
+    # flask serve-hosts (app/cli/hosts.py)
+    "cli.help.serve_hosts": {
+        "zh": "本机上的多个应用主机（每个都是完整的 `flask serve`）及其前面的一个 nginx，"
+              "如同城市在多台机器上运行它们；以及（演示用）一个模拟器。",
+        "en": "Several app hosts on this machine (each a whole `flask serve`) behind one nginx, as a "
+              "city runs them on several machines; and (for the demo) one simulator.",
+    },
+    "cli.help.serve_hosts.hosts": {"zh": "应用主机的个数", "en": "how many app hosts"},
+    "cli.help.serve_hosts.app_port": {
+        "zh": "一个应用主机的端口（可重复；默认：--port 之后的 N 个端口）",
+        "en": "an app host's port (repeatable; default: the N ports after --port)",
+    },
     "cli.serve.gave_up": {
         "zh": "{name} 在 {seconds:.0f} 秒内停止了 {count} 次（退出码 {code}）；全部停止",
         "en": "{name} stopped {count} times within {seconds:.0f} s (exit {code}); stopping everything",

@@ -225,13 +225,20 @@ class Cluster:
         return next(b for b in kept if b.path == final)
 
     def _base_backup(self, target: Path, progress: Callable[[int], None] | None) -> None:
+        self._pg_basebackup(
+            [SUPERUSER, "-D", str(target), "--format=tar", "--compress=gzip:1", "--label", "gridmap backup"],
+            self.password(), progress, "take a base backup")
+
+    def _pg_basebackup(self, arguments: list[str], password: str,
+                       progress: Callable[[int], None] | None, what: str) -> None:
+        """pg_basebackup from this cluster as the user arguments[0] (with the rest after it),
+        the WAL streamed beside the copy; `progress` hears the percentage done."""
         command = _as_server_user([
-            str(_bin("pg_basebackup")), "-h", "127.0.0.1", "-p", str(self.port()), "-U", SUPERUSER,
-            "--no-password", "-D", str(target), "--format=tar", "--compress=gzip:1",
-            "--wal-method=stream", "--checkpoint=fast", "--progress", "--label", "gridmap backup"])
+            str(_bin("pg_basebackup")), "-h", "127.0.0.1", "-p", str(self.port()), "-U", arguments[0],
+            "--no-password", *arguments[1:], "--wal-method=stream", "--checkpoint=fast", "--progress"])
         said, pending = b"", b""
         with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, env=dict(os.environ, PGPASSWORD=self.password())
+                              stderr=subprocess.PIPE, env=dict(os.environ, PGPASSWORD=password)
                               ) as process:
             while chunk := process.stderr.read1(4096):
                 said += chunk
@@ -241,7 +248,7 @@ class Cluster:
                     if done and progress:
                         progress(int(done.group(1)))
         if process.returncode != 0:
-            raise PgServerError(f"Could not take a base backup:\n{said.decode(errors='replace').strip()}")
+            raise PgServerError(f"Could not {what}:\n{said.decode(errors='replace').strip()}")
 
     def archive_now(self, timeout: float = 60) -> str:
         """Closes the current WAL file, with a commit stamped now in it, and waits until the
@@ -389,6 +396,166 @@ class Cluster:
         return ("The restored cluster did not start; nothing was changed:\n"
                 + "\n".join(errors[-5:] or [fallback] + said.splitlines()[-10:]))
 
+    # -- the streaming replica (flask db-server replica) ----------------------------------
+    @property
+    def replication_password_file(self) -> Path:
+        return self.var_dir / "pgreplication"
+
+    def replica(self) -> "Cluster":
+        """This cluster's streaming replica, beside it under var/replica: a cluster like this
+        one (its own pgdata, pgport, pgpassword and log), made by start_replica."""
+        return Cluster(self.var_dir / "replica", archive_timeout=self.archive_timeout)
+
+    def is_replica(self) -> bool:
+        """Whether this cluster follows a primary (until it is promoted, if ever)."""
+        return (self.data_dir / "standby.signal").exists()
+
+    def start_replica(self, progress: Callable[[int], None] | None = None) -> "Cluster":
+        """Starts this running cluster's streaming replica, made first when there is none: the
+        primary is readied (a replication role, a slot that keeps the WAL the replica has not
+        yet received, a pg_hba.conf line letting the role in from 127.0.0.1: each only when
+        missing), copied with pg_basebackup, and the copy started on a free port, following
+        the primary's WAL as it is written. A no-op for a replica that runs already."""
+        if not self.running():
+            raise PgServerError("The embedded database is not running, and the replica is copied from the "
+                                "running server: start it (`flask db-server start`) first.")
+        replica = self.replica()
+        self._ready_for_replication()
+        if replica.initialised():
+            if not replica.is_replica():
+                raise PgServerError(f"{replica.data_dir} holds a cluster that no longer follows this one (it "
+                                    "was promoted): move it away, then start the replica again.")
+            replica.start()
+            replica._follow(self)
+            return replica
+        self._copy_into(replica, progress)
+        replica.start()
+        return replica
+
+    def stop_replica(self, remove: bool = False) -> None:
+        """Stops the replica. `remove`: also deletes it and drops its slot, without which the
+        primary keeps every WAL file the stopped replica has not received."""
+        replica = self.replica()
+        if remove and replica.initialised() and not self.running():
+            raise PgServerError("The embedded database is not running, and the replica's slot is dropped "
+                                "there: start it (`flask db-server start`) first.")
+        replica.stop()
+        if not remove:
+            return
+        if self.running():
+            import psycopg
+
+            with psycopg.connect(self._conninfo("postgres"), autocommit=True) as conn:
+                conn.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                             "WHERE slot_name = %s", (REPLICATION_SLOT,))
+        shutil.rmtree(replica.var_dir, ignore_errors=True)
+
+    def replica_status(self) -> "ReplicaStatus":
+        """The replica, as the primary and the replica each see it."""
+        import psycopg
+
+        replica = self.replica()
+        if not replica.initialised():
+            return ReplicaStatus("absent", replica)
+        if not replica.running():
+            retained = None
+            if self.running():
+                with psycopg.connect(self._conninfo("postgres"), autocommit=True) as conn:
+                    row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM "
+                                       "pg_replication_slots WHERE slot_name = %s", (REPLICATION_SLOT,)).fetchone()
+                retained = int(row[0]) if row and row[0] is not None else None
+            return ReplicaStatus("stopped", replica, retained_bytes=retained)
+        with psycopg.connect(replica._conninfo("postgres"), autocommit=True) as conn:
+            replayed, paused, last_commit_age = conn.execute(
+                "SELECT pg_last_wal_replay_lsn()::text, pg_is_wal_replay_paused(), "
+                "extract(epoch FROM now() - pg_last_xact_replay_timestamp())").fetchone()
+        state, behind = "not connected", None
+        if self.running():
+            with psycopg.connect(self._conninfo("postgres"), autocommit=True) as conn:
+                row = conn.execute("SELECT state FROM pg_stat_replication WHERE application_name = %s",
+                                   (REPLICA_NAME,)).fetchone()
+                state = row[0] if row else state
+                if replayed is not None:
+                    behind = max(0, int(conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), %s)",
+                                                     (replayed,)).fetchone()[0]))
+        # caught up, it is not behind however long ago its last transaction was
+        lag = 0.0 if behind == 0 else (float(last_commit_age) if last_commit_age is not None else None)
+        return ReplicaStatus(state, replica, behind, lag, bool(paused))
+
+    def _follow(self, primary: "Cluster") -> None:
+        """Points this replica at the primary's port as it is now: the primary may have come
+        back on another one, its own taken meanwhile (the setting is read again on reload)."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self._conninfo("postgres"), autocommit=True) as conn:
+            named = conn.execute("SHOW primary_conninfo").fetchone()[0]
+            now = re.sub(r"\bport=\d+", f"port={primary.port()}", named)
+            if now != named:
+                conn.execute(sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(sql.Literal(now)))
+                conn.execute("SELECT pg_reload_conf()")
+
+    def _replication_password(self) -> str:
+        if not self.replication_password_file.exists():
+            _private_file(self.replication_password_file, secrets.token_urlsafe(24) + "\n", ours=True)
+        return self.replication_password_file.read_text().strip()
+
+    def _ready_for_replication(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        password = self._replication_password()
+        with psycopg.connect(self._conninfo("postgres"), autocommit=True) as conn:
+            unfit = [f"{name} = {value}" for name, value in _REPLICATION_SETTINGS.items()
+                     if not _enough(conn.execute(f"SHOW {name}").fetchone()[0], value)]
+            if unfit:
+                for setting in unfit:
+                    name, _, value = setting.partition(" = ")
+                    conn.execute(f"ALTER SYSTEM SET {name} = {conf_value(value)}")
+                raise PgServerError(f"The embedded database is set for replication now ({', '.join(unfit)}); it "
+                                    "takes effect when it restarts: stop the app's servers, then `flask db-server "
+                                    "stop` and `flask db-server start`, and start the replica again.")
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (REPLICATION_ROLE,)).fetchone()
+            # its password again each time: the file is what the replica is told, and may be new
+            conn.execute(sql.SQL("{} ROLE {} WITH REPLICATION LOGIN PASSWORD {}").format(
+                sql.SQL("ALTER" if exists else "CREATE"), sql.Identifier(REPLICATION_ROLE), sql.Literal(password)))
+            conn.execute("SELECT pg_create_physical_replication_slot(%s, true) WHERE NOT EXISTS "
+                         "(SELECT 1 FROM pg_replication_slots WHERE slot_name = %s)",
+                         (REPLICATION_SLOT, REPLICATION_SLOT))
+            let_in = conn.execute(
+                "SELECT 1 FROM pg_hba_file_rules WHERE type = 'host' AND database = ARRAY['replication'] "
+                "AND user_name = ARRAY[%s] AND address = '127.0.0.1' AND error IS NULL",
+                (REPLICATION_ROLE,)).fetchone()
+            if not let_in:
+                hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
+                with open(hba, "a") as lines:
+                    lines.write(f"# the streaming replica under var/replica (app/pgserver.py)\n"
+                                f"host    replication     {REPLICATION_ROLE}     127.0.0.1/32            "
+                                f"scram-sha-256\n")
+                conn.execute("SELECT pg_reload_conf()")
+
+    def _copy_into(self, replica: "Cluster", progress: Callable[[int], None] | None) -> None:
+        replica.var_dir.mkdir(parents=True, exist_ok=True)
+        _private_folder(replica.data_dir)
+        try:
+            # -R: postgresql.auto.conf names the primary (primary_conninfo, with the slot) and
+            # standby.signal makes the copy follow it
+            self._pg_basebackup([REPLICATION_ROLE, "-D", str(replica.data_dir), "--write-recovery-conf",
+                                 f"--slot={REPLICATION_SLOT}"],
+                                self._replication_password(), progress, "copy the database for its replica")
+            # a copy archives nothing of its own (as a restore beside it does not)
+            (replica.data_dir / ARCHIVING_MARKER).unlink(missing_ok=True)
+            with open(replica.data_dir / "postgresql.auto.conf", "a") as conf:
+                conf.write("# the replica (app/pgserver.py): the primary keeps the rows its queries still "
+                           "read,\n# rather than its replay cancel them; its name in pg_stat_replication\n"
+                           "hot_standby_feedback = on\n"
+                           f"cluster_name = {conf_value(REPLICA_NAME)}\n")
+            # the copy answers to the primary's password, as a restored cluster does
+            _private_file(replica.password_file, self.password() + "\n", ours=True)
+        except BaseException:
+            shutil.rmtree(replica.data_dir, ignore_errors=True)
+            raise
+
     # -- internals ---------------------------------------------------------------------
     def _conninfo(self, database: str) -> str:
         return (f"host=127.0.0.1 port={self.port()} user={SUPERUSER} "
@@ -438,6 +605,29 @@ class Restored:
     cluster: Cluster            # started, out of recovery
     base: BaseBackup            # the base backup the WAL was replayed onto
     replaced: Path | None       # the data directory an in-place restore moved aside
+
+
+REPLICATION_ROLE = "gridmap_replication"
+REPLICATION_SLOT = "gridmap_replica"
+REPLICA_NAME = "gridmap_replica"        # the replica's application_name in pg_stat_replication
+# what streaming replication needs of the primary (PostgreSQL 15's defaults have it)
+_REPLICATION_SETTINGS = {"wal_level": "replica", "max_wal_senders": "2", "max_replication_slots": "1"}
+
+
+def _enough(value: str, least: str) -> bool:
+    if least.isdigit():
+        return int(value) >= int(least)
+    return value in (least, "logical")      # wal_level: logical holds all that replica does
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    state: str                          # absent, stopped, streaming (pg_stat_replication), not connected…
+    cluster: Cluster
+    behind_bytes: int | None = None     # the primary's WAL not yet replayed
+    lag_s: float | None = None          # 0 when caught up; else the age of the last transaction replayed
+    paused: bool = False                # pg_wal_replay_pause() was called on it
+    retained_bytes: int | None = None   # stopped: the WAL its slot makes the primary keep
 
 
 _PROGRESS = re.compile(rb"\((\d+)%\)")                 # pg_basebackup --progress: "… kB (42%), …"

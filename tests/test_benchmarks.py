@@ -33,6 +33,20 @@ PROMISES = {
         rf"\| buildings in a bbox \(limit 1000\), crs=EPSG:4490 \| [^|]+ \| gridmap \| {NUMBER}× \| 1.3× \|",
         rf"An empty Flask answer .* p50 {NUMBER} ms",
     ],
+    "hosts": [
+        rf"\| report → wall, reports through host A \| same host: p50 {NUMBER} ms, p99 {NUMBER} ms .*"
+        rf"\| other host \(B\): p50 {NUMBER} ms, p99 {NUMBER} ms \({NUMBER} pairs, 0 missing\)",
+        rf"\| intake through the public port, {NUMBER} posters \| {NUMBER} reports/s \(0 errors\) "
+        rf"\| {NUMBER} reports/s \(0 errors\) \|",
+        r"\| every wall got every report \| True \| True \|",
+        rf"\| server CPU per report \(every process of the set-up\) \| {NUMBER} ms \| {NUMBER} ms \|",
+        rf"\| buildings in a bbox \(limit 1000\), {NUMBER} connections \| {NUMBER} req/s, p50 {NUMBER} ms \(0 errors\) "
+        rf"\| {NUMBER} req/s, p50 {NUMBER} ms \(0 errors\) \|",
+        rf"\| buildings tile z15 [\d/]+, {NUMBER} connections \| {NUMBER} req/s, p50 {NUMBER} ms \(0 errors\) "
+        rf"\| {NUMBER} req/s, p50 {NUMBER} ms \(0 errors\) \|",
+        rf"Across hosts: reports through host A reached the walls on host B in p99 {NUMBER} ms \(0 missing\)",
+        rf"Two hosts ÷ one: intake {NUMBER}×, buildings in a bbox \(limit 1000\) {NUMBER}×, buildings tile z15 [\d/]+ {NUMBER}×",
+    ],
     "incidents": [
         rf"p50 {NUMBER} ms, p99 {NUMBER} ms, max {NUMBER} ms over {NUMBER} report×client pairs \(0 missing\)",
         rf"sustained intake, .*: {NUMBER} reports/s, .*0 errors; every client got every report: True",
@@ -83,6 +97,12 @@ PROMISES = {
         rf"full validation \(read \+ every check\): median {NUMBER} ms",
         rf"PostGIS ST_Overlaps self-join: +median {NUMBER} ms",
         rf"self-join ÷ validation = {NUMBER}",
+    ],
+    "replica": [
+        rf"\| reads on the replica, intake on the primary \| {NUMBER} \| {NUMBER} \| {NUMBER} \| {NUMBER}% \| {NUMBER} \| 0 \|",
+        rf"\| both on the primary \| {NUMBER} \| {NUMBER} \| {NUMBER} \| 0% \| {NUMBER} \| 0 \|",
+        rf"layers, reads on the replica ÷ both on the primary: {NUMBER}× \(req/s\); intake {NUMBER}× \(reports/s\)",
+        rf"replica lag while measured: at most {NUMBER} bytes behind, replay lag at most {NUMBER} s",
     ],
     "streams": [
         rf"\| streams answered \(200 \+ hello\) \| {NUMBER} / {NUMBER} \(",

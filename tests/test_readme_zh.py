@@ -20,6 +20,8 @@ HEADINGS = {
     "Using an existing PostGIS": "使用现有的 PostGIS",
     "The embedded database": "内置数据库",
     "Operations: backup and restore": "运维：备份与恢复",
+    "Many app hosts, and pgbouncer": "多个应用主机与 pgbouncer",
+    "A read replica": "只读副本",
     "Accounts and access": "账号与权限",
     "Layers for GIS clients and the map": "供 GIS 客户端和地图使用的图层",
     "Basemaps (天地图, GCJ-02)": "底图（天地图、GCJ-02）",

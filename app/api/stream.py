@@ -34,7 +34,8 @@ def hub(app: Flask) -> stream.Hub:
                 database = app.extensions["gridmap.db"]
                 rules = app.config["GRIDMAP"].incidents
                 def address() -> str:       # read again at each reconnect (db.py re-reads var/pgport)
-                    url = make_url(database.url).set(drivername="postgresql")
+                    # PostgreSQL itself, past a pooler: LISTEN and the sequencer's lock
+                    url = make_url(database.listen_url).set(drivername="postgresql")
                     return url.render_as_string(hide_password=False)
                 the_hub = stream.Hub(address,
                                      sessions=database.new_session,

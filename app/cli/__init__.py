@@ -20,13 +20,13 @@ from .words import Refusal
 # without the database or its schema.
 BEFORE_THE_SCHEMA = ("db", "setup-demo")
 BEFORE_THE_DATABASE = ("db-server",)
-SERVERS = ("serve", "serve-streams")
+SERVERS = ("serve", "serve-streams", "serve-hosts")
 UPGRADE = "flask --app app db upgrade"
 
 
 def register(app: Flask) -> None:
     from . import assessment, cameras, data, database, incidents, notify, positions, serve, users
-    from . import base_register, calendar
+    from . import base_register, calendar, hosts
     from . import register_sheets  # noqa: F401  (adds template, import and export to `flask register`)
     app.cli.add_command(database.db_server)
     app.cli.add_command(database.db_group)
@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(incidents.simulate)
     app.cli.add_command(serve.serve)
     app.cli.add_command(serve.serve_streams)
+    app.cli.add_command(hosts.serve_hosts)
     app.cli.add_command(positions.positions_group)
     app.cli.add_command(cameras.cameras_group)
     app.cli.add_command(assessment.assessment_group)

@@ -1,5 +1,5 @@
-"""flask db-server start|stop|status|backup|backups|restore (the embedded PostGIS) and
-flask db upgrade|downgrade."""
+"""flask db-server start|stop|status|backup|backups|restore (the embedded PostGIS), flask
+db-server replica start|stop|status (its streaming replica) and flask db upgrade|downgrade."""
 from __future__ import annotations
 
 import sys
@@ -138,6 +138,69 @@ def restore(to, into):
         echo("cli.db_server.replaced", path=str(restored.replaced))
     if target:
         echo("cli.db_server.beside", path=str(running.var_dir))
+
+
+@db_server.group("replica", cls=Group, help=Message("cli.help.db_server.replica"))
+def replica():
+    pass
+
+
+@replica.command("start", help=Message("cli.help.db_server.replica.start"))
+@with_appcontext
+def replica_start():
+    _embedded_only()
+    try:
+        with ExitStack() as shown:
+            bar = None
+
+            def progress(done: int) -> None:     # only a first start copies, and shows a bar
+                nonlocal bar
+                bar = bar or shown.enter_context(
+                    click.progressbar(length=100, label=Message("cli.db_server.replica_bar").say(language()),
+                                      file=sys.stderr))
+                bar.update(done - bar.pos)
+            copy = _cluster().start_replica(progress)
+    except PgServerError as error:
+        raise click.ClickException(str(error)) from None
+    echo("cli.db_server.replica.running", port=copy.port(), data=str(copy.data_dir),
+         bound=current_app.config["GRIDMAP"].replica.max_lag_s)
+
+
+@replica.command("stop", help=Message("cli.help.db_server.replica.stop"))
+@option("--remove", is_flag=True, help=Message("cli.help.db_server.replica.stop.remove"))
+@with_appcontext
+def replica_stop(remove):
+    _embedded_only()
+    try:
+        _cluster().stop_replica(remove)
+    except PgServerError as error:
+        raise click.ClickException(str(error)) from None
+    echo("cli.db_server.replica.removed" if remove else "cli.db_server.replica.stopped")
+
+
+@replica.command("status", help=Message("cli.help.db_server.replica.status"))
+@with_appcontext
+def replica_status():
+    _embedded_only()
+    try:
+        found = _cluster().replica_status()
+    except PgServerError as error:
+        raise click.ClickException(str(error)) from None
+    copy = found.cluster
+    if found.state == "absent":
+        echo("cli.db_server.replica.absent")
+        raise SystemExit(3)
+    if found.state == "stopped":
+        echo("cli.db_server.replica.status_stopped", data=str(copy.data_dir))
+        if found.retained_bytes:
+            echo("cli.db_server.replica.retained", size=found.retained_bytes / 1e6)
+        raise SystemExit(3)
+    echo("cli.db_server.replica.status", port=copy.port(), data=str(copy.data_dir), state=found.state)
+    if found.behind_bytes is not None:
+        echo("cli.db_server.replica.lag", bytes=found.behind_bytes,
+             lag="?" if found.lag_s is None else f"{found.lag_s:.1f}")
+    if found.paused:
+        echo("cli.db_server.replica.paused")
 
 
 def _moment(text: str, timezone: str) -> datetime | None:

@@ -1,5 +1,6 @@
 """nginx in front of `flask serve`: deploy/nginx.conf filled in for one server, under
-var/serve-<port>/ (its sockets, pid and temporary files)."""
+var/serve-<port>/ (its sockets, pid and temporary files); and in front of `flask serve-hosts`'
+hosts, deploy/nginx-hosts.conf filled in with their addresses."""
 from __future__ import annotations
 
 import os
@@ -16,6 +17,7 @@ from ..messages import Message
 from .words import Refusal
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
+HOSTS_TEMPLATE = ROOT / "deploy" / "nginx-hosts.conf"
 MAX_CONNECTIONS = 65536          # per nginx worker, when the host lets it open that many files
 
 
@@ -40,8 +42,24 @@ def run_dir(var_dir: Path, port: int) -> Path:
     return run
 
 
-def render(run: Path, host: str, port: int, max_body: int) -> Path:
-    """Writes the filled-in config into `run` and gives its path."""
+def render(run: Path, host: str, port: int, max_body: int, behind: int = 0) -> Path:
+    """Writes the filled-in config into `run` and gives its path. `behind`: how many proxies
+    stand in front of this nginx (GRIDMAP_PROXIES), whose X-Forwarded-* it adds to."""
+    return _fill(TEMPLATE, run, host, port, max_body, _forwarded(behind))
+
+
+def render_hosts(run: Path, host: str, port: int, max_body: int, hosts: list[str], behind: int = 0) -> Path:
+    """The config of the nginx in front of `hosts` (host:port each), written into `run`."""
+    servers = "\n".join(f"        server {upstream} max_fails=3 fail_timeout=5s;" for upstream in hosts)
+    return _fill(HOSTS_TEMPLATE, run, host, port, max_body, {"@SERVERS@": servers, **_forwarded(behind)})
+
+
+def _forwarded(behind: int) -> dict[str, str]:
+    return {"@FORWARDED_FOR@": "$proxy_add_x_forwarded_for" if behind else "$remote_addr",
+            "@FORWARDED_PROTO@": '"$http_x_forwarded_proto, $scheme"' if behind else "$scheme"}
+
+
+def _fill(template: Path, run: Path, host: str, port: int, max_body: int, more: dict[str, str]) -> Path:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     as_root = os.geteuid() == 0
     # not above the hard limit, even as root: a container may refuse (seen here)
@@ -53,15 +71,20 @@ def render(run: Path, host: str, port: int, max_body: int) -> Path:
         "@CONNECTIONS@": str(max(1024, nofile - 64)),
         "@RUN@": str(run),
         "@MAX_BODY@": str(max_body + 1024 * 1024),      # the app refuses bigger, in words
-        "@LISTEN@": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "@LISTEN@": address(host, port),
+        **more,
     }
-    text = TEMPLATE.read_text()
+    text = template.read_text()
     for name, value in names.items():
         text = text.replace(name, value)
     run.mkdir(parents=True, exist_ok=True)
     path = run / "nginx.conf"
     path.write_text(text)
     return path
+
+
+def address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def command(run: Path, config: Path) -> list[str]:

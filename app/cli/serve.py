@@ -62,11 +62,13 @@ def serve(host: str, port: int | None, workers: int, threads: int, use_proxy: bo
             app_sock, streams_sock = run / "app.sock", run / "streams.sock"
             for stale in (app_sock, streams_sock):
                 stale.unlink(missing_ok=True)
-            env = {**os.environ, "GRIDMAP_PROXIES": "1"}      # the client's address is nginx's word
+            # the client's address is nginx's word, and through it that of the proxies in front
+            # (GRIDMAP_PROXIES given to `flask serve`: `flask serve-hosts` says 1)
+            env = {**os.environ, "GRIDMAP_PROXIES": str(settings.proxies + 1)}
             children.start("gunicorn", _gunicorn(f"unix:{app_sock}", workers, threads), env=env)
             children.start("stream server", flask + ["serve-streams", "--uds", str(streams_sock)], env=env)
             _wait_for_sockets(children, [app_sock, streams_sock])
-            config = proxy.render(run, host, port, settings.max_request_bytes)
+            config = proxy.render(run, host, port, settings.max_request_bytes, behind=settings.proxies)
             # in a session of its own: a terminal's Ctrl-C reaches the servers, which end
             # their streams, and not nginx, which would drop them mid-chunk; it goes last
             children.start("nginx", proxy.command(run, config), start_new_session=True)
@@ -120,15 +122,18 @@ class Children:
                 command, options = self._how[name]
                 self.running[name] = subprocess.Popen(command, **options)
 
-    def stop(self) -> None:
-        """The simulator first, so that nothing is written while the rest goes. Then the
-        stream server and nginx, together: the stream server ends every stream as a whole HTTP
-        body and nginx passes the ends on while it finishes what is under way (SIGQUIT),
-        ordinary requests still answered by gunicorn. Then gunicorn, which nginx no longer
-        holds keep-alive connections to."""
-        first = [(n, signal.SIGTERM if n == "stream server" else signal.SIGQUIT)
-                 for n in ("stream server", "nginx") if n in self.running]
-        for group in ([("simulator", signal.SIGINT)], first, [("gunicorn", signal.SIGTERM)]):
+    # The simulator first, so that nothing is written while the rest goes. Then the stream
+    # server and nginx, together: the stream server ends every stream as a whole HTTP body and
+    # nginx passes the ends on while it finishes what is under way (SIGQUIT), ordinary requests
+    # still answered by gunicorn. Then gunicorn, which nginx no longer holds keep-alive
+    # connections to.
+    STOP_ORDER = ([("simulator", signal.SIGINT)],
+                  [("stream server", signal.SIGTERM), ("nginx", signal.SIGQUIT)],
+                  [("gunicorn", signal.SIGTERM)])
+
+    def stop(self, order: tuple[list[tuple[str, int]], ...] = STOP_ORDER) -> None:
+        """Each group of (name, signal) told together, and waited for, in `order`."""
+        for group in order:
             live = [(self.running[n], sig) for n, sig in group if n in self.running
                     and self.running[n].poll() is None]
             for child, sig in live:
@@ -140,6 +145,8 @@ PARTS = {"gunicorn": "gunicorn", "stream server": "streams", "nginx": "nginx", "
 
 
 def _part(name: str) -> Message:
+    if name.startswith("host "):                  # `flask serve-hosts`' hosts, by port
+        return Message("cli.serve.part.host", port=name.split()[1])
     return Message(f"cli.serve.part.{PARTS[name]}")
 
 

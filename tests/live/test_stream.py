@@ -7,9 +7,10 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app import db
+from app.models import AppUser
 from app.services.accounts import accounts
 from tests.conftest import PASSWORD, hub_subscription, incident_notice
 from tests.live.sse import EventStream
@@ -17,7 +18,8 @@ from tests.live.sse import EventStream
 
 @pytest.fixture(scope="module")
 def places(app):
-    """Two communities, each with a point inside and an operator scoped to it."""
+    """Two communities, each with a point inside and an operator scoped to it (made once: a
+    module running these tests again, tests/live/test_pgbouncer.py, finds them)."""
     with app.app_context():
         session = db.session()
         rows = session.execute(text("""
@@ -27,7 +29,8 @@ def places(app):
             WHERE c.level = 'community' ORDER BY c.code LIMIT 2""")).all()
         made = []
         for code, lon, lat in rows:
-            user = accounts.create_user(session, f"op_{code}", PASSWORD, "operator", scope_area_code=code)
+            user = session.scalar(select(AppUser).where(AppUser.username == f"op_{code}")) or \
+                accounts.create_user(session, f"op_{code}", PASSWORD, "operator", scope_area_code=code)
             _, token = accounts.create_token(session, user, "tests")
             made.append({"community": code, "point": (lon, lat), "token": token})
         session.commit()

@@ -25,7 +25,7 @@ from ..params import InvalidParameter, parse_bbox, parse_int
 from . import html
 from .ogctiles import CONFORMANCE as TILES_CONFORMANCE, collection_links, landing_links
 from .openapi import openapi_document
-from .request import layer_request
+from .request import layer_request, read_session
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
 
@@ -128,7 +128,7 @@ def _title(c: features.Collection) -> str:
 def _describe(c: features.Collection, listed: bool = False) -> dict:
     """`listed`: within /collections, whose own `crs` list each collection refers to (Part 2,
     /req/crs/fc-md-crs-list-global) instead of repeating seventy URIs."""
-    session = db.session()
+    session = read_session((c,))
     items = url_for(".items", collection_id=c.id, _external=True)
     body = {
         "id": c.id, "title": _title(c), "description": f"{c.title_zh} / {c.title_en}",

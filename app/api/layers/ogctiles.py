@@ -9,7 +9,6 @@ import re
 
 from flask import Blueprint, jsonify, request, url_for
 
-from ... import db
 from ...auth import current_scope, current_user, permits, requires
 from ...messages import Message
 from ...services.layers import features, tiles, versions
@@ -17,7 +16,7 @@ from ...services.layers.tilematrixsets import CRS84, held, limits, union, web_me
 from .. import http
 from ..errors import Refused, described
 from ..params import InvalidParameter
-from .request import LayerRequest, layer_request
+from .request import LayerRequest, layer_request, read_session
 
 bp = Blueprint("ogctiles", __name__, url_prefix="/ogcapi")
 
@@ -154,7 +153,7 @@ def dataset_tile(tms_id: str, tile_matrix: str, tile_row: str, tile_col: str):
     _format(("mvt",))
     z, row, col = _tile(tile_matrix, tile_row, tile_col)
     layers = _dataset_layers()
-    session, scope = db.session(), current_scope()
+    session, scope = read_session(tuple(r.collection for r in layers)), current_scope()
     key = f"{','.join(str(r.owner) for r in layers)}|{request.full_path}"
     tables = tuple(sorted({t for r in layers for t in r.collection.tables}))
     if request.headers.get("If-None-Match"):
@@ -212,7 +211,7 @@ def _tileset_item(tms, title: str, href: str) -> dict:
 def _tileset(tms, layers: list[features.Collection], title: str, template: str, more_links: list[dict]) -> dict:
     """Tileset metadata (OGC 17-083r4, clause 8, JSON): its layers with their fields, the tile
     URL template, the limits of the tiles that hold data and the bounding box."""
-    session = db.session()
+    session = read_session(tuple(layers))
     boxes = {c.id: features.extent(session, c) for c in layers}
     bbox = union(list(boxes.values()))
     body = {

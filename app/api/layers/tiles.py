@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 
-from ... import db
 from ...auth import require, requires
 from ...services.layers import features, tiles
 from ...messages import Message
 from .. import http
 from ..errors import described
 from .ogcapi import unknown_collection
-from .request import layer_request
+from .request import layer_request, read_session
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 MVT = "application/vnd.mapbox-vector-tile"
@@ -23,7 +22,7 @@ def tilejson(collection_id: str):
     require(c.permission)
     template = url_for(".tile", collection_id=c.id, z=0, x=0, y=0, _external=True).replace(
         "/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
-    return jsonify(tiles.tilejson(c, template, features.extent(db.session(), c)))
+    return jsonify(tiles.tilejson(c, template, features.extent(read_session((c,)), c)))
 
 
 @bp.get("/<collection_id>/<int:z>/<int:x>/<int:y>.mvt")
