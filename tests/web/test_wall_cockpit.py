@@ -128,8 +128,9 @@ def test_a_high_severity_report_pulses_until_an_operator_clicks_it(browser, live
     page.close()
 
 
-# Latin words a Chinese wall may show: the language button, a unit, a file format's name.
-ALLOWED = {"English", "km", "PDF"}
+# Latin words a Chinese wall may show: the language button, a unit, a file format's name, the
+# name of the map data's source (its licence asks for it: "© OpenStreetMap 贡献者").
+ALLOWED = {"English", "km", "PDF", "OpenStreetMap"}
 SCAN = """() => {
     const words = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
