@@ -21,6 +21,11 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(networkFirst(request));
 });
 
+// Vary is not heeded: the first visit's answers were fetched again by this worker (keep, below)
+// with other headers than the page's (Accept: */*), and the cache is one signed-in user's, emptied
+// at signing out, so an address has one answer here whatever the layers' Vary: Accept says.
+const ANY_HEADERS = { ignoreVary: true };
+
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
   const fromNetwork = fetch(request).then((response) => {
@@ -32,9 +37,9 @@ async function networkFirst(request) {
   try {
     const first = await Promise.race([fromNetwork, late]);
     if (first) return first;
-    return (await cache.match(request)) || await fromNetwork;
+    return (await cache.match(request, ANY_HEADERS)) || await fromNetwork;
   } catch {
-    const cached = await cache.match(request);
+    const cached = await cache.match(request, ANY_HEADERS);
     if (cached) return cached;
     throw new Error('offline and not kept');
   }
