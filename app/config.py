@@ -261,6 +261,11 @@ def working_hours() -> WorkingHours:
 
 
 BASEMAP_DATUMS = ("wgs84", "gcj02")
+# 天地图's WMTS tiles in Web Mercator ({s} 0–7; {layer} vec/cva/eva/img/cia/eia; {tk} the key):
+# the one address outside the deployment a page may load from, and only when a key is set
+TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+                "&TILECOL={x}&tk={tk}")
 TIANDITU_LAYERS = ("vec", "img")
 
 

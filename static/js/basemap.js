@@ -51,8 +51,6 @@ export function gcj02Crs() {
   return gcj02;
 }
 
-const TIANDITU = 'https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0'
-  + '&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}';
 // each base with the annotation drawn for it: Chinese names, or English ones for the English page
 const ANNOTATION = { vec: { zh: 'cva', en: 'eva' }, img: { zh: 'cia', en: 'eia' } };
 
@@ -73,8 +71,9 @@ function tiandituLayers(settings) {
   const choices = {};
   for (const base of ['vec', 'img']) {
     choices[base] = L.layerGroup([
-      L.tileLayer(TIANDITU, { ...options, layer: base, attribution }),
-      L.tileLayer(TIANDITU, { ...options, layer: ANNOTATION[base][lang === 'zh' ? 'zh' : 'en'] }),
+      // the tiles' address comes from the server's settings (app/config.py TIANDITU_URL)
+      L.tileLayer(settings.url, { ...options, layer: base, attribution }),
+      L.tileLayer(settings.url, { ...options, layer: ANNOTATION[base][lang === 'zh' ? 'zh' : 'en'] }),
     ]);
   }
   return { shown: choices[settings.layers] || choices.vec,
