@@ -38,9 +38,10 @@ run-hosts: setup system-nginx system-fonts demo
 test: setup system-nginx system-fonts system-test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Gridmap's layers against TiPG and pygeoapi (installed into bench/.venv) on the scale-10 city.
+# Gridmap's layers against TiPG and pygeoapi (installed into bench/.venv) on the scale-10 city;
+# SCALE=100 (here and for bench-wall): a whole city, 100 streets and 6,400 grids.
 bench: setup
-	$(PY) bench/layers.py $(BENCH_ARGS)
+	$(PY) bench/layers.py $(if $(SCALE),--scale $(SCALE)) $(BENCH_ARGS)
 
 # The incident loop: live-event latency with 100 open streams, report intake, many streams.
 bench-incidents: setup
@@ -55,7 +56,7 @@ bench-hosts: setup system-nginx
 	$(PY) bench/hosts.py $(BENCH_ARGS)
 
 bench-wall: setup
-	$(PY) bench/wall.py $(BENCH_ARGS)
+	$(PY) bench/wall.py $(if $(SCALE),--scale $(SCALE)) $(BENCH_ARGS)
 
 bench-positions: setup
 	$(PY) bench/positions.py $(BENCH_ARGS)

@@ -1,12 +1,15 @@
-"""Wall map benchmark: first load and panning of /wall in headless Chromium at --scale 10,
-against the plain city map (/) that loads every layer as GeoJSON, in the same run.
+"""Wall map benchmark: first load and panning of /wall in headless Chromium at --scale 10 (a
+district) or 100 (a city), against the plain city map (/) that loads every layer as GeoJSON, in
+the same run.
 
-    make bench-wall     (or: .venv/bin/python bench/wall.py --runs 3)
+    make bench-wall                 (or: .venv/bin/python bench/wall.py --runs 3)
+    make bench-wall SCALE=100       (a city: 6,400 grids, 66,600 buildings)
 
-The city is the scale-10 synthetic one of bench/layers.py (640 grids, 6,660 buildings), copied
-into its own database with a lived-in day instead of the layers benchmark's 20,000 random
-incidents: `flask simulate` plays 24 hours at --rate reports an hour (default 100 — about
-2,400 a day for 280,000 households), moving them through the loop, some going overdue.
+The city is the synthetic one of bench/layers.py at --scale (64 grids and 666 buildings a
+street), copied into its own database with a lived-in month instead of the layers benchmark's
+random incidents: `flask simulate` plays --history-hours (default 720) at --rate reports an hour
+(default 100: about 72,000 a month), moving them through the loop, some going overdue. Built
+once and kept (gridmap_bench_wall_scale{N}_{H}h); the month takes half an hour at scale 100.
 
 For each page and run, a fresh browser context (cold cache) signs in and opens the page:
 - first load: from navigation to the page saying it is ready (every layer and the panel
@@ -42,16 +45,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def ensure_lived_in_city(cluster: Cluster, rate: float, scale: int) -> str:
-    """The synthetic city at `scale` with a simulated day of incidents, built once."""
-    database, city = f"gridmap_bench_wall_scale{scale}", database_name(scale)
+def ensure_lived_in_city(cluster: Cluster, rate: float, scale: int, hours: float) -> str:
+    """The synthetic city at `scale` with `hours` of simulated incidents, built once. The
+    benchmark's operator is made last: a simulation stopped half-way is taken up where it was."""
+    # a day's city keeps the name it always had (the smoke run's); other spans name theirs
+    database = f"gridmap_bench_wall_scale{scale}" + ("" if hours == 24 else f"_{hours:g}h")
+    city = database_name(scale)
     url = cluster.ensure_database(database)
     engine = create_engine(url)
     with engine.connect() as conn:
-        ready = conn.execute(text("SELECT to_regclass('grid') IS NOT NULL")).scalar_one() and \
+        copied = conn.execute(text("SELECT to_regclass('grid') IS NOT NULL")).scalar_one() and \
             conn.execute(text("SELECT count(*) FROM grid")).scalar_one() > 0
+        lived = copied and conn.execute(text("SELECT count(*) FROM app_user WHERE username = :u"),
+                                        {"u": USERNAME}).scalar_one() > 0
     engine.dispose()
-    if not ready:
+    if not copied:
         city_url = ensure_city(cluster, scale)
         log(f"copying the scale-{scale} city into {database} …")
         admin = create_engine(city_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
@@ -64,13 +72,17 @@ def ensure_lived_in_city(cluster: Cluster, rate: float, scale: int) -> str:
             conn.execute(text("TRUNCATE incident, incident_event, stream_position, incident_photo, "
                               "idempotent_request CASCADE"))
         engine.dispose()
-        db.upgrade(url)
-        log(f"simulating a day at {rate:g} reports an hour (a minute or two) …")
+    db.upgrade(url)
+    if not lived:
+        log(f"simulating {hours:g} hours at {rate:g} reports an hour …")
         env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "app", "GRIDMAP_TICK_SECONDS": "0"}
         subprocess.run([sys.executable, "-m", "flask", "simulate", "--rate", str(rate),
-                        "--history-hours", "24", "--steps", "1", "--step", "0"],
+                        "--history-hours", f"{hours:g}", "--steps", "1", "--step", "0"],
                        env=env, cwd=str(ROOT), check=True)
-    db.upgrade(url)
+        engine = create_engine(url)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        engine.dispose()
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         from app.models import AppUser, Area
@@ -140,16 +152,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rate", type=float, default=100.0, help="simulated reports an hour")
+    parser.add_argument("--history-hours", type=float, default=720.0, help="simulated past (a month)")
     parser.add_argument("--pan-seconds", type=float, default=3.0)
-    args = arguments(parser, {"runs": 1, "rate": 30.0, "pan_seconds": 0.5})
+    args = arguments(parser, {"runs": 1, "rate": 30.0, "history_hours": 24.0, "pan_seconds": 0.5})
 
     cluster = db.embedded_cluster(load_settings())
     cluster.start()
-    url = ensure_lived_in_city(cluster, args.rate, args.scale)
+    url = ensure_lived_in_city(cluster, args.rate, args.scale, args.history_hours)
     engine = create_engine(url)
     with engine.connect() as conn:
-        open_incidents = conn.execute(text(
-            "SELECT count(*) FROM incident WHERE status NOT IN ('closed', 'rejected')")).scalar_one()
+        open_incidents, incidents = conn.execute(text(
+            "SELECT count(*) FILTER (WHERE status NOT IN ('closed', 'rejected', 'merged')), count(*) FROM incident")).one()
     engine.dispose()
     port = free_port()
     env = {"DATABASE_URL": url, "GRIDMAP_TICK_SECONDS": "0", "FLASK_APP": "app", "GRIDMAP_SECURE_COOKIES": "0"}
@@ -165,14 +178,15 @@ def main() -> None:
                 results[path].append(open_page(browser, base, path, args.pan_seconds))
         browser.close()
     WORK.mkdir(exist_ok=True)
-    (WORK / "wall.json").write_text(json.dumps({"runs": results, "args": vars(args),
-                                                "open_incidents": open_incidents}, indent=2))
-    print(report(results, open_incidents, args))
+    (WORK / f"wall-scale{args.scale}.json").write_text(json.dumps(
+        {"runs": results, "args": vars(args), "open_incidents": open_incidents, "incidents": incidents}, indent=2))
+    print(report(results, open_incidents, incidents, args))
 
 
-def report(results: dict, open_incidents: int, args) -> str:
+def report(results: dict, open_incidents: int, incidents: int, args) -> str:
     med = lambda path, key: statistics.median(r[key] for r in results[path])   # noqa: E731
-    lines = ["", f"Wall map at scale {args.scale} ({64 * args.scale:,} grids, {open_incidents:,} open incidents); "
+    lines = ["", f"Wall map at scale {args.scale} ({64 * args.scale:,} grids, {666 * args.scale:,} buildings; "
+                 f"{incidents:,} incidents in {args.history_hours:g} h, {open_incidents:,} open); "
                  f"median of {args.runs} cold loads, 1920×1080, headless Chromium, {os.cpu_count()} CPUs",
              f"  {'page':<8}{'ready':>9}{'quiet':>9}{'bytes':>12}{'requests':>10}{'pan fps':>9}{'worst frame':>13}"]
     for path in results:

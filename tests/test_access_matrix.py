@@ -24,6 +24,7 @@ EXAMPLES = {
     "pages.wall": ("GET", "/wall", None),
     "pages.worker": ("GET", "/worker", None),
     "wall.summary": ("GET", "/api/v1/wall", None),
+    "wall.extent": ("GET", "/api/v1/wall/extent", None),
     "charts.panels": ("GET", "/api/v1/wall/charts", None),
     "charts.heat": ("GET", "/api/v1/wall/heat", None),
     "positions.batch": ("POST", "/api/v1/positions", {"fixes": []}),

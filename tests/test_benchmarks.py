@@ -26,6 +26,7 @@ PROMISES = {
         rf"\| incidents, status=reported, one page \| gridmap \| {NUMBER} \|",
         rf"\| buildings tile z15 [\d/]+ \| gridmap \| {NUMBER} \|",
         rf"\| buildings tile z17 [\d/]+ \| gridmap \| {NUMBER} \|",
+        rf"\| grids tile z13 [\d/]+ \| gridmap \| {NUMBER} \|",
         rf"\| all grids \| [^|]+ \| [^|]+ \| {NUMBER}× \({NUMBER} / {NUMBER} ms\) \| {NUMBER}× \|",
         rf"\| incidents, filter status = 'reported' \(CQL2\), one page \| incidents, status=reported, one page "
         rf"\| gridmap \| {NUMBER}× \| 1.2× \|",
@@ -51,6 +52,7 @@ PROMISES = {
         rf"p50 {NUMBER} ms, p99 {NUMBER} ms, max {NUMBER} ms over {NUMBER} report×client pairs \(0 missing\)",
         rf"sustained intake, .*: {NUMBER} reports/s, .*0 errors; every client got every report: True",
         rf"CPU per report: server {NUMBER} ms \(gunicorn {NUMBER}, stream server {NUMBER}, nginx {NUMBER}\), PostgreSQL {NUMBER} ms",
+        rf"live fan-out: the stream server's CPU per event per 100 walls {NUMBER} ms",
         rf"GET /api/v1/categories p50: {NUMBER} ms with no stream open, {NUMBER} ms with {NUMBER} open",
     ],
     "positions": [

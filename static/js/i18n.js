@@ -211,6 +211,8 @@ const catalogues = {
     grid_name: '网格', rank_incidents: '{n}件', rank_satisfaction: '满意度 {s}（{n} 评）',
     load_quantile: '网格（今日事件，按分位数）', load_none: '今日无事件', load_range: '{from}–{to} 件', load_from: '{from} 件以上',
     cameras_none: '本城尚未登记摄像机',
+    cameras_zoom_in: '此范围摄像机过多，放大后显示',
+    worker_cluster: '方块内数字：网格员数（红：有出格）',
     // the residents' pages (/report, /r/<token>, /public)
     pub_brand: '网格地图', pub_nav_report: '我要反映', pub_nav_public: '公开案件', pub_switch: 'EN',
     pub_report_title: '反映问题 · 网格地图', pub_report_heading: '反映问题',
@@ -486,6 +488,8 @@ const catalogues = {
     grid_name: 'Grid', rank_incidents: '{n}', rank_satisfaction: 'satisfaction {s} ({n} rated)',
     load_quantile: 'Grids (today\'s incidents, by quantile)', load_none: 'None today', load_range: '{from}–{to}', load_from: '{from} or more',
     cameras_none: 'No cameras registered in this city',
+    cameras_zoom_in: 'Too many cameras in view: zoom in to see them',
+    worker_cluster: 'In a square: grid workers (red: one out of grid)',
     // the residents' pages (/report, /r/<token>, /public)
     pub_brand: 'Gridmap', pub_nav_report: 'Report', pub_nav_public: 'Public cases', pub_switch: '中文',
     pub_report_title: 'Report a problem · Gridmap', pub_report_heading: 'Report a problem',

@@ -234,6 +234,8 @@ def test_workers_live_positions_show_on_the_wall_and_a_click_draws_the_route(
 def test_an_operator_turns_a_camera_from_the_wall_and_its_coverage_follows(browser, live_server, users, session):
     page, errors = open_wall(browser, live_server, users, "en-GB")
     page.check(".leaflet-control-layers label:has-text('Cameras') input")
+    # the cameras in view are asked for when the layer is shown
+    wait_until(page, "window.gridmapWall.cameras().getLayers().length > 0", 10)
     camera = page.evaluate("""(() => { const layer = window.gridmapWall.cameras().getLayers()[0];
         layer.openPopup(); return layer.feature.id; })()""")
     page.wait_for_selector(f".camera-popup[data-camera='{camera}'] form")
@@ -262,19 +264,55 @@ def test_an_operator_turns_a_camera_from_the_wall_and_its_coverage_follows(brows
     camera_coverage.refresh(session)
 
 
+def test_the_wall_opens_on_the_area_its_reader_watches(client, auth, session):
+    city = client.get("/api/v1/wall/extent", headers=auth("operator")).get_json()["bbox"]
+    assert city == pytest.approx(list(session.execute(text("""
+        SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+            SELECT ST_Extent(geom) AS e FROM area WHERE parent_id IS NULL) s""")).one()), abs=1e-6)
+    # a grid worker's wall opens on the grids they hold, within the city
+    west, south, east, north = client.get("/api/v1/wall/extent", headers=auth("worker")).get_json()["bbox"]
+    assert city[0] <= west < east <= city[2] and city[1] <= south < north <= city[3]
+    assert (east - west) * (north - south) < (city[2] - city[0]) * (city[3] - city[1]) / 4
+    assert client.get("/api/v1/wall/extent", headers=auth("viewer")).status_code == 403
+
+
 @pytest.mark.browser
-def test_grids_are_shaded_by_load_even_when_their_shapes_come_after_the_counts(browser, live_server, users):
-    # the day's counts answer first and the grids' shapes a moment later, as on a busy server
+def test_grids_come_as_tiles_shaded_by_load_even_when_the_tiles_come_after_the_counts(
+        browser, live_server, users, client, auth, a_grid_point):
+    code = post_report(client, users["operator"]["token"], a_grid_point, "wall test: shades its grid")
+    grid = client.get(f"/api/v1/incidents?code={code}", headers=auth("operator")).get_json()["features"][0]["properties"]["grid"]
+    # the day's counts answer first and the grids' tiles a moment later, as on a busy server
     page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    errors = watch_errors(page)
     sign_in(page, live_server, users["operator"]["username"])
     page.wait_for_selector("#map[data-ready='true']", timeout=20_000)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
 
     def late(route):
         time.sleep(1.5)
         route.continue_()
-    page.route("**/ogcapi/collections/grids/items*", late)
+    page.route("**/tiles/grids/**", late)
     page.goto(f"{live_server}/wall")
     page.wait_for_selector("#map[data-ready='true']", timeout=30_000)
-    # shaded at once, not at the counts' next refresh half a minute on
-    page.wait_for_selector("#map[data-grids-shaded='true']", state="attached", timeout=5_000)
+    # drawn in its class at once, not at the counts' next refresh half a minute on: a grid with a
+    # report today is not in the first class ("nothing today")
+    drawn = page.evaluate(f"window.gridmapWall.grids().drawnStyle('{grid}')")
+    assert drawn is not None and drawn["fillColor"] != "#1e3a5f", drawn
+    # a city's thousands of grids and communities are never asked for whole, as GeoJSON
+    whole = [url for url in asked if "/ogcapi/collections/" in url and "/items" in url and "limit=1&" not in url
+             and not url.endswith("limit=1")]
+    assert whole == []
+    assert any("/tiles/grids/" in url for url in asked) and any("/tiles/communities/" in url for url in asked)
+    # the grid under the pointer says its name, code and today's figures
+    x, y = page.evaluate(f"""(() => {{ const w = window.gridmapWall;
+        const p = w.map.latLngToContainerPoint([{a_grid_point[1]}, {a_grid_point[0]}]);
+        const box = w.map.getContainer().getBoundingClientRect(); return [box.left + p.x, box.top + p.y]; }})()""")
+    page.evaluate("""(() => { const w = window.gridmapWall;
+        for (const layer of [w.incidents.layer, w.workers.layer, w.pulses.layer]) w.map.removeLayer(layer); })()""")
+    page.mouse.move(x, y)
+    page.wait_for_selector(".grid-tooltip", timeout=5_000)
+    said = page.inner_text(".grid-tooltip")
+    assert grid in said and "今日" in said
+    assert errors == []
     page.close()

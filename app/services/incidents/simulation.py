@@ -79,6 +79,23 @@ class NoCity(Said, ValueError):
     pass
 
 
+STEPS_PER_SAVEPOINT = 50
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A step of the loop the simulator decided to take: what, by whom, on which incident."""
+
+    incident_id: int
+    action: str
+    by: loop.Participant
+    extra: dict
+    rating: int | None          # a verified case the resident rates on the callback
+    assignee: int | None
+    lon: float
+    lat: float
+
+
 class Simulator:
     def __init__(self, session: Session, seed: int = 1, pace: Pace | None = None,
                  rules: IncidentRules | None = None, walkers: Walkers | None = None):
@@ -98,25 +115,27 @@ class Simulator:
         if not self._places or not self._categories:
             raise NoCity("simulation.no_city")
 
-    def report_one(self, now: datetime, tally: Tally) -> Incident | None:
+    def draft(self) -> loop.Report:
+        """A report around a building, more likely where more people live."""
         lon, lat, _ = self.rng.choices(self._places, cum_weights=self._place_weights)[0]
         # a few metres from the building, as a worker standing at its door would report
         angle, metres = self.rng.uniform(0, 2 * math.pi), self.rng.uniform(3, 25)
         lon += metres * math.cos(angle) / (111_320 * math.cos(math.radians(lat)))
         lat += metres * math.sin(angle) / 111_320
         category = self.rng.choices(self._categories, weights=self._weights)[0]
-        draft = loop.Report(
+        return loop.Report(
             category, lon, lat, self.rng.choice(DESCRIPTIONS.get(category, ["发现问题"])),
             severity=self.rng.choices(("low", "normal", "high"), weights=(3, 6, 1))[0],
             channel=self.rng.choices(("worker", "citizen", "hotline", "camera"), weights=(6, 2, 2, 1))[0])
-        try:
-            with self.session.begin_nested():
-                made = loop.report(self.session, draft, DESK, self.rules, now)
-        except loop.Invalid:
-            return None         # jittered past the city's edge: skip it
-        tally.reported += 1
-        if self.rng.random() < self.pace.neglect:
-            self._neglected.add(made.id)
+
+    def report(self, drafts: list[loop.Report], now: datetime, tally: Tally) -> list[Incident]:
+        """The drafts reported at `now`; one jittered past the city's edge is skipped."""
+        made = [incident for _, incident in
+                self._in_chunks(drafts, lambda draft: loop.report(self.session, draft, DESK, self.rules, now))]
+        tally.reported += len(made)
+        for incident in made:
+            if self.rng.random() < self.pace.neglect:
+                self._neglected.add(incident.id)
         return made
 
     def advance(self, now: datetime, minutes: float, tally: Tally,
@@ -137,6 +156,7 @@ class Simulator:
             FROM incident i LEFT JOIN incident d ON d.id = i.duplicate_of_id
             WHERE i.status = ANY(:statuses) ORDER BY i.id"""),
             {"statuses": list(OPEN_STATUSES + ("resolved",))}).all()
+        steps: list[_Step] = []
         for incident_id, status, assignee, duplicate_of, level, original_assignee, lon, lat, department, staff in rows:
             if assignee in held or (duplicate_of and original_assignee in held):
                 continue
@@ -168,17 +188,43 @@ class Simulator:
                 by = DESK
             else:
                 by = loop.Participant(f"worker:{assignee}", worker_id=assignee)
+            rating = None
+            if action == "verify" and self.rng.random() < self.pace.rate:
+                rating = self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 8, 12))[0]
+            steps.append(_Step(incident_id, action, by, extra, rating, assignee, lon, lat))
+        for step, _ in self._in_chunks(steps, lambda step: self._take(step, now)):
+            tally.count(step.action)
+            if step.action == "accept" and step.assignee in walking:
+                self.walkers.send(step.assignee, step.incident_id, step.lon, step.lat, self.rng)
+
+    def _in_chunks(self, items: list, do) -> list[tuple]:
+        """`do` each item, in chunks under one savepoint each: a savepoint costs two round trips,
+        as many as a step of the loop itself, and a month of history takes half a million steps.
+        A chunk in which one fails (loop.IncidentError: a report past the city's edge, a duplicate
+        whose original was itself merged meanwhile…) is rolled back and done again item by item.
+        Returns (item, what `do` returned) of the items done."""
+        done: list[tuple] = []
+        for start in range(0, len(items), STEPS_PER_SAVEPOINT):
+            chunk = items[start:start + STEPS_PER_SAVEPOINT]
             try:
                 with self.session.begin_nested():
-                    loop.act(self.session, incident_id, action, by, now, **extra)
-                    if action == "verify" and self.rng.random() < self.pace.rate:
-                        ratings.by_callback(self.session, incident_id, DESK, now,
-                                            satisfaction=self.rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 8, 12))[0])
+                    results = [(item, do(item)) for item in chunk]
+                done += results
+                continue
             except loop.IncidentError:
-                continue        # e.g. the duplicate's original was itself merged meanwhile
-            tally.count(action)
-            if action == "accept" and assignee in walking:
-                self.walkers.send(assignee, incident_id, lon, lat, self.rng)
+                pass
+            for item in chunk:
+                try:
+                    with self.session.begin_nested():
+                        done.append((item, do(item)))
+                except loop.IncidentError:
+                    continue
+        return done
+
+    def _take(self, step: "_Step", now: datetime) -> None:
+        loop.act(self.session, step.incident_id, step.action, step.by, now, **step.extra)
+        if step.rating is not None:
+            ratings.by_callback(self.session, step.incident_id, DESK, now, satisfaction=step.rating)
 
     def arrive(self, reached, tally: Tally) -> None:
         """A walking worker got to an incident they accepted (it is started) or left it after
@@ -205,8 +251,7 @@ class Simulator:
         tally = tally or Tally()
         held = frozenset(held_by_people(self.session, now))
         expected = self.pace.reports_per_hour * minutes / 60
-        for _ in range(_poisson(self.rng, expected)):
-            self.report_one(now, tally)
+        self.report([self.draft() for _ in range(_poisson(self.rng, expected))], now, tally)
         if self.walkers is not None:
             if walk:
                 reached, stored = self.walkers.walk(

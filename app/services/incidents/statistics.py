@@ -157,13 +157,16 @@ def by_day(session: Session, scope: Scope, now: datetime, zone: str | tzinfo, da
     common, params = _common(session, scope)
     rows = session.execute(text(f"""
         WITH happened AS (
-            SELECT day, count(*) FILTER (WHERE reported) AS reported, count(*) FILTER (WHERE NOT reported) AS closed
-            FROM (SELECT CAST(t.reported_at AT TIME ZONE :zone AS date) AS day, true AS reported
-                  FROM incident t WHERE t.reported_at >= :start AND t.reported_at < :end AND {common}
-                  UNION ALL
-                  SELECT CAST(t.closed_at AT TIME ZONE :zone AS date), false
-                  FROM incident t WHERE t.closed_at >= :start AND t.closed_at < :end AND {common}) e
-            GROUP BY day)
+            -- each incident read once, its scope asked once, for its two days: over a city's
+            -- month (72,000 incidents) the scope's test is most of the time
+            SELECT e.day, count(*) FILTER (WHERE e.reported) AS reported,
+                   count(*) FILTER (WHERE NOT e.reported) AS closed
+            FROM incident t
+            CROSS JOIN LATERAL (VALUES (t.reported_at, true), (t.closed_at, false)) m(at, reported)
+            CROSS JOIN LATERAL (SELECT CAST(m.at AT TIME ZONE :zone AS date) AS day, m.reported) e
+            WHERE (t.reported_at >= :start AND t.reported_at < :end OR t.closed_at >= :start AND t.closed_at < :end)
+              AND m.at >= :start AND m.at < :end AND {common}
+            GROUP BY e.day)
         SELECT d.day, coalesce(h.reported, 0) AS reported, coalesce(h.closed, 0) AS closed
         FROM (SELECT CAST(s AS date) AS day FROM generate_series(CAST(:first AS date), CAST(:last AS date),
                                                                  interval '1 day') s) d

@@ -47,7 +47,10 @@ def tile(session: Session, c: Collection, z: int, x: int, y: int, scope: Scope,
     geom = "ST_Transform(t.geom, 3857)"
     if z < SIMPLIFY_BELOW and c.geometry_type != "Point":
         tolerance = WORLD_M / 2 ** z / EXTENT / 2
-        geom = f"ST_SimplifyPreserveTopology({geom}, {tolerance!r})"
+        # not ST_SimplifyPreserveTopology: at half a pixel nothing it guards against can be seen,
+        # ST_AsMVTGeom makes what it is given valid, and it took half of a city-wide grid
+        # tile's time (z13, 700 grids: 38 ms against 17); small shapes are kept, not dropped
+        geom = f"ST_Simplify({geom}, {tolerance!r}, true)"
     properties = "".join(f", {sql} AS \"{name}\"" for name, sql in c.properties.items())
     # A feature left outside the tile has a NULL geometry, which ST_AsMVT skips: a WHERE on it
     # would be pushed into the scan and clip every geometry twice (a third of a z15 tile's time).

@@ -154,5 +154,21 @@ def returns(session: Session, incident_ids: list[int]) -> dict[int, dict]:
                                "reason": r["reason"], "note": r["note"]} for r in rows}
 
 
+def extent(session: Session, scope: Scope) -> list[float] | None:
+    """The bounding box [west, south, east, north] of what the wall watches: the scope's own
+    shape, or a whole-city scope's city. The map opens on it and asks for no tile beyond it, so
+    it is known before any layer is: one small read, not the grids (6,400 of them in a city)."""
+    if scope.everything:
+        shape, params = "(SELECT ST_Extent(geom) FROM area WHERE parent_id IS NULL)", {}
+    else:
+        ewkb = scope.geometry(session)
+        if ewkb is None:
+            return None
+        shape, params = "ST_GeomFromEWKB(:scope_geom)", {"scope_geom": ewkb}
+    row = session.execute(text(f"""SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+                                   FROM (SELECT {shape}::box2d) s(e)"""), params).one()
+    return None if row[0] is None else [round(v, 7) for v in row]
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None

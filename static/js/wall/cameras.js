@@ -1,9 +1,11 @@
 // Cameras on the wall: each one's figures on a click and, for operators, a form to turn it,
 // widen or shorten its view, take it offline, or remove it. The server recomputes what it sees
-// and the coverage and blind-spot layers are redrawn.
+// and the coverage and blind-spot layers are redrawn. A city has tens of thousands of cameras:
+// those in view are asked for when the layer is shown and the view moves, up to CAP of them
+// (past that the legend asks to zoom in).
 import { cameraStyle } from './styles.js';
 import { escapeHtml } from './layers.js';
-import { sendJson } from '../http.js';
+import { getJson, sendJson } from '../http.js';
 import { t, lang } from '../i18n.js';
 
 const EDITABLE = [['bearing', 'number', 0, 359], ['fov', 'number', 1, 360], ['range_m', 'number', 1, 500]];
@@ -66,8 +68,10 @@ function editor(feature, marker, about, onChanged) {
   return form;
 }
 
-export function cameraLayer(data, { editable = false, onChanged = () => {} } = {}) {
-  return L.geoJSON(data, {
+const CAP = 5000;
+
+export function cameraLayer({ editable = false, onChanged = () => {}, onCrowded = () => {} } = {}) {
+  const layer = L.geoJSON(null, {
     pointToLayer: (feature, latlng) => {
       const marker = L.circleMarker(latlng, cameraStyle);
       marker.bindPopup(() => {
@@ -83,4 +87,26 @@ export function cameraLayer(data, { editable = false, onChanged = () => {} } = {
       return marker;
     },
   });
+  let map = null;
+  let loaded = null;          // the bounds asked for last, a half view wider than the view
+  let asking = 0;
+  async function load() {
+    const view = map.getBounds();
+    if (loaded && loaded.contains(view)) return;
+    const wanted = view.pad(0.5);
+    const asked = ++asking;
+    const bbox = [wanted.getWest(), wanted.getSouth(), wanted.getEast(), wanted.getNorth()].map((v) => v.toFixed(6)).join(',');
+    const answer = await getJson(`/ogcapi/collections/cameras/items?bbox=${bbox}&limit=${CAP}`);
+    if (asked !== asking || !map) return;        // a later view asked meanwhile, or the layer left
+    layer.clearLayers();
+    const crowded = answer.numberMatched > answer.features.length;
+    if (!crowded) layer.addData(answer);
+    loaded = crowded ? null : wanted;
+    onCrowded(crowded);
+    map.getContainer().dataset.cameras = String(layer.getLayers().length);
+  }
+  const moved = () => load().catch((error) => console.warn('cameras', error.message));
+  layer.on('add', (e) => { map = e.target._map; map.on('moveend', moved); moved(); });
+  layer.on('remove', () => { map?.off('moveend', moved); map = null; loaded = null; layer.clearLayers(); onCrowded(false); });
+  return layer;
 }

@@ -153,7 +153,7 @@ const PANELS = {
     // streets side by side when there are several, else the one street's communities: a street
     // beside its own communities dwarfs them on one scale
     const areas = (panel.streets.length > 1 ? panel.streets : panel.communities).slice(0, TOP);
-    const room = Math.max(40, section.clientWidth / Math.max(1, areas.length) - 6);   // each name's width
+    const room = Math.max(40, section.clientWidth / Math.max(1, areas.length) - 14);  // each name's width, a gap between
     const names = areas.map((a) => pick(a.name));
     const bar = (key, colour, filterOf) => ({
       name: t(`series_${key}`), type: 'bar', itemStyle: { color: colour },

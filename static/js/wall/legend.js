@@ -70,12 +70,18 @@ export function wallLegend(shown, { cameras = true } = {}) {
     div.append(row('workers', swatch(null, '#003300', { className: 'worker-icon' }), `${t('workers')} · ${t('worker_live')}`));
     div.append(row('workers', swatch(null, '#003300', { className: 'worker-icon stale' }), `${t('workers')} · ${t('worker_stale')}`));
     div.append(row('workers', swatch(null, '#fff', { className: 'worker-icon alert' }), `${t('workers')} · ${t('out_of_grid')}`));
+    div.append(row('workers', swatch('rgba(0, 200, 83, 0.85)', '#003300'), t('worker_cluster')));
     div.append(row('workers', swatch('transparent', '#00e676'), t('route_today')));
     return div;
   };
   // only the layers on the map: a legend of what is not shown is noise from five metres
   control.showing = (keys) => {
     for (const row of document.querySelectorAll('#legend .legend-row')) row.hidden = !keys.has(row.dataset.layer);
+  };
+  // cameras too many to draw in this view: the legend says to zoom in (cameras.js)
+  control.crowded = (yes) => {
+    const row = document.querySelector('#legend .legend-row[data-layer="cameras"]');
+    if (row && cameras) row.lastChild.textContent = yes ? `${t('cameras')} · ${t('cameras_zoom_in')}` : t('cameras');
   };
   control.shading = (breaks) => {
     if (!shading) return;

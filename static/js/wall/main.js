@@ -3,7 +3,7 @@
 import { translatePage, switchLanguage, t, tf, pick, setTimeZone } from '../i18n.js';
 import { getJson } from '../http.js';
 import { createMap } from '../basemap.js';
-import { tileLayer, geojson, outlineLayer, gridLayer, segmentLayer } from './layers.js';
+import { tileLayer, outlineTiles, gridLayer, segmentLayer, countOf, areasPane } from './layers.js';
 import { cameraLayer } from './cameras.js';
 import { incidentLayer, fromFeature } from './incidents.js';
 import { workerLayer } from './workers.js';
@@ -34,6 +34,7 @@ document.getElementById('lang')?.addEventListener('click', () => { switchLanguag
 // zoomSnap: the city fills the room beside the legend, not the next whole zoom level out
 const map = createMap(element, { preferCanvas: true, zoomControl: !kiosk, maxZoom: 20, zoomSnap: 0.25 });
 map.setView([0, 0], 2);
+areasPane(map);
 
 // a kiosk's period from its URL (?period=7d), else the one chosen last on this screen
 const periodAsked = new URLSearchParams(window.location.search).get('period') || localStorage.getItem('gridmap.wall.period');
@@ -117,8 +118,9 @@ async function loadIncidents() {
   for (const incident of all) pulses.start(incident, { ring: false });
 }
 
-// The loads are kept: the counts often come before the grids' shapes, which then take them
-// when they arrive (else the grids stayed unshaded until the next refresh, half a minute on).
+// The loads are kept: the counts often come before the grids' layer is made, which then takes
+// them (else the grids stayed unshaded until the next refresh, half a minute on); tiles that
+// come later are drawn in the loads of their moment.
 let gridLoads = null;
 let legend = null;
 function shadeGrids() {
@@ -180,15 +182,15 @@ function choosePeriod(name) {
 }
 // The whole area beside the legend, not under it: to its right or above it, whichever shows
 // the area larger (a tall city beside it, a wide one above).
+let area = null;          // the bounds of what the wall watches (GET /api/v1/wall/extent)
 function showWholeArea() {
-  if (!grids?.getLayers().length) return;
-  const bounds = grids.getBounds();
+  if (!area) return;
   const legendBox = document.getElementById('legend');
-  const beside = [legendBox.offsetWidth + 12, 0];
-  const above = [0, legendBox.offsetHeight + 12];
-  const zoom = (pad) => map.getBoundsZoom(bounds, false, L.point(pad));
-  if (zoom(beside) >= zoom(above)) map.fitBounds(bounds, { paddingTopLeft: beside });
-  else map.fitBounds(bounds, { paddingBottomRight: above });
+  const beside = [(legendBox?.offsetWidth || 0) + 12, 0];
+  const above = [0, (legendBox?.offsetHeight || 0) + 12];
+  const zoom = (pad) => map.getBoundsZoom(area, false, L.point(pad));
+  if (zoom(beside) >= zoom(above)) map.fitBounds(area, { paddingTopLeft: beside });
+  else map.fitBounds(area, { paddingBottomRight: above });
 }
 
 // find a case by its code, an address or words of its description: the list, then its card
@@ -203,63 +205,83 @@ for (const button of document.querySelectorAll('#period button')) {
   button.addEventListener('click', () => choosePeriod(button.dataset.period).catch((e) => console.warn('period', e.message)));
 }
 
-// A tiled layer is only worth its tile requests when its collection holds something.
-async function hasFeatures(collection) {
-  const page = await getJson(`/ogcapi/collections/${collection}/items?limit=1`);
-  return page.features.length > 0;
+// Resolves when a tiled layer has drawn every tile of the view, or at once when it is not shown.
+function drawn(layer) {
+  if (!map.hasLayer(layer) || !layer.isLoading?.()) return Promise.resolve();
+  return new Promise((resolve) => layer.once('load', resolve));
 }
 
 async function start() {
-  // Everything the panel and the vector layers need is asked for at once; the base tiles
-  // come after, so the browser's six connections are not queued behind a hundred tiles.
+  // Everything the panel needs is asked for at once, with where the map opens; the map's layers
+  // follow, the areas first and the ground's tiles last, so the browser's six connections are
+  // not queued behind a hundred tiles. A city's thousands of grids, communities and cameras are
+  // never asked for whole: the grids and outlines come as tiles, cameras by view when shown.
   const chartsReady = patiently(() => charts.setPeriod(period));
   const summaryReady = refreshSummary();
   const incidentsReady = patiently(loadIncidents);
   const workersReady = refreshWorkers();
-  const [gridData, communityData, streetData, cameraData, segmentData, categories] = await patiently(() => Promise.all([
-    geojson('grids'),
-    readable.has('communities') ? geojson('communities') : null,
-    readable.has('streets') ? geojson('streets') : null,
-    readable.has('cameras') ? geojson('cameras') : null,
-    readable.has('road-segments') ? geojson('road-segments') : null,
+  const counted = patiently(() => Promise.all([
     getJson('/api/v1/categories').then((answer) => answer.categories),
+    readable.has('cameras') ? countOf('cameras') : 0,
+    readable.has('road-segments') ? countOf('road-segments') : 0,
   ]));
-  grids = gridLayer(gridData);
+  const bbox = await patiently(() => getJson('/api/v1/wall/extent').then((answer) => answer.bbox));
+  area = bbox ? L.latLngBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]]) : null;
+  const extent = area?.pad(0.02);
+  legend = wallLegend(readable, { cameras: readable.has('cameras') });
+  legend.addTo(map);
+  grids = gridLayer(extent);
   shadeGrids();
   const overlays = {};
   const legendKeys = new Map();        // layer → the legend rows it has
-  const show = (label, layer, on, key = label) => {
+  const opening = [];                  // the layers shown from the start, added once the map is in place
+  const later = [];                    // …and those added once the panel's figures are in
+  let placed = false;
+  const show = (label, layer, on, key = label, waits = false) => {
     overlays[t(label)] = layer;
     legendKeys.set(layer, key);
-    if (on) layer.addTo(map);
+    if (on && waits) later.push(layer);
+    else if (on && placed) layer.addTo(map);
+    else if (on) opening.push(layer);
     return layer;
   };
   show('grids', grids, true);
-  if (communityData) show('communities', outlineLayer(communityData, 'communities'), true);
-  if (streetData) show('streets', outlineLayer(streetData, 'streets'), true);
+  // the outlines' tiles wait for the figures: a city's first view asks for a few dozen tiles,
+  // and the figures should not queue behind them
+  if (readable.has('communities')) show('communities', outlineTiles('communities', extent), true, 'communities', true);
+  if (readable.has('streets')) show('streets', outlineTiles('streets', extent), true, 'streets', true);
+  // the map opens on the whole area, beside the legend as it will stand (outlines, workers,
+  // incidents and the ground's roads and buildings come with it), and only then asks for tiles:
+  // none for the world view it starts at
+  legend.showing(new Set([...[...opening, ...later].map((layer) => legendKeys.get(layer)), 'workers', 'incidents', 'roads', 'buildings']));
+  showWholeArea();
+  placed = true;
+  opening.forEach((layer) => layer.addTo(map));
+  const [categories, cameraCount, segmentCount] = await counted;
   // Camera coverage and blind spots are there when asked for; with no camera at all there is
   // nothing to cover and no road is "blind" for it.
-  const cameraCount = cameraData?.features.length || 0;
   const redrawn = [];      // the tiled layers a camera edit changes
   if (cameraCount) {
-    cameras = cameraLayer(cameraData, {
+    cameras = cameraLayer({
       editable: element.dataset.cameraEditor === 'true',
       onChanged: () => redrawn.forEach((layer) => layer.redraw()),
+      onCrowded: (yes) => legend.crowded(yes),
     });
     show('cameras', cameras, asked.has('cameras'));
   }
-  if (segmentData?.features.length) show('chief_segments', segmentLayer(segmentData), asked.has('chief_segments'), 'road-segments');
+  if (segmentCount) show('chief_segments', segmentLayer(), asked.has('chief_segments'), 'road-segments');
   heat = heatLayer({ map, categories, period: () => period, onDrill: showDrill });
   show('heat', heat.layer, asked.has('heat'));
   // the register's figures per grid, for those who may read the register
-  const register = element.dataset.register === 'true' ? registerLayer({ map, gridData }) : null;
+  const register = element.dataset.register === 'true' ? registerLayer({ map, bounds: extent }) : null;
   if (register) show('reg_layer', register.layer, asked.has('register'));
   show('workers', workers.layer, true);
   show('incidents', incidents.layer, true);
-  const extent = gridData.features.length ? grids.getBounds().pad(0.02) : undefined;
   await Promise.all([summaryReady, incidentsReady, chartsReady]);
-  // the quiet ground first, then what cameras see when asked for
-  const tiled = [['roads', 11, true, 'roads'], ['buildings', 13, true, 'buildings'],
+  later.forEach((layer) => layer.addTo(map));
+  // the quiet ground first, then what cameras see when asked for; buildings from a street's
+  // zoom (14) on: a whole city's 66,600 are specks and 2 MB of tiles at its zoom
+  const tiled = [['roads', 11, true, 'roads'], ['buildings', 14, true, 'buildings'],
     ['camera-coverage', 12, asked.has('coverage'), 'coverage'], ['camera-blind-spots', 12, asked.has('blind_spots'), 'blind_spots']];
   for (const [collection, minZoom, on, label] of tiled) {
     if (!readable.has(collection) || (collection.startsWith('camera-') && !cameraCount)) continue;
@@ -290,13 +312,9 @@ async function start() {
   const anyColourMap = () => colourMaps.some((layer) => map.hasLayer(layer));
   map.on('overlayadd overlayremove', (e) => { if (colourMaps.includes(e.layer)) grids.shadeOff(anyColourMap()); });
   if (anyColourMap()) grids.shadeOff(true);
-  legend = wallLegend(readable, { cameras: cameraCount > 0 });
-  legend.addTo(map);
   const legendFollows = () => legend.showing(new Set([...legendKeys].filter(([layer]) => map.hasLayer(layer)).map(([, key]) => key)));
   map.on('overlayadd overlayremove', legendFollows);
   legendFollows();
-  shadeGrids();
-  showWholeArea();
   L.control.scale({ imperial: false }).addTo(map);
   connect({
     onEvent,
@@ -304,7 +322,8 @@ async function start() {
     onResync: () => patiently(loadIncidents).then(refreshSummary),
     onReconnected: () => { refreshSummary(); charts.refresh(); },
   });
-  await workersReady;
+  // ready when the grids are drawn, not only asked for
+  await Promise.all([workersReady, drawn(grids)]);
   setInterval(refreshWorkers, 60_000);
   setInterval(() => { tickClocks(); workers.markStale(); }, 1000);
   window.addEventListener('resize', refit);
@@ -313,5 +332,6 @@ async function start() {
 
 // for the browser tests and for anyone debugging a wall: what is on it
 window.gridmapWall = { map, incidents, workers, playback, pulses, charts, drill, heat: () => heat, cameras: () => cameras,
+                       grids: () => grids,
                        choosePeriod, open: select };
 start();

@@ -29,12 +29,14 @@ export function fit(list, total, options) {
   list.dataset.total = String(total);
   const items = [...list.children];
   items.forEach((item) => { item.hidden = false; });
-  const bottom = list.getBoundingClientRect().bottom;
-  let shown = items.length;
-  const overflows = () => shown > 0 && items[shown - 1].getBoundingClientRect().bottom > bottom + 1;
-  if (!overflows() && shown >= total) return;
+  // Every item measured at once (one layout, not one per item hidden: a city's lists run to
+  // hundreds); hiding the last ones moves none of those before them.
+  const bottom = list.getBoundingClientRect().bottom + 1;
+  const bottoms = items.map((item) => item.getBoundingClientRect().bottom);
+  const fitting = (room) => { let n = 0; while (n < items.length && bottoms[n] <= room) n += 1; return n; };
+  if (fitting(bottom) === items.length && items.length >= total) return;
   if (!counted) {          // a ticker: what fits, no half line, no count
-    items.forEach((item) => { item.hidden = item.getBoundingClientRect().bottom > bottom + 1; });
+    items.forEach((item, i) => { item.hidden = bottoms[i] > bottom; });
     return;
   }
   const more = el('li', 'more');
@@ -45,8 +47,14 @@ export function fit(list, total, options) {
   }
   list.append(more);
   const say = () => { more.textContent = tf('more_n', { n: total - shown }); };
+  let shown = items.length;
   say();
-  while (shown > 0 && more.getBoundingClientRect().bottom > bottom + 1) {
+  // the line saying how many more takes the room of the items it replaces
+  const line = more.getBoundingClientRect().height;
+  shown = fitting(bottom - line);
+  items.forEach((item, i) => { item.hidden = i >= shown; });
+  say();
+  while (shown > 0 && more.getBoundingClientRect().bottom > bottom) {
     shown -= 1;
     items[shown].hidden = true;
     say();

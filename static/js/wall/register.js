@@ -5,7 +5,7 @@
 import { getJson } from '../http.js';
 import { t, tf, pick } from '../i18n.js';
 import { HEAT_RAMP } from './styles.js';
-import { escapeHtml } from './layers.js';
+import { escapeHtml, gridTiles } from './layers.js';
 
 const MEASURES = ['residents', 'households', 'rented_share', 'vacant_share', 'elderly_alone', 'organisations',
   'key_persons', 'visited_share'];
@@ -30,19 +30,16 @@ function breaks(values) {
   return found;
 }
 
-export function registerLayer({ map, gridData }) {
+export function registerLayer({ map, bounds }) {
   let measure = 'residents';
   let figures = new Map();
   let classes = [];
   let shown = false;
-  const layer = L.geoJSON(gridData, {
-    style: () => ({ weight: 0.6, color: '#90caf9', fillOpacity: 0.6, fillColor: 'transparent' }),
-    onEachFeature: (feature, sub) => {
-      sub.bindTooltip(() => {
-        const f = figures.get(feature.properties.code);
-        return `${escapeHtml(pick({ zh: feature.properties.name_zh, en: feature.properties.name_en }))}<br>${escapeHtml(t(`reg_measure_${measure}`))}${t('colon')}${escapeHtml(said(measure, f?.[measure]))}`;
-      }, { sticky: true });
-    },
+  // the grids' own tiles, painted by figure: a city's 6,400 grids are never sent as GeoJSON
+  const layer = gridTiles(bounds, {
+    order: 'register',
+    style: (p) => ({ weight: 0.6, color: '#90caf9', fillOpacity: 0.6, fillColor: fill(figures.get(p.code)?.[measure]) }),
+    tooltip: (p) => `${escapeHtml(pick({ zh: p.name_zh, en: p.name_en }))}<br>${escapeHtml(t(`reg_measure_${measure}`))}${t('colon')}${escapeHtml(said(measure, figures.get(p.code)?.[measure]))}`,
   });
 
   function fill(value) {
@@ -79,7 +76,7 @@ export function registerLayer({ map, gridData }) {
     }
     const values = [...figures.values()].map((f) => f[measure]).filter((v) => v !== null && v !== undefined);
     classes = breaks(values);
-    layer.eachLayer((sub) => sub.setStyle({ fillColor: fill(figures.get(sub.feature.properties.code)?.[measure]) }));
+    layer.restyle();
     const ramp = document.querySelector('#register-control .ramp');
     if (!ramp) return;
     const rows = [['#263238', t('reg_none_yet')]];
