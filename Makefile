@@ -16,7 +16,7 @@ DB_PACKAGES      := postgresql-15 postgresql-15-postgis-3
 FONT_PACKAGES    := fonts-wqy-zenhei libpango-1.0-0 libpangoft2-1.0-0
 TEST_PACKAGES := chromium gdal-bin poppler-utils pgbouncer
 
-.PHONY: run run-hosts bench-hosts test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans bench-division bench-register bench-register-import setup demo system-db system-nginx system-fonts system-test-tools db-stop clean-db
+.PHONY: run run-hosts bench-hosts bench-replica test bench bench-incidents bench-streams bench-wall bench-positions bench-cameras bench-plans bench-division bench-register bench-register-import setup demo system-db system-nginx system-fonts system-test-tools db-stop clean-db
 
 run: setup system-nginx system-fonts demo
 	@echo ""
@@ -54,6 +54,10 @@ bench-streams: setup system-nginx
 # Two app hosts behind nginx against one: intake and layer throughput with 100 walls across both.
 bench-hosts: setup system-nginx
 	$(PY) bench/hosts.py $(BENCH_ARGS)
+
+# Layer reads on a streaming replica while intake runs on the primary, against both on the primary.
+bench-replica: setup
+	$(PY) bench/replica.py $(BENCH_ARGS)
 
 bench-wall: setup
 	$(PY) bench/wall.py $(if $(SCALE),--scale $(SCALE)) $(BENCH_ARGS)
@@ -150,6 +154,6 @@ node_modules/.installed: package.json package-lock.json
 db-stop:
 	$(FLASK) db-server stop
 
-# Removes the embedded cluster and all its data.
+# Removes the embedded cluster and all its data, its replica (var/replica) with it.
 clean-db: db-stop
-	rm -rf var/pgdata var/pgport var/pgpassword var/pgrun var/postgres.log
+	rm -rf var/pgdata var/pgport var/pgpassword var/pgrun var/postgres.log var/replica var/pgreplication

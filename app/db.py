@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import ROOT, Settings
 from .pgserver import DEMO_DATABASE, Cluster
-from .replica import Replica, ReplicaLost, in_recovery
+from .replica import Replica, ReplicaLost, Seen, in_recovery
 from .services.accounts import audit
 
 MIGRATIONS = ROOT / "migrations"
@@ -139,12 +139,22 @@ class _Database:
         return self._listen_url or self.url
 
     @property
+    def pooled(self) -> bool:
+        """Whether the URL reaches PostgreSQL through a pooler in transaction mode: a deployment
+        says so by naming PostgreSQL itself apart (DATABASE_LISTEN_URL)."""
+        return self._listen_url is not None
+
+    def make_engine(self, url: str) -> Engine:
+        """An engine for `url` reached as this database is: through the same pooler, if any."""
+        return make_engine(url, prepared=not self.pooled)
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             url = self.url
             with self._lock:
                 if self._engine is None:
-                    self._engine = make_engine(url, prepared=self._listen_url is None)
+                    self._engine = self.make_engine(url)
                     self._sessions = sessionmaker(self._engine, expire_on_commit=False)
                     # every transaction tells the audit triggers who is writing
                     event.listen(self._sessions, "after_begin", _tell_the_audit)
@@ -202,7 +212,9 @@ def _replica(app: Flask) -> Replica | None:
     else:
         return None
     database = app.extensions["gridmap.db"]
-    return Replica(named, make_engine, lambda: database.engine, rules.max_lag_s, rules.retry_s)
+    # reached as the primary is: a deployment behind a pooler has its replica behind one too
+    # (prepared statements there fail), and where it has none, not preparing costs little
+    return Replica(named, database.make_engine, lambda: database.engine, rules.max_lag_s, rules.retry_s)
 
 
 def read_session(on_primary: bool = False) -> Session:
@@ -235,6 +247,12 @@ def answered_by() -> str | None:
         return "replica" if in_recovery(read) else "primary"
     except (SQLAlchemyError, ReplicaLost):
         return None
+
+
+def replica_seen() -> Seen | None:
+    """The replica as this process sees it (for /healthz), when there is one to read; else None."""
+    replica = current_app.extensions.get("gridmap.replica")
+    return replica.seen() if replica is not None and replica.named() else None
 
 
 def replica_bound() -> float | None:

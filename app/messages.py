@@ -202,6 +202,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # the time promised in notify.accepted, in the city's time
     "notify.due": {"zh": "{month}月{day}日 {time}", "en": "{time} on {day} {month}"},
+    # the read replica (/healthz): a warning, the primary answers meanwhile
+    "replica.down": {
+        "zh": "只读副本连不上：读取由主库回答，每 {seconds} 秒再试一次副本。",
+        "en": "The read replica does not answer: the primary answers the reads, and the replica is "
+              "tried again every {seconds} s.",
+    },
+    "replica.behind": {
+        "zh": "只读副本落后主库 {lag} 秒（上限 {bound} 秒）：在它追上之前，读取由主库回答。",
+        "en": "The read replica is {lag} s behind the primary (the bound is {bound} s): the primary "
+              "answers the reads until it catches up.",
+    },
+    "replica.not_following": {
+        "zh": "只读副本已不再跟随这个主库（被提升了，或是另一个集群的副本）：读取由主库回答。",
+        "en": "The read replica no longer follows this primary (it was promoted, or copies another "
+              "cluster): the primary answers the reads.",
+    },
     # the outbox's backlog (/healthz)
     "notify.dead": {
         "zh": "{count} 条给报事人的{channel}多次发送失败，已停止重试（flask notify retry 可重新发送）。",

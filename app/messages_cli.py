@@ -85,7 +85,8 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
         "zh": "启动内置数据库集群（第一次运行时先建立它），并建好数据库 gridmap。",
         "en": "Start the embedded cluster (made the first time) with its database gridmap.",
     },
-    "cli.help.db_server.stop": {"zh": "停止内置数据库集群。", "en": "Stop the embedded cluster."},
+    "cli.help.db_server.stop": {"zh": "停止内置数据库集群（及其正在运行的只读副本）。",
+                                "en": "Stop the embedded cluster (and its replica, when one runs)."},
     "cli.help.db_server.status": {
         "zh": "内置数据库集群是否在运行、在哪个端口（未运行时退出码为 3）。",
         "en": "Whether the embedded cluster runs, and on which port (exit status 3 when it does not).",
@@ -208,6 +209,8 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
     },
     "cli.db_server.replica.stopped": {"zh": "只读副本已停止；读取改由主库回答。",
                                       "en": "Replica stopped; the primary answers the reads."},
+    "cli.db_server.replica.stopped_too": {"zh": "它的只读副本（数据在 {data}）也已停止。",
+                                          "en": "Its replica (data in {data}) stopped too."},
     "cli.db_server.replica.removed": {"zh": "只读副本已停止并删除，它的复制槽已删掉。",
                                       "en": "Replica stopped and deleted, its slot dropped."},
     "cli.db_server.replica.absent": {"zh": "没有只读副本（flask db-server replica start 可建立）",

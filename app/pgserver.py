@@ -139,18 +139,21 @@ class Cluster:
             what="start the embedded PostgreSQL (see var/postgres.log)",
         )
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
+        """Stops the server; whether it was running."""
         if not self.initialised():
-            return
+            return False
         status = subprocess.run(
             _as_server_user([str(_bin("pg_ctl")), "-D", str(self.data_dir), "status"]),
             capture_output=True,
         )
-        if status.returncode == 0:
-            _run_as_server_user(
-                [str(_bin("pg_ctl")), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
-                what="stop the embedded PostgreSQL",
-            )
+        if status.returncode != 0:
+            return False
+        _run_as_server_user(
+            [str(_bin("pg_ctl")), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+            what="stop the embedded PostgreSQL",
+        )
+        return True
 
     def ensure_database(self, name: str) -> str:
         """Create the database with PostGIS when it is missing; return its URL."""

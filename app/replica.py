@@ -16,6 +16,7 @@ import math
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import Engine, event
@@ -38,6 +39,16 @@ def position(lsn: str) -> int:
     """A WAL position as PostgreSQL writes it ('16/B374D848') as one number."""
     high, _, low = lsn.partition("/")
     return (int(high, 16) << 32) + int(low, 16)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one process knows of its replica (Replica.seen)."""
+    state: str                  # up, down (it did not answer: tried again after retry_s), not_following
+    lag_s: float | None         # how far behind, by the WAL positions measured; None: not known
+    reads: bool                 # whether reads go to it now
+    max_lag_s: float
+    retry_s: float
 
 
 class Replica:
@@ -77,6 +88,21 @@ class Replica:
     def named(self) -> bool:
         """Whether there is a replica to read at all (named, or made and not removed)."""
         return self._url() is not None
+
+    def seen(self) -> Seen:
+        """The replica as this process sees it now, for /healthz: whether it answers (asked
+        afresh as a read would ask it: not while a failure's retry_s run), how far behind it
+        is, and whether reads go to it."""
+        reads = self.sessions() is not None
+        now = time.monotonic()
+        if now < self._down_until:
+            state = "down"
+        elif not self._follows:
+            state = "not_following"
+        else:
+            state = "up"
+        lag = None if state != "up" or self._fresh_as_of is None else max(0.0, now - self._fresh_as_of)
+        return Seen(state, lag, reads, self.max_lag_s, self.retry_s)
 
     def failed(self) -> None:
         """The replica did not answer: the primary answers until retry_s have passed."""

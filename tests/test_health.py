@@ -32,6 +32,11 @@ def test_healthz_reports_database_postgis_and_rows_per_table(client, calendar_kn
     assert tables["buildings"] > 400 and tables["grids"] >= 10
 
 
+def test_healthz_says_nothing_of_a_read_replica_when_there_is_none(client, calendar_known):
+    # the replica's own account (up, down, lag, reads): tests/test_replica.py
+    assert "replica" not in client.get("/healthz").get_json()
+
+
 def test_healthz_leaves_the_backups_of_a_database_named_by_database_url_to_its_operator(client, calendar_known):
     from app.messages import say
     body = client.get("/healthz", headers={"Accept-Language": "en"}).get_json()

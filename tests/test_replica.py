@@ -114,6 +114,17 @@ def replica_status(app) -> str:
     return app.test_cli_runner().invoke(args=["db-server", "replica", "status"]).output
 
 
+def replica_health(client) -> dict:
+    """/healthz's account of the replica, in English: a replica's trouble never fails the host."""
+    answer = client.get("/healthz", headers={"Accept-Language": "en"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    body = answer.json
+    assert body["database"] == "ok"
+    if body["replica"]["warnings"]:
+        assert body["status"] == "warning"
+    return body["replica"]
+
+
 def codes(answer) -> set[str]:
     return {f["properties"]["code"] for f in answer.json["features"]}
 
@@ -187,6 +198,13 @@ def test_layer_tile_and_chart_reads_are_answered_by_the_replica(client, tokens, 
         assert answered(client, path, tokens).headers["X-Gridmap-Database"] == "replica", path
 
 
+def test_healthz_reports_the_replica_up_close_behind_and_taking_the_reads(client, tokens):
+    assert until(lambda: answered(client, INCIDENTS, tokens).headers.get("X-Gridmap-Database") == "replica")
+    replica = until(lambda: (r := replica_health(client))["reads"] == "replica" and r)
+    assert replica["state"] == "up" and replica["warnings"] == []
+    assert 0 <= replica["lag_seconds"] <= replica["max_lag_seconds"] == BOUND
+
+
 def test_writes_and_what_must_see_them_are_answered_by_the_primary(client, tokens, a_point, community):
     made = report(client, tokens, a_point, "a write, answered by the primary")
     assert "X-Gridmap-Database" not in made.headers         # it read nothing that may lag
@@ -222,6 +240,11 @@ def test_a_replica_further_behind_than_the_bound_leaves_the_reads_to_the_primary
             assert code in codes(read)
             with on_replica(started) as own:
                 assert own.execute("SELECT count(*) FROM incident WHERE code = %s", (code,)).fetchone()[0] == 0
+            # and /healthz says why, as a warning
+            behind = until(lambda: (r := replica_health(client))["warnings"] and r)
+            assert behind["state"] == "up" and behind["reads"] == "primary" and behind["lag_seconds"] > BOUND
+            assert [w["code"] for w in behind["warnings"]] == ["replica.behind"]
+            assert behind["warnings"][0]["message"].startswith("The read replica is ")
         finally:
             conn.execute("SELECT pg_wal_replay_resume()")
     read = until(lambda: (a := answered(client, INCIDENTS, tokens)).headers["X-Gridmap-Database"] == "replica"
@@ -305,8 +328,31 @@ def test_killing_the_replica_sends_reads_to_the_primary_with_no_error_until_it_i
             read = client.get(path, headers=tokens["operator"])
             assert read.status_code == 200, (path, read.status_code, read.get_data(as_text=True)[:300])
             assert read.headers["X-Gridmap-Database"] == "primary"
+    # the host stays in service: /healthz warns, a 200
+    down = replica_health(client)
+    assert down["state"] == "down" and down["reads"] == "primary" and down["lag_seconds"] is None
+    assert [w["code"] for w in down["warnings"]] == ["replica.down"]
     started.start()
     assert until(lambda: answered(client, INCIDENTS, tokens).headers["X-Gridmap-Database"] == "replica")
+    assert replica_health(client)["state"] == "up"
+
+
+def test_db_server_stop_stops_the_replica_too_and_both_start_again(app, client, tokens, started):
+    runner = app.test_cli_runner()
+    primary = Cluster(app.config["GRIDMAP"].var_dir)
+    in_chinese = {"LANG": "zh_CN.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}
+    stopped = runner.invoke(args=["db-server", "stop"], env=in_chinese)
+    assert stopped.exit_code == 0, stopped.output
+    assert stopped.output.splitlines() == ["PostGIS 已停止。", f"它的只读副本（数据在 {started.data_dir}）也已停止。"]
+    assert not started.running() and not primary.running()
+    again = runner.invoke(args=["db-server", "stop"])
+    assert again.output.splitlines() == ["PostGIS stopped."]       # nothing ran: nothing more to say
+    for args in (["db-server", "start"], ["db-server", "replica", "start"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    # the app finds both again by itself (its first request after the restart may be a 503)
+    assert until(lambda: (a := client.get(INCIDENTS, headers=tokens["operator"])).status_code == 200
+                 and a.headers["X-Gridmap-Database"] == "replica")
 
 
 def test_a_promoted_replica_is_read_no_more_and_not_started_again_as_one(app, client, tokens, started):
@@ -315,6 +361,9 @@ def test_a_promoted_replica_is_read_no_more_and_not_started_again_as_one(app, cl
         assert conn.execute("SELECT pg_promote()").fetchone()[0] is True
     # its own history from here on: what it holds is no longer the primary's
     assert until(lambda: answered(client, INCIDENTS, tokens).headers["X-Gridmap-Database"] == "primary")
+    # no replica any more (its standby.signal is gone): /healthz names none (one named by
+    # DATABASE_REPLICA_URL that no longer follows is warned of: tests/live/test_pgbouncer.py)
+    assert "replica" not in client.get("/healthz").json
     again = app.test_cli_runner().invoke(args=["db-server", "replica", "start"])
     assert again.exit_code != 0 and "no longer follows" in again.output
 
@@ -331,3 +380,4 @@ def test_stop_remove_deletes_the_replica_and_its_slot(app, started, tokens):
     # reads go on, from the primary
     read = app.test_client(use_cookies=False).get(INCIDENTS, headers=tokens["operator"])
     assert read.status_code == 200 and read.headers["X-Gridmap-Database"] == "primary"
+    assert "replica" not in app.test_client().get("/healthz").json

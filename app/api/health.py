@@ -1,5 +1,6 @@
 """GET /healthz: is the database there (and if not, why), which PostGIS, how many rows per table,
-how fresh the backups are, and whether the messages to reporters are going out."""
+how fresh the backups are, whether the messages to reporters are going out, and the read replica
+when there is one."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from ..services.health.backups import backup_status
 from ..services.health.calendar import calendar_status
 from ..services.health.database import database_status
 from ..services.health.outbox import outbox_status
+from ..services.health.replica import replica_status
 from .errors import request_language
 
 bp = Blueprint("health", __name__)
@@ -49,6 +51,14 @@ def healthz():
                           for code, params in notify["warnings"]]
     calendar["warnings"] = [{"code": code, "message": say(code, language, **params)}
                             for code, params in calendar["warnings"]]
-    # a stale backup or a backlog of messages is no reason to take the server out of service: a 200
-    return jsonify(status="warning" if backup.get("warnings") or notify["warnings"] or calendar["warnings"]
-                   else "ok", database="ok", **status, backup=backup, notify=notify, calendar=calendar)
+    parts = {"backup": backup, "notify": notify, "calendar": calendar}
+    seen = db.replica_seen()
+    if seen is not None:
+        replica = replica_status(seen.state, seen.lag_s, seen.reads, seen.max_lag_s, seen.retry_s)
+        replica["warnings"] = [{"code": code, "message": say(code, language, **params)}
+                               for code, params in replica["warnings"]]
+        parts["replica"] = replica
+    # a stale backup, a backlog of messages or a replica gone is no reason to take the server
+    # out of service (the primary answers every read): a 200
+    warned = any(part.get("warnings") for part in parts.values())
+    return jsonify(status="warning" if warned else "ok", database="ok", **status, **parts)

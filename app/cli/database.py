@@ -51,11 +51,17 @@ def start():
 @db_server.command("stop", help=Message("cli.help.db_server.stop"))
 @with_appcontext
 def stop():
+    cluster = _cluster()
     try:
-        _cluster().stop()
+        # its replica first: one left running knocks at the stopped primary, and still holds a
+        # port and memory when the primary's data is removed (make clean-db)
+        replica_stopped = cluster.replica().stop()
+        cluster.stop()
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
     echo("cli.db_server.stopped")
+    if replica_stopped:
+        echo("cli.db_server.replica.stopped_too", data=str(cluster.replica().data_dir))
 
 
 @db_server.command("status", help=Message("cli.help.db_server.status"))

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 
 from app import create_app, db
+from app.config import ReplicaRules
 from tests.conftest import TEST_SETTINGS, BufferedClient, free_port, serve
 from tests.live.sse import EventStream
 from tests.live.test_stream import *  # noqa: F401,F403 (the stream's tests, collected again here)
@@ -145,6 +146,33 @@ def test_requests_go_through_pgbouncer_and_the_listener_straight_to_postgresql(
         assert sequencers == 1
     finally:
         watching.close()
+
+
+def test_a_replica_named_through_pgbouncer_prepares_no_statements_as_the_primary_does(pgbouncer, database_url, app):
+    """A deployment behind a pooler reaches its replica through one too: the replica's
+    connections follow the primary's rule (DATABASE_LISTEN_URL set: nothing prepared). Here
+    DATABASE_REPLICA_URL names the primary itself through pgbouncer, which is no replica: the app
+    sees a database that does not follow it, and the primary answers the reads."""
+    replica_url = f"{pgbouncer.url}?application_name=the-replica"
+    opened = []
+
+    @event.listens_for(Engine, "connect")
+    def _opened(dbapi_connection, _record):
+        if dbapi_connection.info.port == pgbouncer.port:        # not the other apps' in this process
+            opened.append((dbapi_connection.info.get_parameters().get("application_name"),
+                           dbapi_connection.prepare_threshold))
+    try:
+        pooled = create_app({"DATABASE_URL": pgbouncer.url, "database_listen_url": database_url,
+                             "replica": ReplicaRules(url=replica_url), **TEST_SETTINGS})
+        health = pooled.test_client().get("/healthz", headers={"Accept-Language": "en"})
+    finally:
+        event.remove(Engine, "connect", _opened)
+    assert health.status_code == 200
+    replica = health.get_json()["replica"]
+    assert replica["state"] == "not_following" and replica["reads"] == "primary"
+    on_replica = [threshold for name, threshold in opened if name == "the-replica"]
+    assert on_replica and set(on_replica) == {None}
+    assert {threshold for name, threshold in opened if name != "the-replica"} == {None}      # the primary's
 
 
 def _transactions(bouncer: Pgbouncer) -> int:
