@@ -916,6 +916,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "瓦片集 {tileset} 不含瓦片 {z}/{row}/{col}（范围见其 tileMatrixSetLimits）。",
         "en": "The tileset {tileset} holds no tile {z}/{row}/{col} (see its tileMatrixSetLimits).",
     },
+    "tile.row_col": {
+        "zh": "瓦片矩阵 {z} 中，tileRow 的取值为 0 到 {rows}，tileCol 为 0 到 {cols}。",
+        "en": "In tile matrix {z}, tileRow runs from 0 to {rows} and tileCol from 0 to {cols}.",
+    },
+    "tile.unknown_param": {
+        "zh": "没有参数 {name}。这里只接受 {known}。",
+        "en": "Unknown parameter '{name}'. This takes only {known}.",
+    },
     # the OGC API as pages (f=html, api/layers/html.py and its templates)
     "ogcapi_page.name": {"zh": "网格地图 OGC API", "en": "Gridmap OGC API"},
     "ogcapi_page.about": {

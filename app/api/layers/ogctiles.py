@@ -1,8 +1,12 @@
 """OGC API – Tiles, Part 1, beside /tiles and over the same tile query (services/layers/tiles.py):
-the WebMercatorQuad tile matrix set, each collection's vector tileset
+the WebMercatorQuad and WorldCRS84Quad tile matrix sets, each collection's vector tilesets
 (/collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}) and the dataset's,
 one tile holding a layer per collection (/tiles/WebMercatorQuad/…?collections=a,b). GDAL's and
-QGIS's OGC API clients find them from the landing page and each collection's description."""
+QGIS's OGC API clients find them from the landing page and each collection's description.
+
+WorldCRS84Quad is GDAL's: its OGCAPI driver prefers it, and cuts a vector tileset by the
+collection's extent taken as coordinates of the tile matrix set's CRS (frmts/ogcapi, up to
+3.12), which only a CRS84 set makes true: in WebMercatorQuad it needs the extent by hand."""
 from __future__ import annotations
 
 import re
@@ -12,7 +16,7 @@ from flask import Blueprint, jsonify, request, url_for
 from ...auth import current_scope, current_user, permits, requires
 from ...messages import Message
 from ...services.layers import features, tiles, versions
-from ...services.layers.tilematrixsets import CRS84, held, limits, union, web_mercator_quad
+from ...services.layers.tilematrixsets import CRS84, held, limits, union, web_mercator_quad, world_crs84_quad
 from .. import http
 from ..errors import Refused, described
 from ..params import InvalidParameter
@@ -22,7 +26,10 @@ bp = Blueprint("ogctiles", __name__, url_prefix="/ogcapi")
 
 MVT = "application/vnd.mapbox-vector-tile"
 JSON = "application/json"
-TILE_MATRIX_SETS = {tms.id: tms for tms in [web_mercator_quad(tiles.MAX_ZOOM)]}
+# each set with how PostGIS cuts its tiles, down to the same finest scale
+TILE_MATRIX_SETS = {tms.id: tms for tms in [web_mercator_quad(tiles.MAX_ZOOM),
+                                            world_crs84_quad(tiles.MAX_ZOOM - tiles.CRS84.shift)]}
+GRIDS = {"WebMercatorQuad": tiles.MERCATOR, "WorldCRS84Quad": tiles.CRS84}
 SPEC = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf"
 CONFORMANCE = [f"{SPEC}/{name}" for name in (
     "core", "tileset", "tilesets-list", "geodata-tilesets", "dataset-tilesets", "collections-selection",
@@ -65,7 +72,7 @@ def landing_links() -> list[dict]:
 @bp.get("/tileMatrixSets")
 @requires("layers:read", basic=True)
 def tile_matrix_sets():
-    _format(("json",))
+    _params(("json",))
     return jsonify(tileMatrixSets=[
         {"id": tms.id, "title": tms.title, "uri": tms.uri, "crs": tms.crs,
          "links": [_link(url_for(".tile_matrix_set", tms_id=tms.id, _external=True), "self", title=tms.title)]}
@@ -75,7 +82,7 @@ def tile_matrix_sets():
 @bp.get("/tileMatrixSets/<tms_id>")
 @requires("layers:read", basic=True)
 def tile_matrix_set(tms_id: str):
-    _format(("json",))
+    _params(("json",))
     return jsonify(_tms(tms_id).document())
 
 
@@ -84,7 +91,7 @@ def tile_matrix_set(tms_id: str):
 @bp.get("/collections/<collection_id>/tiles")
 @requires("layers:read", basic=True)
 def collection_tilesets(collection_id: str):
-    _format(("json",))
+    _params(("json",))
     c = layer_request(collection_id, conditional=False).collection
     return jsonify(links=[_link(request.base_url, "self")], tilesets=[
         _tileset_item(tms, f"{c.title_en} ({c.title_zh})",
@@ -95,7 +102,7 @@ def collection_tilesets(collection_id: str):
 @bp.get("/collections/<collection_id>/tiles/<tms_id>")
 @requires("layers:read", basic=True)
 def collection_tileset(collection_id: str, tms_id: str):
-    _format(("json",))
+    _params(("json",))
     tms = _tms(tms_id)
     c = layer_request(collection_id, conditional=False).collection
     template = _template(url_for(".collection_tile", collection_id=c.id, tms_id=tms.id, **_TEMPLATE, _external=True))
@@ -108,13 +115,15 @@ def collection_tileset(collection_id: str, tms_id: str):
 @requires("layers:read", basic=True)
 def collection_tile(collection_id: str, tms_id: str, tile_matrix: str, tile_row: str, tile_col: str):
     tms = _tms(tms_id)
-    _format(("mvt",))
-    z, row, col = _tile(tile_matrix, tile_row, tile_col)
+    _params(("mvt",))
+    z, row, col = _tile(tms, tile_matrix, tile_row, tile_col)
+    grid = GRIDS[tms.id]
     r = layer_request(collection_id, request.path)
     if r.not_modified:
         return r.not_modified
-    made = tiles.tile(r.session, r.collection, z, col, row, r.scope, r.owner, also=r.versions)
-    found = limits(tms, tiles.extent_at(r.session, r.collection, made.versions), r.collection.minzoom)
+    made = tiles.tile(r.session, r.collection, z, col, row, r.scope, r.owner, also=r.versions, grid=grid)
+    found = limits(tms, tiles.extent_at(r.session, r.collection, made.versions),
+                   tiles.first_matrix(r.collection, grid))
     _check_held(found, collection_id, z, row, col)
     return http.whole(made.data, MVT, r.etag(made.versions))
 
@@ -124,7 +133,7 @@ def collection_tile(collection_id: str, tms_id: str, tile_matrix: str, tile_row:
 @bp.get("/tiles")
 @requires("layers:read", basic=True)
 def dataset_tilesets():
-    _format(("json",))
+    _params(("json",))
     return jsonify(links=[_link(request.base_url, "self")], tilesets=[
         _tileset_item(tms, "Gridmap 网格地图", url_for(".dataset_tileset", tms_id=tms.id, _external=True))
         for tms in TILE_MATRIX_SETS.values()])
@@ -133,7 +142,7 @@ def dataset_tilesets():
 @bp.get("/tiles/<tms_id>")
 @requires("layers:read", basic=True)
 def dataset_tileset(tms_id: str):
-    _format(("json",))
+    _params(("json",), "collections")
     tms = _tms(tms_id)
     layers = [r.collection for r in _dataset_layers()]
     named = request.args.get("collections")
@@ -150,8 +159,9 @@ def dataset_tile(tms_id: str, tile_matrix: str, tile_row: str, tile_col: str):
     """One MVT with a layer per collection: MVT tiles concatenate, so each layer is the same
     tile the collection's own URL answers."""
     tms = _tms(tms_id)
-    _format(("mvt",))
-    z, row, col = _tile(tile_matrix, tile_row, tile_col)
+    _params(("mvt",), "collections")
+    z, row, col = _tile(tms, tile_matrix, tile_row, tile_col)
+    grid = GRIDS[tms.id]
     layers = _dataset_layers()
     session, scope = read_session(tuple(r.collection for r in layers)), current_scope()
     key = f"{','.join(str(r.owner) for r in layers)}|{request.full_path}"
@@ -162,13 +172,14 @@ def dataset_tile(tms_id: str, tile_matrix: str, tile_row: str, tile_col: str):
             return not_modified
     # the versions are read with the first layer drawn, so the ETag never names data newer than
     # the tile's: layers too dense at this zoom are left out, as the collections' own tiles are
-    drawn = [r for r in layers if z >= r.collection.minzoom]
-    made = [tiles.tile(session, r.collection, z, col, row, r.scope, r.owner,
+    drawn = [r for r in layers if z >= tiles.first_matrix(r.collection, grid)]
+    made = [tiles.tile(session, r.collection, z, col, row, r.scope, r.owner, grid=grid,
                        also=versions.read_sql(tables, scope) if n == 0 else None) for n, r in enumerate(drawn)]
     read = made[0].versions if made else None
     etag = versions.tag(read, scope, key) if made else versions.etag(session, tables, scope, key)
     bbox = union([tiles.extent_at(session, r.collection, read) for r in layers])
-    _check_held(limits(tms, bbox, min((r.collection.minzoom for r in layers), default=0)), "tiles", z, row, col)
+    first = min((tiles.first_matrix(r.collection, grid) for r in layers), default=0)
+    _check_held(limits(tms, bbox, first), "tiles", z, row, col)
     return http.whole(b"".join(m.data for m in made), MVT, etag)
 
 
@@ -227,17 +238,18 @@ def _tileset(tms, layers: list[features.Collection], title: str, template: str, 
     if bbox:
         body["boundingBox"] = _box(bbox)
         body["tileMatrixSetLimits"] = [lim.document() for lim in limits(
-            tms, bbox, min((c.minzoom for c in layers), default=0))]
+            tms, bbox, min((tiles.first_matrix(c, GRIDS[tms.id]) for c in layers), default=0))]
     return body
 
 
 def _layer(tms, c: features.Collection, bbox: list[float] | None) -> dict:
     # an integer key is the MVT feature's id; any other travels as the property "id"
     fields = ({} if c.text_key is None else {"id": {"title": "id"}}) | {name: {"title": name} for name in c.properties}
+    first = tiles.first_matrix(c, GRIDS[tms.id])
     layer = {"id": c.id, "title": c.title_en, "description": f"{c.title_zh} / {c.title_en}", "dataType": "vector",
              "geometryDimension": GEOMETRY_DIMENSION[c.geometry_type],
-             "minTileMatrix": str(c.minzoom), "maxTileMatrix": tms.matrices[-1].id,
-             "maxScaleDenominator": tms.matrix(c.minzoom).scale_denominator,
+             "minTileMatrix": str(first), "maxTileMatrix": tms.matrices[-1].id,
+             "maxScaleDenominator": tms.matrix(first).scale_denominator,
              "minScaleDenominator": tms.matrices[-1].scale_denominator,
              "propertiesSchema": {"type": "object", "properties": fields},
              "links": [_link(url_for("ogcapi.collection_", collection_id=c.id, _external=True), f"{REL}/geodata",
@@ -264,11 +276,17 @@ def _tms(tms_id: str):
     return TILE_MATRIX_SETS[tms_id]
 
 
-def _format(known: tuple[str, ...]) -> None:
-    """f= may only name the one format each resource has."""
+def _params(formats: tuple[str, ...], *more: str) -> None:
+    """The query takes f=, naming the one format each resource has, and the parameters named in
+    `more`: any other is refused by name, as /items refuses one (a misspelt collections= would
+    otherwise answer every collection)."""
+    known = ("f", *more)
+    unknown = sorted(set(request.args) - set(known))
+    if unknown:
+        raise InvalidParameter(unknown[0], "tile.unknown_param", name=unknown[0], known=known)
     asked = request.args.get("f")
-    if asked is not None and asked not in known:
-        raise InvalidParameter("f", "param.one_of", name="f", known=known)
+    if asked is not None and asked not in formats:
+        raise InvalidParameter("f", "param.one_of", name="f", known=formats)
 
 
 def _check_held(found, tileset: str, z: int, row: int, col: int) -> None:
@@ -278,18 +296,23 @@ def _check_held(found, tileset: str, z: int, row: int, col: int) -> None:
         raise Refused(404, "NotFound", "tile.not_held", tileset=tileset, z=z, row=row, col=col)
 
 
-def _tile(tile_matrix: str, tile_row: str, tile_col: str) -> tuple[int, int, int]:
+def _tile(tms, tile_matrix: str, tile_row: str, tile_col: str) -> tuple[int, int, int]:
     """The tile asked for, in the tile matrix set's bounds: refused with the words /tiles uses
-    (the tile service words its check in English only)."""
+    where they fit, a square matrix (the tile service words its check in English only)."""
     for name, value in (("tileMatrix", tile_matrix), ("tileRow", tile_row), ("tileCol", tile_col)):
         if not WHOLE.fullmatch(value):
             raise InvalidParameter(name, "param.whole", name=name, value=value)
     z, row, col = int(tile_matrix), int(tile_row), int(tile_col)
-    if not 0 <= z <= tiles.MAX_ZOOM:
-        raise InvalidParameter("tileMatrix", "tile.zoom", most=tiles.MAX_ZOOM)
-    if not (row < 2 ** z and col < 2 ** z):
-        raise InvalidParameter("tileRow" if row >= 2 ** z else "tileCol", "tile.xy", z=z, most=2 ** z - 1)
-    return z, row, col
+    most = len(tms.matrices) - 1
+    if not 0 <= z <= most:
+        raise InvalidParameter("tileMatrix", "tile.zoom", most=most)
+    m = tms.matrix(z)
+    if row < m.matrix_height and col < m.matrix_width:
+        return z, row, col
+    name = "tileRow" if row >= m.matrix_height else "tileCol"
+    if m.matrix_width == m.matrix_height:
+        raise InvalidParameter(name, "tile.xy", z=z, most=m.matrix_width - 1)
+    raise InvalidParameter(name, "tile.row_col", z=z, rows=m.matrix_height - 1, cols=m.matrix_width - 1)
 
 
 @bp.errorhandler(features.UnknownCollection)
@@ -305,13 +328,21 @@ def _unknown_collection(error: features.UnknownCollection):
 def openapi_paths(collections: list[features.Collection]) -> dict:
     """The paths above, relative to /ogcapi, for the collections the reader may see."""
     tms_id = _path_param("tileMatrixSetId", "the tile matrix set", {"type": "string", "enum": list(TILE_MATRIX_SETS)})
-    most = tiles.MAX_ZOOM
+    most = {tms.id: len(tms.matrices) - 1 for tms in TILE_MATRIX_SETS.values()}
     tile_params = [
         tms_id,
-        _path_param("tileMatrix", f"the zoom level, 0–{most}", {"type": "integer", "minimum": 0, "maximum": most}),
-        _path_param("tileRow", "the row from the top, 0 to 2^tileMatrix − 1", {"type": "integer", "minimum": 0}),
-        _path_param("tileCol", "the column from the left, 0 to 2^tileMatrix − 1", {"type": "integer", "minimum": 0}),
+        _path_param("tileMatrix", "the zoom level: " + ", ".join(f"{i} 0–{z}" for i, z in most.items()),
+                    {"type": "integer", "minimum": 0, "maximum": max(most.values())}),
+        _path_param("tileRow", "the row from the top, 0 to the matrix's matrixHeight − 1 (2^tileMatrix − 1)",
+                    {"type": "integer", "minimum": 0}),
+        _path_param("tileCol", "the column from the left, 0 to the matrix's matrixWidth − 1 (WebMercatorQuad: "
+                               "2^tileMatrix − 1, WorldCRS84Quad: 2^(tileMatrix + 1) − 1)",
+                    {"type": "integer", "minimum": 0}),
     ]
+    json_f = _query_param("f", "the answer's format (the tile matrix sets and tilesets are JSON)",
+                          {"type": "string", "enum": ["json"], "default": "json"})
+    tile_f = _query_param("f", "the answer's format: a Mapbox vector tile",
+                          {"type": "string", "enum": ["mvt"], "default": "mvt"})
     collections_param = {
         "name": "collections", "in": "query", "required": False, "style": "form", "explode": False,
         "description": "the collections to draw, by id or URL (default: every collection of the city the role "
@@ -322,8 +353,9 @@ def openapi_paths(collections: list[features.Collection]) -> dict:
                        "headers": {"ETag": {"schema": {"type": "string"}}},
                        "content": {MVT: {"schema": {"type": "string", "format": "binary"}}}},
                "304": {"description": "Unchanged since the ETag sent in If-None-Match."},
-               "400": _refusal("A tileMatrix, tileRow or tileCol outside the tile matrix set, or an unknown "
-                               "collection named in collections (code InvalidParameterValue)."),
+               "400": _refusal("A tileMatrix, tileRow or tileCol outside the tile matrix set, an unknown "
+                               "collection named in collections, or a query parameter the tile does not take "
+                               "(code InvalidParameterValue)."),
                "404": _refusal("No such collection or tile matrix set, or a tile outside the tileset's "
                                "tileMatrixSetLimits (code NotFound).")}
 
@@ -335,29 +367,39 @@ def openapi_paths(collections: list[features.Collection]) -> dict:
             found["parameters"] = parameters
         return {"get": found}
 
+    # any other query parameter is a 400 naming it (_params)
     paths = {
-        "/tileMatrixSets": get("Tile matrix sets", "tileMatrixSets", json_ok, "401", "403"),
+        "/tileMatrixSets": get("Tile matrix sets", "tileMatrixSets", json_ok, "400", "401", "403",
+                               parameters=[json_f]),
         "/tileMatrixSets/{tileMatrixSetId}": get("A tile matrix set (OGC 17-083r4, JSON)", "tileMatrixSet", json_ok,
-                                                 "401", "403", "404", parameters=[tms_id]),
-        "/tiles": get("Vector tilesets of all collections", "datasetTilesets", json_ok, "401", "403"),
+                                                 "400", "401", "403", "404", parameters=[tms_id, json_f]),
+        "/tiles": get("Vector tilesets of all collections", "datasetTilesets", json_ok, "400", "401", "403",
+                      parameters=[json_f]),
         "/tiles/{tileMatrixSetId}": get("Vector tileset of all collections, or those named", "datasetTileset",
-                                        json_ok, "400", "401", "403", "404", parameters=[tms_id, collections_param]),
+                                        json_ok, "400", "401", "403", "404",
+                                        parameters=[tms_id, collections_param, json_f]),
         "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}": get(
             "A vector tile of all collections, or those named", "datasetTile", tile_ok, "401", "403",
-            parameters=[*tile_params, collections_param]),
+            parameters=[*tile_params, collections_param, tile_f]),
     }
     for c in collections:
         base = f"/collections/{c.id}/tiles"
-        paths[base] = get(f"{c.title_en}: vector tilesets", f"tilesets-{c.id}", json_ok, "401", "403", "404")
+        paths[base] = get(f"{c.title_en}: vector tilesets", f"tilesets-{c.id}", json_ok, "400", "401", "403", "404",
+                          parameters=[json_f])
         paths[f"{base}/{{tileMatrixSetId}}"] = get(f"{c.title_en}: vector tileset", f"tileset-{c.id}", json_ok,
-                                                   "401", "403", "404", parameters=[tms_id])
+                                                   "400", "401", "403", "404", parameters=[tms_id, json_f])
         paths[f"{base}/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"] = get(
-            f"{c.title_en}: a vector tile", f"tile-{c.id}", tile_ok, "401", "403", parameters=tile_params)
+            f"{c.title_en}: a vector tile", f"tile-{c.id}", tile_ok, "401", "403", parameters=[*tile_params, tile_f])
     return paths
 
 
 def _path_param(name: str, description: str, schema: dict) -> dict:
     return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
+
+
+def _query_param(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "style": "form", "explode": False,
+            "description": description, "schema": schema}
 
 
 def _refusal(description: str) -> dict:

@@ -1,7 +1,7 @@
-"""The tile matrix set the vector tiles are cut by, computed from its definition in the OGC
+"""The tile matrix sets the vector tiles are cut by, computed from their definitions in the OGC
 Two Dimensional Tile Matrix Set and Tileset Metadata standard 2.0 (OGC 17-083r4, Annex D:
-WebMercatorQuad), and the tiles a bounding box covers in it. Arithmetic only: no database,
-no web."""
+WebMercatorQuad and WorldCRS84Quad), and the tiles a bounding box covers in each. Arithmetic
+only: no database, no web."""
 from __future__ import annotations
 
 import math
@@ -15,6 +15,8 @@ PIXEL_SIZE_M = 0.28e-3
 TILE_SIZE = 256
 # the latitude where the square world ends: y = ±HALF_WORLD_M
 MAX_LATITUDE = math.degrees(math.atan(math.sinh(math.pi)))
+# A degree of a geographic CRS at the standard's scale: the semi-major axis' circumference / 360
+DEGREE_M = 2 * math.pi * EARTH_RADIUS_M / 360
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
@@ -43,19 +45,27 @@ class TileMatrixSet:
     title: str
     uri: str
     crs: str
+    ordered_axes: tuple[str, str]
+    bounds: tuple[float, float, float, float]      # in the CRS: min x, min y, max x, max y
     well_known_scale_set: str
     matrices: tuple[TileMatrix, ...]
 
     def document(self) -> dict:
         """The JSON encoding of the standard (requirements class json-tilematrixset)."""
         return {"id": self.id, "title": self.title, "uri": self.uri, "crs": self.crs,
-                "orderedAxes": ["X", "Y"], "wellKnownScaleSet": self.well_known_scale_set,
-                "boundingBox": {"lowerLeft": [-HALF_WORLD_M, -HALF_WORLD_M],
-                                "upperRight": [HALF_WORLD_M, HALF_WORLD_M], "crs": self.crs},
+                "orderedAxes": list(self.ordered_axes), "wellKnownScaleSet": self.well_known_scale_set,
+                "boundingBox": {"lowerLeft": list(self.bounds[:2]), "upperRight": list(self.bounds[2:]),
+                                "crs": self.crs},
                 "tileMatrices": [m.document() for m in self.matrices]}
 
     def matrix(self, z: int) -> TileMatrix:
         return self.matrices[z]
+
+    def project(self, lon: float, lat: float) -> tuple[float, float]:
+        """The CRS's x and y of a WGS84 longitude and latitude."""
+        if self.crs == CRS84:
+            return max(-180.0, min(180.0, lon)), max(-90.0, min(90.0, lat))
+        return mercator(lon, lat)
 
 
 def web_mercator_quad(max_zoom: int) -> TileMatrixSet:
@@ -68,8 +78,24 @@ def web_mercator_quad(max_zoom: int) -> TileMatrixSet:
                                    TILE_SIZE, TILE_SIZE, 2 ** z, 2 ** z))
     return TileMatrixSet("WebMercatorQuad", "Google Maps Compatible for the World",
                          "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
-                         "http://www.opengis.net/def/crs/EPSG/0/3857",
+                         "http://www.opengis.net/def/crs/EPSG/0/3857", ("X", "Y"),
+                         (-HALF_WORLD_M, -HALF_WORLD_M, HALF_WORLD_M, HALF_WORLD_M),
                          "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible", tuple(matrices))
+
+
+def world_crs84_quad(max_zoom: int) -> TileMatrixSet:
+    """WorldCRS84Quad from tile matrix 0 (the world in two 256-pixel tiles, west and east of
+    Greenwich, 0.703125° a cell) to `max_zoom`, each matrix twice as fine as the one before: its
+    matrix z has the scale of WebMercatorQuad's z + 1."""
+    matrices = []
+    for z in range(max_zoom + 1):
+        cell = 180 / TILE_SIZE / 2 ** z
+        matrices.append(TileMatrix(str(z), cell * DEGREE_M / PIXEL_SIZE_M, cell, (-180.0, 90.0),
+                                   TILE_SIZE, TILE_SIZE, 2 ** (z + 1), 2 ** z))
+    return TileMatrixSet("WorldCRS84Quad", "CRS84 for the World",
+                         "http://www.opengis.net/def/tilematrixset/OGC/1.0/WorldCRS84Quad", CRS84, ("Lon", "Lat"),
+                         (-180.0, -90.0, 180.0, 90.0),
+                         "http://www.opengis.net/def/wkss/OGC/1.0/GoogleCRS84Quad", tuple(matrices))
 
 
 def mercator(lon: float, lat: float) -> tuple[float, float]:
@@ -101,7 +127,7 @@ def limits(tms: TileMatrixSet, bbox: list[float] | None, min_zoom: int) -> list[
     maxy); none without a bbox (nothing to tile)."""
     if bbox is None:
         return []
-    (west, south), (east, north) = mercator(bbox[0], bbox[1]), mercator(bbox[2], bbox[3])
+    (west, south), (east, north) = tms.project(bbox[0], bbox[1]), tms.project(bbox[2], bbox[3])
     found = []
     for m in tms.matrices[min_zoom:]:
         span_x, span_y = m.cell_size * m.tile_width, m.cell_size * m.tile_height
