@@ -593,6 +593,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                 "en": "{where}: standard_code is four digits or empty, not {value}."},
     "part.kind_osm": {"zh": "{where}：osm 应写作 key=value;key=value（OSM 的键和值，以英文分号隔开），而不是 {value}。",
                       "en": "{where}: osm is written key=value;key=value, not {value}."},
+    # the kinds of site carved as special grids (gis_data/site_kinds.csv, services/city/sites.py)
+    "site.file_columns": {"zh": "{file} 缺少列：{missing}。", "en": "{file} lacks the columns {missing}."},
+    "site.kind_row": {"zh": "{where}：场所类型需要唯一的 code 以及 name_zh、name_en。",
+                      "en": "{where}: a kind of site needs a code of its own, name_zh and name_en."},
+    "site.kind_osm": {"zh": "{where}：osm 应写作 key=value;key=value（OSM 的键和值，以英文分号隔开），而不是 {value}。",
+                      "en": "{where}: osm is written key=value;key=value, not {value}."},
+    "site.kind_area": {"zh": "{where}：min_area_m2 应为不小于 0 的平方米数，而不是 {value}。",
+                       "en": "{where}: min_area_m2 is square metres, 0 or more, not {value}."},
+    "plan.site_kind": {"zh": "专属网格的场所类型取以下之一：{known}", "en": "a special grid's site_kind is one of {known}"},
+    "plan.site_kind_comprehensive": {"zh": "综合网格没有场所类型（site_kind 留空）",
+                                     "en": "a comprehensive grid has no site_kind (leave it empty)"},
     "part.class_row": {"zh": "{where}：需要 category、class_zh、class_en，kind 取 {kinds} 之一，代码为 2 或 4 位数字或留空。",
                        "en": "{where}: a row needs category, class_zh and class_en, a kind among {kinds}, "
                              "and a code of 2 or 4 digits or none."},

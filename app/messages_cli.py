@@ -343,10 +343,11 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
     },
     "cli.import.osm.done": {
         "zh": "建筑 {buildings:,} 栋（{households:,} 户），道路 {roads:,} 条，铁路、河流、岸线和院落轮廓 "
-              "{ground:,} 条，摄像头 {cameras:,} 个，城市部件 {parts:,} 个，行政边界和地名 {places:,} 个",
+              "{ground:,} 条，摄像头 {cameras:,} 个，城市部件 {parts:,} 个，可设专属网格的场所 {sites:,} 处，"
+              "行政边界和地名 {places:,} 个",
         "en": "{buildings:,} buildings ({households:,} households), {roads:,} roads, {ground:,} railways, "
               "rivers, shores and compound outlines, {cameras:,} cameras, {parts:,} city parts, "
-              "{places:,} boundaries and named places",
+              "{sites:,} sites for special grids, {places:,} boundaries and named places",
     },
     "cli.import.osm.skipped": {"zh": "  跳过 {count:,} 个：{why}", "en": "  skipped {count:,}: {why}"},
     "cli.import.areas.summary": {
@@ -427,11 +428,16 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
         "en": "{streets} streets, {communities} communities, {grids} grids, {workers} full-time grid "
               "workers, {households:,} households",
     },
+    "cli.generate.special": {
+        "zh": "其中专属网格 {count} 个（学校、医院、公园等场所单独成格，不计户数标准）：{kinds}",
+        "en": "of them {count} special grids (schools, hospitals, parks… carved out as grids of their own, "
+              "outside the household standard): {kinds}",
+    },
     "cli.generate.out_of_range": {
         "zh": "{count} 个网格的户数不在 {least}–{most} 之间（已是能做到的最接近）：",
         "en": "{count} grids fall outside {least}–{most} households (the closest achievable):",
     },
-    "cli.generate.in_range": {"zh": "每个网格都在 {least}–{most} 户之间", "en": "every grid holds {least}–{most} households"},
+    "cli.generate.in_range": {"zh": "每个综合网格都在 {least}–{most} 户之间", "en": "every comprehensive grid holds {least}–{most} households"},
     "cli.generate.on_ground": {
         "zh": "{km:,.1f} 公里网格线中有 {share:.0%} 位于道路、铁路或河流 10 米以内",
         "en": "{share:.0%} of {km:,.1f} km of grid lines lie within 10 m of a road, railway or river",

@@ -98,8 +98,9 @@ def start():
 def read(plan_id: int):
     """The plan's header, its record (`events`: the net change, each actor by name in `by`, an
     edit that a redo could make again with `undone`; ?record=all: every event, undos and redos
-    too), what undo and redo would do, and (to those who may edit it) the full-time workers
-    they may give its grids, those it gives none first."""
+    too), what undo and redo would do, the kinds of site a special grid may be (`site_kinds`)
+    and (to those who may edit it) the full-time workers they may give its grids, those it
+    gives none first."""
     session = db.session()
     plan = plans.load(session, plan_id, current_scope())
     events = [{"id": e["id"], "at": e["at"].isoformat(), "actor": e["actor"], "by": e["by"],
@@ -109,6 +110,7 @@ def read(plan_id: int):
               for e in plan_workflow.history(session, plan.id, full=request.args.get("record") == "all")]
     staffing = plan.status in plans.EDITABLE and permits(current_user().role, "plans:write")
     return jsonify({**plans.summary(session, plan), "events": events, **plan_edits.undo_state(session, plan),
+                    "site_kinds": plan_edits.site_kinds_offered(),
                     "workers": plan_edits.assignable_workers(session, plan) if staffing else []})
 
 
@@ -236,8 +238,10 @@ def merge_into_neighbour(plan_id: int):
 @requires("plans:write")
 @transactional
 def name_grid(plan_id: int):
-    """{"feature": id, "name_zh"?, "name_en"?, "worker"?: CODE | null, "new_worker"?: NAME,
-    "versions": {…}}: a grid's names and its full-time worker (a new one registered by name)."""
+    """{"feature": id, "name_zh"?, "name_en"?, "kind"?: comprehensive | special, "site_kind"?:
+    CODE | null, "worker"?: CODE | null, "new_worker"?: NAME, "versions": {…}}: a grid's names,
+    its kind (a special grid with its site kind: school, park…) and its full-time worker (a new
+    one registered by name)."""
     body = _body()
     result = plan_edits.name_grid(db.session(), plan_id, _id(body, "feature"), body,
                                   plan_edits.parse_versions(body.get("versions")), actor())

@@ -66,7 +66,9 @@ def summary():
         requests=wall.waiting_requests(session, scope, REQUESTS_LIST) if dispatcher else {"total": 0, "items": []},
         # each department's queue and how much of it is overdue
         departments=departments.queues(session, now) if dispatcher else [],
-        ranking=[r.as_dict() for r in ranking[:RANKING]],
+        # special grids (专属网格) are ranked among themselves (assessment.assess)
+        ranking=[r.as_dict() for r in ranking if r.kind != "special"][:RANKING],
+        ranking_special=[r.as_dict() for r in ranking if r.kind == "special"][:RANKING],
         recent=stream.recent(session, scope, user.worker_id, recent) if recent else [])
 
 

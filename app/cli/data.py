@@ -1,6 +1,7 @@
 """flask import … / flask generate … / flask setup-demo: filling the database."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -14,11 +15,11 @@ from sqlalchemy.orm import Session
 from .. import db
 from ..config import ROOT
 from ..geo.synthetic import PRESETS
-from ..messages import Message, Said
+from ..messages import Both, Message, Said
 from ..models import AppUser, Area, Building, Part, RoutingRule
 from ..services.accounts import audit, demo as demo_accounts
 from ..services.cameras import sources as cameras_service, store as camera_store
-from ..services.city import frame
+from ..services.city import frame, sites as site_kinds
 from ..services.incidents import categories, departments, routing
 from ..services.loading import areas as areas_import
 from ..services.loading import osm as osm_import, synthetic as synthetic_city
@@ -56,7 +57,7 @@ def import_osm(path: Path):
     progress.done()
     echo("cli.import.osm.done", buildings=result["buildings"], households=result["households"],
          roads=result["roads"], ground=result["ground lines"], cameras=result["cameras"], parts=result["parts"],
-         places=result["places"])
+         sites=result["sites"], places=result["places"])
     for why, count in result["skipped"].items():
         echo("cli.import.osm.skipped", count=count, why=why)
     cameras_cli.refresh(every_road=True)
@@ -311,6 +312,12 @@ def generate_city(preset: str, scale: int, seed: int):
 def _print_report(report: division.DivisionReport, rules) -> None:
     echo("cli.generate.report", streets=report.streets, communities=report.communities, grids=report.grids,
          workers=report.workers, households=report.households)
+    if report.special:
+        kinds = site_kinds.by_code()
+        counted = Counter(kind for _, kind in report.special)
+        echo("cli.generate.special", count=len(report.special),
+             kinds=[Both(f"{kinds[k].name_zh if k in kinds else k} {n}", f"{kinds[k].name_en if k in kinds else k} {n}")
+                    for k, n in sorted(counted.items(), key=lambda kn: -kn[1])])
     bounds = {"least": rules.min_households, "most": rules.max_households}
     if report.out_of_range:
         echo("cli.generate.out_of_range", count=len(report.out_of_range), **bounds)

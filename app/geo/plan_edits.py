@@ -141,13 +141,35 @@ def onto_parent(pieces: Sequence[BaseGeometry], grid: BaseGeometry, parent: Base
         if min(to_a, to_b) <= OUTLINE_VERTEX_M:
             target = starts[on] if to_a <= to_b else stops[on]
         else:
-            chord = b - a
-            t = float((here - a) @ chord / (chord @ chord))
-            target = shapely.get_coordinates(frame.to_wgs84(shapely.Point(a + t * chord)))[0]
+            target = _on_chord(a, b, here, frame)
         trial = [_moved(p, xy, target) for p in result]
         if all(t.is_valid and not t.is_empty for t in trial):
             result = trial
     return result
+
+
+CHORD_STEP_M = 0.001     # the spots along a chord tried for the one the precision grid lies closest to
+CHORD_STEPS = 25
+
+
+def _on_chord(a: np.ndarray, b: np.ndarray, here: np.ndarray, frame: MetricFrame) -> np.ndarray:
+    """The point of the metric chord a–b nearest `here`, in WGS84 on the precision grid the
+    pieces are stored at (GRID_SIZE). Rounded where it falls, a point lies up to a twentieth of
+    a millimetre off the chord, and along an edge of half a kilometre that is a hundredth of a
+    square metre the plan check reports: of the spots a millimetre apart along the chord
+    around it, the one whose rounding lies closest to the chord is taken."""
+    chord = b - a
+    length = float(np.hypot(*chord))
+    along = chord / length
+    t = float((here - a) @ chord / (chord @ chord))
+    steps = np.arange(-CHORD_STEPS, CHORD_STEPS + 1) * CHORD_STEP_M
+    spots = a + t * chord + steps[:, None] * along
+    rounded = shapely.set_precision(frame.to_wgs84(shapely.points(spots)), GRID_SIZE)
+    back = shapely.get_coordinates(frame.to_metric(rounded)) - a
+    off = np.abs(back[:, 0] * along[1] - back[:, 1] * along[0])
+    inside = (back @ along > 0) & (back @ along < length)
+    best = int(np.argmin(np.where(inside, off, np.inf)))
+    return shapely.get_coordinates(rounded[best])[0]
 
 
 def _moved(geom: BaseGeometry, key: np.ndarray, target: np.ndarray) -> BaseGeometry:

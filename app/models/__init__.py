@@ -19,6 +19,7 @@ from .register import (ACCESS_ACTIONS, CARE_TAGS, KEY_TAGS, ORGANISATION_KINDS, 
                        RELATIONS, RISK_TAGS, SEXES, UNIT_USES, HouseUnit, Organisation, PersonAccess,
                        RegisterVersion, Resident, Visit)
 from .parts import PART_GROUPS, PART_STATUSES, STANDARD_KINDS, CategoryStandard, Part, PartKind
+from .sites import Site
 
 __all__ = [
     "SRID", "Base", "AREA_LEVELS", "Area", "GRID_KINDS", "Grid", "Building", "GroundLine", "Place", "Road",
@@ -34,4 +35,5 @@ __all__ = [
     "RISK_TAGS", "SEXES", "UNIT_USES", "HouseUnit", "Organisation", "PersonAccess", "RegisterVersion", "Resident",
     "Visit",
     "PART_GROUPS", "PART_STATUSES", "STANDARD_KINDS", "CategoryStandard", "Part", "PartKind",
+    "Site",
 ]

@@ -20,6 +20,7 @@ class Grid(Base):
     __table_args__ = (
         CheckConstraint(f"kind IN {GRID_KINDS}", name="kind"),
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="validity"),
+        CheckConstraint("site_kind IS NULL OR kind = 'special'", name="site_kind"),
         Index("uq_grid_current_code", "code", unique=True, postgresql_where=text("valid_to IS NULL")),
     )
 
@@ -29,6 +30,8 @@ class Grid(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="comprehensive",
                                       server_default="comprehensive")
+    # what a special grid is carved around (a code of gis_data/site_kinds.csv: school, park…)
+    site_kind: Mapped[str | None] = mapped_column(String(32))
     community_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
     households: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     population: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

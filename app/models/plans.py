@@ -37,7 +37,8 @@ class GridPlan(Base):
 
 class GridPlanFeature(Base):
     __tablename__ = "grid_plan_feature"
-    __table_args__ = (CheckConstraint(f"kind IN {GRID_KINDS}", name="kind"),)
+    __table_args__ = (CheckConstraint(f"kind IN {GRID_KINDS}", name="kind"),
+                      CheckConstraint("site_kind IS NULL OR kind = 'special'", name="site_kind"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("grid_plan.id", ondelete="CASCADE"), index=True)
@@ -47,6 +48,7 @@ class GridPlanFeature(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="comprehensive",
                                       server_default="comprehensive")
+    site_kind: Mapped[str | None] = mapped_column(String(32))    # as grid.site_kind
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))   # its full-time worker
     repaired: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

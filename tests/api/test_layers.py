@@ -190,6 +190,25 @@ def test_tilejson_describes_the_tiles(client, auth):
     assert body["vector_layers"][0]["id"] == "grids" and "households" in body["vector_layers"][0]["fields"]
 
 
+def test_grids_say_their_kind_and_site_kind_and_are_filtered_by_them(client, auth, session):
+    """Special grids (专属网格: a school, a park… carved out) apart from comprehensive ones, in the
+    features, the tiles and the queryables, each value a filter names checked."""
+    special = get(client, auth, "/ogcapi/collections/grids/items?kind=special&limit=1000").get_json()
+    assert special["numberMatched"] == scalar(session, "SELECT count(*) FROM grid WHERE valid_to IS NULL "
+                                                       "AND kind = 'special'") > 0
+    assert all(f["properties"]["site_kind"] for f in special["features"])
+    schools = get(client, auth, "/ogcapi/collections/grids/items?site_kind=school").get_json()
+    assert schools["numberMatched"] == 3 and {f["properties"]["kind"] for f in schools["features"]} == {"special"}
+    plain = get(client, auth, "/ogcapi/collections/grids/items?kind=comprehensive&limit=1000").get_json()
+    assert plain["numberMatched"] > 0 and {f["properties"]["site_kind"] for f in plain["features"]} == {None}
+    queryables = get(client, auth, "/ogcapi/collections/grids/queryables").get_json()["properties"]
+    assert queryables["kind"]["enum"] == ["comprehensive", "special"] and "park" in queryables["site_kind"]["enum"]
+    wrong = get(client, auth, "/ogcapi/collections/grids/items?site_kind=zoo", **{"Accept-Language": "en"})
+    assert wrong.status_code == 400 and "school" in wrong.get_json()["description"]
+    fields = get(client, auth, "/tiles/grids.json").get_json()["vector_layers"][0]["fields"]
+    assert {"kind", "site_kind"} <= set(fields)
+
+
 def test_layer_answers_give_their_database_connection_back(app, live_server, users):
     # read outside a transaction, the session must still be closed when the answer ends, or a
     # busy server runs out of connections

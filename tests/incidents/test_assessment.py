@@ -23,13 +23,14 @@ def minutes(n):
 @pytest.fixture(scope="module")
 def fixture_grids(app):
     """Grid A: three incidents, one missed its limit; grid B: three handled fast, unrated;
-    grid C: a single one. Committed, in a period no other test touches."""
+    grid C: a single one; all comprehensive grids, ranked among themselves. Committed, in a
+    period no other test touches."""
     from app import db
     with app.app_context():
         session = db.session()
         grids = session.execute(text("""
             SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
-            FROM grid g WHERE g.valid_to IS NULL AND EXISTS (
+            FROM grid g WHERE g.valid_to IS NULL AND g.kind = 'comprehensive' AND EXISTS (
                 SELECT 1 FROM worker_assignment a WHERE a.grid_id = g.id AND a.valid_to IS NULL)
             ORDER BY g.code LIMIT 3 OFFSET 10""")).all()
         desk = Participant("user:assessor", dispatcher=True)
@@ -172,7 +173,7 @@ def test_a_case_answered_after_its_limit_is_late_though_the_clock_never_marked_i
         session = db.session()
         code, lon, lat = session.execute(text("""
             SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
-            FROM grid g WHERE g.valid_to IS NULL ORDER BY g.code DESC LIMIT 1 OFFSET 3""")).one()
+            FROM grid g WHERE g.valid_to IS NULL AND g.kind = 'comprehensive' ORDER BY g.code DESC LIMIT 1 OFFSET 3""")).one()
         desk = Participant("user:assessor", dispatcher=True)
         rules = IncidentRules()
         answered = incidents.report(session, Report("environment", lon, lat, "litter"), desk, rules, LATE_DAY)
@@ -193,3 +194,50 @@ def test_a_case_answered_after_its_limit_is_late_though_the_clock_never_marked_i
                                                  Scope(everything=True), AssessmentRules(),
                                                  now=LATE_DAY + timedelta(minutes=100)) if r.code == code]
         assert (early.known_outcomes, early.on_time_rate) == (1, 0.0)
+
+
+# -- special grids are ranked among themselves ---------------------------------------------------
+
+APART_DAY = datetime(2026, 3, 9, 9, 0, tzinfo=timezone.utc)
+
+
+def test_special_grids_are_ranked_among_themselves_after_the_comprehensive_ones(app, client, auth):
+    """A school's grid (专属网格) that handled its one case best of all still ranks among the
+    special grids: first of them, not first of the city; the comprehensive grids rank 1, 2
+    among themselves, in the JSON, the CSV and the monthly report."""
+    from app import db
+    from app.services.incidents import assessment_report
+    with app.app_context():
+        session = db.session()
+        places = session.execute(text("""
+            SELECT g.code, g.kind, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)) FROM grid g
+            WHERE g.valid_to IS NULL ORDER BY g.kind = 'special' DESC, g.site_kind = 'school' DESC, g.code""")).all()
+        school = places[0]
+        plain = [p for p in places if p.kind == "comprehensive"][:2]
+        assert school.kind == "special"
+        desk = Participant("user:assessor", dispatcher=True)
+        for (code, _, lon, lat), respond in ((school, 5), (plain[0], 20), (plain[1], 90)):
+            made = incidents.report(session, Report("environment", lon, lat, "litter"), desk, IncidentRules(),
+                                    APART_DAY)
+            incidents.act(session, made.id, "accept", desk, APART_DAY + timedelta(minutes=respond))
+            incidents.act(session, made.id, "resolve", desk, APART_DAY + timedelta(minutes=respond + 10), note="done")
+            incidents.act(session, made.id, "verify", desk, APART_DAY + timedelta(minutes=respond + 20))
+        session.commit()
+        rules = AssessmentRules(min_incidents=1)
+        rows = assessment.assess(session, "grid", APART_DAY, APART_DAY + timedelta(days=1), Scope(everything=True), rules)
+        assert [(r.code, r.kind, r.rank) for r in rows] == [
+            (plain[0].code, "comprehensive", 1), (plain[1].code, "comprehensive", 2), (school.code, "special", 1)]
+        assert rows[2].score > rows[0].score         # the best figures, in a ranking of its own
+        report = assessment_report.gather(session, "2026-03", Scope(everything=True), rules, "Asia/Shanghai")
+        assert [r.code for r in report.grids] == [plain[0].code, plain[1].code]
+        assert [r.code for r in report.special_grids] == [school.code]
+        assert "专属网格排名" in assessment_report.html(report, "zh")
+    period = {"from": "2026-03-09T00:00:00Z", "to": "2026-03-10T00:00:00Z"}
+    body = client.get("/api/v1/assessment", query_string={"unit": "grid", **period}, headers=auth("operator")).get_json()
+    assert [(r["kind"], r["rank"]) for r in body["ranking"]] == [("comprehensive", 1), ("comprehensive", 2), ("special", 1)]
+    streets = client.get("/api/v1/assessment", query_string={"unit": "street", **period}, headers=auth("operator")).get_json()
+    assert "kind" not in streets["ranking"][0]
+    table = client.get("/api/v1/assessment", query_string={"unit": "grid", "format": "csv", **period},
+                       headers=auth("operator")).data.decode().splitlines()
+    header = table[0].split(",")
+    assert [line.split(",")[header.index("kind")] for line in table[1:]] == ["comprehensive", "comprehensive", "special"]

@@ -35,6 +35,10 @@ for the department that held it:
 Stars as for the other units (star_score, stars_for); departments rank among themselves. A
 department's staff see their own department's row only (figures as the city's ranking has them,
 ranked among the rows they see, like every scoped reader).
+
+Special grids (专属网格: a school, a hospital, a park carved out as a grid of its own) are ranked
+among themselves, after the comprehensive grids: a school's cases are not a neighbourhood's, and
+a comparison across them would say nothing of either. Each grid's row says its `kind`.
 """
 from __future__ import annotations
 
@@ -67,11 +71,11 @@ _FIRST_WORKER = """(SELECT coalesce(e.data->>'worker_id', e.data->>'assignee_id'
                      ORDER BY e.id LIMIT 1)"""
 
 _UNIT = {
-    "grid": ("t.grid_id", "SELECT id, code, name_zh, name_en FROM grid"),
-    "community": ("t.community_id", "SELECT id, code, name_zh, name_en FROM area"),
-    "street": ("t.street_id", "SELECT id, code, name_zh, name_en FROM area"),
-    "worker": (_FIRST_WORKER, "SELECT id, code, name_zh, name_en FROM worker"),
-    "department": ("t.department_id", "SELECT id, code, name_zh, name_en FROM department"),
+    "grid": ("t.grid_id", "SELECT id, code, name_zh, name_en, kind FROM grid"),
+    "community": ("t.community_id", "SELECT id, code, name_zh, name_en, NULL AS kind FROM area"),
+    "street": ("t.street_id", "SELECT id, code, name_zh, name_en, NULL AS kind FROM area"),
+    "worker": (_FIRST_WORKER, "SELECT id, code, name_zh, name_en, NULL AS kind FROM worker"),
+    "department": ("t.department_id", "SELECT id, code, name_zh, name_en, NULL AS kind FROM department"),
 }
 
 # The incidents assessed — reported in the period, not merged away, in scope —, a row each,
@@ -138,10 +142,11 @@ class Row:
     transfers: int | None = None            # … passed on to another department (转派)
     helped: int | None = None               # … helper tasks (协办) done
     help_ended: int | None = None           # … helper tasks ended with the part never done
+    kind: str | None = None                 # grids: comprehensive | special, each ranked among its own
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__
-                if self.unit == "department" or k not in DEPARTMENT_FIGURES}
+                if (self.unit == "department" or k not in DEPARTMENT_FIGURES) and (self.unit == "grid" or k != "kind")}
 
 
 def assess(session: Session, unit: str, start: datetime, end: datetime, scope: Scope,
@@ -175,14 +180,19 @@ def assess(session: Session, unit: str, start: datetime, end: datetime, scope: S
                    count(f.satisfaction) FILTER (WHERE f.rated_by = 'resident') AS rated_by_residents,
                    coalesce(sum(f.extensions), 0) AS extensions{extra}
             FROM facts f GROUP BY f.unit_id)
-        SELECT u.code, u.name_zh, u.name_en, figures.*
+        SELECT u.code, u.name_zh, u.name_en, u.kind, figures.*
         FROM figures JOIN ({names}) u ON u.id = figures.unit_id {own}"""),
         {**params, "start": start, "end": end, "now": min(end, now or datetime.now(timezone.utc)),
          "own_department": scope.department_id}).mappings().all()
     assessed = [_row(unit, r, rules) for r in rows]
-    assessed.sort(key=lambda r: (-(r.score if r.score is not None else -1),
+    assessed.sort(key=lambda r: (r.kind == "special", -(r.score if r.score is not None else -1),
                                  -(r.on_time_rate or 0), -r.incidents, r.code))
-    return [Row(**{**r.as_dict(), "rank": i}) for i, r in enumerate(assessed, start=1)]
+    ranks: dict[str | None, int] = {}
+    ranked = []
+    for r in assessed:
+        ranks[r.kind] = ranks.get(r.kind, 0) + 1
+        ranked.append(Row(**{**r.as_dict(), "rank": ranks[r.kind]}))
+    return ranked
 
 
 def _row(unit: str, r, rules: AssessmentRules) -> Row:
@@ -199,7 +209,7 @@ def _row(unit: str, r, rules: AssessmentRules) -> Row:
                int(r["escalations"] or 0), _round(r["median_response"]), _round(r["median_resolution"]),
                _round(on_time, 3), _round(speed, 3), _round(satisfaction, 2), r["rated"], known,
                _round(score, 3), stars, rated_by_residents=r["rated_by_residents"], extensions=int(r["extensions"]),
-               **{k: r[k] for k in DEPARTMENT_FIGURES if unit == "department"})
+               kind=r["kind"], **{k: r[k] for k in DEPARTMENT_FIGURES if unit == "department"})
 
 
 def star_score(on_time: float | None, speed: float | None, satisfaction: float | None,
@@ -239,7 +249,7 @@ def _round(value, digits: int = 1):
     return None if value is None else round(float(value), digits)
 
 
-CSV_COLUMNS = ("rank", "unit", "code", "name_zh", "name_en", "stars", "score", "incidents",
+CSV_COLUMNS = ("rank", "unit", "code", "name_zh", "name_en", "kind", "stars", "score", "incidents",
                "known_outcomes", "on_time_rate", "median_response_min", "median_resolution_min",
                "speed", "satisfaction", "rated", "rated_by_residents", "extensions", "escalations", *(f"status_{s}" for s in STATUSES),
                "patrol_coverage", "patrol_rank", "visit_coverage")

@@ -74,6 +74,8 @@ LABELS: dict[str, dict[str, str]] = {
         "street": "街道",
         "street_communities": "本街道社区排名",
         "street_grids": "本街道网格排名",
+        "special_grids": "专属网格排名（学校、医院、公园等单独成格，单独排名）",
+        "street_special_grids": "本街道专属网格排名",
         "city_rank": "全区第 {rank} 名",
         "minutes": "{n} 分钟",
         "hours": "{n} 小时",
@@ -139,6 +141,8 @@ LABELS: dict[str, dict[str, str]] = {
         "street": "Street",
         "street_communities": "Communities of the street",
         "street_grids": "Grids of the street",
+        "special_grids": "Special grids (schools, hospitals, parks… carved out as grids of their own, ranked among themselves)",
+        "street_special_grids": "Special grids of the street",
         "city_rank": "rank {rank} overall",
         "minutes": "{n} min",
         "hours": "{n} h",
@@ -193,7 +197,8 @@ class Whole:
 class StreetPage:
     street: Row
     communities: list[Row]      # ranked, best first, as in the whole ranking
-    grids: list[Row]
+    grids: list[Row]            # comprehensive grids
+    special_grids: list[Row] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -209,10 +214,11 @@ class MonthReport:
     whole: Whole
     streets: list[Row]
     communities: list[Row]
-    grids: list[Row]
+    grids: list[Row]            # comprehensive grids
     workers: list[Row]
     pages: list[StreetPage]
     departments: list[Row] = field(default_factory=list)    # ranked among themselves
+    special_grids: list[Row] = field(default_factory=list)  # so are special grids (专属网格)
 
 
 @dataclass(frozen=True)
@@ -243,14 +249,17 @@ def gather(session: Session, month: str, scope: Scope, rules: AssessmentRules, z
     ranked = {unit: assess(session, unit, start, end, scope, rules, now)
               for unit in ("street", "community", "grid", "worker", "department")}
     street_of = _streets_of(session, [r.code for r in ranked["community"]], [r.code for r in ranked["grid"]])
+    grids = [r for r in ranked["grid"] if r.kind != "special"]
+    special = [r for r in ranked["grid"] if r.kind == "special"]
     pages = [StreetPage(street,
                         [r for r in ranked["community"] if street_of.get(("community", r.code)) == street.code],
-                        [r for r in ranked["grid"] if street_of.get(("grid", r.code)) == street.code])
+                        [r for r in grids if street_of.get(("grid", r.code)) == street.code],
+                        [r for r in special if street_of.get(("grid", r.code)) == street.code])
              for street in ranked["street"]]
     place_zh, place_en = _place(session, scope)
     return MonthReport(month, zone, start, end, min(end, now), place_zh, place_en, rules, _whole(ranked["street"]),
-                       ranked["street"], ranked["community"], ranked["grid"], ranked["worker"], pages,
-                       ranked["department"])
+                       ranked["street"], ranked["community"], grids, ranked["worker"], pages,
+                       ranked["department"], special)
 
 
 def _streets_of(session: Session, communities: list[str], grids: list[str]) -> dict[tuple[str, str], str]:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import Callable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from ...models.cameras import CAMERA_KINDS, CAMERA_STATUSES
 from ...models.incidents import CHANNELS, LEVELS, SEVERITIES, STATUSES
 from ...models.parts import PART_GROUPS, PART_STATUSES
 from ..accounts.scope import Scope
+from ..city import sites as site_kinds
 from .crs import Crs
 from .crs import default as crs_default
 from .kept import Kept
@@ -64,9 +66,10 @@ class Collection:
     owner: str | None = None     # the worker a row belongs to: an ':own' reach sees only theirs
     # SQL of the extent, for a table too big to measure on every /collections (fixes: the city)
     extent_sql: str | None = None
-    # property -> the values it may take: a tuple, or SQL that lists them (the categories):
-    # the queryables show them, and a filter naming another is told so instead of finding nothing
-    choices: dict[str, tuple[str, ...] | str] = field(default_factory=dict)
+    # property -> the values it may take: a tuple, SQL that lists them (the categories) or a
+    # function that reads them (the site kinds' file): the queryables show them, and a filter
+    # naming another is told so instead of finding nothing
+    choices: dict[str, tuple[str, ...] | str | Callable[[], tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -105,12 +108,13 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                {**_AREA_PROPS, "street": _AREA_OF.format("parent_id")},
                "t.level = 'community'", boundary=True, filters={"street": _IN_AREA.format("parent_id")}),
     Collection("grids", "网格", "Grids", "grid", "MultiPolygon",
-               {**_AREA_PROPS, "kind": "t.kind", "community": _AREA_OF.format("community_id"),
+               {**_AREA_PROPS, "kind": "t.kind", "site_kind": "t.site_kind",
+                "community": _AREA_OF.format("community_id"),
                 "street": _STREET_OF, "valid_from": "t.valid_from", "valid_to": "t.valid_to"},
                "t.valid_to IS NULL", boundary=True,
                filters={"community": _IN_AREA.format("community_id"), "kind": "t.kind",
-                        "code": "t.code", "street": _IN_STREET},
-               choices={"kind": GRID_KINDS},
+                        "site_kind": "t.site_kind", "code": "t.code", "street": _IN_STREET},
+               choices={"kind": GRID_KINDS, "site_kind": site_kinds.kind_codes},
                temporal=("t.valid_from", "t.valid_to"), where_in_time="TRUE", reads=("area",)),
     Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                {"name": "t.name", "address": "t.address", "kind": "t.kind", "levels": "t.levels",
@@ -196,10 +200,13 @@ class UnknownCollection(LookupError):
 
 
 def choices(session: Session, c: Collection, name: str) -> tuple[str, ...] | None:
-    """The values property `name` may take, when the collection says."""
+    """The values property `name` may take, when the collection says: listed, asked of the
+    database (SQL), or read from a data file (a function)."""
     allowed = c.choices.get(name)
     if isinstance(allowed, str):
         return tuple(session.execute(text(allowed)).scalars())
+    if callable(allowed):
+        return tuple(allowed())
     return allowed
 
 
@@ -221,12 +228,13 @@ def plan_collection(plan_id: int) -> Collection:
         f"plan-{plan_id}", f"网格划分方案 {plan_id}", f"Grid plan {plan_id}", "grid_plan_feature",
         "MultiPolygon",
         {"code": "t.code", "name_zh": "t.name_zh", "name_en": "t.name_en", "kind": "t.kind",
-         "community": _AREA_OF.format("community_id"),
+         "site_kind": "t.site_kind", "community": _AREA_OF.format("community_id"),
          "worker": "(SELECT w.code FROM worker w WHERE w.id = t.worker_id)",
          "source_grid": "(SELECT g.code FROM grid g WHERE g.id = t.source_grid_id)",
          "households": _PLANNED_HOUSEHOLDS, "version": "t.version", "repaired": "t.repaired"},
         f"t.plan_id = {int(plan_id)}", boundary=True, permission="plans:read",
-        filters={"community": _IN_AREA.format("community_id"), "code": "t.code", "kind": "t.kind"},
+        filters={"community": _IN_AREA.format("community_id"), "code": "t.code", "kind": "t.kind",
+                 "site_kind": "t.site_kind"},
         reads=("building", "area", "worker", "grid"), plan_id=int(plan_id))
 
 

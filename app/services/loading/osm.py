@@ -1,8 +1,9 @@
 """Importing an OpenStreetMap extract: buildings, roads, the other lines a grid boundary can
 follow (railways, rivers, shores, compound outlines), surveillance cameras, city parts (部件:
 street lamps, hydrants, manholes, bins, benches, bus stops…, as gis_data/part_kinds.csv maps
-their tags), and the administrative boundaries and named places that name the areas
-`generate areas` derives.
+their tags), the sites carved out as special grids (schools, hospitals, parks…, as
+gis_data/site_kinds.csv maps them, each at least its kind's area), and the administrative
+boundaries and named places that name the areas `generate areas` derives.
 
 Idempotent: every row is keyed by its OSM id (osm:w123, osm:r45, osm:n678) and re-importing
 updates it in place instead of adding another.
@@ -23,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from ...geo.crs import frame_for
 from ...geo.households import estimate_households, estimate_population, parse_flats, parse_levels
-from ...models import Building, GroundLine, Place, Road
+from ...models import Building, GroundLine, Place, Road, Site
 from ...models.places import ADMIN_LEVELS, PLACE_KINDS
 from ..cameras import store
 from ..cameras.sources import camera_from_osm_tags
+from ..city import sites as site_kinds
 from ..register import parts as city_parts
 
 Progress = Callable[[str, int], None]   # (what, how many more done)
@@ -41,6 +43,7 @@ class OsmContent:
     cameras: list[dict] = field(default_factory=list)
     parts: list[dict] = field(default_factory=list)
     places: list[dict] = field(default_factory=list)
+    sites: list[dict] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
     def skip(self, why: str) -> None:
@@ -58,11 +61,15 @@ class _Reader(osmium.SimpleHandler):
         self.progress = progress
         self.factory = osmium.geom.WKBFactory()
         self.part_kinds = city_parts.osm_kinds()
+        self.site_kinds = site_kinds.read_kinds()
 
     def area(self, a):
         place = named_place(a.tags)
         if place:           # and perhaps a compound as well: a neighbourhood is often landuse=residential
             self._place(a, place)
+        site = site_kinds.kind_of_tags(a.tags, self.site_kinds)
+        if site:            # and perhaps a building as well: a market hall
+            self._site(a, site.code)
         outline = ground_outline_kind(a.tags)
         if outline and "building" not in a.tags:
             self._outline(a, outline)
@@ -97,6 +104,17 @@ class _Reader(osmium.SimpleHandler):
             self.content.ground_lines.append({"source_id": f"{source}:{i}", "kind": kind,
                                               "name": a.tags.get("name"),
                                               "geom": shapely.LineString(ring.coords)})
+        self.progress("read", 1)
+
+    def _site(self, a, kind: str) -> None:
+        geom = self._valid_multipolygon(a, "site outline")
+        if geom is None:
+            return
+        tags = a.tags
+        zh = next((tags.get(key) for key in ZH_NAMES if tags.get(key)), None)
+        self.content.sites.append({"source_id": f"osm:{'w' if a.from_way() else 'r'}{a.orig_id()}",
+                                   "kind": kind, "name": tags.get("name"), "name_en": tags.get("name:en"),
+                                   "name_zh": zh.split("/")[0].strip() if zh else None, "geom": geom})
         self.progress("read", 1)
 
     def _place(self, a, place: dict) -> None:
@@ -252,12 +270,14 @@ def import_osm(session: Session, path: Path, household_rule,
     """Read the file and upsert its features; returns counts per table and what was skipped."""
     content = read_osm(path, progress)
     _estimate_households(content.buildings, household_rule)
+    sites = kept_sites(content.sites)
     upsert(session, Building, content.buildings, progress,
             ("name", "address", "kind", "levels", "households", "households_estimated", "population", "geom"))
     upsert(session, Road, content.roads, progress, ("name", "class", "geom"))
     upsert(session, GroundLine, content.ground_lines, progress, ("kind", "name", "geom"))
     upsert(session, Place, content.places, progress,
            ("admin_level", "place", "name", "name_zh", "name_en", "geom"))
+    upsert(session, Site, sites, progress, ("kind", "name", "name_zh", "name_en", "area_m2", "geom"))
     store.upsert(session, content.cameras, ("name", "kind", "bearing", "fov", "range_m", "height_m",
                                              "estimated", "geom"), progress)
     _store_parts(session, content.parts)
@@ -266,7 +286,8 @@ def import_osm(session: Session, path: Path, household_rule,
     return {
         "buildings": len(content.buildings), "roads": len(content.roads),
         "ground lines": len(content.ground_lines), "places": len(content.places),
-        "cameras": len(content.cameras), "parts": len(content.parts), "skipped": content.skipped,
+        "cameras": len(content.cameras), "parts": len(content.parts), "sites": len(sites),
+        "skipped": content.skipped,
         "households": sum(b["households"] for b in content.buildings),
     }
 
@@ -285,6 +306,18 @@ def _store_parts(session: Session, parts: list[dict]) -> None:
     city_parts.load_kinds(session)
     written, _ = city_parts.upsert(session, parts, ("kind", "name", "geom"))
     city_parts.place_in_grids(session, part_ids=written)
+
+
+def kept_sites(sites: list[dict], kinds: list[site_kinds.SiteKind] | None = None) -> list[dict]:
+    """The sites of at least their kind's least area (site_kinds.csv), each with its area: a
+    kindergarten in a ground floor or a green between two blocks is no grid of its own."""
+    if not sites:
+        return []
+    least = {k.code: k.min_area_m2 for k in (kinds or site_kinds.read_kinds())}
+    geoms = np.array([s["geom"] for s in sites], dtype=object)
+    areas = shapely.area(frame_for(geoms).to_metric(geoms))
+    return [{**s, "area_m2": round(float(area), 1)} for s, area in zip(sites, areas)
+            if s["kind"] in least and area >= least[s["kind"]]]
 
 
 def _estimate_households(buildings: list[dict], rule) -> None:

@@ -22,6 +22,7 @@ def diff(session: Session, plan: GridPlan) -> dict:
         SELECT coalesce(p.code, c.code) AS code,
                CASE WHEN c.id IS NULL THEN 'added' WHEN p.id IS NULL THEN 'removed'
                     WHEN p.community_id IS NOT DISTINCT FROM c.community_id AND p.kind = c.kind
+                         AND p.site_kind IS NOT DISTINCT FROM c.site_kind
                          AND (ST_Equals(p.geom, c.geom)
                               OR ST_HausdorffDistance(p.geom, c.geom) < :tolerance) THEN 'unchanged'
                     ELSE 'changed' END AS change,

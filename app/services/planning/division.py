@@ -1,11 +1,13 @@
 """Deriving a division for a city: street → communities → grids, with one full-time grid
-worker per grid. Grids are groups of whole blocks, the ground between roads, railways, rivers
-and compound outlines; communities prefer main roads as their edges. No building is cut and
-every grid aims at the household range (see geo.blocks and geo.regions)."""
+worker per grid. The street's mapped sites (schools, hospitals, parks…) are carved out first
+as special grids (planning.special); the comprehensive grids are groups of whole blocks of the
+rest, the ground between roads, railways, rivers and compound outlines; communities prefer
+main roads as their edges. No building is cut and every comprehensive grid aims at the
+household range (see geo.blocks and geo.regions)."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -18,15 +20,17 @@ from sqlalchemy.orm import Session
 
 from ...config import GridRules
 from ...geo.crs import MetricFrame, frame_for
-from ...geo.partition import GRID_SIZE, atomic_units, clean_coverage, coverage_outline, part_count, share_out
+from ...geo.partition import GRID_SIZE, Part, atomic_units, clean_coverage, coverage_outline, part_count, share_out
+from ...geo.sites import without_crumbs
 from ...geo.ground_share import ground_share
 from ...geo.compactness import too_elongated
 from ...geo.regions import divide_along_ground
 from ...geo.streets import street_outlines
 from ...messages import Said
-from ...models import Area, Building, GroundLine, Grid, Road, Worker, WorkerAssignment
+from ...models import Area, Building, GroundLine, Grid, Road, Site, Worker, WorkerAssignment
 from ..city import names
 from ..register import parts as city_parts
+from . import special
 
 Progress = Callable[[str, int], None]
 MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
@@ -57,12 +61,15 @@ class DivisionReport:
     on_ground_m: float = 0.0
     # grids more than 3× longer than wide and than their own blocks (geo.compactness): (code, ratio)
     elongated: list[tuple[str, float]] = field(default_factory=list)
+    # special grids carved around mapped sites: (code, site kind)
+    special: list[tuple[str, str | None]] = field(default_factory=list)
 
     def add(self, other: "DivisionReport") -> None:
         for name in ("streets", "communities", "grids", "workers", "households", "interior_m", "on_ground_m"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.out_of_range += other.out_of_range
         self.elongated += other.elongated
+        self.special += other.special
 
     @property
     def on_ground_share(self) -> float | None:
@@ -122,10 +129,11 @@ def generate_areas(session: Session, city: CityNames, rules: GridRules, seed: in
 def divide_street(session: Session, street: Area, rules: GridRules, frame: MetricFrame,
                   rng: random.Random, communities: int | None = None, grids: int | None = None,
                   progress: Progress = lambda what, n: None) -> DivisionReport:
-    """Cut a street into communities and grids, give each grid a full-time worker.
+    """Cut a street into communities and grids, give each grid a full-time worker: its mapped
+    sites first, each a special grid with its own staff, then the rest into comprehensive grids.
 
-    `communities`/`grids` fix the counts (as a published division does); otherwise they follow
-    from the household range."""
+    `communities`/`grids` fix the counts of communities and comprehensive grids (as a published
+    division does); otherwise they follow from the household range."""
     street_geom = to_shape(street.geom)
     inside = _buildings_in(session, street.id)
     footprints = shapely.from_wkb([r.wkb for r in inside])
@@ -134,23 +142,42 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
     units = np.array([shapely.union_all(footprints[g]) if len(g) > 1 else footprints[g[0]]
                       for g in groups], dtype=object)
     unit_households = np.array([households[g].sum() for g in groups], dtype=int)
-    total = int(unit_households.sum())
+    specials, carving = special.carve(street_geom, special.sites_in(session, street_geom), units,
+                                      unit_households, frame)
+    rest = carving.rest_units
+    total = int(unit_households[rest].sum())
 
+    # how many communities follows the whole street's households (carving a park out does not
+    # change it); how many comprehensive grids, the households left to them
+    everyone = part_count(int(unit_households.sum()), rules.min_households, rules.max_households)
     grids = grids or part_count(total, rules.min_households, rules.max_households)
-    communities = min(communities or max(1, round(grids / GRIDS_PER_COMMUNITY)), grids)
+    communities = min(communities or max(1, round(everyone / GRIDS_PER_COMMUNITY)), grids)
     ground = ground_lines_in(session, street_geom)
 
-    report = DivisionReport(households=total)
-    divided = divide_along_ground(street_geom, units, unit_households, frame, ground.lines, ground.main,
-                                  share_out(grids, [1] * communities),
+    report = DivisionReport(households=int(unit_households.sum()))
+    divided = divide_along_ground(carving.rest, units[rest], unit_households[rest], frame, ground.lines,
+                                  ground.main, share_out(grids, [1] * communities),
                                   (rules.min_households, rules.max_households))
+    # each special grid joins the community it shares most boundary with
+    held = _holding_communities(divided, specials, frame)
     planned = []        # (community, its name, number, part)
+    carved = []         # (community, the grid's name, number, special grid)
     for index, grid_parts in enumerate(divided):
         name = names.community_name(index)
-        outline = coverage_outline([p.geom for p in grid_parts if not p.geom.is_empty])
+        mine = [g for g, c in zip(specials, held) if c == index]
+        outline = coverage_outline([p.geom for p in grid_parts if not p.geom.is_empty] + [g.geom for g in mine])
         community = add_area(session, f"{street.code}-{index + 1:02d}", "community", name, street, outline)
         planned += [(community, name, number, p) for number, p in enumerate(grid_parts, start=1)]
+        carved += [(community, grid_name, number, g) for number, (g, grid_name)
+                   in enumerate(zip(mine, special.special_names(mine, name)), start=len(grid_parts) + 1)]
         report.communities += 1
+    # a corner beside a carved site left to a grid whose other pieces lie elsewhere joins
+    # its neighbour (the community outlines follow their grids in fit_levels)
+    geoms = without_crumbs([p.geom for *_, p in planned] + [g.geom for *_, g in carved],
+                           [units[rest][list(p.units)] for *_, p in planned] + [units[list(g.units)] for *_, g in carved],
+                           frame)
+    planned = [(c, n, k, Part(geom, p.units, p.households)) for (c, n, k, p), geom in zip(planned, geoms)]
+    carved = [(c, n, k, replace(g, geom=geom)) for (c, n, k, g), geom in zip(carved, geoms[len(planned):])]
     # grids of neighbouring communities (and streets) were cut apart, and a grid's boundary
     # never changes once stored: they are stored by finish_division, made one coverage
     staged = session.info.setdefault(STAGED_GRIDS, [])
@@ -163,11 +190,33 @@ def divide_street(session: Session, street: Area, rules: GridRules, frame: Metri
         if not rules.min_households <= grid_part.households <= rules.max_households:
             report.out_of_range.append((code, grid_part.households))
         progress("grids", 1)
+    for community, grid_name, number, grid in carved:
+        code = f"{community.code}-{number:02d}"
+        staged.append(_StagedGrid(code, community.id, grid_name, grid.geom,
+                                  names.person_name(rng), names.phone_number(rng), "special", grid.kind))
+        report.grids += 1
+        report.workers += 1
+        report.special.append((code, grid.kind))
+        progress("grids", 1)
     strips = too_elongated([p.geom for *_, p in planned], street_geom, ground.lines, frame)
     report.elongated += [(f"{c.code}-{n:02d}", round(r, 1)) for (c, _, n, _), r in zip(planned, strips) if r]
-    measured = ground_share([p.geom for *_, p in planned], ground.lines, frame)
+    measured = ground_share([p.geom for *_, p in planned] + [g.geom for *_, g in carved], ground.lines, frame)
     report.interior_m, report.on_ground_m = measured.interior_m, measured.on_ground_m
     return report
+
+
+def _holding_communities(divided, specials, frame: MetricFrame) -> list[int]:
+    """For each special grid, the community (index into `divided`) sharing most boundary with
+    it; the first when none does."""
+    if not specials:
+        return []
+    outlines = [shapely.union_all([p.geom for p in parts if not p.geom.is_empty]) for parts in divided]
+    held = []
+    for grid in specials:
+        shared = [frame.to_metric(shapely.intersection(shapely.boundary(grid.geom), shapely.boundary(o))).length
+                  if not o.is_empty else 0.0 for o in outlines]
+        held.append(int(np.argmax(shared)) if max(shared, default=0.0) > 0 else 0)
+    return held
 
 
 def finish_division(session: Session) -> None:
@@ -199,8 +248,8 @@ def fit_levels(session: Session, staged: list["_StagedGrid"]) -> None:
     cleaned = clean_coverage([shapely.set_precision(g.geom, GRID_SIZE) for g in staged])
     children: dict[int, list] = {}
     for planned, geom in zip(staged, cleaned):
-        grid = Grid(code=planned.code, kind="comprehensive", community_id=planned.community_id,
-                    geom=from_shape(_multi(geom), srid=4326))
+        grid = Grid(code=planned.code, kind=planned.kind, site_kind=planned.site_kind,
+                    community_id=planned.community_id, geom=from_shape(_multi(geom), srid=4326))
         grid.name_zh, grid.name_en = planned.name
         session.add(grid)
         session.flush()
@@ -260,6 +309,8 @@ class _StagedGrid:
     geom: object
     worker_name: tuple[str, str]            # drawn when divided, so the names follow the seed
     worker_phone: str
+    kind: str = "comprehensive"
+    site_kind: str | None = None
 
 
 def _buildings_in(session: Session, street_id: int):
@@ -273,7 +324,8 @@ def _buildings_in(session: Session, street_id: int):
 @dataclass(frozen=True)
 class GroundLines:
     """The lines in an area that a grid boundary may follow: `lines` every road a worker can
-    see as an edge, railway, river, shore and compound outline; `main` those a community's
+    see as an edge, railway, river, shore, compound outline and the outline of a mapped site
+    (a school's fence, a park's edge: where a special grid ends); `main` those a community's
     edge prefers (main roads, railways, rivers)."""
     lines: list
     main: list
@@ -285,7 +337,10 @@ def ground_lines_in(session: Session, geom) -> GroundLines:
         func.ST_Intersects(Road.geom, where), Road.road_class.in_(MINOR_ROADS))).all()
     others = session.execute(select(GroundLine.geom, GroundLine.kind).where(
         func.ST_Intersects(GroundLine.geom, where))).all()
-    lines = [to_shape(r.geom) for r in roads] + [to_shape(o.geom) for o in others]
+    sites = session.execute(select(func.ST_Boundary(Site.geom).label("geom")).where(
+        func.ST_Intersects(Site.geom, where))).all()
+    lines = [to_shape(r.geom) for r in roads] + [to_shape(o.geom) for o in others] + \
+        [line for s in sites for line in shapely.get_parts(to_shape(s.geom))]
     main = [to_shape(r.geom) for r in roads if r.road_class in MAIN_ROADS] + \
         [to_shape(o.geom) for o in others if o.kind != "compound"]
     return GroundLines(lines, main)

@@ -29,12 +29,12 @@ from ...geo.crs import MetricFrame, frame_for
 from ...geo.partition import GRID_SIZE
 from ...messages import Both, Message, zh_punctuated
 from ...models import GRID_KINDS, Area, Building, GridPlan, GridPlanEvent, GridPlanFeature, Worker
-from ..city import names
+from ..city import names, sites as site_kinds
 from ..city.frame import city_utm
 from . import plans
 from .plans import Actor, InvalidEdit, NotEditable
 
-PROPERTIES = ("code", "name_zh", "name_en", "kind", "community", "worker")
+PROPERTIES = ("code", "name_zh", "name_en", "kind", "site_kind", "community", "worker")
 
 
 # -- the GeoJSON a client reads and writes ---------------------------------------------------
@@ -44,7 +44,8 @@ def as_feature(session: Session, feature: GridPlanFeature) -> dict:
     worker = session.get(Worker, feature.worker_id) if feature.worker_id else None
     return {"type": "Feature", "id": feature.id, "geometry": mapping(to_shape(feature.geom)),
             "properties": {"code": feature.code, "name_zh": feature.name_zh, "name_en": feature.name_en,
-                           "kind": feature.kind, "community": community.code if community else None,
+                           "kind": feature.kind, "site_kind": feature.site_kind,
+                           "community": community.code if community else None,
                            "worker": worker.code if worker else None, "version": feature.version,
                            "repaired": feature.repaired}}
 
@@ -98,7 +99,7 @@ def replace(session: Session, plan_id: int, feature_id: int, body: dict, version
         journal.grids = [feature.code]
         geom = parse_polygon((body or {}).get("geometry"))
         props = _properties(body)
-        for name in ("name_zh", "name_en", "community", "worker"):
+        for name in ("name_zh", "name_en", "community", "worker", "site_kind"):
             props.setdefault(name, None)          # PUT replaces: what is left out is cleared
         props.setdefault("code", feature.code)
         props.setdefault("kind", "comprehensive")
@@ -148,12 +149,7 @@ def _properties(body) -> dict:
 
 
 def _apply_properties(session, plan, feature, props: dict, geom, creating: bool = False) -> None:
-    errors = {}
-    if "kind" in props:
-        if props["kind"] not in GRID_KINDS:
-            errors["kind"] = Message("plan.import.kind", known=GRID_KINDS)
-        else:
-            feature.kind = props["kind"]
+    errors = _kind(feature, props)
     community = None
     if props.get("community") is not None:
         community = session.scalar(select(Area).where(Area.code == str(props["community"]),
@@ -192,6 +188,23 @@ def _apply_properties(session, plan, feature, props: dict, geom, creating: bool 
     default_zh, default_en = _default_names(session, feature.community_id, number)
     feature.name_zh = (props.get("name_zh") or feature.name_zh or default_zh)[:200]
     feature.name_en = (props.get("name_en") or feature.name_en or default_en)[:200]
+
+
+def _kind(feature: GridPlanFeature, props: dict) -> dict:
+    """The grid's kind and, a special grid's, its site kind (school, park…): a comprehensive
+    grid has none, so marking one comprehensive clears it. The errors, by field."""
+    kind = props.get("kind", feature.kind)
+    if kind not in GRID_KINDS:
+        return {"kind": Message("plan.import.kind", known=GRID_KINDS)}
+    site_kind = props.get("site_kind", feature.site_kind) if kind == "special" else props.get("site_kind")
+    if site_kind is not None:
+        known = site_kinds.kind_codes()
+        if kind != "special":
+            return {"site_kind": Message("plan.site_kind_comprehensive")}
+        if site_kind not in known:
+            return {"site_kind": Message("plan.site_kind", known=known)}
+    feature.kind, feature.site_kind = kind, site_kind
+    return {}
 
 
 def _communities(session: Session, plan: GridPlan) -> set[int]:
@@ -265,7 +278,8 @@ def split(session: Session, plan_id: int, feature_id: int, line, versions: dict[
         pieces = cut.pieces
         created = []
         for piece in pieces[1:]:
-            new = GridPlanFeature(plan_id=plan.id, kind=feature.kind, community_id=feature.community_id,
+            new = GridPlanFeature(plan_id=plan.id, kind=feature.kind, site_kind=feature.site_kind,
+                                  community_id=feature.community_id,
                                   geom=from_shape(geo.as_multi(piece), 4326))
             _apply_properties(session, plan, new, {}, piece)
             session.add(new)
@@ -429,9 +443,10 @@ def _point(at):
 
 def name_grid(session: Session, plan_id: int, feature_id: int, body: dict, versions: dict[int, int],
               actor: Actor) -> dict:
-    """A grid's names and its full-time worker, in one change: {"name_zh", "name_en", and
-    "worker": a worker's code (null: none) or "new_worker": the name of a full-time worker
-    to be registered for it}."""
+    """A grid's names, kind and full-time worker, in one change: {"name_zh", "name_en",
+    "kind" (comprehensive | special) with a special grid's "site_kind" (school, park…:
+    gis_data/site_kinds.csv), and "worker": a worker's code (null: none) or "new_worker": the
+    name of a full-time worker to be registered for it}."""
     with _journaled(session, plan_id, actor, "name") as journal:
         plan, (feature,) = _many(session, plan_id, [feature_id], versions, actor)
         journal.grids = [feature.code]
@@ -442,6 +457,7 @@ def name_grid(session: Session, plan_id: int, feature_id: int, body: dict, versi
                 if not 1 <= len(value) <= 200:
                     raise InvalidEdit("plan.grid_name", field=key)
                 props[key] = value
+        props.update({key: body[key] for key in ("kind", "site_kind") if key in body})
         if body.get("new_worker") is not None:
             worker = _new_worker(session, feature, body["new_worker"])
             journal.extra["new_worker"] = worker.id
@@ -467,6 +483,11 @@ def _new_worker(session: Session, feature: GridPlanFeature, name) -> Worker:
     session.add(worker)
     session.flush()
     return worker
+
+
+def site_kinds_offered() -> list[dict]:
+    """The kinds of site a special grid may be carved around, in the table's order."""
+    return [{"code": k.code, "name_zh": k.name_zh, "name_en": k.name_en} for k in site_kinds.read_kinds()]
 
 
 def assignable_workers(session: Session, plan: GridPlan) -> list[dict]:
@@ -551,7 +572,8 @@ def _now() -> datetime:
 # from the record: the edits since the last step of another kind (created, imported, submitted…),
 # less those undone; an edit after an undo leaves nothing to redo.
 
-KEPT = ("source_grid_id", "code", "name_zh", "name_en", "kind", "community_id", "worker_id", "repaired", "geom")
+KEPT = ("source_grid_id", "code", "name_zh", "name_en", "kind", "site_kind", "community_id", "worker_id", "repaired",
+        "geom")
 
 
 def _snapshot(alias: str) -> str:
@@ -679,7 +701,8 @@ def _travel(session: Session, plan_id: int, actor: Actor, direction: str) -> dic
     for f in features:
         target, now = f[to_side], current.get(f["id"])
         params = {"id": f["id"], "plan": plan.id, "version": plan.version,
-                  **({name: target[name] for name in KEPT} if target else {})}
+                  # an edit recorded before grids had a site kind has none to restore
+                  **({name: target.get(name) for name in KEPT} if target else {})}
         if target is None:
             session.execute(text("DELETE FROM grid_plan_feature WHERE id = :id AND plan_id = :plan"), params)
             result["removed"].append(f["id"])

@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 from ...geo.plan_edits import as_multi
 from ...messages import Message
 from ...models import GRID_KINDS, GridPlan, GridPlanFeature, Worker
+from ..city import sites as site_kinds
 from . import edits, plans
 from .plans import Actor, InvalidEdit
 
 FORMATS = {"geojson": ("GeoJSON", "plan.geojson", "application/geo+json"),
            "gpkg": ("GPKG", "plan.gpkg", "application/geopackage+sqlite3"),
            "shp": ("ESRI Shapefile", "plan.shp", "application/zip")}
-FIELDS = ["code", "name_zh", "name_en", "kind", "community", "worker", "households"]
+FIELDS = ["code", "name_zh", "name_en", "kind", "site_kind", "community", "worker", "households"]
 MAX_FEATURES = 20_000
 
 
@@ -49,7 +50,7 @@ def export(session: Session, plan: GridPlan, fmt: str, epsg: int) -> tuple[bytes
     if not allowed_crs(epsg):
         raise InvalidEdit("plan.crs", field="crs")
     rows = session.execute(text("""
-        SELECT f.code, f.name_zh, f.name_en, f.kind, c.code AS community, w.code AS worker,
+        SELECT f.code, f.name_zh, f.name_en, f.kind, f.site_kind, c.code AS community, w.code AS worker,
                (SELECT coalesce(sum(b.households), 0) FROM building b
                 WHERE ST_IsValid(f.geom) AND b.geom && f.geom
                   AND ST_Contains(f.geom, ST_PointOnSurface(b.geom)))::int AS households,
@@ -128,6 +129,7 @@ def import_file(session: Session, plan_id: int, filename: str, data: bytes, epsg
         feature.name_zh = str(props.get("name_zh") or code)[:200]
         feature.name_en = str(props.get("name_en") or code)[:200]
         feature.kind = props.get("kind") or "comprehensive"
+        feature.site_kind = (props.get("site_kind") or None) if feature.kind == "special" else None
         if props.get("community"):
             feature.community_id = communities[props["community"]]
         else:                    # drawn without one: the community holding most of it
@@ -218,6 +220,11 @@ def _problem(geom, props: dict, code: str, seen: set, communities: dict, workers
         return Message("plan.import.code_long")
     if props.get("kind") and props["kind"] not in GRID_KINDS:
         return Message("plan.import.kind", known=GRID_KINDS)
+    if props.get("site_kind"):
+        if props.get("kind") != "special":
+            return Message("plan.site_kind_comprehensive")
+        if props["site_kind"] not in site_kinds.kind_codes():
+            return Message("plan.site_kind", known=site_kinds.kind_codes())
     if props.get("community") and props["community"] not in communities:
         return Message("plan.community_outside", community=str(props["community"]))
     if props.get("worker") and props["worker"] not in workers:

@@ -77,8 +77,8 @@ def file_together(session: Session, plans_: list[GridPlan], effective: datetime,
             "SELECT id FROM grid_plan_feature WHERE plan_id = :plan AND NOT id = ANY(:kept)"), params).scalars()))
     for result, params in steps:
         result.grids_opened = list(session.execute(text("""
-            INSERT INTO grid (code, name_zh, name_en, kind, community_id, plan_id, valid_from, geom)
-            SELECT f.code, f.name_zh, f.name_en, f.kind, f.community_id, f.plan_id, :at, f.geom
+            INSERT INTO grid (code, name_zh, name_en, kind, site_kind, community_id, plan_id, valid_from, geom)
+            SELECT f.code, f.name_zh, f.name_en, f.kind, f.site_kind, f.community_id, f.plan_id, :at, f.geom
             FROM grid_plan_feature f WHERE f.plan_id = :plan AND NOT f.id = ANY(:kept)
             ORDER BY f.code
             RETURNING code"""), params).scalars())
@@ -103,6 +103,7 @@ def _close(session: Session, plan: GridPlan, effective: datetime) -> tuple[Filed
     kept = set(session.execute(text("""
         SELECT f.id FROM grid_plan_feature f JOIN grid g ON g.id = f.source_grid_id
         WHERE f.plan_id = :plan AND g.valid_to IS NULL AND g.code = f.code AND g.kind = f.kind
+          AND g.site_kind IS NOT DISTINCT FROM f.site_kind
           AND g.community_id = f.community_id AND ST_Equals(g.geom, f.geom)"""), params).scalars())
     result.grids_kept = len(kept)
     params["kept"] = list(kept)

@@ -98,9 +98,9 @@ def start(session: Session, area_code: str, name: str, actor: Actor, note: str |
     session.add(plan)
     session.flush()
     session.execute(text(f"""
-        INSERT INTO grid_plan_feature (plan_id, source_grid_id, code, name_zh, name_en, kind,
+        INSERT INTO grid_plan_feature (plan_id, source_grid_id, code, name_zh, name_en, kind, site_kind,
                                        community_id, worker_id, geom)
-        SELECT :plan, g.id, g.code, g.name_zh, g.name_en, g.kind, g.community_id,
+        SELECT :plan, g.id, g.code, g.name_zh, g.name_en, g.kind, g.site_kind, g.community_id,
                ({GRID_WORKER.format(grid='g.id')}), g.geom
         FROM grid g WHERE g.valid_to IS NULL AND g.community_id IN ({COMMUNITIES_UNDER})
         ORDER BY g.code"""), {"plan": plan.id, "area": area.id})

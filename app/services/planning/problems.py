@@ -137,7 +137,7 @@ def as_geojson(found: PlanCheck) -> dict:
             "status": found.plan.status, "blocking": len(found.check.blocking),
             "on_ground": {"share": ground.share, "interior_m": round(ground.interior_m, 1)} if ground else None,
             "counts": by_kind, "features": features,
-            "grids": [{"id": g.id, "code": g.code, "households": found.check.households.get(g.id, 0),
+            "grids": [{"id": g.id, "code": g.code, "kind": g.kind, "households": found.check.households.get(g.id, 0),
                        **found.named.get(g.id, {})} for g in found.grids]}
 
 

@@ -1,7 +1,9 @@
-"""Propose a division (as a plan to start from): each community of an area is cut into grids
-made of its blocks, along its roads, railways, rivers and compound walls, without cutting a
-building, aiming at a household range — the generator that makes a city's division
-(geo.regions), offered to planners. Every community gets it, whenever and however its outline
+"""Propose a division (as a plan to start from): each community of an area has its special
+grids carved out first — those it has now, then its mapped sites (schools, hospitals, parks…,
+planning.special) — and the rest cut into comprehensive grids made of its blocks, along its
+roads, railways, rivers and compound walls, without cutting a building, aiming at a
+household range — the generator that makes a city's division (geo.regions), offered to
+planners. Every community gets it, whenever and however its outline
 was drawn: a grid line that meets the outline between two of its corners becomes the
 community's vertex too when the plan is filed (planning.filing)."""
 from __future__ import annotations
@@ -15,14 +17,15 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ...geo.crs import MetricFrame, frame_for
-from ...geo.partition import GRID_SIZE, atomic_units, divide, end_cuts_at_vertices, part_count, polygonal
+from ...geo.partition import GRID_SIZE, Part, atomic_units, divide, end_cuts_at_vertices, part_count, polygonal
 from ...geo.regions import divide_along_ground
 from ...geo.plan_edits import as_multi
+from ...geo.sites import without_crumbs
 from ...models import Area, GridPlan, GridPlanFeature
 from ..city import names
 from ..city.frame import city_utm
 from ..incidents.responsibility import GRID_WORKER
-from . import division, plans
+from . import division, plans, special
 from .plans import Actor, InvalidEdit
 
 
@@ -74,11 +77,20 @@ def _divide_community(session: Session, plan: GridPlan, community: Area, low: in
     units = np.array([shapely.union_all(footprints[g]) if len(g) > 1 else footprints[g[0]] for g in groups],
                      dtype=object)
     unit_households = np.array([households[g].sum() for g in groups], dtype=int)
-    count = part_count(int(unit_households.sum()), low, high)
-    ground = division.ground_lines_in(session, outline)
     frame = frame_for(outline)
-    parts = divide_along_ground(outline, units, unit_households, frame, ground.lines, ground.main,
-                                [count], (low, high))[0]
+    specials, carving = special.carve(outline, special.current_special_grids(session, community.id)
+                                      + special.sites_in(session, outline), units, unit_households, frame)
+    rest = carving.rest_units
+    count = part_count(int(unit_households[rest].sum()), low, high)
+    ground = division.ground_lines_in(session, outline)
+    parts = divide_along_ground(carving.rest, units[rest], unit_households[rest], frame, ground.lines,
+                                ground.main, [count], (low, high))[0]
+    comprehensive = len(parts)
+    # the parts' units as indexes into the community's, beside the special grids
+    parts = [Part(p.geom, tuple(int(rest[u]) for u in p.units), p.households) for p in parts] + \
+        [Part(g.geom, g.units, g.households) for g in specials]
+    geoms = without_crumbs([p.geom for p in parts], [units[list(p.units)] for p in parts], frame)
+    parts = [Part(geom, p.units, p.households) for geom, p in zip(geoms, parts)]
     # where a grid line follows a road to the community's edge between two of its corners, it
     # ends there, on the edge: filing gives the community that vertex (geo.vertices), and the
     # plan check measures the community as filing leaves it. Grids beyond the plan's area
@@ -93,8 +105,9 @@ def _divide_community(session: Session, plan: GridPlan, community: Area, low: in
     if not _valid_as_served(geoms):
         # a neck no rounding closed without moving the outline (seen only on synthetic towns,
         # whose coordinates lie off the served precision): the straight bisection, whose
-        # lines bend around buildings without such necks, serves this community
-        geoms = [p.geom for p in divide(outline, units, unit_households, count, frame, ground.lines, (low, high))]
+        # lines bend around buildings without such necks, serves the rest of this community
+        geoms = [p.geom for p in divide(carving.rest, units[rest], unit_households[rest], count, frame,
+                                        ground.lines, (low, high))] + [g.geom for g in specials]
     # the community's current workers carry over, one per grid, as far as they go
     workers = list(session.execute(text(f"""
         SELECT DISTINCT ON (g.code) ({GRID_WORKER.format(grid='g.id')}) FROM grid g
@@ -102,11 +115,14 @@ def _divide_community(session: Session, plan: GridPlan, community: Area, low: in
         {"community": community.id}).scalars())
     workers = [w for w in workers if w is not None]
     community_name = (community.name_zh, community.name_en)
-    for number, geom in enumerate(geoms, start=1):
+    kinds = [None] * comprehensive + specials       # the comprehensive grids first, then the special ones
+    special_names = [None] * comprehensive + special.special_names(specials, community_name)
+    for number, (geom, grid, special_name) in enumerate(zip(geoms, kinds, special_names), start=1):
         code = f"{community.code}-{number:02d}"
-        name_zh, name_en = names.grid_name(community_name, number)
+        name_zh, name_en = special_name or names.grid_name(community_name, number)
         session.add(GridPlanFeature(plan_id=plan.id, code=code, name_zh=name_zh, name_en=name_en,
-                                    kind="comprehensive", community_id=community.id,
+                                    kind="special" if grid else "comprehensive", site_kind=grid.kind if grid else None,
+                                    community_id=community.id,
                                     worker_id=workers[number - 1] if number <= len(workers) else None,
                                     geom=from_shape(as_multi(geom), 4326)))
     session.flush()

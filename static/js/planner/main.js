@@ -25,6 +25,8 @@ document.getElementById('lang').addEventListener('click', async () => {
 });
 
 const $ = (id) => document.getElementById(id);
+// a special grid (专属网格: a school, a park…), on the map and in the legend
+const SPECIAL_STYLE = { color: '#6a1b9a', weight: 2.5, dashArray: '6 4', fillColor: '#ce93d8', fillOpacity: 0.3 };
 const map = createMap('map', { maxZoom: 20 }).setView([0, 0], 2);
 L.control.scale({ imperial: false }).addTo(map);
 map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, finishOn: 'dblclick' });
@@ -48,6 +50,7 @@ window.gridmapPlanner = {                              // read by the browser te
   featureAt: (code) => [...state.features.values()].find((f) => f.feature.properties.code === code)?.feature.id,
   select: (id) => select(id),
   selected: () => [...state.selected],
+  drawnStyle: (id) => { const o = state.features.get(id)?.options; return o ? { color: o.color, dashArray: o.dashArray, fillColor: o.fillColor } : null; },
   plan: () => state.plan?.id ?? null,
   centre: (id) => { const c = state.features.get(id).getBounds().getCenter(); return map.latLngToContainerPoint(c); },
   // where a place is on the page (for a mouse), and the map's zoom
@@ -121,7 +124,8 @@ async function showCurrent() {
     $('plan-status').textContent = t('plan_filed');
     $('plan-grids').textContent = `${items.features.length} ${t('grids')}`;
     const staff = new Map(division.grids.map((g) => [g.id, g]));
-    const grids = items.features.map((f) => ({ id: f.id, code: f.properties.code, households: f.properties.households ?? 0,
+    const grids = items.features.map((f) => ({ id: f.id, code: f.properties.code, kind: f.properties.kind,
+      households: f.properties.households ?? 0,
       name_zh: f.properties.name_zh, name_en: f.properties.name_en, worker: staff.get(f.id)?.worker ?? null }));
     drawGrids(items, { grids, features: [] }, { interactive: false });
     listHouseholds({ grids, features: [] });
@@ -224,9 +228,11 @@ function gridStyle(feature) {
   const code = feature.properties.code;
   const off = state.problems?.features.some((p) => p.properties.kind === 'households' && p.properties.grids.includes(code));
   const chosen = state.selected.includes(feature.id);
-  return chosen
-    ? { color: '#d81b60', weight: 5, dashArray: null, fillColor: '#f06292', fillOpacity: 0.45 }
-    : { color: '#1565c0', weight: 2, dashArray: null, fillColor: off ? '#ffb300' : '#64b5f6', fillOpacity: 0.15 };
+  if (chosen) return { color: '#d81b60', weight: 5, dashArray: null, fillColor: '#f06292', fillOpacity: 0.45 };
+  // a special grid (专属网格: a school, a park…) apart from the comprehensive ones: the household
+  // standard is not its measure
+  if (feature.properties.kind === 'special') return { ...SPECIAL_STYLE };
+  return { color: '#1565c0', weight: 2, dashArray: null, fillColor: off ? '#ffb300' : '#64b5f6', fillOpacity: 0.15 };
 }
 
 function drawGrids(items, problems, { interactive = true } = {}) {
@@ -339,6 +345,7 @@ function showGridForm() {
   const feature = state.features.get(id).feature;
   gridForm(form, {
     feature, grid: state.problems?.grids.find((g) => g.id === id), workers: state.plan.workers || [],
+    siteKinds: state.plan.site_kinds || [],
     fresh: state.fresh === id,
     save: async (body) => {
       state.fresh = null;
@@ -422,7 +429,13 @@ function listHouseholds(problems) {
     row.dataset.id = grid.id;
     row.title = (lang === 'zh' ? grid.name_zh : grid.name_en) || '';
     row.classList.toggle('out', problems.features.some((p) => p.properties.kind === 'households' && p.properties.grids.includes(grid.code)));
-    row.insertCell().textContent = grid.code;
+    const code = row.insertCell();
+    code.textContent = grid.code;
+    // a special grid's households are no measure of it: said, so a low count is not read as a fault
+    if (grid.kind === 'special') {
+      row.classList.add('special');
+      code.append(' ', Object.assign(document.createElement('small'), { className: 'special-tag', textContent: t('special_short') }));
+    }
     row.insertCell().textContent = grid.households;
     const worker = grid.worker ? ((lang === 'zh' ? grid.worker.zh : grid.worker.en) || grid.worker.code) : t('none');
     const cell = row.insertCell();
@@ -822,6 +835,7 @@ function legend() {
     const div = L.DomUtil.create('div', 'legend');
     div.id = 'legend';
     for (const [key, fill, border, dash] of [['grids', '#64b5f6', '#1565c0'], ['households_out', '#ffb300', '#1565c0'],
+      ['special_grids', SPECIAL_STYLE.fillColor, SPECIAL_STYLE.color, true],
       ['selected', '#f06292', '#d81b60'], ['problem_blocking', '#d50000', '#d50000'], ['problem_warning', '#ff8f00', '#ff8f00'],
       ['buildings', '#bcaaa4', '#6d4c41'], ['roads', 'transparent', '#9e9e9e'], ['diff_new_line', 'transparent', '#2e7d32'],
       ['diff_old_line', 'transparent', '#616161', true], ['division_on_date', 'transparent', '#e65100', true]]) {

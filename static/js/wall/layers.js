@@ -128,11 +128,11 @@ export function gridLayer(bounds) {
   let breaks = [];
   let off = false;
   const layer = gridTiles(bounds, {
-    style: (p) => ({ ...gridStyle(loads[p.code], breaks), ...(off ? { fillOpacity: 0 } : {}) }),
+    style: (p) => ({ ...gridStyle(loads[p.code], breaks, p.kind), ...(off ? { fillOpacity: 0 } : {}) }),
     tooltip: (p) => {
       if (off) return null;            // the colour map on top names its own grids
       const load = loads[p.code] || { load: 0, open: 0, overdue: 0 };
-      return `${escapeHtml(localName(p))} <small>${escapeHtml(p.code)}</small><br>`
+      return `${escapeHtml(localName(p))} <small>${escapeHtml(p.code)}${p.kind === 'special' ? ` · ${t('grid_special')}` : ''}</small><br>`
         + `${t('period_today')} ${load.load} · ${t('open_now')} ${load.open} · ${t('overdue_now')} ${load.overdue}`;
     },
   });

@@ -1,7 +1,7 @@
 // The wall's legend: every layer on it, drawn from the same style tables as the map; the grids'
 // classes follow the quantile breaks of the day's load.
 import { t, tf } from '../i18n.js';
-import { LOAD_FILLS, STATUSES, outlines, tiles, cameraStyle, segmentStyle } from './styles.js';
+import { LOAD_FILLS, SPECIAL_GRID, STATUSES, outlines, tiles, cameraStyle, segmentStyle } from './styles.js';
 
 const LABELS = { 'camera-coverage': 'coverage', 'camera-blind-spots': 'blind_spots' };
 
@@ -54,6 +54,7 @@ export function wallLegend(shown, { cameras = true } = {}) {
     shading.className = 'shading';
     div.append(shading);
     div.append(row('grids', swatch('transparent', '#ff5252'), t('has_overdue')));
+    div.append(row('grids', swatch('transparent', SPECIAL_GRID.color, { dashed: true }), t('special_grids')));
     div.append(heading('h3', t('base_layers')));
     for (const c of ['streets', 'communities']) {
       if (shown.has(c)) div.append(row(c, swatch('transparent', outlines[c].color, { dashed: !!outlines[c].dashArray }), t(c)));

@@ -93,6 +93,10 @@ export function renderSummary(summary, onSelect, onDrill = () => {}) {
   renderReturned(summary.returned, onSelect, onDrill);
   renderDepartments(summary.departments, onDrill);
   renderRanking(summary.ranking, summary.period, onDrill);
+  // special grids (专属网格: schools, parks…) are ranked among themselves, in a list of their own
+  const special = summary.ranking_special || [];
+  document.getElementById('ranking-special-section').hidden = !special.length;
+  renderRanking(special, summary.period, onDrill, 'ranking-special');
   refit();
 }
 
@@ -242,8 +246,8 @@ export function tickClocks() {
   if (clock) clock.textContent = when(now);
 }
 
-function renderRanking(ranking, period, onDrill) {
-  const list = document.getElementById('ranking');
+function renderRanking(ranking, period, onDrill, listId = 'ranking') {
+  const list = document.getElementById(listId);
   list.replaceChildren();
   for (const r of ranking) {
     const item = el('li');

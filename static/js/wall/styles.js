@@ -35,9 +35,14 @@ export function loadClass(load, breaks) {
   return Math.min(cls, LOAD_FILLS.length - 1);
 }
 
-export function gridStyle(load, breaks = []) {
+// A special grid (专属网格: a school, a hospital, a park… carved out as a grid of its own) is
+// shaded by its load like any other, and outlined apart: dashed amber, red still when overdue.
+export const SPECIAL_GRID = { color: '#ffca28', weight: 2, dashArray: '6 4' };
+
+export function gridStyle(load, breaks = [], kind = 'comprehensive') {
   const fill = LOAD_FILLS[loadClass(load?.load || 0, breaks)];
-  return { color: load?.overdue ? '#ff5252' : '#4f83cc', weight: load?.overdue ? 2.5 : 1, ...fill };
+  const edge = kind === 'special' ? SPECIAL_GRID : { color: '#4f83cc', weight: 1 };
+  return { ...edge, ...(load?.overdue ? { color: '#ff5252', weight: 2.5 } : {}), ...fill };
 }
 
 // Cameras are equipment, not cases: a grey-blue square, in no incident status's colour.
