@@ -141,6 +141,9 @@ class ReplicaRules:
     url: str | None = field(default=None, repr=False)      # DATABASE_REPLICA_URL
     max_lag_s: float = 2.0          # further behind than this, the primary answers
     retry_s: float = 10.0           # a replica that failed is tried again after this
+    # False (GRIDMAP_REPLICA_READS=0): this server reads the primary alone, though a replica
+    # runs: every server on the embedded cluster reads its replica once one is started
+    reads: bool = True
 
 
 @dataclass(frozen=True)
@@ -488,7 +491,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
         ),
         replica=ReplicaRules(url=_env("DATABASE_REPLICA_URL"),
                              max_lag_s=float(_env("GRIDMAP_REPLICA_MAX_LAG_S", "2")),
-                             retry_s=float(_env("GRIDMAP_REPLICA_RETRY_S", "10"))),
+                             retry_s=float(_env("GRIDMAP_REPLICA_RETRY_S", "10")),
+                             reads=_env("GRIDMAP_REPLICA_READS", "1") not in ("0", "false", "no", "off")),
         notify=_notify_rules(),
         working_hours=working_hours(),
         secure_cookies=_env("GRIDMAP_SECURE_COOKIES", "1") not in ("0", "false", "no"),

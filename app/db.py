@@ -198,23 +198,30 @@ def session() -> Session:
 
 def _replica(app: Flask) -> Replica | None:
     """DATABASE_REPLICA_URL; else, on the embedded cluster, its replica under var/replica once
-    `flask db-server replica start` has made it (its port read again as the primary's is)."""
+    `flask db-server replica start` has made it (its port read again as the primary's is).
+    None with GRIDMAP_REPLICA_READS=0: this server reads the primary alone."""
     settings = app.config["GRIDMAP"]
     rules = settings.replica
+    if not rules.reads:
+        return None
     if rules.url:
         def named() -> str | None:
             return rules.url
+
+        def stopped() -> bool:      # a replica of one's own: only its answers say how it is
+            return False
     elif settings.embedded:
         copy = embedded_cluster(settings).replica()
 
         def named() -> str | None:
             return ClusterURL(copy, DEMO_DATABASE) if copy.is_replica() and copy.port() else None
+        stopped = copy.stopped_on_purpose
     else:
         return None
     database = app.extensions["gridmap.db"]
     # reached as the primary is: a deployment behind a pooler has its replica behind one too
     # (prepared statements there fail), and where it has none, not preparing costs little
-    return Replica(named, database.make_engine, lambda: database.engine, rules.max_lag_s, rules.retry_s)
+    return Replica(named, database.make_engine, lambda: database.engine, rules.max_lag_s, rules.retry_s, stopped)
 
 
 def read_session(on_primary: bool = False) -> Session:

@@ -14,6 +14,7 @@ the old one until that one exits, so its socket's name carries its pid as well.
 """
 from __future__ import annotations
 
+import logging
 import re
 import signal
 from pathlib import Path
@@ -54,6 +55,7 @@ def _var_dir() -> Path:
 
 
 def post_worker_init(worker):
+    app_lines_as_gunicorns(worker.log)
     sender = _reporters_sender(worker)
     if sender is not None:
         sender.start()          # messages waiting for a retry go out without waiting for a request
@@ -67,6 +69,18 @@ def post_worker_init(worker):
             stop(signum, frame)
 
     signal.signal(signal.SIGTERM, end_streams_then_stop)
+
+
+def app_lines_as_gunicorns(glog) -> None:
+    """The app's own log lines (`app.*`: a replica gone, a message sent, a round of the clock)
+    through gunicorn's error log, timed and formed like gunicorn's own: with no handler of its
+    own, Python wrote a warning bare (no time, no pid) and dropped the rest."""
+    lines = logging.getLogger("app")
+    for handler in glog.error_log.handlers:
+        if handler not in lines.handlers:
+            lines.addHandler(handler)
+    lines.setLevel(logging.INFO)
+    lines.propagate = False
 
 
 def worker_exit(server, worker):

@@ -218,6 +218,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The read replica no longer follows this primary (it was promoted, or copies another "
               "cluster): the primary answers the reads.",
     },
+    # a note, not a warning: someone stopped it (flask db-server replica stop)
+    "replica.stopped": {
+        "zh": "只读副本已被停止（flask db-server replica stop）：读取由主库回答，也不再去试它。"
+              "flask db-server replica start 再次启动它；不再需要时，flask db-server replica stop --remove "
+              "删除它和它的复制槽（否则主库一直为它保留 WAL）。",
+        "en": "The read replica was stopped (flask db-server replica stop): the primary answers the reads, "
+              "and the replica is not tried. flask db-server replica start starts it again; when it is no "
+              "longer wanted, flask db-server replica stop --remove deletes it and its slot (else the primary "
+              "keeps WAL for it).",
+    },
     # the outbox's backlog (/healthz)
     "notify.dead": {
         "zh": "{count} 条给报事人的{channel}多次发送失败，已停止重试（flask notify retry 可重新发送）。",
@@ -230,7 +240,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "min (the bound is {bound} min).",
     },
     "notify.not_configured": {
-        "zh": "给报事人的{channel}在等待发送，但{channel}通道尚未配置（见 README“Telling the reporter”）；最早的一条已等待 {minutes} 分钟。",
+        "zh": "给报事人的{channel}在等待发送，但{channel}通道尚未配置（见 README.zh-CN.md“告知报告人”）；最早的一条已等待 {minutes} 分钟。",
         "en": "Messages to reporters by {channel} are waiting, but no {channel} channel is "
               "configured (README, \"Telling the reporter\"); the oldest has waited {minutes} min.",
     },

@@ -88,8 +88,10 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
     "cli.help.db_server.stop": {"zh": "停止内置数据库集群（及其正在运行的只读副本）。",
                                 "en": "Stop the embedded cluster (and its replica, when one runs)."},
     "cli.help.db_server.status": {
-        "zh": "内置数据库集群是否在运行、在哪个端口（未运行时退出码为 3）。",
-        "en": "Whether the embedded cluster runs, and on which port (exit status 3 when it does not).",
+        "zh": "内置数据库集群是否在运行、在哪个端口，它的只读副本，以及副本的复制槽让主库保留了多少 WAL"
+              "（集群未运行时退出码为 3）。",
+        "en": "Whether the embedded cluster runs, and on which port; its replica, and how much WAL the "
+              "replica's slot keeps on it (exit status 3 when the cluster does not run).",
     },
     "cli.help.db_server.backup": {
         "zh": "在备份目录中做一次基础备份；保留最新的 KEEP 份及其后的 WAL。",
@@ -129,14 +131,20 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
         "en": "Start the replica; made first, when there is none, with pg_basebackup from the running cluster "
               "(the replication role, slot and pg_hba.conf line added where missing).",
     },
-    "cli.help.db_server.replica.stop": {"zh": "停止只读副本。", "en": "Stop the replica."},
+    "cli.help.db_server.replica.stop": {
+        "zh": "停止只读副本：在 replica start 再次启动它之前，读取由主库回答，不报警告。它的复制槽留在主库上，"
+              "为它保留 WAL，直到 --remove。",
+        "en": "Stop the replica: the primary answers the reads, with no warning, until replica start starts "
+              "it again. Its slot stays on the primary, keeping WAL for it, until --remove.",
+    },
     "cli.help.db_server.replica.stop.remove": {
         "zh": "同时删除副本并删掉它的复制槽（否则主库一直为它保留 WAL）",
         "en": "also delete the replica and drop its slot (else the primary keeps WAL for it)",
     },
     "cli.help.db_server.replica.status": {
-        "zh": "只读副本是否在运行、落后主库多少（未运行时退出码为 3）。",
-        "en": "Whether the replica runs, and how far behind the primary it is (exit status 3 when it does not).",
+        "zh": "只读副本是否在运行、落后主库多少（退出码：运行中为 0；已停止、没在运行或没有副本时为 3）。",
+        "en": "Whether the replica runs, and how far behind the primary it is (exit status 0 when it runs; "
+              "3 when it is stopped, not running or absent).",
     },
     "cli.help.db": {
         "zh": "数据库表结构迁移（migrations/ 中的 Alembic 版本）。",
@@ -161,6 +169,37 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
     },
     "cli.db_server.status.stopped": {"zh": "已停止", "en": "stopped"},
     "cli.db_server.status.uninitialised": {"zh": "尚未建立", "en": "not initialised"},
+    "cli.db_server.status.replica_running": {
+        "zh": "只读副本：正在 127.0.0.1:{port} 上运行（数据在 {data}）",
+        "en": "replica: running on 127.0.0.1:{port} (data in {data})",
+    },
+    "cli.db_server.status.replica_stopped": {
+        "zh": "只读副本：已停止（数据在 {data}；flask db-server replica start 可再次启动）",
+        "en": "replica: stopped (data in {data}; flask db-server replica start starts it again)",
+    },
+    "cli.db_server.status.replica_down": {
+        "zh": "只读副本：没有运行，但不是被停止的（数据在 {data}；flask db-server replica start 可启动它）",
+        "en": "replica: not running, though nobody stopped it (data in {data}; flask db-server replica start "
+              "starts it)",
+    },
+    # the replica's slot on the primary (pg_replication_slots), and the WAL it holds there
+    "cli.db_server.slot.active": {
+        "zh": "复制槽 {slot}：副本正在接收，主库为它保留着 {size:.1f} MB 的 WAL",
+        "en": "replication slot {slot}: the replica receives, and the primary keeps {size:.1f} MB of WAL for it",
+    },
+    "cli.db_server.slot.idle": {
+        "zh": "复制槽 {slot}：没有副本在接收，主库为它保留着 {size:.1f} MB 的 WAL，在副本再次启动之前还会一直增长；"
+              "不再需要副本时，flask db-server replica stop --remove 删除副本和它的复制槽",
+        "en": "replication slot {slot}: no replica receives, and the primary keeps {size:.1f} MB of WAL for it, "
+              "growing until the replica starts again; flask db-server replica stop --remove deletes the "
+              "replica and its slot when it is no longer wanted",
+    },
+    "cli.db_server.slot.unknown": {
+        "zh": "它的复制槽留在主库上，为它保留 WAL（主库没在运行，无法查看有多少）；"
+              "flask db-server replica stop --remove 删除副本和它的复制槽",
+        "en": "its slot stays on the primary, keeping WAL for it (the primary is not running: how much cannot "
+              "be asked); flask db-server replica stop --remove deletes the replica and its slot",
+    },
     "cli.db_server.backup_bar": {"zh": "基础备份", "en": "base backup"},
     "cli.db_server.backed_up": {
         "zh": "基础备份 {path}（{size:.1f} MB）；共保留 {kept} 份，可恢复 {since} 以后的任一时刻",
@@ -207,20 +246,25 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
         "en": "The replica is running on 127.0.0.1:{port} (data in {data}); the app's layers, tiles and charts "
               "read from it while it is no more than {bound:g} s behind.",
     },
-    "cli.db_server.replica.stopped": {"zh": "只读副本已停止；读取改由主库回答。",
-                                      "en": "Replica stopped; the primary answers the reads."},
+    "cli.db_server.replica.stopped": {
+        "zh": "只读副本已停止；读取改由主库回答，直到 flask db-server replica start 再次启动它。",
+        "en": "Replica stopped; the primary answers the reads until flask db-server replica start starts it again.",
+    },
     "cli.db_server.replica.stopped_too": {"zh": "它的只读副本（数据在 {data}）也已停止。",
                                           "en": "Its replica (data in {data}) stopped too."},
     "cli.db_server.replica.removed": {"zh": "只读副本已停止并删除，它的复制槽已删掉。",
                                       "en": "Replica stopped and deleted, its slot dropped."},
     "cli.db_server.replica.absent": {"zh": "没有只读副本（flask db-server replica start 可建立）",
                                      "en": "no replica (flask db-server replica start makes one)"},
-    "cli.db_server.replica.status_stopped": {"zh": "只读副本已停止（数据在 {data}）",
-                                             "en": "replica stopped (data in {data})"},
-    "cli.db_server.replica.retained": {
-        "zh": "主库为它保留着 {size:.1f} MB 的 WAL；不再需要它时用 replica stop --remove 删除。",
-        "en": "the primary keeps {size:.1f} MB of WAL for it; replica stop --remove deletes it when it is "
-              "no longer wanted",
+    "cli.db_server.replica.status_stopped": {
+        "zh": "只读副本已停止（数据在 {data}；flask db-server replica start 可再次启动）",
+        "en": "replica stopped (data in {data}; flask db-server replica start starts it again)",
+    },
+    "cli.db_server.replica.status_down": {
+        "zh": "只读副本没有运行，但不是被停止的（数据在 {data}）：应用每隔一段时间再试它；"
+              "flask db-server replica start 可启动它",
+        "en": "replica not running, though nobody stopped it (data in {data}): the app tries it again now and "
+              "then; flask db-server replica start starts it",
     },
     "cli.db_server.replica.status": {
         "zh": "只读副本正在 127.0.0.1:{port} 上运行（数据在 {data}），复制状态：{state}",
@@ -864,6 +908,10 @@ COMMAND_LINE: dict[str, dict[str, str]] = {
     "cli.help.serve_hosts.app_port": {
         "zh": "一个应用主机的端口（可重复；默认：--port 之后的 N 个端口）",
         "en": "an app host's port (repeatable; default: the N ports after --port)",
+    },
+    "cli.serve_hosts.ready": {
+        "zh": "已就绪：前面的 nginx 在 {front}，应用主机在端口 {ports}",
+        "en": "ready: nginx in front on {front}, app hosts on ports {ports}",
     },
     "cli.serve.gave_up": {
         "zh": "{name} 在 {seconds:.0f} 秒内停止了 {count} 次（退出码 {code}）；全部停止",

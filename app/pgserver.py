@@ -82,6 +82,13 @@ class Cluster:
     def password_file(self) -> Path:
         return self.var_dir / "pgpassword"
 
+    @property
+    def stopped_file(self) -> Path:
+        """There while the cluster is stopped on purpose (stop(on_purpose=True)), until it
+        starts again: a replica down without it went down by itself, and the app warns of
+        that one, not of one an operator stopped."""
+        return self.var_dir / "stopped"
+
     # -- facts -------------------------------------------------------------------------
     def port(self) -> int | None:
         try:
@@ -101,6 +108,9 @@ class Cluster:
     def initialised(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists()
 
+    def stopped_on_purpose(self) -> bool:
+        return self.stopped_file.exists()
+
     def running(self) -> bool:
         port = self.port()
         if port is None or not self.initialised():
@@ -115,6 +125,7 @@ class Cluster:
     def start(self) -> None:
         """Initialise once, then start; a no-op when already running."""
         if self.running():
+            self.stopped_file.unlink(missing_ok=True)
             return
         self.var_dir.mkdir(parents=True, exist_ok=True)
         if not self.initialised():
@@ -138,11 +149,16 @@ class Cluster:
              "-o", options, "-w", "-t", "60", "start"],
             what="start the embedded PostgreSQL (see var/postgres.log)",
         )
+        self.stopped_file.unlink(missing_ok=True)
 
-    def stop(self) -> bool:
-        """Stops the server; whether it was running."""
+    def stop(self, on_purpose: bool = False) -> bool:
+        """Stops the server; whether it was running. `on_purpose`: it stays stopped until it
+        is started (stopped_file), however it was when asked."""
         if not self.initialised():
             return False
+        if on_purpose:
+            # before the server goes: its readers see it stopped, not failing under them
+            self.stopped_file.write_text("Stopped on purpose; removed when the cluster starts (app/pgserver.py).\n")
         status = subprocess.run(
             _as_server_user([str(_bin("pg_ctl")), "-D", str(self.data_dir), "status"]),
             capture_output=True,
@@ -436,13 +452,15 @@ class Cluster:
         return replica
 
     def stop_replica(self, remove: bool = False) -> None:
-        """Stops the replica. `remove`: also deletes it and drops its slot, without which the
-        primary keeps every WAL file the stopped replica has not received."""
+        """Stops the replica, on purpose: the app reads from the primary, and neither warns of
+        it nor tries it again, until it is started. `remove`: also deletes it and drops its
+        slot, without which the primary keeps every WAL file the stopped replica has not
+        received."""
         replica = self.replica()
         if remove and replica.initialised() and not self.running():
             raise PgServerError("The embedded database is not running, and the replica's slot is dropped "
                                 "there: start it (`flask db-server start`) first.")
-        replica.stop()
+        replica.stop(on_purpose=True)
         if not remove:
             return
         if self.running():
@@ -461,13 +479,9 @@ class Cluster:
         if not replica.initialised():
             return ReplicaStatus("absent", replica)
         if not replica.running():
-            retained = None
-            if self.running():
-                with psycopg.connect(self._conninfo("postgres"), autocommit=True) as conn:
-                    row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM "
-                                       "pg_replication_slots WHERE slot_name = %s", (REPLICATION_SLOT,)).fetchone()
-                retained = int(row[0]) if row and row[0] is not None else None
-            return ReplicaStatus("stopped", replica, retained_bytes=retained)
+            slot = self.replication_slot() if self.running() else None
+            return ReplicaStatus("stopped" if replica.stopped_on_purpose() else "down", replica,
+                                 retained_bytes=slot.retained_bytes if slot else None)
         with psycopg.connect(replica._conninfo("postgres"), autocommit=True) as conn:
             replayed, paused, last_commit_age = conn.execute(
                 "SELECT pg_last_wal_replay_lsn()::text, pg_is_wal_replay_paused(), "
@@ -484,6 +498,19 @@ class Cluster:
         # caught up, it is not behind however long ago its last transaction was
         lag = 0.0 if behind == 0 else (float(last_commit_age) if last_commit_age is not None else None)
         return ReplicaStatus(state, replica, behind, lag, bool(paused))
+
+    def replication_slot(self) -> "Slot | None":
+        """The replica's slot on this running cluster, when there is one: whether a replica
+        receives through it, and how much WAL it makes this cluster keep (what the replica has
+        not received; while none receives, everything written since)."""
+        import psycopg
+
+        with psycopg.connect(self._conninfo("postgres"), autocommit=True) as conn:
+            row = conn.execute("SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) "
+                               "FROM pg_replication_slots WHERE slot_name = %s", (REPLICATION_SLOT,)).fetchone()
+        if row is None:
+            return None
+        return Slot(REPLICATION_SLOT, bool(row[0]), None if row[1] is None else max(0, int(row[1])))
 
     def _follow(self, primary: "Cluster") -> None:
         """Points this replica at the primary's port as it is now: the primary may have come
@@ -624,13 +651,22 @@ def _enough(value: str, least: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Slot:
+    name: str
+    active: bool                        # a replica receives through it now
+    retained_bytes: int | None          # the WAL it makes the primary keep; None: it holds none yet
+
+
+@dataclass(frozen=True)
 class ReplicaStatus:
-    state: str                          # absent, stopped, streaming (pg_stat_replication), not connected…
+    # absent; stopped (on purpose); down (not running, not stopped on purpose);
+    # streaming (pg_stat_replication's state), not connected…
+    state: str
     cluster: Cluster
     behind_bytes: int | None = None     # the primary's WAL not yet replayed
     lag_s: float | None = None          # 0 when caught up; else the age of the last transaction replayed
     paused: bool = False                # pg_wal_replay_pause() was called on it
-    retained_bytes: int | None = None   # stopped: the WAL its slot makes the primary keep
+    retained_bytes: int | None = None   # stopped or down: the WAL its slot makes the primary keep
 
 
 _PROGRESS = re.compile(rb"\((\d+)%\)")                 # pg_basebackup --progress: "… kB (42%), …"

@@ -7,7 +7,9 @@ hearing from it): every half second, the primary's flushed position is noted wit
 just before it was read, and the replica is asked how far it has replayed. Every transaction
 committed before the latest noted moment whose position the replica has reached is on the
 replica: that moment is how fresh it is, and its age at the time of a read is the lag the
-bound is held against. A replica that fails is left alone for a while, then tried again.
+bound is held against. A replica that fails is left alone for a while, then tried again;
+one stopped on purpose (`flask db-server replica stop`) is neither tried nor warned of until
+it is started again.
 """
 from __future__ import annotations
 
@@ -44,7 +46,9 @@ def position(lsn: str) -> int:
 @dataclass(frozen=True)
 class Seen:
     """What one process knows of its replica (Replica.seen)."""
-    state: str                  # up, down (it did not answer: tried again after retry_s), not_following
+    # up; down (it did not answer: tried again after retry_s); not_following; stopped (on
+    # purpose: not tried until it starts)
+    state: str
     lag_s: float | None         # how far behind, by the WAL positions measured; None: not known
     reads: bool                 # whether reads go to it now
     max_lag_s: float
@@ -53,11 +57,13 @@ class Seen:
 
 class Replica:
     """`url()` names the replica now (None: there is none just now, as when the embedded one
-    has not been made); `make_engine(url)` makes its engine; `primary()` gives the primary's."""
+    has not been made); `make_engine(url)` makes its engine; `primary()` gives the primary's;
+    `stopped()` says whether it is stopped on purpose just now."""
 
     def __init__(self, url: Callable[[], str | None], make_engine: Callable[[str], Engine],
-                 primary: Callable[[], Engine], max_lag_s: float, retry_s: float):
-        self._url, self._make_engine, self._primary = url, make_engine, primary
+                 primary: Callable[[], Engine], max_lag_s: float, retry_s: float,
+                 stopped: Callable[[], bool] = lambda: False):
+        self._url, self._make_engine, self._primary, self._stopped = url, make_engine, primary, stopped
         self.max_lag_s, self.retry_s = max_lag_s, retry_s
         self._engine: Engine | None = None
         self._sessions: sessionmaker | None = None
@@ -72,6 +78,9 @@ class Replica:
     def sessions(self) -> sessionmaker | None:
         """The replica's sessions when it may answer a read now: reachable, a replica, and no
         further behind than the bound. None: read the primary."""
+        if self._stopped():
+            self._set_aside()
+            return None
         now = time.monotonic()
         if now < self._down_until:
             return None
@@ -95,7 +104,9 @@ class Replica:
         is, and whether reads go to it."""
         reads = self.sessions() is not None
         now = time.monotonic()
-        if now < self._down_until:
+        if self._stopped():
+            state = "stopped"
+        elif now < self._down_until:
             state = "down"
         elif not self._follows:
             state = "not_following"
@@ -106,7 +117,7 @@ class Replica:
 
     def failed(self) -> None:
         """The replica did not answer: the primary answers until retry_s have passed."""
-        if time.monotonic() >= self._down_until:
+        if time.monotonic() >= self._down_until and not self._stopped():
             log.warning("read replica unreachable: reads go to the primary for %g s", self.retry_s)
         self._down_until = time.monotonic() + self.retry_s
         self._fresh_as_of = None
@@ -162,6 +173,16 @@ class Replica:
         oldest = asked - self.max_lag_s - 2 * PROBE_SECONDS
         while self._noted and (self._noted[0][1] <= reached or self._noted[0][0] < oldest):
             self._noted.popleft()
+
+    def _set_aside(self) -> None:
+        """Stopped on purpose: its connections go, and once started it is measured afresh at
+        once (no failure's wait left over)."""
+        self._down_until = 0.0
+        if self._engine is not None and self._probing.acquire(blocking=False):
+            try:
+                self._forget()
+            finally:
+                self._probing.release()
 
     def _forget(self) -> None:
         if self._engine is not None:

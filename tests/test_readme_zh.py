@@ -135,3 +135,24 @@ def test_the_chinese_readme_quotes_what_the_commands_say_in_chinese():
                  say("cli.database.no_schema", "zh", database="mycity", upgrade="flask --app app db upgrade")
                  .replace("`", "")):
         assert "".join(said.split()) in words, said
+
+
+def test_a_section_a_message_points_to_is_a_heading_of_the_readme_in_its_language():
+    from app.messages import CATALOGUE
+    # README, "Telling the reporter" · README“告知报告人” · README.zh-CN.md「告知报告人」
+    pointer = re.compile(r'README[^"“「\n]{0,12}["“「]([^"”」]+)["”」]')
+    titles = {"en": {title for _, title in headings(ENGLISH)}, "zh": {title for _, title in headings(CHINESE)}}
+    pointed = [(key, language, section) for key, texts in CATALOGUE.items() for language in ("zh", "en")
+               for section in pointer.findall(texts[language])]
+    assert ("notify.not_configured", "zh", "告知报告人") in pointed
+    assert [(key, language, section) for key, language, section in pointed if section not in titles[language]] == []
+
+
+def test_the_reports_channels_and_severities_the_readme_lists_are_the_codes():
+    from app.models.incidents import CHANNELS, SEVERITIES
+    for text in (ENGLISH, CHINESE):
+        said = prose(text)[prose(text).index("`POST /api/v1/incidents`"):]
+        severities = said[said.index("`severity` "):said.index("`channel` ")]
+        channels = re.split(r"[(（]`citizen`", said[said.index("`channel` "):])[0]
+        assert re.findall(r"`([a-z0-9]+)`", severities)[1:] == list(SEVERITIES)
+        assert sorted(re.findall(r"`([a-z0-9]+)`", channels)[1:]) == sorted(CHANNELS)

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app import create_app, db, replica as replica_module
-from app.config import ROOT, ReplicaRules
+from app.config import ROOT, ReplicaRules, load_settings
 from app.pgserver import Cluster
 from tests.conftest import TEST_SETTINGS, BufferedClient
 
@@ -89,7 +89,13 @@ def started(app):
     """The replica, made and started by the command a person runs."""
     result = app.test_cli_runner().invoke(args=["db-server", "replica", "start"])
     assert result.exit_code == 0, result.output
-    return Cluster(app.config["GRIDMAP"].var_dir).replica()
+    replica = Cluster(app.config["GRIDMAP"].var_dir).replica()
+    # what it says is where the replica runs: no bar left behind (off a terminal, none drawn;
+    # on one, erased: tests/cli/test_progress.py)
+    assert result.output.splitlines() == [
+        f"The replica is running on 127.0.0.1:{replica.port()} (data in {replica.data_dir}); the app's layers, "
+        f"tiles and charts read from it while it is no more than {BOUND:g} s behind."]
+    return replica
 
 
 @pytest.fixture()
@@ -317,7 +323,7 @@ def test_a_replica_connection_that_dies_under_an_answer_is_answered_again_by_the
     assert until(lambda: answered(client, INCIDENTS, tokens).headers["X-Gridmap-Database"] == "replica")
 
 
-def test_killing_the_replica_sends_reads_to_the_primary_with_no_error_until_it_is_back(client, tokens, started,
+def test_killing_the_replica_sends_reads_to_the_primary_with_no_error_until_it_is_back(app, client, tokens, started,
                                                                                        a_tile):
     assert until(lambda: answered(client, INCIDENTS, tokens).headers["X-Gridmap-Database"] == "replica")
     postmaster = int((started.data_dir / "postmaster.pid").read_text().split()[0])
@@ -332,9 +338,100 @@ def test_killing_the_replica_sends_reads_to_the_primary_with_no_error_until_it_i
     down = replica_health(client)
     assert down["state"] == "down" and down["reads"] == "primary" and down["lag_seconds"] is None
     assert [w["code"] for w in down["warnings"]] == ["replica.down"]
+    # nobody stopped it, and the commands say so
+    status = app.test_cli_runner().invoke(args=["db-server", "replica", "status"])
+    assert status.exit_code == 3 and "replica not running, though nobody stopped it" in status.output
+    server = app.test_cli_runner().invoke(args=["db-server", "status"])
+    assert "replica: not running, though nobody stopped it" in server.output
     started.start()
     assert until(lambda: answered(client, INCIDENTS, tokens).headers["X-Gridmap-Database"] == "replica")
     assert replica_health(client)["state"] == "up"
+
+
+def slot_holds(app) -> int:
+    """The WAL the replica's slot makes the primary keep, in bytes, as the primary says."""
+    primary = Cluster(app.config["GRIDMAP"].var_dir)
+    with psycopg.connect(primary.url().replace("+psycopg", ""), autocommit=True) as conn:
+        return int(conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots "
+                                "WHERE slot_name = 'gridmap_replica'").fetchone()[0])
+
+
+def said_mb(line: str) -> float:
+    return float(re.search(r"([\d.]+) MB", line).group(1))
+
+
+def test_a_replica_stopped_on_purpose_is_a_state_not_an_alarm_and_is_left_alone_until_started(
+        app, client, tokens, started, a_point, caplog):
+    assert until(lambda: answered(client, INCIDENTS, tokens).headers["X-Gridmap-Database"] == "replica")
+    runner = app.test_cli_runner()
+    stopped = runner.invoke(args=["db-server", "replica", "stop"])
+    assert stopped.exit_code == 0, stopped.output
+    said, slot = stopped.output.splitlines()
+    assert said == "Replica stopped; the primary answers the reads until flask db-server replica start starts it again."
+    # the slot it leaves keeps WAL on the primary, how much, and how to drop it
+    assert slot.startswith("replication slot gridmap_replica: no replica receives, and the primary keeps ")
+    assert "growing until the replica starts again" in slot and "replica stop --remove" in slot
+    assert abs(said_mb(slot) - slot_holds(app) / 1e6) < 0.2
+    assert not started.running() and started.stopped_on_purpose()
+
+    # reads go to the primary, with no error, no warning and no retry: a state, with a note
+    with caplog.at_level("WARNING", logger="app.replica"):
+        for _ in range(3):
+            assert answered(client, INCIDENTS, tokens).headers["X-Gridmap-Database"] == "primary"
+        time.sleep(1.5)                     # past GRIDMAP_REPLICA_RETRY_S (1 s here): still left alone
+        health = client.get("/healthz", headers={"Accept-Language": "en"}).json
+    assert [r.getMessage() for r in caplog.records if r.name == "app.replica"] == []
+    replica = health["replica"]
+    assert replica["state"] == "stopped" and replica["reads"] == "primary" and replica["lag_seconds"] is None
+    assert replica["warnings"] == [] and [n["code"] for n in replica["notes"]] == ["replica.stopped"]
+    assert "flask db-server replica start" in replica["notes"][0]["message"]
+    assert "flask db-server replica stop --remove" in replica["notes"][0]["message"]
+    zh = client.get("/healthz", headers={"Accept-Language": "zh-CN"}).json["replica"]["notes"][0]["message"]
+    assert zh.startswith("只读副本已被停止") and "flask db-server replica start" in zh
+
+    # while it is stopped the primary keeps every WAL file written since: the commands say how much
+    before = slot_holds(app)
+    report(client, tokens, a_point, "written while the replica is stopped")
+    assert slot_holds(app) > before
+    status = runner.invoke(args=["db-server", "replica", "status"])
+    assert status.exit_code == 3
+    assert status.output.splitlines()[0] == (f"replica stopped (data in {started.data_dir}; flask db-server "
+                                             "replica start starts it again)")
+    assert abs(said_mb(status.output.splitlines()[1]) - slot_holds(app) / 1e6) < 0.2
+    server = runner.invoke(args=["db-server", "status"])
+    assert server.exit_code == 0
+    assert server.output.splitlines()[1:] == [
+        f"replica: stopped (data in {started.data_dir}; flask db-server replica start starts it again)",
+        status.output.splitlines()[1]]
+
+    # started again, it is read again at once
+    again = runner.invoke(args=["db-server", "replica", "start"])
+    assert again.exit_code == 0, again.output
+    assert not started.stopped_on_purpose()
+    assert until(lambda: answered(client, INCIDENTS, tokens).headers["X-Gridmap-Database"] == "replica")
+    assert replica_health(client)["state"] == "up"
+    server = until(lambda: (s := runner.invoke(args=["db-server", "status"]).output) and "receives" in s and s)
+    assert server.splitlines()[1] == f"replica: running on 127.0.0.1:{started.port()} (data in {started.data_dir})"
+    assert server.splitlines()[2].startswith("replication slot gridmap_replica: the replica receives, and the "
+                                             "primary keeps ")
+
+
+def test_a_server_told_not_to_read_the_replica_reads_the_primary_alone(var_dir, started, tokens, monkeypatch):
+    assert load_settings().replica.reads is True
+    for word in ("0", "off"):
+        monkeypatch.setenv("GRIDMAP_REPLICA_READS", word)
+        assert load_settings().replica.reads is False
+    own = create_app({"var_dir": var_dir, **TEST_SETTINGS})
+    own.config.update(TESTING=True)
+    own.test_client_class = BufferedClient
+    alone = own.test_client(use_cookies=False)
+    assert started.running()
+    for _ in range(3):
+        read = alone.get(INCIDENTS, headers=tokens["operator"])
+        assert read.status_code == 200 and read.headers["X-Gridmap-Database"] == "primary"
+        time.sleep(0.6)                     # past a probe: a server that read the replica would by now
+    assert "replica" not in alone.get("/healthz").json
+    stop_listening(own)
 
 
 def test_db_server_stop_stops_the_replica_too_and_both_start_again(app, client, tokens, started):

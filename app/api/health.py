@@ -55,8 +55,9 @@ def healthz():
     seen = db.replica_seen()
     if seen is not None:
         replica = replica_status(seen.state, seen.lag_s, seen.reads, seen.max_lag_s, seen.retry_s)
-        replica["warnings"] = [{"code": code, "message": say(code, language, **params)}
-                               for code, params in replica["warnings"]]
+        for said in ("warnings", "notes"):
+            replica[said] = [{"code": code, "message": say(code, language, **params)}
+                             for code, params in replica[said]]
         parts["replica"] = replica
     # a stale backup, a backlog of messages or a replica gone is no reason to take the server
     # out of service (the primary answers every read): a 200

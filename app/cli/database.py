@@ -2,8 +2,6 @@
 db-server replica start|stop|status (its streaming replica) and flask db upgrade|downgrade."""
 from __future__ import annotations
 
-import sys
-from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +12,8 @@ from flask.cli import with_appcontext
 
 from .. import db
 from ..messages import Message
-from ..pgserver import Cluster, PgServerError
+from ..pgserver import REPLICATION_SLOT, Cluster, PgServerError, Slot
+from .progress import Bar
 from .words import Group, Refusal, echo, language, option
 
 
@@ -54,8 +53,9 @@ def stop():
     cluster = _cluster()
     try:
         # its replica first: one left running knocks at the stopped primary, and still holds a
-        # port and memory when the primary's data is removed (make clean-db)
-        replica_stopped = cluster.replica().stop()
+        # port and memory when the primary's data is removed (make clean-db). Stopped on
+        # purpose: the app is not alarmed by it, and `replica start` starts it again
+        replica_stopped = cluster.replica().stop(on_purpose=True)
         cluster.stop()
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
@@ -68,11 +68,34 @@ def stop():
 @with_appcontext
 def status():
     cluster = _cluster()
-    if cluster.running():
+    running = cluster.running()
+    if running:
         echo("cli.db_server.status.running", port=cluster.port(), data=str(cluster.data_dir))
     else:
         echo("cli.db_server.status.stopped" if cluster.initialised() else "cli.db_server.status.uninitialised")
+    copy = cluster.replica()
+    if copy.initialised():
+        if copy.running():
+            echo("cli.db_server.status.replica_running", port=copy.port(), data=str(copy.data_dir))
+        else:
+            echo("cli.db_server.status.replica_stopped" if copy.stopped_on_purpose()
+                 else "cli.db_server.status.replica_down", data=str(copy.data_dir))
+    if running:
+        try:
+            _say_slot(cluster.replication_slot())
+        except PgServerError as error:
+            raise click.ClickException(str(error)) from None
+    if not running:
         raise SystemExit(3)
+
+
+def _say_slot(slot: Slot | None) -> None:
+    """The replica's slot on the primary, and the WAL it holds there: a slot no replica
+    receives through keeps every WAL file written since, until the disk is full."""
+    if slot is None:
+        return
+    size = (slot.retained_bytes or 0) / 1e6
+    echo("cli.db_server.slot.active" if slot.active else "cli.db_server.slot.idle", slot=slot.name, size=size)
 
 
 @db_server.command("backup", help=Message("cli.help.db_server.backup"))
@@ -84,15 +107,7 @@ def backup(keep):
     cluster = _cluster()
     try:
         problem = cluster.archiving_problem() if cluster.running() else None
-        with ExitStack() as shown:
-            bar = None
-
-            def progress(done: int) -> None:     # the bar appears once pg_basebackup is under way
-                nonlocal bar
-                bar = bar or shown.enter_context(
-                    click.progressbar(length=100, label=Message("cli.db_server.backup_bar").say(language()),
-                                      file=sys.stderr))
-                bar.update(done - bar.pos)
+        with Bar(Message("cli.db_server.backup_bar")) as progress:
             taken = cluster.backup(keep or settings.backups.keep, progress)
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
@@ -156,15 +171,8 @@ def replica():
 def replica_start():
     _embedded_only()
     try:
-        with ExitStack() as shown:
-            bar = None
-
-            def progress(done: int) -> None:     # only a first start copies, and shows a bar
-                nonlocal bar
-                bar = bar or shown.enter_context(
-                    click.progressbar(length=100, label=Message("cli.db_server.replica_bar").say(language()),
-                                      file=sys.stderr))
-                bar.update(done - bar.pos)
+        # only a first start copies, and shows a bar
+        with Bar(Message("cli.db_server.replica_bar")) as progress:
             copy = _cluster().start_replica(progress)
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
@@ -177,11 +185,25 @@ def replica_start():
 @with_appcontext
 def replica_stop(remove):
     _embedded_only()
+    cluster = _cluster()
+    made = cluster.replica().initialised()
     try:
-        _cluster().stop_replica(remove)
+        cluster.stop_replica(remove)
+        # what the slot left behind holds now, and keeps holding while the replica is stopped
+        slot = cluster.replication_slot() if not remove and cluster.running() else None
     except PgServerError as error:
         raise click.ClickException(str(error)) from None
-    echo("cli.db_server.replica.removed" if remove else "cli.db_server.replica.stopped")
+    if remove:
+        echo("cli.db_server.replica.removed")
+        return
+    if not made:
+        echo("cli.db_server.replica.absent")
+    else:
+        echo("cli.db_server.replica.stopped")
+    if slot is not None:
+        _say_slot(slot)
+    elif made:
+        echo("cli.db_server.slot.unknown")
 
 
 @replica.command("status", help=Message("cli.help.db_server.replica.status"))
@@ -196,10 +218,10 @@ def replica_status():
     if found.state == "absent":
         echo("cli.db_server.replica.absent")
         raise SystemExit(3)
-    if found.state == "stopped":
-        echo("cli.db_server.replica.status_stopped", data=str(copy.data_dir))
-        if found.retained_bytes:
-            echo("cli.db_server.replica.retained", size=found.retained_bytes / 1e6)
+    if found.state in ("stopped", "down"):
+        echo(f"cli.db_server.replica.status_{found.state}", data=str(copy.data_dir))
+        if found.retained_bytes is not None:
+            echo("cli.db_server.slot.idle", slot=REPLICATION_SLOT, size=found.retained_bytes / 1e6)
         raise SystemExit(3)
     echo("cli.db_server.replica.status", port=copy.port(), data=str(copy.data_dir), state=found.state)
     if found.behind_bytes is not None:

@@ -8,6 +8,10 @@ the streams held by every other. What must happen once for the city does, howeve
 run: the escalation clock's round and the sequencer hold PostgreSQL advisory locks, the
 outbox's senders claim each message with SKIP LOCKED; the demo's simulator runs here, once,
 not in each host.
+
+One terminal (or journal) holds every host's lines: each is passed on with its host's port in
+front (`host 5001 | …`; the nginx in front's `front 5000 | …`), and one line says when all of
+them, and the nginx in front, answer.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from flask.cli import with_appcontext
 from ..messages import Message
 from . import proxy
 from .serve import STARTUP_SECONDS, Children, _part
-from .words import Command, Refusal, option
+from .words import Command, Refusal, echo, option
 
 HOST_ADDRESS = "127.0.0.1"          # the hosts answer the nginx in front only
 
@@ -63,11 +67,13 @@ def serve_hosts(count: int, app_ports: tuple[int, ...], host: str, port: int | N
             # hosts in order (each then ends its streams as whole bodies)
             children.start(name, flask + ["serve", "--host", HOST_ADDRESS, "--port", str(app_port),
                                           "--workers", str(workers), "--threads", str(threads), "--no-simulate"],
-                           env=env, start_new_session=True)
-        _wait_for_hosts(children, ports)
+                           label=name, env=env, start_new_session=True)
+        _wait_until_listening(children, [(name, HOST_ADDRESS, p) for name, p in zip(names, ports)])
         config = proxy.render_hosts(run, host, port, settings.max_request_bytes,
                                     [proxy.address(HOST_ADDRESS, p) for p in ports], behind=settings.proxies)
-        children.start("nginx", proxy.command(run, config), start_new_session=True)
+        children.start("nginx", proxy.command(run, config), label=f"front {port}", start_new_session=True)
+        _wait_until_listening(children, [("nginx", _reachable(host), port)])
+        echo("cli.serve_hosts.ready", front=f"http://{proxy.address(host, port)}", ports=[str(p) for p in ports])
         if simulate:
             children.start("simulator", flask + ["simulate"])
         children.watch()
@@ -81,21 +87,28 @@ def serve_hosts(count: int, app_ports: tuple[int, ...], host: str, port: int | N
         shutil.rmtree(run, ignore_errors=True)         # its config, pid and temporary files
 
 
-def _wait_for_hosts(children: Children, ports: list[int]) -> None:
-    """The nginx in front starts once every host answers: a host's own nginx listens only
-    once its servers do."""
+def _wait_until_listening(children: Children, listeners: list[tuple[str, str, int]]) -> None:
+    """Until each (name, address, port) takes connections. The nginx in front starts once
+    every host answers (a host's own nginx listens only once its servers do), and the ready
+    line is said once it answers too."""
     deadline = time.monotonic() + STARTUP_SECONDS
-    waiting = list(ports)
+    waiting = list(listeners)
     while waiting:
         if children.died():
             raise Refusal(Message("cli.serve.died_starting", names=[_part(name) for name in children.died()]))
         if time.monotonic() > deadline:
-            raise Refusal(Message("cli.serve.slow_start", names=[_part(f"host {p}") for p in waiting],
+            raise Refusal(Message("cli.serve.slow_start", names=[_part(name) for name, _, _ in waiting],
                                   seconds=STARTUP_SECONDS))
+        _, address, port = waiting[0]
         try:
-            socket.create_connection((HOST_ADDRESS, waiting[0]), timeout=1).close()
+            socket.create_connection((address, port), timeout=1).close()
             waiting.pop(0)
             continue
         except OSError:
             pass
         time.sleep(0.2)
+
+
+def _reachable(host: str) -> str:
+    """Where this machine reaches a server listening on `host`: the wildcard is not an address."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)

@@ -20,8 +20,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 from flask import current_app
@@ -94,15 +96,31 @@ class Children:
 
     def __init__(self):
         self.running: dict[str, subprocess.Popen] = {}
-        self._how: dict[str, tuple[list[str], dict]] = {}
+        self._how: dict[str, tuple[list[str], dict, str | None]] = {}
         self._deaths: dict[str, list[float]] = {}
+        self._relays: list[threading.Thread] = []
 
-    def start(self, name: str, command: list[str], **options) -> None:
+    def start(self, name: str, command: list[str], label: str | None = None, **options) -> None:
+        """`label`: every line the child writes is passed on with it in front (`flask
+        serve-hosts` names each host's lines by its port)."""
         # a flask serve killed outright (SIGKILL) takes its parts with it: the kernel tells
         # each to finish, nginx gracefully; an nginx left behind would hold the port
         options["preexec_fn"] = _ending_with_parent(signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
-        self._how[name] = (command, options)
-        self.running[name] = subprocess.Popen(command, **options)
+        self._how[name] = (command, options, label)
+        self._spawn(name)
+
+    def _spawn(self, name: str) -> None:
+        command, options, label = self._how[name]
+        if label is None:
+            self.running[name] = subprocess.Popen(command, **options)
+            return
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **options)
+        for source, sink in ((child.stdout, sys.stdout), (child.stderr, sys.stderr)):
+            relay = threading.Thread(target=_relay, args=(source, sink.buffer, f"{label} | ".encode()),
+                                     name=f"{name} output", daemon=True)
+            relay.start()
+            self._relays.append(relay)
+        self.running[name] = child
 
     def died(self) -> list[str]:
         return [name for name, child in self.running.items() if child.poll() is not None]
@@ -119,8 +137,7 @@ class Children:
                     raise Refusal(Message("cli.serve.gave_up", name=_part(name), count=len(deaths),
                                           seconds=self.WITHIN_SECONDS, code=code))
                 echo("cli.serve.restarting", name=_part(name), code=code, err=True)
-                command, options = self._how[name]
-                self.running[name] = subprocess.Popen(command, **options)
+                self._spawn(name)
 
     # The simulator first, so that nothing is written while the rest goes. Then the stream
     # server and nginx, together: the stream server ends every stream as a whole HTTP body and
@@ -139,6 +156,8 @@ class Children:
             for child, sig in live:
                 child.send_signal(sig)
             _reap([child for child, _ in live])
+        for relay in self._relays:          # the children's last lines, passed on before we go
+            relay.join(timeout=2)
 
 
 PARTS = {"gunicorn": "gunicorn", "stream server": "streams", "nginx": "nginx", "simulator": "simulator"}
@@ -148,6 +167,19 @@ def _part(name: str) -> Message:
     if name.startswith("host "):                  # `flask serve-hosts`' hosts, by port
         return Message("cli.serve.part.host", port=name.split()[1])
     return Message(f"cli.serve.part.{PARTS[name]}")
+
+
+_WRITING = threading.Lock()         # one whole line at a time, whichever child wrote it
+
+
+def _relay(source: BinaryIO, sink: BinaryIO, label: bytes) -> None:
+    """Each line from `source` to `sink` with `label` in front, until the child (and every
+    process it started, which writes there too) has closed it."""
+    with source:
+        for line in iter(source.readline, b""):
+            with _WRITING:
+                sink.write(label + (line if line.endswith(b"\n") else line + b"\n"))
+                sink.flush()
 
 
 def _ending_with_parent(sig: int):

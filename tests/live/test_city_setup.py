@@ -17,6 +17,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -106,7 +107,7 @@ def hosts(city, tmp_path_factory):
                 pass
             assert time.monotonic() < deadline, "flask serve-hosts did not answer in 120 s\n" + log.read_text()[-3000:]
             time.sleep(0.5)
-        yield SimpleNamespace(front=front, a=a, b=b)
+        yield SimpleNamespace(front=front, a=a, b=b, log=log)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -208,3 +209,9 @@ def test_two_hosts_and_a_replica_a_report_crosses_the_hosts_reads_come_from_the_
         assert health["status"] == "warning" and health["database"] == "ok"
         assert health["replica"]["state"] == "down" and health["replica"]["reads"] == "primary"
         assert "replica.down" in [w["code"] for w in health["replica"]["warnings"]]
+    # each host's log says so once, timed and in gunicorn's form, with the host's port in front
+    said = [line for line in hosts.log.read_text().splitlines() if "read replica unreachable" in line]
+    form = re.compile(r"host (\d+) \| \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[\d+\] \[WARNING\] "
+                      r"read replica unreachable: reads go to the primary for 10 s")
+    assert all(form.fullmatch(line) for line in said), said
+    assert {form.fullmatch(line).group(1) for line in said} == {str(hosts.a), str(hosts.b)}

@@ -255,6 +255,24 @@ def test_the_app_hears_the_clients_address_through_both_nginx(city, hosts):
     assert address == "127.0.0.2"
 
 
+def test_one_line_says_when_every_host_answers_and_each_hosts_lines_name_it(city, hosts):
+    # made once the hosts and the nginx in front answer (a report through the front proves it)
+    report(hosts.front, city.token, city.points[40], "through the nginx in front")
+    lines = hosts.log.read_text().splitlines()
+    assert [line for line in lines if line.startswith("ready")] == [
+        f"ready: nginx in front on http://127.0.0.1:{hosts.front}, app hosts on ports {hosts.a}, {hosts.b}"]
+    # every other line is a host's (its gunicorn's, stream server's and nginx's), named by its
+    # port, or the nginx in front's
+    labelled = [line.partition(" | ") for line in lines if not line.startswith("ready")]
+    assert [line for label, bar, line in labelled if not bar] == []
+    said = {label for label, _, _ in labelled}
+    assert {f"host {hosts.a}", f"host {hosts.b}"} <= said <= {f"host {hosts.a}", f"host {hosts.b}",
+                                                               f"front {hosts.front}"}
+    # gunicorn's request log: this very report, through the host that answered it
+    posted = [label for label, _, line in labelled if '"POST /api/v1/incidents HTTP/1.' in line and '" 201 ' in line]
+    assert len(posted) >= 1 and set(posted) <= {f"host {hosts.a}", f"host {hosts.b}"}
+
+
 def _sequencer_lock() -> int:
     from app.services.live import stream
     return stream.SEQUENCER_LOCK
