@@ -256,7 +256,9 @@ function renderRanking(ranking, period, onDrill, listId = 'ranking') {
     item.addEventListener('click', () => onDrill({
       title: pick({ zh: r.name_zh, en: r.name_en }) || r.code,
       filter: { grid: r.code, since: period.start, until: period.end, merged: 'false' } }));
-    const stars = r.stars ? '★'.repeat(r.stars) : t('none');
+    // no stars: too few cases with a known outcome to rate (AssessmentRules.min_incidents), not
+    // zero stars — "无" beside the first in the ranking read as the worst mark
+    const stars = r.stars ? '★'.repeat(r.stars) : t('stars_unrated');
     const onTime = r.on_time_rate === null ? '–' : `${Math.round(r.on_time_rate * 100)}%`;
     // satisfaction with how many rated it beside it: one rating is not a grid's mood
     const satisfied = r.rated ? ` · ${tf('rank_satisfaction', { s: r.satisfaction.toFixed(1), n: r.rated })}` : '';
