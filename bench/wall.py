@@ -1,5 +1,5 @@
 """Wall map benchmark: first load and panning of /wall in headless Chromium at --scale 10 (a
-district) or 100 (a city), against the plain city map (/) that loads every layer as GeoJSON, in
+district) or 100 (a city), against the plain city map (/), drawn from the same vector tiles, in
 the same run.
 
     make bench-wall                 (or: .venv/bin/python bench/wall.py --runs 3)

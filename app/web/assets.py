@@ -25,17 +25,21 @@ WALL_JS = ["leaflet.markercluster/dist/leaflet.markercluster.js",
 WALL_CSS = ["leaflet.markercluster/dist/MarkerCluster.css"]
 # The phone: roads and street lines from the same vector tiles as the wall.
 WORKER_JS = ["leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
+# The city map: every layer from the vector tiles, as a city's are too big for GeoJSON.
+MAP_JS = ["leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
 # The residents' pages: roads and buildings from our own public tiles.
 PUBLIC_JS = ["leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
-# The planner's editing: drawing, vertex editing and snapping to grids, roads and buildings.
-PLANNER_JS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js"]
+# The planner's editing: drawing, vertex editing and snapping to grids, roads and buildings;
+# and the rest of the city's grids around the area shown, from the vector tiles.
+PLANNER_JS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+              "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"]
 PLANNER_CSS = ["@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"]
 # Leaflet's CSS points at images/… beside itself; the bundle lives in static/gen/.
 VENDOR_IMAGES = [NODE_MODULES / "leaflet" / "dist" / "images"]
 
 
 def init_assets(app: Flask) -> None:
-    missing = [p for p in VENDOR_JS + VENDOR_CSS + WALL_JS + WALL_CSS + PLANNER_JS + PLANNER_CSS if not (NODE_MODULES / p).exists()]
+    missing = [p for p in VENDOR_JS + VENDOR_CSS + MAP_JS + WALL_JS + WALL_CSS + PLANNER_JS + PLANNER_CSS if not (NODE_MODULES / p).exists()]
     if missing:
         raise RuntimeError(f"Front-end packages are missing ({', '.join(missing)}): run `npm ci` "
                            "(or `make run`, which does).")
@@ -44,6 +48,8 @@ def init_assets(app: Flask) -> None:
     env.url = app.static_url_path
     env.register("vendor_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS],
                                      output="gen/vendor.%(version)s.js"))
+    env.register("map_js", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_JS + MAP_JS],
+                                  output="gen/map.%(version)s.js"))
     env.register("app_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/map.css",
                                    output="gen/app.%(version)s.css"))
     env.register("worker_css", Bundle(*[str(NODE_MODULES / p) for p in VENDOR_CSS], "css/worker.css",

@@ -9,10 +9,13 @@ from sqlalchemy import select, text
 
 from .. import db
 from ..auth import current_user, permits, public, requires
+from ..auth.identity import current_scope
 from ..models import AppUser
+from ..services.accounts.scope import Scope
 from ..services.city.places import grids_named
 from ..services.incidents import departments as incident_departments
 from ..services.layers.features import COLLECTIONS
+from ..services.live.wall import extent as watched_extent
 from .basemap import for_page as basemap_for_page
 
 bp = Blueprint("pages", __name__, template_folder="templates")
@@ -32,7 +35,14 @@ def _readable(user) -> list[str]:
 @requires("layers:read", page=True)
 def city_map():
     user = current_user()
-    return render_template("map.html", user=user, collections=_readable(user),
+    # Where the map opens and beyond which it asks for no tile: the reader's own area (the
+    # wall's, which not every role reading layers may ask /api/v1/wall/extent for), and the
+    # city's, for what is seen beyond it (roads, a grid worker's neighbouring grids); in the
+    # page itself, so that the first tiles are asked for at once.
+    session, scope = db.session(), current_scope()
+    area = watched_extent(session, scope)
+    city = area if scope.everything else watched_extent(session, Scope(everything=True))
+    return render_template("map.html", user=user, collections=_readable(user), extent=area, city_extent=city,
                            csrf_token=g.get("csrf_token", ""), display_name=_display_name(user),
                            reads_access_log=bool(permits(user.role, "audit:read")))
 

@@ -1,7 +1,25 @@
-// A GeoJSON layer per collection, with popups that speak the user's language.
-import { fetchItems } from '../api.js';
+// Each collection as our own vector tiles, with popups that speak the user's language. A city
+// has 6,400 grids, 66,600 buildings and 38,552 cameras: no collection is asked for whole, each is
+// drawn from the zoom where it can be read, and a click finds its feature in the tiles under it
+// (the tiles carry the same properties as the items: services/layers/tiles.py).
 import { t, localName } from '../i18n.js';
+import { vectorTiles } from '../basemap.js';
 import { featureStyle } from './styles.js';
+
+// The zoom a collection is drawn from: below it a city's buildings, cameras and parts are specks,
+// and megabytes of tiles at its zoom (the wall draws buildings from 14 too). Each tile is the
+// server's of one zoom out (TILE_PX), so this is at least one more than the server's own minzoom
+// (services/layers/features.py), under which its tiles are empty.
+export const FROM_ZOOM = { roads: 12, buildings: 14, cameras: 14, parts: 15 };
+// Tiles drawn 512 px across, each the server's 256-px tile of one zoom out (its 4,096 units are
+// still 8 to the pixel): a quarter as many requests, 50 for a desk's first view of a district
+// instead of 120, with the same features in them.
+const TILE_PX = 512;
+
+// Bottom to top; a click asks the most particular first (a camera on a building in a grid).
+export const DRAWN = ['roads', 'buildings', 'grids', 'communities', 'streets', 'parts', 'cameras'];
+const PICKED = ['cameras', 'parts', 'buildings', 'roads', 'grids', 'communities', 'streets'];
+const TOLERANCE_PX = 4;      // a point of 3 px, a road of 1 px: clickable without aiming
 
 // field → the prefix of its values' words in the catalogue ('' : the value itself is a key)
 const popupFields = {
@@ -10,11 +28,11 @@ const popupFields = {
   grids: { code: null, kind: '', community: null, households: null, population: null },
   buildings: { address: null, kind: '', levels: null, households: null, grid: null },
   roads: { kind: '' },
-  cameras: { kind: '' },
+  cameras: { kind: 'camera_kind_' },
   parts: { part_name: null, standard_code: null, status: 'part_', grid: null },
 };
 
-function popup(collection, props) {
+export function popup(collection, props) {
   // a part's own name (a lamp's number) sits under its kind's name, the popup's title
   const values = collection === 'parts' ? { ...props, part_name: props.name } : props;
   const rows = Object.entries(popupFields[collection])
@@ -31,15 +49,80 @@ function escapeHtml(text) {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
-export async function featureLayer(collection) {
-  const data = await fetchItems(collection);
-  const layer = L.geoJSON(data, {
-    style: (feature) => featureStyle(collection, feature.properties),
-    pointToLayer: (feature, latlng) => L.circleMarker(latlng, featureStyle(collection, feature.properties)),
-    onEachFeature: (feature, sublayer) => sublayer.bindPopup(() => popup(collection, feature.properties)),
+// `bounds`: the reader's area; no tile beyond it is asked for (they would all be empty).
+export function featureTiles(collection, bounds) {
+  const layer = vectorTiles(`/tiles/${collection}/{z}/{x}/{y}.mvt`, {
+    bounds,
+    minZoom: FROM_ZOOM[collection] || 1,
+    maxNativeZoom: 18,
+    tileSize: TILE_PX,
+    zIndex: DRAWN.indexOf(collection) + 1,
+    vectorTileLayerStyles: { [collection]: (props) => featureStyle(collection, props) },
+    // VectorGrid 1.3's own click handling predates Leaflet 1.9: the map's click finds the
+    // feature instead (pick below), in the features each tile keeps by their id
+    interactive: false,
+    getFeatureId: (feature) => feature.id,
+    rendererFactory: L.canvas.tile,
+    tolerance: TOLERANCE_PX,
   });
-  layer.featureCount = data.features.length;
-  // the major classes present, for the legend (parts only)
-  layer.groups = [...new Set(data.features.map((f) => f.properties.group).filter(Boolean))].sort();
+  // Leaflet.VectorGrid 1.3 has no zoomOffset: the tile one zoom out is asked for here
+  const ask = layer._getVectorTilePromise;
+  layer._getVectorTilePromise = function (coords) {
+    const zoomedOut = L.point(coords.x, coords.y);
+    zoomedOut.z = coords.z - Math.log2(TILE_PX / 256);
+    return ask.call(this, zoomedOut);
+  };
   return layer;
+}
+
+// The feature of `layer` under a mouse event: the tile of the zoom being drawn, measured on the
+// screen (so a shifted basemap or a zoom animation changes nothing), then the shapes inside it.
+// An outline drawn without fill (a community, a street) is found on its line, not inside it.
+function featureAt(layer, event) {
+  const size = layer.getTileSize();
+  for (const tile of Object.values(layer._vectorTiles || {})) {
+    if (tile.getCoord().z !== layer._tileZoom) continue;
+    const box = tile.getContainer().getBoundingClientRect();
+    if (event.clientX < box.left || event.clientX >= box.right || event.clientY < box.top || event.clientY >= box.bottom) continue;
+    const point = L.point((event.clientX - box.left) * (size.x / box.width), (event.clientY - box.top) * (size.y / box.height));
+    for (const { feature } of Object.values(tile._features)) {
+      if (feature._parts) feature._pxBounds = feature._pxBounds || feature._getPixelBounds();
+      const hit = feature._parts && !feature.options.fill
+        ? L.Polyline.prototype._containsPoint.call(feature, point, true)
+        : feature._containsPoint(point);
+      if (hit) return feature;
+    }
+    return null;
+  }
+  return null;
+}
+
+// What is under a mouse event among the layers on `map` ({collection: layer}): the collection
+// and the feature's properties, or null.
+export function pick(map, layers, event) {
+  for (const collection of PICKED) {
+    const layer = layers[collection];
+    if (!layer || !map.hasLayer(layer)) continue;
+    const feature = featureAt(layer, event);
+    if (feature) return { collection, properties: feature.properties };
+  }
+  return null;
+}
+
+// A click opens the popup of what is under it; the pointer says where there is something to
+// click, looked for once a frame at most.
+export function popups(map, layers) {
+  map.on('click', (e) => {
+    const found = pick(map, layers, e.originalEvent);
+    if (found) L.popup().setLatLng(e.latlng).setContent(popup(found.collection, found.properties)).openOn(map);
+  });
+  const container = map.getContainer();
+  let pending = null;
+  let frame = null;
+  const hover = () => {
+    frame = null;
+    container.classList.toggle('over-feature', Boolean(pending && pick(map, layers, pending)));
+  };
+  map.on('mousemove', (e) => { pending = e.originalEvent; frame = frame || requestAnimationFrame(hover); });
+  map.on('mouseout movestart', () => { pending = null; container.classList.remove('over-feature'); });
 }

@@ -13,9 +13,15 @@ function swatch(style) {
 }
 
 // `groups`: per collection, the classes it is drawn by (city parts: the standard's major
-// classes present), each a row of its own.
-export function legendControl(collections, groups = {}) {
+// classes), each a row of its own. `fromZoom`: per collection, the zoom it is drawn from; below
+// it its row says to zoom in (`atZoom`), so that a map without buildings yet is not taken for a
+// city without them.
+export function legendControl(collections, groups = {}, fromZoom = {}) {
   const control = L.control({ position: 'bottomright' });
+  const waiting = [];          // [row, the zoom its layer is drawn from]
+  control.atZoom = (zoom) => {
+    for (const [row, from] of waiting) row.classList.toggle('below-zoom', zoom < from);
+  };
   control.onAdd = () => {
     const div = L.DomUtil.create('div', 'legend');
     div.id = 'legend';
@@ -27,6 +33,13 @@ export function legendControl(collections, groups = {}) {
       row.className = 'legend-row';
       row.dataset.layer = c;
       row.append(swatch(layerStyles[c]), t(c));
+      if (fromZoom[c]) {
+        const hint = document.createElement('span');
+        hint.className = 'legend-zoom-hint';
+        hint.textContent = t('zoom_in_to_show');
+        row.append(hint);
+        waiting.push([row, fromZoom[c]]);
+      }
       div.append(row);
       for (const group of groups[c] || []) {
         const sub = document.createElement('div');
@@ -34,6 +47,7 @@ export function legendControl(collections, groups = {}) {
         sub.dataset.layer = c;
         sub.dataset.group = group;
         sub.append(swatch(featureStyle(c, { group })), t(`part_group_${group}`));
+        if (fromZoom[c]) waiting.push([sub, fromZoom[c]]);
         div.append(sub);
       }
     }
