@@ -1277,6 +1277,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "网格 {grid} 有 {households} 户，多于标准 {low}–{high} 户",
         "en": "Grid {grid} holds {households} households, over the standard {low}–{high}",
     },
+    "problem.site_not_special": {
+        "zh": "{kind} {site} 没有专属网格（没有一个专属网格包含它的大部分）",
+        "en": "{kind} {site} has no special grid (no special grid holds most of it)",
+    },
+    "problem.site_not_special_unnamed": {
+        "zh": "有一处{kind}没有专属网格（没有一个专属网格包含它的大部分）",
+        "en": "A site of kind {kind} has no special grid (no special grid holds most of it)",
+    },
     "problem.no_worker": {
         "zh": "综合网格 {grid} 没有专职网格员",
         "en": "Comprehensive grid {grid} has no full-time grid worker",

@@ -193,6 +193,18 @@ def test_every_status_and_step_of_the_loop_has_its_words():
         assert f"step.{action}" in CATALOGUE and f"step_done.{action}" in CATALOGUE, action
 
 
+def test_every_step_the_wall_can_be_told_of_has_words_in_both_page_catalogues():
+    # The wall's ticker says an event as "who did_<action> what"; a step without words shows its code.
+    # "approve" is never recorded (it records suspend or extend); the rest are recorded by the server itself.
+    from pathlib import Path
+    from app.services.incidents.loop import RULES
+    recorded = (set(RULES) - {"approve"}) | {"report", "overdue", "merged_in", "regrid", "suspend", "extend"}
+    source = (Path(__file__).parents[1] / "static/js/i18n.js").read_text(encoding="utf-8")
+    zh, en = source.split("\n  en: {")
+    for action in recorded:
+        assert f"did_{action}:" in zh and f"did_{action}:" in en, action
+
+
 def test_fields_and_nested_messages_are_said_in_one_language():
     errors = {"note": Message("incident.reassign_note"), "grid": Message("incident.no_grid", grid="G-1")}
     assert per_field(errors, "zh") == "note：请说明理由：改派必须填写说明。；grid：您负责的区域内没有现行网格 G-1。"

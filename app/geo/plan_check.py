@@ -467,6 +467,42 @@ def _staffing(grids, labels, held_elsewhere: dict[str, int]) -> list[Problem]:
     return found
 
 
+@dataclass(frozen=True)
+class MappedSite:
+    """A site the city maps (a school's grounds, a park…) that a special grid may be carved around."""
+    kind: str
+    name_zh: str | None         # its Chinese name, else its own
+    name_en: str | None         # its English name, else its own
+    geom: BaseGeometry
+
+
+SITE_HELD_SHARE = 0.5       # a special grid holding more of a site than this is its grid
+
+
+def sites_without_special_grid(grids: Sequence[PlannedGrid], sites: Sequence[MappedSite],
+                               frame: MetricFrame) -> list[Problem]:
+    """The sites no special grid holds most of: a warning, never blocking — the field carves a
+    site out where it is worth a grid of its own, and the planner may judge it is not (a small
+    park whose walkers the grid worker knows anyway)."""
+    special = [frame.to_metric(g.geom) for g in grids if g.kind == "special"]
+    tree = STRtree(special) if special else None
+    found = []
+    for site in sites:
+        ground = frame.to_metric(site.geom)
+        if ground.is_empty or ground.area <= 0:
+            continue
+        near = tree.query(ground) if tree is not None else []
+        # summed: a site reaching into two communities is a special grid in each
+        held = sum(shapely.intersection(special[i], ground).area for i in near)
+        if held > SITE_HELD_SHARE * ground.area:
+            continue
+        zh, en = site.name_zh or site.kind, site.name_en or site.kind
+        found.append(Problem("site_not_special", f"场所 {zh} 没有专属网格", f"Site {en} has no special grid",
+                             site.geom, [], {"site_zh": site.name_zh, "site_en": site.name_en,
+                                             "site_kind": site.kind, "held_share": round(held / ground.area, 3)}))
+    return found
+
+
 def _labels(shapes: np.ndarray) -> np.ndarray:
     """Where a grid's marker goes: a point inside it (all at once; one call per grid costs
     ten times as much)."""

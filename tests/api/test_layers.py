@@ -209,6 +209,25 @@ def test_grids_say_their_kind_and_site_kind_and_are_filtered_by_them(client, aut
     assert {"kind", "site_kind"} <= set(fields)
 
 
+def test_the_citys_sites_are_a_read_only_layer_with_their_kind_names_and_area(client, auth, session):
+    """The mapped sites a special grid is carved around (three schools, the university, parks,
+    the market hall in Helsinki), for a planner to see which the city has: their kind from the
+    kinds table, their names and area; read by whoever reads the grids, written by no one."""
+    sites = get(client, auth, "/ogcapi/collections/sites/items?limit=1000", "planner").get_json()
+    assert sites["numberMatched"] == scalar(session, "SELECT count(*) FROM site") > 0
+    schools = [f["properties"] for f in sites["features"] if f["properties"]["kind"] == "school"]
+    assert len(schools) == 3 and all(s["name"] and s["area_m2"] >= 2000 for s in schools), schools
+    assert set(schools[0]) >= {"kind", "name", "name_zh", "name_en", "area_m2"}
+    assert get(client, auth, "/ogcapi/collections/sites/items?kind=park", "viewer").get_json()["numberMatched"] == \
+        scalar(session, "SELECT count(*) FROM site WHERE kind = 'park'") > 0
+    queryables = get(client, auth, "/ogcapi/collections/sites/queryables").get_json()["properties"]
+    assert "kindergarten" in queryables["kind"]["enum"] and "retail" in queryables["kind"]["enum"]
+    wrong = get(client, auth, "/ogcapi/collections/sites/items?kind=zoo", **{"Accept-Language": "en"})
+    assert wrong.status_code == 400 and "school" in wrong.get_json()["description"]
+    one = sites["features"][0]["id"]
+    assert client.delete(f"/ogcapi/collections/sites/items/{one}", headers=auth("admin")).status_code in (403, 405)
+
+
 def test_layer_answers_give_their_database_connection_back(app, live_server, users):
     # read outside a transaction, the session must still be closed when the answer ends, or a
     # busy server runs out of connections

@@ -3,7 +3,7 @@ parks and markets out of the comprehensive grids as grids of their own ("设置�
 
 On Helsinki, whose extract maps three schools, the university, three parks and a market hall:
 - a proposed division of a city divided before its sites were kept gives each mapped school
-  its own special grid, named after it, and balances the comprehensive grids on the rest
+  its own special grid, named after it in both languages, and balances the comprehensive grids on the rest
   inside the household standard; the plan check finds nothing wrong (no gap, overlap or cut
   building — household rules are not a special grid's); filed, the grids keep their site kind;
 - `generate areas` carves them the same way, each with its own worker;
@@ -25,7 +25,7 @@ from app.geo.crs import MetricFrame
 from app.services.accounts.scope import Scope
 from app.services.city import sites as site_kinds
 from app.services.city.frame import city_utm
-from app.services.planning import filing, problems, proposal
+from app.services.planning import filing, plans, problems, proposal
 from app.services.planning.plans import Actor
 from tests.conftest import HELSINKI, city_app, scalar
 
@@ -88,11 +88,9 @@ def test_a_proposal_gives_each_mapped_school_its_own_special_grid_and_balances_t
                        if frame.to_metric(shapely.from_wkb(f.wkb)).intersection(site).area > 0.9 * site.area]
             assert len(holding) == 1, school.name
             grid = holding[0]
-            # named after the school; in Chinese, after its community when it has no Chinese name
+            # named after the school, in Chinese too when it has no Chinese name, with its kind
             assert grid.site_kind == "school" and grid.name_en == f"{school.name} Special Grid"
-            community = session.execute(text("SELECT name_zh FROM area WHERE code = :c"),
-                                        {"c": grid.code.rsplit("-", 1)[0]}).scalar_one()
-            assert grid.name_zh.startswith(f"{community}学校专属网格")
+            assert grid.name_zh == f"{school.name}（学校）专属网格"
             # its own grid: nothing but the school's ground and the buildings on it
             assert frame.to_metric(shapely.from_wkb(grid.wkb)).area < 1.2 * site.area
         assert {f.site_kind for f in special} == {"school", "campus", "park", "market"}
@@ -103,6 +101,31 @@ def test_a_proposal_gives_each_mapped_school_its_own_special_grid_and_balances_t
         assert not found.blocking, [p.message_en for p in found.blocking]
         named = {g for p in found.problems if p.kind in ("households", "no_worker") for g in p.grids}
         assert not named & {f.code for f in special}
+        session.rollback()
+
+
+def test_the_plan_check_warns_of_each_site_no_special_grid_holds_without_blocking(before_sites):
+    """Divided before its sites were kept, the city's plan holds every site inside comprehensive
+    grids: each is named in a warning, in both languages, that blocks nothing; the proposal that
+    carves the schools out leaves none of them warned of."""
+    rules = before_sites.config["GRIDMAP"].grid_rules
+    with before_sites.app_context():
+        session = db.session()
+        street = session.execute(text("SELECT code FROM area WHERE level = 'street'")).scalar_one()
+        as_it_is = plans.start(session, street, "", EVERYONE)
+        warned = [p for p in problems.check_loaded(session, as_it_is, rules).check.problems
+                  if p.kind == "site_not_special"]
+        assert len(warned) == scalar(session, """
+            SELECT count(*) FROM site s JOIN area a ON a.code = :street
+            WHERE ST_Intersects(a.geom, ST_PointOnSurface(s.geom))""", street=street) > 0
+        assert not [p for p in warned if p.blocking]
+        school = next(p for p in warned if p.detail["site_kind"] == "school")
+        words = problems.said(school)
+        assert words.zh.startswith(f"学校 {school.detail['site_zh']} 没有专属网格"), words
+        assert words.en.startswith(f"School {school.detail['site_en']} has no special grid"), words
+        proposed = propose(before_sites, session, street)
+        left = [p for p in problems.check_loaded(session, proposed, rules).check.problems if p.kind == "site_not_special"]
+        assert not [p for p in left if p.detail["site_kind"] == "school"], [problems.said(p).en for p in left]
         session.rollback()
 
 
@@ -212,9 +235,21 @@ def test_a_planner_marks_a_grid_special_with_its_site_kind_and_back(api, session
     assert name({"kind": "comprehensive"}, marked["version"]).status_code == 200
     back = now()
     assert (back["kind"], back["site_kind"]) == ("comprehensive", None)
+    # named as it is made a park's grid: a naming that also changed the kind (taken back at once)
+    # (the requests share this test's session; a name straight after the reads above lost the
+    # journal's temporary table before it was read — ended first, the session starts clean)
+    session.rollback()
+    assert name({"kind": "special", "site_kind": "park", "name_zh": "北公园专属网格"}, back["version"]).status_code == 200
+    assert api("POST", f"/api/v1/plans/{plan}/undo").status_code == 200
     # undone, it is the school's grid again
     assert api("POST", f"/api/v1/plans/{plan}/undo").status_code == 200
     assert (now()["kind"], now()["site_kind"]) == ("special", "school")
     # as a file, the site kind goes out with it
     exported = json.loads(api("GET", f"/api/v1/plans/{plan}/export?format=geojson").data)
     assert {f["properties"]["code"]: f["properties"]["site_kind"] for f in exported["features"]}[marked["code"]] == "school"
+    # the record says what the grid became, each time, with the site's kind in both languages
+    edits = [e["data"] for e in api("GET", f"/api/v1/plans/{plan}?record=all").json["events"] if e["action"] == "edit"]
+    assert [(e["op"], e["became"]) for e in edits] == [
+        ("kind", {"kind": "special", "site_kind": "school", "site_zh": "学校", "site_en": "School"}),
+        ("kind", {"kind": "comprehensive"}),
+        ("name", {"kind": "special", "site_kind": "park", "site_zh": "公园", "site_en": "Park"})]

@@ -621,3 +621,20 @@ def test_the_filing_date_and_time_are_picked_in_the_pages_language(browser, live
     assert page.evaluate("document.querySelector('#workflow-date').dataset.value") == f"{chosen}T08:30"
     assert not errors, errors
     page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale, said", [("zh-CN", "生成建议方案：{grids} 个网格，每格 200–600 户"),
+                                          ("en-GB", "proposed {grids} grids of 200–600 households")])
+def test_a_proposals_record_says_its_grids_and_range_in_the_pages_language(browser, live_server, users, app, api,
+                                                                            locale, said):
+    response = api("POST", "/api/v1/plans", json={"area": community_codes(app)[2],
+                                                  "propose": {"min_households": 200, "max_households": 600}})
+    assert response.status_code == 201, response.json
+    plan = response.json["id"]
+    grids = len(grids_of(api, plan))
+    page, errors = open_planner(browser, live_server, users["planner"]["username"], plan, locale)
+    entry = page.locator("#events li[data-action=proposed]")
+    assert entry.inner_text().endswith(said.format(grids=grids)), entry.inner_text()
+    assert not errors, errors
+    page.close()

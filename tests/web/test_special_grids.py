@@ -36,10 +36,11 @@ def saved(page):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("locale, words", [("zh-CN", ("专属网格 · 学校", "已保存", "专属")),
-                                           ("en-GB", ("Special grid · School", "Saved", "special"))])
+@pytest.mark.parametrize("locale, words", [("zh-CN", ("专属网格 · 学校", "已保存", "专属", "改为专属网格（学校）", "改为综合网格")),
+                                           ("en-GB", ("Special grid · School", "Saved", "special",
+                                                      "Made a special grid (School)", "Made a comprehensive grid"))])
 def test_a_planner_marks_a_grid_special_with_its_site_and_back(browser, live_server, users, app, api, locale, words):
-    school_words, saved_words, tag = words
+    school_words, saved_words, tag, became_special, became_comprehensive = words
     code, community, *_ = a_grid(app, "comprehensive")
     plan = start(api, community)
     page, errors = open_planner(browser, live_server, users["planner"]["username"], plan, locale)
@@ -64,6 +65,8 @@ def test_a_planner_marks_a_grid_special_with_its_site_and_back(browser, live_ser
     row = page.locator(f"#households tbody tr[data-id='{feature}']")
     assert "special" in row.get_attribute("class") and tag in row.inner_text()
     assert page.locator("#legend").inner_text().count(school_words.split(" · ")[0]) >= 1
+    # the plan's record says what the grid became, in the page's language
+    wait_until(page, f"document.querySelector('#events li[data-action=edit]')?.textContent.includes('{became_special}')", 10)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"planner-special-{locale}.png"))
     # and back
@@ -75,6 +78,7 @@ def test_a_planner_marks_a_grid_special_with_its_site_and_back(browser, live_ser
     assert saved_words in saved(page)
     properties = api("GET", f"/ogcapi/collections/plan-{plan}/items/{feature}").json["properties"]
     assert (properties["kind"], properties["site_kind"]) == ("comprehensive", None)
+    wait_until(page, f"document.querySelector('#events li[data-action=edit]')?.textContent.includes('{became_comprehensive} {code}')", 10)
     assert not errors, errors
     page.close()
 
@@ -91,7 +95,13 @@ def test_the_wall_outlines_special_grids_apart_and_ranks_them_in_their_own_list(
     page.evaluate(f"window.gridmapWall.map.setView([{lat}, {lon}], 16, {{ animate: false }})")
     wait_until(page, f"window.gridmapWall.grids().drawnStyle('{school}') !== null", 15)
     drawn = page.evaluate(f"window.gridmapWall.grids().drawnStyle('{school}')")
-    assert drawn["dashArray"] == "6 4" and drawn["color"] in ("#ffca28", "#ff5252"), drawn
+    assert drawn["dashArray"] == "8 5" and drawn["color"] in ("#ffca28", "#ff5252"), drawn
+    # overdue, a special grid is edged red like any other, and still dashed and as wide
+    late = page.evaluate("""import('/static/js/wall/styles.js').then((m) => [
+        m.gridStyle({ load: 2, open: 1, overdue: 1 }, [1], 'special'),
+        m.gridStyle({ load: 2, open: 1, overdue: 1 }, [1], 'comprehensive')])""")
+    assert (late[0]["color"], late[0]["dashArray"], late[0]["weight"]) == ("#ff5252", "8 5", 3), late
+    assert late[1]["color"] == "#ff5252" and not late[1].get("dashArray"), late
     wait_until(page, f"window.gridmapWall.grids().drawnStyle('{plain}') !== null", 15)
     assert page.evaluate(f"window.gridmapWall.grids().drawnStyle('{plain}')")["dashArray"] in (None, "")
     # the school's case: in the special grids' ranking, not among the comprehensive grids

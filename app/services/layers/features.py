@@ -116,6 +116,12 @@ COLLECTIONS: dict[str, Collection] = {c.id: c for c in [
                         "site_kind": "t.site_kind", "code": "t.code", "street": _IN_STREET},
                choices={"kind": GRID_KINDS, "site_kind": site_kinds.kind_codes},
                temporal=("t.valid_from", "t.valid_to"), where_in_time="TRUE", reads=("area",)),
+    # The mapped sites (学校, 公园…: `flask import osm`, of the kinds gis_data/site_kinds.csv
+    # names) a special grid is carved around: read-only, so a planner sees which the city has.
+    Collection("sites", "场所", "Sites", "site", "MultiPolygon",
+               {"kind": "t.kind", "name": "t.name", "name_zh": "t.name_zh", "name_en": "t.name_en",
+                "area_m2": "round(t.area_m2::numeric)"},
+               boundary=True, filters={"kind": "t.kind"}, choices={"kind": site_kinds.kind_codes}),
     Collection("buildings", "楼栋", "Buildings", "building", "MultiPolygon",
                {"name": "t.name", "address": "t.address", "kind": "t.kind", "levels": "t.levels",
                 "households": "t.households", "population": "t.population", "grid": _GRID_OF},

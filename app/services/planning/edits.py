@@ -464,9 +464,30 @@ def name_grid(session: Session, plan_id: int, feature_id: int, body: dict, versi
             props["worker"] = worker.code
         elif "worker" in body:
             props["worker"] = body["worker"]
+        before = _named(feature)
         _apply_properties(session, plan, feature, props, to_shape(feature.geom))
+        after = _named(feature)
+        if before[:2] != after[:2]:
+            # the record says what the grid became, not only that it was named
+            journal.extra["became"] = _became(feature)
+            if before[2:] == after[2:]:
+                journal.op = "kind"
         plans.touch(plan, [feature], _now())
     return {"changed": [feature.id], "created": [], "removed": []}
+
+
+def _named(feature: GridPlanFeature) -> tuple:
+    return feature.kind, feature.site_kind, feature.name_zh, feature.name_en, feature.worker_id
+
+
+def _became(feature: GridPlanFeature) -> dict:
+    """A grid's kind as the record says it: a special grid with its kind of site in both languages
+    (the record is read long after the kinds table may have changed)."""
+    if feature.kind != "special":
+        return {"kind": feature.kind}
+    site = site_kinds.by_code().get(feature.site_kind)
+    return {"kind": "special", "site_kind": feature.site_kind,
+            "site_zh": site.name_zh if site else None, "site_en": site.name_en if site else None}
 
 
 def _new_worker(session: Session, feature: GridPlanFeature, name) -> Worker:
@@ -590,6 +611,7 @@ def _row(alias: str) -> str:
 @dataclass
 class _Journal:
     plan: GridPlan
+    op: str = ""
     grids: list[str] = field(default_factory=list)        # the grids the change is about, by code
     extra: dict = field(default_factory=dict)
 
@@ -603,7 +625,7 @@ def _journaled(session: Session, plan_id: int, actor: Actor, op: str):
     session.execute(text("DROP TABLE IF EXISTS pg_temp.plan_before"))
     session.execute(text("CREATE TEMP TABLE plan_before ON COMMIT DROP AS "
                          "SELECT * FROM grid_plan_feature WHERE plan_id = :plan"), {"plan": plan.id})
-    journal = _Journal(plan)
+    journal = _Journal(plan, op)
     yield journal
     session.flush()
     changed = session.execute(text(f"""
@@ -614,7 +636,7 @@ def _journaled(session: Session, plan_id: int, actor: Actor, op: str):
     session.execute(text("DROP TABLE pg_temp.plan_before"))
     if changed:
         plans.record(session, plan, actor.name, "edit", plan.status, plan.status, None, {
-            "op": op, "grids": journal.grids, **journal.extra,
+            "op": journal.op, "grids": journal.grids, **journal.extra,
             "features": [{"id": r.id, "before": r.before, "after": r.after} for r in changed]})
 
 

@@ -13,10 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ...geo.crs import MetricFrame
-from ...geo.plan_check import Buildings, Check, Communities, PlannedGrid, Problem, check_plan, percent
+from ...geo.plan_check import (Buildings, Check, Communities, MappedSite, PlannedGrid, Problem, check_plan, percent,
+                               sites_without_special_grid)
 from ...messages import LANGUAGES, Both, Message, zh_punctuated
 from ...models import GridPlan
 from ..accounts.scope import Scope
+from ..city import sites as site_kinds
 from ..city.frame import city_utm
 from ..layers.kept import Kept
 from . import plans
@@ -65,11 +67,23 @@ def check_loaded(session: Session, plan: GridPlan, rules) -> PlanCheck:
           AND w.id IN (SELECT worker_id FROM grid_plan_feature WHERE plan_id = :plan)
         GROUP BY w.code"""), {"plan": plan.id}).all())
     # measured where every check of the city measures: in its UTM zone
-    result = check_plan(grids, area, communities, buildings, rules, MetricFrame(city_utm(session)),
-                        held_elsewhere, lines)
+    frame = MetricFrame(city_utm(session))
+    result = check_plan(grids, area, communities, buildings, rules, frame, held_elsewhere, lines)
+    result.problems += sites_without_special_grid(grids, _sites_in(session, plan.area_id), frame)
     named = {r[0]: {"name_zh": r[6], "name_en": r[7],
                     "worker": {"code": r[4], "zh": r[8], "en": r[9]} if r[4] else None} for r in rows}
     return PlanCheck(plan, grids, result, named, building_ids)
+
+
+def _sites_in(session: Session, area_id: int) -> list[MappedSite]:
+    """The mapped sites of the kinds the table names, lying mostly in the plan's area."""
+    rows = session.execute(text("""
+        SELECT s.kind, coalesce(s.name_zh, s.name), coalesce(s.name_en, s.name), ST_AsBinary(s.geom)
+        FROM site s, area a
+        WHERE a.id = :area AND s.kind = ANY(:kinds) AND s.geom && a.geom
+          AND ST_Intersects(a.geom, ST_PointOnSurface(s.geom))
+        ORDER BY s.id"""), {"area": area_id, "kinds": list(site_kinds.kind_codes())}).all()
+    return [MappedSite(r[0], r[1], r[2], shapely.from_wkb(r[3])) for r in rows]
 
 
 def _binary(session: Session):
@@ -199,6 +213,13 @@ def _message(problem: Problem, workers: dict[str, dict]) -> Message | None:
         return Message("problem.strip", grid=grids[0], ratio=f"{detail['ratio']:.1f}")
     if kind == "no_worker":
         return Message("problem.no_worker", grid=grids[0])
+    if kind == "site_not_special":
+        site = site_kinds.by_code().get(detail["site_kind"])
+        what = Both(site.name_zh, site.name_en) if site else detail["site_kind"]
+        named = Both(detail["site_zh"] or detail["site_en"] or "", detail["site_en"] or detail["site_zh"] or "")
+        if not (detail["site_zh"] or detail["site_en"]):
+            return Message("problem.site_not_special_unnamed", kind=what)
+        return Message("problem.site_not_special", site=named, kind=what)
     if kind == "worker_many_grids":
         worker = workers.get(detail["worker"])
         name = Both(worker["zh"] or detail["worker"], worker["en"] or detail["worker"]) if worker else detail["worker"]

@@ -47,9 +47,9 @@ def propose(session: Session, area_code: str, name: str, actor: Actor, rules, pr
     for community in communities:
         grids += _divide_community(session, plan, community, low, high)
     plans.fit_all(session, plan)
-    plans.record(session, plan, actor.name, "proposed", None, "draft",
-                 f"{grids} grids proposed for {low}–{high} households", {"min_households": low,
-                                                                         "max_households": high})
+    # no note: the page says the figures in its reader's language (planner/record.js)
+    plans.record(session, plan, actor.name, "proposed", None, "draft", None,
+                 {"grids": grids, "min_households": low, "max_households": high})
     return plan
 
 

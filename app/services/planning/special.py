@@ -49,16 +49,22 @@ def sites_in(session: Session, geom) -> list[Site]:
           AND ST_Intersects(geom, ST_GeomFromWKB(:where, 4326))
         ORDER BY id"""), {"kinds": list(order), "where": shapely.to_wkb(geom)}).all()
     rows = sorted(rows, key=lambda r: (order[r.kind], -r.area_m2))
-    least = {k.code: k.min_area_m2 for k in kinds}
-    return [Site(r.kind, _site_grid_name(r), shapely.from_wkb(r.wkb), least[r.kind]) for r in rows]
+    by_code = {k.code: k for k in kinds}
+    return [Site(r.kind, _site_grid_name(r, by_code[r.kind]), shapely.from_wkb(r.wkb), by_code[r.kind].min_area_m2)
+            for r in rows]
 
 
-def _site_grid_name(row) -> tuple[str | None, str | None]:
-    # a local name is no Chinese one: a grid in the Chinese interface is named after its
-    # community when its site has none (special_names)
-    en = row.name_en or row.name
-    return (f"{row.name_zh}专属网格"[:200] if row.name_zh else None,
-            f"{en} Special Grid"[:200] if en else None)
+def _site_grid_name(row, kind: site_kinds.SiteKind) -> tuple[str | None, str | None]:
+    # A site with only its local name keeps it in Chinese too, with its kind in words to say
+    # what it is (Ressun lukio（学校）专属网格): the community's name alone would not tell two
+    # of its schools apart, nor the grid from the site a worker finds on the ground.
+    english = row.name_en or row.name
+    if row.name_zh:
+        zh = f"{row.name_zh}专属网格"
+    else:
+        own = row.name or row.name_en
+        zh = f"{own}（{kind.name_zh}）专属网格" if own else None
+    return (zh[:200] if zh else None, f"{english} Special Grid"[:200] if english else None)
 
 
 def current_special_grids(session: Session, community_id: int) -> list[Site]:
@@ -83,7 +89,9 @@ def carve(region, sites: Sequence[Site], units: np.ndarray, households: np.ndarr
 def special_names(grids: Sequence[SpecialGrid], community: tuple[str, str]) -> list[tuple[str, str]]:
     """Each grid's names: its site's own, else its community's with its kind of site
     (和平社区学校专属网格, Heping Community School Special Grid), numbered from the second
-    of a kind in the community (和平社区学校专属网格2)."""
+    site of a kind without a name in the community (和平社区学校专属网格2: another school,
+    not a piece of the first — a site in two communities is a special grid in each, under its
+    own name or its community's)."""
     kinds = site_kinds.by_code()
     seen: dict[str | None, int] = {}
     names = []

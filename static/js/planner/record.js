@@ -17,8 +17,23 @@ export function who(by, actor) {
 }
 
 // "拆分网格 HEL-01-01-01-01、HEL-01-01-01-06"
+// "改为专属网格（学校） HEL-01-01-01-03"; names given with it: "命名并指定网格员，改为综合网格 …"
 export function editDone(data) {
-  return `${t(`edit_${data?.op}`)} ${list(data?.grids)}`.trim();
+  let what = t(`edit_${data?.op}`);
+  if (data?.became) what = data.op === 'kind' ? became(data.became) : `${what}${t('comma')}${became(data.became)}`;
+  return `${what} ${list(data?.grids)}`.trim();
+}
+
+function became(kind) {
+  if (kind.kind !== 'special') return t('edit_became_comprehensive');
+  const site = (lang === 'zh' ? kind.site_zh : kind.site_en) || kind.site_zh || kind.site_en || kind.site_kind;
+  return site ? tf('edit_became_special_site', { site }) : t('edit_became_special');
+}
+
+// "生成建议方案：7 个网格，每格 300–1000 户"
+function proposedWhat(data) {
+  const range = { low: data.min_households, high: data.max_households };
+  return data.grids == null ? tf('step_proposed_range', range) : tf('step_proposed_what', { ...range, grids: data.grids });
 }
 
 export function listEvents(container, events, count) {
@@ -31,13 +46,15 @@ export function listEvents(container, events, count) {
     const name = Object.assign(document.createElement('b'), { className: 'who', textContent: who(event.by, event.actor) });
     let what = t(`step_${event.action}`);
     if (event.action === 'edit') what = editDone(event.data);
+    if (event.action === 'proposed' && event.data?.max_households) what = proposedWhat(event.data);
     const step = Object.assign(document.createElement('span'), { className: 'what', textContent: what });
     if (event.undone) {
       item.classList.add('undone');
       step.title = t('undone');
     }
     item.append(time, ' ', name, ' ', step);
-    if (event.note) item.append(`${t('colon')}${event.note}`);
+    // a proposal recorded before its figures moved into data carries them as an English note
+    if (event.note && !(event.action === 'proposed' && event.data?.max_households)) item.append(`${t('colon')}${event.note}`);
     if (event.map) {
       const link = Object.assign(document.createElement('a'), { href: event.map, target: '_blank', textContent: t('printable_map') });
       item.append(' ', link);

@@ -36,13 +36,18 @@ export function loadClass(load, breaks) {
 }
 
 // A special grid (专属网格: a school, a hospital, a park… carved out as a grid of its own) is
-// shaded by its load like any other, and outlined apart: dashed amber, red still when overdue.
-export const SPECIAL_GRID = { color: '#ffca28', weight: 2, dashArray: '6 4' };
+// shaded by its load like any other, and outlined apart: dashed amber, wide enough to find a
+// school's small grid at city scale; overdue, red like any other but still dashed, so that
+// lateness does not hide what the grid is.
+export const SPECIAL_GRID = { color: '#ffca28', weight: 3, dashArray: '8 5' };
+const OVERDUE_EDGE = { color: '#ff5252', weight: 2.5 };
 
 export function gridStyle(load, breaks = [], kind = 'comprehensive') {
   const fill = LOAD_FILLS[loadClass(load?.load || 0, breaks)];
-  const edge = kind === 'special' ? SPECIAL_GRID : { color: '#4f83cc', weight: 1 };
-  return { ...edge, ...(load?.overdue ? { color: '#ff5252', weight: 2.5 } : {}), ...fill };
+  const special = kind === 'special';
+  const edge = special ? SPECIAL_GRID : { color: '#4f83cc', weight: 1 };
+  const late = load?.overdue ? { ...OVERDUE_EDGE, ...(special ? { weight: SPECIAL_GRID.weight, dashArray: SPECIAL_GRID.dashArray } : {}) } : {};
+  return { ...edge, ...late, ...fill };
 }
 
 // Cameras are equipment, not cases: a grey-blue square, in no incident status's colour.
