@@ -190,6 +190,7 @@ const catalogues = {
     date_pick: '选择日期', date_placeholder: '年-月-日', date_time_placeholder: '年-月-日 时:分', date_previous_month: '上个月',
     date_next_month: '下个月', date_today: '今天', date_now: '此刻', date_clear: '清除', date_time: '时间', date_hour: '时', date_minute: '分',
     history_none: '该日期尚无划分', history_first: '（最早的划分自 {date} 起）', history_count: '此时共 {n} 个网格（橙色虚线）',
+    shown_area: '查看区域', other_grids: '其他区域的网格',
     workers_unplaced: '本方案尚未安排网格', workers_placed: '本方案已安排网格', worker_in_plan: '本方案负责 {codes}',
     // the wall (驾驶舱)
     action_merged_in: '并入重复上报', did_merged_in: '并入重复上报到', urgent_title: '紧急事件，请查看',
@@ -476,6 +477,7 @@ const catalogues = {
     date_pick: 'Pick a date', date_placeholder: 'yyyy-mm-dd', date_time_placeholder: 'yyyy-mm-dd hh:mm', date_previous_month: 'Previous month',
     date_next_month: 'Next month', date_today: 'Today', date_now: 'Now', date_clear: 'Clear', date_time: 'Time', date_hour: 'Hour', date_minute: 'Minute',
     history_none: 'No division existed on this date', history_first: ' (the first dates from {date})', history_count: '{n} grids at that time (dashed orange)',
+    shown_area: 'Area shown', other_grids: 'Grids of other areas',
     workers_unplaced: 'No grid in this plan yet', workers_placed: 'Holding a grid in this plan', worker_in_plan: 'in this plan: {codes}',
     // the wall
     action_merged_in: 'duplicate merged in', did_merged_in: 'merged a duplicate into', urgent_title: 'Urgent, please look',

@@ -2,14 +2,17 @@
 // (Leaflet-Geoman draws the lines, with snapping), undo and redo, a new grid's names and worker,
 // the problems as they draw (with a one-click fix for slivers and tiny grids), households and
 // workers per grid, the diff against the current division, the workflow by role, and the
-// division on any past date. The plan open is in the address (?plan=ID).
+// division on any past date. The plan open is in the address (?plan=ID). With no plan open, the
+// current division of one area (a street or a community), the rest of the city's grids faint
+// around it.
 import { translatePage, switchLanguage, t, tf, lang, when, setTimeZone } from '../i18n.js';
 import { getJson, sendJson, HttpError } from '../http.js';
 import { workflowButtons } from './workflow.js';
 import { problemList, problemCount, onGround } from './problems.js';
 import { gridForm } from './gridform.js';
 import { listEvents, journalButtons } from './record.js';
-import { createMap } from '../basemap.js';
+import { createMap, vectorTiles } from '../basemap.js';
+import { loadAreas, fillAreas, rememberedArea, remember, gridFilter } from './areas.js';
 import { dateField, cityInstant, cityToday } from './datefield.js';
 
 const body = document.body;
@@ -27,6 +30,8 @@ document.getElementById('lang').addEventListener('click', async () => {
 const $ = (id) => document.getElementById(id);
 // a special grid (专属网格: a school, a park…), on the map and in the legend
 const SPECIAL_STYLE = { color: '#6a1b9a', weight: 2.5, dashArray: '6 4', fillColor: '#ce93d8', fillOpacity: 0.3 };
+// the grids of the rest of the city, around the area shown: context, not to be read or clicked
+const CITY_GRID_STYLE = { color: '#7986cb', weight: 1, opacity: 0.6, fill: false };
 const map = createMap('map', { maxZoom: 20 }).setView([0, 0], 2);
 L.control.scale({ imperial: false }).addTo(map);
 map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, finishOn: 'dblclick' });
@@ -37,10 +42,19 @@ const gridLayer = L.featureGroup().addTo(map);
 const problemLayer = L.featureGroup().addTo(map);
 const diffLayer = L.featureGroup();
 const historyLayer = L.featureGroup().addTo(map);
+// A city's 6,400 grids are too many to send as GeoJSON, label and list: the city's grids come as
+// vector tiles, drawn under the area's own (in the tile pane, below every overlay). A server
+// started before the planner's bundle carried VectorGrid serves the page without them.
+const cityGrids = L.VectorGrid ? vectorTiles('/tiles/grids/{z}/{x}/{y}.mvt', {
+  vectorTileLayerStyles: { grids: CITY_GRID_STYLE }, interactive: false, rendererFactory: L.canvas.tile,
+  maxNativeZoom: 18, zIndex: 5, pmIgnore: true }) : L.layerGroup();
 legend().addTo(map);
 
-const state = { plan: null, features: new Map(), problems: null, selected: [], tool: null,
-  contextLoaded: false, pending: 0, folded: new Set(), seen: new Set(), fresh: null, shapes: [] };
+// area: the area whose current division is shown; view: counts the views asked for, so that
+// only the last one asked for is drawn
+const state = { plan: null, features: new Map(), problems: null, selected: [], tool: null, area: null, areas: [],
+  view: 0, contextLoaded: false, contextBounds: null, contextAsked: 0, pending: 0, folded: new Set(), seen: new Set(),
+  fresh: null, shapes: [], redrawHistory: null };
 window.gridmapPlanner = {                              // read by the browser tests
   problemCount: () => (state.problems ? state.problems.features.length : -1),
   problemKinds: () => (state.problems ? state.problems.features.map((f) => f.properties.kind) : []),
@@ -52,6 +66,7 @@ window.gridmapPlanner = {                              // read by the browser te
   selected: () => [...state.selected],
   drawnStyle: (id) => { const o = state.features.get(id)?.options; return o ? { color: o.color, dashArray: o.dashArray, fillColor: o.fillColor } : null; },
   plan: () => state.plan?.id ?? null,
+  area: () => state.area?.code ?? null,
   centre: (id) => { const c = state.features.get(id).getBounds().getCenter(); return map.latLngToContainerPoint(c); },
   // where a place is on the page (for a mouse), and the map's zoom
   pixel: (lon, lat) => {
@@ -107,19 +122,30 @@ window.addEventListener('popstate', () => {
   if (id) openPlan(id); else showCurrent();
 });
 
-// No plan chosen: the planner's area as it is divided now, with households and workers per grid.
+// The current grids' full-time workers, the whole city's (a megabyte at 6,400 grids): read once,
+// and again after a plan was open, as filing one changes them.
+let staffing = null;
+
+// No plan chosen: the area chosen as it is divided now, with households and workers per grid,
+// over the rest of the city's grids.
 async function showCurrent() {
   state.pending += 1;
+  const view = ++state.view;
   try {
     state.plan = null;
     state.problems = null;
     state.selected = [];
     state.fresh = null;
     useTool(null);
-    const [items, division] = await Promise.all([getJson('/ogcapi/collections/grids/items?limit=10000'),
-      getJson('/api/v1/division')]);
+    await areasReady;
+    const filter = gridFilter(state.area);
+    staffing ??= getJson('/api/v1/division').catch((error) => { staffing = null; throw error; });
+    const [items, division] = await Promise.all([
+      filter ? getJson(`/ogcapi/collections/grids/items?limit=10000&${filter}`) : { features: [] }, staffing]);
+    if (view !== state.view) return;                 // another area or a plan was asked for since
     $('plan').hidden = false;
     for (const part of document.querySelectorAll('.plan-only')) part.hidden = true;
+    for (const part of document.querySelectorAll('.current-only')) part.hidden = false;
     $('plan-name').textContent = t('current_division');
     $('plan-status').textContent = t('plan_filed');
     $('plan-grids').textContent = `${items.features.length} ${t('grids')}`;
@@ -133,10 +159,34 @@ async function showCurrent() {
     diffLayer.remove();
     problemLayer.clearLayers();
     if (gridLayer.getLayers().length) map.fitBounds(gridLayer.getBounds());
-    if (!state.contextLoaded) await loadContext();
+    cityGrids.addTo(map);                             // after the fit: no tile of the world is asked for
+    state.redrawHistory?.();
+    await loadContext();
   } finally {
     state.pending -= 1;
   }
+}
+
+// The areas, in the current division's selector and the new plan's (which starts at the area
+// shown); the area shown is the one chosen last, or the first street.
+const areasReady = loadAreas().then((areas) => {
+  state.areas = areas;
+  state.area = rememberedArea(areas);
+  const shown = $('area-select');
+  fillAreas(shown, areas);
+  shown.value = state.area?.code ?? '';
+  shown.addEventListener('change', () => showArea(shown.value));
+  if (can.write) {
+    fillAreas($('new-plan').elements.area, areas);
+    $('new-plan').elements.area.value = state.area?.code ?? '';
+  }
+});
+
+async function showArea(code) {
+  state.area = state.areas.find((a) => a.code === code) ?? state.area;
+  remember(state.area);
+  if (can.write) $('new-plan').elements.area.value = state.area.code;
+  await showCurrent();
 }
 
 // "#12 赫尔辛基中心 网格调整（草稿）": the plan as the dropdown names it, with its status now
@@ -148,18 +198,9 @@ function planName(name) {
   return halves.length === 2 ? halves[lang === 'zh' ? 0 : 1] : name;
 }
 
-async function loadAreas() {
+function newPlanForm() {
   const form = $('new-plan');
   const areas = form.elements.area;
-  for (const [collection, level] of [['streets', 'level_street'], ['communities', 'level_community']]) {
-    const items = await getJson(`/ogcapi/collections/${collection}/items?limit=1000`);
-    for (const f of items.features) {
-      const name = (lang === 'zh' ? f.properties.name_zh : f.properties.name_en) || f.properties.code;
-      const option = new Option(`${t(level)} · ${name}${paren(f.properties.code)}`, f.properties.code);
-      option.title = option.text;
-      areas.add(option);
-    }
-  }
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const request = { area: areas.value };
@@ -176,11 +217,13 @@ async function loadAreas() {
 
 async function openPlan(id) {
   if (!id) return;
+  state.view += 1;
   state.selected = [];
   state.fresh = null;
   state.folded.clear();
   state.seen.clear();
   await refresh(Number(id), { fit: true });
+  state.redrawHistory?.();
 }
 
 async function refresh(id = state.plan.id, { fit = false } = {}) {
@@ -193,8 +236,11 @@ async function refresh(id = state.plan.id, { fit = false } = {}) {
     ]);
     state.plan = plan;
     state.problems = problems;
+    staffing = null;
     $('plan').hidden = false;
     for (const part of document.querySelectorAll('.plan-only')) part.hidden = false;
+    for (const part of document.querySelectorAll('.current-only')) part.hidden = true;
+    cityGrids.remove();            // the plan's own lines, not the current ones under them
     $('plan-name').textContent = planName(plan.name);
     $('plan-status').textContent = t(`plan_${plan.status}`);
     $('plan-grids').textContent = `${plan.grids} ${t('grids')}`;
@@ -215,7 +261,7 @@ async function refresh(id = state.plan.id, { fit = false } = {}) {
     workflowButtons($('workflow'), plan, can, { act, refresh: () => refresh(id) });
     restyle();
     if (fit && gridLayer.getLayers().length) map.fitBounds(gridLayer.getBounds());
-    if (!state.contextLoaded) await loadContext();
+    await loadContext();
     if ($('show-diff').checked) await showDiff();
   } finally {
     state.pending -= 1;
@@ -446,13 +492,19 @@ function listHouseholds(problems) {
   }
 }
 
+// The buildings and roads around the grids shown, loaded again when the grids shown (another
+// area, another plan) reach beyond those loaded.
 async function loadContext() {
+  if (!gridLayer.getLayers().length || state.contextBounds?.contains(gridLayer.getBounds())) return;
+  const asked = ++state.contextAsked;
   const bounds = gridLayer.getBounds().pad(0.1);
   const bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map((v) => v.toFixed(6)).join(',');
   const [buildings, roads] = await Promise.all([
     getJson(`/ogcapi/collections/buildings/items?bbox=${bbox}&limit=10000`),
     getJson(`/ogcapi/collections/roads/items?bbox=${bbox}&limit=10000`),
   ]);
+  if (asked !== state.contextAsked) return;          // grids elsewhere were shown meanwhile
+  context.clearLayers();
   L.geoJSON(roads, { pmIgnore: true, snapIgnore: false, interactive: false, style: { color: '#9e9e9e', weight: 2 } }).addTo(context);
   // not editable here, but lines snap to them (snapIgnore: false overrides pmIgnore for snapping)
   L.geoJSON(buildings, {
@@ -464,6 +516,7 @@ async function loadContext() {
     },
   }).addTo(context);
   context.eachLayer((group) => group.bringToBack?.());
+  state.contextBounds = bounds;
   state.contextLoaded = true;
 }
 
@@ -776,13 +829,17 @@ async function loadHistory() {
   labelStops($('history-stops'), stops, (n) => { slider.value = String(n); show(); });
   const note = $('history-note');
   let asked = 0;                       // the last drawing asked for is the one shown
+  let shown = null;
+  // the division of the area shown: the plan's, or the one chosen for the current division
   const draw = async (at) => {
     const mine = ++asked;
+    shown = at;
     $('history-date').textContent = at ? when(at) : t('history_now');
     historyLayer.clearLayers();
     note.textContent = '';
     if (!at) return;                                              // now: the plan is what is drawn
-    const grids = await getJson(`/ogcapi/collections/grids/items?limit=10000&datetime=${at.toISOString()}`);
+    const filter = gridFilter(state.plan ? state.plan.area : state.area);
+    const grids = await getJson(`/ogcapi/collections/grids/items?limit=10000&datetime=${at.toISOString()}${filter ? `&${filter}` : ''}`);
     if (mine !== asked) return;
     L.geoJSON(grids, { pmIgnore: true, snapIgnore: true, interactive: false,
       style: { color: '#e65100', weight: 2, dashArray: '4 4', fill: false } }).addTo(historyLayer);
@@ -804,6 +861,7 @@ async function loadHistory() {
     draw(at > new Date() ? null : at);
   } });
   mark(slider.value);
+  state.redrawHistory = () => (shown ? draw(shown) : null);     // another area: its division then
   await draw(null);
 }
 
@@ -835,7 +893,7 @@ function legend() {
     const div = L.DomUtil.create('div', 'legend');
     div.id = 'legend';
     for (const [key, fill, border, dash] of [['grids', '#64b5f6', '#1565c0'], ['households_out', '#ffb300', '#1565c0'],
-      ['special_grids', SPECIAL_STYLE.fillColor, SPECIAL_STYLE.color, true],
+      ['special_grids', SPECIAL_STYLE.fillColor, SPECIAL_STYLE.color, true], ['other_grids', 'transparent', CITY_GRID_STYLE.color],
       ['selected', '#f06292', '#d81b60'], ['problem_blocking', '#d50000', '#d50000'], ['problem_warning', '#ff8f00', '#ff8f00'],
       ['buildings', '#bcaaa4', '#6d4c41'], ['roads', 'transparent', '#9e9e9e'], ['diff_new_line', 'transparent', '#2e7d32'],
       ['diff_old_line', 'transparent', '#616161', true], ['division_on_date', 'transparent', '#e65100', true]]) {
@@ -852,5 +910,6 @@ function legend() {
   return control;
 }
 
-await Promise.all([loadPlans(body.dataset.plan), can.write ? loadAreas() : Promise.resolve(), loadHistory()]);
+if (can.write) newPlanForm();
+await Promise.all([loadPlans(body.dataset.plan), areasReady, loadHistory()]);
 document.body.dataset.ready = 'true';
