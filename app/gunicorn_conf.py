@@ -54,8 +54,11 @@ def _var_dir() -> Path:
     return load_settings().var_dir
 
 
-def post_worker_init(worker):
+def post_fork(server, worker):
     app_lines_as_gunicorns(worker.log)
+
+
+def post_worker_init(worker):
     sender = _reporters_sender(worker)
     if sender is not None:
         sender.start()          # messages waiting for a retry go out without waiting for a request

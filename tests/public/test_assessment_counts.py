@@ -22,6 +22,16 @@ def figures(session, unit, code):
     return (row.satisfaction, row.rated, row.rated_by_residents) if row else (None, 0, 0)
 
 
+def beside(session, grid, lon, lat):
+    """A point some 20 m from (lon, lat) in the same grid: both reports count for its units."""
+    for east, north in ((0.0003, 0), (-0.0003, 0), (0, 0.0002), (0, -0.0002), (0.0001, 0), (-0.0001, 0)):
+        if session.execute(text("""SELECT ST_Contains(geom, ST_SetSRID(ST_Point(:lon, :lat), 4326)) FROM grid
+                                   WHERE code = :grid AND valid_to IS NULL"""),
+                           {"lon": lon + east, "lat": lat + north, "grid": grid}).scalar():
+            return lon + east, lat + north
+    raise AssertionError(f"no point beside {lon}, {lat} in {grid}")
+
+
 def units_of(session, code):
     return session.execute(text("""
         SELECT g.code, c.code, s.code, (SELECT w.code FROM worker w WHERE w.id = (
@@ -32,9 +42,9 @@ def units_of(session, code):
 
 
 def test_residents_and_call_back_ratings_are_counted_per_unit(client, auth, session, places):
-    _, lon, lat = places["grids"][11]
+    code, lon, lat = places["grids"][11]
     resident = file_report(client, lon, lat, phone=a_phone(), consent="1")
-    called = file_report(client, lon + 0.0003, lat)
+    called = file_report(client, *beside(session, code, lon, lat))
     close(client, auth, session, resident["code"])
     close(client, auth, session, called["code"])
     units = dict(zip(("grid", "community", "street", "worker"), units_of(session, resident["code"])))

@@ -175,14 +175,14 @@ def test_the_urgent_strip_stands_beside_the_case_card_never_over_it(browser, liv
                                                                     works, a_grid_point):
     page, errors = open_wall(browser, live_server, users, "zh-CN")
     urgent = client.post("/api/v1/incidents", headers=auth("operator"), json={
-        "category": "safety_hazard", "point": list(near(a_grid_point, -40)), "description": "燃气管道异味",
+        "category": "safety_hazard", "point": list(near(a_grid_point, 40)), "description": "燃气管道异味",
         "severity": "high"}).get_json()
     page.wait_for_selector(f"#urgent:not([hidden]) li[data-incident='{urgent['id']}']", timeout=6_000)
     # alone, it stands over the middle of the map
     strip, map_box = box(page, "#urgent"), box(page, "#map")
     assert abs((strip["left"] + strip["right"]) / 2 - (map_box["left"] + map_box["right"]) / 2) < 20
     # another case's card opens: the strip moves above it, and the card starts below it
-    other = with_works(client, auth, works, near(a_grid_point, -80), "路牌倾斜")
+    other = with_works(client, auth, works, near(a_grid_point, 80), "路牌倾斜")
     page.evaluate(f"window.gridmapWall.open({other['id']})")
     page.wait_for_selector(f"#detail:not([hidden])[data-code='{other['properties']['code']}']")
     strip, card = box(page, "#urgent"), box(page, "#detail")
