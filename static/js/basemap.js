@@ -136,3 +136,25 @@ function shiftedClass() {
 export function vectorTiles(url, options) {
   return new (shiftedClass())(url, options);
 }
+
+// The feature of `layer` under a mouse event: the tile of the zoom being drawn, measured on the
+// screen (so a shifted basemap or a zoom animation changes nothing), then the shapes inside it.
+// An outline drawn without fill (a community, a street) is found on its line, not inside it.
+export function featureAt(layer, event) {
+  const size = layer.getTileSize();
+  for (const tile of Object.values(layer._vectorTiles || {})) {
+    if (tile.getCoord().z !== layer._tileZoom) continue;
+    const box = tile.getContainer().getBoundingClientRect();
+    if (event.clientX < box.left || event.clientX >= box.right || event.clientY < box.top || event.clientY >= box.bottom) continue;
+    const point = L.point((event.clientX - box.left) * (size.x / box.width), (event.clientY - box.top) * (size.y / box.height));
+    for (const { feature } of Object.values(tile._features)) {
+      if (feature._parts) feature._pxBounds = feature._pxBounds || feature._getPixelBounds();
+      const hit = feature._parts && !feature.options.fill
+        ? L.Polyline.prototype._containsPoint.call(feature, point, true)
+        : feature._containsPoint(point);
+      if (hit) return feature;
+    }
+    return null;
+  }
+  return null;
+}

@@ -5,7 +5,7 @@
 // name themselves on hover; only the street chiefs' segments, asked for, come as GeoJSON.
 import { tiles as tileStyles, outlines, gridStyle, segmentStyle } from './styles.js';
 import { localName, t } from '../i18n.js';
-import { vectorTiles } from '../basemap.js';
+import { vectorTiles, featureAt } from '../basemap.js';
 import { getJson } from '../http.js';
 
 // Grids and the outlines of their communities and streets sit above the ground's tiles and
@@ -79,24 +79,6 @@ export function gridTiles(bounds, { style, tooltip, order = 'grids' }) {
   layer.count = () => new Set(Object.values(layer._vectorTiles || {}).flatMap((tile) => Object.keys(tile._features))).size;
   if (tooltip) hoverTooltips(layer, tooltip);
   return layer;
-}
-
-// The tile feature under a mouse event: tiles of the zoom being drawn, measured on the screen
-// (so a shifted basemap or a zoom animation changes nothing), then the shapes inside that tile.
-function featureAt(layer, event) {
-  const size = layer.getTileSize();
-  for (const tile of Object.values(layer._vectorTiles || {})) {
-    if (tile.getCoord().z !== layer._tileZoom) continue;
-    const box = tile.getContainer().getBoundingClientRect();
-    if (event.clientX < box.left || event.clientX >= box.right || event.clientY < box.top || event.clientY >= box.bottom) continue;
-    const point = L.point((event.clientX - box.left) * (size.x / box.width), (event.clientY - box.top) * (size.y / box.height));
-    for (const { feature } of Object.values(tile._features)) {
-      feature._pxBounds = feature._pxBounds || feature._getPixelBounds();
-      if (feature._containsPoint(point)) return feature;
-    }
-    return null;
-  }
-  return null;
 }
 
 // One tooltip that follows the pointer over the grids, looked for once per frame at most.
