@@ -35,6 +35,7 @@ from app.config import ROOT
 from app.pgserver import Cluster
 from tests.conftest import PASSWORD, TEST_SETTINGS, free_port
 from tests.live.sse import EventStream
+from tests.live.test_hosts import report
 
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None and not os.path.exists("/usr/sbin/nginx"),
                                 reason="nginx is installed by `make test` (Debian's package)")
@@ -136,21 +137,6 @@ def get(port: int, path: str, token: str | None = None) -> Answer:
         connection.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
         response = connection.getresponse()
         return Answer(status=response.status, headers=response.headers, body=response.read())
-    finally:
-        connection.close()
-
-
-def report(port: int, token: str, point: tuple[float, float], description: str) -> str:
-    """A report made through the server on `port`; its code."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        connection.request("POST", "/api/v1/incidents", body=json.dumps(
-            {"category": "environment", "point": list(point), "description": description}),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        answer = connection.getresponse()
-        body = json.loads(answer.read())
-        assert answer.status == 201, body
-        return body["properties"]["code"]
     finally:
         connection.close()
 
